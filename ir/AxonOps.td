@@ -1,0 +1,455 @@
+// Op definitions of the axon dialect, grouped by family.
+#ifndef AXON_OPS_TD
+#define AXON_OPS_TD
+
+include "ir/AxonDialect.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/CommonTypeConstraints.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/Interfaces/ControlFlowInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+
+// A rank-0 i64 tensor: a dimension extent, loop bound or RNG counter.
+def Axon_I64Scalar : 0DTensorOf<[I64]> {
+  let builderCall = "::mlir::RankedTensorType::get({}, $_builder.getI64Type())";
+}
+def Axon_IntTensor : RankedTensorOf<[AnySignlessInteger]>;
+def Axon_FloatTensor : RankedTensorOf<[AnyFloat]>;
+
+//===----------------------------------------------------------------------===//
+// Elementwise unary ops
+//===----------------------------------------------------------------------===//
+
+class Axon_UnaryOp<string mnemonic, string math>
+    : Axon_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultType]> {
+  let summary = "elementwise " # math;
+  let description = "Applies `" # math # "` to every element.";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Axon_NegOp      : Axon_UnaryOp<"neg", "-x">;
+def Axon_ExpOp      : Axon_UnaryOp<"exp", "e^x">;
+def Axon_LogOp      : Axon_UnaryOp<"log", "ln(x)">;
+def Axon_SqrtOp     : Axon_UnaryOp<"sqrt", "sqrt(x)">;
+def Axon_AbsOp      : Axon_UnaryOp<"abs", "|x|">;
+def Axon_SinOp      : Axon_UnaryOp<"sin", "sin(x)">;
+def Axon_CosOp      : Axon_UnaryOp<"cos", "cos(x)">;
+def Axon_TanhOp     : Axon_UnaryOp<"tanh", "tanh(x)">;
+def Axon_SigmoidOp  : Axon_UnaryOp<"sigmoid", "1 / (1 + e^-x)">;
+def Axon_ReluOp     : Axon_UnaryOp<"relu", "max(x, 0)">;
+def Axon_SoftplusOp : Axon_UnaryOp<"softplus", "ln(1 + e^x)">;
+def Axon_SignOp     : Axon_UnaryOp<"sign", "sign(x) in {-1, 0, 1}">;
+
+//===----------------------------------------------------------------------===//
+// Elementwise binary ops with numpy-style broadcasting
+//===----------------------------------------------------------------------===//
+
+class Axon_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
+    : Axon_Op<mnemonic, !listconcat([Pure], traits)> {
+  let summary = "elementwise " # math # " with broadcasting";
+  let description = [{
+    Operands broadcast numpy-style: shapes align on the right, and an
+    extent of 1 stretches to the other operand's extent.
+  }];
+  let arguments = (ins AnyRankedTensor:$lhs, AnyRankedTensor:$rhs);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_AddOp : Axon_BinaryOp<"add", "a + b", [Commutative]>;
+def Axon_SubOp : Axon_BinaryOp<"sub", "a - b">;
+def Axon_MulOp : Axon_BinaryOp<"mul", "a * b", [Commutative]>;
+def Axon_DivOp : Axon_BinaryOp<"div", "a / b">;
+def Axon_PowOp : Axon_BinaryOp<"pow", "a ^ b">;
+def Axon_MaxOp : Axon_BinaryOp<"max", "max(a, b)", [Commutative]>;
+def Axon_MinOp : Axon_BinaryOp<"min", "min(a, b)", [Commutative]>;
+
+def Axon_CmpPredicate : I64EnumAttr<"CmpPredicate", "comparison predicate", [
+    I64EnumAttrCase<"eq", 0>, I64EnumAttrCase<"ne", 1>,
+    I64EnumAttrCase<"lt", 2>, I64EnumAttrCase<"le", 3>,
+    I64EnumAttrCase<"gt", 4>, I64EnumAttrCase<"ge", 5>]> {
+  let cppNamespace = "::axon";
+}
+
+def Axon_CmpOp : Axon_Op<"cmp", [Pure]> {
+  let summary = "elementwise comparison with broadcasting, giving i1";
+  let arguments = (ins Axon_CmpPredicate:$predicate, AnyRankedTensor:$lhs,
+                       AnyRankedTensor:$rhs);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat = [{
+    $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_SelectOp : Axon_Op<"select", [Pure]> {
+  let summary = "elementwise cond ? a : b with broadcasting of all three";
+  let arguments = (ins RankedTensorOf<[I1]>:$cond, AnyRankedTensor:$on_true,
+                       AnyRankedTensor:$on_false);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $cond `,` $on_true `,` $on_false attr-dict `:` type($cond) `,` type($on_true) `,` type($on_false) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise]> {
+  let summary = "elementwise conversion to another element type";
+  let description = "Float to int truncates toward zero; i1 converts to 0/1.";
+  let arguments = (ins AnyRankedTensor:$input);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Contractions and convolutions
+//===----------------------------------------------------------------------===//
+
+def Axon_MatmulOp : Axon_Op<"matmul", [Pure]> {
+  let summary = "batched matrix product [..., M, K] x [..., K, N] -> [..., M, N]";
+  let description = [{
+    Both operands have rank >= 2. Leading (batch) dims broadcast numpy-style,
+    as in `numpy.matmul`.
+  }];
+  let arguments = (ins Axon_FloatTensor:$lhs, Axon_FloatTensor:$rhs);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure]> {
+  let summary = "2-D convolution, NCHW input, OIHW filter";
+  let description = [{
+    `input` is [N, C, H, W], `filter` is [O, C / groups, KH, KW]; the result
+    is [N, O, OH, OW] with OH = (H + 2 * pad_h - dil_h * (KH - 1) - 1) / stride_h + 1.
+    Zero padding; bias is a separate broadcasting add.
+  }];
+  let arguments = (ins Axon_FloatTensor:$input, Axon_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure]> {
+  let summary = "2-D transposed convolution, NCHW input, IOHW filter";
+  let description = [{
+    The adjoint of conv2d with respect to its input. `input` is [N, C, H, W],
+    `filter` is [C, O / groups, KH, KW]; the result is [N, O, OH, OW] with
+    OH = (H - 1) * stride_h - 2 * pad_h + KH + output_padding_h.
+  }];
+  let arguments = (ins Axon_FloatTensor:$input, Axon_FloatTensor:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding,
+                       DenseI64ArrayAttr:$output_padding,
+                       DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+class Axon_PoolOp<string mnemonic, string how>
+    : Axon_Op<mnemonic, [Pure]> {
+  let summary = how # " pooling over the two trailing dims of NCHW";
+  let description = [{
+    Window `kernel`, step `strides`, implicit `padding` on both sides.
+    Padded positions never win a max and are not counted in an average.
+  }];
+  let arguments = (ins Axon_FloatTensor:$input, DenseI64ArrayAttr:$kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_MaxPool2DOp : Axon_PoolOp<"max_pool2d", "max">;
+def Axon_AvgPool2DOp : Axon_PoolOp<"avg_pool2d", "average">;
+
+//===----------------------------------------------------------------------===//
+// Reductions and normalisations
+//===----------------------------------------------------------------------===//
+
+class Axon_ReduceOp<string mnemonic, string how>
+    : Axon_Op<mnemonic, [Pure]> {
+  let summary = how # " over `axes`";
+  let description = [{
+    Reduces the listed axes (all axes when the list is empty). With
+    `keepdims` the reduced axes stay as extent 1.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_SumOp : Axon_ReduceOp<"sum", "sum">;
+def Axon_MeanOp : Axon_ReduceOp<"mean", "arithmetic mean">;
+def Axon_ReduceMaxOp : Axon_ReduceOp<"reduce_max", "maximum">;
+
+def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure]> {
+  let summary = "index of the largest element along one axis";
+  let description = "Ties go to the lowest index. The result is integer.";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<BoolAttr, "false">:$keepdims);
+  let results = (outs Axon_IntTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+class Axon_SoftmaxLikeOp<string mnemonic, string math>
+    : Axon_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = math # " along `axis`";
+  let description = "Computed stably: the maximum along the axis is subtracted first.";
+  let arguments = (ins Axon_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_SoftmaxOp : Axon_SoftmaxLikeOp<"softmax", "exp(x) / sum(exp(x))">;
+def Axon_LogSoftmaxOp : Axon_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))">;
+
+//===----------------------------------------------------------------------===//
+// Movement ops
+//===----------------------------------------------------------------------===//
+
+def Axon_ReshapeOp : Axon_Op<"reshape", [Pure]> {
+  let summary = "same elements in row-major order, new shape";
+  let description = [{
+    One `dynamic_dims` operand gives the extent of each `?` of the result,
+    in order.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Axon_I64Scalar>:$dynamic_dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_TransposeOp : Axon_Op<"transpose", [Pure]> {
+  let summary = "permutes dims: result dim i is input dim perm[i]";
+  let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure]> {
+  let summary = "numpy-style broadcast to the result shape";
+  let description = [{
+    Shapes align on the right; input extents of 1 stretch. One
+    `dynamic_dims` operand gives the extent of each `?` of the result.
+  }];
+  let arguments = (ins AnyRankedTensor:$input, Variadic<Axon_I64Scalar>:$dynamic_dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_SliceOp : Axon_Op<"slice", [Pure]> {
+  let summary = "elements start, start+stride, ... < limit along one axis";
+  let description = "`limit` may be -1 for the end of the axis.";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$start,
+                       I64Attr:$limit, DefaultValuedAttr<I64Attr, "1">:$stride);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_ConcatOp : Axon_Op<"concat", [Pure]> {
+  let summary = "joins tensors along `axis`";
+  let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_GatherOp : Axon_Op<"gather", [Pure]> {
+  let summary = "picks slices of `table` along `axis` (embedding lookup)";
+  let description = [{
+    result shape = table.shape[:axis] ++ indices.shape ++ table.shape[axis+1:].
+    Indices out of range are an error at run time.
+  }];
+  let arguments = (ins AnyRankedTensor:$table, Axon_IntTensor:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $table `[` $indices `]` attr-dict `:` type($table) `,` type($indices) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure]> {
+  let summary = "adds `updates` into a copy of `target` at `indices` (gather's adjoint)";
+  let description = [{
+    `updates` has the shape gather(target, indices, axis) would give; each
+    slice is added to the target slice its index names. Repeated indices
+    accumulate.
+  }];
+  let arguments = (ins AnyRankedTensor:$target, Axon_IntTensor:$indices,
+                       AnyRankedTensor:$updates, DefaultValuedAttr<I64Attr, "0">:$axis);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $target `[` $indices `]` `,` $updates attr-dict `:` type($target) `,` type($indices) `,` type($updates) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_OneHotOp : Axon_Op<"one_hot", [Pure]> {
+  let summary = "integer labels [...] to one-hot rows [..., depth]";
+  let arguments = (ins Axon_IntTensor:$indices, I64Attr:$depth);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$indices attr-dict `:` type($indices) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_DimOp : Axon_Op<"dim", [Pure]> {
+  let summary = "extent of one axis, as a rank-0 i64 tensor";
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
+  let results = (outs Axon_I64Scalar:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Tensor creation
+//===----------------------------------------------------------------------===//
+
+def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike]> {
+  let summary = "a constant tensor";
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs AnyRankedTensor:$result);
+  let hasCustomAssemblyFormat = 1;
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def Axon_FillOp : Axon_Op<"fill", [Pure]> {
+  let summary = "a tensor with every element equal to `value`";
+  let arguments = (ins F64Attr:$value, Variadic<Axon_I64Scalar>:$dynamic_dims);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "(`[` $dynamic_dims^ `]`)? attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+class Axon_RandomOp<string mnemonic, string dist, dag params>
+    : Axon_Op<mnemonic, [Pure]> {
+  let summary = "draws from " # dist # " with the counter-based generator";
+  let description = [{
+    Element i of the result is a pure function of (seed, counter, i) through
+    Philox-4x32-10, so the same seed and counter give the same numbers on
+    every backend and in forward and backward passes. Pass a different
+    `counter` (e.g. the training step) for fresh draws.
+  }];
+  let arguments = !con((ins I64Attr:$seed, Axon_I64Scalar:$counter,
+                            Variadic<Axon_I64Scalar>:$dynamic_dims), params);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = "$counter (`[` $dynamic_dims^ `]`)? attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
+def Axon_RandomUniformOp : Axon_RandomOp<"random_uniform", "U[low, high)",
+    (ins DefaultValuedAttr<F64Attr, "0.0">:$low, DefaultValuedAttr<F64Attr, "1.0">:$high)>;
+def Axon_RandomNormalOp : Axon_RandomOp<"random_normal", "N(mean, std^2)",
+    (ins DefaultValuedAttr<F64Attr, "0.0">:$mean, DefaultValuedAttr<F64Attr, "1.0">:$std)>;
+def Axon_RandomBernoulliOp : Axon_RandomOp<"random_bernoulli", "Bernoulli(p), as 0/1",
+    (ins DefaultValuedAttr<F64Attr, "0.5">:$p)>;
+
+//===----------------------------------------------------------------------===//
+// Parameters
+//===----------------------------------------------------------------------===//
+
+def Axon_InitKind : I64EnumAttr<"InitKind", "parameter initialiser", [
+    I64EnumAttrCase<"zeros", 0>, I64EnumAttrCase<"ones", 1>,
+    I64EnumAttrCase<"constant", 2>, I64EnumAttrCase<"uniform", 3>,
+    I64EnumAttrCase<"normal", 4>, I64EnumAttrCase<"glorot_uniform", 5>,
+    I64EnumAttrCase<"glorot_normal", 6>, I64EnumAttrCase<"he_uniform", 7>,
+    I64EnumAttrCase<"he_normal", 8>]> {
+  let cppNamespace = "::axon";
+}
+
+def Axon_ParamOp : Axon_Op<"param", [Symbol]> {
+  let summary = "a trainable parameter: a module-level tensor with an initialiser";
+  let description = [{
+    `a` and `b` parametrise the initialiser: the value of `constant`, the
+    bounds of `uniform`, mean and std of `normal`. Glorot/He use the fan-in
+    and fan-out of the shape (for rank > 2, trailing dims are the receptive
+    field, as for conv filters). `seed` makes the initial draw reproducible.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, TypeAttr:$type, Axon_InitKind:$init,
+                       DefaultValuedAttr<F64Attr, "0.0">:$a,
+                       DefaultValuedAttr<F64Attr, "0.0">:$b,
+                       DefaultValuedAttr<I64Attr, "0">:$seed);
+  let assemblyFormat = "$sym_name `:` $type `=` $init attr-dict";
+  let hasVerifier = 1;
+}
+
+def Axon_ParamRefOp : Axon_Op<"param_ref", [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "reads the current value of a parameter";
+  let arguments = (ins FlatSymbolRefAttr:$param);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$param attr-dict `:` type($result)";
+}
+
+def Axon_TrainOp : Axon_Op<"train", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "training configuration for a loss function";
+  let description = [{
+    Keeps the model file's `train` block (data, optimizer, batch, epochs,
+    ...) as a dictionary, for the optimizer lowering and training driver.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$loss, DictionaryAttr:$config);
+  let assemblyFormat = "$loss $config attr-dict";
+}
+
+//===----------------------------------------------------------------------===//
+// Loops over time
+//===----------------------------------------------------------------------===//
+
+def Axon_LoopOp : Axon_Op<"loop", [
+    SingleBlockImplicitTerminator<"YieldOp">, RecursiveMemoryEffects]> {
+  let summary = "for t in [lower, upper): carried values flow from one step to the next";
+  let description = [{
+    The body block takes the step `t` (rank-0 i64) and the carried values;
+    `axon.yield` gives the carried values of the next step. The results are
+    the carried values after the last step (the initial ones when no step
+    runs). Autodiff differentiates it as backprop through time.
+  }];
+  let arguments = (ins Axon_I64Scalar:$lower, Axon_I64Scalar:$upper,
+                       Variadic<AnyRankedTensor>:$inits);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $lower `to` $upper (`carry` `(` $inits^ `:` type($inits) `)`)? $body attr-dict (`->` type($results)^)?
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_YieldOp : Axon_Op<"yield", [Pure, Terminator, ReturnLike, HasParent<"LoopOp">]> {
+  let summary = "carried values of the next loop step";
+  let arguments = (ins Variadic<AnyRankedTensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+  let builders = [OpBuilder<(ins), [{ /* no carried values */ }]>];
+}
+
+#endif // AXON_OPS_TD

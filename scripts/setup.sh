@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs Axon's build and test dependencies from Debian 12's packages.
+# Idempotent: packages already present are skipped by apt.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools
+  libhalide14-0-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  zlib1g-dev python3
+  dataset-fashion-mnist
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
