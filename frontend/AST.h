@@ -1,0 +1,105 @@
+// The abstract syntax tree of a model file.
+#ifndef AXON_FRONTEND_AST_H
+#define AXON_FRONTEND_AST_H
+
+#include "frontend/Lexer.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace axon::ast {
+
+/// One dimension of a type: an extent (`784`) or a symbol (`N`).
+struct Dim {
+  llvm::SMLoc loc;
+  int64_t value = -1;
+  std::string symbol;
+};
+
+/// `f32[N, 784]`, or `f32` for a scalar.
+struct Type {
+  llvm::SMLoc loc;
+  std::string elem;
+  std::vector<Dim> dims;
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct KeywordArg {
+  llvm::SMLoc loc;
+  std::string name;
+  ExprPtr value;
+};
+
+/// Expressions: one node type with a kind keeps the walkers short.
+struct Expr {
+  enum Kind { Number, String, Name, List, Unary, Binary, Call } kind;
+  llvm::SMLoc loc;
+  double number = 0;   ///< Number.
+  bool isInt = false;  ///< Number written without '.' or exponent.
+  std::string name;    ///< Name, callee of Call, value of String.
+  Tok op = Tok::Eof;   ///< Unary and Binary operator.
+  std::vector<ExprPtr> args;       ///< Operands, list elements, call arguments.
+  std::vector<KeywordArg> kwargs;  ///< Call keyword arguments.
+
+  Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
+};
+
+struct Stmt;
+using StmtPtr = std::unique_ptr<Stmt>;
+
+struct Stmt {
+  enum Kind { Let, Assign, Return, For } kind;
+  llvm::SMLoc loc;
+  std::string name;              ///< Let / Assign target, For variable.
+  std::unique_ptr<Type> type;    ///< Optional annotation of Let.
+  std::vector<ExprPtr> values;   ///< Let/Assign: 1; Return: 1+; For: lo, hi.
+  std::vector<StmtPtr> body;     ///< For.
+
+  Stmt(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
+};
+
+struct Param {
+  llvm::SMLoc loc;
+  std::string name;
+  Type type;
+  ExprPtr init; ///< `zeros`, `normal(std = 0.1)`, a number, or null.
+};
+
+struct Arg {
+  llvm::SMLoc loc;
+  std::string name;
+  Type type;
+};
+
+struct Function {
+  llvm::SMLoc loc;
+  std::string name;
+  std::vector<Arg> args;
+  std::vector<Type> results;
+  std::vector<StmtPtr> body;
+  llvm::SMLoc end; ///< The closing brace.
+};
+
+/// `train loss { key = value ... }`.
+struct Train {
+  llvm::SMLoc loc;
+  std::string loss;
+  llvm::SMLoc lossLoc;
+  std::vector<KeywordArg> settings;
+};
+
+struct Module {
+  std::vector<Param> params;
+  std::vector<Function> functions;
+  std::vector<Train> trains;
+};
+
+/// Prints the tree in an indented, s-expression-like form (`--emit=ast`).
+void dump(const Module &module, llvm::raw_ostream &os);
+
+} // namespace axon::ast
+
+#endif // AXON_FRONTEND_AST_H

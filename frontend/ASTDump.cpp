@@ -1,0 +1,167 @@
+// Printing of the AST for `axonc --emit=ast`.
+#include "frontend/AST.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+using namespace axon;
+using namespace axon::ast;
+
+namespace {
+
+const char *opSpelling(Tok op) {
+  switch (op) {
+  case Tok::Plus: return "+";
+  case Tok::Minus: return "-";
+  case Tok::Star: return "*";
+  case Tok::Slash: return "/";
+  case Tok::At: return "@";
+  case Tok::Caret: return "^";
+  case Tok::Less: return "<";
+  case Tok::LessEq: return "<=";
+  case Tok::Greater: return ">";
+  case Tok::GreaterEq: return ">=";
+  case Tok::EqEq: return "==";
+  case Tok::NotEq: return "!=";
+  default: return "?";
+  }
+}
+
+void printType(const Type &t, llvm::raw_ostream &os) {
+  os << t.elem;
+  if (t.dims.empty())
+    return;
+  os << "[";
+  for (size_t i = 0; i < t.dims.size(); ++i) {
+    os << (i ? ", " : "");
+    if (t.dims[i].symbol.empty())
+      os << t.dims[i].value;
+    else
+      os << t.dims[i].symbol;
+  }
+  os << "]";
+}
+
+void printExpr(const Expr &e, llvm::raw_ostream &os) {
+  switch (e.kind) {
+  case Expr::Number:
+    if (e.isInt)
+      os << static_cast<int64_t>(e.number);
+    else
+      os << e.number;
+    return;
+  case Expr::String:
+    os << '"';
+    os.write_escaped(e.name);
+    os << '"';
+    return;
+  case Expr::Name:
+    os << e.name;
+    return;
+  case Expr::List:
+    os << "[";
+    for (size_t i = 0; i < e.args.size(); ++i) {
+      os << (i ? " " : "");
+      printExpr(*e.args[i], os);
+    }
+    os << "]";
+    return;
+  case Expr::Unary:
+    os << "(neg ";
+    printExpr(*e.args[0], os);
+    os << ")";
+    return;
+  case Expr::Binary:
+    os << "(" << opSpelling(e.op) << " ";
+    printExpr(*e.args[0], os);
+    os << " ";
+    printExpr(*e.args[1], os);
+    os << ")";
+    return;
+  case Expr::Call:
+    os << "(call " << e.name;
+    for (const auto &a : e.args) {
+      os << " ";
+      printExpr(*a, os);
+    }
+    for (const auto &kw : e.kwargs) {
+      os << " " << kw.name << "=";
+      printExpr(*kw.value, os);
+    }
+    os << ")";
+    return;
+  }
+}
+
+void printStmts(const std::vector<StmtPtr> &body, unsigned indent,
+                llvm::raw_ostream &os) {
+  for (const auto &s : body) {
+    os.indent(indent);
+    switch (s->kind) {
+    case Stmt::Let:
+      os << "let " << s->name;
+      if (s->type) {
+        os << ": ";
+        printType(*s->type, os);
+      }
+      os << " = ";
+      printExpr(*s->values[0], os);
+      break;
+    case Stmt::Assign:
+      os << "assign " << s->name << " = ";
+      printExpr(*s->values[0], os);
+      break;
+    case Stmt::Return:
+      os << "return";
+      for (const auto &v : s->values) {
+        os << " ";
+        printExpr(*v, os);
+      }
+      break;
+    case Stmt::For:
+      os << "for " << s->name << " in ";
+      printExpr(*s->values[0], os);
+      os << " .. ";
+      printExpr(*s->values[1], os);
+      os << "\n";
+      printStmts(s->body, indent + 2, os);
+      continue;
+    }
+    os << "\n";
+  }
+}
+
+} // namespace
+
+void ast::dump(const Module &module, llvm::raw_ostream &os) {
+  for (const Param &p : module.params) {
+    os << "param " << p.name << ": ";
+    printType(p.type, os);
+    if (p.init) {
+      os << " = ";
+      printExpr(*p.init, os);
+    }
+    os << "\n";
+  }
+  for (const Function &f : module.functions) {
+    os << "fn " << f.name << "(";
+    for (size_t i = 0; i < f.args.size(); ++i) {
+      os << (i ? ", " : "") << f.args[i].name << ": ";
+      printType(f.args[i].type, os);
+    }
+    os << ") -> (";
+    for (size_t i = 0; i < f.results.size(); ++i) {
+      os << (i ? ", " : "");
+      printType(f.results[i], os);
+    }
+    os << ")\n";
+    printStmts(f.body, 2, os);
+  }
+  for (const Train &t : module.trains) {
+    os << "train " << t.loss << "\n";
+    for (const auto &kw : t.settings) {
+      os << "  " << kw.name << " = ";
+      printExpr(*kw.value, os);
+      os << "\n";
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// The lexer of the model language: turns a SourceFile into tokens.
+#ifndef AXON_FRONTEND_LEXER_H
+#define AXON_FRONTEND_LEXER_H
+
+#include "frontend/Diagnostics.h"
+
+#include <string>
+#include <vector>
+
+namespace axon {
+
+enum class Tok {
+  Eof, Ident, Int, Float, String,
+  // Keywords.
+  KwParam, KwFn, KwLet, KwReturn, KwFor, KwIn, KwTrain,
+  // Punctuation and operators.
+  LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, Semi,
+  Assign, Arrow, DotDot, At, Plus, Minus, Star, Slash, Caret,
+  Less, LessEq, Greater, GreaterEq, EqEq, NotEq, LeftArrow,
+  Error,
+};
+
+/// A human-readable spelling of a token kind, for "expected ..." messages.
+const char *tokName(Tok kind);
+
+struct Token {
+  Tok kind = Tok::Eof;
+  llvm::StringRef text; ///< Points into the source buffer.
+  llvm::SMLoc loc;
+  bool startsLine = false; ///< First token on its line.
+  double number = 0;       ///< Value of Int and Float tokens.
+  std::string string;      ///< Unescaped value of String tokens.
+};
+
+/// Splits the whole file into tokens; lexical errors are reported to the
+/// file and produce Tok::Error tokens so the parser can go on.
+std::vector<Token> lex(SourceFile &file);
+
+} // namespace axon
+
+#endif // AXON_FRONTEND_LEXER_H

@@ -1,0 +1,504 @@
+// The recursive-descent parser of the model language (see Parser.h).
+//
+// Grammar (newlines separate nothing; a '(' or '[' that starts a line does
+// not continue the previous expression as a call):
+//   module  := (param | fn | train)*
+//   param   := 'param' NAME ':' type ('=' expr)?
+//   fn      := 'fn' NAME '(' (NAME ':' type),* ')' ('->' results)? block
+//   results := type | '(' type,* ')'
+//   train   := 'train' NAME '{' (NAME '=' expr [,;]?)* '}'
+//   block   := '{' stmt* '}'
+//   stmt    := 'let' NAME (':' type)? '=' expr | NAME '=' expr
+//            | 'return' expr,+ | 'for' NAME 'in' expr '..' expr block
+//   expr    := add (cmp add)?          cmp := < <= > >= == !=
+//   add     := mul (('+' | '-') mul)*
+//   mul     := unary (('*' | '/' | '@') unary)*
+//   unary   := '-' unary | power
+//   power   := primary ('^' unary)?    (right associative)
+//   primary := NUMBER | STRING | NAME | NAME '(' args ')' | '(' expr ')'
+//            | '[' expr,* ']'
+#include "frontend/Parser.h"
+
+using namespace axon;
+using namespace axon::ast;
+
+namespace {
+
+class Parser {
+public:
+  Parser(SourceFile &file, std::vector<Token> tokens)
+      : file_(file), toks_(std::move(tokens)) {}
+
+  Module run() {
+    Module m;
+    while (!at(Tok::Eof)) {
+      unsigned before = file_.errorCount();
+      bool ok = true;
+      if (at(Tok::KwParam)) {
+        Param p;
+        ok = parseParam(p);
+        if (ok)
+          m.params.push_back(std::move(p));
+      } else if (at(Tok::KwFn)) {
+        Function f;
+        ok = parseFunction(f);
+        if (ok)
+          m.functions.push_back(std::move(f));
+      } else if (at(Tok::KwTrain)) {
+        Train t;
+        ok = parseTrain(t);
+        if (ok)
+          m.trains.push_back(std::move(t));
+      } else {
+        if (!at(Tok::Error))
+          error("expected 'param', 'fn' or 'train' at top level, found " +
+                describe(cur()));
+        ok = false;
+      }
+      if (!ok || file_.errorCount() != before)
+        syncToItem();
+    }
+    return m;
+  }
+
+private:
+  const Token &cur() const { return toks_[pos_]; }
+  const Token &peekTok(size_t n = 1) const {
+    return toks_[std::min(pos_ + n, toks_.size() - 1)];
+  }
+  bool at(Tok k) const { return cur().kind == k; }
+  void advance() {
+    if (!at(Tok::Eof))
+      ++pos_;
+  }
+  bool accept(Tok k) {
+    if (!at(k))
+      return false;
+    advance();
+    return true;
+  }
+
+  static std::string describe(const Token &t) {
+    if (t.kind == Tok::Eof)
+      return "end of file";
+    return "'" + t.text.str() + "'";
+  }
+
+  void error(const llvm::Twine &msg) {
+    // Lexical errors were reported by the lexer already.
+    if (!at(Tok::Error))
+      file_.error(cur().loc, msg);
+  }
+
+  bool expect(Tok k, llvm::StringRef context) {
+    if (accept(k))
+      return true;
+    error(llvm::Twine("expected ") + tokName(k) + " " + context + ", found " +
+          describe(cur()));
+    return false;
+  }
+
+  bool expectName(std::string &name, llvm::SMLoc &loc, llvm::StringRef what) {
+    if (!at(Tok::Ident)) {
+      error("expected " + what + ", found " + describe(cur()));
+      return false;
+    }
+    name = cur().text.str();
+    loc = cur().loc;
+    advance();
+    return true;
+  }
+
+  /// Skips to the next top-level keyword that starts a line.
+  void syncToItem() {
+    advance();
+    while (!at(Tok::Eof) &&
+           !((at(Tok::KwParam) || at(Tok::KwFn) || at(Tok::KwTrain)) &&
+             cur().startsLine))
+      advance();
+  }
+
+  /// Skips to the next statement start, or to the closing '}' of the block.
+  void syncToStatement() {
+    advance();
+    int depth = 0;
+    while (!at(Tok::Eof)) {
+      if (depth == 0 && cur().startsLine &&
+          (at(Tok::KwLet) || at(Tok::KwReturn) || at(Tok::KwFor) ||
+           at(Tok::RBrace) ||
+           (at(Tok::Ident) && peekTok().kind == Tok::Assign)))
+        return;
+      if (at(Tok::KwFn) || at(Tok::KwParam) || at(Tok::KwTrain))
+        return;
+      if (at(Tok::LBrace) || at(Tok::LParen) || at(Tok::LBracket))
+        ++depth;
+      if (at(Tok::RBrace) || at(Tok::RParen) || at(Tok::RBracket))
+        depth = std::max(0, depth - 1);
+      advance();
+    }
+  }
+
+  bool parseType(Type &t) {
+    t.loc = cur().loc;
+    llvm::SMLoc unused;
+    if (!expectName(t.elem, unused, "a type such as f32 or f32[N, 784]"))
+      return false;
+    if (!accept(Tok::LBracket))
+      return true;
+    do {
+      Dim d;
+      d.loc = cur().loc;
+      if (at(Tok::Int)) {
+        d.value = static_cast<int64_t>(cur().number);
+        advance();
+      } else if (at(Tok::Ident)) {
+        d.symbol = cur().text.str();
+        advance();
+      } else {
+        error("expected a dimension (an integer or a name such as N), found " +
+              describe(cur()));
+        return false;
+      }
+      t.dims.push_back(d);
+    } while (accept(Tok::Comma));
+    return expect(Tok::RBracket, "to close the shape");
+  }
+
+  bool parseParam(Param &p) {
+    p.loc = cur().loc;
+    advance(); // 'param'
+    if (!expectName(p.name, p.loc, "a parameter name") ||
+        !expect(Tok::Colon, "after the parameter name") || !parseType(p.type))
+      return false;
+    if (accept(Tok::Assign)) {
+      p.init = parseExpr();
+      return p.init != nullptr;
+    }
+    return true;
+  }
+
+  bool parseFunction(Function &f) {
+    f.loc = cur().loc;
+    advance(); // 'fn'
+    if (!expectName(f.name, f.loc, "a function name") ||
+        !expect(Tok::LParen, "to open the argument list"))
+      return false;
+    if (!at(Tok::RParen)) {
+      do {
+        Arg a;
+        if (!expectName(a.name, a.loc, "an argument name") ||
+            !expect(Tok::Colon, "after the argument name") ||
+            !parseType(a.type))
+          return false;
+        f.args.push_back(std::move(a));
+      } while (accept(Tok::Comma));
+    }
+    if (!expect(Tok::RParen, "to close the argument list"))
+      return false;
+    if (accept(Tok::Arrow)) {
+      if (accept(Tok::LParen)) {
+        do {
+          Type t;
+          if (!parseType(t))
+            return false;
+          f.results.push_back(std::move(t));
+        } while (accept(Tok::Comma));
+        if (!expect(Tok::RParen, "to close the result list"))
+          return false;
+      } else {
+        Type t;
+        if (!parseType(t))
+          return false;
+        f.results.push_back(std::move(t));
+      }
+    }
+    return parseBlock(f.body, &f.end);
+  }
+
+  bool parseBlock(std::vector<StmtPtr> &body, llvm::SMLoc *end = nullptr) {
+    if (!expect(Tok::LBrace, "to open a block"))
+      return false;
+    while (!at(Tok::RBrace)) {
+      if (at(Tok::Eof) || at(Tok::KwFn) || at(Tok::KwParam) ||
+          at(Tok::KwTrain)) {
+        error("expected '}' to close the block, found " + describe(cur()));
+        return false;
+      }
+      unsigned before = file_.errorCount();
+      StmtPtr s = parseStatement();
+      if (s && file_.errorCount() == before)
+        body.push_back(std::move(s));
+      else
+        syncToStatement();
+    }
+    if (end)
+      *end = cur().loc;
+    advance(); // '}'
+    return true;
+  }
+
+  StmtPtr parseStatement() {
+    llvm::SMLoc loc = cur().loc;
+    if (accept(Tok::KwLet)) {
+      auto s = std::make_unique<Stmt>(Stmt::Let, loc);
+      if (!expectName(s->name, s->loc, "a name after 'let'"))
+        return nullptr;
+      if (accept(Tok::Colon)) {
+        s->type = std::make_unique<Type>();
+        if (!parseType(*s->type))
+          return nullptr;
+      }
+      if (!expect(Tok::Assign, "after the name in 'let'"))
+        return nullptr;
+      return withValue(std::move(s));
+    }
+    if (accept(Tok::KwReturn)) {
+      auto s = std::make_unique<Stmt>(Stmt::Return, loc);
+      do {
+        ExprPtr e = parseExpr();
+        if (!e)
+          return nullptr;
+        s->values.push_back(std::move(e));
+      } while (accept(Tok::Comma));
+      accept(Tok::Semi);
+      return s;
+    }
+    if (accept(Tok::KwFor)) {
+      auto s = std::make_unique<Stmt>(Stmt::For, loc);
+      llvm::SMLoc nameLoc;
+      if (!expectName(s->name, nameLoc, "a loop variable after 'for'") ||
+          !expect(Tok::KwIn, "after the loop variable"))
+        return nullptr;
+      ExprPtr lo = parseExpr();
+      if (!lo || !expect(Tok::DotDot, "between the loop bounds"))
+        return nullptr;
+      ExprPtr hi = parseExpr();
+      if (!hi)
+        return nullptr;
+      s->values.push_back(std::move(lo));
+      s->values.push_back(std::move(hi));
+      if (!parseBlock(s->body))
+        return nullptr;
+      return s;
+    }
+    if (at(Tok::Ident) && peekTok().kind == Tok::Assign) {
+      auto s = std::make_unique<Stmt>(Stmt::Assign, loc);
+      s->name = cur().text.str();
+      advance();
+      advance(); // '='
+      return withValue(std::move(s));
+    }
+    error("expected a statement ('let', 'return', 'for' or 'name = ...'), "
+          "found " + describe(cur()));
+    return nullptr;
+  }
+
+  StmtPtr withValue(StmtPtr s) {
+    ExprPtr e = parseExpr();
+    if (!e)
+      return nullptr;
+    s->values.push_back(std::move(e));
+    accept(Tok::Semi);
+    return s;
+  }
+
+  bool parseTrain(Train &t) {
+    t.loc = cur().loc;
+    advance(); // 'train'
+    if (!expectName(t.loss, t.lossLoc, "the name of the loss function") ||
+        !expect(Tok::LBrace, "to open the train block"))
+      return false;
+    while (!accept(Tok::RBrace)) {
+      KeywordArg kw;
+      if (!expectName(kw.name, kw.loc, "a setting name such as 'optimizer'") ||
+          !expect(Tok::Assign, "after the setting name"))
+        return false;
+      kw.value = parseExpr();
+      if (!kw.value)
+        return false;
+      t.settings.push_back(std::move(kw));
+      if (!accept(Tok::Comma))
+        accept(Tok::Semi);
+    }
+    return true;
+  }
+
+  // Expressions.
+
+  ExprPtr binary(Tok op, llvm::SMLoc loc, ExprPtr lhs, ExprPtr rhs) {
+    auto e = std::make_unique<Expr>(Expr::Binary, loc);
+    e->op = op;
+    e->args.push_back(std::move(lhs));
+    e->args.push_back(std::move(rhs));
+    return e;
+  }
+
+  ExprPtr parseExpr() {
+    ExprPtr lhs = parseAdditive();
+    if (!lhs)
+      return nullptr;
+    switch (cur().kind) {
+    case Tok::Less: case Tok::LessEq: case Tok::Greater: case Tok::GreaterEq:
+    case Tok::EqEq: case Tok::NotEq: {
+      Tok op = cur().kind;
+      llvm::SMLoc loc = cur().loc;
+      advance();
+      ExprPtr rhs = parseAdditive();
+      if (!rhs)
+        return nullptr;
+      return binary(op, loc, std::move(lhs), std::move(rhs));
+    }
+    default:
+      return lhs;
+    }
+  }
+
+  ExprPtr parseAdditive() {
+    ExprPtr lhs = parseMultiplicative();
+    while (lhs && (at(Tok::Plus) || at(Tok::Minus))) {
+      Tok op = cur().kind;
+      llvm::SMLoc loc = cur().loc;
+      advance();
+      ExprPtr rhs = parseMultiplicative();
+      if (!rhs)
+        return nullptr;
+      lhs = binary(op, loc, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
+  ExprPtr parseMultiplicative() {
+    ExprPtr lhs = parseUnary();
+    while (lhs && (at(Tok::Star) || at(Tok::Slash) || at(Tok::At))) {
+      Tok op = cur().kind;
+      llvm::SMLoc loc = cur().loc;
+      advance();
+      ExprPtr rhs = parseUnary();
+      if (!rhs)
+        return nullptr;
+      lhs = binary(op, loc, std::move(lhs), std::move(rhs));
+    }
+    return lhs;
+  }
+
+  ExprPtr parseUnary() {
+    if (at(Tok::Minus)) {
+      llvm::SMLoc loc = cur().loc;
+      advance();
+      ExprPtr operand = parseUnary();
+      if (!operand)
+        return nullptr;
+      auto e = std::make_unique<Expr>(Expr::Unary, loc);
+      e->op = Tok::Minus;
+      e->args.push_back(std::move(operand));
+      return e;
+    }
+    ExprPtr base = parsePrimary();
+    if (base && at(Tok::Caret)) {
+      llvm::SMLoc loc = cur().loc;
+      advance();
+      ExprPtr exponent = parseUnary();
+      if (!exponent)
+        return nullptr;
+      return binary(Tok::Caret, loc, std::move(base), std::move(exponent));
+    }
+    return base;
+  }
+
+  ExprPtr parsePrimary() {
+    llvm::SMLoc loc = cur().loc;
+    switch (cur().kind) {
+    case Tok::Int:
+    case Tok::Float: {
+      auto e = std::make_unique<Expr>(Expr::Number, loc);
+      e->number = cur().number;
+      e->isInt = at(Tok::Int);
+      advance();
+      return e;
+    }
+    case Tok::String: {
+      auto e = std::make_unique<Expr>(Expr::String, loc);
+      e->name = cur().string;
+      advance();
+      return e;
+    }
+    case Tok::Ident: {
+      std::string name = cur().text.str();
+      advance();
+      if (at(Tok::LParen) && !cur().startsLine)
+        return parseCall(name, loc);
+      auto e = std::make_unique<Expr>(Expr::Name, loc);
+      e->name = name;
+      return e;
+    }
+    case Tok::LParen: {
+      advance();
+      ExprPtr inner = parseExpr();
+      if (!inner || !expect(Tok::RParen, "to close the parenthesis"))
+        return nullptr;
+      return inner;
+    }
+    case Tok::LBracket: {
+      advance();
+      auto e = std::make_unique<Expr>(Expr::List, loc);
+      if (!at(Tok::RBracket)) {
+        do {
+          ExprPtr item = parseExpr();
+          if (!item)
+            return nullptr;
+          e->args.push_back(std::move(item));
+        } while (accept(Tok::Comma));
+      }
+      if (!expect(Tok::RBracket, "to close the list"))
+        return nullptr;
+      return e;
+    }
+    default:
+      error("expected an expression, found " + describe(cur()));
+      return nullptr;
+    }
+  }
+
+  ExprPtr parseCall(const std::string &callee, llvm::SMLoc loc) {
+    advance(); // '('
+    auto e = std::make_unique<Expr>(Expr::Call, loc);
+    e->name = callee;
+    if (!at(Tok::RParen)) {
+      do {
+        if (at(Tok::Ident) && peekTok().kind == Tok::Assign) {
+          KeywordArg kw;
+          kw.loc = cur().loc;
+          kw.name = cur().text.str();
+          advance();
+          advance(); // '='
+          kw.value = parseExpr();
+          if (!kw.value)
+            return nullptr;
+          e->kwargs.push_back(std::move(kw));
+          continue;
+        }
+        if (!e->kwargs.empty()) {
+          error("positional argument after keyword arguments");
+          return nullptr;
+        }
+        ExprPtr a = parseExpr();
+        if (!a)
+          return nullptr;
+        e->args.push_back(std::move(a));
+      } while (accept(Tok::Comma));
+    }
+    if (!expect(Tok::RParen, "to close the call of '" + callee + "'"))
+      return nullptr;
+    return e;
+  }
+
+  SourceFile &file_;
+  std::vector<Token> toks_;
+  size_t pos_ = 0;
+};
+
+} // namespace
+
+Module axon::parse(SourceFile &file) {
+  return Parser(file, lex(file)).run();
+}

@@ -1,0 +1,196 @@
+// axonc: the Axon compiler driver.
+//
+//   axonc FILE --emit=ast|axon [-o OUT]     print a stage of the compiler
+//   axonc run FILE --fn NAME --input x=a.npy [--param W=w.npy] [-o out.npy]
+//                                           evaluate a function
+#include "backends/reference/Evaluator.h"
+#include "frontend/MLIRGen.h"
+#include "frontend/Parser.h"
+#include "ir/AxonDialect.h"
+#include "runtime/Npy.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+namespace cl = llvm::cl;
+using namespace axon;
+
+namespace {
+
+cl::OptionCategory category("axonc options");
+cl::SubCommand runCommand("run", "Evaluate a function of a model file with the "
+                                 "reference evaluator");
+
+enum class Emit { AST, Axon };
+
+cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.axon>"),
+                               cl::Required, cl::cat(category),
+                               cl::sub(cl::SubCommand::getTopLevel()),
+                               cl::sub(runCommand));
+cl::opt<Emit> emit("emit", cl::desc("The compiler stage to print"),
+                   cl::init(Emit::Axon), cl::cat(category),
+                   cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree"),
+                              clEnumValN(Emit::Axon, "axon",
+                                         "the axon dialect (MLIR)")));
+cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
+                                cl::value_desc("path"), cl::init("-"),
+                                cl::cat(category),
+                                cl::sub(cl::SubCommand::getTopLevel()),
+                                cl::sub(runCommand));
+
+cl::opt<std::string> fnName("fn", cl::desc("Function to evaluate"),
+                            cl::value_desc("name"), cl::init("forward"),
+                            cl::cat(category), cl::sub(runCommand));
+cl::list<std::string> inputs("input",
+                             cl::desc("An argument of the function, by name: "
+                                      "name=path.npy (repeat for each)"),
+                             cl::value_desc("name=path.npy"), cl::cat(category),
+                             cl::sub(runCommand));
+cl::list<std::string> paramFiles(
+    "param",
+    cl::desc("Override a parameter's initial value: name=path.npy"),
+    cl::value_desc("name=path.npy"), cl::cat(category), cl::sub(runCommand));
+
+int fail(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "axonc") << msg << "\n";
+  return 1;
+}
+
+/// Splits "name=path"; false when there is no '='.
+bool splitAssignment(llvm::StringRef s, std::string &name, std::string &path) {
+  auto [n, p] = s.split('=');
+  if (n.empty() || p.empty() || !s.contains('='))
+    return false;
+  name = n.str();
+  path = p.str();
+  return true;
+}
+
+void printTensor(const Tensor &t, llvm::raw_ostream &os) {
+  os << t.typeString() << "\n";
+  // One row per line for matrices; integers without decimals.
+  int64_t cols = t.rank() == 0 ? 1 : t.shape.back();
+  for (int64_t i = 0; i < t.numElements(); ++i) {
+    double v = t.data[i];
+    if (isFloat(t.dtype))
+      os << llvm::format("%.6g", v);
+    else
+      os << static_cast<int64_t>(v);
+    os << ((i + 1) % cols == 0 ? "\n" : " ");
+  }
+}
+
+int runFunction(mlir::ModuleOp module) {
+  auto fn = module.lookupSymbol<mlir::func::FuncOp>(fnName);
+  if (!fn)
+    return fail("no function '" + fnName + "' in " + inputFile);
+  // Arguments by name, in the function's order.
+  std::map<std::string, std::string> given;
+  for (const std::string &s : inputs) {
+    std::string name, path;
+    if (!splitAssignment(s, name, path))
+      return fail("--input expects name=path.npy, got '" + s + "'");
+    given[name] = path;
+  }
+  reference::Evaluator evaluator(module);
+  for (const std::string &s : paramFiles) {
+    std::string name, path;
+    if (!splitAssignment(s, name, path))
+      return fail("--param expects name=path.npy, got '" + s + "'");
+    auto value = readNpy(path);
+    if (!value)
+      return fail(llvm::toString(value.takeError()));
+    if (auto err = evaluator.setParam(name, std::move(*value)))
+      return fail(llvm::toString(std::move(err)));
+  }
+  // Argument names are kept on the function as `axon.arg_names`.
+  auto names = fn->getAttrOfType<mlir::ArrayAttr>("axon.arg_names");
+  std::vector<Tensor> args;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    std::string name = names ? mlir::cast<mlir::StringAttr>(names[i]).str()
+                             : "arg" + std::to_string(i);
+    auto it = given.find(name);
+    if (it == given.end())
+      return fail("missing --input " + name + "=... for function '" + fnName +
+                  "'");
+    auto value = readNpy(it->second);
+    if (!value)
+      return fail(llvm::toString(value.takeError()));
+    args.push_back(std::move(*value));
+    given.erase(it);
+  }
+  if (!given.empty())
+    return fail("function '" + fnName + "' has no argument '" +
+                given.begin()->first + "'");
+  auto results = evaluator.call(fnName, args);
+  if (!results)
+    return fail(llvm::toString(results.takeError()));
+  for (size_t i = 0; i < results->size(); ++i) {
+    const Tensor &r = (*results)[i];
+    if (outputFile == "-") {
+      printTensor(r, llvm::outs());
+      continue;
+    }
+    std::string path = outputFile;
+    if (results->size() > 1)
+      path = (llvm::StringRef(path).rsplit(".npy").first + "." +
+              std::to_string(i) + ".npy").str();
+    if (auto err = writeNpy(path, r))
+      return fail(llvm::toString(std::move(err)));
+  }
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "axonc: compile Axon model files\n\n"
+      "  axonc model.axon --emit=axon          print the axon dialect\n"
+      "  axonc run model.axon --fn forward --input x=x.npy\n");
+
+  auto file = SourceFile::open(inputFile, llvm::errs());
+  if (!file)
+    return 1;
+  if (emit == Emit::AST && !runCommand) {
+    ast::Module m = parse(*file);
+    if (file->errorCount())
+      return 1;
+    std::error_code ec;
+    llvm::ToolOutputFile out(outputFile, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail("cannot write " + outputFile + ": " + ec.message());
+    ast::dump(m, out.os());
+    out.keep();
+    return 0;
+  }
+
+  mlir::MLIRContext context;
+  context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+  // Diagnostics of the generated IR are reported by the frontend itself.
+  context.printOpOnDiagnostic(false);
+  auto module = compileSource(context, *file);
+  if (!module)
+    return 1;
+  if (runCommand)
+    return runFunction(*module);
+
+  std::error_code ec;
+  llvm::ToolOutputFile out(outputFile, ec, llvm::sys::fs::OF_Text);
+  if (ec)
+    return fail("cannot write " + outputFile + ": " + ec.message());
+  module->print(out.os());
+  out.keep();
+  return 0;
+}
