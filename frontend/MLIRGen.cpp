@@ -184,9 +184,8 @@ private:
     for (char c : p.name)
       seed = (seed ^ static_cast<unsigned char>(c)) * 1099511628211ull;
     auto type = tensorType(elem, shape);
-    b_.create<ParamOp>(loc(p.loc), p.name, type, kind, b_.getF64FloatAttr(a),
-                       b_.getF64FloatAttr(bval),
-                       b_.getI64IntegerAttr(static_cast<int64_t>(seed >> 1)));
+    b_.create<ParamOp>(loc(p.loc), p.name, type, kind, llvm::APFloat(a),
+                       llvm::APFloat(bval), seed >> 1);
     params_[p.name] = {Value(), elem, shape};
   }
 
@@ -1074,8 +1073,9 @@ private:
       if (kw.name == "data" || kw.name == "eval_data") {
         static const std::set<std::string> loaders = {"idx", "npy", "csv"};
         bool ok = v.kind == Expr::Call && loaders.count(v.name);
-        for (const auto &a : ok ? v.args : std::vector<ExprPtr>())
-          ok &= a->kind == Expr::String;
+        if (ok)
+          for (const auto &arg : v.args)
+            ok &= arg->kind == Expr::String;
         if (!ok) {
           file_.error(v.loc, "data must be idx(\"images\", \"labels\"), "
                              "npy(...) or csv(...) with file names");

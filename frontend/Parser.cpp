@@ -32,7 +32,6 @@ public:
   Module run() {
     Module m;
     while (!at(Tok::Eof)) {
-      unsigned before = file_.errorCount();
       bool ok = true;
       if (at(Tok::KwParam)) {
         Param p;
@@ -55,7 +54,7 @@ public:
                 describe(cur()));
         ok = false;
       }
-      if (!ok || file_.errorCount() != before)
+      if (!ok)
         syncToItem();
     }
     return m;
@@ -109,24 +108,35 @@ private:
     return true;
   }
 
-  /// Skips to the next top-level keyword that starts a line.
+  bool atItemStart() const {
+    return cur().startsLine &&
+           (at(Tok::KwParam) || at(Tok::KwFn) || at(Tok::KwTrain));
+  }
+
+  /// Skips to the next top-level keyword that starts a line. A failed item
+  /// always consumed its keyword, so stopping on the error token cannot loop.
   void syncToItem() {
-    advance();
-    while (!at(Tok::Eof) &&
-           !((at(Tok::KwParam) || at(Tok::KwFn) || at(Tok::KwTrain)) &&
-             cur().startsLine))
+    if (!atItemStart())
+      advance();
+    while (!at(Tok::Eof) && !atItemStart())
       advance();
   }
 
+  bool atStatementStart() const {
+    return cur().startsLine &&
+           (at(Tok::KwLet) || at(Tok::KwReturn) || at(Tok::KwFor) ||
+            (at(Tok::Ident) && peekTok().kind == Tok::Assign));
+  }
+
   /// Skips to the next statement start, or to the closing '}' of the block.
+  /// A failed statement always consumed its first token, so stopping on the
+  /// token that caused the error cannot loop.
   void syncToStatement() {
-    advance();
+    if (!at(Tok::RBrace) && !atStatementStart())
+      advance();
     int depth = 0;
     while (!at(Tok::Eof)) {
-      if (depth == 0 && cur().startsLine &&
-          (at(Tok::KwLet) || at(Tok::KwReturn) || at(Tok::KwFor) ||
-           at(Tok::RBrace) ||
-           (at(Tok::Ident) && peekTok().kind == Tok::Assign)))
+      if (depth == 0 && (atStatementStart() || at(Tok::RBrace)))
         return;
       if (at(Tok::KwFn) || at(Tok::KwParam) || at(Tok::KwTrain))
         return;
