@@ -1,6 +1,7 @@
 // Printing of the AST for `axonc --emit=ast`.
 #include "frontend/AST.h"
 
+#include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
 using namespace axon;
@@ -47,7 +48,7 @@ void printExpr(const Expr &e, llvm::raw_ostream &os) {
     if (e.isInt)
       os << static_cast<int64_t>(e.number);
     else
-      os << e.number;
+      os << llvm::format("%g", e.number);
     return;
   case Expr::String:
     os << '"';

@@ -107,8 +107,11 @@ LogicalResult SelectOp::verify() {
 }
 
 LogicalResult CastOp::verify() {
-  if (getInput().getType().getShape() != getType().getShape())
-    return emitOpError("cast must keep the shape");
+  // Extents may go from static to dynamic and back, but must agree.
+  if (!shape::compatible(toShape(getType()), toShape(getInput().getType())))
+    return emitOpError("cast must keep the shape: ")
+           << shape::str(toShape(getInput().getType())) << " vs "
+           << shape::str(toShape(getType()));
   return success();
 }
 

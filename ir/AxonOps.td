@@ -102,8 +102,12 @@ def Axon_SelectOp : Axon_Op<"select", [Pure]> {
 }
 
 def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise]> {
-  let summary = "elementwise conversion to another element type";
-  let description = "Float to int truncates toward zero; i1 converts to 0/1.";
+  let summary = "elementwise conversion to another element type and/or shape refinement";
+  let description = [{
+    Float to int truncates toward zero; i1 converts to 0/1. The shape may
+    change only between compatible forms (a static extent and `?`), which
+    lets a call pass a static tensor where a symbolic one is expected.
+  }];
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
