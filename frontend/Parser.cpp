@@ -19,6 +19,8 @@
 //            | '[' expr,* ']'
 #include "frontend/Parser.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 using namespace axon;
 using namespace axon::ast;
 
@@ -363,13 +365,15 @@ private:
     }
   }
 
-  ExprPtr parseAdditive() {
-    ExprPtr lhs = parseMultiplicative();
-    while (lhs && (at(Tok::Plus) || at(Tok::Minus))) {
+  /// Parses `next (op next)*` left-associatively over the given operators.
+  ExprPtr parseLeftAssociative(std::initializer_list<Tok> ops,
+                               ExprPtr (Parser::*next)()) {
+    ExprPtr lhs = (this->*next)();
+    while (lhs && llvm::is_contained(ops, cur().kind)) {
       Tok op = cur().kind;
       llvm::SMLoc loc = cur().loc;
       advance();
-      ExprPtr rhs = parseMultiplicative();
+      ExprPtr rhs = (this->*next)();
       if (!rhs)
         return nullptr;
       lhs = binary(op, loc, std::move(lhs), std::move(rhs));
@@ -377,18 +381,14 @@ private:
     return lhs;
   }
 
+  ExprPtr parseAdditive() {
+    return parseLeftAssociative({Tok::Plus, Tok::Minus},
+                                &Parser::parseMultiplicative);
+  }
+
   ExprPtr parseMultiplicative() {
-    ExprPtr lhs = parseUnary();
-    while (lhs && (at(Tok::Star) || at(Tok::Slash) || at(Tok::At))) {
-      Tok op = cur().kind;
-      llvm::SMLoc loc = cur().loc;
-      advance();
-      ExprPtr rhs = parseUnary();
-      if (!rhs)
-        return nullptr;
-      lhs = binary(op, loc, std::move(lhs), std::move(rhs));
-    }
-    return lhs;
+    return parseLeftAssociative({Tok::Star, Tok::Slash, Tok::At},
+                                &Parser::parseUnary);
   }
 
   ExprPtr parseUnary() {
