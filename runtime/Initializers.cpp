@@ -27,9 +27,9 @@ Fans computeFans(const std::vector<int64_t> &shape) {
 }
 
 bool isInitializerKind(const std::string &kind) {
-  for (const char *k : {"zeros", "ones", "constant", "uniform", "normal",
-                        "glorot_uniform", "glorot_normal", "he_uniform",
-                        "he_normal"})
+  for (const char *k :
+       {"zeros", "ones", "constant", "uniform", "normal", "glorot_uniform",
+        "glorot_normal", "he_uniform", "he_normal"})
     if (kind == k)
       return true;
   return false;

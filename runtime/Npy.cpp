@@ -91,7 +91,8 @@ public:
         header.hasFortranOrder = true;
       } else if (key == "shape") {
         if (!parseTuple(header.shape))
-          return std::string("'shape' must be a tuple of non-negative integers");
+          return std::string(
+              "'shape' must be a tuple of non-negative integers");
         header.hasShape = true;
       } else {
         return "unexpected key '" + key + "'";
@@ -108,7 +109,8 @@ public:
     if (pos != text.size())
       return std::string("unexpected text after the dict");
     if (!header.hasDescr || !header.hasFortranOrder || !header.hasShape)
-      return std::string("the dict must have 'descr', 'fortran_order' and 'shape'");
+      return std::string(
+          "the dict must have 'descr', 'fortran_order' and 'shape'");
     return std::nullopt;
   }
 
@@ -124,7 +126,8 @@ private:
     return false;
   }
   void skipSpace() {
-    while (pos < text.size() && std::isspace(static_cast<unsigned char>(text[pos])))
+    while (pos < text.size() &&
+           std::isspace(static_cast<unsigned char>(text[pos])))
       ++pos;
   }
   bool parseString(std::string &out) {
@@ -151,7 +154,8 @@ private:
   }
   bool parseInt(int64_t &out) {
     size_t start = pos;
-    while (pos < text.size() && std::isdigit(static_cast<unsigned char>(text[pos])))
+    while (pos < text.size() &&
+           std::isdigit(static_cast<unsigned char>(text[pos])))
       ++pos;
     if (pos == start || text.slice(start, pos).getAsInteger(10, out))
       return false;
@@ -188,22 +192,23 @@ llvm::Expected<Tensor> readNpy(StringRef path) {
     return fileError(path, "cannot open: " + buffer.getError().message());
   StringRef bytes = (*buffer)->getBuffer();
 
-  if (bytes.size() < kMagicLen || bytes.substr(0, kMagicLen) != StringRef(kMagic, kMagicLen))
+  if (bytes.size() < kMagicLen ||
+      bytes.substr(0, kMagicLen) != StringRef(kMagic, kMagicLen))
     return fileError(path, "not an NPY file (bad magic)");
   if (bytes.size() < kMagicLen + 2)
     return fileError(path, "truncated header (no version)");
   unsigned major = static_cast<unsigned char>(bytes[6]);
   unsigned minor = static_cast<unsigned char>(bytes[7]);
   if (major < 1 || major > 3 || minor != 0)
-    return fileError(path, "unsupported NPY version " + llvm::Twine(major) + "." +
-                               llvm::Twine(minor));
+    return fileError(path, "unsupported NPY version " + llvm::Twine(major) +
+                               "." + llvm::Twine(minor));
   size_t lenBytes = major == 1 ? 2 : 4;
   size_t prefix = kMagicLen + 2 + lenBytes;
   if (bytes.size() < prefix)
     return fileError(path, "truncated header (no header length)");
-  uint64_t headerLen =
-      major == 1 ? llvm::support::endian::read16le(bytes.data() + 8)
-                 : llvm::support::endian::read32le(bytes.data() + 8);
+  uint64_t headerLen = major == 1
+                           ? llvm::support::endian::read16le(bytes.data() + 8)
+                           : llvm::support::endian::read32le(bytes.data() + 8);
   if (bytes.size() - prefix < headerLen)
     return fileError(path, "truncated header: " + llvm::Twine(headerLen) +
                                " bytes announced, " +
@@ -214,7 +219,8 @@ llvm::Expected<Tensor> readNpy(StringRef path) {
   if (auto why = parser.parse(header))
     return fileError(path, "header parse error: " + *why);
   if (header.fortranOrder)
-    return fileError(path, "fortran_order arrays are not supported (C order only)");
+    return fileError(path,
+                     "fortran_order arrays are not supported (C order only)");
   auto storage = storageOf(header.descr);
   if (!storage)
     return fileError(path, "unsupported dtype '" + header.descr +
@@ -231,9 +237,10 @@ llvm::Expected<Tensor> readNpy(StringRef path) {
     return fileError(path, "header parse error: shape is too large");
   StringRef data = bytes.substr(prefix + headerLen);
   if (data.size() < static_cast<uint64_t>(dataBytes))
-    return fileError(path, "truncated data: expected " + llvm::Twine(dataBytes) +
-                               " bytes for " + llvm::Twine(count) + " elements of " +
-                               header.descr + ", got " + llvm::Twine(data.size()));
+    return fileError(path,
+                     "truncated data: expected " + llvm::Twine(dataBytes) +
+                         " bytes for " + llvm::Twine(count) + " elements of " +
+                         header.descr + ", got " + llvm::Twine(data.size()));
 
   Tensor t(storage->dtype, header.shape);
   const char *p = data.data();
@@ -270,15 +277,26 @@ llvm::Error writeNpy(StringRef path, const Tensor &tensor) {
   const char *descr = nullptr;
   size_t itemSize = 0;
   switch (tensor.dtype) {
-  case DType::F32: descr = "<f4", itemSize = 4; break;
-  case DType::F64: descr = "<f8", itemSize = 8; break;
-  case DType::I32: descr = "<i4", itemSize = 4; break;
-  case DType::I64: descr = "<i8", itemSize = 8; break;
-  case DType::I1: descr = "|b1", itemSize = 1; break;
+  case DType::F32:
+    descr = "<f4", itemSize = 4;
+    break;
+  case DType::F64:
+    descr = "<f8", itemSize = 8;
+    break;
+  case DType::I32:
+    descr = "<i4", itemSize = 4;
+    break;
+  case DType::I64:
+    descr = "<i8", itemSize = 8;
+    break;
+  case DType::I1:
+    descr = "|b1", itemSize = 1;
+    break;
   }
   if (static_cast<int64_t>(tensor.data.size()) != tensor.numElements())
-    return fileError(path, "cannot write " + tensor.typeString() + ": it holds " +
-                               llvm::Twine(tensor.data.size()) + " values");
+    return fileError(path, "cannot write " + tensor.typeString() +
+                               ": it holds " + llvm::Twine(tensor.data.size()) +
+                               " values");
 
   // The shape as a Python tuple: "()", "(3,)", "(2, 3)".
   std::string shape = "(";
@@ -292,17 +310,20 @@ llvm::Error writeNpy(StringRef path, const Tensor &tensor) {
   unsigned major = dict.size() + 1 + kMagicLen + 2 + 2 > 65535 ? 2 : 1;
   size_t prefix = kMagicLen + 2 + (major == 1 ? 2 : 4);
   size_t total = llvm::alignTo(prefix + dict.size() + 1, 64);
-  std::string headerText = dict + std::string(total - prefix - dict.size() - 1, ' ') + "\n";
+  std::string headerText =
+      dict + std::string(total - prefix - dict.size() - 1, ' ') + "\n";
 
   std::string out(kMagic, kMagicLen);
   out += static_cast<char>(major);
   out += '\0';
   char len[4];
   if (major == 1) {
-    llvm::support::endian::write16le(len, static_cast<uint16_t>(headerText.size()));
+    llvm::support::endian::write16le(len,
+                                     static_cast<uint16_t>(headerText.size()));
     out.append(len, 2);
   } else {
-    llvm::support::endian::write32le(len, static_cast<uint32_t>(headerText.size()));
+    llvm::support::endian::write32le(len,
+                                     static_cast<uint32_t>(headerText.size()));
     out.append(len, 4);
   }
   out += headerText;
@@ -313,16 +334,19 @@ llvm::Error writeNpy(StringRef path, const Tensor &tensor) {
     double v = roundTo(tensor.dtype, tensor.data[i]);
     switch (tensor.dtype) {
     case DType::F32:
-      llvm::support::endian::write32le(e, llvm::bit_cast<uint32_t>(static_cast<float>(v)));
+      llvm::support::endian::write32le(
+          e, llvm::bit_cast<uint32_t>(static_cast<float>(v)));
       break;
     case DType::F64:
       llvm::support::endian::write64le(e, llvm::bit_cast<uint64_t>(v));
       break;
     case DType::I32:
-      llvm::support::endian::write32le(e, static_cast<uint32_t>(static_cast<int32_t>(v)));
+      llvm::support::endian::write32le(
+          e, static_cast<uint32_t>(static_cast<int32_t>(v)));
       break;
     case DType::I64:
-      llvm::support::endian::write64le(e, static_cast<uint64_t>(static_cast<int64_t>(v)));
+      llvm::support::endian::write64le(
+          e, static_cast<uint64_t>(static_cast<int64_t>(v)));
       break;
     case DType::I1:
       *e = v != 0 ? 1 : 0;

@@ -52,8 +52,10 @@ inline Block philox4x32(Block ctr, std::array<uint32_t, 2> key) {
     }
     uint64_t p0 = static_cast<uint64_t>(kMul0) * ctr[0];
     uint64_t p1 = static_cast<uint64_t>(kMul1) * ctr[2];
-    uint32_t hi0 = static_cast<uint32_t>(p0 >> 32), lo0 = static_cast<uint32_t>(p0);
-    uint32_t hi1 = static_cast<uint32_t>(p1 >> 32), lo1 = static_cast<uint32_t>(p1);
+    uint32_t hi0 = static_cast<uint32_t>(p0 >> 32),
+             lo0 = static_cast<uint32_t>(p0);
+    uint32_t hi1 = static_cast<uint32_t>(p1 >> 32),
+             lo1 = static_cast<uint32_t>(p1);
     ctr = {hi1 ^ ctr[1] ^ key[0], lo1, hi0 ^ ctr[3] ^ key[1], lo0};
   }
   return ctr;
@@ -64,8 +66,8 @@ inline Block block(uint64_t seed, uint64_t counter, uint64_t index) {
   Block ctr = {static_cast<uint32_t>(index), static_cast<uint32_t>(index >> 32),
                static_cast<uint32_t>(counter),
                static_cast<uint32_t>(counter >> 32)};
-  return philox4x32(ctr, {static_cast<uint32_t>(seed),
-                          static_cast<uint32_t>(seed >> 32)});
+  return philox4x32(
+      ctr, {static_cast<uint32_t>(seed), static_cast<uint32_t>(seed >> 32)});
 }
 
 /// 2^-24: one step of a 24-bit mantissa.

@@ -31,6 +31,10 @@ namespace {
 
 using Shape = std::vector<int64_t>;
 
+/// The largest tensor the evaluator creates from run-time extents (2^31
+/// elements, 16 GiB of doubles): a bad extent becomes an error, not an abort.
+constexpr int64_t kMaxElements = int64_t(1) << 31;
+
 //===----------------------------------------------------------------------===//
 // Shapes and indices
 //===----------------------------------------------------------------------===//
@@ -64,8 +68,7 @@ Shape rowMajorStrides(const Shape &shape) {
 }
 
 /// Calls fn(index, flat) for every multi-index of `shape`, in row-major order.
-template <typename Fn>
-void forEachIndex(const Shape &shape, Fn fn) {
+template <typename Fn> void forEachIndex(const Shape &shape, Fn fn) {
   int64_t n = product(shape);
   Shape idx(shape.size(), 0);
   for (int64_t flat = 0; flat < n; ++flat) {
@@ -146,6 +149,12 @@ std::optional<DType> dtypeOf(Type elementType) {
   return std::nullopt;
 }
 
+/// Window attributes are (h, w) pairs of values >= `min`. The verifier
+/// checks them too, but the evaluator may be handed an unverified module.
+bool isPair(llvm::ArrayRef<int64_t> v, int64_t min) {
+  return v.size() == 2 && v[0] >= min && v[1] >= min;
+}
+
 double maxPropagatingNaN(double a, double b) {
   if (std::isnan(a) || std::isnan(b))
     return std::numeric_limits<double>::quiet_NaN();
@@ -221,7 +230,8 @@ private:
   Expected<std::vector<Tensor>> compute(Operation *op, const Operands &in,
                                         Env &env);
   Expected<Tensor> computeOne(Operation *op, const Operands &in);
-  Expected<std::vector<Tensor>> runLoop(LoopOp op, const Operands &in, Env &env);
+  Expected<std::vector<Tensor>> runLoop(LoopOp op, const Operands &in,
+                                        Env &env);
 
   // Op families; each returns a result tensor with the shape it computed.
   Expected<Tensor> unary(Operation *op, const Tensor &x);
@@ -261,7 +271,8 @@ private:
 Expected<std::vector<Tensor>>
 Interpreter::callFunction(llvm::StringRef name, llvm::ArrayRef<Tensor> args,
                           Operation *caller) {
-  auto fn = dyn_cast_or_null<func::FuncOp>(SymbolTable::lookupSymbolIn(module, name));
+  auto fn =
+      dyn_cast_or_null<func::FuncOp>(SymbolTable::lookupSymbolIn(module, name));
   auto fail = [&](const Twine &msg) -> Error {
     if (caller)
       return opError(caller, msg);
@@ -325,7 +336,7 @@ Expected<std::vector<Tensor>> Interpreter::runBlock(Block &block, Env &env) {
       return values;
     }
     if (Error e = execute(&op, env))
-      return std::move(e);
+      return e;
   }
   return llvm::createStringError("block has no terminator");
 }
@@ -370,9 +381,8 @@ Error Interpreter::execute(Operation *op, Env &env) {
   return Error::success();
 }
 
-Expected<std::vector<Tensor>> Interpreter::compute(Operation *op,
-                                                   const Operands &in,
-                                                   Env &env) {
+Expected<std::vector<Tensor>>
+Interpreter::compute(Operation *op, const Operands &in, Env &env) {
   if (auto loop = dyn_cast<LoopOp>(op))
     return runLoop(loop, in, env);
   if (auto call = dyn_cast<func::CallOp>(op)) {
@@ -389,11 +399,13 @@ Expected<std::vector<Tensor>> Interpreter::compute(Operation *op,
   return results;
 }
 
-Expected<std::vector<Tensor>> Interpreter::runLoop(LoopOp op, const Operands &in,
-                                                   Env &env) {
+Expected<std::vector<Tensor>>
+Interpreter::runLoop(LoopOp op, const Operands &in, Env &env) {
   // Copy what the loop reads first: the body rebinds values in `env`.
-  int64_t lower = static_cast<int64_t>(in[0]->data.at(0));
-  int64_t upper = static_cast<int64_t>(in[1]->data.at(0));
+  if (in[0]->data.size() != 1 || in[1]->data.size() != 1)
+    return opError(op, "bounds must be rank-0 tensors");
+  int64_t lower = static_cast<int64_t>(in[0]->data[0]);
+  int64_t upper = static_cast<int64_t>(in[1]->data[0]);
   std::vector<Tensor> carried;
   for (size_t i = 2; i < in.size(); ++i)
     carried.push_back(*in[i]);
@@ -537,19 +549,35 @@ Expected<Tensor> Interpreter::binary(Operation *op, const Tensor &a,
   std::function<double(double, double)> f;
   if (auto cmp = dyn_cast<CmpOp>(op)) {
     switch (cmp.getPredicate()) {
-    case CmpPredicate::eq: f = [](double x, double y) { return double(x == y); }; break;
-    case CmpPredicate::ne: f = [](double x, double y) { return double(x != y); }; break;
-    case CmpPredicate::lt: f = [](double x, double y) { return double(x < y); }; break;
-    case CmpPredicate::le: f = [](double x, double y) { return double(x <= y); }; break;
-    case CmpPredicate::gt: f = [](double x, double y) { return double(x > y); }; break;
-    case CmpPredicate::ge: f = [](double x, double y) { return double(x >= y); }; break;
+    case CmpPredicate::eq:
+      f = [](double x, double y) { return double(x == y); };
+      break;
+    case CmpPredicate::ne:
+      f = [](double x, double y) { return double(x != y); };
+      break;
+    case CmpPredicate::lt:
+      f = [](double x, double y) { return double(x < y); };
+      break;
+    case CmpPredicate::le:
+      f = [](double x, double y) { return double(x <= y); };
+      break;
+    case CmpPredicate::gt:
+      f = [](double x, double y) { return double(x > y); };
+      break;
+    case CmpPredicate::ge:
+      f = [](double x, double y) { return double(x >= y); };
+      break;
     }
   } else {
     f = llvm::TypeSwitch<Operation *, std::function<double(double, double)>>(op)
-            .Case([](AddOp) { return [](double x, double y) { return x + y; }; })
-            .Case([](SubOp) { return [](double x, double y) { return x - y; }; })
-            .Case([](MulOp) { return [](double x, double y) { return x * y; }; })
-            .Case([](DivOp) { return [](double x, double y) { return x / y; }; })
+            .Case(
+                [](AddOp) { return [](double x, double y) { return x + y; }; })
+            .Case(
+                [](SubOp) { return [](double x, double y) { return x - y; }; })
+            .Case(
+                [](MulOp) { return [](double x, double y) { return x * y; }; })
+            .Case(
+                [](DivOp) { return [](double x, double y) { return x / y; }; })
             .Case([](PowOp) {
               return [](double x, double y) { return std::pow(x, y); };
             })
@@ -560,7 +588,8 @@ Expected<Tensor> Interpreter::binary(Operation *op, const Tensor &a,
   if (!f)
     return opError(op, "not a binary op");
 
-  Shape sa = broadcastStrides(a.shape, *shape), sb = broadcastStrides(b.shape, *shape);
+  Shape sa = broadcastStrides(a.shape, *shape),
+        sb = broadcastStrides(b.shape, *shape);
   Tensor out(a.dtype, *shape);
   forEachIndex(*shape, [&](const Shape &idx, int64_t flat) {
     out.data[flat] = f(a.data[dot(idx, sa)], b.data[dot(idx, sb)]);
@@ -573,14 +602,16 @@ Expected<Tensor> Interpreter::select(SelectOp op, const Tensor &c,
   auto values = broadcastShapes(t.shape, f.shape);
   auto shape = values ? broadcastShapes(c.shape, *values) : std::nullopt;
   if (!shape)
-    return opError(op, "shapes " + shapeStr(c.shape) + ", " + shapeStr(t.shape) +
-                           " and " + shapeStr(f.shape) + " do not broadcast");
-  Shape sc = broadcastStrides(c.shape, *shape), st = broadcastStrides(t.shape, *shape),
+    return opError(op, "shapes " + shapeStr(c.shape) + ", " +
+                           shapeStr(t.shape) + " and " + shapeStr(f.shape) +
+                           " do not broadcast");
+  Shape sc = broadcastStrides(c.shape, *shape),
+        st = broadcastStrides(t.shape, *shape),
         sf = broadcastStrides(f.shape, *shape);
   Tensor out(t.dtype, *shape);
   forEachIndex(*shape, [&](const Shape &idx, int64_t flat) {
-    out.data[flat] = c.data[dot(idx, sc)] != 0 ? t.data[dot(idx, st)]
-                                               : f.data[dot(idx, sf)];
+    out.data[flat] =
+        c.data[dot(idx, sc)] != 0 ? t.data[dot(idx, st)] : f.data[dot(idx, sf)];
   });
   return out;
 }
@@ -592,8 +623,8 @@ Expected<Tensor> Interpreter::select(SelectOp op, const Tensor &c,
 Expected<Tensor> Interpreter::matmul(MatmulOp op, const Tensor &a,
                                      const Tensor &b) {
   if (a.rank() < 2 || b.rank() < 2)
-    return opError(op, "operands must have rank >= 2, got " + shapeStr(a.shape) +
-                           " and " + shapeStr(b.shape));
+    return opError(op, "operands must have rank >= 2, got " +
+                           shapeStr(a.shape) + " and " + shapeStr(b.shape));
   int64_t m = a.shape[a.rank() - 2], k = a.shape[a.rank() - 1];
   int64_t k2 = b.shape[b.rank() - 2], n = b.shape[b.rank() - 1];
   if (k != k2)
@@ -611,7 +642,8 @@ Expected<Tensor> Interpreter::matmul(MatmulOp op, const Tensor &a,
   Tensor out(a.dtype, outShape);
 
   // Batch strides count whole matrices.
-  Shape sa = broadcastStrides(batchA, *batch), sb = broadcastStrides(batchB, *batch);
+  Shape sa = broadcastStrides(batchA, *batch),
+        sb = broadcastStrides(batchB, *batch);
   forEachIndex(*batch, [&](const Shape &idx, int64_t flat) {
     const double *pa = a.data.data() + dot(idx, sa) * m * k;
     const double *pb = b.data.data() + dot(idx, sb) * k * n;
@@ -634,6 +666,8 @@ Expected<Tensor> Interpreter::conv2d(Conv2DOp op, const Tensor &x,
                            shapeStr(x.shape) + " and " + shapeStr(w.shape));
   int64_t groups = static_cast<int64_t>(op.getGroups());
   auto s = op.getStrides(), p = op.getPadding(), d = op.getDilations();
+  if (!isPair(s, 1) || !isPair(p, 0) || !isPair(d, 1))
+    return opError(op, "strides, padding and dilations must be (h, w) pairs");
   int64_t batch = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   int64_t o = w.shape[0], cg = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   if (groups < 1 || c != cg * groups || o % groups != 0)
@@ -644,7 +678,8 @@ Expected<Tensor> Interpreter::conv2d(Conv2DOp op, const Tensor &x,
   int64_t ow = (wd + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1] + 1;
   if (h + 2 * p[0] < d[0] * (kh - 1) + 1 || wd + 2 * p[1] < d[1] * (kw - 1) + 1)
     return opError(op, "filter " + shapeStr(w.shape) +
-                           " is larger than the padded input " + shapeStr(x.shape));
+                           " is larger than the padded input " +
+                           shapeStr(x.shape));
   int64_t og = o / groups;
   Tensor out(x.dtype, {batch, o, oh, ow});
   forEachIndex(out.shape, [&](const Shape &i, int64_t flat) {
@@ -669,12 +704,16 @@ Expected<Tensor> Interpreter::conv2d(Conv2DOp op, const Tensor &x,
 // Scatters each input element through the filter: exactly the adjoint of
 // conv2d (without dilation) with respect to its input.
 Expected<Tensor> Interpreter::convTranspose2d(ConvTranspose2DOp op,
-                                              const Tensor &x, const Tensor &w) {
+                                              const Tensor &x,
+                                              const Tensor &w) {
   if (x.rank() != 4 || w.rank() != 4)
     return opError(op, "needs a rank-4 input and filter, got " +
                            shapeStr(x.shape) + " and " + shapeStr(w.shape));
   int64_t groups = static_cast<int64_t>(op.getGroups());
   auto s = op.getStrides(), p = op.getPadding(), op_ = op.getOutputPadding();
+  if (!isPair(s, 1) || !isPair(p, 0) || !isPair(op_, 0))
+    return opError(op,
+                   "strides, padding and output_padding must be (h, w) pairs");
   int64_t batch = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   int64_t og = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   if (groups < 1 || w.shape[0] != c || c % groups != 0)
@@ -710,9 +749,12 @@ Expected<Tensor> Interpreter::pool2d(Operation *op, const Tensor &x,
                                      llvm::ArrayRef<int64_t> p, bool isMax) {
   if (x.rank() != 4)
     return opError(op, "needs a rank-4 input, got " + shapeStr(x.shape));
+  if (!isPair(k, 1) || !isPair(s, 1) || !isPair(p, 0))
+    return opError(op, "kernel, strides and padding must be (h, w) pairs");
   int64_t h = x.shape[2], wd = x.shape[3];
   if (h + 2 * p[0] < k[0] || wd + 2 * p[1] < k[1])
-    return opError(op, "window is larger than the padded input " + shapeStr(x.shape));
+    return opError(op, "window is larger than the padded input " +
+                           shapeStr(x.shape));
   int64_t oh = (h + 2 * p[0] - k[0]) / s[0] + 1;
   int64_t ow = (wd + 2 * p[1] - k[1]) / s[1] + 1;
   Tensor out(x.dtype, {x.shape[0], x.shape[1], oh, ow});
@@ -742,7 +784,8 @@ Expected<Tensor> Interpreter::pool2d(Operation *op, const Tensor &x,
 //===----------------------------------------------------------------------===//
 
 Expected<Tensor> Interpreter::reduce(Operation *op, const Tensor &x,
-                                     llvm::ArrayRef<int64_t> axes, bool keepdims) {
+                                     llvm::ArrayRef<int64_t> axes,
+                                     bool keepdims) {
   std::vector<bool> reduced(x.shape.size(), axes.empty());
   for (int64_t axis : axes) {
     auto a = normalizeAxis(axis, x.shape.size());
@@ -843,8 +886,9 @@ Expected<Tensor> Interpreter::softmax(Operation *op, const Tensor &x,
 // Movement
 //===----------------------------------------------------------------------===//
 
-Expected<Shape> Interpreter::resolveDynamic(Operation *op, RankedTensorType type,
-                                            llvm::ArrayRef<const Tensor *> extents) {
+Expected<Shape>
+Interpreter::resolveDynamic(Operation *op, RankedTensorType type,
+                            llvm::ArrayRef<const Tensor *> extents) {
   Shape shape;
   size_t next = 0;
   for (int64_t d : type.getShape()) {
@@ -858,14 +902,25 @@ Expected<Shape> Interpreter::resolveDynamic(Operation *op, RankedTensorType type
     if (v < 0)
       return opError(op, "negative extent " + Twine(static_cast<int64_t>(v)) +
                              " for a dynamic dim");
+    if (v > static_cast<double>(kMaxElements))
+      return opError(op, "extent " + Twine(static_cast<int64_t>(v)) +
+                             " is too large for the reference evaluator");
     shape.push_back(static_cast<int64_t>(v));
   }
+  // Refuse sizes the host cannot hold rather than dying in the allocator.
+  double count = 1;
+  for (int64_t d : shape)
+    count *= static_cast<double>(d);
+  if (count > static_cast<double>(kMaxElements))
+    return opError(op, "result " + shapeStr(shape) +
+                           " is too large for the reference evaluator");
   return shape;
 }
 
 Expected<Tensor> Interpreter::reshape(ReshapeOp op, const Operands &in) {
   const Tensor &x = *in[0];
-  auto shape = resolveDynamic(op, op.getType(), llvm::ArrayRef(in).drop_front());
+  auto shape =
+      resolveDynamic(op, op.getType(), llvm::ArrayRef(in).drop_front());
   if (!shape)
     return shape.takeError();
   if (product(*shape) != x.numElements())
@@ -878,8 +933,16 @@ Expected<Tensor> Interpreter::reshape(ReshapeOp op, const Operands &in) {
 
 Expected<Tensor> Interpreter::transpose(TransposeOp op, const Tensor &x) {
   auto perm = op.getPerm();
-  if (perm.size() != x.shape.size())
-    return opError(op, "permutation does not match rank " + Twine(x.rank()));
+  std::vector<bool> seen(x.shape.size(), false);
+  bool valid = perm.size() == x.shape.size();
+  for (int64_t p : perm) {
+    valid = valid && p >= 0 && p < x.rank() && !seen[p];
+    if (valid)
+      seen[p] = true;
+  }
+  if (!valid)
+    return opError(op, "perm is not a permutation of the " + Twine(x.rank()) +
+                           " dims");
   Shape inStrides = rowMajorStrides(x.shape), outShape, fromOut;
   for (int64_t p : perm) {
     outShape.push_back(x.shape[p]);
@@ -894,7 +957,8 @@ Expected<Tensor> Interpreter::transpose(TransposeOp op, const Tensor &x) {
 
 Expected<Tensor> Interpreter::broadcast(BroadcastOp op, const Operands &in) {
   const Tensor &x = *in[0];
-  auto shape = resolveDynamic(op, op.getType(), llvm::ArrayRef(in).drop_front());
+  auto shape =
+      resolveDynamic(op, op.getType(), llvm::ArrayRef(in).drop_front());
   if (!shape)
     return shape.takeError();
   if (!broadcastsTo(x.shape, *shape))
@@ -980,7 +1044,8 @@ Expected<Tensor> Interpreter::gather(GatherOp op, const Tensor &table,
   AxisSplit sp = splitAt(table.shape, *axis);
   Shape outShape(table.shape.begin(), table.shape.begin() + *axis);
   outShape.insert(outShape.end(), idx.shape.begin(), idx.shape.end());
-  outShape.insert(outShape.end(), table.shape.begin() + *axis + 1, table.shape.end());
+  outShape.insert(outShape.end(), table.shape.begin() + *axis + 1,
+                  table.shape.end());
   int64_t count = idx.numElements();
   Tensor out(table.dtype, outShape);
   for (int64_t k = 0; k < count; ++k) {
@@ -1014,7 +1079,8 @@ Expected<Tensor> Interpreter::scatterAdd(ScatterAddOp op, const Tensor &target,
                   target.shape.end());
   if (updates.shape != gathered)
     return opError(op, "updates " + shapeStr(updates.shape) +
-                           " do not have the gathered shape " + shapeStr(gathered));
+                           " do not have the gathered shape " +
+                           shapeStr(gathered));
   int64_t count = idx.numElements();
   Tensor out = target;
   for (int64_t k = 0; k < count; ++k) {
@@ -1080,22 +1146,25 @@ Expected<Tensor> Interpreter::random(Operation *op, const Operands &in) {
   auto shape = resolveDynamic(op, type, llvm::ArrayRef(in).drop_front());
   if (!shape)
     return shape.takeError();
-  uint64_t seed =
-      llvm::TypeSwitch<Operation *, uint64_t>(op)
-          .Case<RandomUniformOp, RandomNormalOp, RandomBernoulliOp>(
-              [](auto r) { return r.getSeed(); })
-          .Default([](Operation *) { return 0; });
+  uint64_t seed = llvm::TypeSwitch<Operation *, uint64_t>(op)
+                      .Case<RandomUniformOp, RandomNormalOp, RandomBernoulliOp>(
+                          [](auto r) { return r.getSeed(); })
+                      .Default([](Operation *) { return 0; });
+  if (in[0]->data.size() != 1)
+    return opError(op, "the counter must be a rank-0 tensor");
   uint64_t counter =
-      static_cast<uint64_t>(static_cast<int64_t>(in[0]->data.at(0)));
+      static_cast<uint64_t>(static_cast<int64_t>(in[0]->data[0]));
   Tensor out(DType::F64, *shape);
   for (int64_t i = 0; i < out.numElements(); ++i) {
     uint64_t index = static_cast<uint64_t>(i);
     if (auto u = dyn_cast<RandomUniformOp>(op)) {
-      double low = u.getLow().convertToDouble(), high = u.getHigh().convertToDouble();
+      double low = u.getLow().convertToDouble(),
+             high = u.getHigh().convertToDouble();
       out.data[i] = low + (high - low) * philox::uniform(seed, counter, index);
     } else if (auto n = dyn_cast<RandomNormalOp>(op)) {
-      out.data[i] = n.getMean().convertToDouble() +
-                    n.getStd().convertToDouble() * philox::normal(seed, counter, index);
+      out.data[i] =
+          n.getMean().convertToDouble() +
+          n.getStd().convertToDouble() * philox::normal(seed, counter, index);
     } else {
       double p = cast<RandomBernoulliOp>(op).getP().convertToDouble();
       out.data[i] = philox::uniform(seed, counter, index) < p ? 1.0 : 0.0;

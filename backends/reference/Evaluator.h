@@ -49,7 +49,7 @@ public:
 
 private:
   mlir::Operation *module;
-  std::vector<std::string> order;      ///< Parameter names, as declared.
+  std::vector<std::string> order;       ///< Parameter names, as declared.
   std::map<std::string, Tensor> params; ///< Current parameter values.
   std::string initError; ///< Why a parameter could not be initialised.
 };

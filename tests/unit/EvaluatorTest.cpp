@@ -27,7 +27,9 @@ Tensor f64(Shape shape, Values data) { return Tensor(DType::F64, shape, data); }
 Tensor i32(Shape shape, Values data) { return Tensor(DType::I32, shape, data); }
 Tensor i64(Shape shape, Values data) { return Tensor(DType::I64, shape, data); }
 Tensor i1(Shape shape, Values data) { return Tensor(DType::I1, shape, data); }
-Tensor scalarI64(int64_t v) { return Tensor(DType::I64, {}, static_cast<double>(v)); }
+Tensor scalarI64(int64_t v) {
+  return Tensor(DType::I64, {}, static_cast<double>(v));
+}
 double roundF32(double v) { return static_cast<double>(static_cast<float>(v)); }
 
 /// Checks dtype, shape and every value of `t` within `tol`.
@@ -58,9 +60,8 @@ protected:
     return module;
   }
 
-  llvm::Expected<std::vector<Tensor>> eval(const std::string &src,
-                                           std::vector<Tensor> args,
-                                           const char *fn = "f") {
+  llvm::Expected<std::vector<Tensor>>
+  eval(const std::string &src, std::vector<Tensor> args, const char *fn = "f") {
     auto module = parse(src);
     if (!module)
       return llvm::createStringError("parse failed");
@@ -110,8 +111,8 @@ std::string module(const std::vector<std::string> &argTypes,
   const char *names[] = {"%a", "%b", "%c", "%d"};
   for (size_t i = 0; i < argTypes.size(); ++i)
     src += std::string(i ? ", " : "") + names[i] + ": " + argTypes[i];
-  src += ") -> " + resultType + " {\n  " + body + "\n  return %r : " +
-         resultType + "\n}\n";
+  src += ") -> " + resultType + " {\n  " + body +
+         "\n  return %r : " + resultType + "\n}\n";
   return src;
 }
 
@@ -127,50 +128,74 @@ TEST_F(EvaluatorTest, UnaryOps) {
   Values x = {-1, 0, 0.5, 2}, p = {0.25, 1, 2, 4};
   const Case cases[] = {
       {"neg", x, {1, 0, -0.5, -2}},
-      {"exp", x, {0.36787944117144233, 1, 1.6487212707001282, 7.38905609893065}},
-      {"log", p, {-1.3862943611198906, 0, 0.6931471805599453, 1.3862943611198906}},
+      {"exp",
+       x,
+       {0.36787944117144233, 1, 1.6487212707001282, 7.38905609893065}},
+      {"log",
+       p,
+       {-1.3862943611198906, 0, 0.6931471805599453, 1.3862943611198906}},
       {"sqrt", p, {0.5, 1, 1.4142135623730951, 2}},
       {"abs", x, {1, 0, 0.5, 2}},
-      {"sin", x, {-0.8414709848078965, 0, 0.479425538604203, 0.9092974268256817}},
-      {"cos", x, {0.5403023058681398, 1, 0.8775825618903728, -0.4161468365471424}},
-      {"tanh", x, {-0.7615941559557649, 0, 0.46211715726000974, 0.9640275800758169}},
-      {"sigmoid", x, {0.2689414213699951, 0.5, 0.6224593312018546, 0.8807970779778823}},
+      {"sin",
+       x,
+       {-0.8414709848078965, 0, 0.479425538604203, 0.9092974268256817}},
+      {"cos",
+       x,
+       {0.5403023058681398, 1, 0.8775825618903728, -0.4161468365471424}},
+      {"tanh",
+       x,
+       {-0.7615941559557649, 0, 0.46211715726000974, 0.9640275800758169}},
+      {"sigmoid",
+       x,
+       {0.2689414213699951, 0.5, 0.6224593312018546, 0.8807970779778823}},
       {"relu", x, {0, 0, 0.5, 2}},
-      {"softplus", x,
-       {0.31326168751822286, 0.6931471805599453, 0.9740769841801067, 2.1269280110429727}},
+      {"softplus",
+       x,
+       {0.31326168751822286, 0.6931471805599453, 0.9740769841801067,
+        2.1269280110429727}},
       {"sign", x, {-1, 0, 1, 1}},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.op);
-    std::string src = module({"tensor<4xf32>"}, "tensor<4xf32>",
-                             std::string("%r = axon.") + c.op + " %a : tensor<4xf32>");
-    expectTensor(run1(src, {f32({4}, c.input)}), DType::F32, {4}, c.expected, 1e-6);
+    std::string src =
+        module({"tensor<4xf32>"}, "tensor<4xf32>",
+               std::string("%r = axon.") + c.op + " %a : tensor<4xf32>");
+    expectTensor(run1(src, {f32({4}, c.input)}), DType::F32, {4}, c.expected,
+                 1e-6);
   }
 }
 
 TEST_F(EvaluatorTest, UnaryOpsAreStableForLargeInputs) {
-  for (auto [op, expected] : {std::pair<const char *, Values>{"sigmoid", {0, 1}},
-                              {"softplus", {0, 1000}}}) {
+  for (auto [op, expected] :
+       {std::pair<const char *, Values>{"sigmoid", {0, 1}},
+        {"softplus", {0, 1000}}}) {
     SCOPED_TRACE(op);
-    std::string src = module({"tensor<2xf64>"}, "tensor<2xf64>",
-                             std::string("%r = axon.") + op + " %a : tensor<2xf64>");
-    expectTensor(run1(src, {f64({2}, {-1000, 1000})}), DType::F64, {2}, expected, 1e-12);
+    std::string src =
+        module({"tensor<2xf64>"}, "tensor<2xf64>",
+               std::string("%r = axon.") + op + " %a : tensor<2xf64>");
+    expectTensor(run1(src, {f64({2}, {-1000, 1000})}), DType::F64, {2},
+                 expected, 1e-12);
   }
 }
 
 TEST_F(EvaluatorTest, ResultsAreRoundedToTheirElementType) {
   // 1 + 1e-8 is 1 in f32 but not in f64.
-  std::string src32 = module({"tensor<f32>", "tensor<f32>"}, "tensor<f32>",
-                             "%r = axon.add %a, %b : tensor<f32>, tensor<f32> -> tensor<f32>");
-  expectTensor(run1(src32, {f32({}, {1}), f32({}, {roundF32(1e-8)})}), DType::F32, {}, {1.0});
-  std::string src64 = module({"tensor<f64>", "tensor<f64>"}, "tensor<f64>",
-                             "%r = axon.add %a, %b : tensor<f64>, tensor<f64> -> tensor<f64>");
+  std::string src32 =
+      module({"tensor<f32>", "tensor<f32>"}, "tensor<f32>",
+             "%r = axon.add %a, %b : tensor<f32>, tensor<f32> -> tensor<f32>");
+  expectTensor(run1(src32, {f32({}, {1}), f32({}, {roundF32(1e-8)})}),
+               DType::F32, {}, {1.0});
+  std::string src64 =
+      module({"tensor<f64>", "tensor<f64>"}, "tensor<f64>",
+             "%r = axon.add %a, %b : tensor<f64>, tensor<f64> -> tensor<f64>");
   Tensor r = run1(src64, {f64({}, {1}), f64({}, {1e-8})});
   EXPECT_EQ(r.data.at(0), 1.00000001);
   // exp(1) keeps full double precision in f64.
-  std::string exp64 = module({"tensor<f64>"}, "tensor<f64>", "%r = axon.exp %a : tensor<f64>");
+  std::string exp64 =
+      module({"tensor<f64>"}, "tensor<f64>", "%r = axon.exp %a : tensor<f64>");
   EXPECT_EQ(run1(exp64, {f64({}, {1})}).data.at(0), std::exp(1.0));
-  std::string exp32 = module({"tensor<f32>"}, "tensor<f32>", "%r = axon.exp %a : tensor<f32>");
+  std::string exp32 =
+      module({"tensor<f32>"}, "tensor<f32>", "%r = axon.exp %a : tensor<f32>");
   EXPECT_EQ(run1(exp32, {f32({}, {1})}).data.at(0), roundF32(std::exp(1.0)));
 }
 
@@ -184,17 +209,18 @@ TEST_F(EvaluatorTest, BinaryOpsBroadcastARowVector) {
       {"sub", {10, 20, 30}, {-9, -18, -27, -6, -15, -24}},
       {"mul", {10, 20, 30}, {10, 40, 90, 40, 100, 180}},
       {"div", {10, 20, 30}, {0.1, 0.1, 0.1, 0.4, 0.25, 0.2}},
-      {"pow", {2, 0.5, -1},
+      {"pow",
+       {2, 0.5, -1},
        {1, 1.4142135623730951, 1.0 / 3, 16, 2.23606797749979, 1.0 / 6}},
       {"max", {2, 5, 1}, {2, 5, 3, 4, 5, 6}},
       {"min", {2, 5, 1}, {1, 2, 1, 2, 5, 1}},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(c.op);
-    std::string src =
-        module({"tensor<2x3xf32>", "tensor<3xf32>"}, "tensor<2x3xf32>",
-               std::string("%r = axon.") + c.op +
-                   " %a, %b : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>");
+    std::string src = module(
+        {"tensor<2x3xf32>", "tensor<3xf32>"}, "tensor<2x3xf32>",
+        std::string("%r = axon.") + c.op +
+            " %a, %b : tensor<2x3xf32>, tensor<3xf32> -> tensor<2x3xf32>");
     expectTensor(run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6}), f32({3}, c.rhs)}),
                  DType::F32, {2, 3}, c.expected, 1e-6);
   }
@@ -202,34 +228,38 @@ TEST_F(EvaluatorTest, BinaryOpsBroadcastARowVector) {
 
 TEST_F(EvaluatorTest, BinaryOpsBroadcastBothWays) {
   // [2, 1] + [1, 3] -> [2, 3].
-  std::string src = module(
-      {"tensor<2x1xf32>", "tensor<1x3xf32>"}, "tensor<2x3xf32>",
-      "%r = axon.add %a, %b : tensor<2x1xf32>, tensor<1x3xf32> -> tensor<2x3xf32>");
+  std::string src =
+      module({"tensor<2x1xf32>", "tensor<1x3xf32>"}, "tensor<2x3xf32>",
+             "%r = axon.add %a, %b : tensor<2x1xf32>, tensor<1x3xf32> -> "
+             "tensor<2x3xf32>");
   expectTensor(run1(src, {f32({2, 1}, {1, 2}), f32({1, 3}, {10, 20, 30})}),
                DType::F32, {2, 3}, {11, 21, 31, 12, 22, 32});
   // A rank-0 operand stretches to anything.
   std::string scalar = module(
       {"tensor<f32>", "tensor<2x2xf32>"}, "tensor<2x2xf32>",
       "%r = axon.sub %a, %b : tensor<f32>, tensor<2x2xf32> -> tensor<2x2xf32>");
-  expectTensor(run1(scalar, {f32({}, {10}), f32({2, 2}, {1, 2, 3, 4})}), DType::F32,
-               {2, 2}, {9, 8, 7, 6});
+  expectTensor(run1(scalar, {f32({}, {10}), f32({2, 2}, {1, 2, 3, 4})}),
+               DType::F32, {2, 2}, {9, 8, 7, 6});
 }
 
 TEST_F(EvaluatorTest, IntegerDivisionTruncatesAndRejectsZero) {
-  std::string src = module({"tensor<3xi32>", "tensor<3xi32>"}, "tensor<3xi32>",
-                           "%r = axon.div %a, %b : tensor<3xi32>, tensor<3xi32> -> tensor<3xi32>");
-  expectTensor(run1(src, {i32({3}, {7, -7, 6}), i32({3}, {2, 2, -4})}), DType::I32, {3},
-               {3, -3, -1});
+  std::string src = module(
+      {"tensor<3xi32>", "tensor<3xi32>"}, "tensor<3xi32>",
+      "%r = axon.div %a, %b : tensor<3xi32>, tensor<3xi32> -> tensor<3xi32>");
+  expectTensor(run1(src, {i32({3}, {7, -7, 6}), i32({3}, {2, 2, -4})}),
+               DType::I32, {3}, {3, -3, -1});
   std::string msg = runError(src, {i32({3}, {1, 2, 3}), i32({3}, {1, 0, 1})});
   EXPECT_TRUE(contains(msg, "axon.div")) << msg;
   EXPECT_TRUE(contains(msg, "division by zero")) << msg;
 }
 
 TEST_F(EvaluatorTest, BroadcastMismatchAtRunTimeIsAnError) {
-  std::string src = module({"tensor<?xf32>", "tensor<3xf32>"}, "tensor<?xf32>",
-                           "%r = axon.add %a, %b : tensor<?xf32>, tensor<3xf32> -> tensor<?xf32>");
+  std::string src = module(
+      {"tensor<?xf32>", "tensor<3xf32>"}, "tensor<?xf32>",
+      "%r = axon.add %a, %b : tensor<?xf32>, tensor<3xf32> -> tensor<?xf32>");
   // [1] stretches; [2] does not broadcast with [3].
-  expectTensor(run1(src, {f32({1}, {1}), f32({3}, {1, 2, 3})}), DType::F32, {3}, {2, 3, 4});
+  expectTensor(run1(src, {f32({1}, {1}), f32({3}, {1, 2, 3})}), DType::F32, {3},
+               {2, 3, 4});
   std::string msg = runError(src, {f32({2}, {1, 2}), f32({3}, {1, 2, 3})});
   EXPECT_TRUE(contains(msg, "test.mlir:2:")) << msg;
   EXPECT_TRUE(contains(msg, "axon.add")) << msg;
@@ -241,23 +271,28 @@ TEST_F(EvaluatorTest, CmpPredicates) {
     const char *pred;
     Values expected;
   };
-  const Case cases[] = {{"eq", {0, 1, 0}}, {"ne", {1, 0, 1}}, {"lt", {1, 0, 0}},
-                        {"le", {1, 1, 0}}, {"gt", {0, 0, 1}}, {"ge", {0, 1, 1}}};
+  const Case cases[] = {{"eq", {0, 1, 0}}, {"ne", {1, 0, 1}},
+                        {"lt", {1, 0, 0}}, {"le", {1, 1, 0}},
+                        {"gt", {0, 0, 1}}, {"ge", {0, 1, 1}}};
   for (const Case &c : cases) {
     SCOPED_TRACE(c.pred);
-    std::string src = module({"tensor<3xf32>", "tensor<f32>"}, "tensor<3xi1>",
-                             std::string("%r = axon.cmp ") + c.pred +
-                                 ", %a, %b : tensor<3xf32>, tensor<f32> -> tensor<3xi1>");
-    expectTensor(run1(src, {f32({3}, {1, 2, 3}), f32({}, {2})}), DType::I1, {3}, c.expected);
+    std::string src =
+        module({"tensor<3xf32>", "tensor<f32>"}, "tensor<3xi1>",
+               std::string("%r = axon.cmp ") + c.pred +
+                   ", %a, %b : tensor<3xf32>, tensor<f32> -> tensor<3xi1>");
+    expectTensor(run1(src, {f32({3}, {1, 2, 3}), f32({}, {2})}), DType::I1, {3},
+                 c.expected);
   }
 }
 
 TEST_F(EvaluatorTest, SelectBroadcastsAllThree) {
-  std::string src = module(
-      {"tensor<2x1xi1>", "tensor<3xf32>", "tensor<f32>"}, "tensor<2x3xf32>",
-      "%r = axon.select %a, %b, %c : tensor<2x1xi1>, tensor<3xf32>, tensor<f32> -> tensor<2x3xf32>");
-  expectTensor(run1(src, {i1({2, 1}, {1, 0}), f32({3}, {1, 2, 3}), f32({}, {-1})}),
-               DType::F32, {2, 3}, {1, 2, 3, -1, -1, -1});
+  std::string src = module({"tensor<2x1xi1>", "tensor<3xf32>", "tensor<f32>"},
+                           "tensor<2x3xf32>",
+                           "%r = axon.select %a, %b, %c : tensor<2x1xi1>, "
+                           "tensor<3xf32>, tensor<f32> -> tensor<2x3xf32>");
+  expectTensor(
+      run1(src, {i1({2, 1}, {1, 0}), f32({3}, {1, 2, 3}), f32({}, {-1})}),
+      DType::F32, {2, 3}, {1, 2, 3, -1, -1, -1});
 }
 
 TEST_F(EvaluatorTest, CastConvertsElementTypes) {
@@ -266,16 +301,18 @@ TEST_F(EvaluatorTest, CastConvertsElementTypes) {
     return module({from}, to, "%r = axon.cast %a : " + from + " -> " + to);
   };
   // Float to int truncates toward zero; anything nonzero is true.
-  expectTensor(run1(cast("tensor<4xf32>", "tensor<4xi32>"), {x}), DType::I32, {4},
-               {1, -1, 0, 2});
+  expectTensor(run1(cast("tensor<4xf32>", "tensor<4xi32>"), {x}), DType::I32,
+               {4}, {1, -1, 0, 2});
   expectTensor(run1(cast("tensor<4xf32>", "tensor<4xi1>"), {x}), DType::I1, {4},
                {1, 1, 0, 1});
-  expectTensor(run1(cast("tensor<2xi1>", "tensor<2xf32>"), {i1({2}, {1, 0})}), DType::F32,
-               {2}, {1, 0});
-  expectTensor(run1(cast("tensor<2xi32>", "tensor<2xf64>"), {i32({2}, {3, -4})}),
-               DType::F64, {2}, {3, -4});
-  expectTensor(run1(cast("tensor<2xi64>", "tensor<2xi32>"), {i64({2}, {7, -8})}),
-               DType::I32, {2}, {7, -8});
+  expectTensor(run1(cast("tensor<2xi1>", "tensor<2xf32>"), {i1({2}, {1, 0})}),
+               DType::F32, {2}, {1, 0});
+  expectTensor(
+      run1(cast("tensor<2xi32>", "tensor<2xf64>"), {i32({2}, {3, -4})}),
+      DType::F64, {2}, {3, -4});
+  expectTensor(
+      run1(cast("tensor<2xi64>", "tensor<2xi32>"), {i64({2}, {7, -8})}),
+      DType::I32, {2}, {7, -8});
   // f64 -> f32 rounds to the nearest f32.
   Tensor r = run1(cast("tensor<f64>", "tensor<f32>"), {f64({}, {0.1})});
   EXPECT_EQ(r.data.at(0), roundF32(0.1));
@@ -284,14 +321,17 @@ TEST_F(EvaluatorTest, CastConvertsElementTypes) {
 
 TEST_F(EvaluatorTest, CastRefinesStaticAndDynamicDims) {
   // Static to dynamic keeps the extents.
-  std::string toDynamic = module({"tensor<2x3xf32>"}, "tensor<?x3xf64>",
-                                 "%r = axon.cast %a : tensor<2x3xf32> -> tensor<?x3xf64>");
-  expectTensor(run1(toDynamic, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}), DType::F64, {2, 3},
-               {1, 2, 3, 4, 5, 6});
+  std::string toDynamic =
+      module({"tensor<2x3xf32>"}, "tensor<?x3xf64>",
+             "%r = axon.cast %a : tensor<2x3xf32> -> tensor<?x3xf64>");
+  expectTensor(run1(toDynamic, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}), DType::F64,
+               {2, 3}, {1, 2, 3, 4, 5, 6});
   // Dynamic to static is checked at run time.
-  std::string toStatic = module({"tensor<?xf32>"}, "tensor<3xf32>",
-                                "%r = axon.cast %a : tensor<?xf32> -> tensor<3xf32>");
-  expectTensor(run1(toStatic, {f32({3}, {1, 2, 3})}), DType::F32, {3}, {1, 2, 3});
+  std::string toStatic =
+      module({"tensor<?xf32>"}, "tensor<3xf32>",
+             "%r = axon.cast %a : tensor<?xf32> -> tensor<3xf32>");
+  expectTensor(run1(toStatic, {f32({3}, {1, 2, 3})}), DType::F32, {3},
+               {1, 2, 3});
   std::string msg = runError(toStatic, {f32({2}, {1, 2})});
   EXPECT_TRUE(contains(msg, "axon.cast")) << msg;
   EXPECT_TRUE(contains(msg, "does not match the declared type")) << msg;
@@ -302,9 +342,10 @@ TEST_F(EvaluatorTest, CastRefinesStaticAndDynamicDims) {
 //===----------------------------------------------------------------------===//
 
 TEST_F(EvaluatorTest, Matmul) {
-  std::string src = module(
-      {"tensor<2x3xf32>", "tensor<3x2xf32>"}, "tensor<2x2xf32>",
-      "%r = axon.matmul %a, %b : tensor<2x3xf32>, tensor<3x2xf32> -> tensor<2x2xf32>");
+  std::string src =
+      module({"tensor<2x3xf32>", "tensor<3x2xf32>"}, "tensor<2x2xf32>",
+             "%r = axon.matmul %a, %b : tensor<2x3xf32>, tensor<3x2xf32> -> "
+             "tensor<2x2xf32>");
   expectTensor(run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6}),
                           f32({3, 2}, {7, 8, 9, 10, 11, 12})}),
                DType::F32, {2, 2}, {58, 64, 139, 154});
@@ -312,64 +353,76 @@ TEST_F(EvaluatorTest, Matmul) {
 
 TEST_F(EvaluatorTest, MatmulBroadcastsBatchDims) {
   // [2, 1, 1, 2] @ [3, 2, 1] -> batch [2, 3], out[i, j] = a_i . b_j.
-  std::string src = module(
-      {"tensor<2x1x1x2xf32>", "tensor<3x2x1xf32>"}, "tensor<2x3x1x1xf32>",
-      "%r = axon.matmul %a, %b : tensor<2x1x1x2xf32>, tensor<3x2x1xf32> -> tensor<2x3x1x1xf32>");
+  std::string src = module({"tensor<2x1x1x2xf32>", "tensor<3x2x1xf32>"},
+                           "tensor<2x3x1x1xf32>",
+                           "%r = axon.matmul %a, %b : tensor<2x1x1x2xf32>, "
+                           "tensor<3x2x1xf32> -> tensor<2x3x1x1xf32>");
   expectTensor(run1(src, {f32({2, 1, 1, 2}, {1, 2, 3, 4}),
                           f32({3, 2, 1}, {1, 0, 0, 1, 1, 1})}),
                DType::F32, {2, 3, 1, 1}, {1, 2, 3, 3, 4, 7});
   // A rank-2 rhs is shared by every batch of the lhs.
-  std::string shared = module(
-      {"tensor<2x1x2xf32>", "tensor<2x1xf32>"}, "tensor<2x1x1xf32>",
-      "%r = axon.matmul %a, %b : tensor<2x1x2xf32>, tensor<2x1xf32> -> tensor<2x1x1xf32>");
-  expectTensor(run1(shared, {f32({2, 1, 2}, {1, 2, 3, 4}), f32({2, 1}, {5, 6})}),
-               DType::F32, {2, 1, 1}, {17, 39});
+  std::string shared =
+      module({"tensor<2x1x2xf32>", "tensor<2x1xf32>"}, "tensor<2x1x1xf32>",
+             "%r = axon.matmul %a, %b : tensor<2x1x2xf32>, tensor<2x1xf32> -> "
+             "tensor<2x1x1xf32>");
+  expectTensor(
+      run1(shared, {f32({2, 1, 2}, {1, 2, 3, 4}), f32({2, 1}, {5, 6})}),
+      DType::F32, {2, 1, 1}, {17, 39});
 }
 
 std::string convAttrs(const char *strides, const char *padding,
                       const char *dilations, int groups = 1) {
-  return std::string("{strides = array<i64: ") + strides + ">, padding = array<i64: " +
-         padding + ">, dilations = array<i64: " + dilations +
+  return std::string("{strides = array<i64: ") + strides +
+         ">, padding = array<i64: " + padding +
+         ">, dilations = array<i64: " + dilations +
          ">, groups = " + std::to_string(groups) + " : i64}";
 }
 
 std::string convModule(const std::string &x, const std::string &w,
                        const std::string &out, const std::string &attrs) {
   return module({x, w}, out,
-                "%r = axon.conv2d %a, %b " + attrs + " : " + x + ", " + w + " -> " + out);
+                "%r = axon.conv2d %a, %b " + attrs + " : " + x + ", " + w +
+                    " -> " + out);
 }
 
 const Values kImage3x3 = {1, 2, 3, 4, 5, 6, 7, 8, 9};
 
 TEST_F(EvaluatorTest, Conv2DPlain) {
-  std::string src = convModule("tensor<1x1x3x3xf32>", "tensor<1x1x2x2xf32>",
-                               "tensor<1x1x2x2xf32>", convAttrs("1, 1", "0, 0", "1, 1"));
+  std::string src =
+      convModule("tensor<1x1x3x3xf32>", "tensor<1x1x2x2xf32>",
+                 "tensor<1x1x2x2xf32>", convAttrs("1, 1", "0, 0", "1, 1"));
   // out[0,0] = 1*1 + 2*2 + 4*3 + 5*4, and so on.
-  expectTensor(run1(src, {f32({1, 1, 3, 3}, kImage3x3), f32({1, 1, 2, 2}, {1, 2, 3, 4})}),
+  expectTensor(run1(src, {f32({1, 1, 3, 3}, kImage3x3),
+                          f32({1, 1, 2, 2}, {1, 2, 3, 4})}),
                DType::F32, {1, 1, 2, 2}, {37, 47, 67, 77});
 }
 
 TEST_F(EvaluatorTest, Conv2DStrideAndPadding) {
   // A 3x3 box filter, stride 2, zero padding 1: sums of the in-range parts.
-  std::string src = convModule("tensor<1x1x3x3xf32>", "tensor<1x1x3x3xf32>",
-                               "tensor<1x1x2x2xf32>", convAttrs("2, 2", "1, 1", "1, 1"));
-  expectTensor(run1(src, {f32({1, 1, 3, 3}, kImage3x3), f32({1, 1, 3, 3}, Values(9, 1))}),
+  std::string src =
+      convModule("tensor<1x1x3x3xf32>", "tensor<1x1x3x3xf32>",
+                 "tensor<1x1x2x2xf32>", convAttrs("2, 2", "1, 1", "1, 1"));
+  expectTensor(run1(src, {f32({1, 1, 3, 3}, kImage3x3),
+                          f32({1, 1, 3, 3}, Values(9, 1))}),
                DType::F32, {1, 1, 2, 2}, {12, 16, 24, 28});
 }
 
 TEST_F(EvaluatorTest, Conv2DDilation) {
   // Dilation 2 puts the 2x2 taps on the image corners.
-  std::string src = convModule("tensor<1x1x3x3xf32>", "tensor<1x1x2x2xf32>",
-                               "tensor<1x1x1x1xf32>", convAttrs("1, 1", "0, 0", "2, 2"));
-  expectTensor(run1(src, {f32({1, 1, 3, 3}, kImage3x3), f32({1, 1, 2, 2}, {1, 2, 3, 4})}),
+  std::string src =
+      convModule("tensor<1x1x3x3xf32>", "tensor<1x1x2x2xf32>",
+                 "tensor<1x1x1x1xf32>", convAttrs("1, 1", "0, 0", "2, 2"));
+  expectTensor(run1(src, {f32({1, 1, 3, 3}, kImage3x3),
+                          f32({1, 1, 2, 2}, {1, 2, 3, 4})}),
                DType::F32, {1, 1, 1, 1}, {1 * 1 + 2 * 3 + 3 * 7 + 4 * 9});
 }
 
 TEST_F(EvaluatorTest, Conv2DGroups) {
   // 2 groups of 1 input channel, 2 output channels each: outputs 0 and 1
   // see input channel 0, outputs 2 and 3 see input channel 1.
-  std::string src = convModule("tensor<1x2x2x2xf32>", "tensor<4x1x1x1xf32>",
-                               "tensor<1x4x2x2xf32>", convAttrs("1, 1", "0, 0", "1, 1", 2));
+  std::string src =
+      convModule("tensor<1x2x2x2xf32>", "tensor<4x1x1x1xf32>",
+                 "tensor<1x4x2x2xf32>", convAttrs("1, 1", "0, 0", "1, 1", 2));
   expectTensor(run1(src, {f32({1, 2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8}),
                           f32({4, 1, 1, 1}, {1, 2, 3, 4})}),
                DType::F32, {1, 4, 2, 2},
@@ -377,41 +430,48 @@ TEST_F(EvaluatorTest, Conv2DGroups) {
 }
 
 TEST_F(EvaluatorTest, Conv2DSumsChannelsPerBatch) {
-  std::string src = convModule("tensor<2x2x1x1xf32>", "tensor<1x2x1x1xf32>",
-                               "tensor<2x1x1x1xf32>", convAttrs("1, 1", "0, 0", "1, 1"));
-  expectTensor(run1(src, {f32({2, 2, 1, 1}, {1, 2, 3, 4}), f32({1, 2, 1, 1}, {10, 100})}),
+  std::string src =
+      convModule("tensor<2x2x1x1xf32>", "tensor<1x2x1x1xf32>",
+                 "tensor<2x1x1x1xf32>", convAttrs("1, 1", "0, 0", "1, 1"));
+  expectTensor(run1(src, {f32({2, 2, 1, 1}, {1, 2, 3, 4}),
+                          f32({1, 2, 1, 1}, {10, 100})}),
                DType::F32, {2, 1, 1, 1}, {210, 430});
 }
 
 std::string convTransposeModule(const std::string &x, const std::string &w,
-                                 const std::string &out, const char *strides,
-                                 const char *padding, const char *outputPadding,
-                                 int groups = 1) {
+                                const std::string &out, const char *strides,
+                                const char *padding, const char *outputPadding,
+                                int groups = 1) {
   std::string attrs = std::string("{strides = array<i64: ") + strides +
                       ">, padding = array<i64: " + padding +
                       ">, output_padding = array<i64: " + outputPadding +
                       ">, groups = " + std::to_string(groups) + " : i64}";
   return module({x, w}, out,
-                "%r = axon.conv_transpose2d %a, %b " + attrs + " : " + x + ", " + w +
-                    " -> " + out);
+                "%r = axon.conv_transpose2d %a, %b " + attrs + " : " + x +
+                    ", " + w + " -> " + out);
 }
 
 TEST_F(EvaluatorTest, ConvTranspose2DValues) {
   // Stride 2 with a 2x2 ones filter: each input element becomes a 2x2 block.
-  std::string src = convTransposeModule("tensor<1x1x2x2xf32>", "tensor<1x1x2x2xf32>",
-                                        "tensor<1x1x4x4xf32>", "2, 2", "0, 0", "0, 0");
-  expectTensor(run1(src, {f32({1, 1, 2, 2}, {1, 2, 3, 4}), f32({1, 1, 2, 2}, {1, 1, 1, 1})}),
+  std::string src =
+      convTransposeModule("tensor<1x1x2x2xf32>", "tensor<1x1x2x2xf32>",
+                          "tensor<1x1x4x4xf32>", "2, 2", "0, 0", "0, 0");
+  expectTensor(run1(src, {f32({1, 1, 2, 2}, {1, 2, 3, 4}),
+                          f32({1, 1, 2, 2}, {1, 1, 1, 1})}),
                DType::F32, {1, 1, 4, 4},
                {1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4});
   // Stride 1: the "full" convolution of x with w.
-  std::string full = convTransposeModule("tensor<1x1x2x2xf32>", "tensor<1x1x2x2xf32>",
-                                         "tensor<1x1x3x3xf32>", "1, 1", "0, 0", "0, 0");
-  Tensor x = f32({1, 1, 2, 2}, {1, 2, 3, 4}), w = f32({1, 1, 2, 2}, {1, 2, 3, 4});
+  std::string full =
+      convTransposeModule("tensor<1x1x2x2xf32>", "tensor<1x1x2x2xf32>",
+                          "tensor<1x1x3x3xf32>", "1, 1", "0, 0", "0, 0");
+  Tensor x = f32({1, 1, 2, 2}, {1, 2, 3, 4}),
+         w = f32({1, 1, 2, 2}, {1, 2, 3, 4});
   expectTensor(run1(full, {x, w}), DType::F32, {1, 1, 3, 3},
                {1, 4, 4, 6, 20, 16, 9, 24, 16});
   // Padding 1 crops one element from each border of that.
-  std::string cropped = convTransposeModule("tensor<1x1x2x2xf32>", "tensor<1x1x2x2xf32>",
-                                            "tensor<1x1x1x1xf32>", "1, 1", "1, 1", "0, 0");
+  std::string cropped =
+      convTransposeModule("tensor<1x1x2x2xf32>", "tensor<1x1x2x2xf32>",
+                          "tensor<1x1x1x1xf32>", "1, 1", "1, 1", "0, 0");
   expectTensor(run1(cropped, {x, w}), DType::F32, {1, 1, 1, 1}, {20});
 }
 
@@ -452,11 +512,14 @@ TEST_F(EvaluatorTest, ConvTranspose2DIsTheAdjointOfConv2D) {
     return t + "f64>";
   };
   for (const Case &c : cases) {
-    std::string conv = convModule(type(c.x), type(c.w), type(c.y),
-                                  convAttrs(c.strides, c.padding, "1, 1", c.groups));
-    std::string convT = convTransposeModule(type(c.y), type(c.w), type(c.x), c.strides,
-                                            c.padding, c.outputPadding, c.groups);
-    Tensor x = wave(c.x, 0.7, 0.1), w = wave(c.w, 1.3, 0.2), y = wave(c.y, 0.9, 0.3);
+    std::string conv =
+        convModule(type(c.x), type(c.w), type(c.y),
+                   convAttrs(c.strides, c.padding, "1, 1", c.groups));
+    std::string convT =
+        convTransposeModule(type(c.y), type(c.w), type(c.x), c.strides,
+                            c.padding, c.outputPadding, c.groups);
+    Tensor x = wave(c.x, 0.7, 0.1), w = wave(c.w, 1.3, 0.2),
+           y = wave(c.y, 0.9, 0.3);
     Tensor cx = run1(conv, {x, w}), ty = run1(convT, {y, w});
     double lhs = inner(cx, y), rhs = inner(x, ty);
     EXPECT_NEAR(lhs, rhs, 1e-9 * std::max(1.0, std::fabs(lhs)));
@@ -471,26 +534,35 @@ TEST_F(EvaluatorTest, ConvTranspose2DIsTheAdjointOfConv2D) {
 std::string poolModule(const char *op, const char *kernel, const char *strides,
                        const char *padding, const std::string &out) {
   return module({"tensor<1x1x3x3xf32>"}, out,
-                std::string("%r = axon.") + op + " %a {kernel = array<i64: " + kernel +
-                    ">, strides = array<i64: " + strides + ">, padding = array<i64: " +
-                    padding + ">} : tensor<1x1x3x3xf32> -> " + out);
+                std::string("%r = axon.") + op + " %a {kernel = array<i64: " +
+                    kernel + ">, strides = array<i64: " + strides +
+                    ">, padding = array<i64: " + padding +
+                    ">} : tensor<1x1x3x3xf32> -> " + out);
 }
 
 TEST_F(EvaluatorTest, PoolingWithoutPadding) {
   Tensor x = f32({1, 1, 3, 3}, kImage3x3);
-  expectTensor(run1(poolModule("max_pool2d", "2, 2", "1, 1", "0, 0", "tensor<1x1x2x2xf32>"), {x}),
+  expectTensor(run1(poolModule("max_pool2d", "2, 2", "1, 1", "0, 0",
+                               "tensor<1x1x2x2xf32>"),
+                    {x}),
                DType::F32, {1, 1, 2, 2}, {5, 6, 8, 9});
-  expectTensor(run1(poolModule("avg_pool2d", "2, 2", "1, 1", "0, 0", "tensor<1x1x2x2xf32>"), {x}),
+  expectTensor(run1(poolModule("avg_pool2d", "2, 2", "1, 1", "0, 0",
+                               "tensor<1x1x2x2xf32>"),
+                    {x}),
                DType::F32, {1, 1, 2, 2}, {3, 4, 6, 7});
 }
 
 TEST_F(EvaluatorTest, PoolingIgnoresPadding) {
   // All values negative: a padded zero would win the max if it counted.
   Tensor x = f32({1, 1, 3, 3}, {-1, -2, -3, -4, -5, -6, -7, -8, -9});
-  expectTensor(run1(poolModule("max_pool2d", "2, 2", "2, 2", "1, 1", "tensor<1x1x2x2xf32>"), {x}),
+  expectTensor(run1(poolModule("max_pool2d", "2, 2", "2, 2", "1, 1",
+                               "tensor<1x1x2x2xf32>"),
+                    {x}),
                DType::F32, {1, 1, 2, 2}, {-1, -2, -4, -5});
   // Averages divide by the number of in-range elements: 1, 2, 2 and 4.
-  expectTensor(run1(poolModule("avg_pool2d", "2, 2", "2, 2", "1, 1", "tensor<1x1x2x2xf32>"), {x}),
+  expectTensor(run1(poolModule("avg_pool2d", "2, 2", "2, 2", "1, 1",
+                               "tensor<1x1x2x2xf32>"),
+                    {x}),
                DType::F32, {1, 1, 2, 2}, {-1, -2.5, -5.5, -7});
 }
 
@@ -507,69 +579,94 @@ TEST_F(EvaluatorTest, Reductions) {
   const Case cases[] = {
       {"sum", "{axes = array<i64>}", "tensor<f32>", {}, {21}},
       {"sum", "{axes = array<i64: 0>}", "tensor<3xf32>", {3}, {5, 7, 9}},
-      {"sum", "{axes = array<i64: -1>, keepdims = true}", "tensor<2x1xf32>", {2, 1}, {6, 15}},
+      {"sum",
+       "{axes = array<i64: -1>, keepdims = true}",
+       "tensor<2x1xf32>",
+       {2, 1},
+       {6, 15}},
       {"mean", "{axes = array<i64: 1>}", "tensor<2xf32>", {2}, {2, 5}},
-      {"mean", "{axes = array<i64>, keepdims = true}", "tensor<1x1xf32>", {1, 1}, {3.5}},
+      {"mean",
+       "{axes = array<i64>, keepdims = true}",
+       "tensor<1x1xf32>",
+       {1, 1},
+       {3.5}},
       {"reduce_max", "{axes = array<i64: 0>}", "tensor<3xf32>", {3}, {4, 5, 6}},
-      {"reduce_max", "{axes = array<i64: -1>, keepdims = true}", "tensor<2x1xf32>", {2, 1}, {3, 6}},
+      {"reduce_max",
+       "{axes = array<i64: -1>, keepdims = true}",
+       "tensor<2x1xf32>",
+       {2, 1},
+       {3, 6}},
       {"reduce_max", "{axes = array<i64: 0, 1>}", "tensor<f32>", {}, {6}},
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(std::string(c.op) + " " + c.attrs);
-    std::string src = module({"tensor<2x3xf32>"}, c.resultType,
-                             std::string("%r = axon.") + c.op + " %a " + c.attrs +
-                                 " : tensor<2x3xf32> -> " + c.resultType);
-    expectTensor(run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}), DType::F32, c.shape,
-                 c.expected, 1e-6);
+    std::string src =
+        module({"tensor<2x3xf32>"}, c.resultType,
+               std::string("%r = axon.") + c.op + " %a " + c.attrs +
+                   " : tensor<2x3xf32> -> " + c.resultType);
+    expectTensor(run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}), DType::F32,
+                 c.shape, c.expected, 1e-6);
   }
 }
 
 TEST_F(EvaluatorTest, ReductionOverInnerAndOuterAxes) {
   // x = 1..8 as [2, 2, 2]; sum over axes 0 and 2 leaves axis 1.
   std::string src = module({"tensor<2x2x2xi32>"}, "tensor<2xi32>",
-                           "%r = axon.sum %a {axes = array<i64: 0, 2>} : tensor<2x2x2xi32> -> tensor<2xi32>");
-  expectTensor(run1(src, {i32({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8})}), DType::I32, {2},
-               {1 + 2 + 5 + 6, 3 + 4 + 7 + 8});
+                           "%r = axon.sum %a {axes = array<i64: 0, 2>} : "
+                           "tensor<2x2x2xi32> -> tensor<2xi32>");
+  expectTensor(run1(src, {i32({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8})}),
+               DType::I32, {2}, {1 + 2 + 5 + 6, 3 + 4 + 7 + 8});
 }
 
 TEST_F(EvaluatorTest, ArgmaxTiesGoToTheLowestIndex) {
   Tensor x = f32({2, 3}, {1, 3, 3, 5, 2, 5});
   std::string rows = module({"tensor<2x3xf32>"}, "tensor<2xi64>",
-                            "%r = axon.argmax %a {axis = 1 : i64} : tensor<2x3xf32> -> tensor<2xi64>");
+                            "%r = axon.argmax %a {axis = 1 : i64} : "
+                            "tensor<2x3xf32> -> tensor<2xi64>");
   expectTensor(run1(rows, {x}), DType::I64, {2}, {1, 0});
   std::string cols = module({"tensor<2x3xf32>"}, "tensor<3xi32>",
-                            "%r = axon.argmax %a {axis = 0 : i64} : tensor<2x3xf32> -> tensor<3xi32>");
+                            "%r = axon.argmax %a {axis = 0 : i64} : "
+                            "tensor<2x3xf32> -> tensor<3xi32>");
   expectTensor(run1(cols, {x}), DType::I32, {3}, {1, 0, 1});
-  std::string keep = module(
-      {"tensor<2x3xf32>"}, "tensor<2x1xi64>",
-      "%r = axon.argmax %a {axis = -1 : i64, keepdims = true} : tensor<2x3xf32> -> tensor<2x1xi64>");
+  std::string keep = module({"tensor<2x3xf32>"}, "tensor<2x1xi64>",
+                            "%r = axon.argmax %a {axis = -1 : i64, keepdims = "
+                            "true} : tensor<2x3xf32> -> tensor<2x1xi64>");
   expectTensor(run1(keep, {x}), DType::I64, {2, 1}, {1, 0});
 }
 
 TEST_F(EvaluatorTest, SoftmaxAndLogSoftmax) {
-  std::string sm = module({"tensor<3xf32>"}, "tensor<3xf32>",
-                          "%r = axon.softmax %a {axis = 0 : i64} : tensor<3xf32>");
+  std::string sm =
+      module({"tensor<3xf32>"}, "tensor<3xf32>",
+             "%r = axon.softmax %a {axis = 0 : i64} : tensor<3xf32>");
   expectTensor(run1(sm, {f32({3}, {1, 2, 3})}), DType::F32, {3},
-               {0.09003057317038046, 0.24472847105479764, 0.6652409557748218}, 1e-7);
-  std::string lsm = module({"tensor<3xf32>"}, "tensor<3xf32>",
-                           "%r = axon.log_softmax %a {axis = -1 : i64} : tensor<3xf32>");
+               {0.09003057317038046, 0.24472847105479764, 0.6652409557748218},
+               1e-7);
+  std::string lsm =
+      module({"tensor<3xf32>"}, "tensor<3xf32>",
+             "%r = axon.log_softmax %a {axis = -1 : i64} : tensor<3xf32>");
   expectTensor(run1(lsm, {f32({3}, {1, 2, 3})}), DType::F32, {3},
-               {-2.4076059644443806, -1.4076059644443804, -0.4076059644443804}, 1e-6);
+               {-2.4076059644443806, -1.4076059644443804, -0.4076059644443804},
+               1e-6);
 }
 
 TEST_F(EvaluatorTest, SoftmaxIsStableAndUsesItsAxis) {
   // exp(1000) overflows; subtracting the max first does not.
-  std::string sm = module({"tensor<3xf64>"}, "tensor<3xf64>",
-                          "%r = axon.softmax %a {axis = 0 : i64} : tensor<3xf64>");
+  std::string sm =
+      module({"tensor<3xf64>"}, "tensor<3xf64>",
+             "%r = axon.softmax %a {axis = 0 : i64} : tensor<3xf64>");
   expectTensor(run1(sm, {f64({3}, {1000, 1001, 1002})}), DType::F64, {3},
-               {0.09003057317038046, 0.24472847105479764, 0.6652409557748218}, 1e-12);
-  std::string lsm = module({"tensor<3xf64>"}, "tensor<3xf64>",
-                           "%r = axon.log_softmax %a {axis = 0 : i64} : tensor<3xf64>");
+               {0.09003057317038046, 0.24472847105479764, 0.6652409557748218},
+               1e-12);
+  std::string lsm =
+      module({"tensor<3xf64>"}, "tensor<3xf64>",
+             "%r = axon.log_softmax %a {axis = 0 : i64} : tensor<3xf64>");
   expectTensor(run1(lsm, {f64({3}, {-1000, -1001, -1002})}), DType::F64, {3},
-               {-0.4076059644443804, -1.4076059644443804, -2.4076059644443806}, 1e-9);
+               {-0.4076059644443804, -1.4076059644443804, -2.4076059644443806},
+               1e-9);
   // Along axis 0 of [[1, 5], [1, 5]] every column is uniform.
-  std::string cols = module({"tensor<2x2xf32>"}, "tensor<2x2xf32>",
-                            "%r = axon.softmax %a {axis = 0 : i64} : tensor<2x2xf32>");
+  std::string cols =
+      module({"tensor<2x2xf32>"}, "tensor<2x2xf32>",
+             "%r = axon.softmax %a {axis = 0 : i64} : tensor<2x2xf32>");
   expectTensor(run1(cols, {f32({2, 2}, {1, 5, 1, 5})}), DType::F32, {2, 2},
                {0.5, 0.5, 0.5, 0.5}, 1e-7);
 }
@@ -579,14 +676,16 @@ TEST_F(EvaluatorTest, SoftmaxIsStableAndUsesItsAxis) {
 //===----------------------------------------------------------------------===//
 
 TEST_F(EvaluatorTest, ReshapeStaticAndDynamic) {
-  std::string src = module({"tensor<2x3xf32>"}, "tensor<3x2xf32>",
-                           "%r = axon.reshape %a : tensor<2x3xf32> -> tensor<3x2xf32>");
+  std::string src =
+      module({"tensor<2x3xf32>"}, "tensor<3x2xf32>",
+             "%r = axon.reshape %a : tensor<2x3xf32> -> tensor<3x2xf32>");
   expectTensor(run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}), DType::F32, {3, 2},
                {1, 2, 3, 4, 5, 6});
-  std::string dyn = module({"tensor<6xf32>", "tensor<i64>"}, "tensor<?x2xf32>",
-                           "%r = axon.reshape %a [%b] : tensor<6xf32> -> tensor<?x2xf32>");
-  expectTensor(run1(dyn, {f32({6}, {1, 2, 3, 4, 5, 6}), scalarI64(3)}), DType::F32, {3, 2},
-               {1, 2, 3, 4, 5, 6});
+  std::string dyn =
+      module({"tensor<6xf32>", "tensor<i64>"}, "tensor<?x2xf32>",
+             "%r = axon.reshape %a [%b] : tensor<6xf32> -> tensor<?x2xf32>");
+  expectTensor(run1(dyn, {f32({6}, {1, 2, 3, 4, 5, 6}), scalarI64(3)}),
+               DType::F32, {3, 2}, {1, 2, 3, 4, 5, 6});
   // The element count is checked at run time.
   std::string msg = runError(dyn, {f32({6}, {1, 2, 3, 4, 5, 6}), scalarI64(4)});
   EXPECT_TRUE(contains(msg, "axon.reshape")) << msg;
@@ -595,105 +694,130 @@ TEST_F(EvaluatorTest, ReshapeStaticAndDynamic) {
 
 TEST_F(EvaluatorTest, Transpose) {
   std::string src = module({"tensor<2x3xf32>"}, "tensor<3x2xf32>",
-                           "%r = axon.transpose %a {perm = array<i64: 1, 0>} : tensor<2x3xf32> -> tensor<3x2xf32>");
+                           "%r = axon.transpose %a {perm = array<i64: 1, 0>} : "
+                           "tensor<2x3xf32> -> tensor<3x2xf32>");
   expectTensor(run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6})}), DType::F32, {3, 2},
                {1, 4, 2, 5, 3, 6});
   // Result dim i is input dim perm[i]: out[k, i, 0] = x[i, 0, k].
   std::string r3 = module({"tensor<2x1x3xf32>"}, "tensor<3x2x1xf32>",
-                          "%r = axon.transpose %a {perm = array<i64: 2, 0, 1>} : tensor<2x1x3xf32> -> tensor<3x2x1xf32>");
-  expectTensor(run1(r3, {f32({2, 1, 3}, {1, 2, 3, 4, 5, 6})}), DType::F32, {3, 2, 1},
-               {1, 4, 2, 5, 3, 6});
+                          "%r = axon.transpose %a {perm = array<i64: 2, 0, 1>} "
+                          ": tensor<2x1x3xf32> -> tensor<3x2x1xf32>");
+  expectTensor(run1(r3, {f32({2, 1, 3}, {1, 2, 3, 4, 5, 6})}), DType::F32,
+               {3, 2, 1}, {1, 4, 2, 5, 3, 6});
 }
 
 TEST_F(EvaluatorTest, Broadcast) {
-  std::string row = module({"tensor<3xf32>"}, "tensor<2x3xf32>",
-                           "%r = axon.broadcast %a : tensor<3xf32> -> tensor<2x3xf32>");
-  expectTensor(run1(row, {f32({3}, {1, 2, 3})}), DType::F32, {2, 3}, {1, 2, 3, 1, 2, 3});
-  std::string col = module({"tensor<2x1xf32>"}, "tensor<2x3xf32>",
-                           "%r = axon.broadcast %a : tensor<2x1xf32> -> tensor<2x3xf32>");
-  expectTensor(run1(col, {f32({2, 1}, {1, 2})}), DType::F32, {2, 3}, {1, 1, 1, 2, 2, 2});
-  std::string dyn = module({"tensor<3xf32>", "tensor<i64>"}, "tensor<?x3xf32>",
-                           "%r = axon.broadcast %a [%b] : tensor<3xf32> -> tensor<?x3xf32>");
-  expectTensor(run1(dyn, {f32({3}, {1, 2, 3}), scalarI64(2)}), DType::F32, {2, 3},
+  std::string row =
+      module({"tensor<3xf32>"}, "tensor<2x3xf32>",
+             "%r = axon.broadcast %a : tensor<3xf32> -> tensor<2x3xf32>");
+  expectTensor(run1(row, {f32({3}, {1, 2, 3})}), DType::F32, {2, 3},
                {1, 2, 3, 1, 2, 3});
+  std::string col =
+      module({"tensor<2x1xf32>"}, "tensor<2x3xf32>",
+             "%r = axon.broadcast %a : tensor<2x1xf32> -> tensor<2x3xf32>");
+  expectTensor(run1(col, {f32({2, 1}, {1, 2})}), DType::F32, {2, 3},
+               {1, 1, 1, 2, 2, 2});
+  std::string dyn =
+      module({"tensor<3xf32>", "tensor<i64>"}, "tensor<?x3xf32>",
+             "%r = axon.broadcast %a [%b] : tensor<3xf32> -> tensor<?x3xf32>");
+  expectTensor(run1(dyn, {f32({3}, {1, 2, 3}), scalarI64(2)}), DType::F32,
+               {2, 3}, {1, 2, 3, 1, 2, 3});
 }
 
 TEST_F(EvaluatorTest, Slice) {
   Tensor x = f32({2, 5}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9});
-  std::string odd = module(
-      {"tensor<2x5xf32>"}, "tensor<2x2xf32>",
-      "%r = axon.slice %a {axis = 1 : i64, start = 1 : i64, limit = -1 : i64, stride = 2 : i64} : tensor<2x5xf32> -> tensor<2x2xf32>");
+  std::string odd =
+      module({"tensor<2x5xf32>"}, "tensor<2x2xf32>",
+             "%r = axon.slice %a {axis = 1 : i64, start = 1 : i64, limit = -1 "
+             ": i64, stride = 2 : i64} : tensor<2x5xf32> -> tensor<2x2xf32>");
   expectTensor(run1(odd, {x}), DType::F32, {2, 2}, {1, 3, 6, 8});
-  std::string row = module(
-      {"tensor<2x5xf32>"}, "tensor<1x5xf32>",
-      "%r = axon.slice %a {axis = -2 : i64, start = 1 : i64, limit = 2 : i64} : tensor<2x5xf32> -> tensor<1x5xf32>");
+  std::string row =
+      module({"tensor<2x5xf32>"}, "tensor<1x5xf32>",
+             "%r = axon.slice %a {axis = -2 : i64, start = 1 : i64, limit = 2 "
+             ": i64} : tensor<2x5xf32> -> tensor<1x5xf32>");
   expectTensor(run1(row, {x}), DType::F32, {1, 5}, {5, 6, 7, 8, 9});
-  std::string step3 = module(
-      {"tensor<2x5xf32>"}, "tensor<2x2xf32>",
-      "%r = axon.slice %a {axis = 1 : i64, start = 0 : i64, limit = 5 : i64, stride = 3 : i64} : tensor<2x5xf32> -> tensor<2x2xf32>");
+  std::string step3 =
+      module({"tensor<2x5xf32>"}, "tensor<2x2xf32>",
+             "%r = axon.slice %a {axis = 1 : i64, start = 0 : i64, limit = 5 : "
+             "i64, stride = 3 : i64} : tensor<2x5xf32> -> tensor<2x2xf32>");
   expectTensor(run1(step3, {x}), DType::F32, {2, 2}, {0, 3, 5, 8});
 }
 
 TEST_F(EvaluatorTest, Concat) {
-  std::string rows = module(
-      {"tensor<1x2xf32>", "tensor<2x2xf32>"}, "tensor<3x2xf32>",
-      "%r = axon.concat %a, %b {axis = 0 : i64} : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<3x2xf32>");
-  expectTensor(run1(rows, {f32({1, 2}, {1, 2}), f32({2, 2}, {3, 4, 5, 6})}), DType::F32,
-               {3, 2}, {1, 2, 3, 4, 5, 6});
-  std::string cols = module(
-      {"tensor<2x1xf32>", "tensor<2x2xf32>", "tensor<2x1xf32>"}, "tensor<2x4xf32>",
-      "%r = axon.concat %a, %b, %c {axis = -1 : i64} : tensor<2x1xf32>, tensor<2x2xf32>, tensor<2x1xf32> -> tensor<2x4xf32>");
+  std::string rows =
+      module({"tensor<1x2xf32>", "tensor<2x2xf32>"}, "tensor<3x2xf32>",
+             "%r = axon.concat %a, %b {axis = 0 : i64} : tensor<1x2xf32>, "
+             "tensor<2x2xf32> -> tensor<3x2xf32>");
+  expectTensor(run1(rows, {f32({1, 2}, {1, 2}), f32({2, 2}, {3, 4, 5, 6})}),
+               DType::F32, {3, 2}, {1, 2, 3, 4, 5, 6});
+  std::string cols =
+      module({"tensor<2x1xf32>", "tensor<2x2xf32>", "tensor<2x1xf32>"},
+             "tensor<2x4xf32>",
+             "%r = axon.concat %a, %b, %c {axis = -1 : i64} : tensor<2x1xf32>, "
+             "tensor<2x2xf32>, tensor<2x1xf32> -> tensor<2x4xf32>");
   expectTensor(run1(cols, {f32({2, 1}, {1, 2}), f32({2, 2}, {3, 4, 5, 6}),
                            f32({2, 1}, {7, 8})}),
                DType::F32, {2, 4}, {1, 3, 4, 7, 2, 5, 6, 8});
 }
 
 TEST_F(EvaluatorTest, GatherRowsWithRepeats) {
-  std::string src = module(
-      {"tensor<3x2xf32>", "tensor<3xi32>"}, "tensor<3x2xf32>",
-      "%r = axon.gather %a[%b] {axis = 0 : i64} : tensor<3x2xf32>, tensor<3xi32> -> tensor<3x2xf32>");
-  expectTensor(run1(src, {f32({3, 2}, {1, 2, 3, 4, 5, 6}), i32({3}, {2, 0, 2})}),
-               DType::F32, {3, 2}, {5, 6, 1, 2, 5, 6});
+  std::string src =
+      module({"tensor<3x2xf32>", "tensor<3xi32>"}, "tensor<3x2xf32>",
+             "%r = axon.gather %a[%b] {axis = 0 : i64} : tensor<3x2xf32>, "
+             "tensor<3xi32> -> tensor<3x2xf32>");
+  expectTensor(
+      run1(src, {f32({3, 2}, {1, 2, 3, 4, 5, 6}), i32({3}, {2, 0, 2})}),
+      DType::F32, {3, 2}, {5, 6, 1, 2, 5, 6});
 }
 
 TEST_F(EvaluatorTest, GatherAlongAnInnerAxis) {
   // result shape = table[:1] ++ indices.shape ++ table[2:] = [2, 2, 2].
-  std::string src = module(
-      {"tensor<2x3xf32>", "tensor<2x2xi64>"}, "tensor<2x2x2xf32>",
-      "%r = axon.gather %a[%b] {axis = 1 : i64} : tensor<2x3xf32>, tensor<2x2xi64> -> tensor<2x2x2xf32>");
-  expectTensor(run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6}), i64({2, 2}, {2, 0, 1, 1})}),
-               DType::F32, {2, 2, 2}, {3, 1, 2, 2, 6, 4, 5, 5});
+  std::string src =
+      module({"tensor<2x3xf32>", "tensor<2x2xi64>"}, "tensor<2x2x2xf32>",
+             "%r = axon.gather %a[%b] {axis = 1 : i64} : tensor<2x3xf32>, "
+             "tensor<2x2xi64> -> tensor<2x2x2xf32>");
+  expectTensor(
+      run1(src, {f32({2, 3}, {1, 2, 3, 4, 5, 6}), i64({2, 2}, {2, 0, 1, 1})}),
+      DType::F32, {2, 2, 2}, {3, 1, 2, 2, 6, 4, 5, 5});
 }
 
 TEST_F(EvaluatorTest, GatherOutOfRangeIsAnErrorAtTheOp) {
-  std::string src = module(
-      {"tensor<3x2xf32>", "tensor<2xi32>"}, "tensor<2x2xf32>",
-      "%r = axon.gather %a[%b] : tensor<3x2xf32>, tensor<2xi32> -> tensor<2x2xf32>");
+  std::string src =
+      module({"tensor<3x2xf32>", "tensor<2xi32>"}, "tensor<2x2xf32>",
+             "%r = axon.gather %a[%b] : tensor<3x2xf32>, tensor<2xi32> -> "
+             "tensor<2x2xf32>");
   for (double bad : {3.0, -1.0}) {
-    std::string msg = runError(src, {f32({3, 2}, {1, 2, 3, 4, 5, 6}), i32({2}, {0, bad})});
+    std::string msg =
+        runError(src, {f32({3, 2}, {1, 2, 3, 4, 5, 6}), i32({2}, {0, bad})});
     EXPECT_TRUE(contains(msg, "test.mlir:2:")) << msg;
     EXPECT_TRUE(contains(msg, "axon.gather")) << msg;
-    EXPECT_TRUE(contains(msg, "index " + std::to_string(static_cast<int>(bad)))) << msg;
+    EXPECT_TRUE(contains(msg, "index " + std::to_string(static_cast<int>(bad))))
+        << msg;
   }
 }
 
 TEST_F(EvaluatorTest, ScatterAddAccumulatesRepeatedIndices) {
   std::string src = module(
-      {"tensor<3x2xf32>", "tensor<3xi32>", "tensor<3x2xf32>"}, "tensor<3x2xf32>",
-      "%r = axon.scatter_add %a[%b], %c {axis = 0 : i64} : tensor<3x2xf32>, tensor<3xi32>, tensor<3x2xf32> -> tensor<3x2xf32>");
+      {"tensor<3x2xf32>", "tensor<3xi32>", "tensor<3x2xf32>"},
+      "tensor<3x2xf32>",
+      "%r = axon.scatter_add %a[%b], %c {axis = 0 : i64} : tensor<3x2xf32>, "
+      "tensor<3xi32>, tensor<3x2xf32> -> tensor<3x2xf32>");
   // Rows 0 and 2 of the updates both land on row 0.
   expectTensor(run1(src, {f32({3, 2}, {1, 1, 1, 1, 1, 1}), i32({3}, {0, 2, 0}),
                           f32({3, 2}, {1, 2, 3, 4, 5, 6})}),
                DType::F32, {3, 2}, {7, 9, 1, 1, 4, 5});
   // Along axis 1: out[i, idx[k]] += updates[i, k].
   std::string inner = module(
-      {"tensor<2x3xf32>", "tensor<3xi32>", "tensor<2x3xf32>"}, "tensor<2x3xf32>",
-      "%r = axon.scatter_add %a[%b], %c {axis = 1 : i64} : tensor<2x3xf32>, tensor<3xi32>, tensor<2x3xf32> -> tensor<2x3xf32>");
+      {"tensor<2x3xf32>", "tensor<3xi32>", "tensor<2x3xf32>"},
+      "tensor<2x3xf32>",
+      "%r = axon.scatter_add %a[%b], %c {axis = 1 : i64} : tensor<2x3xf32>, "
+      "tensor<3xi32>, tensor<2x3xf32> -> tensor<2x3xf32>");
   expectTensor(run1(inner, {f32({2, 3}, Values(6, 0)), i32({3}, {1, 1, 2}),
                             f32({2, 3}, {1, 2, 3, 4, 5, 6})}),
                DType::F32, {2, 3}, {0, 3, 3, 0, 9, 6});
-  std::string msg = runError(src, {f32({3, 2}, Values(6, 0)), i32({3}, {0, 3, 0}),
-                                   f32({3, 2}, Values(6, 1))});
+  std::string msg =
+      runError(src, {f32({3, 2}, Values(6, 0)), i32({3}, {0, 3, 0}),
+                     f32({3, 2}, Values(6, 1))});
   EXPECT_TRUE(contains(msg, "axon.scatter_add")) << msg;
   EXPECT_TRUE(contains(msg, "index 3")) << msg;
 }
@@ -701,12 +825,15 @@ TEST_F(EvaluatorTest, ScatterAddAccumulatesRepeatedIndices) {
 TEST_F(EvaluatorTest, OneHot) {
   // A label outside [0, depth) gives a row of zeros.
   std::string src = module({"tensor<3xi32>"}, "tensor<3x3xf32>",
-                           "%r = axon.one_hot %a {depth = 3 : i64} : tensor<3xi32> -> tensor<3x3xf32>");
+                           "%r = axon.one_hot %a {depth = 3 : i64} : "
+                           "tensor<3xi32> -> tensor<3x3xf32>");
   expectTensor(run1(src, {i32({3}, {2, 0, 5})}), DType::F32, {3, 3},
                {0, 0, 1, 1, 0, 0, 0, 0, 0});
   std::string r2 = module({"tensor<2x1xi64>"}, "tensor<2x1x2xi32>",
-                          "%r = axon.one_hot %a {depth = 2 : i64} : tensor<2x1xi64> -> tensor<2x1x2xi32>");
-  expectTensor(run1(r2, {i64({2, 1}, {1, 0})}), DType::I32, {2, 1, 2}, {0, 1, 1, 0});
+                          "%r = axon.one_hot %a {depth = 2 : i64} : "
+                          "tensor<2x1xi64> -> tensor<2x1x2xi32>");
+  expectTensor(run1(r2, {i64({2, 1}, {1, 0})}), DType::I32, {2, 1, 2},
+               {0, 1, 1, 0});
 }
 
 TEST_F(EvaluatorTest, DimOfADynamicTensor) {
@@ -801,9 +928,9 @@ func.func @f(%c: tensor<i64>, %n: tensor<i64>) -> (tensor<4xf32>, tensor<?x2xf64
 }
 
 TEST_F(EvaluatorTest, RandomBernoulliRate) {
-  std::string src = module(
-      {"tensor<i64>"}, "tensor<2000xf32>",
-      "%r = axon.random_bernoulli %a {seed = 3 : i64, p = 0.3 : f64} : tensor<2000xf32>");
+  std::string src = module({"tensor<i64>"}, "tensor<2000xf32>",
+                           "%r = axon.random_bernoulli %a {seed = 3 : i64, p = "
+                           "0.3 : f64} : tensor<2000xf32>");
   Tensor r = run1(src, {scalarI64(0)});
   ASSERT_EQ(r.data.size(), 2000u);
   double ones = 0;
@@ -812,6 +939,17 @@ TEST_F(EvaluatorTest, RandomBernoulliRate) {
     ones += v;
   }
   EXPECT_NEAR(ones / 2000, 0.3, 0.04);
+}
+
+TEST_F(EvaluatorTest, HugeRunTimeExtentsAreErrors) {
+  std::string src =
+      module({"tensor<i64>"}, "tensor<?x4xf32>",
+             "%r = axon.fill [%a] {value = 0.0 : f64} : tensor<?x4xf32>");
+  std::string msg = runError(src, {scalarI64(int64_t(1) << 40)});
+  EXPECT_TRUE(contains(msg, "axon.fill")) << msg;
+  EXPECT_TRUE(contains(msg, "too large")) << msg;
+  std::string negative = runError(src, {scalarI64(-2)});
+  EXPECT_TRUE(contains(negative, "negative extent -2")) << negative;
 }
 
 //===----------------------------------------------------------------------===//
@@ -837,7 +975,8 @@ TEST_F(EvaluatorTest, ParamsStartAtTheirInitialisers) {
   ASSERT_TRUE(static_cast<bool>(r)) << llvm::toString(r.takeError());
   ASSERT_EQ(r->size(), 2u);
   expectTensor((*r)[0], DType::F32, {2, 2}, {3, 3, 3, 3});
-  Tensor expected = axon::initialize("glorot_uniform", DType::F32, {3, 4}, 0, 0, 5);
+  Tensor expected =
+      axon::initialize("glorot_uniform", DType::F32, {3, 4}, 0, 0, 5);
   expectTensor((*r)[1], DType::F32, {3, 4}, expected.data);
   ASSERT_NE(ev.getParam("v"), nullptr);
   EXPECT_EQ(ev.getParam("v")->data, expected.data);
@@ -855,9 +994,11 @@ TEST_F(EvaluatorTest, SetParam) {
 
   std::string shape = llvm::toString(ev.setParam("w", f32({4}, {1, 2, 3, 4})));
   EXPECT_TRUE(contains(shape, "@w")) << shape;
-  std::string dtype = llvm::toString(ev.setParam("w", f64({2, 2}, {1, 2, 3, 4})));
+  std::string dtype =
+      llvm::toString(ev.setParam("w", f64({2, 2}, {1, 2, 3, 4})));
   EXPECT_TRUE(contains(dtype, "f32[2, 2]")) << dtype;
-  std::string unknown = llvm::toString(ev.setParam("u", f32({2, 2}, {1, 2, 3, 4})));
+  std::string unknown =
+      llvm::toString(ev.setParam("u", f32({2, 2}, {1, 2, 3, 4})));
   EXPECT_TRUE(contains(unknown, "@u")) << unknown;
 }
 
@@ -892,7 +1033,8 @@ TEST_F(EvaluatorTest, LoopCarriesValuesAndSeesTheStep) {
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(std::to_string(c.lo) + " to " + std::to_string(c.hi));
-    auto r = run(kLoopModule, {scalarI64(c.lo), scalarI64(c.hi), f32({}, {0}), f32({}, {1})});
+    auto r = run(kLoopModule, {scalarI64(c.lo), scalarI64(c.hi), f32({}, {0}),
+                               f32({}, {1})});
     ASSERT_EQ(r.size(), 3u);
     for (int i = 0; i < 3; ++i)
       expectTensor(r[i], DType::F32, {}, {c.expected[i]});
@@ -915,7 +1057,8 @@ func.func @f(%v0: tensor<2xf32>, %k: tensor<2xf32>) -> tensor<2xf32> {
 }
 )mlir";
   // v -> v * k + 1 twice from [0, 0] with k = [2, 3]: [1, 1] then [3, 4].
-  expectTensor(run1(src, {f32({2}, {0, 0}), f32({2}, {2, 3})}), DType::F32, {2}, {3, 4});
+  expectTensor(run1(src, {f32({2}, {0, 0}), f32({2}, {2, 3})}), DType::F32, {2},
+               {3, 4});
 }
 
 TEST_F(EvaluatorTest, FuncCall) {
@@ -945,8 +1088,10 @@ func.func @f(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
 
 TEST_F(EvaluatorTest, ArgumentsAreChecked) {
   // A dynamic dim accepts any extent.
-  expectTensor(run1(kIdentity, {f32({2, 3}, Values(6, 1))}), DType::F32, {2, 3}, Values(6, 1));
-  expectTensor(run1(kIdentity, {f32({0, 3}, Values{})}), DType::F32, {0, 3}, Values{});
+  expectTensor(run1(kIdentity, {f32({2, 3}, Values(6, 1))}), DType::F32, {2, 3},
+               Values(6, 1));
+  expectTensor(run1(kIdentity, {f32({0, 3}, Values{})}), DType::F32, {0, 3},
+               Values{});
 
   std::string count = runError(kIdentity, {});
   EXPECT_TRUE(contains(count, "@f takes 1 arguments, got 0")) << count;
@@ -994,7 +1139,8 @@ func.func @f(%t: tensor<3xf32>, %i: tensor<1xi32>) -> tensor<1xf32> {
   return %r : tensor<1xf32>
 }
 )mlir";
-  expectTensor(run1(src, {f32({3}, {1, 2, 3}), i32({1}, {2})}), DType::F32, {1}, {6});
+  expectTensor(run1(src, {f32({3}, {1, 2, 3}), i32({1}, {2})}), DType::F32, {1},
+               {6});
   std::string msg = runError(src, {f32({3}, {1, 2, 3}), i32({1}, {7})});
   EXPECT_TRUE(contains(msg, "test.mlir:3:")) << msg;
   EXPECT_TRUE(contains(msg, "axon.gather")) << msg;

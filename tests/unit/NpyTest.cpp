@@ -41,7 +41,8 @@ protected:
   }
   /// A hand-made .npy file: version `major`, the given header dict
   /// (padded to 64 bytes), then `data`.
-  std::string npyBytes(int major, const std::string &dict, const std::string &data) {
+  std::string npyBytes(int major, const std::string &dict,
+                       const std::string &data) {
     size_t prefix = 6 + 2 + (major == 1 ? 2 : 4);
     std::string header = dict;
     while ((prefix + header.size() + 1) % 64 != 0)
@@ -73,11 +74,12 @@ void roundTrip(const std::string &file, const Tensor &t) {
 }
 
 TEST_F(NpyTest, RoundTripEachDtype) {
-  roundTrip(path("f32.npy"),
-            Tensor(DType::F32, {2, 3},
-                   {1.5, -2.25, 0.0, static_cast<double>(0.1f),
-                    static_cast<double>(std::numeric_limits<float>::max()),
-                    static_cast<double>(std::numeric_limits<float>::denorm_min())}));
+  roundTrip(
+      path("f32.npy"),
+      Tensor(DType::F32, {2, 3},
+             {1.5, -2.25, 0.0, static_cast<double>(0.1f),
+              static_cast<double>(std::numeric_limits<float>::max()),
+              static_cast<double>(std::numeric_limits<float>::denorm_min())}));
   roundTrip(path("f64.npy"), Tensor(DType::F64, {3}, {0.1, -1e300, 5e-324}));
   roundTrip(path("i32.npy"),
             Tensor(DType::I32, {2, 2}, {-5, 2147483647, -2147483648.0, 0}));
@@ -85,7 +87,8 @@ TEST_F(NpyTest, RoundTripEachDtype) {
             Tensor(DType::I64, {2}, {-9007199254740992.0, 9007199254740992.0}));
   roundTrip(path("i1.npy"), Tensor(DType::I1, {1, 1, 3}, {1, 0, 1}));
   roundTrip(path("scalar.npy"), Tensor(DType::F32, {}, {42}));
-  roundTrip(path("empty.npy"), Tensor(DType::F64, {0, 3}, std::vector<double>{}));
+  roundTrip(path("empty.npy"),
+            Tensor(DType::F64, {0, 3}, std::vector<double>{}));
 }
 
 TEST_F(NpyTest, WritesTheStandardHeader) {
@@ -111,23 +114,30 @@ TEST_F(NpyTest, WritesTheStandardHeader) {
 TEST_F(NpyTest, ReadsVersion2AndU1) {
   std::string file = path("v2.npy");
   // Little-endian i32 values 1 and -2.
-  writeBytes(file, npyBytes(2, "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }",
-                            std::string("\x01\x00\x00\x00\xfe\xff\xff\xff", 8)));
+  writeBytes(
+      file,
+      npyBytes(2, "{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }",
+               std::string("\x01\x00\x00\x00\xfe\xff\xff\xff", 8)));
   auto t = readNpy(file);
   ASSERT_TRUE(static_cast<bool>(t)) << llvm::toString(t.takeError());
   EXPECT_EQ(t->dtype, DType::I32);
   EXPECT_EQ(t->data, (std::vector<double>{1, -2}));
 
-  writeBytes(file, npyBytes(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }",
-                            std::string("\x00\x7f\xff", 3)));
+  writeBytes(
+      file,
+      npyBytes(1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }",
+               std::string("\x00\x7f\xff", 3)));
   t = readNpy(file);
   ASSERT_TRUE(static_cast<bool>(t)) << llvm::toString(t.takeError());
   EXPECT_EQ(t->dtype, DType::I32);
   EXPECT_EQ(t->data, (std::vector<double>{0, 127, 255}));
 
   // Keys in another order, double quotes, no trailing comma.
-  writeBytes(file, npyBytes(1, "{\"shape\": (), \"fortran_order\": False, \"descr\": \"<f8\"}",
-                            std::string("\x00\x00\x00\x00\x00\x00\xf0\x3f", 8)));
+  writeBytes(
+      file,
+      npyBytes(1,
+               "{\"shape\": (), \"fortran_order\": False, \"descr\": \"<f8\"}",
+               std::string("\x00\x00\x00\x00\x00\x00\xf0\x3f", 8)));
   t = readNpy(file);
   ASSERT_TRUE(static_cast<bool>(t)) << llvm::toString(t.takeError());
   EXPECT_EQ(t->shape, std::vector<int64_t>{});
@@ -160,8 +170,10 @@ TEST_F(NpyTest, TruncatedDataNamesTheFile) {
 
 TEST_F(NpyTest, UnsupportedDtypeNamesIt) {
   std::string file = path("be.npy");
-  writeBytes(file, npyBytes(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
-                            std::string(4, '\0')));
+  writeBytes(
+      file,
+      npyBytes(1, "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
+               std::string(4, '\0')));
   std::string msg = message(readNpy(file).takeError());
   EXPECT_NE(msg.find(file), std::string::npos) << msg;
   EXPECT_NE(msg.find("unsupported dtype '>f4'"), std::string::npos) << msg;
@@ -169,8 +181,10 @@ TEST_F(NpyTest, UnsupportedDtypeNamesIt) {
 
 TEST_F(NpyTest, FortranOrderIsRejected) {
   std::string file = path("f.npy");
-  writeBytes(file, npyBytes(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
-                            std::string(16, '\0')));
+  writeBytes(
+      file,
+      npyBytes(1, "{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }",
+               std::string(16, '\0')));
   std::string msg = message(readNpy(file).takeError());
   EXPECT_NE(msg.find(file), std::string::npos) << msg;
   EXPECT_NE(msg.find("fortran_order"), std::string::npos) << msg;
@@ -179,9 +193,10 @@ TEST_F(NpyTest, FortranOrderIsRejected) {
 TEST_F(NpyTest, HeaderParseErrorsNameTheFile) {
   std::string file = path("h.npy");
   for (const char *dict :
-       {"{'descr': '<f4', 'fortran_order': False}",                    // no shape
-        "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }",   // bad bool
-        "{'descr': '<f4', 'fortran_order': False, 'shape': (1, x), }", // bad tuple
+       {"{'descr': '<f4', 'fortran_order': False}",                  // no shape
+        "{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }", // bad bool
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (1, x), }", // bad
+                                                                       // tuple
         "['descr', '<f4']"}) {
     writeBytes(file, npyBytes(1, dict, std::string(4, '\0')));
     std::string msg = message(readNpy(file).takeError());

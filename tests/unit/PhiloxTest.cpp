@@ -1,7 +1,7 @@
 // Tests of the Philox generator (runtime/Philox.h) and the parameter
 // initialisers built on it (runtime/Initializers.h).
-#include "runtime/Initializers.h"
 #include "runtime/Philox.h"
+#include "runtime/Initializers.h"
 
 #include <gtest/gtest.h>
 
@@ -95,7 +95,8 @@ TEST(PhiloxTest, NormalFollowsTheDocumentedRecipe) {
   philox::Block x = philox::block(9, 2, 17);
   double u1 = ((x[0] >> 8) + 1) / 16777216.0, u2 = (x[1] >> 8) / 16777216.0;
   EXPECT_EQ(philox::normal(9, 2, 17),
-            std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2));
+            std::sqrt(-2.0 * std::log(u1)) *
+                std::cos(2.0 * 3.14159265358979323846 * u2));
 }
 
 //===----------------------------------------------------------------------===//
@@ -175,7 +176,8 @@ TEST(PhiloxInitializersTest, GlorotAndHeScales) {
   double sumSq = 0;
   for (double v : big.data)
     sumSq += v * v;
-  EXPECT_NEAR(std::sqrt(sumSq / big.data.size()), std::sqrt(2.0 / 200.0), 0.005);
+  EXPECT_NEAR(std::sqrt(sumSq / big.data.size()), std::sqrt(2.0 / 200.0),
+              0.005);
 }
 
 TEST(PhiloxInitializersTest, ReproducibleAndSeedDependent) {
