@@ -12,8 +12,16 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "ir/ShapeRules.h"
+
+namespace axon {
+/// The shape of a ranked tensor type, `?` extents as unknown dims.
+shape::Shape shapeOf(mlir::Type type);
+} // namespace axon
+
 #include "ir/AxonDialect.h.inc"
 #include "ir/AxonEnums.h.inc"
+#include "ir/AxonInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "ir/AxonOps.h.inc"

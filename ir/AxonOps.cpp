@@ -1,5 +1,6 @@
-// Verifiers of the axon ops. Each checks its op against the shared shape
-// rules of ShapeRules.h, so the frontend and the IR agree on every shape.
+// Shape rules (InferShapeOpInterface) and verifiers of the axon ops. Each
+// rule calls the shared ShapeRules.h, so the frontend and the IR agree on
+// every shape; each verifier checks the declared result against its rule.
 #include "ir/AxonDialect.h"
 #include "ir/ShapeRules.h"
 
@@ -10,19 +11,24 @@
 using namespace mlir;
 using namespace axon;
 
+#include "mlir/IR/Matchers.h"
+
 #include "ir/AxonEnums.cpp.inc"
+#include "ir/AxonInterfaces.cpp.inc"
 #define GET_OP_CLASSES
 #include "ir/AxonOps.cpp.inc"
 
-namespace {
-
-shape::Shape toShape(Type type) {
+shape::Shape axon::shapeOf(Type type) {
   shape::Shape s;
   for (int64_t d : cast<RankedTensorType>(type).getShape())
     s.push_back(ShapedType::isDynamic(d) ? shape::Dim::unknown()
                                          : shape::Dim::of(d));
   return s;
 }
+
+namespace {
+
+shape::Shape toShape(Type type) { return shapeOf(type); }
 
 std::vector<int64_t> toVector(ArrayRef<int64_t> a) { return {a.begin(), a.end()}; }
 
@@ -57,53 +63,200 @@ LogicalResult checkDynamicDims(Operation *op, Type resultType, size_t given) {
   return success();
 }
 
-template <typename BinaryOp>
-LogicalResult verifyBinary(BinaryOp op) {
-  if (failed(sameElementType(op, {op.getLhs().getType(), op.getRhs().getType(),
-                                  op.getType()})))
-    return failure();
-  return checkResult(op, shape::broadcast(toShape(op.getLhs().getType()),
-                                          toShape(op.getRhs().getType())),
-                     op.getType());
+/// The declared shape with `?` extents replaced by constant dynamic_dims
+/// operands where those are known constants.
+shape::Shape shapeFromDynamicDims(Type resultType, ValueRange dynamicDims) {
+  shape::Shape s = toShape(resultType);
+  size_t next = 0;
+  for (shape::Dim &d : s) {
+    if (d.isKnown() || next >= dynamicDims.size())
+      continue;
+    DenseIntElementsAttr value;
+    if (matchPattern(dynamicDims[next++], m_Constant(&value)))
+      d = shape::Dim::of((*value.begin()).getSExtValue());
+  }
+  return s;
 }
 
-template <typename ReduceOp>
-LogicalResult verifyReduce(ReduceOp op) {
-  return checkResult(op,
-                     shape::reduce(toShape(op.getInput().getType()),
-                                   toVector(op.getAxes()), op.getKeepdims()),
-                     op.getType());
+std::vector<int64_t> allAxes(ArrayRef<int64_t> axes) { return toVector(axes); }
+
+/// The common verifier: element types agree, the rule holds, and the
+/// declared result can hold what the rule infers.
+LogicalResult verifyShape(Operation *op, ArrayRef<Type> sameElementTypes) {
+  if (!sameElementTypes.empty() && failed(sameElementType(op, sameElementTypes)))
+    return failure();
+  return checkResult(op, cast<InferShapeOpInterface>(op).inferResultShape(),
+                     op->getResult(0).getType());
 }
 
 } // namespace
 
-LogicalResult AddOp::verify() { return verifyBinary(*this); }
-LogicalResult SubOp::verify() { return verifyBinary(*this); }
-LogicalResult MulOp::verify() { return verifyBinary(*this); }
-LogicalResult DivOp::verify() { return verifyBinary(*this); }
-LogicalResult PowOp::verify() { return verifyBinary(*this); }
-LogicalResult MaxOp::verify() { return verifyBinary(*this); }
-LogicalResult MinOp::verify() { return verifyBinary(*this); }
+//===----------------------------------------------------------------------===//
+// Shape rules
+//===----------------------------------------------------------------------===//
 
-LogicalResult CmpOp::verify() {
-  if (failed(sameElementType(*this, {getLhs().getType(), getRhs().getType()})))
-    return failure();
-  return checkResult(*this, shape::broadcast(toShape(getLhs().getType()),
-                                             toShape(getRhs().getType())),
-                     getType());
-}
+#define AXON_BINARY_SHAPE(Op)                                                  \
+  shape::Result Op::inferResultShape() {                                       \
+    return shape::broadcast(toShape(getLhs().getType()),                       \
+                            toShape(getRhs().getType()));                      \
+  }
+AXON_BINARY_SHAPE(AddOp)
+AXON_BINARY_SHAPE(SubOp)
+AXON_BINARY_SHAPE(MulOp)
+AXON_BINARY_SHAPE(DivOp)
+AXON_BINARY_SHAPE(PowOp)
+AXON_BINARY_SHAPE(MaxOp)
+AXON_BINARY_SHAPE(MinOp)
+AXON_BINARY_SHAPE(CmpOp)
+#undef AXON_BINARY_SHAPE
 
-LogicalResult SelectOp::verify() {
-  if (failed(sameElementType(
-          *this, {getOnTrue().getType(), getOnFalse().getType(), getType()})))
-    return failure();
+shape::Result SelectOp::inferResultShape() {
   shape::Result values = shape::broadcast(toShape(getOnTrue().getType()),
                                           toShape(getOnFalse().getType()));
   if (!values.ok())
-    return emitOpError(values.error);
-  return checkResult(*this,
-                     shape::broadcast(toShape(getCond().getType()), values.shape),
-                     getType());
+    return values;
+  return shape::broadcast(toShape(getCond().getType()), values.shape);
+}
+
+shape::Result MatmulOp::inferResultShape() {
+  return shape::matmul(toShape(getLhs().getType()), toShape(getRhs().getType()));
+}
+
+shape::Result Conv2DOp::inferResultShape() {
+  return shape::conv2d(toShape(getInput().getType()),
+                       toShape(getFilter().getType()), toVector(getStrides()),
+                       toVector(getPadding()), toVector(getDilations()),
+                       getGroups());
+}
+
+shape::Result ConvTranspose2DOp::inferResultShape() {
+  return shape::convTranspose2d(
+      toShape(getInput().getType()), toShape(getFilter().getType()),
+      toVector(getStrides()), toVector(getPadding()),
+      toVector(getOutputPadding()), getGroups());
+}
+
+#define AXON_POOL_SHAPE(Op)                                                    \
+  shape::Result Op::inferResultShape() {                                       \
+    return shape::pool2d(toShape(getInput().getType()), toVector(getKernel()), \
+                         toVector(getStrides()), toVector(getPadding()));      \
+  }
+AXON_POOL_SHAPE(MaxPool2DOp)
+AXON_POOL_SHAPE(AvgPool2DOp)
+#undef AXON_POOL_SHAPE
+
+#define AXON_REDUCE_SHAPE(Op)                                                  \
+  shape::Result Op::inferResultShape() {                                       \
+    return shape::reduce(toShape(getInput().getType()), allAxes(getAxes()),    \
+                         getKeepdims());                                       \
+  }
+AXON_REDUCE_SHAPE(SumOp)
+AXON_REDUCE_SHAPE(MeanOp)
+AXON_REDUCE_SHAPE(ReduceMaxOp)
+#undef AXON_REDUCE_SHAPE
+
+shape::Result ArgmaxOp::inferResultShape() {
+  return shape::reduce(toShape(getInput().getType()), {getAxis()},
+                       getKeepdims());
+}
+
+shape::Result ReshapeOp::inferResultShape() {
+  return shape::reshape(toShape(getInput().getType()),
+                        shapeFromDynamicDims(getType(), getDynamicDims()));
+}
+
+shape::Result TransposeOp::inferResultShape() {
+  return shape::transpose(toShape(getInput().getType()), toVector(getPerm()));
+}
+
+shape::Result BroadcastOp::inferResultShape() {
+  shape::Shape target = shapeFromDynamicDims(getType(), getDynamicDims());
+  if (!shape::broadcastsTo(toShape(getInput().getType()), target))
+    return shape::Result::fail("cannot broadcast " +
+                               shape::str(toShape(getInput().getType())) +
+                               " to " + shape::str(target));
+  return {target, {}};
+}
+
+shape::Result SliceOp::inferResultShape() {
+  return shape::slice(toShape(getInput().getType()), getAxis(), getStart(),
+                      getLimit(), getStride());
+}
+
+shape::Result ConcatOp::inferResultShape() {
+  std::vector<shape::Shape> shapes;
+  for (Value v : getInputs())
+    shapes.push_back(toShape(v.getType()));
+  return shape::concat(shapes, getAxis());
+}
+
+shape::Result GatherOp::inferResultShape() {
+  return shape::gather(toShape(getTable().getType()),
+                       toShape(getIndices().getType()), getAxis());
+}
+
+shape::Result ScatterAddOp::inferResultShape() {
+  shape::Result gathered = shape::gather(toShape(getTarget().getType()),
+                                         toShape(getIndices().getType()), getAxis());
+  if (!gathered.ok())
+    return gathered;
+  if (!shape::compatible(toShape(getUpdates().getType()), gathered.shape))
+    return shape::Result::fail("updates shape " +
+                               shape::str(toShape(getUpdates().getType())) +
+                               " does not match the gathered shape " +
+                               shape::str(gathered.shape));
+  return {toShape(getTarget().getType()), {}};
+}
+
+shape::Result OneHotOp::inferResultShape() {
+  return shape::oneHot(toShape(getIndices().getType()), getDepth());
+}
+
+shape::Result DimOp::inferResultShape() {
+  if (!shape::normalizeAxis(getAxis(), getInput().getType().getRank()))
+    return shape::Result::fail("axis " + std::to_string(getAxis()) +
+                               " is out of range");
+  return {{}, {}};
+}
+
+shape::Result FillOp::inferResultShape() {
+  return {shapeFromDynamicDims(getType(), getDynamicDims()), {}};
+}
+
+#define AXON_RANDOM_SHAPE(Op)                                                  \
+  shape::Result Op::inferResultShape() {                                       \
+    return {shapeFromDynamicDims(getType(), getDynamicDims()), {}};            \
+  }
+AXON_RANDOM_SHAPE(RandomUniformOp)
+AXON_RANDOM_SHAPE(RandomNormalOp)
+AXON_RANDOM_SHAPE(RandomBernoulliOp)
+#undef AXON_RANDOM_SHAPE
+
+//===----------------------------------------------------------------------===//
+// Verifiers
+//===----------------------------------------------------------------------===//
+
+#define AXON_BINARY_VERIFY(Op)                                                 \
+  LogicalResult Op::verify() {                                                 \
+    return verifyShape(*this, {getLhs().getType(), getRhs().getType(),        \
+                               getType()});                                    \
+  }
+AXON_BINARY_VERIFY(AddOp)
+AXON_BINARY_VERIFY(SubOp)
+AXON_BINARY_VERIFY(MulOp)
+AXON_BINARY_VERIFY(DivOp)
+AXON_BINARY_VERIFY(PowOp)
+AXON_BINARY_VERIFY(MaxOp)
+AXON_BINARY_VERIFY(MinOp)
+#undef AXON_BINARY_VERIFY
+
+LogicalResult CmpOp::verify() {
+  return verifyShape(*this, {getLhs().getType(), getRhs().getType()});
+}
+
+LogicalResult SelectOp::verify() {
+  return verifyShape(*this, {getOnTrue().getType(), getOnFalse().getType(),
+                             getType()});
 }
 
 LogicalResult CastOp::verify() {
@@ -116,68 +269,34 @@ LogicalResult CastOp::verify() {
 }
 
 LogicalResult MatmulOp::verify() {
-  if (failed(sameElementType(
-          *this, {getLhs().getType(), getRhs().getType(), getType()})))
-    return failure();
-  return checkResult(*this, shape::matmul(toShape(getLhs().getType()),
-                                          toShape(getRhs().getType())),
-                     getType());
+  return verifyShape(*this, {getLhs().getType(), getRhs().getType(), getType()});
 }
 
 LogicalResult Conv2DOp::verify() {
-  if (failed(sameElementType(
-          *this, {getInput().getType(), getFilter().getType(), getType()})))
-    return failure();
-  return checkResult(
-      *this,
-      shape::conv2d(toShape(getInput().getType()), toShape(getFilter().getType()),
-                    toVector(getStrides()), toVector(getPadding()),
-                    toVector(getDilations()), getGroups()),
-      getType());
+  return verifyShape(*this,
+                     {getInput().getType(), getFilter().getType(), getType()});
 }
 
 LogicalResult ConvTranspose2DOp::verify() {
-  if (failed(sameElementType(
-          *this, {getInput().getType(), getFilter().getType(), getType()})))
-    return failure();
-  return checkResult(*this,
-                     shape::convTranspose2d(toShape(getInput().getType()),
-                                            toShape(getFilter().getType()),
-                                            toVector(getStrides()),
-                                            toVector(getPadding()),
-                                            toVector(getOutputPadding()),
-                                            getGroups()),
-                     getType());
+  return verifyShape(*this,
+                     {getInput().getType(), getFilter().getType(), getType()});
 }
 
-template <typename PoolOp>
-static LogicalResult verifyPool(PoolOp op) {
-  if (failed(sameElementType(op, {op.getInput().getType(), op.getType()})))
-    return failure();
-  return checkResult(op,
-                     shape::pool2d(toShape(op.getInput().getType()),
-                                   toVector(op.getKernel()),
-                                   toVector(op.getStrides()),
-                                   toVector(op.getPadding())),
-                     op.getType());
+LogicalResult MaxPool2DOp::verify() {
+  return verifyShape(*this, {getInput().getType(), getType()});
 }
-LogicalResult MaxPool2DOp::verify() { return verifyPool(*this); }
-LogicalResult AvgPool2DOp::verify() { return verifyPool(*this); }
+LogicalResult AvgPool2DOp::verify() {
+  return verifyShape(*this, {getInput().getType(), getType()});
+}
 
-LogicalResult SumOp::verify() { return verifyReduce(*this); }
+LogicalResult SumOp::verify() { return verifyShape(*this, {}); }
 LogicalResult MeanOp::verify() {
   if (!isa<FloatType>(getType().getElementType()))
     return emitOpError("mean needs a floating-point result");
-  return verifyReduce(*this);
+  return verifyShape(*this, {});
 }
-LogicalResult ReduceMaxOp::verify() { return verifyReduce(*this); }
-
-LogicalResult ArgmaxOp::verify() {
-  return checkResult(*this,
-                     shape::reduce(toShape(getInput().getType()),
-                                   {getAxis()}, getKeepdims()),
-                     getType());
-}
+LogicalResult ReduceMaxOp::verify() { return verifyShape(*this, {}); }
+LogicalResult ArgmaxOp::verify() { return verifyShape(*this, {}); }
 
 template <typename SoftmaxOp>
 static LogicalResult verifySoftmax(SoftmaxOp op) {
@@ -189,91 +308,43 @@ LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this); }
 LogicalResult LogSoftmaxOp::verify() { return verifySoftmax(*this); }
 
 LogicalResult ReshapeOp::verify() {
-  if (failed(sameElementType(*this, {getInput().getType(), getType()})) ||
-      failed(checkDynamicDims(*this, getType(), getDynamicDims().size())))
+  if (failed(checkDynamicDims(*this, getType(), getDynamicDims().size())))
     return failure();
-  return checkResult(*this,
-                     shape::reshape(toShape(getInput().getType()),
-                                    toShape(getType())),
-                     getType());
+  return verifyShape(*this, {getInput().getType(), getType()});
 }
 
 LogicalResult TransposeOp::verify() {
-  if (failed(sameElementType(*this, {getInput().getType(), getType()})))
-    return failure();
-  return checkResult(*this,
-                     shape::transpose(toShape(getInput().getType()),
-                                      toVector(getPerm())),
-                     getType());
+  return verifyShape(*this, {getInput().getType(), getType()});
 }
 
 LogicalResult BroadcastOp::verify() {
-  if (failed(sameElementType(*this, {getInput().getType(), getType()})) ||
-      failed(checkDynamicDims(*this, getType(), getDynamicDims().size())))
+  if (failed(checkDynamicDims(*this, getType(), getDynamicDims().size())))
     return failure();
-  if (!shape::broadcastsTo(toShape(getInput().getType()), toShape(getType())))
-    return emitOpError("cannot broadcast ")
-           << shape::str(toShape(getInput().getType())) << " to "
-           << shape::str(toShape(getType()));
-  return success();
+  return verifyShape(*this, {getInput().getType(), getType()});
 }
 
 LogicalResult SliceOp::verify() {
-  if (failed(sameElementType(*this, {getInput().getType(), getType()})))
-    return failure();
-  return checkResult(*this,
-                     shape::slice(toShape(getInput().getType()), getAxis(),
-                                  getStart(), getLimit(), getStride()),
-                     getType());
+  return verifyShape(*this, {getInput().getType(), getType()});
 }
 
 LogicalResult ConcatOp::verify() {
   SmallVector<Type> types(getInputs().getTypes());
   types.push_back(getType());
-  if (failed(sameElementType(*this, types)))
-    return failure();
-  std::vector<shape::Shape> shapes;
-  for (Value v : getInputs())
-    shapes.push_back(toShape(v.getType()));
-  return checkResult(*this, shape::concat(shapes, getAxis()), getType());
+  return verifyShape(*this, types);
 }
 
 LogicalResult GatherOp::verify() {
-  if (failed(sameElementType(*this, {getTable().getType(), getType()})))
-    return failure();
-  return checkResult(*this,
-                     shape::gather(toShape(getTable().getType()),
-                                   toShape(getIndices().getType()), getAxis()),
-                     getType());
+  return verifyShape(*this, {getTable().getType(), getType()});
 }
 
 LogicalResult ScatterAddOp::verify() {
   if (getTarget().getType() != getType())
     return emitOpError("result type must equal the target type");
-  if (failed(sameElementType(*this, {getTarget().getType(), getUpdates().getType()})))
-    return failure();
-  shape::Result gathered = shape::gather(toShape(getTarget().getType()),
-                                         toShape(getIndices().getType()), getAxis());
-  if (!gathered.ok())
-    return emitOpError(gathered.error);
-  if (!shape::compatible(toShape(getUpdates().getType()), gathered.shape))
-    return emitOpError("updates shape ")
-           << shape::str(toShape(getUpdates().getType()))
-           << " does not match the gathered shape " << shape::str(gathered.shape);
-  return success();
+  return verifyShape(*this, {getTarget().getType(), getUpdates().getType()});
 }
 
-LogicalResult OneHotOp::verify() {
-  return checkResult(*this,
-                     shape::oneHot(toShape(getIndices().getType()), getDepth()),
-                     getType());
-}
-
-LogicalResult DimOp::verify() {
-  if (!shape::normalizeAxis(getAxis(), getInput().getType().getRank()))
-    return emitOpError("axis ") << getAxis() << " is out of range";
-  return success();
-}
+LogicalResult OneHotOp::verify() { return verifyShape(*this, {}); }
+LogicalResult DimOp::verify() { return verifyShape(*this, {}); }
 
 OpFoldResult DimOp::fold(FoldAdaptor) {
   auto type = getInput().getType();
@@ -284,12 +355,16 @@ OpFoldResult DimOp::fold(FoldAdaptor) {
 }
 
 LogicalResult FillOp::verify() {
-  return checkDynamicDims(*this, getType(), getDynamicDims().size());
+  if (failed(checkDynamicDims(*this, getType(), getDynamicDims().size())))
+    return failure();
+  return verifyShape(*this, {});
 }
 
 template <typename RandomOp>
 static LogicalResult verifyRandom(RandomOp op) {
-  return checkDynamicDims(op, op.getType(), op.getDynamicDims().size());
+  if (failed(checkDynamicDims(op, op.getType(), op.getDynamicDims().size())))
+    return failure();
+  return verifyShape(op, {});
 }
 LogicalResult RandomUniformOp::verify() {
   if (getLow().convertToDouble() > getHigh().convertToDouble())

@@ -3,6 +3,7 @@
 #define AXON_OPS_TD
 
 include "ir/AxonDialect.td"
+include "ir/AxonInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/CommonTypeConstraints.td"
@@ -11,6 +12,11 @@ include "mlir/IR/CommonAttrConstraints.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/Interfaces/ControlFlowInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
+
+// Ops whose shape rule is the interface's default (shape of operand 0).
+defvar InferShapeDefault = DeclareOpInterfaceMethods<Axon_InferShapeOpInterface>;
+// Ops that implement their own shape rule in AxonOps.cpp.
+defvar InferShape = DeclareOpInterfaceMethods<Axon_InferShapeOpInterface, ["inferResultShape"]>;
 
 // A rank-0 i64 tensor: a dimension extent, loop bound or RNG counter.
 def Axon_I64Scalar : 0DTensorOf<[I64]> {
@@ -24,7 +30,7 @@ def Axon_FloatTensor : RankedTensorOf<[AnyFloat]>;
 //===----------------------------------------------------------------------===//
 
 class Axon_UnaryOp<string mnemonic, string math>
-    : Axon_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultType]> {
+    : Axon_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultType, InferShapeDefault]> {
   let summary = "elementwise " # math;
   let description = "Applies `" # math # "` to every element.";
   let arguments = (ins AnyRankedTensor:$input);
@@ -50,7 +56,7 @@ def Axon_SignOp     : Axon_UnaryOp<"sign", "sign(x) in {-1, 0, 1}">;
 //===----------------------------------------------------------------------===//
 
 class Axon_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
-    : Axon_Op<mnemonic, !listconcat([Pure], traits)> {
+    : Axon_Op<mnemonic, !listconcat([Pure, InferShape], traits)> {
   let summary = "elementwise " # math # " with broadcasting";
   let description = [{
     Operands broadcast numpy-style: shapes align on the right, and an
@@ -79,7 +85,7 @@ def Axon_CmpPredicate : I64EnumAttr<"CmpPredicate", "comparison predicate", [
   let cppNamespace = "::axon";
 }
 
-def Axon_CmpOp : Axon_Op<"cmp", [Pure]> {
+def Axon_CmpOp : Axon_Op<"cmp", [Pure, InferShape]> {
   let summary = "elementwise comparison with broadcasting, giving i1";
   let arguments = (ins Axon_CmpPredicate:$predicate, AnyRankedTensor:$lhs,
                        AnyRankedTensor:$rhs);
@@ -90,7 +96,7 @@ def Axon_CmpOp : Axon_Op<"cmp", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_SelectOp : Axon_Op<"select", [Pure]> {
+def Axon_SelectOp : Axon_Op<"select", [Pure, InferShape]> {
   let summary = "elementwise cond ? a : b with broadcasting of all three";
   let arguments = (ins RankedTensorOf<[I1]>:$cond, AnyRankedTensor:$on_true,
                        AnyRankedTensor:$on_false);
@@ -101,7 +107,7 @@ def Axon_SelectOp : Axon_Op<"select", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise]> {
+def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, InferShapeDefault]> {
   let summary = "elementwise conversion to another element type and/or shape refinement";
   let description = [{
     Float to int truncates toward zero; i1 converts to 0/1. The shape may
@@ -118,7 +124,7 @@ def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise]> {
 // Contractions and convolutions
 //===----------------------------------------------------------------------===//
 
-def Axon_MatmulOp : Axon_Op<"matmul", [Pure]> {
+def Axon_MatmulOp : Axon_Op<"matmul", [Pure, InferShape]> {
   let summary = "batched matrix product [..., M, K] x [..., K, N] -> [..., M, N]";
   let description = [{
     Both operands have rank >= 2. Leading (batch) dims broadcast numpy-style,
@@ -132,7 +138,7 @@ def Axon_MatmulOp : Axon_Op<"matmul", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure]> {
+def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, InferShape]> {
   let summary = "2-D convolution, NCHW input, OIHW filter";
   let description = [{
     `input` is [N, C, H, W], `filter` is [O, C / groups, KH, KW]; the result
@@ -150,7 +156,7 @@ def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure]> {
+def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, InferShape]> {
   let summary = "2-D transposed convolution, NCHW input, IOHW filter";
   let description = [{
     The adjoint of conv2d with respect to its input. `input` is [N, C, H, W],
@@ -169,7 +175,7 @@ def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure]> {
 }
 
 class Axon_PoolOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure]> {
+    : Axon_Op<mnemonic, [Pure, InferShape]> {
   let summary = how # " pooling over the two trailing dims of NCHW";
   let description = [{
     Window `kernel`, step `strides`, implicit `padding` on both sides.
@@ -190,7 +196,7 @@ def Axon_AvgPool2DOp : Axon_PoolOp<"avg_pool2d", "average">;
 //===----------------------------------------------------------------------===//
 
 class Axon_ReduceOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure]> {
+    : Axon_Op<mnemonic, [Pure, InferShape]> {
   let summary = how # " over `axes`";
   let description = [{
     Reduces the listed axes (all axes when the list is empty). With
@@ -207,7 +213,7 @@ def Axon_SumOp : Axon_ReduceOp<"sum", "sum">;
 def Axon_MeanOp : Axon_ReduceOp<"mean", "arithmetic mean">;
 def Axon_ReduceMaxOp : Axon_ReduceOp<"reduce_max", "maximum">;
 
-def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure]> {
+def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, InferShape]> {
   let summary = "index of the largest element along one axis";
   let description = "Ties go to the lowest index. The result is integer.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
@@ -218,7 +224,7 @@ def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure]> {
 }
 
 class Axon_SoftmaxLikeOp<string mnemonic, string math>
-    : Axon_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+    : Axon_Op<mnemonic, [Pure, SameOperandsAndResultType, InferShapeDefault]> {
   let summary = math # " along `axis`";
   let description = "Computed stably: the maximum along the axis is subtracted first.";
   let arguments = (ins Axon_FloatTensor:$input, I64Attr:$axis);
@@ -234,7 +240,7 @@ def Axon_LogSoftmaxOp : Axon_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))"
 // Movement ops
 //===----------------------------------------------------------------------===//
 
-def Axon_ReshapeOp : Axon_Op<"reshape", [Pure]> {
+def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, InferShape]> {
   let summary = "same elements in row-major order, new shape";
   let description = [{
     One `dynamic_dims` operand gives the extent of each `?` of the result,
@@ -248,7 +254,7 @@ def Axon_ReshapeOp : Axon_Op<"reshape", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_TransposeOp : Axon_Op<"transpose", [Pure]> {
+def Axon_TransposeOp : Axon_Op<"transpose", [Pure, InferShape]> {
   let summary = "permutes dims: result dim i is input dim perm[i]";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$result);
@@ -256,7 +262,7 @@ def Axon_TransposeOp : Axon_Op<"transpose", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure]> {
+def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, InferShape]> {
   let summary = "numpy-style broadcast to the result shape";
   let description = [{
     Shapes align on the right; input extents of 1 stretch. One
@@ -270,7 +276,7 @@ def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_SliceOp : Axon_Op<"slice", [Pure]> {
+def Axon_SliceOp : Axon_Op<"slice", [Pure, InferShape]> {
   let summary = "elements start, start+stride, ... < limit along one axis";
   let description = "`limit` may be -1 for the end of the axis.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$start,
@@ -280,7 +286,7 @@ def Axon_SliceOp : Axon_Op<"slice", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_ConcatOp : Axon_Op<"concat", [Pure]> {
+def Axon_ConcatOp : Axon_Op<"concat", [Pure, InferShape]> {
   let summary = "joins tensors along `axis`";
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
@@ -288,7 +294,7 @@ def Axon_ConcatOp : Axon_Op<"concat", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_GatherOp : Axon_Op<"gather", [Pure]> {
+def Axon_GatherOp : Axon_Op<"gather", [Pure, InferShape]> {
   let summary = "picks slices of `table` along `axis` (embedding lookup)";
   let description = [{
     result shape = table.shape[:axis] ++ indices.shape ++ table.shape[axis+1:].
@@ -303,7 +309,7 @@ def Axon_GatherOp : Axon_Op<"gather", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure]> {
+def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, InferShape]> {
   let summary = "adds `updates` into a copy of `target` at `indices` (gather's adjoint)";
   let description = [{
     `updates` has the shape gather(target, indices, axis) would give; each
@@ -319,7 +325,7 @@ def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_OneHotOp : Axon_Op<"one_hot", [Pure]> {
+def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, InferShape]> {
   let summary = "integer labels [...] to one-hot rows [..., depth]";
   let arguments = (ins Axon_IntTensor:$indices, I64Attr:$depth);
   let results = (outs AnyRankedTensor:$result);
@@ -327,7 +333,7 @@ def Axon_OneHotOp : Axon_Op<"one_hot", [Pure]> {
   let hasVerifier = 1;
 }
 
-def Axon_DimOp : Axon_Op<"dim", [Pure]> {
+def Axon_DimOp : Axon_Op<"dim", [Pure, InferShape]> {
   let summary = "extent of one axis, as a rank-0 i64 tensor";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
   let results = (outs Axon_I64Scalar:$result);
@@ -349,7 +355,7 @@ def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike]> {
   let hasVerifier = 1;
 }
 
-def Axon_FillOp : Axon_Op<"fill", [Pure]> {
+def Axon_FillOp : Axon_Op<"fill", [Pure, InferShape]> {
   let summary = "a tensor with every element equal to `value`";
   let arguments = (ins F64Attr:$value, Variadic<Axon_I64Scalar>:$dynamic_dims);
   let results = (outs AnyRankedTensor:$result);
@@ -358,7 +364,7 @@ def Axon_FillOp : Axon_Op<"fill", [Pure]> {
 }
 
 class Axon_RandomOp<string mnemonic, string dist, dag params>
-    : Axon_Op<mnemonic, [Pure]> {
+    : Axon_Op<mnemonic, [Pure, InferShape]> {
   let summary = "draws from " # dist # " with the counter-based generator";
   let description = [{
     Element i of the result is a pure function of (seed, counter, i) through
