@@ -268,6 +268,18 @@ LogicalResult CastOp::verify() {
   return success();
 }
 
+// A cast to the same type is the identity; a chain of shape-only casts
+// (same element type) collapses to one.
+OpFoldResult CastOp::fold(FoldAdaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  auto inner = getInput().getDefiningOp<CastOp>();
+  if (inner && inner.getInput().getType() == getType() &&
+      getInput().getType().getElementType() == getType().getElementType())
+    return inner.getInput();
+  return {};
+}
+
 LogicalResult MatmulOp::verify() {
   return verifyShape(*this, {getLhs().getType(), getRhs().getType(), getType()});
 }

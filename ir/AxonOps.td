@@ -118,6 +118,7 @@ def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, InferShapeDefault]> {
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 //===----------------------------------------------------------------------===//

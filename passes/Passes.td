@@ -1,0 +1,23 @@
+// Passes over the axon dialect. Each has one .cpp in passes/ and a lit test
+// in tests/ir/<flag>.mlir.
+#ifndef AXON_PASSES_TD
+#define AXON_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def InferShapes : Pass<"axon-infer-shapes", "::mlir::func::FuncOp"> {
+  let summary = "Make `?` extents static wherever the ops' shape rules know them";
+  let description = [{
+    Model functions are written over symbolic dims (`f32[N, 784]`), so their
+    IR is full of `?`. Once a function is specialised (a static argument
+    type, or a call inlined with static operands), each op's shape rule
+    (InferShapeOpInterface) can tell more. This pass walks the function in
+    order and refines every result type to the most static one its rule
+    gives; uses that need the old type exactly (func.return, func.call,
+    axon.loop, axon.yield) get an `axon.cast` back. Static shapes let the
+    backend pick schedules and plan memory at compile time.
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
+#endif // AXON_PASSES_TD
