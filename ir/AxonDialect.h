@@ -17,6 +17,12 @@
 namespace axon {
 /// The shape of a ranked tensor type, `?` extents as unknown dims.
 shape::Shape shapeOf(mlir::Type type);
+
+namespace OpTrait {
+/// Marks ops through which autodiff propagates no gradient.
+template <typename ConcreteType>
+class NoGradient : public mlir::OpTrait::TraitBase<ConcreteType, NoGradient> {};
+} // namespace OpTrait
 } // namespace axon
 
 #include "ir/AxonDialect.h.inc"

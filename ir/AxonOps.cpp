@@ -145,6 +145,23 @@ AXON_POOL_SHAPE(MaxPool2DOp)
 AXON_POOL_SHAPE(AvgPool2DOp)
 #undef AXON_POOL_SHAPE
 
+#define AXON_POOL_GRAD_SHAPE(Op)                                               \
+  shape::Result Op::inferResultShape() {                                       \
+    shape::Result pooled =                                                     \
+        shape::pool2d(toShape(getInput().getType()), toVector(getKernel()),    \
+                      toVector(getStrides()), toVector(getPadding()));         \
+    if (!pooled.ok())                                                          \
+      return pooled;                                                           \
+    if (!shape::compatible(toShape(getGrad().getType()), pooled.shape))        \
+      return shape::Result::fail(                                              \
+          "gradient shape " + shape::str(toShape(getGrad().getType())) +       \
+          " does not match the pooled shape " + shape::str(pooled.shape));     \
+    return {toShape(getInput().getType()), {}};                                \
+  }
+AXON_POOL_GRAD_SHAPE(MaxPool2DGradOp)
+AXON_POOL_GRAD_SHAPE(AvgPool2DGradOp)
+#undef AXON_POOL_GRAD_SHAPE
+
 #define AXON_REDUCE_SHAPE(Op)                                                  \
   shape::Result Op::inferResultShape() {                                       \
     return shape::reduce(toShape(getInput().getType()), allAxes(getAxes()),    \
@@ -181,6 +198,33 @@ shape::Result BroadcastOp::inferResultShape() {
 shape::Result SliceOp::inferResultShape() {
   return shape::slice(toShape(getInput().getType()), getAxis(), getStart(),
                       getLimit(), getStride());
+}
+
+shape::Result InsertSliceOp::inferResultShape() {
+  shape::Shape target = toShape(getTarget().getType());
+  shape::Shape update = toShape(getUpdate().getType());
+  auto axis = shape::normalizeAxis(getAxis(), target.size());
+  if (!axis || update.size() != target.size())
+    return shape::Result::fail("insert_slice needs an in-range axis and an "
+                               "update of the target's rank");
+  if (getStart() < 0 || getStride() < 1)
+    return shape::Result::fail("insert_slice needs start >= 0 and stride >= 1");
+  for (size_t i = 0; i < target.size(); ++i) {
+    if (static_cast<int64_t>(i) != *axis) {
+      if (!shape::unify(target[i], update[i]))
+        return shape::Result::fail("update " + shape::str(update) +
+                                   " does not fit target " + shape::str(target));
+      continue;
+    }
+    const shape::Dim &n = update[i], &t = target[i];
+    if (n.isKnown() && t.isKnown() && n.value > 0 &&
+        getStart() + (n.value - 1) * getStride() >= t.value)
+      return shape::Result::fail("update " + shape::str(update) +
+                                 " runs past the end of axis " +
+                                 std::to_string(*axis) + " of " +
+                                 shape::str(target));
+  }
+  return {target, {}};
 }
 
 shape::Result ConcatOp::inferResultShape() {
@@ -299,6 +343,19 @@ LogicalResult MaxPool2DOp::verify() {
 }
 LogicalResult AvgPool2DOp::verify() {
   return verifyShape(*this, {getInput().getType(), getType()});
+}
+
+LogicalResult MaxPool2DGradOp::verify() {
+  return verifyShape(*this, {getInput().getType(), getGrad().getType(), getType()});
+}
+LogicalResult AvgPool2DGradOp::verify() {
+  return verifyShape(*this, {getInput().getType(), getGrad().getType(), getType()});
+}
+
+LogicalResult InsertSliceOp::verify() {
+  if (getTarget().getType() != getType())
+    return emitOpError("result type must equal the target type");
+  return verifyShape(*this, {getTarget().getType(), getUpdate().getType()});
 }
 
 LogicalResult SumOp::verify() { return verifyShape(*this, {}); }

@@ -17,6 +17,8 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 defvar InferShapeDefault = DeclareOpInterfaceMethods<Axon_InferShapeOpInterface>;
 // Ops that implement their own shape rule in AxonOps.cpp.
 defvar InferShape = DeclareOpInterfaceMethods<Axon_InferShapeOpInterface, ["inferResultShape"]>;
+// Differentiable ops: their VJP rule is in AxonGradients.cpp.
+defvar Grad = DeclareOpInterfaceMethods<Axon_GradientOpInterface>;
 
 // A rank-0 i64 tensor: a dimension extent, loop bound or RNG counter.
 def Axon_I64Scalar : 0DTensorOf<[I64]> {
@@ -30,7 +32,7 @@ def Axon_FloatTensor : RankedTensorOf<[AnyFloat]>;
 //===----------------------------------------------------------------------===//
 
 class Axon_UnaryOp<string mnemonic, string math>
-    : Axon_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultType, InferShapeDefault]> {
+    : Axon_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultType, InferShapeDefault, Grad]> {
   let summary = "elementwise " # math;
   let description = "Applies `" # math # "` to every element.";
   let arguments = (ins AnyRankedTensor:$input);
@@ -56,7 +58,7 @@ def Axon_SignOp     : Axon_UnaryOp<"sign", "sign(x) in {-1, 0, 1}">;
 //===----------------------------------------------------------------------===//
 
 class Axon_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
-    : Axon_Op<mnemonic, !listconcat([Pure, InferShape], traits)> {
+    : Axon_Op<mnemonic, !listconcat([Pure, InferShape, Grad], traits)> {
   let summary = "elementwise " # math # " with broadcasting";
   let description = [{
     Operands broadcast numpy-style: shapes align on the right, and an
@@ -85,7 +87,7 @@ def Axon_CmpPredicate : I64EnumAttr<"CmpPredicate", "comparison predicate", [
   let cppNamespace = "::axon";
 }
 
-def Axon_CmpOp : Axon_Op<"cmp", [Pure, InferShape]> {
+def Axon_CmpOp : Axon_Op<"cmp", [Pure, Axon_NoGradient, InferShape]> {
   let summary = "elementwise comparison with broadcasting, giving i1";
   let arguments = (ins Axon_CmpPredicate:$predicate, AnyRankedTensor:$lhs,
                        AnyRankedTensor:$rhs);
@@ -96,7 +98,7 @@ def Axon_CmpOp : Axon_Op<"cmp", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_SelectOp : Axon_Op<"select", [Pure, InferShape]> {
+def Axon_SelectOp : Axon_Op<"select", [Pure, Grad, InferShape]> {
   let summary = "elementwise cond ? a : b with broadcasting of all three";
   let arguments = (ins RankedTensorOf<[I1]>:$cond, AnyRankedTensor:$on_true,
                        AnyRankedTensor:$on_false);
@@ -107,7 +109,7 @@ def Axon_SelectOp : Axon_Op<"select", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, InferShapeDefault]> {
+def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, InferShapeDefault, Grad]> {
   let summary = "elementwise conversion to another element type and/or shape refinement";
   let description = [{
     Float to int truncates toward zero; i1 converts to 0/1. The shape may
@@ -125,7 +127,7 @@ def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, InferShapeDefault]> {
 // Contractions and convolutions
 //===----------------------------------------------------------------------===//
 
-def Axon_MatmulOp : Axon_Op<"matmul", [Pure, InferShape]> {
+def Axon_MatmulOp : Axon_Op<"matmul", [Pure, Grad, InferShape]> {
   let summary = "batched matrix product [..., M, K] x [..., K, N] -> [..., M, N]";
   let description = [{
     Both operands have rank >= 2. Leading (batch) dims broadcast numpy-style,
@@ -139,7 +141,7 @@ def Axon_MatmulOp : Axon_Op<"matmul", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, InferShape]> {
+def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, Grad, InferShape]> {
   let summary = "2-D convolution, NCHW input, OIHW filter";
   let description = [{
     `input` is [N, C, H, W], `filter` is [O, C / groups, KH, KW]; the result
@@ -157,7 +159,7 @@ def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, InferShape]> {
+def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, Grad, InferShape]> {
   let summary = "2-D transposed convolution, NCHW input, IOHW filter";
   let description = [{
     The adjoint of conv2d with respect to its input. `input` is [N, C, H, W],
@@ -176,7 +178,7 @@ def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, InferShape]> {
 }
 
 class Axon_PoolOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, InferShape]> {
+    : Axon_Op<mnemonic, [Pure, InferShape, Grad]> {
   let summary = how # " pooling over the two trailing dims of NCHW";
   let description = [{
     Window `kernel`, step `strides`, implicit `padding` on both sides.
@@ -192,12 +194,34 @@ class Axon_PoolOp<string mnemonic, string how>
 def Axon_MaxPool2DOp : Axon_PoolOp<"max_pool2d", "max">;
 def Axon_AvgPool2DOp : Axon_PoolOp<"avg_pool2d", "average">;
 
+class Axon_PoolGradOp<string mnemonic, string how>
+    : Axon_Op<mnemonic, [Pure, InferShape]> {
+  let summary = "gradient of " # mnemonic # " with respect to its input";
+  let description = how # [{
+    `grad` has the pooled shape; the result has the input's shape. The
+    window attributes are those of the forward op.
+  }];
+  let arguments = (ins Axon_FloatTensor:$input, Axon_FloatTensor:$grad,
+                       DenseI64ArrayAttr:$kernel, DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$padding);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = [{
+    $input `,` $grad attr-dict `:` type($input) `,` type($grad) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_MaxPool2DGradOp : Axon_PoolGradOp<"max_pool2d_grad",
+  "Routes each window's gradient to the input position that won its max (the first in row-major order on ties); positions that win several windows accumulate.">;
+def Axon_AvgPool2DGradOp : Axon_PoolGradOp<"avg_pool2d_grad",
+  "Spreads each window's gradient evenly over the window's unpadded input positions.">;
+
 //===----------------------------------------------------------------------===//
 // Reductions and normalisations
 //===----------------------------------------------------------------------===//
 
 class Axon_ReduceOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, InferShape]> {
+    : Axon_Op<mnemonic, [Pure, InferShape, Grad]> {
   let summary = how # " over `axes`";
   let description = [{
     Reduces the listed axes (all axes when the list is empty). With
@@ -214,7 +238,7 @@ def Axon_SumOp : Axon_ReduceOp<"sum", "sum">;
 def Axon_MeanOp : Axon_ReduceOp<"mean", "arithmetic mean">;
 def Axon_ReduceMaxOp : Axon_ReduceOp<"reduce_max", "maximum">;
 
-def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, InferShape]> {
+def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, Axon_NoGradient, InferShape]> {
   let summary = "index of the largest element along one axis";
   let description = "Ties go to the lowest index. The result is integer.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
@@ -225,7 +249,7 @@ def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, InferShape]> {
 }
 
 class Axon_SoftmaxLikeOp<string mnemonic, string math>
-    : Axon_Op<mnemonic, [Pure, SameOperandsAndResultType, InferShapeDefault]> {
+    : Axon_Op<mnemonic, [Pure, SameOperandsAndResultType, InferShapeDefault, Grad]> {
   let summary = math # " along `axis`";
   let description = "Computed stably: the maximum along the axis is subtracted first.";
   let arguments = (ins Axon_FloatTensor:$input, I64Attr:$axis);
@@ -241,7 +265,7 @@ def Axon_LogSoftmaxOp : Axon_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))"
 // Movement ops
 //===----------------------------------------------------------------------===//
 
-def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, InferShape]> {
+def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, Grad, InferShape]> {
   let summary = "same elements in row-major order, new shape";
   let description = [{
     One `dynamic_dims` operand gives the extent of each `?` of the result,
@@ -255,7 +279,7 @@ def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_TransposeOp : Axon_Op<"transpose", [Pure, InferShape]> {
+def Axon_TransposeOp : Axon_Op<"transpose", [Pure, Grad, InferShape]> {
   let summary = "permutes dims: result dim i is input dim perm[i]";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$result);
@@ -263,7 +287,7 @@ def Axon_TransposeOp : Axon_Op<"transpose", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, InferShape]> {
+def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, Grad, InferShape]> {
   let summary = "numpy-style broadcast to the result shape";
   let description = [{
     Shapes align on the right; input extents of 1 stretch. One
@@ -277,7 +301,7 @@ def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_SliceOp : Axon_Op<"slice", [Pure, InferShape]> {
+def Axon_SliceOp : Axon_Op<"slice", [Pure, Grad, InferShape]> {
   let summary = "elements start, start+stride, ... < limit along one axis";
   let description = "`limit` may be -1 for the end of the axis.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$start,
@@ -287,7 +311,24 @@ def Axon_SliceOp : Axon_Op<"slice", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_ConcatOp : Axon_Op<"concat", [Pure, InferShape]> {
+def Axon_InsertSliceOp : Axon_Op<"insert_slice", [Pure, Grad, InferShape]> {
+  let summary = "a copy of `target` with a strided slice along one axis replaced";
+  let description = [{
+    Positions start, start + stride, ... along `axis` take the values of
+    `update` (whose extent along `axis` is the slice's length); all other
+    positions keep `target`'s. With a zero target it is slice's adjoint.
+  }];
+  let arguments = (ins AnyRankedTensor:$target, AnyRankedTensor:$update,
+                       I64Attr:$axis, I64Attr:$start,
+                       DefaultValuedAttr<I64Attr, "1">:$stride);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $update `into` $target attr-dict `:` type($update) `,` type($target) `->` type($result)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_ConcatOp : Axon_Op<"concat", [Pure, Grad, InferShape]> {
   let summary = "joins tensors along `axis`";
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
@@ -295,7 +336,7 @@ def Axon_ConcatOp : Axon_Op<"concat", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_GatherOp : Axon_Op<"gather", [Pure, InferShape]> {
+def Axon_GatherOp : Axon_Op<"gather", [Pure, Grad, InferShape]> {
   let summary = "picks slices of `table` along `axis` (embedding lookup)";
   let description = [{
     result shape = table.shape[:axis] ++ indices.shape ++ table.shape[axis+1:].
@@ -310,7 +351,7 @@ def Axon_GatherOp : Axon_Op<"gather", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, InferShape]> {
+def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Grad, InferShape]> {
   let summary = "adds `updates` into a copy of `target` at `indices` (gather's adjoint)";
   let description = [{
     `updates` has the shape gather(target, indices, axis) would give; each
@@ -326,7 +367,7 @@ def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, InferShape]> {
+def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_NoGradient, InferShape]> {
   let summary = "integer labels [...] to one-hot rows [..., depth]";
   let arguments = (ins Axon_IntTensor:$indices, I64Attr:$depth);
   let results = (outs AnyRankedTensor:$result);
@@ -334,7 +375,7 @@ def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_DimOp : Axon_Op<"dim", [Pure, InferShape]> {
+def Axon_DimOp : Axon_Op<"dim", [Pure, Axon_NoGradient, InferShape]> {
   let summary = "extent of one axis, as a rank-0 i64 tensor";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
   let results = (outs Axon_I64Scalar:$result);
@@ -347,7 +388,7 @@ def Axon_DimOp : Axon_Op<"dim", [Pure, InferShape]> {
 // Tensor creation
 //===----------------------------------------------------------------------===//
 
-def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike]> {
+def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike, Axon_NoGradient]> {
   let summary = "a constant tensor";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs AnyRankedTensor:$result);
@@ -356,7 +397,7 @@ def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike]> {
   let hasVerifier = 1;
 }
 
-def Axon_FillOp : Axon_Op<"fill", [Pure, InferShape]> {
+def Axon_FillOp : Axon_Op<"fill", [Pure, Axon_NoGradient, InferShape]> {
   let summary = "a tensor with every element equal to `value`";
   let arguments = (ins F64Attr:$value, Variadic<Axon_I64Scalar>:$dynamic_dims);
   let results = (outs AnyRankedTensor:$result);
@@ -365,7 +406,7 @@ def Axon_FillOp : Axon_Op<"fill", [Pure, InferShape]> {
 }
 
 class Axon_RandomOp<string mnemonic, string dist, dag params>
-    : Axon_Op<mnemonic, [Pure, InferShape]> {
+    : Axon_Op<mnemonic, [Pure, Axon_NoGradient, InferShape]> {
   let summary = "draws from " # dist # " with the counter-based generator";
   let description = [{
     Element i of the result is a pure function of (seed, counter, i) through
@@ -416,7 +457,7 @@ def Axon_ParamOp : Axon_Op<"param", [Symbol]> {
   let hasVerifier = 1;
 }
 
-def Axon_ParamRefOp : Axon_Op<"param_ref", [Pure, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+def Axon_ParamRefOp : Axon_Op<"param_ref", [Pure, Axon_NoGradient, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "reads the current value of a parameter";
   let arguments = (ins FlatSymbolRefAttr:$param);
   let results = (outs AnyRankedTensor:$result);

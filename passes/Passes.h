@@ -4,6 +4,7 @@
 
 #include "ir/AxonDialect.h"
 
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
 namespace axon {

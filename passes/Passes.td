@@ -20,4 +20,21 @@ def InferShapes : Pass<"axon-infer-shapes", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def Autodiff : Pass<"axon-autodiff", "::mlir::ModuleOp"> {
+  let summary = "Build the bodies of gradient functions by reverse-mode autodiff";
+  let description = [{
+    Training needs the gradient of a scalar loss with respect to parameters
+    (and, for attacks such as FGSM, inputs). The frontend declares each
+    gradient it needs as a bodiless function with `axon.grad_of = @f` and
+    `axon.wrt = [...]`, returning f's value followed by the gradients. This
+    pass fills in the body: f's forward computation (calls inlined, loops
+    with constant trip counts unrolled), then a reverse sweep applying each
+    op's vector-Jacobian rule (GradientOpInterface) and summing gradients
+    where a value has several uses. Ops marked NoGradient (comparisons,
+    argmax, random draws) pass no gradient; any other op without a rule is
+    reported at its source location. Run canonicalize and CSE afterwards.
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 #endif // AXON_PASSES_TD
