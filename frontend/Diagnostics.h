@@ -30,6 +30,8 @@ public:
   void error(llvm::SMLoc loc, const llvm::Twine &message);
   void note(llvm::SMLoc loc, const llvm::Twine &message);
   unsigned errorCount() const { return errors_; }
+  /// The underlying source manager, for MLIR's SourceMgrDiagnosticHandler.
+  llvm::SourceMgr &sourceMgr() { return sourceMgr_; }
   /// 1-based line and column of `loc`.
   std::pair<unsigned, unsigned> lineAndColumn(llvm::SMLoc loc) const;
 

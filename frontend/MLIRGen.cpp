@@ -187,6 +187,7 @@ private:
     b_.create<ParamOp>(loc(p.loc), p.name, type, kind, llvm::APFloat(a),
                        llvm::APFloat(bval), seed >> 1);
     params_[p.name] = {Value(), elem, shape};
+    paramOrder_.push_back(p.name);
   }
 
   bool resolveInit(const Param &p, InitKind &kind, double &a, double &bval) {
@@ -871,11 +872,14 @@ private:
         "transpose", "broadcast_to", "slice", "concat", "gather",
         "scatter_add", "one_hot", "where", "zeros", "ones", "full",
         "uniform", "normal", "bernoulli", "dim", "f32", "f64", "i32", "i64",
-        "bool", "cross_entropy", "mse", "accuracy"};
+        "bool", "cross_entropy", "mse", "accuracy", "grad", "bce",
+        "bce_with_logits", "nll", "l1", "l2"};
     return names;
   }
 
   TV emitCall(const Expr &e) {
+    if (e.name == "grad")
+      return emitGrad(e);
     auto sig = sigs_.find(e.name);
     if (sig != sigs_.end())
       return emitUserCall(e, sig->second);
@@ -893,28 +897,39 @@ private:
       return TV{};
     if (!e.kwargs.empty())
       return fail(e.kwargs[0].loc, "functions take positional arguments only");
-    if (e.args.size() != sig.argElems.size())
-      return fail(e.loc, "'" + e.name + "' takes " +
-                             std::to_string(sig.argElems.size()) +
-                             " arguments, got " + std::to_string(e.args.size()));
     if (sig.resultElems.size() != 1)
       return fail(e.loc, "'" + e.name + "' returns " +
                              std::to_string(sig.resultElems.size()) +
                              " values; only single-result functions can be "
                              "called in an expression");
-    // Instantiate the callee's symbolic dims from the arguments.
+    std::vector<const Expr *> args;
+    for (const auto &a : e.args)
+      args.push_back(a.get());
+    return emitCallTo(e.loc, e.name, e.name, sig, args, 0);
+  }
+
+  /// Calls `callee` (whose signature is `sig`, described to the user as
+  /// `shown`) on `argExprs` and returns result `resultIndex`. The callee's
+  /// symbolic dims are instantiated from the arguments and must agree.
+  TV emitCallTo(llvm::SMLoc l, const std::string &callee,
+                const std::string &shown, FnSig &sig,
+                const std::vector<const Expr *> &argExprs, unsigned resultIndex) {
+    if (argExprs.size() != sig.argElems.size())
+      return fail(l, "'" + shown + "' takes " +
+                         std::to_string(sig.argElems.size()) +
+                         " arguments, got " + std::to_string(argExprs.size()));
     std::map<std::string, sh::Dim> binding;
     llvm::SmallVector<Value> args;
-    for (size_t i = 0; i < e.args.size(); ++i) {
-      TV v = materialize(emitExpr(*e.args[i]), sig.argElems[i]);
+    for (size_t i = 0; i < argExprs.size(); ++i) {
+      const Expr &arg = *argExprs[i];
+      TV v = materialize(emitExpr(arg), sig.argElems[i]);
       if (!v.valid())
         return TV{};
       const sh::Shape &want = sig.argShapes[i];
       if (v.elem != sig.argElems[i] || v.shape.size() != want.size())
-        return fail(e.args[i]->loc,
-                    "argument " + std::to_string(i + 1) + " of '" + e.name +
-                        "' must be " + sig.argElems[i] + sh::str(want) +
-                        ", got " + v.typeString());
+        return fail(arg.loc, "argument " + std::to_string(i + 1) + " of '" +
+                                 shown + "' must be " + sig.argElems[i] +
+                                 sh::str(want) + ", got " + v.typeString());
       for (size_t d = 0; d < want.size(); ++d) {
         sh::Dim expect = want[d];
         if (expect.isSymbol()) {
@@ -926,8 +941,8 @@ private:
           expect = it->second;
         }
         if (!sh::unify(expect, v.shape[d]))
-          return fail(e.args[i]->loc,
-                      "argument " + std::to_string(i + 1) + " of '" + e.name +
+          return fail(arg.loc,
+                      "argument " + std::to_string(i + 1) + " of '" + shown +
                           "' has shape " + sh::str(v.shape) + " but dimension " +
                           std::to_string(d) + " must be " + expect.str() +
                           (want[d].isSymbol() ? " (bound to '" +
@@ -936,20 +951,109 @@ private:
       }
       auto type = sig.type.getInput(i);
       if (v.value.getType() != type)
-        v.value = b_.create<CastOp>(loc(e.args[i]->loc), type, v.value);
+        v.value = b_.create<CastOp>(loc(arg.loc), type, v.value);
       args.push_back(v.value);
     }
-    auto call = b_.create<mlir::func::CallOp>(loc(e.loc), e.name,
+    auto call = b_.create<mlir::func::CallOp>(loc(l), callee,
                                               sig.type.getResults(), args);
     sh::Shape result;
-    for (const sh::Dim &d : sig.resultShapes[0])
+    for (const sh::Dim &d : sig.resultShapes[resultIndex])
       result.push_back(d.isSymbol() ? binding[d.symbol] : d);
     // Give the caller the most precise type it can have.
-    auto precise = tensorType(sig.resultElems[0], result);
-    Value v = call.getResult(0);
+    const std::string &elem = sig.resultElems[resultIndex];
+    auto precise = tensorType(elem, result);
+    Value v = call.getResult(resultIndex);
     if (precise != v.getType())
-      v = b_.create<CastOp>(loc(e.loc), precise, v);
-    return TV{v, sig.resultElems[0], result};
+      v = b_.create<CastOp>(loc(l), precise, v);
+    return TV{v, elem, result};
+  }
+
+  /// Declares (once) the gradient function of `fn` with respect to
+  /// `wrt` (parameter or argument names), for axon-autodiff to fill in.
+  /// Returns its name and signature: fn's inputs -> (fn's value, grads...).
+  std::string declareGradient(const std::string &fn,
+                              const std::vector<std::string> &wrt,
+                              const std::string &preferredName,
+                              llvm::SMLoc l) {
+    std::string name = preferredName;
+    for (int i = 2; sigs_.count(name) || params_.count(name); ++i)
+      name = preferredName + "_" + std::to_string(i);
+    const FnSig &src = sigs_[fn];
+    FnSig g = src;
+    g.ast = nullptr;
+    g.resultElems.resize(1);
+    g.resultShapes.resize(1);
+    llvm::SmallVector<mlir::Attribute> names;
+    for (const std::string &w : wrt) {
+      names.push_back(b_.getStringAttr(w));
+      int arg = -1;
+      for (size_t i = 0; i < src.ast->args.size(); ++i)
+        if (src.ast->args[i].name == w)
+          arg = static_cast<int>(i);
+      if (arg >= 0) {
+        g.resultElems.push_back(src.argElems[arg]);
+        g.resultShapes.push_back(src.argShapes[arg]);
+      } else {
+        g.resultElems.push_back(params_[w].elem);
+        g.resultShapes.push_back(params_[w].shape);
+      }
+    }
+    llvm::SmallVector<mlir::Type> results;
+    for (size_t i = 0; i < g.resultElems.size(); ++i)
+      results.push_back(tensorType(g.resultElems[i], g.resultShapes[i]));
+    g.type = b_.getFunctionType(src.type.getInputs(), results);
+    mlir::OpBuilder mb = mlir::OpBuilder::atBlockEnd(module_->getBody());
+    auto decl = mb.create<mlir::func::FuncOp>(loc(l), name, g.type);
+    decl.setPrivate();
+    decl->setAttr("axon.grad_of", mlir::FlatSymbolRefAttr::get(&ctx_, fn));
+    decl->setAttr("axon.wrt", b_.getArrayAttr(names));
+    sigs_[name] = g;
+    return name;
+  }
+
+  /// `grad(f, args..., wrt = name)`: the gradient of scalar function f at
+  /// args with respect to one of its arguments or a parameter.
+  TV emitGrad(const Expr &e) {
+    if (e.args.empty() || e.args[0]->kind != Expr::Name)
+      return fail(e.loc, "grad takes a function name first: "
+                         "grad(loss, x, t, wrt = W)");
+    const std::string &fn = e.args[0]->name;
+    auto it = sigs_.find(fn);
+    if (it == sigs_.end() || !it->second.ast)
+      return fail(e.args[0]->loc, "unknown function '" + fn + "'");
+    calls_[currentFn_].push_back({fn, e.args[0]->loc});
+    FnSig &src = it->second;
+    if (!src.ok)
+      return TV{};
+    if (src.resultElems.size() != 1 || !src.resultShapes[0].empty() ||
+        (src.resultElems[0] != "f32" && src.resultElems[0] != "f64"))
+      return fail(e.args[0]->loc, "grad needs a function returning one "
+                                  "floating-point scalar; '" + fn +
+                                      "' does not");
+    if (e.kwargs.size() != 1 || e.kwargs[0].name != "wrt" ||
+        e.kwargs[0].value->kind != Expr::Name)
+      return fail(e.loc, "grad needs 'wrt = NAME' naming a parameter or an "
+                         "argument of '" + fn + "'");
+    const KeywordArg &kw = e.kwargs[0];
+    const std::string &w = kw.value->name;
+    bool isArg = false;
+    for (const Arg &a : src.ast->args)
+      isArg |= a.name == w;
+    if (!isArg && !params_.count(w))
+      return fail(kw.value->loc, "'" + w + "' is neither a parameter nor an "
+                                 "argument of '" + fn + "'");
+    if (!isArg && params_[w].elem.empty())
+      return TV{};
+    auto key = std::make_pair(fn, w);
+    auto cached = gradFns_.find(key);
+    std::string gname = cached != gradFns_.end()
+                            ? cached->second
+                            : (gradFns_[key] = declareGradient(
+                                   fn, {w}, "grad_" + fn + "_" + w, e.loc));
+    std::vector<const Expr *> args;
+    for (size_t i = 1; i < e.args.size(); ++i)
+      args.push_back(e.args[i].get());
+    return emitCallTo(e.loc, gname, "grad(" + fn + ")", sigs_[gname], args, 1);
   }
 
   void checkRecursion() {
@@ -1088,6 +1192,14 @@ private:
     }
     if (!seen.count("optimizer"))
       file_.error(t.loc, "train block needs an 'optimizer' setting");
+    // The gradient of the loss with respect to every parameter.
+    std::vector<std::string> wrt;
+    for (const auto &kv : paramOrder_)
+      wrt.push_back(kv);
+    if (!wrt.empty() && sig->second.ok && file_.errorCount() == 0) {
+      std::string g = declareGradient(t.loss, wrt, t.loss + "_grad", t.loc);
+      fields.push_back(b_.getNamedAttr("grad_fn", b_.getStringAttr(g)));
+    }
     b_.create<TrainOp>(loc(t.loc), t.loss, b_.getDictionaryAttr(fields));
   }
 
@@ -1096,6 +1208,7 @@ private:
   mlir::OpBuilder b_;
   mlir::OwningOpRef<mlir::ModuleOp> module_;
   std::map<std::string, TV> params_;
+  std::vector<std::string> paramOrder_; ///< Declaration order.
   std::map<std::string, FnSig> sigs_;
   std::map<std::string, TV> scope_;
   /// Where each symbolic dim of the current function can be read.
@@ -1103,6 +1216,7 @@ private:
   std::string currentFn_;
   std::map<std::string, std::vector<std::pair<std::string, llvm::SMLoc>>> calls_;
   int64_t randomSites_ = 0;
+  std::map<std::pair<std::string, std::string>, std::string> gradFns_;
 };
 
 } // namespace
@@ -1660,6 +1774,78 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
     std::vector<int64_t> all;
     return make<MeanOp>(l, d.elem, {}, sq.value, b_.getDenseI64ArrayAttr(all),
                         b_.getBoolAttr(false));
+  }
+  // Reductions to a scalar over all elements.
+  auto meanAll = [&](TV x) {
+    std::vector<int64_t> all;
+    return make<MeanOp>(l, x.elem, {}, x.value, b_.getDenseI64ArrayAttr(all),
+                        b_.getBoolAttr(false));
+  };
+  auto sumAll = [&](TV x) {
+    std::vector<int64_t> all;
+    return make<SumOp>(l, x.elem, {}, x.value, b_.getDenseI64ArrayAttr(all),
+                       b_.getBoolAttr(false));
+  };
+  auto lit = [](double v) {
+    TV t;
+    t.literal = true;
+    t.number = v;
+    return t;
+  };
+  if (n == "bce" || n == "bce_with_logits") {
+    if (!checkArgs(e, 2, 2, {}, a))
+      return TV{};
+    TV y = floatArg(*e.args[0], n), t = floatArg(*e.args[1], n);
+    if (!y.valid() || !t.valid())
+      return TV{};
+    if (!sh::broadcast(y.shape, t.shape).ok())
+      return fail(l, sh::broadcast(y.shape, t.shape).error);
+    if (n == "bce") {
+      // -(t log y + (1 - t) log(1 - y)), averaged.
+      TV logY = make<LogOp>(l, y.elem, y.shape, y.value);
+      TV oneMinusY = binary(Tok::Minus, l, lit(1), y);
+      TV log1mY = make<LogOp>(l, y.elem, y.shape, oneMinusY.value);
+      TV oneMinusT = binary(Tok::Minus, l, lit(1), t);
+      TV sum = binary(Tok::Plus, l, binary(Tok::Star, l, t, logY),
+                      binary(Tok::Star, l, oneMinusT, log1mY));
+      TV m = meanAll(sum);
+      return make<NegOp>(l, m.elem, {}, m.value);
+    }
+    // softplus(z) - t z: the same loss on logits, without log(0).
+    TV sp = make<SoftplusOp>(l, y.elem, y.shape, y.value);
+    return meanAll(binary(Tok::Minus, l, sp, binary(Tok::Star, l, t, y)));
+  }
+  if (n == "nll") {
+    if (!checkArgs(e, 2, 2, {}, a))
+      return TV{};
+    TV logp = floatArg(*e.args[0], n);
+    TV t = intTensor(*e.args[1]);
+    if (!logp.valid() || !t.valid())
+      return TV{};
+    if (logp.shape.size() != t.shape.size() + 1 || !logp.shape.back().isKnown())
+      return fail(l, "nll takes log-probabilities [..., C] with a static C and "
+                     "integer labels [...], got " + logp.typeString() + " and " +
+                         t.typeString());
+    int64_t last = logp.shape.size() - 1;
+    sh::Shape rows(logp.shape.begin(), logp.shape.end() - 1);
+    TV oh = make<OneHotOp>(l, logp.elem, logp.shape, t.value, logp.shape.back().value);
+    TV picked = make<MulOp>(l, logp.elem, logp.shape, oh.value, logp.value);
+    TV perRow = make<SumOp>(l, logp.elem, rows, picked.value,
+                            b_.getDenseI64ArrayAttr({last}), b_.getBoolAttr(false));
+    TV m = meanAll(perRow);
+    return make<NegOp>(l, m.elem, {}, m.value);
+  }
+  if (n == "l1" || n == "l2") {
+    if (!checkArgs(e, 1, 1, {}, a))
+      return TV{};
+    TV w = floatArg(*e.args[0], n);
+    if (!w.valid())
+      return w;
+    if (n == "l1")
+      return sumAll(make<AbsOp>(l, w.elem, w.shape, w.value));
+    // Half the squared norm, so its gradient is w itself.
+    TV sq = make<MulOp>(l, w.elem, w.shape, w.value, w.value);
+    return binary(Tok::Star, l, lit(0.5), sumAll(sq));
   }
   return fail(l, "built-in '" + n + "' is not implemented");
 }

@@ -15,6 +15,10 @@ namespace axon {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
+/// Autodiff followed by canonicalize and CSE: what `axonc --emit=grad`
+/// prints and what drivers run before executing a module.
+void addGradientPipeline(mlir::OpPassManager &pm);
+
 } // namespace axon
 
 #endif // AXON_PASSES_PASSES_H

@@ -1,16 +1,19 @@
 // axonc: the Axon compiler driver.
 //
-//   axonc FILE --emit=ast|axon [-o OUT]     print a stage of the compiler
+//   axonc FILE --emit=ast|axon|grad [-o OUT]  print a stage of the compiler
 //   axonc run FILE --fn NAME --input x=a.npy [--param W=w.npy] [-o out.npy]
 //                                           evaluate a function
 #include "backends/reference/Evaluator.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/AxonDialect.h"
+#include "passes/Passes.h"
 #include "runtime/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LogicalResult.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -29,7 +32,7 @@ cl::OptionCategory category("axonc options");
 cl::SubCommand runCommand("run", "Evaluate a function of a model file with the "
                                  "reference evaluator");
 
-enum class Emit { AST, Axon };
+enum class Emit { AST, Axon, Grad };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.axon>"),
                                cl::Required, cl::cat(category),
@@ -39,7 +42,9 @@ cl::opt<Emit> emit("emit", cl::desc("The compiler stage to print"),
                    cl::init(Emit::Axon), cl::cat(category),
                    cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree"),
                               clEnumValN(Emit::Axon, "axon",
-                                         "the axon dialect (MLIR)")));
+                                         "the axon dialect (MLIR)"),
+                              clEnumValN(Emit::Grad, "grad",
+                                         "after autodiff, canonicalize and CSE")));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(category),
@@ -180,9 +185,17 @@ int main(int argc, char **argv) {
   context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
   // Diagnostics of the generated IR are reported by the frontend itself.
   context.printOpOnDiagnostic(false);
+  // Errors from passes point at the model file too, with line and caret.
+  mlir::SourceMgrDiagnosticHandler diagnostics(file->sourceMgr(), &context);
   auto module = compileSource(context, *file);
   if (!module)
     return 1;
+  if (runCommand || emit == Emit::Grad) {
+    mlir::PassManager pm(&context);
+    addGradientPipeline(pm);
+    if (mlir::failed(pm.run(*module)))
+      return 1;
+  }
   if (runCommand)
     return runFunction(*module);
 

@@ -1,0 +1,11 @@
+// Pass pipelines shared by the drivers.
+#include "passes/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
+
+void axon::addGradientPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createAutodiff());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+}
