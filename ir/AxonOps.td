@@ -40,7 +40,7 @@ class Axon_UnaryOp<string mnemonic, string math>
   let assemblyFormat = "$input attr-dict `:` type($result)";
 }
 
-def Axon_NegOp      : Axon_UnaryOp<"neg", "-x">;
+def Axon_NegOp      : Axon_UnaryOp<"neg", "-x"> { let hasFolder = 1; }
 def Axon_ExpOp      : Axon_UnaryOp<"exp", "e^x">;
 def Axon_LogOp      : Axon_UnaryOp<"log", "ln(x)">;
 def Axon_SqrtOp     : Axon_UnaryOp<"sqrt", "sqrt(x)">;
@@ -72,9 +72,12 @@ class Axon_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
   let hasVerifier = 1;
 }
 
-def Axon_AddOp : Axon_BinaryOp<"add", "a + b", [Commutative]>;
-def Axon_SubOp : Axon_BinaryOp<"sub", "a - b">;
-def Axon_MulOp : Axon_BinaryOp<"mul", "a * b", [Commutative]>;
+def Axon_AddOp : Axon_BinaryOp<"add", "a + b", [Commutative]> {
+  let hasFolder = 1;
+  let hasCanonicalizer = 1;
+}
+def Axon_SubOp : Axon_BinaryOp<"sub", "a - b"> { let hasFolder = 1; }
+def Axon_MulOp : Axon_BinaryOp<"mul", "a * b", [Commutative]> { let hasFolder = 1; }
 def Axon_DivOp : Axon_BinaryOp<"div", "a / b">;
 def Axon_PowOp : Axon_BinaryOp<"pow", "a ^ b">;
 def Axon_MaxOp : Axon_BinaryOp<"max", "max(a, b)", [Commutative]>;
@@ -277,6 +280,7 @@ def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, Grad, InferShape]> {
     $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Axon_TransposeOp : Axon_Op<"transpose", [Pure, Grad, InferShape]> {
@@ -299,6 +303,7 @@ def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, Grad, InferShape]> {
     $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
   }];
   let hasVerifier = 1;
+  let hasFolder = 1;
 }
 
 def Axon_SliceOp : Axon_Op<"slice", [Pure, Grad, InferShape]> {

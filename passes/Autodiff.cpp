@@ -152,8 +152,9 @@ struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
     if (srcType.getNumResults() != 1 ||
         cast<RankedTensorType>(srcType.getResult(0)).getRank() != 0 ||
         !isa<FloatType>(cast<RankedTensorType>(srcType.getResult(0)).getElementType()))
-      return source.emitOpError("can only differentiate a function returning "
-                                "one floating-point scalar");
+      return gradFn.emitOpError("can only differentiate a function returning "
+                                "one floating-point scalar; '")
+             << source.getName() << "' does not";
 
     // Resolve wrt names: argument names of the source first, then params.
     auto argNames = source->getAttrOfType<ArrayAttr>("axon.arg_names");

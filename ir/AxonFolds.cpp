@@ -1,0 +1,93 @@
+// Folders and canonicalization patterns of the axon ops: the algebraic
+// identities that clean up autodiff's output (x * 1, x + 0, a + a, splat
+// constants reshaped or broadcast), so canonicalize + CSE leave the
+// gradient graph as a person would write it.
+#include "ir/AxonDialect.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/PatternMatch.h"
+
+using namespace mlir;
+using namespace axon;
+
+namespace {
+
+/// The value of a floating-point splat constant, if `attr` is one.
+std::optional<double> splatValue(Attribute attr) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(attr);
+  if (!dense || !dense.isSplat() || !isa<FloatType>(dense.getElementType()))
+    return std::nullopt;
+  return dense.getSplatValue<APFloat>().convertToDouble();
+}
+
+/// A splat of `value`'s splat constant with `type`, when `type` is static.
+OpFoldResult resplat(Attribute value, Type type) {
+  auto dense = dyn_cast_or_null<DenseElementsAttr>(value);
+  auto tensor = cast<RankedTensorType>(type);
+  if (!dense || !dense.isSplat() || !tensor.hasStaticShape())
+    return {};
+  return DenseElementsAttr::get(tensor, dense.getSplatValue<Attribute>());
+}
+
+/// `x op c` is `x` when c is the splat `identity` and the op changes no type.
+OpFoldResult foldIdentity(Value x, Attribute c, double identity, Type result) {
+  auto v = splatValue(c);
+  if (v && *v == identity && x.getType() == result)
+    return x;
+  return {};
+}
+
+} // namespace
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  auto v = splatValue(adaptor.getInput());
+  if (!v || !getType().hasStaticShape())
+    return {};
+  return DenseElementsAttr::get(
+      getType(), FloatAttr::get(getType().getElementType(), -*v).getValue());
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (auto r = foldIdentity(getLhs(), adaptor.getRhs(), 0.0, getType()))
+    return r;
+  return foldIdentity(getRhs(), adaptor.getLhs(), 0.0, getType());
+}
+
+OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  return foldIdentity(getLhs(), adaptor.getRhs(), 0.0, getType());
+}
+
+OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
+  if (auto r = foldIdentity(getLhs(), adaptor.getRhs(), 1.0, getType()))
+    return r;
+  return foldIdentity(getRhs(), adaptor.getLhs(), 1.0, getType());
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return resplat(adaptor.getInput(), getType());
+}
+
+OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  return resplat(adaptor.getInput(), getType());
+}
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                        MLIRContext *context) {
+  // a + a -> a * 2: gradient accumulation of a value used twice.
+  results.add(+[](AddOp op, PatternRewriter &rewriter) -> LogicalResult {
+    auto elem = dyn_cast<FloatType>(op.getType().getElementType());
+    if (op.getLhs() != op.getRhs() || !elem)
+      return failure();
+    auto scalar = RankedTensorType::get({}, elem);
+    Value two = rewriter.create<ConstantOp>(
+        op.getLoc(), scalar,
+        cast<ElementsAttr>(DenseElementsAttr::get(
+            scalar, FloatAttr::get(elem, 2.0).getValue())));
+    rewriter.replaceOpWithNewOp<MulOp>(op, op.getType(), op.getLhs(), two);
+    return success();
+  });
+}
