@@ -51,11 +51,11 @@ struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
 
 struct Stmt {
-  enum Kind { Let, Assign, Return, For } kind;
+  enum Kind { Let, Assign, Update, Return, For } kind;
   llvm::SMLoc loc;
-  std::string name;              ///< Let / Assign target, For variable.
+  std::string name;              ///< Let / Assign / Update target, For variable.
   std::unique_ptr<Type> type;    ///< Optional annotation of Let.
-  std::vector<ExprPtr> values;   ///< Let/Assign: 1; Return: 1+; For: lo, hi.
+  std::vector<ExprPtr> values;   ///< Let/Assign/Update: 1; Return: 1+; For: lo, hi.
   std::vector<StmtPtr> body;     ///< For.
 
   Stmt(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}

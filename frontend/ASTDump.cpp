@@ -111,6 +111,10 @@ void printStmts(const std::vector<StmtPtr> &body, unsigned indent,
       os << "assign " << s->name << " = ";
       printExpr(*s->values[0], os);
       break;
+    case Stmt::Update:
+      os << "update " << s->name << " <- ";
+      printExpr(*s->values[0], os);
+      break;
     case Stmt::Return:
       os << "return";
       for (const auto &v : s->values) {

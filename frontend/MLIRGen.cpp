@@ -326,6 +326,7 @@ private:
     b_.setInsertionPointToStart(entry);
     scope_.clear();
     symbolSource_.clear();
+    updated_.clear();
     for (size_t i = 0; i < f.args.size(); ++i) {
       scope_[f.args[i].name] =
           TV{entry->getArgument(i), sig.argElems[i], sig.argShapes[i]};
@@ -338,7 +339,7 @@ private:
     }
     bool returned = emitBlock(f.body, &sig);
     if (!returned) {
-      if (!sig.resultElems.empty() || f.results.empty())
+      if (!f.results.empty())
         file_.error(f.end, "function '" + f.name +
                                "' must end with a 'return' statement");
       // Keep the IR well-formed for the rest of the walk.
@@ -385,6 +386,9 @@ private:
                               "'" + s.name + "'");
         break;
       }
+      case Stmt::Update:
+        emitUpdate(s, sig == nullptr);
+        break;
       case Stmt::Return: {
         if (i + 1 != body.size())
           file_.error(body[i + 1]->loc, "statement after 'return'");
@@ -401,6 +405,32 @@ private:
       }
     }
     return false;
+  }
+
+  /// `W <- expr`: the parameter takes the value when the call returns.
+  void emitUpdate(const Stmt &s, bool inLoop) {
+    auto p = params_.find(s.name);
+    if (p == params_.end() || p->second.elem.empty()) {
+      file_.error(s.loc, "'<-' updates a parameter, and '" + s.name +
+                             "' is not one");
+      return;
+    }
+    if (inLoop) {
+      file_.error(s.loc, "parameter updates must be at the top level of a "
+                         "function, not inside a loop");
+      return;
+    }
+    if (!updated_.insert(s.name).second) {
+      file_.error(s.loc, "parameter '" + s.name +
+                             "' is updated twice in this function");
+      return;
+    }
+    TV v = emitExpr(*s.values[0]);
+    if (!v.valid())
+      return;
+    v = coerceTo(v, p->second, s.values[0]->loc, "parameter '" + s.name + "'");
+    if (v.valid())
+      b_.create<ParamStoreOp>(loc(s.loc), s.name, v.value);
   }
 
   void emitReturn(const Stmt &s, FnSig &sig) {
@@ -1146,14 +1176,15 @@ private:
     }
     static const std::set<std::string> keys = {
         "data", "eval_data", "optimizer", "batch", "epochs", "seed",
-        "shuffle", "log", "eval_fn"};
+        "shuffle", "log", "eval_fn", "params"};
     llvm::SmallVector<mlir::NamedAttribute> fields;
     std::set<std::string> seen;
     for (const KeywordArg &kw : t.settings) {
       if (!keys.count(kw.name)) {
         file_.error(kw.loc, "unknown train setting '" + kw.name +
                                 "' (expected data, eval_data, optimizer, "
-                                "batch, epochs, seed, shuffle, log or eval_fn)");
+                                "batch, epochs, seed, shuffle, log, eval_fn "
+                                "or params)");
         continue;
       }
       if (!seen.insert(kw.name).second) {
@@ -1167,12 +1198,55 @@ private:
         continue;
       }
       if (kw.name == "optimizer") {
-        static const std::set<std::string> opts = {"sgd", "momentum", "adam"};
-        if (v.kind != Expr::Call || !opts.count(v.name)) {
+        static const std::map<std::string, std::set<std::string>> opts = {
+            {"sgd", {"lr", "weight_decay", "clip_norm"}},
+            {"momentum", {"lr", "beta", "weight_decay", "clip_norm"}},
+            {"adam",
+             {"lr", "beta1", "beta2", "eps", "weight_decay", "clip_norm"}}};
+        auto opt = v.kind == Expr::Call ? opts.find(v.name) : opts.end();
+        if (opt == opts.end()) {
           file_.error(v.loc, "optimizer must be sgd(...), momentum(...) or "
                              "adam(...)");
           continue;
         }
+        bool ok = v.args.empty();
+        if (!ok)
+          file_.error(v.args[0]->loc, "optimizer settings are named: " +
+                                          v.name + "(lr = 0.01)");
+        for (const KeywordArg &o : v.kwargs) {
+          if (!opt->second.count(o.name)) {
+            std::string list;
+            for (const std::string &k : opt->second)
+              list += (list.empty() ? "" : ", ") + k;
+            file_.error(o.loc, "'" + v.name + "' has no setting '" + o.name +
+                                   "' (settings: " + list + ")");
+            ok = false;
+          } else if (!constNumber(*o.value) || *constNumber(*o.value) < 0) {
+            file_.error(o.value->loc, "'" + o.name +
+                                          "' must be a non-negative number");
+            ok = false;
+          }
+        }
+        if (!ok)
+          continue;
+      }
+      if (kw.name == "params") {
+        bool ok = v.kind == Expr::List && !v.args.empty();
+        for (size_t i = 0; ok && i < v.args.size(); ++i) {
+          const ExprPtr &item = v.args[i];
+          if (item->kind != Expr::Name || !params_.count(item->name)) {
+            file_.error(item->loc, "'params' lists parameters; '" +
+                                       (item->kind == Expr::Name ? item->name
+                                                                 : "?") +
+                                       "' is not one");
+            ok = false;
+            break;
+          }
+        }
+        if (v.kind != Expr::List || v.args.empty())
+          file_.error(v.loc, "'params' must be a non-empty list of parameters");
+        if (!ok)
+          continue;
       }
       if (kw.name == "data" || kw.name == "eval_data") {
         static const std::set<std::string> loaders = {"idx", "npy", "csv"};
@@ -1193,9 +1267,16 @@ private:
     if (!seen.count("optimizer"))
       file_.error(t.loc, "train block needs an 'optimizer' setting");
     // The gradient of the loss with respect to every parameter.
+    // Only the listed parameters when `params` is given (one group per
+    // train block: a GAN trains its two groups with two blocks).
     std::vector<std::string> wrt;
-    for (const auto &kv : paramOrder_)
-      wrt.push_back(kv);
+    for (const KeywordArg &kw : t.settings)
+      if (kw.name == "params" && kw.value->kind == Expr::List)
+        for (const auto &item : kw.value->args)
+          if (item->kind == Expr::Name)
+            wrt.push_back(item->name);
+    if (wrt.empty())
+      wrt = paramOrder_;
     if (!wrt.empty() && sig->second.ok && file_.errorCount() == 0) {
       std::string g = declareGradient(t.loss, wrt, t.loss + "_grad", t.loc);
       fields.push_back(b_.getNamedAttr("grad_fn", b_.getStringAttr(g)));
@@ -1209,6 +1290,7 @@ private:
   mlir::OwningOpRef<mlir::ModuleOp> module_;
   std::map<std::string, TV> params_;
   std::vector<std::string> paramOrder_; ///< Declaration order.
+  std::set<std::string> updated_;       ///< Parameters updated in this fn.
   std::map<std::string, FnSig> sigs_;
   std::map<std::string, TV> scope_;
   /// Where each symbolic dim of the current function can be read.

@@ -9,6 +9,7 @@
 //   train   := 'train' NAME '{' (NAME '=' expr [,;]?)* '}'
 //   block   := '{' stmt* '}'
 //   stmt    := 'let' NAME (':' type)? '=' expr | NAME '=' expr
+//            | NAME '<-' expr                   (parameter update rule)
 //            | 'return' expr,+ | 'for' NAME 'in' expr '..' expr block
 //   expr    := add (cmp add)?          cmp := < <= > >= == !=
 //   add     := mul (('+' | '-') mul)*
@@ -127,7 +128,8 @@ private:
   bool atStatementStart() const {
     return cur().startsLine &&
            (at(Tok::KwLet) || at(Tok::KwReturn) || at(Tok::KwFor) ||
-            (at(Tok::Ident) && peekTok().kind == Tok::Assign));
+            (at(Tok::Ident) && (peekTok().kind == Tok::Assign ||
+                                peekTok().kind == Tok::LeftArrow)));
   }
 
   /// Skips to the next statement start, or to the closing '}' of the block.
@@ -300,8 +302,15 @@ private:
       advance(); // '='
       return withValue(std::move(s));
     }
-    error("expected a statement ('let', 'return', 'for' or 'name = ...'), "
-          "found " + describe(cur()));
+    if (at(Tok::Ident) && peekTok().kind == Tok::LeftArrow) {
+      auto s = std::make_unique<Stmt>(Stmt::Update, loc);
+      s->name = cur().text.str();
+      advance();
+      advance(); // '<-'
+      return withValue(std::move(s));
+    }
+    error("expected a statement ('let', 'return', 'for', 'name = ...' or "
+          "'param <- ...'), found " + describe(cur()));
     return nullptr;
   }
 

@@ -470,6 +470,17 @@ LogicalResult ParamRefOp::verifySymbolUses(SymbolTableCollection &symbols) {
   return success();
 }
 
+LogicalResult ParamStoreOp::verifySymbolUses(SymbolTableCollection &symbols) {
+  auto param = symbols.lookupNearestSymbolFrom<ParamOp>(*this, getParamAttr());
+  if (!param)
+    return emitOpError("'") << getParam() << "' does not name an axon.param";
+  if (param.getType() != getValue().getType())
+    return emitOpError("value type ") << getValue().getType()
+                                      << " does not match parameter type "
+                                      << param.getType();
+  return success();
+}
+
 LogicalResult TrainOp::verifySymbolUses(SymbolTableCollection &symbols) {
   auto fn = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getLossAttr());
   if (!fn)

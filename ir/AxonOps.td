@@ -457,7 +457,8 @@ def Axon_ParamOp : Axon_Op<"param", [Symbol]> {
   let arguments = (ins SymbolNameAttr:$sym_name, TypeAttr:$type, Axon_InitKind:$init,
                        DefaultValuedAttr<F64Attr, "0.0">:$a,
                        DefaultValuedAttr<F64Attr, "0.0">:$b,
-                       DefaultValuedAttr<I64Attr, "0">:$seed);
+                       DefaultValuedAttr<I64Attr, "0">:$seed,
+                       UnitAttr:$optimizer_state);
   let assemblyFormat = "$sym_name `:` $type `=` $init attr-dict";
   let hasVerifier = 1;
 }
@@ -467,6 +468,21 @@ def Axon_ParamRefOp : Axon_Op<"param_ref", [Pure, Axon_NoGradient, DeclareOpInte
   let arguments = (ins FlatSymbolRefAttr:$param);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$param attr-dict `:` type($result)";
+}
+
+def Axon_ParamStoreOp : Axon_Op<"param_store", [
+    DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    MemoryEffects<[MemWrite]>]> {
+  let summary = "gives a parameter a new value when the call returns";
+  let description = [{
+    Reads of the parameter (axon.param_ref) in the same call still see the
+    value it had when the call began; all stores take effect together when
+    the outermost call returns. So an update rule reads like the math
+    (`W <- W + k * (X^T @ X / M - I)`) and an optimizer step can read every
+    parameter before writing any.
+  }];
+  let arguments = (ins FlatSymbolRefAttr:$param, AnyRankedTensor:$value);
+  let assemblyFormat = "$value `into` $param attr-dict `:` type($value)";
 }
 
 def Axon_TrainOp : Axon_Op<"train", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {

@@ -15,8 +15,8 @@ namespace axon {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// Autodiff followed by canonicalize and CSE: what `axonc --emit=grad`
-/// prints and what drivers run before executing a module.
+/// Train-step lowering and autodiff, then canonicalize and CSE: what
+/// `axonc --emit=grad` prints and what drivers run before executing.
 void addGradientPipeline(mlir::OpPassManager &pm);
 
 } // namespace axon

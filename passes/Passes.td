@@ -37,4 +37,20 @@ def Autodiff : Pass<"axon-autodiff", "::mlir::ModuleOp"> {
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def LowerTrain : Pass<"axon-lower-train", "::mlir::ModuleOp"> {
+  let summary = "Compile each train block into a train-step function";
+  let description = [{
+    A `train` block names a loss, an optimizer and (through the frontend) the
+    gradient function of the loss with respect to the trained parameters.
+    This pass emits `@<loss>_train_step(<loss args>, %step) -> loss`: the
+    gradient call, optional clipping by global norm and weight decay, and
+    the optimizer's update (SGD, momentum, Adam with bias correction) as
+    axon ops, storing new parameters and optimizer state (new
+    `optimizer_state` params) with axon.param_store. The optimizer is thus
+    ordinary IR that fusion and the backend treat like the model. Run
+    before axon-autodiff.
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 #endif // AXON_PASSES_TD

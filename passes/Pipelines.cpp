@@ -5,6 +5,7 @@
 #include "mlir/Transforms/Passes.h"
 
 void axon::addGradientPipeline(mlir::OpPassManager &pm) {
+  pm.addPass(createLowerTrain());
   pm.addPass(createAutodiff());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());

@@ -1,0 +1,178 @@
+// axon-lower-train: a train block becomes one train-step function.
+//
+// For `axon.train @loss {optimizer = ..., grad_fn = "loss_grad"}` this pass
+// emits
+//   func.func @loss_train_step(<loss's arguments>, %step: tensor<i64>) -> loss
+// which calls the gradient function, optionally clips the gradients by their
+// global norm and adds weight decay, then applies the optimizer's update as
+// axon ops and writes parameters and optimizer state with axon.param_store.
+// The optimizer's state (momentum velocity, Adam's moments) is new
+// axon.param symbols marked `optimizer_state`. Run it before axon-autodiff,
+// which fills in the gradient function the step calls.
+#include "ir/TensorBuilder.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace axon {
+#define GEN_PASS_DEF_LOWERTRAIN
+#include "passes/Passes.h.inc"
+} // namespace axon
+
+using namespace mlir;
+using namespace axon;
+
+namespace {
+
+/// A numeric optimizer setting, or its default.
+double setting(DictionaryAttr optimizer, StringRef name, double def) {
+  Attribute a = optimizer.get(name);
+  if (auto f = dyn_cast_or_null<FloatAttr>(a))
+    return f.getValueAsDouble();
+  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
+    return static_cast<double>(i.getInt());
+  return def;
+}
+
+struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<TrainOp> trains(module.getOps<TrainOp>());
+    for (TrainOp train : trains)
+      if (!train->hasAttr("step_fn") && failed(lower(train, module)))
+        return signalPassFailure();
+  }
+
+  LogicalResult lower(TrainOp train, ModuleOp module) {
+    DictionaryAttr config = train.getConfig();
+    auto gradName = config.getAs<StringAttr>("grad_fn");
+    auto optimizer = config.getAs<DictionaryAttr>("optimizer");
+    if (!gradName || !optimizer)
+      return train.emitOpError("needs 'optimizer' and 'grad_fn' settings");
+    auto gradFn = module.lookupSymbol<func::FuncOp>(gradName);
+    auto loss = module.lookupSymbol<func::FuncOp>(train.getLoss());
+    if (!gradFn || !loss)
+      return train.emitOpError("gradient or loss function not found");
+    auto wrt = gradFn->getAttrOfType<ArrayAttr>("axon.wrt");
+    StringRef kind = optimizer.getAs<StringAttr>("kind").getValue();
+
+    // The step function: the loss's arguments, then the step counter.
+    SymbolTable symbols(module);
+    OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+    Location loc = train.getLoc();
+    SmallVector<Type> inputs(loss.getFunctionType().getInputs());
+    auto i64Scalar = RankedTensorType::get({}, mb.getI64Type());
+    inputs.push_back(i64Scalar);
+    Type lossType = loss.getFunctionType().getResult(0);
+    auto step = mb.create<func::FuncOp>(
+        loc, (train.getLoss() + "_train_step").str(),
+        mb.getFunctionType(inputs, {lossType}));
+    symbols.insert(step);
+    SmallVector<Attribute> names;
+    if (auto argNames = loss->getAttrOfType<ArrayAttr>("axon.arg_names"))
+      names.append(argNames.begin(), argNames.end());
+    names.push_back(mb.getStringAttr("step"));
+    step->setAttr("axon.arg_names", mb.getArrayAttr(names));
+
+    Block *entry = step.addEntryBlock();
+    OpBuilder b = OpBuilder::atBlockEnd(entry);
+    TensorBuilder tb(b, loc);
+    auto call = b.create<func::CallOp>(loc, gradFn, entry->getArguments().drop_back());
+    Type elem = cast<RankedTensorType>(lossType).getElementType();
+    auto num = [&](double v) { return tb.scalar(v, elem); };
+
+    SmallVector<Value> params, grads;
+    SmallVector<ParamOp> decls;
+    for (auto [i, name] : llvm::enumerate(wrt)) {
+      auto decl = module.lookupSymbol<ParamOp>(cast<StringAttr>(name).getValue());
+      decls.push_back(decl);
+      params.push_back(b.create<ParamRefOp>(loc, decl.getType(), decl.getSymName()));
+      grads.push_back(call.getResult(i + 1));
+    }
+
+    // Clip by global norm: g <- g * min(1, c / ||g||).
+    if (double clip = setting(optimizer, "clip_norm", 0); clip > 0) {
+      Value total;
+      for (Value g : grads) {
+        Value sq = tb.sum(tb.mul(g, g), {}, /*keepdims=*/false);
+        total = total ? tb.add(total, sq) : sq;
+      }
+      Value norm = b.create<SqrtOp>(loc, total);
+      Value scale = tb.binary<MinOp>(
+          num(1.0), tb.div(num(clip), tb.binary<MaxOp>(norm, num(1e-12))));
+      for (Value &g : grads)
+        g = tb.mul(g, scale);
+    }
+    // Weight decay as an L2 term: g <- g + wd * W.
+    if (double wd = setting(optimizer, "weight_decay", 0); wd > 0)
+      for (auto [g, w] : llvm::zip(grads, params))
+        g = tb.add(g, tb.mul(num(wd), w));
+
+    double lr = setting(optimizer, "lr", kind == "adam" ? 1e-3 : 0.01);
+    // Optimizer state: one zero-initialised buffer per parameter.
+    auto stateFor = [&](ParamOp p, StringRef suffix) {
+      OpBuilder sb(p);
+      sb.setInsertionPointAfter(p);
+      std::string base = (p.getSymName() + "." + train.getLoss() + "." + suffix).str();
+      std::string name = base;
+      for (int k = 2; module.lookupSymbol(name); ++k)
+        name = base + "." + std::to_string(k);
+      auto state = sb.create<ParamOp>(p.getLoc(), name, p.getType(),
+                                      InitKind::zeros, APFloat(0.0), APFloat(0.0),
+                                      0);
+      state.setOptimizerState(true);
+      return state;
+    };
+    auto store = [&](StringRef param, Value v) {
+      b.create<ParamStoreOp>(loc, param, v);
+    };
+
+    if (kind == "sgd") {
+      for (auto [p, w, g] : llvm::zip(decls, params, grads))
+        store(p.getSymName(), tb.sub(w, tb.mul(num(lr), g)));
+    } else if (kind == "momentum") {
+      // v <- beta v + g;  W <- W - lr v
+      double beta = setting(optimizer, "beta", 0.9);
+      for (auto [p, w, g] : llvm::zip(decls, params, grads)) {
+        ParamOp vs = stateFor(p, "velocity");
+        Value v = b.create<ParamRefOp>(loc, vs.getType(), vs.getSymName());
+        Value v2 = tb.add(tb.mul(num(beta), v), g);
+        store(vs.getSymName(), v2);
+        store(p.getSymName(), tb.sub(w, tb.mul(num(lr), v2)));
+      }
+    } else if (kind == "adam") {
+      // m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
+      // W <- W - lr m^ / (sqrt(v^) + eps), with m^ = m / (1 - b1^t),
+      // v^ = v / (1 - b2^t) and t = step + 1.
+      double b1 = setting(optimizer, "beta1", 0.9);
+      double b2 = setting(optimizer, "beta2", 0.999);
+      double eps = setting(optimizer, "eps", 1e-8);
+      Value t = b.create<CastOp>(loc, RankedTensorType::get({}, elem),
+                                 entry->getArguments().back());
+      t = tb.add(t, num(1.0));
+      Value c1 = tb.sub(num(1.0), tb.binary<PowOp>(num(b1), t));
+      Value c2 = tb.sub(num(1.0), tb.binary<PowOp>(num(b2), t));
+      for (auto [p, w, g] : llvm::zip(decls, params, grads)) {
+        ParamOp vs = stateFor(p, "v");
+        ParamOp ms = stateFor(p, "m"); // inserted before v: declared m, v
+        Value m = b.create<ParamRefOp>(loc, ms.getType(), ms.getSymName());
+        Value v = b.create<ParamRefOp>(loc, vs.getType(), vs.getSymName());
+        Value m2 = tb.add(tb.mul(num(b1), m), tb.mul(num(1 - b1), g));
+        Value v2 = tb.add(tb.mul(num(b2), v), tb.mul(num(1 - b2), tb.mul(g, g)));
+        Value mhat = tb.div(m2, c1), vhat = tb.div(v2, c2);
+        Value update = tb.div(mhat, tb.add(b.create<SqrtOp>(loc, vhat), num(eps)));
+        store(ms.getSymName(), m2);
+        store(vs.getSymName(), v2);
+        store(p.getSymName(), tb.sub(w, tb.mul(num(lr), update)));
+      }
+    } else {
+      return train.emitOpError("unknown optimizer '") << kind << "'";
+    }
+    b.create<func::ReturnOp>(loc, call.getResult(0));
+    train->setAttr("step_fn", FlatSymbolRefAttr::get(step));
+    return success();
+  }
+};
+
+} // namespace
