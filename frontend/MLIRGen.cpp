@@ -1230,6 +1230,12 @@ private:
         if (!ok)
           continue;
       }
+      if (kw.name == "eval_fn" &&
+          (v.kind != Expr::Name || !sigs_.count(v.name))) {
+        file_.error(v.loc, "eval_fn must name a function of the loss's "
+                           "arguments, such as accuracy_of");
+        continue;
+      }
       if (kw.name == "params") {
         bool ok = v.kind == Expr::List && !v.args.empty();
         for (size_t i = 0; ok && i < v.args.size(); ++i) {
