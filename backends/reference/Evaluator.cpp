@@ -219,6 +219,12 @@ private:
   ModuleOp module;
   const std::map<std::string, Tensor> &params;
   int depth = 0;
+
+public:
+  /// Parameter values written by axon.param_store during the call.
+  std::map<std::string, Tensor> stores;
+
+private:
   static constexpr int kMaxDepth = 200;
 
   /// Runs the ops of `block` (its arguments already bound in `env`) and
@@ -246,6 +252,12 @@ private:
                           llvm::ArrayRef<int64_t> kernel,
                           llvm::ArrayRef<int64_t> strides,
                           llvm::ArrayRef<int64_t> padding, bool isMax);
+  Expected<Tensor> pool2dGrad(Operation *op, const Tensor &x, const Tensor &g,
+                              llvm::ArrayRef<int64_t> kernel,
+                              llvm::ArrayRef<int64_t> strides,
+                              llvm::ArrayRef<int64_t> padding, bool isMax);
+  Expected<Tensor> insertSlice(InsertSliceOp op, const Tensor &target,
+                               const Tensor &update);
   Expected<Tensor> reduce(Operation *op, const Tensor &x,
                           llvm::ArrayRef<int64_t> axes, bool keepdims);
   Expected<Tensor> argmax(ArgmaxOp op, const Tensor &x);
@@ -385,6 +397,22 @@ Expected<std::vector<Tensor>>
 Interpreter::compute(Operation *op, const Operands &in, Env &env) {
   if (auto loop = dyn_cast<LoopOp>(op))
     return runLoop(loop, in, env);
+  if (auto store = dyn_cast<ParamStoreOp>(op)) {
+    // Applied when the outermost call returns; reads see the old value.
+    auto it = params.find(store.getParam().str());
+    if (it == params.end())
+      return opError(op, "no parameter named @" + store.getParam());
+    if (it->second.shape != in[0]->shape)
+      return opError(op, "value " + shapeStr(in[0]->shape) +
+                             " does not match parameter " +
+                             shapeStr(it->second.shape));
+    Tensor value = *in[0];
+    for (double &v : value.data)
+      v = roundTo(it->second.dtype, v);
+    value.dtype = it->second.dtype;
+    stores[store.getParam().str()] = std::move(value);
+    return std::vector<Tensor>{};
+  }
   if (auto call = dyn_cast<func::CallOp>(op)) {
     std::vector<Tensor> args;
     for (const Tensor *t : in)
@@ -446,6 +474,13 @@ Expected<Tensor> Interpreter::computeOne(Operation *op, const Operands &in) {
       .Case([&](AvgPool2DOp o) {
         return pool2d(o, *in[0], o.getKernel(), o.getStrides(), o.getPadding(), false);
       })
+      .Case([&](MaxPool2DGradOp o) {
+        return pool2dGrad(o, *in[0], *in[1], o.getKernel(), o.getStrides(), o.getPadding(), true);
+      })
+      .Case([&](AvgPool2DGradOp o) {
+        return pool2dGrad(o, *in[0], *in[1], o.getKernel(), o.getStrides(), o.getPadding(), false);
+      })
+      .Case([&](InsertSliceOp o) { return insertSlice(o, *in[0], *in[1]); })
       .Case([&](SumOp o) { return reduce(o, *in[0], o.getAxes(), o.getKeepdims()); })
       .Case([&](MeanOp o) { return reduce(o, *in[0], o.getAxes(), o.getKeepdims()); })
       .Case([&](ReduceMaxOp o) { return reduce(o, *in[0], o.getAxes(), o.getKeepdims()); })
@@ -743,10 +778,13 @@ Expected<Tensor> Interpreter::convTranspose2d(ConvTranspose2DOp op,
   return out;
 }
 
-Expected<Tensor> Interpreter::pool2d(Operation *op, const Tensor &x,
-                                     llvm::ArrayRef<int64_t> k,
-                                     llvm::ArrayRef<int64_t> s,
-                                     llvm::ArrayRef<int64_t> p, bool isMax) {
+/// Visits every pooling window of the NCHW input `x`: `fn(out, positions)`
+/// gets the output element's flat index and the flat input indices of the
+/// window's unpadded positions, in row-major window order.
+Error forEachWindow(Operation *op, const Tensor &x, llvm::ArrayRef<int64_t> k,
+                    llvm::ArrayRef<int64_t> s, llvm::ArrayRef<int64_t> p,
+                    Shape &outShape,
+                    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn) {
   if (x.rank() != 4)
     return opError(op, "needs a rank-4 input, got " + shapeStr(x.shape));
   if (!isPair(k, 1) || !isPair(s, 1) || !isPair(p, 0))
@@ -757,25 +795,89 @@ Expected<Tensor> Interpreter::pool2d(Operation *op, const Tensor &x,
                            shapeStr(x.shape));
   int64_t oh = (h + 2 * p[0] - k[0]) / s[0] + 1;
   int64_t ow = (wd + 2 * p[1] - k[1]) / s[1] + 1;
-  Tensor out(x.dtype, {x.shape[0], x.shape[1], oh, ow});
-  for (int64_t flat = 0; flat < out.numElements(); ++flat) {
+  outShape = {x.shape[0], x.shape[1], oh, ow};
+  std::vector<int64_t> positions;
+  for (int64_t flat = 0; flat < Tensor::numElements(outShape); ++flat) {
     int64_t xx = flat % ow, y = (flat / ow) % oh, plane = flat / (ow * oh);
-    const double *in = x.data.data() + plane * h * wd;
-    double acc = isMax ? -std::numeric_limits<double>::infinity() : 0;
-    int64_t count = 0;
+    positions.clear();
     for (int64_t a = 0; a < k[0]; ++a)
       for (int64_t b = 0; b < k[1]; ++b) {
         int64_t iy = y * s[0] - p[0] + a, ix = xx * s[1] - p[1] + b;
-        if (iy < 0 || iy >= h || ix < 0 || ix >= wd)
-          continue; // padding neither wins a max nor counts in an average
-        double v = in[iy * wd + ix];
-        acc = isMax ? maxPropagatingNaN(acc, v) : acc + v;
-        ++count;
+        // Padding neither wins a max nor counts in an average.
+        if (iy >= 0 && iy < h && ix >= 0 && ix < wd)
+          positions.push_back(plane * h * wd + iy * wd + ix);
       }
-    if (count == 0)
+    if (positions.empty())
       return opError(op, "a window holds only padding");
-    out.data[flat] = isMax ? acc : acc / static_cast<double>(count);
+    fn(flat, positions);
   }
+  return Error::success();
+}
+
+/// The position a max window picks: the first maximum (NaN wins, as in
+/// the forward op).
+int64_t maxWinner(const Tensor &x, llvm::ArrayRef<int64_t> positions) {
+  int64_t best = positions[0];
+  double acc = x.data[best];
+  for (int64_t i : positions.drop_front()) {
+    double v = maxPropagatingNaN(acc, x.data[i]);
+    if (v != acc && !(std::isnan(v) && std::isnan(acc))) {
+      acc = v;
+      best = i;
+    }
+  }
+  return best;
+}
+
+Expected<Tensor> Interpreter::pool2d(Operation *op, const Tensor &x,
+                                     llvm::ArrayRef<int64_t> k,
+                                     llvm::ArrayRef<int64_t> s,
+                                     llvm::ArrayRef<int64_t> p, bool isMax) {
+  Shape outShape;
+  std::vector<double> values;
+  if (Error e = forEachWindow(op, x, k, s, p, outShape,
+                              [&](int64_t, llvm::ArrayRef<int64_t> positions) {
+                                if (isMax) {
+                                  values.push_back(x.data[maxWinner(x, positions)]);
+                                  return;
+                                }
+                                double acc = 0;
+                                for (int64_t i : positions)
+                                  acc += x.data[i];
+                                values.push_back(acc / positions.size());
+                              }))
+    return std::move(e);
+  return Tensor(x.dtype, outShape, std::move(values));
+}
+
+Expected<Tensor> Interpreter::pool2dGrad(Operation *op, const Tensor &x,
+                                         const Tensor &g,
+                                         llvm::ArrayRef<int64_t> k,
+                                         llvm::ArrayRef<int64_t> s,
+                                         llvm::ArrayRef<int64_t> p, bool isMax) {
+  Tensor out(g.dtype, x.shape);
+  Shape outShape;
+  bool shapeOk = true;
+  if (Error e = forEachWindow(
+          op, x, k, s, p, outShape,
+          [&](int64_t flat, llvm::ArrayRef<int64_t> positions) {
+            if (flat >= g.numElements()) {
+              shapeOk = false;
+              return;
+            }
+            double v = g.data[flat];
+            if (isMax) {
+              out.data[maxWinner(x, positions)] += v;
+              return;
+            }
+            for (int64_t i : positions)
+              out.data[i] += v / positions.size();
+          }))
+    return std::move(e);
+  if (!shapeOk || g.shape != outShape)
+    return opError(op, "gradient shape " + shapeStr(g.shape) +
+                           " does not match the pooled shape " +
+                           shapeStr(outShape));
   return out;
 }
 
@@ -969,6 +1071,34 @@ Expected<Tensor> Interpreter::broadcast(BroadcastOp op, const Operands &in) {
   forEachIndex(*shape, [&](const Shape &idx, int64_t flat) {
     out.data[flat] = x.data[dot(idx, strides)];
   });
+  return out;
+}
+
+Expected<Tensor> Interpreter::insertSlice(InsertSliceOp op, const Tensor &target,
+                                          const Tensor &update) {
+  int64_t rawAxis = static_cast<int64_t>(op.getAxis());
+  auto axis = normalizeAxis(rawAxis, target.shape.size());
+  if (!axis || update.rank() != target.rank())
+    return opError(op, "axis " + Twine(rawAxis) + " or the update's rank does "
+                       "not fit the target " + shapeStr(target.shape));
+  AxisSplit sp = splitAt(target.shape, *axis);
+  int64_t start = static_cast<int64_t>(op.getStart());
+  int64_t stride = static_cast<int64_t>(op.getStride());
+  int64_t n = update.shape[*axis];
+  for (int64_t d = 0; d < target.rank(); ++d)
+    if (d != *axis && update.shape[d] != target.shape[d])
+      return opError(op, "update " + shapeStr(update.shape) +
+                             " does not fit target " + shapeStr(target.shape));
+  if (start < 0 || stride < 1 || (n > 0 && start + (n - 1) * stride >= sp.extent))
+    return opError(op, "update " + shapeStr(update.shape) + " at " + Twine(start) +
+                           " step " + Twine(stride) + " runs past axis " +
+                           Twine(*axis) + " of " + shapeStr(target.shape));
+  Tensor out = target;
+  for (int64_t o = 0; o < sp.outer; ++o)
+    for (int64_t k = 0; k < n; ++k)
+      for (int64_t i = 0; i < sp.inner; ++i)
+        out.data[(o * sp.extent + start + k * stride) * sp.inner + i] =
+            update.data[(o * n + k) * sp.inner + i];
   return out;
 }
 
@@ -1224,7 +1354,12 @@ Expected<std::vector<Tensor>> Evaluator::call(llvm::StringRef fn,
   if (!initError.empty())
     return llvm::createStringError(initError);
   Interpreter interpreter(cast<ModuleOp>(module), params);
-  return interpreter.callFunction(fn, args, nullptr);
+  auto results = interpreter.callFunction(fn, args, nullptr);
+  // Stores take effect together once the whole call has succeeded.
+  if (results)
+    for (auto &[name, value] : interpreter.stores)
+      params[name] = std::move(value);
+  return results;
 }
 
 } // namespace axon::reference
