@@ -185,11 +185,14 @@ struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
     OpBuilder b = OpBuilder::atBlockEnd(entry);
     IRMapping map;
     map.map(source.getArguments(), entry->getArguments());
-    for (Operation &op : source.front().without_terminator())
+    for (Operation &op : source.front())
       b.clone(op, map);
-    Value loss = map.lookup(source.front().getTerminator()->getOperand(0));
     if (failed(inlineCalls(*entry, module)) || failed(unrollLoops(*entry)))
       return failure();
+    // Read the loss only now: unrolling may have replaced the value returned.
+    Operation *ret = entry->getTerminator();
+    Value loss = ret->getOperand(0);
+    ret->erase();
 
     // Activity: values that depend on something we differentiate for.
     DenseSet<Value> active;

@@ -273,3 +273,105 @@ TEST(GradientCheckCoverage, EveryDifferentiableOpHasACase) {
 }
 
 } // namespace
+
+// Whole models written in the language, differentiated with respect to
+// every parameter (the train block's gradient function).
+#include "frontend/MLIRGen.h"
+
+namespace {
+
+void checkModel(const std::string &source, std::vector<Tensor> inputs) {
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+  std::string errors;
+  llvm::raw_string_ostream os(errors);
+  SourceFile file("model.axon", source, os);
+  auto module = compileSource(ctx, file);
+  os.flush();
+  ASSERT_TRUE(module) << errors;
+  mlir::PassManager pm(&ctx);
+  addGradientPipeline(pm);
+  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
+  reference::Evaluator ev(*module);
+  auto grads = ev.call("loss_grad", inputs);
+  ASSERT_TRUE(bool(grads)) << llvm::toString(grads.takeError());
+  auto gradFn = module->lookupSymbol<mlir::func::FuncOp>("loss_grad");
+  auto wrt = gradFn->getAttrOfType<mlir::ArrayAttr>("axon.wrt");
+  const double h = 1e-6;
+  for (size_t w = 0; w < wrt.size(); ++w) {
+    std::string name = mlir::cast<mlir::StringAttr>(wrt[w]).str();
+    Tensor p = *ev.getParam(name);
+    const Tensor &g = (*grads)[w + 1];
+    // Every element for small params; a spread sample for large ones.
+    int64_t n = p.numElements(), step = std::max<int64_t>(1, n / 40);
+    for (int64_t i = 0; i < n; i += step) {
+      Tensor q = p;
+      q.data[i] = p.data[i] + h;
+      ASSERT_FALSE(bool(ev.setParam(name, q)));
+      double plus = (*ev.call("loss", inputs))[0].data[0];
+      q.data[i] = p.data[i] - h;
+      ASSERT_FALSE(bool(ev.setParam(name, q)));
+      double minus = (*ev.call("loss", inputs))[0].data[0];
+      ASSERT_FALSE(bool(ev.setParam(name, p)));
+      double numeric = (plus - minus) / (2 * h);
+      EXPECT_NEAR(g.data[i], numeric, 1e-6 + 1e-5 * std::fabs(numeric))
+          << name << "[" << i << "]";
+    }
+  }
+}
+
+Tensor randomTensor(DType dtype, std::vector<int64_t> shape, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> u(-1, 1);
+  Tensor t(dtype, shape);
+  for (double &v : t.data)
+    v = u(rng);
+  return t;
+}
+
+TEST(GradientCheckModels, MlpWithCrossEntropy) {
+  checkModel(R"(
+param W1: f64[6, 5] = glorot_uniform
+param b1: f64[5]    = normal(std = 0.1)
+param W2: f64[5, 3] = glorot_uniform
+param b2: f64[3]    = normal(std = 0.1)
+fn loss(x: f64[N, 6], t: i32[N]) -> f64 {
+  let h = tanh(x @ W1 + b1)
+  return cross_entropy(h @ W2 + b2, t) + 0.01 * l2(W1)
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)", {randomTensor(DType::F64, {4, 6}, 1), Tensor(DType::I32, {4}, {0, 2, 1, 2})});
+}
+
+TEST(GradientCheckModels, SmallCnn) {
+  checkModel(R"(
+param K: f64[2, 1, 3, 3] = he_normal
+param c: f64[2, 1, 1]    = normal(std = 0.1)
+param W: f64[8, 3]       = glorot_uniform
+fn loss(x: f64[N, 1, 6, 6], t: i32[N]) -> f64 {
+  let a = max_pool2d(softplus(conv2d(x, K, padding = 1) + c), kernel = 3, stride = 3)
+  return cross_entropy(reshape(a, [N, 8]) @ W, t)
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)", {randomTensor(DType::F64, {2, 1, 6, 6}, 2), Tensor(DType::I32, {2}, {1, 0})});
+}
+
+TEST(GradientCheckModels, RnnUnrolledOverFiveSteps) {
+  checkModel(R"(
+param U: f64[3, 4] = glorot_uniform
+param V: f64[4, 4] = glorot_uniform
+param b: f64[4]    = normal(std = 0.1)
+fn loss(x: f64[5, N, 3], t: f64[N, 4]) -> f64 {
+  let h = zeros([N, 4], dtype = f64)
+  let total = f64(0)
+  for s in 0..5 {
+    h = tanh(gather(x, s) @ U + h @ V + b)
+    total = total + mse(h, t)
+  }
+  return total
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)", {randomTensor(DType::F64, {5, 2, 3}, 3), randomTensor(DType::F64, {2, 4}, 4)});
+}
+
+} // namespace
