@@ -3,12 +3,14 @@
 //   axonc FILE --emit=ast|axon|grad [-o OUT]  print a stage of the compiler
 //   axonc run FILE --fn NAME --input x=a.npy [--param W=w.npy] [-o out.npy]
 //                                           evaluate a function
+//   axonc train FILE [--epochs N] [--limit N] run the train block
 #include "backends/reference/Evaluator.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/AxonDialect.h"
 #include "passes/Passes.h"
 #include "runtime/Npy.h"
+#include "tools/axonc/TrainCommand.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -31,13 +33,16 @@ namespace {
 cl::OptionCategory category("axonc options");
 cl::SubCommand runCommand("run", "Evaluate a function of a model file with the "
                                  "reference evaluator");
+cl::SubCommand trainCommand("train", "Run a model file's train block (reference "
+                                     "evaluator), with a progress bar and a "
+                                     "metrics log");
 
 enum class Emit { AST, Axon, Grad };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.axon>"),
                                cl::Required, cl::cat(category),
                                cl::sub(cl::SubCommand::getTopLevel()),
-                               cl::sub(runCommand));
+                               cl::sub(runCommand), cl::sub(trainCommand));
 cl::opt<Emit> emit("emit", cl::desc("The compiler stage to print"),
                    cl::init(Emit::Axon), cl::cat(category),
                    cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree"),
@@ -63,6 +68,25 @@ cl::list<std::string> paramFiles(
     "param",
     cl::desc("Override a parameter's initial value: name=path.npy"),
     cl::value_desc("name=path.npy"), cl::cat(category), cl::sub(runCommand));
+
+cl::opt<std::string> trainLoss("loss", cl::desc("The train block to run, by its loss "
+                                               "function (default: the only one)"),
+                               cl::value_desc("name"), cl::cat(category),
+                               cl::sub(trainCommand));
+cl::opt<int64_t> trainEpochs("epochs", cl::desc("Override the block's epochs"),
+                             cl::init(0), cl::cat(category), cl::sub(trainCommand));
+cl::opt<int64_t> trainBatch("batch", cl::desc("Override the block's batch size"),
+                            cl::init(0), cl::cat(category), cl::sub(trainCommand));
+cl::opt<int64_t> trainLimit("limit", cl::desc("Train on the first N samples only"),
+                            cl::init(0), cl::cat(category), cl::sub(trainCommand));
+cl::opt<int64_t> evalLimit("eval-limit",
+                           cl::desc("Evaluate on the first N held-out samples only"),
+                           cl::init(0), cl::cat(category), cl::sub(trainCommand));
+cl::opt<std::string> metricsFile("metrics",
+                                 cl::desc("Metrics log (JSON lines; default: the "
+                                          "block's log, or MODEL.metrics.jsonl)"),
+                                 cl::value_desc("path"), cl::cat(category),
+                                 cl::sub(trainCommand));
 
 int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "axonc") << msg << "\n";
@@ -168,7 +192,7 @@ int main(int argc, char **argv) {
   auto file = SourceFile::open(inputFile, llvm::errs());
   if (!file)
     return 1;
-  if (emit == Emit::AST && !runCommand) {
+  if (emit == Emit::AST && !runCommand && !trainCommand) {
     ast::Module m = parse(*file);
     if (file->errorCount())
       return 1;
@@ -190,7 +214,7 @@ int main(int argc, char **argv) {
   auto module = compileSource(context, *file);
   if (!module)
     return 1;
-  if (runCommand || emit == Emit::Grad) {
+  if (runCommand || trainCommand || emit == Emit::Grad) {
     mlir::PassManager pm(&context);
     addGradientPipeline(pm);
     if (mlir::failed(pm.run(*module)))
@@ -198,6 +222,17 @@ int main(int argc, char **argv) {
   }
   if (runCommand)
     return runFunction(*module);
+  if (trainCommand) {
+    TrainFlags flags;
+    flags.modelPath = inputFile;
+    flags.loss = trainLoss;
+    flags.epochs = trainEpochs;
+    flags.batch = trainBatch;
+    flags.limit = trainLimit;
+    flags.evalLimit = evalLimit;
+    flags.metrics = metricsFile;
+    return runTraining(*module, flags);
+  }
 
   std::error_code ec;
   llvm::ToolOutputFile out(outputFile, ec, llvm::sys::fs::OF_Text);

@@ -1,0 +1,29 @@
+// `axonc train`: runs a model file's train block.
+#ifndef AXON_TOOLS_AXONC_TRAINCOMMAND_H
+#define AXON_TOOLS_AXONC_TRAINCOMMAND_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+
+namespace axon {
+
+struct TrainFlags {
+  std::string modelPath;   ///< For the default metrics file name.
+  std::string loss;        ///< Which train block; empty: the only one.
+  int64_t epochs = 0;      ///< 0: the block's `epochs`.
+  int64_t batch = 0;       ///< 0: the block's `batch`.
+  int64_t limit = 0;       ///< Training samples to use; 0: all.
+  int64_t evalLimit = 0;   ///< Evaluation samples to use; 0: all.
+  std::string metrics;     ///< Metrics file; empty: the block's `log` or a default.
+};
+
+/// Lowers the train block to a train step (the module must have been
+/// through the gradient pipeline), loads its data and runs the training
+/// loop with the reference evaluator. Returns the process exit code.
+int runTraining(mlir::ModuleOp module, const TrainFlags &flags);
+
+} // namespace axon
+
+#endif // AXON_TOOLS_AXONC_TRAINCOMMAND_H
