@@ -3,6 +3,7 @@
 // the expected numbers on the reference evaluator.
 #include "backends/reference/Evaluator.h"
 #include "frontend/MLIRGen.h"
+#include "tests/unit/CompileModel.h"
 #include "ir/AxonDialect.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -18,24 +19,9 @@ using namespace axon;
 
 namespace {
 
-struct Compiled {
-  mlir::MLIRContext context;
-  std::unique_ptr<SourceFile> file;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::string errors;
-};
-
-std::unique_ptr<Compiled> compile(const std::string &text,
-                                  const std::string &name = "test.axon") {
-  auto c = std::make_unique<Compiled>();
-  c->context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
-  c->context.printOpOnDiagnostic(false);
-  static std::string sink;
-  llvm::raw_string_ostream os(c->errors);
-  c->file = std::make_unique<SourceFile>(name, text, os);
-  c->module = compileSource(c->context, *c->file);
-  os.flush();
-  return c;
+std::unique_ptr<test_support::CompiledModel> compile(const std::string &text,
+                                                const std::string &name = "test.axon") {
+  return test_support::compileModel(text, /*gradientPipeline=*/false, name);
 }
 
 std::string print(mlir::Operation *op) {

@@ -276,26 +276,18 @@ TEST(GradientCheckCoverage, EveryDifferentiableOpHasACase) {
 
 // Whole models written in the language, differentiated with respect to
 // every parameter (the train block's gradient function).
-#include "frontend/MLIRGen.h"
+#include "tests/unit/CompileModel.h"
 
 namespace {
 
 void checkModel(const std::string &source, std::vector<Tensor> inputs) {
-  mlir::MLIRContext ctx;
-  ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
-  std::string errors;
-  llvm::raw_string_ostream os(errors);
-  SourceFile file("model.axon", source, os);
-  auto module = compileSource(ctx, file);
-  os.flush();
-  ASSERT_TRUE(module) << errors;
-  mlir::PassManager pm(&ctx);
-  addGradientPipeline(pm);
-  ASSERT_TRUE(mlir::succeeded(pm.run(*module)));
-  reference::Evaluator ev(*module);
+  auto compiled = test_support::compileModel(source, /*gradientPipeline=*/true);
+  ASSERT_TRUE(compiled->module) << compiled->errors;
+  mlir::ModuleOp module = *compiled->module;
+  reference::Evaluator ev(module);
   auto grads = ev.call("loss_grad", inputs);
   ASSERT_TRUE(bool(grads)) << llvm::toString(grads.takeError());
-  auto gradFn = module->lookupSymbol<mlir::func::FuncOp>("loss_grad");
+  auto gradFn = module.lookupSymbol<mlir::func::FuncOp>("loss_grad");
   auto wrt = gradFn->getAttrOfType<mlir::ArrayAttr>("axon.wrt");
   const double h = 1e-6;
   for (size_t w = 0; w < wrt.size(); ++w) {

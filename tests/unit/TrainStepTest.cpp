@@ -5,6 +5,7 @@
 #include "frontend/MLIRGen.h"
 #include "ir/AxonDialect.h"
 #include "passes/Passes.h"
+#include "tests/unit/CompileModel.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -17,26 +18,8 @@ using namespace axon;
 
 namespace {
 
-struct Model {
-  mlir::MLIRContext context;
-  std::unique_ptr<SourceFile> file;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::string errors;
-};
-
-std::unique_ptr<Model> build(const std::string &text) {
-  auto m = std::make_unique<Model>();
-  m->context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
-  llvm::raw_string_ostream os(m->errors);
-  m->file = std::make_unique<SourceFile>("model.axon", text, os);
-  m->module = compileSource(m->context, *m->file);
-  if (m->module) {
-    mlir::PassManager pm(&m->context);
-    addGradientPipeline(pm);
-    EXPECT_TRUE(mlir::succeeded(pm.run(*m->module)));
-  }
-  os.flush();
-  return m;
+std::unique_ptr<test_support::CompiledModel> build(const std::string &text) {
+  return test_support::compileModel(text, /*gradientPipeline=*/true);
 }
 
 // loss(x) = sum(w * w * x), so dL/dw = 2 w x.

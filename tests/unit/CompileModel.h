@@ -1,0 +1,46 @@
+// Test helper: compiles model-language text to the axon dialect, optionally
+// through the gradient pipeline, keeping the diagnostics as text.
+#ifndef AXON_TESTS_UNIT_COMPILEMODEL_H
+#define AXON_TESTS_UNIT_COMPILEMODEL_H
+
+#include "frontend/MLIRGen.h"
+#include "ir/AxonDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+
+#include <memory>
+#include <string>
+
+namespace axon::test_support {
+
+struct CompiledModel {
+  mlir::MLIRContext context;
+  std::unique_ptr<SourceFile> file;
+  mlir::OwningOpRef<mlir::ModuleOp> module; ///< Null when compilation failed.
+  std::string errors;                       ///< Diagnostics, as printed.
+};
+
+inline std::unique_ptr<CompiledModel>
+compileModel(const std::string &text, bool gradientPipeline,
+             const std::string &name = "model.axon") {
+  auto m = std::make_unique<CompiledModel>();
+  m->context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+  m->context.printOpOnDiagnostic(false);
+  llvm::raw_string_ostream os(m->errors);
+  m->file = std::make_unique<SourceFile>(name, text, os);
+  m->module = compileSource(m->context, *m->file);
+  if (m->module && gradientPipeline) {
+    mlir::PassManager pm(&m->context);
+    addGradientPipeline(pm);
+    if (mlir::failed(pm.run(*m->module)))
+      m->module = nullptr;
+  }
+  os.flush();
+  return m;
+}
+
+} // namespace axon::test_support
+
+#endif // AXON_TESTS_UNIT_COMPILEMODEL_H
