@@ -207,7 +207,10 @@ shape::Result InsertSliceOp::inferResultShape() {
   if (!axis || update.size() != target.size())
     return shape::Result::fail("insert_slice needs an in-range axis and an "
                                "update of the target's rank");
-  if (getStart() < 0 || getStride() < 1)
+  // I64Attr getters are unsigned: read them as the signed values they hold.
+  int64_t start = static_cast<int64_t>(getStart());
+  int64_t stride = static_cast<int64_t>(getStride());
+  if (start < 0 || stride < 1)
     return shape::Result::fail("insert_slice needs start >= 0 and stride >= 1");
   for (size_t i = 0; i < target.size(); ++i) {
     if (static_cast<int64_t>(i) != *axis) {
@@ -218,7 +221,7 @@ shape::Result InsertSliceOp::inferResultShape() {
     }
     const shape::Dim &n = update[i], &t = target[i];
     if (n.isKnown() && t.isKnown() && n.value > 0 &&
-        getStart() + (n.value - 1) * getStride() >= t.value)
+        start + (n.value - 1) * stride >= t.value)
       return shape::Result::fail("update " + shape::str(update) +
                                  " runs past the end of axis " +
                                  std::to_string(*axis) + " of " +
@@ -257,8 +260,9 @@ shape::Result OneHotOp::inferResultShape() {
 }
 
 shape::Result DimOp::inferResultShape() {
-  if (!shape::normalizeAxis(getAxis(), getInput().getType().getRank()))
-    return shape::Result::fail("axis " + std::to_string(getAxis()) +
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (!shape::normalizeAxis(axis, getInput().getType().getRank()))
+    return shape::Result::fail("axis " + std::to_string(axis) +
                                " is out of range");
   return {{}, {}};
 }
@@ -358,19 +362,24 @@ LogicalResult InsertSliceOp::verify() {
   return verifyShape(*this, {getTarget().getType(), getUpdate().getType()});
 }
 
-LogicalResult SumOp::verify() { return verifyShape(*this, {}); }
+LogicalResult SumOp::verify() {
+  return verifyShape(*this, {getInput().getType(), getType()});
+}
 LogicalResult MeanOp::verify() {
   if (!isa<FloatType>(getType().getElementType()))
     return emitOpError("mean needs a floating-point result");
-  return verifyShape(*this, {});
+  return verifyShape(*this, {getInput().getType(), getType()});
 }
-LogicalResult ReduceMaxOp::verify() { return verifyShape(*this, {}); }
+LogicalResult ReduceMaxOp::verify() {
+  return verifyShape(*this, {getInput().getType(), getType()});
+}
 LogicalResult ArgmaxOp::verify() { return verifyShape(*this, {}); }
 
 template <typename SoftmaxOp>
 static LogicalResult verifySoftmax(SoftmaxOp op) {
-  if (!shape::normalizeAxis(op.getAxis(), op.getType().getRank()))
-    return op.emitOpError("axis ") << op.getAxis() << " is out of range";
+  int64_t axis = static_cast<int64_t>(op.getAxis());
+  if (!shape::normalizeAxis(axis, op.getType().getRank()))
+    return op.emitOpError("axis ") << axis << " is out of range";
   return success();
 }
 LogicalResult SoftmaxOp::verify() { return verifySoftmax(*this); }
@@ -485,8 +494,10 @@ LogicalResult TrainOp::verifySymbolUses(SymbolTableCollection &symbols) {
   auto fn = symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, getLossAttr());
   if (!fn)
     return emitOpError("'") << getLoss() << "' does not name a function";
-  if (fn.getFunctionType().getNumResults() != 1 ||
-      cast<RankedTensorType>(fn.getFunctionType().getResult(0)).getRank() != 0)
+  auto result = fn.getFunctionType().getNumResults() == 1
+                    ? dyn_cast<RankedTensorType>(fn.getFunctionType().getResult(0))
+                    : RankedTensorType();
+  if (!result || result.getRank() != 0 || !isa<FloatType>(result.getElementType()))
     return emitOpError("loss function '") << getLoss() << "' must return a scalar";
   return success();
 }

@@ -133,7 +133,12 @@ static Dim windowDim(const Dim &in, int64_t k, int64_t stride, int64_t pad,
   if (!in.isKnown())
     return Dim::unknown();
   int64_t span = dil * (k - 1) + 1;
-  return Dim::of((in.value + 2 * pad - span) / stride + 1);
+  int64_t room = in.value + 2 * pad - span;
+  // A window wider than the padded input leaves no position: extent 0,
+  // which callers reject (integer division would round -1 / 2 up to 0).
+  if (room < 0)
+    return Dim::of(0);
+  return Dim::of(room / stride + 1);
 }
 
 static std::string checkPairs(const char *what, const std::vector<int64_t> &v,
@@ -206,15 +211,21 @@ Result convTranspose2d(const Shape &x, const Shape &w,
       return Result::fail("output_padding must be smaller than the stride");
   if (!w[2].isKnown() || !w[3].isKnown())
     return Result::fail("conv_transpose2d filter height and width must be static");
+  if (x[1].isKnown() && x[1].value % groups != 0)
+    return Result::fail("conv_transpose2d input channels " + x[1].str() +
+                        " are not divisible by groups " + std::to_string(groups));
   Shape out = {x[0], w[1].isKnown() ? Dim::of(w[1].value * groups) : Dim::unknown()};
   for (int i = 0; i < 2; ++i) {
     const Dim &in = x[2 + i];
-    out.push_back(in.isKnown() ? Dim::of((in.value - 1) * strides[i] -
-                                         2 * padding[i] + w[2 + i].value +
-                                         outputPadding[i])
-                               : Dim::unknown());
-    if (out.back().isKnown() && out.back().value < 1)
+    if (!in.isKnown()) {
+      out.push_back(Dim::unknown());
+      continue;
+    }
+    int64_t extent = (in.value - 1) * strides[i] - 2 * padding[i] +
+                     w[2 + i].value + outputPadding[i];
+    if (extent < 1)
       return Result::fail("conv_transpose2d output would be empty");
+    out.push_back(Dim::of(extent));
   }
   return {out, {}};
 }
