@@ -21,23 +21,33 @@ struct Dataset {
 };
 
 /// An IDX image/label pair: images scaled to [0, 1] (F32) and shaped
-/// `sampleShape` per sample (e.g. {784} or {1, 28, 28}); labels I32. Keeps
-/// the first `limit` samples when `limit` > 0.
+/// `sampleShape` per sample (e.g. {784} or {1, 28, 28}), labels I32 of shape
+/// [n]. Keeps the first `limit` samples when `limit` > 0 (0: all). Errors:
+/// either file unreadable (see readIdx), image and label counts that differ,
+/// labels that are not one number per sample, a sample shape whose element
+/// count differs from the images', a negative limit.
 llvm::Expected<Dataset> loadIdxDataset(llvm::StringRef images,
                                        llvm::StringRef labels,
                                        const std::vector<int64_t> &sampleShape,
                                        int64_t limit);
 
-/// The rows `rows` of `t` (along axis 0), in that order.
+/// The rows `rows` of `t` (gathered along axis 0, in that order; repeats
+/// allowed). `t` has rank >= 1 and every row index is in range.
 Tensor takeRows(const Tensor &t, llvm::ArrayRef<int64_t> rows);
 
-/// Splits sample indices into batches. Epoch e's order depends only on
-/// (seed, e), so any epoch can be regenerated (resuming a run).
+/// Splits the sample indices [0, size) into batches, shuffled or in order.
+/// Epoch e's order depends only on (seed, e) and is computed with fully
+/// specified algorithms (mt19937_64, our own Fisher-Yates), so a run
+/// reproduces across machines and standard libraries, and a resumed run can
+/// regenerate any epoch.
 class Batcher {
 public:
+  /// `batch` < 1 is treated as 1. With `dropLast`, a final batch smaller than
+  /// `batch` is left out.
   Batcher(int64_t size, int64_t batch, uint64_t seed, bool shuffle,
           bool dropLast);
-  std::vector<std::vector<int64_t>> epoch(int64_t index) const;
+  /// The batches of epoch `epochIndex` (counted from 0).
+  std::vector<std::vector<int64_t>> epoch(int64_t epochIndex) const;
   int64_t batchesPerEpoch() const;
 
 private:

@@ -1,61 +1,176 @@
-// Reader of IDX files (see Idx.h). zlib's gzread reads gzip and plain files
-// alike, so one path serves both.
+// Reader of IDX files (see Idx.h).
+//
+// Layout: two zero bytes, the element type (0x08 unsigned byte, 0x09 signed
+// byte, 0x0B i16, 0x0C i32, 0x0D f32, 0x0E f64), the rank, one big-endian
+// u32 per dimension, then the elements in row-major order and nothing else.
+//
+// zlib's gzread reads gzip and plain files alike (gzdirect() says which it
+// saw), so one reader serves both. The traps: a gzip stream cut short is not
+// a read error for gzread (it returns what it could inflate and records
+// Z_BUF_ERROR, which must be checked after the loop), and the dimensions are
+// not trusted for allocation: the payload grows as bytes arrive.
 #include "runtime/Idx.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <zlib.h>
 
+#include <cerrno>
+#include <cstring>
 #include <memory>
 #include <vector>
 
 using namespace axon;
 
-static llvm::Error fail(llvm::StringRef path, const llvm::Twine &why) {
+namespace {
+
+llvm::Error fail(llvm::StringRef path, const llvm::Twine &why) {
   return llvm::createStringError(path + ": " + why);
 }
 
-llvm::Expected<Tensor> axon::readIdx(llvm::StringRef path) {
-  std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(path.str().c_str(), "rb"),
-                                                  gzclose);
-  if (!file)
-    return fail(path, "cannot open file");
-  std::vector<unsigned char> bytes;
-  unsigned char chunk[1 << 16];
-  while (true) {
-    int n = gzread(file.get(), chunk, sizeof(chunk));
-    if (n < 0) {
-      int code = 0;
-      return fail(path, llvm::Twine("cannot decompress: ") +
-                            gzerror(file.get(), &code));
+const char *elementTypeName(unsigned code) {
+  switch (code) {
+  case 0x09:
+    return "signed byte";
+  case 0x0B:
+    return "i16";
+  case 0x0C:
+    return "i32";
+  case 0x0D:
+    return "f32";
+  case 0x0E:
+    return "f64";
+  default:
+    return "unknown";
+  }
+}
+
+struct GzCloser {
+  void operator()(gzFile f) const { gzclose(f); }
+};
+
+/// A gzip or plain file read through zlib, with errors that name the file.
+class GzReader {
+public:
+  GzReader(llvm::StringRef path, gzFile file) : path(path), file(file) {}
+
+  /// Reads up to `n` bytes into `out`; sets `got` to the count (short only at
+  /// the end of the data).
+  llvm::Error read(unsigned char *out, size_t n, size_t &got) {
+    got = 0;
+    while (got < n) {
+      unsigned ask = static_cast<unsigned>(std::min<size_t>(n - got, 1u << 20));
+      int r = gzread(file.get(), out + got, ask);
+      if (r < 0)
+        return corrupt();
+      if (r == 0)
+        break;
+      got += static_cast<size_t>(r);
     }
-    if (n == 0)
-      break;
-    bytes.insert(bytes.end(), chunk, chunk + n);
+    if (got < n) {
+      // End of the data: a gzip stream that ended early leaves Z_BUF_ERROR.
+      int code = Z_OK;
+      gzerror(file.get(), &code);
+      if (code != Z_OK)
+        return corrupt();
+    }
+    return llvm::Error::success();
   }
-  // Header: two zero bytes, the element type, the rank, then big-endian dims.
-  if (bytes.size() < 4 || bytes[0] != 0 || bytes[1] != 0)
+
+  /// Whether the file was read as-is (not gzip). Valid after the first read.
+  bool isRaw() { return gzdirect(file.get()) != 0; }
+
+private:
+  llvm::Error corrupt() {
+    int code = Z_OK;
+    const char *msg = gzerror(file.get(), &code);
+    if (code == Z_ERRNO)
+      return fail(path, llvm::Twine("read error: ") + std::strerror(errno));
+    if (code == Z_BUF_ERROR)
+      return fail(path, "truncated gzip stream (" + llvm::Twine(msg) + ")");
+    return fail(path, "corrupt gzip stream (" + llvm::Twine(msg) + ")");
+  }
+
+  llvm::StringRef path;
+  std::unique_ptr<gzFile_s, GzCloser> file;
+};
+
+} // namespace
+
+llvm::Expected<Tensor> axon::readIdx(llvm::StringRef path) {
+  errno = 0;
+  gzFile raw = gzopen(path.str().c_str(), "rb");
+  if (!raw)
+    return fail(path, llvm::Twine("cannot open: ") +
+                          (errno ? std::strerror(errno) : "out of memory"));
+  GzReader in(path, raw);
+
+  unsigned char head[4];
+  size_t got;
+  if (auto err = in.read(head, 4, got))
+    return std::move(err);
+  if (path.ends_with(".gz") && in.isRaw())
+    return fail(path, "not a gzip file (the name ends in .gz)");
+  if (got < 4 || head[0] != 0 || head[1] != 0)
     return fail(path, "not an IDX file (bad magic number)");
-  if (bytes[2] != 0x08)
-    return fail(path, "element type 0x" + llvm::utohexstr(bytes[2]) +
-                          " is not supported (only unsigned bytes, 0x08)");
-  size_t rank = bytes[3];
-  if (rank == 0 || bytes.size() < 4 + 4 * rank)
-    return fail(path, "truncated header");
+  if (head[2] != 0x08)
+    return fail(path, "unsupported element type 0x" +
+                          llvm::utohexstr(head[2], /*LowerCase=*/true, 2) +
+                          " (" + elementTypeName(head[2]) +
+                          "); only unsigned bytes (0x08) are supported");
+  unsigned rank = head[3];
+  if (rank == 0)
+    return fail(path, "rank 0 (an IDX file has at least one dimension)");
+
+  std::vector<unsigned char> dimBytes(4 * rank);
+  if (auto err = in.read(dimBytes.data(), dimBytes.size(), got))
+    return std::move(err);
+  if (got < dimBytes.size())
+    return fail(path, "truncated header: " + llvm::Twine(rank) +
+                          " dimensions announced, " + llvm::Twine(got / 4) +
+                          " present");
   std::vector<int64_t> shape;
-  size_t count = 1;
-  for (size_t i = 0; i < rank; ++i) {
-    const unsigned char *d = &bytes[4 + 4 * i];
-    int64_t extent = (int64_t(d[0]) << 24) | (d[1] << 16) | (d[2] << 8) | d[3];
+  int64_t count = 1;
+  for (unsigned i = 0; i < rank; ++i) {
+    const unsigned char *d = &dimBytes[4 * i];
+    int64_t extent = (int64_t(d[0]) << 24) | (int64_t(d[1]) << 16) |
+                     (int64_t(d[2]) << 8) | int64_t(d[3]);
     shape.push_back(extent);
-    count *= static_cast<size_t>(extent);
+    if (llvm::MulOverflow<int64_t>(count, extent, count))
+      return fail(path, "the dimensions overflow a 64-bit element count");
   }
-  size_t offset = 4 + 4 * rank;
-  if (bytes.size() - offset < count)
+
+  // The payload, read in chunks so a lying header cannot force a huge
+  // allocation, then one more byte to catch trailing data.
+  std::vector<unsigned char> payload;
+  constexpr size_t kChunk = 1 << 20;
+  const size_t total = static_cast<size_t>(count);
+  while (payload.size() < total) {
+    size_t want = std::min(kChunk, total - payload.size());
+    size_t at = payload.size();
+    payload.resize(at + want);
+    if (auto err = in.read(payload.data() + at, want, got))
+      return std::move(err);
+    payload.resize(at + got);
+    if (got < want)
+      break;
+  }
+  std::string dims;
+  for (unsigned i = 0; i < rank; ++i)
+    dims += (i ? " x " : "") + std::to_string(shape[i]);
+  if (payload.size() < total)
     return fail(path, "truncated: the header promises " + llvm::Twine(count) +
                           " values but the file holds " +
-                          llvm::Twine(bytes.size() - offset));
-  std::vector<double> values(bytes.begin() + offset,
-                             bytes.begin() + offset + count);
-  return Tensor(DType::I32, std::move(shape), std::move(values));
+                          llvm::Twine(payload.size()) + " (dimensions " + dims +
+                          ")");
+  unsigned char extra;
+  if (auto err = in.read(&extra, 1, got))
+    return std::move(err);
+  if (got != 0)
+    return fail(path, "the file holds more than the " + llvm::Twine(count) +
+                          " values its dimensions " + dims + " promise");
+
+  return Tensor(DType::I32, std::move(shape),
+                std::vector<double>(payload.begin(), payload.end()));
 }

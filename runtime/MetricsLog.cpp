@@ -3,39 +3,67 @@
 
 #include "llvm/Support/JSON.h"
 
+#include <cmath>
+
 using namespace axon;
 
-llvm::Expected<MetricsLog> MetricsLog::open(const std::string &path) {
+/// A number, or null where JSON cannot hold it (llvm::json would print
+/// "nan" or "inf", which no JSON parser reads back).
+static llvm::json::Value number(double v) {
+  if (!std::isfinite(v))
+    return nullptr;
+  return v;
+}
+
+llvm::Expected<MetricsLog> MetricsLog::open(llvm::StringRef path) {
   std::error_code ec;
   auto os = std::make_unique<llvm::raw_fd_ostream>(path, ec);
   if (ec)
-    return llvm::createStringError(path + ": cannot write metrics: " +
-                                   ec.message());
-  return MetricsLog(std::move(os));
+    return llvm::createStringError(
+        path + ": cannot open the metrics log: " + ec.message());
+  return MetricsLog(path.str(), std::move(os));
+}
+
+MetricsLog::~MetricsLog() {
+  if (!os_)
+    return;
+  os_->flush();
+  // raw_fd_ostream aborts the process on destruction if a write error was
+  // never looked at; a metrics log must not take training down with it.
+  if (os_->has_error())
+    os_->clear_error();
 }
 
 void MetricsLog::logStep(int64_t epoch, int64_t step, int64_t globalStep,
                          double loss, double samplesPerSecond) {
-  *os_ << llvm::json::Value(llvm::json::Object{{"kind", "step"},
-                                               {"epoch", epoch},
-                                               {"step", step},
-                                               {"global_step", globalStep},
-                                               {"loss", loss},
-                                               {"samples_per_s", samplesPerSecond}})
+  *os_ << llvm::json::Value(
+              llvm::json::Object{{"kind", "step"},
+                                 {"epoch", epoch},
+                                 {"step", step},
+                                 {"global_step", globalStep},
+                                 {"loss", number(loss)},
+                                 {"samples_per_s", number(samplesPerSecond)}})
        << "\n";
 }
 
-void MetricsLog::logEpoch(int64_t epoch, double trainLoss,
-                          std::optional<double> evalLoss,
-                          std::optional<double> evalMetric, double seconds) {
-  llvm::json::Object o{{"kind", "epoch"},
-                       {"epoch", epoch},
-                       {"train_loss", trainLoss},
-                       {"seconds", seconds}};
+llvm::Error MetricsLog::logEpoch(int64_t epoch, double trainLoss,
+                                 std::optional<double> evalLoss,
+                                 std::optional<double> evalMetric,
+                                 double seconds) {
+  llvm::json::Object o{
+      {"kind", "epoch"}, {"epoch", epoch}, {"train_loss", number(trainLoss)}};
   if (evalLoss)
-    o["eval_loss"] = *evalLoss;
+    o["eval_loss"] = number(*evalLoss);
   if (evalMetric)
-    o["eval_metric"] = *evalMetric;
+    o["eval_metric"] = number(*evalMetric);
+  o["seconds"] = number(seconds);
   *os_ << llvm::json::Value(std::move(o)) << "\n";
   os_->flush();
+  if (os_->has_error()) {
+    std::string why = os_->error().message();
+    os_->clear_error();
+    return llvm::createStringError(path_ +
+                                   ": cannot write the metrics log: " + why);
+  }
+  return llvm::Error::success();
 }

@@ -3,47 +3,78 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
+
 using namespace axon;
+
+namespace {
+constexpr int kBarWidth = 30;
+constexpr std::chrono::milliseconds kRedrawInterval(100);
+} // namespace
 
 ProgressBar::ProgressBar(llvm::raw_ostream &os, int64_t epochs,
                          int64_t stepsPerEpoch)
     : os_(os), epochs_(epochs), steps_(std::max<int64_t>(stepsPerEpoch, 1)),
       terminal_(os.is_displayed()) {}
 
-std::string ProgressBar::line(int64_t epoch, int64_t step, double loss,
-                              double rate) const {
-  const int width = 24;
-  int filled = static_cast<int>(width * step / steps_);
+std::string ProgressBar::barLine(int64_t epoch, int64_t step, double loss,
+                                 double rate) const {
+  int64_t clamped = std::clamp<int64_t>(step, 0, steps_);
+  int filled = static_cast<int>(kBarWidth * clamped / steps_);
   std::string bar(filled, '=');
-  if (filled < width)
-    bar += '>' + std::string(width - filled - 1, ' ');
-  return llvm::formatv("epoch {0}/{1} [{2}] {3}/{4}  loss {5:F4}  {6:F0} samples/s",
-                       epoch, epochs_, bar, step, steps_, loss, rate)
+  if (filled < kBarWidth)
+    bar += '>' + std::string(kBarWidth - filled - 1, ' ');
+  return llvm::formatv(
+             "epoch {0}/{1} [{2}] {3}/{4}  loss {5:F4}  {6:F0} samples/s",
+             epoch, epochs_, bar, step, steps_, loss, rate)
+      .str();
+}
+
+std::string ProgressBar::plainLine(int64_t epoch, int64_t step, double loss,
+                                   double rate) const {
+  return llvm::formatv(
+             "epoch {0}/{1}  step {2}/{3}  loss {4:F4}  {5:F0} samples/s",
+             epoch, epochs_, step, steps_, loss, rate)
       .str();
 }
 
 void ProgressBar::update(int64_t epoch, int64_t step, double loss,
                          double samplesPerSecond) {
-  auto now = std::chrono::steady_clock::now();
+  bool last = step >= steps_;
   if (terminal_) {
-    if (step != steps_ && now - lastDraw_ < std::chrono::milliseconds(100))
+    auto now = std::chrono::steady_clock::now();
+    if (!last && drawnWidth_ != 0 && now - lastDraw_ < kRedrawInterval)
       return;
     lastDraw_ = now;
-    os_ << '\r' << line(epoch, step, loss, samplesPerSecond);
+    std::string line = barLine(epoch, step, loss, samplesPerSecond);
+    // '\r' only moves the cursor: blank out what a longer previous line
+    // (a wider loss or rate) left behind.
+    size_t width = line.size();
+    if (line.size() < drawnWidth_)
+      line.append(drawnWidth_ - line.size(), ' ');
+    drawnWidth_ = std::max<size_t>(width, 1);
+    os_ << '\r' << line;
     os_.flush();
     return;
   }
-  int64_t tenth = step * 10 / steps_;
-  if (tenth == lastTenth_ && step != steps_)
+  int64_t tenth = std::min<int64_t>(step * 10 / steps_, 10);
+  if (tenth <= lastTenth_ && !last)
     return;
-  lastTenth_ = tenth;
-  os_ << line(epoch, step, loss, samplesPerSecond) << '\n';
+  lastTenth_ = last ? 10 : tenth;
+  os_ << plainLine(epoch, step, loss, samplesPerSecond) << '\n';
+  os_.flush();
+}
+
+void ProgressBar::interrupt() {
+  if (terminal_ && drawnWidth_ != 0)
+    os_ << '\n';
+  drawnWidth_ = 0;
+  os_.flush();
 }
 
 void ProgressBar::finishEpoch(int64_t epoch, const std::string &summary) {
-  if (terminal_)
-    os_ << '\n';
+  interrupt();
   os_ << llvm::formatv("epoch {0}/{1}: {2}\n", epoch, epochs_, summary);
   os_.flush();
-  lastTenth_ = -1;
+  lastTenth_ = 0;
 }
