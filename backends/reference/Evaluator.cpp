@@ -778,13 +778,14 @@ Expected<Tensor> Interpreter::convTranspose2d(ConvTranspose2DOp op,
   return out;
 }
 
-/// Visits every pooling window of the NCHW input `x`: `fn(out, positions)`
-/// gets the output element's flat index and the flat input indices of the
-/// window's unpadded positions, in row-major window order.
-Error forEachWindow(Operation *op, const Tensor &x, llvm::ArrayRef<int64_t> k,
-                    llvm::ArrayRef<int64_t> s, llvm::ArrayRef<int64_t> p,
-                    Shape &outShape,
-                    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn) {
+/// The pooled shape of the NCHW input `x`, or an error at `op` when the
+/// window attributes do not fit it. max_pool2d, avg_pool2d and their
+/// gradients share this check and forEachWindow, so a gradient always walks
+/// exactly the windows of its forward op.
+Expected<Shape> pooledShape(Operation *op, const Tensor &x,
+                            llvm::ArrayRef<int64_t> k,
+                            llvm::ArrayRef<int64_t> s,
+                            llvm::ArrayRef<int64_t> p) {
   if (x.rank() != 4)
     return opError(op, "needs a rank-4 input, got " + shapeStr(x.shape));
   if (!isPair(k, 1) || !isPair(s, 1) || !isPair(p, 0))
@@ -795,7 +796,35 @@ Error forEachWindow(Operation *op, const Tensor &x, llvm::ArrayRef<int64_t> k,
                            shapeStr(x.shape));
   int64_t oh = (h + 2 * p[0] - k[0]) / s[0] + 1;
   int64_t ow = (wd + 2 * p[1] - k[1]) / s[1] + 1;
-  outShape = {x.shape[0], x.shape[1], oh, ow};
+  // An unverified module may pad far beyond the input.
+  if (static_cast<double>(oh) * static_cast<double>(ow) *
+          static_cast<double>(std::max<int64_t>(x.shape[0] * x.shape[1], 1)) >
+      static_cast<double>(kMaxElements))
+    return opError(op, "the pooled output of " + shapeStr(x.shape) +
+                           " is too large for the reference evaluator");
+  // A window of padding alone has no max and nothing to average. It holds
+  // no input position exactly when its rows or its columns miss the input.
+  auto missesInput = [](int64_t first, int64_t kernel, int64_t extent) {
+    return first + kernel <= 0 || first >= extent;
+  };
+  for (int64_t y = 0; y < oh; ++y)
+    if (missesInput(y * s[0] - p[0], k[0], h))
+      return opError(op, "a window holds only padding");
+  for (int64_t xx = 0; xx < ow; ++xx)
+    if (missesInput(xx * s[1] - p[1], k[1], wd))
+      return opError(op, "a window holds only padding");
+  return Shape{x.shape[0], x.shape[1], oh, ow};
+}
+
+/// Visits every window of a pooling of `x` to `outShape` (from pooledShape):
+/// `fn(out, positions)` gets the output element's flat index and the flat
+/// input indices of the window's unpadded positions, in row-major window
+/// order.
+void forEachWindow(
+    const Tensor &x, llvm::ArrayRef<int64_t> k, llvm::ArrayRef<int64_t> s,
+    llvm::ArrayRef<int64_t> p, const Shape &outShape,
+    llvm::function_ref<void(int64_t, llvm::ArrayRef<int64_t>)> fn) {
+  int64_t h = x.shape[2], wd = x.shape[3], oh = outShape[2], ow = outShape[3];
   std::vector<int64_t> positions;
   for (int64_t flat = 0; flat < Tensor::numElements(outShape); ++flat) {
     int64_t xx = flat % ow, y = (flat / ow) % oh, plane = flat / (ow * oh);
@@ -805,17 +834,14 @@ Error forEachWindow(Operation *op, const Tensor &x, llvm::ArrayRef<int64_t> k,
         int64_t iy = y * s[0] - p[0] + a, ix = xx * s[1] - p[1] + b;
         // Padding neither wins a max nor counts in an average.
         if (iy >= 0 && iy < h && ix >= 0 && ix < wd)
-          positions.push_back(plane * h * wd + iy * wd + ix);
+          positions.push_back((plane * h + iy) * wd + ix);
       }
-    if (positions.empty())
-      return opError(op, "a window holds only padding");
     fn(flat, positions);
   }
-  return Error::success();
 }
 
-/// The position a max window picks: the first maximum (NaN wins, as in
-/// the forward op).
+/// The position a max window picks: the first maximum in window order, or
+/// the first NaN (which the forward op propagates).
 int64_t maxWinner(const Tensor &x, llvm::ArrayRef<int64_t> positions) {
   int64_t best = positions[0];
   double acc = x.data[best];
@@ -833,51 +859,48 @@ Expected<Tensor> Interpreter::pool2d(Operation *op, const Tensor &x,
                                      llvm::ArrayRef<int64_t> k,
                                      llvm::ArrayRef<int64_t> s,
                                      llvm::ArrayRef<int64_t> p, bool isMax) {
-  Shape outShape;
-  std::vector<double> values;
-  if (Error e = forEachWindow(op, x, k, s, p, outShape,
-                              [&](int64_t, llvm::ArrayRef<int64_t> positions) {
-                                if (isMax) {
-                                  values.push_back(x.data[maxWinner(x, positions)]);
-                                  return;
-                                }
-                                double acc = 0;
-                                for (int64_t i : positions)
-                                  acc += x.data[i];
-                                values.push_back(acc / positions.size());
-                              }))
-    return std::move(e);
-  return Tensor(x.dtype, outShape, std::move(values));
+  auto outShape = pooledShape(op, x, k, s, p);
+  if (!outShape)
+    return outShape.takeError();
+  Tensor out(x.dtype, *outShape);
+  forEachWindow(x, k, s, p, *outShape,
+                [&](int64_t flat, llvm::ArrayRef<int64_t> positions) {
+                  if (isMax) {
+                    out.data[flat] = x.data[maxWinner(x, positions)];
+                    return;
+                  }
+                  double acc = 0;
+                  for (int64_t i : positions)
+                    acc += x.data[i];
+                  out.data[flat] = acc / static_cast<double>(positions.size());
+                });
+  return out;
 }
 
-Expected<Tensor> Interpreter::pool2dGrad(Operation *op, const Tensor &x,
-                                         const Tensor &g,
-                                         llvm::ArrayRef<int64_t> k,
-                                         llvm::ArrayRef<int64_t> s,
-                                         llvm::ArrayRef<int64_t> p, bool isMax) {
-  Tensor out(g.dtype, x.shape);
-  Shape outShape;
-  bool shapeOk = true;
-  if (Error e = forEachWindow(
-          op, x, k, s, p, outShape,
-          [&](int64_t flat, llvm::ArrayRef<int64_t> positions) {
-            if (flat >= g.numElements()) {
-              shapeOk = false;
-              return;
-            }
-            double v = g.data[flat];
-            if (isMax) {
-              out.data[maxWinner(x, positions)] += v;
-              return;
-            }
-            for (int64_t i : positions)
-              out.data[i] += v / positions.size();
-          }))
-    return std::move(e);
-  if (!shapeOk || g.shape != outShape)
+// The adjoint of pool2d's walk: each window sends its gradient back to the
+// positions it read, to its max's winner or spread over its average.
+Expected<Tensor>
+Interpreter::pool2dGrad(Operation *op, const Tensor &x, const Tensor &g,
+                        llvm::ArrayRef<int64_t> k, llvm::ArrayRef<int64_t> s,
+                        llvm::ArrayRef<int64_t> p, bool isMax) {
+  auto outShape = pooledShape(op, x, k, s, p);
+  if (!outShape)
+    return outShape.takeError();
+  if (g.shape != *outShape)
     return opError(op, "gradient shape " + shapeStr(g.shape) +
                            " does not match the pooled shape " +
-                           shapeStr(outShape));
+                           shapeStr(*outShape));
+  Tensor out(g.dtype, x.shape);
+  forEachWindow(x, k, s, p, *outShape,
+                [&](int64_t flat, llvm::ArrayRef<int64_t> positions) {
+                  double v = g.data[flat];
+                  if (isMax) {
+                    out.data[maxWinner(x, positions)] += v;
+                    return;
+                  }
+                  for (int64_t i : positions)
+                    out.data[i] += v / static_cast<double>(positions.size());
+                });
   return out;
 }
 
@@ -1074,25 +1097,33 @@ Expected<Tensor> Interpreter::broadcast(BroadcastOp op, const Operands &in) {
   return out;
 }
 
-Expected<Tensor> Interpreter::insertSlice(InsertSliceOp op, const Tensor &target,
+Expected<Tensor> Interpreter::insertSlice(InsertSliceOp op,
+                                          const Tensor &target,
                                           const Tensor &update) {
   int64_t rawAxis = static_cast<int64_t>(op.getAxis());
   auto axis = normalizeAxis(rawAxis, target.shape.size());
   if (!axis || update.rank() != target.rank())
-    return opError(op, "axis " + Twine(rawAxis) + " or the update's rank does "
-                       "not fit the target " + shapeStr(target.shape));
-  AxisSplit sp = splitAt(target.shape, *axis);
-  int64_t start = static_cast<int64_t>(op.getStart());
-  int64_t stride = static_cast<int64_t>(op.getStride());
-  int64_t n = update.shape[*axis];
+    return opError(op, "axis " + Twine(rawAxis) +
+                           " or the update's rank does not fit the target " +
+                           shapeStr(target.shape));
   for (int64_t d = 0; d < target.rank(); ++d)
     if (d != *axis && update.shape[d] != target.shape[d])
       return opError(op, "update " + shapeStr(update.shape) +
                              " does not fit target " + shapeStr(target.shape));
-  if (start < 0 || stride < 1 || (n > 0 && start + (n - 1) * stride >= sp.extent))
-    return opError(op, "update " + shapeStr(update.shape) + " at " + Twine(start) +
-                           " step " + Twine(stride) + " runs past axis " +
-                           Twine(*axis) + " of " + shapeStr(target.shape));
+  AxisSplit sp = splitAt(target.shape, *axis);
+  int64_t start = static_cast<int64_t>(op.getStart());
+  int64_t stride = static_cast<int64_t>(op.getStride());
+  int64_t n = update.shape[*axis];
+  // The last position written is start + (n - 1) * stride; compared by
+  // division, since that product overflows for a huge stride.
+  bool fits = start >= 0 && stride >= 1 &&
+              (n == 0 || (start < sp.extent &&
+                          (n - 1) <= (sp.extent - 1 - start) / stride));
+  if (!fits)
+    return opError(op, "update " + shapeStr(update.shape) + " at " +
+                           Twine(start) + " step " + Twine(stride) +
+                           " runs past axis " + Twine(*axis) + " of " +
+                           shapeStr(target.shape));
   Tensor out = target;
   for (int64_t o = 0; o < sp.outer; ++o)
     for (int64_t k = 0; k < n; ++k)

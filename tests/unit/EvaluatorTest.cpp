@@ -491,6 +491,13 @@ double inner(const Tensor &x, const Tensor &y) {
   return s;
 }
 
+std::string f64Type(const Shape &shape) {
+  std::string t = "tensor<";
+  for (int64_t d : shape)
+    t += std::to_string(d) + "x";
+  return t + "f64>";
+}
+
 // <conv2d(x, w), y> == <x, conv_transpose2d(y, w)>: conv_transpose2d is the
 // adjoint of conv2d with respect to its input, for the same filter.
 TEST_F(EvaluatorTest, ConvTranspose2DIsTheAdjointOfConv2D) {
@@ -505,18 +512,12 @@ TEST_F(EvaluatorTest, ConvTranspose2DIsTheAdjointOfConv2D) {
       // Stride 1, no padding, a rectangular kernel.
       {{1, 3, 4, 5}, {2, 3, 2, 3}, {1, 2, 3, 3}, "1, 1", "0, 0", "0, 0", 1},
   };
-  auto type = [](const Shape &s) {
-    std::string t = "tensor<";
-    for (int64_t d : s)
-      t += std::to_string(d) + "x";
-    return t + "f64>";
-  };
   for (const Case &c : cases) {
     std::string conv =
-        convModule(type(c.x), type(c.w), type(c.y),
+        convModule(f64Type(c.x), f64Type(c.w), f64Type(c.y),
                    convAttrs(c.strides, c.padding, "1, 1", c.groups));
     std::string convT =
-        convTransposeModule(type(c.y), type(c.w), type(c.x), c.strides,
+        convTransposeModule(f64Type(c.y), f64Type(c.w), f64Type(c.x), c.strides,
                             c.padding, c.outputPadding, c.groups);
     Tensor x = wave(c.x, 0.7, 0.1), w = wave(c.w, 1.3, 0.2),
            y = wave(c.y, 0.9, 0.3);
@@ -564,6 +565,164 @@ TEST_F(EvaluatorTest, PoolingIgnoresPadding) {
                                "tensor<1x1x2x2xf32>"),
                     {x}),
                DType::F32, {1, 1, 2, 2}, {-1, -2.5, -5.5, -7});
+}
+
+/// The attribute dict shared by the pooling ops and their gradients.
+std::string windowAttrs(const char *kernel, const char *strides,
+                        const char *padding) {
+  return std::string("{kernel = array<i64: ") + kernel +
+         ">, strides = array<i64: " + strides +
+         ">, padding = array<i64: " + padding + ">}";
+}
+
+/// @f(%a: input, %b: grad) applies the pooling gradient `op`.
+std::string poolGradModule(const char *op, const std::string &in,
+                           const std::string &grad, const char *kernel,
+                           const char *strides, const char *padding) {
+  return module({in, grad}, in,
+                std::string("%r = axon.") + op + " %a, %b " +
+                    windowAttrs(kernel, strides, padding) + " : " + in + ", " +
+                    grad + " -> " + in);
+}
+
+// Window gradients 1, 2, 4, 8: every sum of them is distinct, so each output
+// position shows which windows sent it their gradient.
+const Values kGrad2x2 = {1, 2, 4, 8};
+
+TEST_F(EvaluatorTest, MaxPool2DGradAccumulatesOverlappingWins) {
+  // Kernel 2, stride 1: windows {1,9,3,4} and {9,2,4,5} both pick the 9;
+  // {3,4,6,0} picks the 6 and {4,5,0,7} the 7.
+  std::string src =
+      poolGradModule("max_pool2d_grad", "tensor<1x1x3x3xf32>",
+                     "tensor<1x1x2x2xf32>", "2, 2", "1, 1", "0, 0");
+  expectTensor(run1(src, {f32({1, 1, 3, 3}, {1, 9, 2, 3, 4, 5, 6, 0, 7}),
+                          f32({1, 1, 2, 2}, kGrad2x2)}),
+               DType::F32, {1, 1, 3, 3}, {0, 1 + 2, 0, 0, 0, 0, 4, 0, 8});
+}
+
+TEST_F(EvaluatorTest, MaxPool2DGradTiesGoToTheFirstPosition) {
+  //   2 2 1    {2,2,2,2} -> (0,0); {2,1,2,1} -> (0,1);
+  //   2 2 1    {2,2,0,3} -> (2,1); {2,1,3,3} -> (2,1), the first of the
+  //   0 3 3    two 3s in row-major window order, so (2,1) wins twice.
+  std::string src =
+      poolGradModule("max_pool2d_grad", "tensor<1x1x3x3xf32>",
+                     "tensor<1x1x2x2xf32>", "2, 2", "1, 1", "0, 0");
+  expectTensor(run1(src, {f32({1, 1, 3, 3}, {2, 2, 1, 2, 2, 1, 0, 3, 3}),
+                          f32({1, 1, 2, 2}, kGrad2x2)}),
+               DType::F32, {1, 1, 3, 3}, {1, 2, 0, 0, 0, 0, 0, 4 + 8, 0});
+}
+
+TEST_F(EvaluatorTest, MaxPool2DGradNeverRoutesToPadding) {
+  // Kernel 3, stride 2, padding 1: the windows cover rows (and columns)
+  // {0,1} and {1,2}. All values are negative, so a padded zero would win
+  // if it counted; the -1 at the centre wins all four windows.
+  Tensor x = f32({1, 1, 3, 3}, {-5, -6, -7, -8, -1, -9, -2, -3, -4});
+  std::string grad =
+      poolGradModule("max_pool2d_grad", "tensor<1x1x3x3xf32>",
+                     "tensor<1x1x2x2xf32>", "3, 3", "2, 2", "1, 1");
+  expectTensor(run1(grad, {x, f32({1, 1, 2, 2}, kGrad2x2)}), DType::F32,
+               {1, 1, 3, 3}, {0, 0, 0, 0, 1 + 2 + 4 + 8, 0, 0, 0, 0});
+  // The forward op picks the same winner.
+  expectTensor(run1(poolModule("max_pool2d", "3, 3", "2, 2", "1, 1",
+                               "tensor<1x1x2x2xf32>"),
+                    {x}),
+               DType::F32, {1, 1, 2, 2}, {-1, -1, -1, -1});
+  // All zeros with kernel 2, stride 2, padding 1: every window is a tie, and
+  // a padded zero would come first in three of them. The windows hold
+  // {(0,0)}, {(0,1),(0,2)}, {(1,0),(2,0)} and {(1,1),(1,2),(2,1),(2,2)}.
+  std::string tied =
+      poolGradModule("max_pool2d_grad", "tensor<1x1x3x3xf32>",
+                     "tensor<1x1x2x2xf32>", "2, 2", "2, 2", "1, 1");
+  expectTensor(run1(tied, {f32({1, 1, 3, 3}, Values(9, 0.0)),
+                           f32({1, 1, 2, 2}, kGrad2x2)}),
+               DType::F32, {1, 1, 3, 3}, {1, 2, 0, 4, 8, 0, 0, 0, 0});
+}
+
+TEST_F(EvaluatorTest, AvgPool2DGradDividesByUnpaddedCounts) {
+  // Kernel 2, stride 2, padding 1: windows of 1, 2, 2 and 4 input positions
+  // (as in PoolingIgnoresPadding), with gradients 4, 2, 6 and 8.
+  std::string src =
+      poolGradModule("avg_pool2d_grad", "tensor<1x1x3x3xf32>",
+                     "tensor<1x1x2x2xf32>", "2, 2", "2, 2", "1, 1");
+  expectTensor(
+      run1(src,
+           {f32({1, 1, 3, 3}, kImage3x3), f32({1, 1, 2, 2}, {4, 2, 6, 8})}),
+      DType::F32, {1, 1, 3, 3},
+      {4, 2 / 2., 2 / 2., 6 / 2., 8 / 4., 8 / 4., 6 / 2., 8 / 4., 8 / 4.});
+  // Kernel 2, stride 1, padding 1 on 2x2: nine overlapping windows holding
+  // 1, 2, 1 / 2, 4, 2 / 1, 2, 1 positions; input (i, j) lies in windows
+  // (i..i+1, j..j+1). Gradients g = 1..9.
+  std::string overlap =
+      poolGradModule("avg_pool2d_grad", "tensor<1x1x2x2xf32>",
+                     "tensor<1x1x3x3xf32>", "2, 2", "1, 1", "1, 1");
+  expectTensor(run1(overlap, {f32({1, 1, 2, 2}, {1, 2, 3, 4}),
+                              f32({1, 1, 3, 3}, kImage3x3)}),
+               DType::F32, {1, 1, 2, 2},
+               {1 / 1. + 2 / 2. + 4 / 2. + 5 / 4.,   // 5.25
+                2 / 2. + 3 / 1. + 5 / 4. + 6 / 2.,   // 8.25
+                4 / 2. + 5 / 4. + 7 / 1. + 8 / 2.,   // 14.25
+                5 / 4. + 6 / 2. + 8 / 2. + 9 / 1.}); // 17.25
+}
+
+TEST_F(EvaluatorTest, PoolGradRejectsAGradientOfTheWrongShape) {
+  // A dynamic grad type lets a wrong extent reach run time.
+  std::string src =
+      poolGradModule("avg_pool2d_grad", "tensor<1x1x3x3xf32>",
+                     "tensor<1x1x?x2xf32>", "2, 2", "1, 1", "0, 0");
+  std::string msg = runError(
+      src, {f32({1, 1, 3, 3}, kImage3x3), f32({1, 1, 3, 2}, Values(6, 1.0))});
+  EXPECT_TRUE(contains(msg, "test.mlir:2:")) << msg;
+  EXPECT_TRUE(contains(msg, "axon.avg_pool2d_grad")) << msg;
+  EXPECT_TRUE(contains(msg, "[1, 1, 3, 2]")) << msg;
+}
+
+struct PoolCase {
+  Shape x, y;
+  const char *kernel, *strides, *padding;
+};
+// Several planes, overlapping and rectangular windows, uneven padded counts.
+const PoolCase kPoolCases[] = {
+    {{2, 3, 5, 4}, {2, 3, 3, 5}, "3, 2", "2, 1", "1, 1"},
+    {{1, 2, 3, 3}, {1, 2, 2, 2}, "2, 2", "2, 2", "1, 1"},
+    {{2, 1, 6, 5}, {2, 1, 5, 2}, "2, 3", "1, 2", "0, 0"},
+};
+
+std::string poolOfCase(const char *op, const PoolCase &c) {
+  return module({f64Type(c.x)}, f64Type(c.y),
+                std::string("%r = axon.") + op + " %a " +
+                    windowAttrs(c.kernel, c.strides, c.padding) + " : " +
+                    f64Type(c.x) + " -> " + f64Type(c.y));
+}
+
+// <avg_pool2d(x), y> == <x, avg_pool2d_grad(x, y)>: avg_pool2d is linear and
+// its gradient is its adjoint.
+TEST_F(EvaluatorTest, AvgPool2DGradIsTheAdjointOfAvgPool2D) {
+  for (const PoolCase &c : kPoolCases) {
+    std::string pool = poolOfCase("avg_pool2d", c);
+    std::string grad =
+        poolGradModule("avg_pool2d_grad", f64Type(c.x), f64Type(c.y), c.kernel,
+                       c.strides, c.padding);
+    Tensor x = wave(c.x, 0.7, 0.1), y = wave(c.y, 0.9, 0.3);
+    double lhs = inner(run1(pool, {x}), y), rhs = inner(x, run1(grad, {x, y}));
+    EXPECT_NEAR(lhs, rhs, 1e-12 * std::max(1.0, std::fabs(lhs))) << c.kernel;
+    EXPECT_GT(std::fabs(lhs), 1e-3); // not trivially zero
+  }
+}
+
+// max_pool2d is not linear, but it is positively homogeneous: each window's
+// value is x at its winner, so <max_pool2d(x), y> == <x, max_pool2d_grad(x,
+// y)> holds exactly when the gradient routes to the forward op's winners.
+TEST_F(EvaluatorTest, MaxPool2DGradRoutesToTheForwardWinners) {
+  for (const PoolCase &c : kPoolCases) {
+    std::string pool = poolOfCase("max_pool2d", c);
+    std::string grad =
+        poolGradModule("max_pool2d_grad", f64Type(c.x), f64Type(c.y), c.kernel,
+                       c.strides, c.padding);
+    Tensor x = wave(c.x, 0.7, 0.1), y = wave(c.y, 0.9, 0.3);
+    double lhs = inner(run1(pool, {x}), y), rhs = inner(x, run1(grad, {x, y}));
+    EXPECT_NEAR(lhs, rhs, 1e-12 * std::max(1.0, std::fabs(lhs))) << c.kernel;
+    EXPECT_GT(std::fabs(lhs), 1e-3);
+  }
 }
 
 //===----------------------------------------------------------------------===//
@@ -741,6 +900,103 @@ TEST_F(EvaluatorTest, Slice) {
              "%r = axon.slice %a {axis = 1 : i64, start = 0 : i64, limit = 5 : "
              "i64, stride = 3 : i64} : tensor<2x5xf32> -> tensor<2x2xf32>");
   expectTensor(run1(step3, {x}), DType::F32, {2, 2}, {0, 3, 5, 8});
+}
+
+TEST_F(EvaluatorTest, InsertSliceWithAStride) {
+  // Columns 1 and 3 of each row take the update's values.
+  std::string cols =
+      module({"tensor<2x5xf32>", "tensor<2x2xf32>"}, "tensor<2x5xf32>",
+             "%r = axon.insert_slice %b into %a {axis = 1 : i64, start = 1 : "
+             "i64, stride = 2 : i64} : tensor<2x2xf32>, tensor<2x5xf32> -> "
+             "tensor<2x5xf32>");
+  expectTensor(run1(cols, {f32({2, 5}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}),
+                           f32({2, 2}, {10, 11, 12, 13})}),
+               DType::F32, {2, 5}, {0, 10, 2, 11, 4, 5, 12, 7, 13, 9});
+  // Rows 0 and 2 along axis 0.
+  std::string rows =
+      module({"tensor<3x1x2xf32>", "tensor<2x1x2xf32>"}, "tensor<3x1x2xf32>",
+             "%r = axon.insert_slice %b into %a {axis = 0 : i64, start = 0 : "
+             "i64, stride = 2 : i64} : tensor<2x1x2xf32>, tensor<3x1x2xf32> "
+             "-> tensor<3x1x2xf32>");
+  expectTensor(run1(rows, {f32({3, 1, 2}, {0, 1, 2, 3, 4, 5}),
+                           f32({2, 1, 2}, {10, 11, 12, 13})}),
+               DType::F32, {3, 1, 2}, {10, 11, 2, 3, 12, 13});
+}
+
+TEST_F(EvaluatorTest, InsertSliceIntoAMiddleAxis) {
+  // Axis -2 of [2, 3, 2] is the middle one: both outer and inner strides
+  // matter. The default stride is 1.
+  std::string src =
+      module({"tensor<2x3x2xf32>", "tensor<2x1x2xf32>"}, "tensor<2x3x2xf32>",
+             "%r = axon.insert_slice %b into %a {axis = -2 : i64, start = 2 : "
+             "i64} : tensor<2x1x2xf32>, tensor<2x3x2xf32> -> "
+             "tensor<2x3x2xf32>");
+  expectTensor(
+      run1(src, {f32({2, 3, 2}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}),
+                 f32({2, 1, 2}, {-1, -2, -3, -4})}),
+      DType::F32, {2, 3, 2}, {0, 1, 2, 3, -1, -2, 6, 7, 8, 9, -3, -4});
+}
+
+TEST_F(EvaluatorTest, InsertSliceOutOfRangeIsAnErrorAtTheOp) {
+  // Positions 1 and 3 need 4 rows; a dynamic target dim hides that from the
+  // verifier.
+  auto src = [](const std::string &stride) {
+    return module({"tensor<?x4xf32>", "tensor<2x4xf32>"}, "tensor<?x4xf32>",
+                  "%r = axon.insert_slice %b into %a {axis = 0 : i64, start = "
+                  "1 : i64, stride = " +
+                      stride +
+                      " : i64} : tensor<2x4xf32>, tensor<?x4xf32> -> "
+                      "tensor<?x4xf32>");
+  };
+  Tensor update = f32({2, 4}, Values(8, 1.0));
+  expectTensor(run1(src("2"), {f32({4, 4}, Values(16, 0.0)), update}),
+               DType::F32, {4, 4},
+               {0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1});
+  std::string msg = runError(src("2"), {f32({3, 4}, Values(12, 0.0)), update});
+  EXPECT_TRUE(contains(msg, "test.mlir:2:")) << msg;
+  EXPECT_TRUE(contains(msg, "axon.insert_slice")) << msg;
+  EXPECT_TRUE(contains(msg, "runs past axis 0 of [3, 4]")) << msg;
+  // start + stride overflows int64: still an error, not a wild write.
+  msg = runError(src("9223372036854775807"),
+                 {f32({3, 4}, Values(12, 0.0)), update});
+  EXPECT_TRUE(contains(msg, "runs past axis 0")) << msg;
+}
+
+// <slice(x), y> == <x, insert_slice(y into zeros)>: with a zero target,
+// insert_slice is slice's adjoint.
+TEST_F(EvaluatorTest, InsertSliceIsTheAdjointOfSlice) {
+  struct Case {
+    Shape x, y;
+    int axis, start, limit, stride;
+  };
+  const Case cases[] = {
+      {{3, 7, 2}, {3, 3, 2}, 1, 1, 7, 2},
+      {{5, 4}, {2, 4}, 0, 0, 4, 3},
+      {{2, 3, 6}, {2, 3, 4}, -1, 2, -1, 1},
+  };
+  for (const Case &c : cases) {
+    std::string attrs = "{axis = " + std::to_string(c.axis) +
+                        " : i64, start = " + std::to_string(c.start) +
+                        " : i64, limit = " + std::to_string(c.limit) +
+                        " : i64, stride = " + std::to_string(c.stride) +
+                        " : i64}";
+    std::string slice = module({f64Type(c.x)}, f64Type(c.y),
+                               "%r = axon.slice %a " + attrs + " : " +
+                                   f64Type(c.x) + " -> " + f64Type(c.y));
+    std::string insert =
+        module({f64Type(c.y)}, f64Type(c.x),
+               "%z = axon.fill {value = 0.0 : f64} : " + f64Type(c.x) +
+                   "\n  %r = axon.insert_slice %a into %z {axis = " +
+                   std::to_string(c.axis) +
+                   " : i64, start = " + std::to_string(c.start) +
+                   " : i64, stride = " + std::to_string(c.stride) +
+                   " : i64} : " + f64Type(c.y) + ", " + f64Type(c.x) + " -> " +
+                   f64Type(c.x));
+    Tensor x = wave(c.x, 0.7, 0.1), y = wave(c.y, 0.9, 0.3);
+    double lhs = inner(run1(slice, {x}), y), rhs = inner(x, run1(insert, {y}));
+    EXPECT_NEAR(lhs, rhs, 1e-12 * std::max(1.0, std::fabs(lhs)));
+    EXPECT_GT(std::fabs(lhs), 1e-3);
+  }
 }
 
 TEST_F(EvaluatorTest, Concat) {
