@@ -174,6 +174,37 @@ Value filterGradient(GradBuilder &gb, Value input, Value filter,
                            filterType.getDimSize(3));
   return gb.castTo(gb.transpose(cropped, {1, 0, 2, 3}), filterType);
 }
+
+/// The filter gradient of a grouped convolution: group k's filter rows see
+/// only channels [k Cg, (k+1) Cg) of `input` and [k Og, (k+1) Og) of
+/// `filter` (the operand playing the filter in filterGradient), so each
+/// group is one ungrouped filter gradient, and the groups stack along the
+/// filter's first axis.
+FailureOr<Value> groupedFilterGradient(Operation *op, GradBuilder &gb,
+                                       Value input, Value filter,
+                                       int64_t groups, ArrayRef<int64_t> strides,
+                                       ArrayRef<int64_t> padding,
+                                       ArrayRef<int64_t> dilations,
+                                       RankedTensorType filterType) {
+  if (groups == 1)
+    return filterGradient(gb, input, filter, strides, padding, dilations,
+                          filterType);
+  auto inT = cast<RankedTensorType>(input.getType());
+  auto fT = cast<RankedTensorType>(filter.getType());
+  if (inT.isDynamicDim(1) || fT.isDynamicDim(1) || filterType.isDynamicDim(0))
+    return op->emitOpError("grouped filter gradient needs static channel counts");
+  int64_t ci = inT.getDimSize(1) / groups, cf = fT.getDimSize(1) / groups;
+  SmallVector<int64_t> groupShape(filterType.getShape());
+  groupShape[0] /= groups;
+  auto groupType = RankedTensorType::get(groupShape, filterType.getElementType());
+  SmallVector<Value> parts;
+  for (int64_t k = 0; k < groups; ++k)
+    parts.push_back(filterGradient(gb, gb.slice(input, 1, k * ci, (k + 1) * ci),
+                                   gb.slice(filter, 1, k * cf, (k + 1) * cf),
+                                   strides, padding, dilations, groupType));
+  Value all = gb.b.create<ConcatOp>(gb.loc, filterType, parts, 0);
+  return all;
+}
 } // namespace
 
 LogicalResult Conv2DOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
@@ -210,12 +241,14 @@ LogicalResult Conv2DOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
                                         g, getFilter(), getStrides(), getPadding(),
                                         outPad, getGroups()),
       xt);
-  if (getGroups() != 1)
-    return emitOpError("filter gradient of a grouped convolution is not supported yet");
   // dW[o, c, i, j] = sum over n, oh, ow of g[n, o, oh, ow] x[n, c, oh s + i - p, ...]:
   // a convolution of x^T by g^T with the forward stride as dilation.
-  grads[1] = filterGradient(gb, getInput(), g, /*strides=*/getDilations(),
-                            getPadding(), /*dilations=*/getStrides(), wt);
+  auto dw = groupedFilterGradient(*this, gb, getInput(), g, getGroups(),
+                                  /*strides=*/getDilations(), getPadding(),
+                                  /*dilations=*/getStrides(), wt);
+  if (failed(dw))
+    return failure();
+  grads[1] = *dw;
   return success();
 }
 
@@ -243,12 +276,13 @@ LogicalResult ConvTranspose2DOp::buildVJP(OpBuilder &builder,
                                g, getFilter(), getStrides(), getPadding(), ones,
                                getGroups()),
       xt);
-  if (getGroups() != 1)
-    return emitOpError("filter gradient of a grouped transposed convolution is "
-                       "not supported yet");
   // dW[c, o, i, j] = sum of x[n, c, a, b] g[n, o, a s + i - p, b s + j - p]:
   // a convolution of g^T by x^T with the stride as dilation.
-  grads[1] = filterGradient(gb, g, getInput(), ones, getPadding(), getStrides(), wt);
+  auto dw = groupedFilterGradient(*this, gb, g, getInput(), getGroups(), ones,
+                                  getPadding(), getStrides(), wt);
+  if (failed(dw))
+    return failure();
+  grads[1] = *dw;
   return success();
 }
 
@@ -300,7 +334,10 @@ LogicalResult MeanOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
   double staticCount = 1;
   Value count;
   for (int64_t i = 0; i < xt.getRank(); ++i) {
-    if (!getAxes().empty() && !llvm::is_contained(getAxes(), i))
+    if (!getAxes().empty() &&
+        !llvm::any_of(getAxes(), [&](int64_t a) {
+          return shape::normalizeAxis(a, xt.getRank()) == i;
+        }))
       continue;
     if (!xt.isDynamicDim(i)) {
       staticCount *= xt.getDimSize(i);

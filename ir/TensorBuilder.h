@@ -139,8 +139,8 @@ public:
       return g;
     auto xt = typeOf(x);
     std::vector<bool> reduced(xt.getRank(), axes.empty());
-    for (int64_t a : axes)
-      reduced[a] = true;
+    for (int64_t a : axes) // axes may count from the end
+      reduced[*shape::normalizeAxis(a, xt.getRank())] = true;
     SmallVector<int64_t> dims;
     SmallVector<Value> dyn;
     for (int64_t i = 0; i < xt.getRank(); ++i) {

@@ -257,8 +257,6 @@ struct OpCase {
   /// Parameters (name, type) the body reads with axon.param_ref; they are
   /// differentiated too, after the float arguments.
   std::vector<std::pair<std::string, std::string>> params = {};
-  /// Why the case is skipped: a known bug in a rule or the evaluator.
-  std::string knownBug = {};
 };
 
 /// gtest prints a case by its name, not its bytes.
@@ -417,36 +415,32 @@ std::vector<OpCase> opCases() {
             "strides = array<i64: 1, 2>, padding = array<i64: 0, 1>, "
             "dilations = array<i64: 1, 1>")});
 
-  // Grouped convolutions w.r.t. the input alone (the filter is a constant,
-  // so no filter gradient is asked for).
-  const char *groupedBug =
-      "BUG: {Conv2DOp,ConvTranspose2DOp}::buildVJP (ir/AxonGradients.cpp) "
-      "build the "
-      "input gradient, then fail with 'filter gradient of a grouped ... "
-      "convolution "
-      "is not supported yet' whenever groups != 1, even when the filter is not "
-      "differentiated: a grouped convolution cannot be differentiated at all";
-  cs.push_back(
-      {"axon.conv2d",
-       "conv2d_grouped_input_only",
-       {any("tensor<1x4x5x5xf64>"), constant("tensor<2x2x3x3xf64>")},
-       "tensor<1x2x3x3xf64>",
-       conv("tensor<1x4x5x5xf64>", "tensor<2x2x3x3xf64>", "tensor<1x2x3x3xf64>",
-            "strides = array<i64: 2, 2>, padding = array<i64: 1, 1>, "
-            "dilations = array<i64: 1, 1>, groups = 2 : i64"),
-       {},
-       groupedBug});
-  cs.push_back(
-      {"axon.conv_transpose2d",
-       "conv_transpose2d_grouped_input_only",
-       {any("tensor<1x4x3x3xf64>"), constant("tensor<4x1x3x3xf64>")},
-       "tensor<1x2x5x5xf64>",
-       "%y = axon.conv_transpose2d %a0, %a1 {strides = array<i64: 2, 2>, "
-       "padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, "
-       "groups = 2 : i64} : tensor<1x4x3x3xf64>, tensor<4x1x3x3xf64> -> "
-       "tensor<1x2x5x5xf64>",
-       {},
-       groupedBug});
+  // Grouped convolutions, w.r.t. the input alone (constant filter) and
+  // w.r.t. both (the filter gradient is built per group).
+  for (bool filterToo : {false, true}) {
+    auto filter = [&](const char *type) {
+      return filterToo ? any(type) : constant(type);
+    };
+    std::string suffix = filterToo ? "" : "_input_only";
+    cs.push_back(
+        {"axon.conv2d",
+         "conv2d_grouped" + suffix,
+         {any("tensor<1x4x5x5xf64>"), filter("tensor<2x2x3x3xf64>")},
+         "tensor<1x2x3x3xf64>",
+         conv("tensor<1x4x5x5xf64>", "tensor<2x2x3x3xf64>",
+              "tensor<1x2x3x3xf64>",
+              "strides = array<i64: 2, 2>, padding = array<i64: 1, 1>, "
+              "dilations = array<i64: 1, 1>, groups = 2 : i64")});
+    cs.push_back(
+        {"axon.conv_transpose2d",
+         "conv_transpose2d_grouped" + suffix,
+         {any("tensor<1x4x3x3xf64>"), filter("tensor<4x1x3x3xf64>")},
+         "tensor<1x2x5x5xf64>",
+         "%y = axon.conv_transpose2d %a0, %a1 {strides = array<i64: 2, 2>, "
+         "padding = array<i64: 1, 1>, output_padding = array<i64: 0, 0>, "
+         "groups = 2 : i64} : tensor<1x4x3x3xf64>, tensor<4x1x3x3xf64> -> "
+         "tensor<1x2x5x5xf64>"});
+  }
 
   // conv_transpose2d: stride 2, padding 1, output_padding 1; and a batch
   // of 2 with stride 1, no padding and a non-square kernel.
@@ -529,23 +523,6 @@ std::vector<OpCase> opCases() {
                   reduce(o, "tensor<?x4xf64>", "tensor<4xf64>",
                          "axes = array<i64: 0>")});
   }
-  // Known bugs in the reduction rules with negative axes (the frontend
-  // normalises axes, so only hand-written or pass-built IR meets them).
-  for (OpCase &c : cs) {
-    if (c.name == "sum_negative_axes" || c.name == "mean_negative_axes" ||
-        c.name == "reduce_max_negative_axes")
-      c.knownBug =
-          "BUG: TensorBuilder::withKeptDims (ir/TensorBuilder.h) indexes "
-          "`reduced[a]` with the raw axis, so a negative axis without "
-          "keepdims writes out of bounds and corrupts the heap";
-    if (c.name == "mean_negative_axis_keepdims")
-      c.knownBug =
-          "BUG: MeanOp::buildVJP (ir/AxonGradients.cpp) counts the averaged "
-          "elements with is_contained(getAxes(), i) for i >= 0, so negative "
-          "axes are never matched and the gradient is not divided by their "
-          "extent (axes = [-2] on 2x3x4: 3x too large)";
-  }
-
   cs.push_back({"axon.softmax",
                 "softmax_axis1",
                 {any("tensor<2x3x4xf64>")},
@@ -731,9 +708,6 @@ class GradientCheckOp : public ::testing::TestWithParam<OpCase> {};
 
 TEST_P(GradientCheckOp, MatchesCentralDifferences) {
   const OpCase &c = GetParam();
-  // AXON_GRADCHECK_KNOWN_BUGS=1 runs the skipped cases (to check a fix).
-  if (!c.knownBug.empty() && !std::getenv("AXON_GRADCHECK_KNOWN_BUGS"))
-    GTEST_SKIP() << c.knownBug;
   std::string text = caseModule(c);
   SCOPED_TRACE(text);
   mlir::MLIRContext ctx;
@@ -854,25 +828,24 @@ TEST(GradientCheckDiagnostics, OpWithoutRuleIsNamed) {
 
 // Known limitation: grouped convolutions have no filter gradient yet. It
 // must be a diagnostic, not a wrong answer.
-TEST(GradientCheckDiagnostics, GroupedConvFilterGradientIsRefused) {
+TEST(GradientCheckDiagnostics, DilatedConvGradientIsRefused) {
   std::string errors = autodiffErrors(
-      "func.func @f(%x: tensor<1x4x4x4xf64>, %w: tensor<2x2x3x3xf64>) -> "
+      "func.func @f(%x: tensor<1x2x6x6xf64>, %w: tensor<2x2x3x3xf64>) -> "
       "tensor<f64> "
       "attributes {axon.arg_names = [\"x\", \"w\"]} {\n"
       "  %y = axon.conv2d %x, %w {strides = array<i64: 1, 1>, padding = "
-      "array<i64: 1, 1>, "
-      "dilations = array<i64: 1, 1>, groups = 2 : i64} : tensor<1x4x4x4xf64>, "
-      "tensor<2x2x3x3xf64> -> tensor<1x2x4x4xf64>\n"
-      "  %s = axon.sum %y {axes = array<i64>} : tensor<1x2x4x4xf64> -> "
+      "array<i64: 0, 0>, "
+      "dilations = array<i64: 2, 2>} : tensor<1x2x6x6xf64>, "
+      "tensor<2x2x3x3xf64> -> tensor<1x2x2x2xf64>\n"
+      "  %s = axon.sum %y {axes = array<i64>} : tensor<1x2x2x2xf64> -> "
       "tensor<f64>\n"
       "  return %s : tensor<f64>\n}\n"
-      "func.func private @f_grad(tensor<1x4x4x4xf64>, tensor<2x2x3x3xf64>) -> "
+      "func.func private @f_grad(tensor<1x2x6x6xf64>, tensor<2x2x3x3xf64>) -> "
       "(tensor<f64>, "
       "tensor<2x2x3x3xf64>) attributes {axon.grad_of = @f, axon.wrt = "
       "[\"w\"]}\n");
-  EXPECT_NE(
-      errors.find("filter gradient of a grouped convolution is not supported"),
-      std::string::npos)
+  EXPECT_NE(errors.find("gradient of a dilated convolution is not supported"),
+            std::string::npos)
       << errors;
 }
 
