@@ -519,3 +519,15 @@ LogicalResult LoopOp::verify() {
     return emitOpError("yield must give one value per carried value, of the same type");
   return success();
 }
+
+LogicalResult KernelOp::verify() {
+  Block &body = getBody().front();
+  if (body.getArgumentTypes() != getInputs().getTypes())
+    return emitOpError("body must take one argument per input, of the same type");
+  auto yield = cast<KernelYieldOp>(body.getTerminator());
+  if (yield.getValues().getTypes() != getResults().getTypes())
+    return emitOpError("kernel_yield must give one value per result, of the same type");
+  if (getSymName().empty())
+    return emitOpError("needs a name");
+  return success();
+}

@@ -525,4 +525,38 @@ def Axon_YieldOp : Axon_Op<"yield", [Pure, Terminator, ReturnLike, HasParent<"Lo
   let builders = [OpBuilder<(ins), [{ /* no carried values */ }]>];
 }
 
+//===----------------------------------------------------------------------===//
+// Fused kernels (formed by axon-fuse)
+//===----------------------------------------------------------------------===//
+
+def Axon_KernelOp : Axon_Op<"kernel", [
+    IsolatedFromAbove, SingleBlockImplicitTerminator<"KernelYieldOp">,
+    RecursiveMemoryEffects]> {
+  let summary = "a fused kernel: ops the backend compiles into one pipeline";
+  let description = [{
+    Formed by `axon-fuse`. The body block takes one argument per operand and
+    holds the fused ops; `axon.kernel_yield` gives the results, the values
+    the rest of the function reads. `sym_name` names the kernel in plans,
+    profiles and generated code; `kind` says which fusion rule formed it
+    (`elementwise`, `reduction`, `contraction`, `single`), which is also how
+    the backend picks its schedule. Isolated from above: everything the body
+    reads comes in as an operand, so a kernel can be compiled alone.
+  }];
+  let arguments = (ins StrAttr:$sym_name, StrAttr:$kind,
+                       Variadic<AnyRankedTensor>:$inputs);
+  let results = (outs Variadic<AnyRankedTensor>:$results);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name $kind (`(` $inputs^ `:` type($inputs) `)`)? $body attr-dict `->` type($results)
+  }];
+  let hasVerifier = 1;
+}
+
+def Axon_KernelYieldOp : Axon_Op<"kernel_yield", [Pure, Terminator, ReturnLike, HasParent<"KernelOp">]> {
+  let summary = "the results of a fused kernel";
+  let arguments = (ins Variadic<AnyRankedTensor>:$values);
+  let assemblyFormat = "($values^ `:` type($values))? attr-dict";
+  let builders = [OpBuilder<(ins), [{ /* no results */ }]>];
+}
+
 #endif // AXON_OPS_TD

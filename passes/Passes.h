@@ -4,6 +4,7 @@
 
 #include "ir/AxonDialect.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
@@ -18,6 +19,30 @@ namespace axon {
 /// Train-step lowering and autodiff, then canonicalize and CSE: what
 /// `axonc --emit=grad` prints and what drivers run before executing.
 void addGradientPipeline(mlir::OpPassManager &pm);
+
+/// Prints the memory plan of a function planned by axon-plan-memory as a
+/// table: arena size, sum of buffers, reuse, then one line per kernel
+/// result (kernel, result, type, bytes, offset or parameter, live range).
+void printMemoryPlan(mlir::func::FuncOp fn, llvm::raw_ostream &os);
+
+/// Inlines every func.call in `block` (recursively); `purpose` completes
+/// the error "cannot <purpose> a call of 'f', which has no body".
+mlir::LogicalResult inlineCalls(mlir::Block &block, mlir::ModuleOp module,
+                                llvm::StringRef purpose);
+
+/// Unrolls every axon.loop in `block` with constant bounds; a run-time trip
+/// count is an error ("cannot <purpose> a loop whose trip count ...").
+mlir::LogicalResult unrollLoops(mlir::Block &block, llvm::StringRef purpose);
+
+/// Adds to `module` a private copy of function `name` named `newName`,
+/// specialised to the static `argTypes`: calls inlined, constant-trip loops
+/// unrolled, shapes inferred, canonicalised, with static result types.
+/// Emits an error and returns failure when an argument does not fit the
+/// declared type or an extent stays unknown.
+mlir::FailureOr<mlir::func::FuncOp>
+specializeFunction(mlir::ModuleOp module, llvm::StringRef name,
+                   llvm::ArrayRef<mlir::Type> argTypes,
+                   llvm::StringRef newName);
 
 } // namespace axon
 

@@ -53,4 +53,80 @@ def LowerTrain : Pass<"axon-lower-train", "::mlir::ModuleOp"> {
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def PlanMemory : Pass<"axon-plan-memory", "::mlir::func::FuncOp"> {
+  let summary = "Give every fused kernel's results a slot in one arena, reusing dead buffers";
+  let description = [{
+    Runs after axon-fuse on a function whose tensors all have static shapes
+    and whose computed values all come from axon.kernel ops (block
+    arguments, axon.param_ref and axon.constant need no arena space; any
+    other op producing a tensor is an error). The schedule is the order of
+    the kernels in the block. Each kernel result is a buffer of
+    elements * element bytes (i1 takes one byte), rounded up to 64 bytes. It
+    is live from its kernel to the last kernel that reads it; a result read
+    by func.return or axon.param_store lives to the end of the function.
+
+    A result `v` stored by `axon.param_store @W, v` is written straight into
+    W's storage instead of the arena when nothing can observe W's old value
+    afterwards: no later kernel, func.return or param_store reads an
+    `axon.param_ref @W`; W has this one store and `v` no other store and is
+    not returned; and if `v`'s own kernel reads W, the kernel is
+    `injective` (or `elementwise`) with results all of one shape and uses W
+    only through same-shape elementwise ops, so that the backend, which
+    compiles such a kernel as one loop nest, reads each element of W before
+    writing it. Other stored results get an arena slot and the runtime
+    copies them into their parameter when the function returns.
+
+    Offsets come from the greedy-by-size planner (as in TFLite): buffers,
+    largest first, each go to the lowest offset where they overlap no placed
+    buffer whose live range overlaps theirs. The plan is written as
+    attributes: on each kernel `axon.offsets = array<i64: ...>` (byte offset
+    per result, -1 for a result written in place) and `axon.inplace =
+    ["", "W", ...]` (the parameter per result, "" for arena results); on the
+    function `axon.arena_size` (bytes, i64) and `axon.buffer_bytes` (the sum
+    of all arena buffers, i64; arena_size / buffer_bytes shows the reuse).
+    Re-running the pass recomputes the plan. `axonc --emit=plan` prints it
+    as a table (printMemoryPlan).
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
+def Fuse : Pass<"axon-fuse", "::mlir::func::FuncOp"> {
+  let summary = "Group each function's tensor ops into axon.kernel ops";
+  let description = [{
+    Each `axon.kernel` becomes one Halide pipeline, so fusion decides which
+    intermediate tensors are never written to memory. The pass walks a
+    function body in order and puts every tensor op into a group:
+
+    - injective ops (elementwise, cmp, select, cast, broadcast, reshape,
+      transpose, slice, insert_slice, concat, gather, one_hot, fill, random
+      draws) join the group of an operand's producer when that group is
+      injective, or as an elementwise epilogue when the result has the shape
+      of the group's anchor (bias, activation, residual add, scaling);
+      operands that an op broadcasts are only read;
+    - a reduction (sum, mean, reduce_max, argmax, softmax, log_softmax)
+      becomes the anchor of its operand's injective group (prologue), or
+      starts a new group;
+    - a contraction (matmul, conv2d, conv_transpose2d) starts a new group,
+      pulling in an operand's group only when that is pure data movement
+      (transpose, reshape, broadcast, cast, slice) read by nothing else;
+      window ops (pooling and its gradients) start a new group;
+    - scatter_add is alone in a kernel of kind `single`.
+
+    A group never has two anchors and never joins a group that its other
+    operands depend on (that would make kernels depend on each other in a
+    cycle). Values used outside a group become extra kernel results. Splat
+    constants are cloned into every kernel that reads them; parameters,
+    non-splat constants, calls, loops, axon.dim and everything else stay in
+    the function and are read as kernel inputs. Kernels are named
+    `<function>_k<i>`; `kind` (injective, reduction, contraction, window,
+    single) tells the backend how to schedule them. With `explain`, each
+    fused op gets a remark saying which kernel it went to and why.
+  }];
+  let options = [
+    Option<"explain", "explain", "bool", /*default=*/"false",
+           "Emit a remark on each fused op with the fusion decision and its reason">,
+  ];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 #endif // AXON_PASSES_TD

@@ -1,8 +1,7 @@
-// `axonc train`: a train block's data, step function and loop, run on the
-// reference evaluator.
+// `axonc train`: a train block's data, step function and loop, run on
+// JIT-compiled kernels or the reference evaluator.
 #include "tools/axonc/TrainCommand.h"
 
-#include "backends/reference/Evaluator.h"
 #include "ir/AxonDialect.h"
 #include "runtime/Dataset.h"
 #include "runtime/Trainer.h"
@@ -46,10 +45,10 @@ llvm::Expected<Dataset> loadData(DictionaryAttr spec, func::FuncOp loss,
                         cast<StringAttr>(args[1]).getValue(), sample, limit);
 }
 
-/// Calls a scalar-valued function of the evaluator.
-llvm::Expected<double> scalarCall(reference::Evaluator &ev, StringRef fn,
+/// Calls a scalar-valued function.
+llvm::Expected<double> scalarCall(Runner &runner, const std::string &fn,
                                   std::vector<Tensor> args) {
-  auto out = ev.call(fn, args);
+  auto out = runner.call(fn, args);
   if (!out)
     return out.takeError();
   return out->front().data.front();
@@ -105,26 +104,56 @@ int axon::runTraining(ModuleOp module, const TrainFlags &flags) {
           (llvm::sys::path::stem(flags.modelPath) + ".metrics.jsonl").str();
   }
 
-  reference::Evaluator ev(module);
-  StringRef stepName = stepFn.getValue();
-  StepFn step = [&](const Tensor &x, const Tensor &t, int64_t globalStep) {
-    Tensor counter(DType::I64, {}, {static_cast<double>(globalStep)});
-    return scalarCall(ev, stepName, {x, t, counter});
-  };
+  std::string stepName = stepFn.getValue().str();
   std::string lossName = train.getLoss().str();
-  EvalFn evalLoss = [&](const Tensor &x, const Tensor &t) {
-    return scalarCall(ev, lossName, {x, t});
-  };
-  EvalFn evalMetric;
   std::string metricName;
   if (auto metric = config.getAs<StringAttr>("eval_fn")) {
     metricName = metric.str();
     if (!module.lookupSymbol<func::FuncOp>(metricName))
       return fail("eval_fn names unknown function '" + metricName + "'");
+  }
+
+  // The compiled backend specialises each function to the shapes it will
+  // see: full batches, and the eval set's last partial batch.
+  auto batchShapes = [&](const Dataset &d, int64_t rows) {
+    std::vector<int64_t> x = d.inputs.shape, t = d.labels.shape;
+    x[0] = rows;
+    t[0] = rows;
+    return std::vector<std::vector<int64_t>>{x, t};
+  };
+  std::vector<FunctionRequest> requests;
+  auto stepShapes = batchShapes(*trainSet, options.batch);
+  stepShapes.push_back({});
+  requests.push_back({stepName, stepShapes});
+  if (evalSet) {
+    std::vector<int64_t> sizes{std::min(options.batch, evalSet->size())};
+    if (evalSet->size() > options.batch && evalSet->size() % options.batch)
+      sizes.push_back(evalSet->size() % options.batch);
+    for (int64_t rows : sizes) {
+      requests.push_back({lossName, batchShapes(*evalSet, rows)});
+      if (!metricName.empty())
+        requests.push_back({metricName, batchShapes(*evalSet, rows)});
+    }
+  }
+  if (flags.runner.backend == "halide")
+    llvm::outs() << "compiling " << requests.size()
+                 << " functions to Halide kernels...\n";
+  auto runner = makeRunner(module, flags.runner, requests);
+  if (!runner)
+    return fail(llvm::toString(runner.takeError()));
+  Runner &ev = **runner;
+  StepFn step = [&](const Tensor &x, const Tensor &t, int64_t globalStep) {
+    Tensor counter(DType::I64, {}, {static_cast<double>(globalStep)});
+    return scalarCall(ev, stepName, {x, t, counter});
+  };
+  EvalFn evalLoss = [&](const Tensor &x, const Tensor &t) {
+    return scalarCall(ev, lossName, {x, t});
+  };
+  EvalFn evalMetric;
+  if (!metricName.empty())
     evalMetric = [&](const Tensor &x, const Tensor &t) {
       return scalarCall(ev, metricName, {x, t});
     };
-  }
 
   llvm::outs() << llvm::formatv(
       "training '{0}' on {1} samples ({2} epochs, batch {3}), metrics in {4}\n",
@@ -134,6 +163,8 @@ int axon::runTraining(ModuleOp module, const TrainFlags &flags) {
                              step, evalLoss, evalMetric, llvm::errs());
   if (!results)
     return fail(llvm::toString(results.takeError()));
+  if (auto err = ev.finish())
+    return fail(llvm::toString(std::move(err)));
   const EpochResult &last = results->back();
   llvm::outs() << llvm::formatv("final train loss {0:F4}", last.trainLoss);
   if (last.evalLoss)

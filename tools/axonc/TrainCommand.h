@@ -2,6 +2,8 @@
 #ifndef AXON_TOOLS_AXONC_TRAINCOMMAND_H
 #define AXON_TOOLS_AXONC_TRAINCOMMAND_H
 
+#include "tools/axonc/Compiled.h"
+
 #include "mlir/IR/BuiltinOps.h"
 
 #include <cstdint>
@@ -17,11 +19,12 @@ struct TrainFlags {
   int64_t limit = 0;       ///< Training samples to use; 0: all.
   int64_t evalLimit = 0;   ///< Evaluation samples to use; 0: all.
   std::string metrics;     ///< Metrics file; empty: the block's `log` or a default.
+  RunnerOptions runner;    ///< Backend, schedules, threads, profiling.
 };
 
 /// Lowers the train block to a train step (the module must have been
 /// through the gradient pipeline), loads its data and runs the training
-/// loop with the reference evaluator. Returns the process exit code.
+/// loop on the chosen backend. Returns the process exit code.
 int runTraining(mlir::ModuleOp module, const TrainFlags &flags);
 
 } // namespace axon

@@ -1,10 +1,17 @@
 // axonc: the Axon compiler driver.
 //
-//   axonc FILE --emit=ast|axon|grad [-o OUT]  print a stage of the compiler
+//   axonc FILE --emit=ast|axon|grad|fused|plan|halide [-o OUT]
+//                                           print a stage of the compiler
 //   axonc run FILE --fn NAME --input x=a.npy [--param W=w.npy] [-o out.npy]
 //                                           evaluate a function
 //   axonc train FILE [--epochs N] [--limit N] run the train block
+//   axonc build FILE -o BINARY               compile to a standalone binary
+// run and train use JIT-compiled Halide kernels (--backend=halide, the
+// default) or the reference evaluator (--backend=reference).
+#include "backends/halide/Jit.h"
 #include "backends/reference/Evaluator.h"
+#include "tools/axonc/BuildCommand.h"
+#include "tools/axonc/Compiled.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/AxonDialect.h"
@@ -31,34 +38,87 @@ using namespace axon;
 namespace {
 
 cl::OptionCategory category("axonc options");
-cl::SubCommand runCommand("run", "Evaluate a function of a model file with the "
-                                 "reference evaluator");
-cl::SubCommand trainCommand("train", "Run a model file's train block (reference "
-                                     "evaluator), with a progress bar and a "
-                                     "metrics log");
+cl::SubCommand runCommand("run", "Evaluate a function of a model file");
+cl::SubCommand trainCommand("train", "Run a model file's train block, with a "
+                                     "progress bar and a metrics log");
+cl::SubCommand buildCommand("build", "Compile a model file to a standalone "
+                                     "binary (train, infer, bench) or a "
+                                     "static library");
 
-enum class Emit { AST, Axon, Grad };
+enum class Emit { AST, Axon, Grad, Fused, Plan, Halide };
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.axon>"),
                                cl::Required, cl::cat(category),
                                cl::sub(cl::SubCommand::getTopLevel()),
-                               cl::sub(runCommand), cl::sub(trainCommand));
+                               cl::sub(runCommand), cl::sub(trainCommand),
+                               cl::sub(buildCommand));
 cl::opt<Emit> emit("emit", cl::desc("The compiler stage to print"),
                    cl::init(Emit::Axon), cl::cat(category),
                    cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree"),
                               clEnumValN(Emit::Axon, "axon",
                                          "the axon dialect (MLIR)"),
                               clEnumValN(Emit::Grad, "grad",
-                                         "after autodiff, canonicalize and CSE")));
+                                         "after autodiff, canonicalize and CSE"),
+                              clEnumValN(Emit::Fused, "fused",
+                                         "functions specialised to --batch and "
+                                         "fused into axon.kernel ops"),
+                              clEnumValN(Emit::Plan, "plan",
+                                         "the memory plan of each function "
+                                         "(arena size, buffer offsets)"),
+                              clEnumValN(Emit::Halide, "halide",
+                                         "each kernel's lowered Halide "
+                                         "statement (its loop nest)")),
+                   cl::sub(cl::SubCommand::getTopLevel()), cl::sub(buildCommand));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("path"), cl::init("-"),
                                 cl::cat(category),
                                 cl::sub(cl::SubCommand::getTopLevel()),
-                                cl::sub(runCommand));
+                                cl::sub(runCommand), cl::sub(buildCommand));
 
-cl::opt<std::string> fnName("fn", cl::desc("Function to evaluate"),
-                            cl::value_desc("name"), cl::init("forward"),
-                            cl::cat(category), cl::sub(runCommand));
+cl::opt<std::string> fnName("fn", cl::desc("Function to evaluate (run; "
+                                           "default forward) or to print "
+                                           "(--emit=fused|plan|halide; "
+                                           "default: every function)"),
+                            cl::value_desc("name"), cl::cat(category),
+                            cl::sub(runCommand),
+                            cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<std::string> backendName(
+    "backend",
+    cl::desc("What runs the model: halide (JIT-compiled kernels, default) or "
+             "reference (the plain C++ evaluator)"),
+    cl::init("halide"), cl::cat(category), cl::sub(runCommand),
+    cl::sub(trainCommand));
+cl::opt<std::string> scheduleName(
+    "schedule",
+    cl::desc("Kernel schedules: manual (hand-written, default), "
+             "auto:adams2019, auto:mullapudi2016 or auto:li2018"),
+    cl::init("manual"), cl::cat(category), cl::sub(runCommand),
+    cl::sub(trainCommand), cl::sub(buildCommand),
+    cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<int> threadCount("threads",
+                         cl::desc("Threads for the compiled kernels (default: "
+                                  "HL_NUM_THREADS, else one per core)"),
+                         cl::init(0), cl::cat(category), cl::sub(runCommand),
+                         cl::sub(trainCommand));
+cl::opt<std::string> profilePath(
+    "profile",
+    cl::desc("Print time per kernel and write a Chrome trace to this path "
+             "(view in Perfetto or chrome://tracing)"),
+    cl::value_desc("trace.json"), cl::cat(category), cl::sub(runCommand),
+    cl::sub(trainCommand));
+cl::opt<int64_t> emitBatch("batch",
+                           cl::desc("The batch size (every `?` extent) that "
+                                    "--emit=fused|plan|halide and build "
+                                    "specialise to (default: the train "
+                                    "block's batch, else 1)"),
+                           cl::init(0), cl::cat(category),
+                           cl::sub(cl::SubCommand::getTopLevel()),
+                           cl::sub(buildCommand));
+cl::opt<bool> emitLib("lib",
+                      cl::desc("build: a static library plus a C header "
+                               "instead of an executable"),
+                      cl::init(false), cl::cat(category),
+                      cl::sub(buildCommand));
 cl::list<std::string> inputs("input",
                              cl::desc("An argument of the function, by name: "
                                       "name=path.npy (repeat for each)"),
@@ -117,7 +177,18 @@ void printTensor(const Tensor &t, llvm::raw_ostream &os) {
   }
 }
 
+RunnerOptions runnerOptions() {
+  RunnerOptions o;
+  o.backend = backendName;
+  o.compile.schedule = scheduleName;
+  o.threads = threadCount;
+  o.profilePath = profilePath;
+  return o;
+}
+
 int runFunction(mlir::ModuleOp module) {
+  if (fnName.empty())
+    fnName = "forward";
   auto fn = module.lookupSymbol<mlir::func::FuncOp>(fnName);
   if (!fn)
     return fail("no function '" + fnName + "' in " + inputFile);
@@ -129,7 +200,7 @@ int runFunction(mlir::ModuleOp module) {
       return fail("--input expects name=path.npy, got '" + s + "'");
     given[name] = path;
   }
-  reference::Evaluator evaluator(module);
+  std::vector<std::pair<std::string, Tensor>> paramValues;
   for (const std::string &s : paramFiles) {
     std::string name, path;
     if (!splitAssignment(s, name, path))
@@ -137,8 +208,7 @@ int runFunction(mlir::ModuleOp module) {
     auto value = readNpy(path);
     if (!value)
       return fail(llvm::toString(value.takeError()));
-    if (auto err = evaluator.setParam(name, std::move(*value)))
-      return fail(llvm::toString(std::move(err)));
+    paramValues.emplace_back(name, std::move(*value));
   }
   // Argument names are kept on the function as `axon.arg_names`.
   auto names = fn->getAttrOfType<mlir::ArrayAttr>("axon.arg_names");
@@ -159,9 +229,18 @@ int runFunction(mlir::ModuleOp module) {
   if (!given.empty())
     return fail("function '" + fnName + "' has no argument '" +
                 given.begin()->first + "'");
-  auto results = evaluator.call(fnName, args);
+  auto runner = makeRunner(module, runnerOptions(),
+                           {FunctionRequest{fnName, shapesOf(args)}});
+  if (!runner)
+    return fail(llvm::toString(runner.takeError()));
+  for (auto &[name, value] : paramValues)
+    if (auto err = (*runner)->setParam(name, value))
+      return fail(llvm::toString(std::move(err)));
+  auto results = (*runner)->call(fnName, args);
   if (!results)
     return fail(llvm::toString(results.takeError()));
+  if (auto err = (*runner)->finish())
+    return fail(llvm::toString(std::move(err)));
   for (size_t i = 0; i < results->size(); ++i) {
     const Tensor &r = (*results)[i];
     if (outputFile == "-") {
@@ -192,7 +271,7 @@ int main(int argc, char **argv) {
   auto file = SourceFile::open(inputFile, llvm::errs());
   if (!file)
     return 1;
-  if (emit == Emit::AST && !runCommand && !trainCommand) {
+  if (emit == Emit::AST && !runCommand && !trainCommand && !buildCommand) {
     ast::Module m = parse(*file);
     if (file->errorCount())
       return 1;
@@ -214,7 +293,7 @@ int main(int argc, char **argv) {
   auto module = compileSource(context, *file);
   if (!module)
     return 1;
-  if (runCommand || trainCommand || emit == Emit::Grad) {
+  if (runCommand || trainCommand || buildCommand || emit != Emit::Axon) {
     mlir::PassManager pm(&context);
     addGradientPipeline(pm);
     if (mlir::failed(pm.run(*module)))
@@ -231,7 +310,36 @@ int main(int argc, char **argv) {
     flags.limit = trainLimit;
     flags.evalLimit = evalLimit;
     flags.metrics = metricsFile;
+    flags.runner = runnerOptions();
     return runTraining(*module, flags);
+  }
+  std::string error;
+  if (!halide::isValidSchedule(scheduleName, error))
+    return fail(error);
+  if (buildCommand) {
+    BuildFlags flags;
+    flags.modelPath = inputFile;
+    flags.output = outputFile;
+    flags.batch = emitBatch;
+    flags.library = emitLib;
+    flags.compile.schedule = scheduleName;
+    return runBuild(*module, flags);
+  }
+  if (emit == Emit::Fused || emit == Emit::Plan || emit == Emit::Halide) {
+    std::error_code ec;
+    llvm::ToolOutputFile out(outputFile, ec, llvm::sys::fs::OF_Text);
+    if (ec)
+      return fail("cannot write " + outputFile + ": " + ec.message());
+    EmitStage stage = emit == Emit::Fused  ? EmitStage::Fused
+                      : emit == Emit::Plan ? EmitStage::Plan
+                                           : EmitStage::Halide;
+    halide::CompileOptions options;
+    options.schedule = scheduleName;
+    if (int rc = emitCompiled(*module, stage, fnName, emitBatch, options,
+                              out.os()))
+      return rc;
+    out.keep();
+    return 0;
   }
 
   std::error_code ec;

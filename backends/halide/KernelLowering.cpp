@@ -1,0 +1,905 @@
+// KernelSpec -> Halide algorithm: one Func per op, following the reference
+// evaluator's semantics (backends/reference/Evaluator.cpp) op by op.
+//
+// Shapes are static, so every Func is defined over known extents and reads
+// its operands only inside them; padding and index clamping make that true
+// for windows and gathers. Out-of-range gather/scatter indices, which the
+// reference reports as errors, are clamped here (compiled kernels cannot
+// fail mid-flight); integer division by zero gives 0.
+#include "backends/halide/KernelLowering.h"
+#include "backends/halide/KernelGraph.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <stdexcept>
+
+using namespace Halide;
+using Halide::Internal::make_one;
+using Halide::Internal::make_zero;
+
+namespace axon::halide {
+
+Type halideType(DType dtype) {
+  switch (dtype) {
+  case DType::F32:
+    return Float(32);
+  case DType::F64:
+    return Float(64);
+  case DType::I1:
+    return Bool();
+  case DType::I32:
+    return Int(32);
+  case DType::I64:
+    return Int(64);
+  }
+  return Float(32);
+}
+
+std::vector<Argument> LoweredKernel::arguments() const {
+  return std::vector<Argument>(inputs.begin(), inputs.end());
+}
+
+namespace {
+
+using Coords = std::vector<Expr>; // Dialect order: outermost dim first.
+using Shape = std::vector<int64_t>;
+
+[[noreturn]] void unsupported(const std::string &what) {
+  throw std::runtime_error(what);
+}
+
+int64_t numElements(const Shape &s) {
+  int64_t n = 1;
+  for (int64_t e : s)
+    n *= e;
+  return n;
+}
+
+int normalizeAxis(int64_t axis, size_t rank) {
+  return int(axis < 0 ? axis + int64_t(rank) : axis);
+}
+
+/// Reads `v` at dialect-order coordinates.
+Expr at(const ValueFunc &v, const Coords &coords) {
+  std::vector<Expr> args(coords.rbegin(), coords.rend());
+  return v.func(args);
+}
+
+/// Defines a Func over `shape` from a body taking dialect-order coords.
+Func define(const std::string &name, const Shape &shape,
+            const std::function<Expr(const Coords &)> &body) {
+  Func f(name);
+  std::vector<Var> vars;
+  Coords coords;
+  for (size_t d = 0; d < shape.size(); ++d)
+    vars.emplace_back("d" + std::to_string(d));
+  for (const Var &v : vars)
+    coords.push_back(v);
+  std::vector<Var> args(vars.rbegin(), vars.rend());
+  f(args) = body(coords);
+  return f;
+}
+
+/// Reads `v` (numpy-broadcast to a result of rank coords.size()).
+Expr broadcastAt(const ValueFunc &v, const Shape &resultShape,
+                 const Coords &coords) {
+  size_t r = coords.size(), ro = v.shape.size();
+  Coords c;
+  for (size_t j = 0; j < ro; ++j) {
+    size_t d = j + (r - ro);
+    c.push_back(v.shape[j] == 1 && resultShape[d] != 1 ? Expr(0) : coords[d]);
+  }
+  return at(v, c);
+}
+
+/// The index of row-major `coords` within `shape`, and back.
+Expr flatten(const Coords &coords, const Shape &shape) {
+  Expr flat = 0;
+  for (size_t d = 0; d < shape.size(); ++d)
+    flat = flat * int(shape[d]) + coords[d];
+  return flat;
+}
+Coords unflatten(Expr flat, const Shape &shape) {
+  Coords c(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    c[d] = shape[d] == 1 ? Expr(0) : flat % int(shape[d]);
+    flat = flat / int(shape[d]);
+  }
+  return c;
+}
+
+class Lowerer {
+public:
+  Lowerer(const kernel::KernelSpec &spec, KernelGraph &g) : spec(spec), g(g) {}
+
+  void run() {
+    for (size_t i = 0; i < spec.inputs.size(); ++i) {
+      const kernel::TensorDesc &d = spec.inputs[i];
+      ImageParam p(halideType(d.dtype), int(d.shape.size()),
+                   spec.name + "_in" + std::to_string(i));
+      // Static, dense, row-major: lets Halide drop bounds and stride math.
+      int64_t stride = 1;
+      for (int k = 0; k < int(d.shape.size()); ++k) {
+        int64_t extent = d.shape[d.shape.size() - 1 - k];
+        p.dim(k).set_bounds(0, int(extent)).set_stride(int(stride));
+        p.dim(k).set_estimate(0, int(extent));
+        stride *= extent;
+      }
+      g.inputs.push_back(p);
+      ValueFunc v{define("in" + std::to_string(i), d.shape,
+                         [&](const Coords &c) {
+                           std::vector<Expr> args(c.rbegin(), c.rend());
+                           return p(args);
+                         }),
+                  d.shape, halideType(d.dtype)};
+      g.values.push_back(v);
+    }
+    for (size_t i = 0; i < spec.ops.size(); ++i) {
+      const kernel::OpSpec &op = spec.ops[i];
+      name = op.name + std::to_string(i);
+      resultShape = op.result.shape;
+      resultType = halideType(op.result.dtype);
+      Func f = lower(op);
+      g.values.push_back({f, resultShape, resultType});
+    }
+  }
+
+private:
+  const kernel::KernelSpec &spec;
+  KernelGraph &g;
+  std::string name;
+  Shape resultShape;
+  Type resultType;
+
+  const ValueFunc &operand(const kernel::OpSpec &op, int i) {
+    return g.values[op.operands[i]];
+  }
+  Func pointwise(const std::function<Expr(const Coords &)> &body) {
+    return define(name, resultShape, [&](const Coords &c) {
+      return cast(resultType, body(c));
+    });
+  }
+
+  Func lower(const kernel::OpSpec &op) {
+    const std::string &n = op.name;
+    if (n == "neg" || n == "exp" || n == "log" || n == "sqrt" || n == "abs" ||
+        n == "sin" || n == "cos" || n == "tanh" || n == "sigmoid" ||
+        n == "relu" || n == "softplus" || n == "sign")
+      return unary(op);
+    if (n == "add" || n == "sub" || n == "mul" || n == "div" || n == "pow" ||
+        n == "max" || n == "min" || n == "cmp")
+      return binary(op);
+    if (n == "select") {
+      const ValueFunc &c = operand(op, 0), &t = operand(op, 1),
+                      &f = operand(op, 2);
+      return pointwise([&](const Coords &x) {
+        return select(broadcastAt(c, resultShape, x),
+                      broadcastAt(t, resultShape, x),
+                      broadcastAt(f, resultShape, x));
+      });
+    }
+    if (n == "cast") {
+      const ValueFunc &x = operand(op, 0);
+      return define(name, resultShape, [&](const Coords &c) {
+        Expr v = at(x, c);
+        if (resultType.is_bool())
+          return v != make_zero(v.type());
+        return cast(resultType, v);
+      });
+    }
+    if (n == "constant" || n == "fill")
+      return constant(op);
+    if (n == "matmul")
+      return matmul(op);
+    if (n == "conv2d")
+      return conv2d(op);
+    if (n == "conv_transpose2d")
+      return convTranspose2d(op);
+    if (n == "max_pool2d" || n == "avg_pool2d")
+      return pool(op, n == "max_pool2d");
+    if (n == "max_pool2d_grad" || n == "avg_pool2d_grad")
+      return poolGrad(op, n == "max_pool2d_grad");
+    if (n == "sum" || n == "mean" || n == "reduce_max")
+      return reduce(op);
+    if (n == "argmax")
+      return argmax(op);
+    if (n == "softmax" || n == "log_softmax")
+      return softmax(op, n == "log_softmax");
+    if (n == "reshape") {
+      const ValueFunc &x = operand(op, 0);
+      return define(name, resultShape, [&](const Coords &c) {
+        return at(x, unflatten(flatten(c, resultShape), x.shape));
+      });
+    }
+    if (n == "transpose") {
+      const ValueFunc &x = operand(op, 0);
+      std::vector<int64_t> perm = op.ints.at("perm");
+      return define(name, resultShape, [&](const Coords &c) {
+        Coords in(c.size());
+        for (size_t i = 0; i < perm.size(); ++i)
+          in[perm[i]] = c[i];
+        return at(x, in);
+      });
+    }
+    if (n == "broadcast") {
+      const ValueFunc &x = operand(op, 0);
+      return define(name, resultShape, [&](const Coords &c) {
+        return broadcastAt(x, resultShape, c);
+      });
+    }
+    if (n == "slice")
+      return slice(op);
+    if (n == "insert_slice")
+      return insertSlice(op);
+    if (n == "concat")
+      return concat(op);
+    if (n == "gather")
+      return gather(op);
+    if (n == "scatter_add")
+      return scatterAdd(op);
+    if (n == "one_hot") {
+      const ValueFunc &idx = operand(op, 0);
+      return pointwise([&](const Coords &c) {
+        Coords outer(c.begin(), c.end() - 1);
+        return select(cast<int64_t>(at(idx, outer)) == cast<int64_t>(c.back()),
+                      1, 0);
+      });
+    }
+    if (n == "random_uniform" || n == "random_normal" ||
+        n == "random_bernoulli")
+      return random(op);
+    unsupported("the Halide backend cannot lower axon." + n + " yet");
+  }
+
+  Func unary(const kernel::OpSpec &op) {
+    const ValueFunc &x = operand(op, 0);
+    const std::string &n = op.name;
+    return define(name, resultShape, [&](const Coords &c) -> Expr {
+      Expr v = at(x, c);
+      Type t = v.type();
+      Expr zero = make_zero(t), one = make_one(t);
+      if (n == "neg")
+        return -v;
+      if (n == "exp")
+        return exp(v);
+      if (n == "log")
+        return log(v);
+      if (n == "sqrt")
+        return sqrt(v);
+      if (n == "abs")
+        return cast(t, abs(v));
+      if (n == "sin")
+        return sin(v);
+      if (n == "cos")
+        return cos(v);
+      if (n == "tanh")
+        return tanh(v);
+      if (n == "sigmoid") // Never exponentiates a large positive number.
+        return select(v >= zero, one / (one + exp(-v)),
+                      exp(v) / (one + exp(v)));
+      if (n == "relu")
+        return select(v < zero, zero, v);
+      if (n == "softplus")
+        return max(v, zero) + log(one + exp(-abs(v)));
+      // sign
+      return select(v > zero, one, select(v < zero, -one, v));
+    });
+  }
+
+  Func binary(const kernel::OpSpec &op) {
+    const ValueFunc &a = operand(op, 0), &b = operand(op, 1);
+    const std::string &n = op.name;
+    int64_t predicate = op.getInt("predicate");
+    return define(name, resultShape, [&](const Coords &c) -> Expr {
+      Expr x = broadcastAt(a, resultShape, c), y = broadcastAt(b, resultShape, c);
+      if (n == "add")
+        return x + y;
+      if (n == "sub")
+        return x - y;
+      if (n == "mul")
+        return x * y;
+      if (n == "div") {
+        if (x.type().is_float())
+          return x / y;
+        // Truncating division, as C++ and the reference do.
+        Expr q = select(y == 0, make_zero(y.type()), abs(x) / abs(y));
+        return cast(x.type(), select((x < 0) != (y < 0), -q, q));
+      }
+      if (n == "pow")
+        return pow(x, y);
+      if (n == "max")
+        return max(x, y);
+      if (n == "min")
+        return min(x, y);
+      switch (predicate) { // CmpPredicate: eq ne lt le gt ge.
+      case 0:
+        return x == y;
+      case 1:
+        return x != y;
+      case 2:
+        return x < y;
+      case 3:
+        return x <= y;
+      case 4:
+        return x > y;
+      default:
+        return x >= y;
+      }
+    });
+  }
+
+  Func constant(const kernel::OpSpec &op) {
+    if (op.name == "fill") {
+      double value = op.floats.count("value") ? op.floats.at("value") : 0.0;
+      return define(name, resultShape, [&](const Coords &) {
+        return cast(resultType, Expr(value));
+      });
+    }
+    if (op.values.size() <= 1) {
+      double value = op.values.empty() ? 0.0 : op.values[0];
+      return define(name, resultShape, [&](const Coords &) {
+        return resultType.is_bool() ? Expr(value != 0)
+                                    : cast(resultType, Expr(value));
+      });
+    }
+    // A dense constant inside a kernel: bake its values into a buffer.
+    Buffer<double> data(int(op.values.size()));
+    for (size_t i = 0; i < op.values.size(); ++i)
+      data(int(i)) = op.values[i];
+    return define(name, resultShape, [&](const Coords &c) -> Expr {
+      Expr v = data(flatten(c, resultShape));
+      return resultType.is_bool() ? v != Expr(0.0) : cast(resultType, v);
+    });
+  }
+
+  Func matmul(const kernel::OpSpec &op) {
+    const ValueFunc &a = operand(op, 0), &b = operand(op, 1);
+    size_t r = resultShape.size();
+    int batchRank = int(r) - 2;
+    int64_t m = resultShape[r - 2], n = resultShape[r - 1];
+    int64_t k = a.shape.back();
+    Func fa = a.func, fb = b.func;
+    if (batchRank > 0) {
+      // Operands broadcast to the result's batch extents.
+      auto widen = [&](const ValueFunc &v, int64_t rows, int64_t cols,
+                       const std::string &suffix) {
+        Shape full(resultShape.begin(), resultShape.end() - 2);
+        full.push_back(rows);
+        full.push_back(cols);
+        return define(name + suffix, full, [&](const Coords &c) {
+          return broadcastAt(v, full, c);
+        });
+      };
+      fa = widen(a, m, k, "_a");
+      fb = widen(b, k, n, "_b");
+    }
+    Func mm = defineMatmul(fa, fb, m, n, k, batchRank, resultType, name);
+    KernelStage s{KernelStage::Kind::Matmul, mm, resultShape};
+    s.a = fa;
+    s.b = fb;
+    s.m = m;
+    s.n = n;
+    s.k = k;
+    s.batchRank = batchRank;
+    g.stages.push_back(s);
+    return mm;
+  }
+
+  Func conv2d(const kernel::OpSpec &op) {
+    const ValueFunc &x = operand(op, 0), &w = operand(op, 1);
+    Conv2DGeometry geo;
+    geo.n = x.shape[0], geo.c = x.shape[1], geo.h = x.shape[2],
+    geo.w = x.shape[3];
+    geo.o = w.shape[0], geo.kh = w.shape[2], geo.kw = w.shape[3];
+    geo.oh = resultShape[2], geo.ow = resultShape[3];
+    const auto &s = op.ints.at("strides"), &p = op.ints.at("padding");
+    geo.strideH = s[0], geo.strideW = s[1], geo.padH = p[0], geo.padW = p[1];
+    if (op.ints.count("dilations")) {
+      const auto &d = op.ints.at("dilations");
+      geo.dilationH = d[0], geo.dilationW = d[1];
+    }
+    geo.groups = op.getInt("groups", 1);
+    Func conv = defineConv2D(x.func, w.func, geo, resultType, name);
+    KernelStage st{KernelStage::Kind::Conv2D, conv, resultShape};
+    st.a = x.func;
+    st.b = w.func;
+    st.conv = geo;
+    g.stages.push_back(st);
+    return conv;
+  }
+
+  /// out[n, o, y, x] = sum over the input positions whose scattered window
+  /// covers (y, x): the reference's scatter form turned into a gather.
+  Func convTranspose2d(const kernel::OpSpec &op) {
+    const ValueFunc &x = operand(op, 0), &w = operand(op, 1);
+    const auto &s = op.ints.at("strides"), &p = op.ints.at("padding");
+    int64_t groups = op.getInt("groups", 1);
+    int64_t c = x.shape[1], h = x.shape[2], wd = x.shape[3];
+    int64_t og = w.shape[1], kh = w.shape[2], kw = w.shape[3];
+    int64_t cg = c / groups;
+    RDom r(0, int(cg), 0, int(kh), 0, int(kw), name + "_r");
+    Func f(name);
+    Var ox("ox"), oy("oy"), o("o"), n("n");
+    Expr ty = oy + int(p[0]) - r.y, tx = ox + int(p[1]) - r.z;
+    Expr iy = ty / int(s[0]), ix = tx / int(s[1]);
+    Expr valid = ty % int(s[0]) == 0 && tx % int(s[1]) == 0 && iy >= 0 &&
+                 iy < int(h) && ix >= 0 && ix < int(wd);
+    Expr ci = (o / int(og)) * int(cg) + r.x;
+    Expr term = x.func(clamp(ix, 0, int(wd) - 1), clamp(iy, 0, int(h) - 1),
+                       ci, n) *
+                w.func(r.z, r.y, o % int(og), ci);
+    f(ox, oy, o, n) = make_zero(resultType);
+    f(ox, oy, o, n) += select(valid, term, make_zero(resultType));
+    g.stages.push_back({KernelStage::Kind::Window, f, resultShape});
+    return f;
+  }
+
+  /// Number of unpadded input positions in each pooling window.
+  static Expr windowCount(Expr oy, Expr ox, const std::vector<int64_t> &k,
+                          const std::vector<int64_t> &s,
+                          const std::vector<int64_t> &p, int64_t h,
+                          int64_t w) {
+    Expr y0 = oy * int(s[0]) - int(p[0]), x0 = ox * int(s[1]) - int(p[1]);
+    Expr rows = min(y0 + int(k[0]), int(h)) - max(y0, 0);
+    Expr cols = min(x0 + int(k[1]), int(w)) - max(x0, 0);
+    return rows * cols;
+  }
+
+  Func pool(const kernel::OpSpec &op, bool isMax) {
+    const ValueFunc &x = operand(op, 0);
+    const auto &k = op.ints.at("kernel"), &s = op.ints.at("strides"),
+               &p = op.ints.at("padding");
+    int64_t h = x.shape[2], w = x.shape[3];
+    RDom r(0, int(k[0]), 0, int(k[1]), name + "_r");
+    Var ox("ox"), oy("oy"), c("c"), n("n");
+    Expr iy = oy * int(s[0]) - int(p[0]) + r.x;
+    Expr ix = ox * int(s[1]) - int(p[1]) + r.y;
+    Expr inside = iy >= 0 && iy < int(h) && ix >= 0 && ix < int(w);
+    Expr v = x.func(clamp(ix, 0, int(w) - 1), clamp(iy, 0, int(h) - 1), c, n);
+    Func acc(name + (isMax ? "_max" : "_sum"));
+    if (isMax) {
+      acc(ox, oy, c, n) = resultType.min();
+      acc(ox, oy, c, n) = select(inside, max(acc(ox, oy, c, n), v),
+                                 acc(ox, oy, c, n));
+    } else {
+      acc(ox, oy, c, n) = make_zero(resultType);
+      acc(ox, oy, c, n) += select(inside, v, make_zero(resultType));
+    }
+    g.stages.push_back({KernelStage::Kind::Window, acc, resultShape});
+    if (isMax)
+      return acc;
+    Func avg(name);
+    avg(ox, oy, c, n) =
+        acc(ox, oy, c, n) / cast(resultType, windowCount(oy, ox, k, s, p, h, w));
+    return avg;
+  }
+
+  /// The gradient of a pooling, gathered per input position from the
+  /// windows that cover it; a max window sends its gradient to its first
+  /// maximum only, like the reference.
+  Func poolGrad(const kernel::OpSpec &op, bool isMax) {
+    const ValueFunc &x = operand(op, 0), &gr = operand(op, 1);
+    const auto &k = op.ints.at("kernel"), &s = op.ints.at("strides"),
+               &p = op.ints.at("padding");
+    int64_t h = x.shape[2], w = x.shape[3];
+    int64_t oh = gr.shape[2], ow = gr.shape[3];
+    Var ox("ox"), oy("oy"), ix("ix"), iy("iy"), c("c"), n("n");
+    Func winner(name + "_winner"); // Flat iy * w + ix of each window's max.
+    if (isMax) {
+      RDom r(0, int(k[0]), 0, int(k[1]), name + "_rw");
+      Expr y = oy * int(s[0]) - int(p[0]) + r.x;
+      Expr xx = ox * int(s[1]) - int(p[1]) + r.y;
+      Expr inside = y >= 0 && y < int(h) && xx >= 0 && xx < int(w);
+      Expr v = x.func(clamp(xx, 0, int(w) - 1), clamp(y, 0, int(h) - 1), c, n);
+      winner(ox, oy, c, n) = Tuple(-1, x.type.min());
+      Expr better = inside && (winner(ox, oy, c, n)[0] < 0 ||
+                               v > winner(ox, oy, c, n)[1]);
+      winner(ox, oy, c, n) =
+          Tuple(select(better, y * int(w) + xx, winner(ox, oy, c, n)[0]),
+                select(better, v, winner(ox, oy, c, n)[1]));
+      g.stages.push_back({KernelStage::Kind::Window, winner, gr.shape});
+    }
+    RDom r(0, int(k[0]), 0, int(k[1]), name + "_r");
+    Expr ty = iy + int(p[0]) - r.x, tx = ix + int(p[1]) - r.y;
+    Expr wy = ty / int(s[0]), wx = tx / int(s[1]);
+    Expr covers = ty % int(s[0]) == 0 && tx % int(s[1]) == 0 && wy >= 0 &&
+                  wy < int(oh) && wx >= 0 && wx < int(ow);
+    Expr cy = clamp(wy, 0, int(oh) - 1), cx = clamp(wx, 0, int(ow) - 1);
+    Expr gv = gr.func(cx, cy, c, n);
+    Expr contribution;
+    if (isMax)
+      contribution = select(covers && winner(cx, cy, c, n)[0] == iy * int(w) + ix,
+                            gv, make_zero(resultType));
+    else
+      contribution = select(
+          covers, gv / cast(resultType, windowCount(cy, cx, k, s, p, h, w)),
+          make_zero(resultType));
+    Func f(name);
+    f(ix, iy, c, n) = make_zero(resultType);
+    f(ix, iy, c, n) += contribution;
+    g.stages.push_back({KernelStage::Kind::Window, f, resultShape});
+    return f;
+  }
+
+  /// Which input dims a reduction folds (none listed: all of them).
+  std::vector<bool> reducedDims(const kernel::OpSpec &op, size_t rank) {
+    const std::vector<int64_t> &axes = op.ints.count("axes")
+                                           ? op.ints.at("axes")
+                                           : std::vector<int64_t>{};
+    std::vector<bool> reduced(rank, axes.empty());
+    for (int64_t a : axes)
+      reduced[normalizeAxis(a, rank)] = true;
+    return reduced;
+  }
+
+  Func reduce(const kernel::OpSpec &op) {
+    const ValueFunc &x = operand(op, 0);
+    size_t rank = x.shape.size();
+    std::vector<bool> reduced = reducedDims(op, rank);
+    bool keepdims = op.getInt("keepdims") != 0;
+    Region extents;
+    int64_t count = 1;
+    for (size_t d = 0; d < rank; ++d)
+      if (reduced[d]) {
+        extents.push_back({0, int(x.shape[d])});
+        count *= x.shape[d];
+      }
+    bool isMax = op.name == "reduce_max";
+    Func acc(name + (op.name == "mean" ? "_sum" : ""));
+    std::vector<Var> vars;
+    for (size_t d = 0; d < resultShape.size(); ++d)
+      vars.emplace_back("d" + std::to_string(d));
+    std::vector<Var> args(vars.rbegin(), vars.rend());
+    acc(args) = isMax ? resultType.min() : make_zero(resultType);
+    Coords in(rank);
+    if (extents.empty()) {
+      // Reducing no dims (an axis of extent... none listed on rank 0).
+      for (size_t d = 0; d < rank; ++d)
+        in[d] = vars[d];
+      acc(args) = at(x, in);
+    } else {
+      RDom r(extents, name + "_r");
+      for (size_t d = 0, o = 0, k = 0; d < rank; ++d) {
+        if (reduced[d]) {
+          in[d] = r[int(k++)];
+          if (keepdims)
+            ++o;
+        } else {
+          in[d] = vars[o++];
+        }
+      }
+      if (isMax)
+        acc(args) = max(acc(args), at(x, in));
+      else
+        acc(args) += at(x, in);
+    }
+    g.stages.push_back({KernelStage::Kind::Reduction, acc, resultShape});
+    if (op.name != "mean")
+      return acc;
+    return define(name, resultShape, [&](const Coords &c) {
+      return acc(std::vector<Expr>(c.rbegin(), c.rend())) /
+             cast(resultType, Expr(double(count)));
+    });
+  }
+
+  Func argmax(const kernel::OpSpec &op) {
+    const ValueFunc &x = operand(op, 0);
+    size_t rank = x.shape.size();
+    int axis = normalizeAxis(op.getInt("axis"), rank);
+    bool keepdims = op.getInt("keepdims") != 0;
+    std::vector<Var> vars;
+    for (size_t d = 0; d < resultShape.size(); ++d)
+      vars.emplace_back("d" + std::to_string(d));
+    std::vector<Var> args(vars.rbegin(), vars.rend());
+    RDom r(0, int(x.shape[axis]), name + "_r");
+    Coords in(rank), first(rank);
+    for (size_t d = 0, o = 0; d < rank; ++d) {
+      if (int(d) == axis) {
+        in[d] = r;
+        first[d] = 0;
+        if (keepdims)
+          ++o;
+      } else {
+        in[d] = first[d] = vars[o++];
+      }
+    }
+    Func best(name + "_best");
+    best(args) = Tuple(0, at(x, first));
+    // Strictly greater: ties keep the lowest index, as in the reference.
+    Expr v = at(x, in);
+    Expr better = v > best(args)[1];
+    best(args) = Tuple(select(better, cast<int>(r), best(args)[0]),
+                       select(better, v, best(args)[1]));
+    g.stages.push_back({KernelStage::Kind::Reduction, best, resultShape});
+    Func f(name);
+    f(args) = cast(resultType, best(args)[0]);
+    return f;
+  }
+
+  Func softmax(const kernel::OpSpec &op, bool isLog) {
+    const ValueFunc &x = operand(op, 0);
+    size_t rank = x.shape.size();
+    int axis = normalizeAxis(op.getInt("axis"), rank);
+    Shape rowShape = x.shape;
+    rowShape[axis] = 1;
+    RDom r(0, int(x.shape[axis]), name + "_r");
+    auto along = [&](const Coords &c, Expr k) {
+      Coords in = c;
+      in[axis] = k;
+      return in;
+    };
+    auto rowArgs = [&](const Coords &c) {
+      Coords row = c;
+      row[axis] = 0;
+      return std::vector<Expr>(row.rbegin(), row.rend());
+    };
+    Func mx(name + "_max"), sum(name + "_sum");
+    std::vector<Var> vars;
+    for (size_t d = 0; d < rank; ++d)
+      vars.emplace_back("d" + std::to_string(d));
+    Coords c(vars.begin(), vars.end());
+    std::vector<Var> args(vars.rbegin(), vars.rend());
+    mx(args) = resultType.min();
+    mx(args) = max(mx(args), at(x, along(c, r)));
+    sum(args) = make_zero(resultType);
+    sum(args) += exp(at(x, along(c, r)) - mx(args));
+    g.stages.push_back({KernelStage::Kind::Reduction, mx, rowShape});
+    g.stages.push_back({KernelStage::Kind::Reduction, sum, rowShape});
+    return define(name, resultShape, [&](const Coords &k) {
+      Expr shifted = at(x, k) - mx(rowArgs(k));
+      return isLog ? shifted - log(sum(rowArgs(k)))
+                   : exp(shifted) / sum(rowArgs(k));
+    });
+  }
+
+  Func slice(const kernel::OpSpec &op) {
+    const ValueFunc &x = operand(op, 0);
+    int axis = normalizeAxis(op.getInt("axis"), x.shape.size());
+    int64_t start = op.getInt("start"), stride = op.getInt("stride", 1);
+    return define(name, resultShape, [&](const Coords &c) {
+      Coords in = c;
+      in[axis] = int(start) + c[axis] * int(stride);
+      return at(x, in);
+    });
+  }
+
+  Func insertSlice(const kernel::OpSpec &op) {
+    const ValueFunc &t = operand(op, 0), &u = operand(op, 1);
+    int axis = normalizeAxis(op.getInt("axis"), t.shape.size());
+    int64_t start = op.getInt("start"), stride = op.getInt("stride", 1);
+    int64_t count = u.shape[axis];
+    return define(name, resultShape, [&](const Coords &c) -> Expr {
+      if (count == 0)
+        return at(t, c);
+      Expr offset = c[axis] - int(start);
+      Expr k = offset / int(stride);
+      Expr hit = offset >= 0 && offset % int(stride) == 0 && k < int(count);
+      Coords in = c;
+      in[axis] = clamp(k, 0, int(count) - 1);
+      return select(hit, at(u, in), at(t, c));
+    });
+  }
+
+  Func concat(const kernel::OpSpec &op) {
+    int axis = normalizeAxis(op.getInt("axis"), resultShape.size());
+    return define(name, resultShape, [&](const Coords &c) {
+      // Last operand first: each earlier one takes over below its end.
+      std::vector<int64_t> starts;
+      int64_t offset = 0;
+      for (size_t i = 0; i < op.operands.size(); ++i) {
+        starts.push_back(offset);
+        offset += operand(op, int(i)).shape[axis];
+      }
+      Expr value;
+      for (size_t i = op.operands.size(); i-- > 0;) {
+        const ValueFunc &v = operand(op, int(i));
+        if (v.shape[axis] == 0)
+          continue;
+        Coords in = c;
+        in[axis] = clamp(c[axis] - int(starts[i]), 0, int(v.shape[axis]) - 1);
+        Expr here = at(v, in);
+        value = value.defined() ? select(c[axis] < int(starts[i] + v.shape[axis]),
+                                         here, value)
+                                : here;
+      }
+      return value;
+    });
+  }
+
+  Func gather(const kernel::OpSpec &op) {
+    const ValueFunc &table = operand(op, 0), &idx = operand(op, 1);
+    int axis = normalizeAxis(op.getInt("axis"), table.shape.size());
+    size_t ir = idx.shape.size();
+    int64_t extent = table.shape[axis];
+    return define(name, resultShape, [&](const Coords &c) {
+      Coords idxAt(c.begin() + axis, c.begin() + axis + ir);
+      Coords in(c.begin(), c.begin() + axis);
+      in.push_back(clamp(cast<int>(at(idx, idxAt)), 0, int(extent) - 1));
+      in.insert(in.end(), c.begin() + axis + ir, c.end());
+      return at(table, in);
+    });
+  }
+
+  Func scatterAdd(const kernel::OpSpec &op) {
+    const ValueFunc &t = operand(op, 0), &idx = operand(op, 1),
+                    &u = operand(op, 2);
+    size_t rank = t.shape.size();
+    int axis = normalizeAxis(op.getInt("axis"), rank);
+    int64_t extent = t.shape[axis];
+    std::vector<Var> vars;
+    for (size_t d = 0; d < rank; ++d)
+      vars.emplace_back("d" + std::to_string(d));
+    Func f(name);
+    std::vector<Var> args(vars.rbegin(), vars.rend());
+    f(args) = at(t, Coords(vars.begin(), vars.end()));
+    if (numElements(idx.shape) == 0) {
+      g.stages.push_back({KernelStage::Kind::Reduction, f, resultShape});
+      return f;
+    }
+    Region extents;
+    for (int64_t e : idx.shape)
+      extents.push_back({0, int(e)});
+    RDom r(extents, name + "_r");
+    Coords idxAt, updAt(vars.begin(), vars.begin() + axis);
+    for (size_t k = 0; k < idx.shape.size(); ++k) {
+      idxAt.push_back(r[int(k)]);
+      updAt.push_back(r[int(k)]);
+    }
+    updAt.insert(updAt.end(), vars.begin() + axis + 1, vars.end());
+    Coords lhs(vars.begin(), vars.end());
+    lhs[axis] = clamp(cast<int>(at(idx, idxAt)), 0, int(extent) - 1);
+    std::vector<Expr> lhsArgs(lhs.rbegin(), lhs.rend());
+    f(lhsArgs) += at(u, updAt);
+    g.stages.push_back({KernelStage::Kind::Reduction, f, resultShape});
+    return f;
+  }
+
+  /// Philox-4x32-10 as Halide expressions: the bit recipe of
+  /// runtime/Philox.h, so draws match the reference bit for bit (normal
+  /// draws to within the last bits of log/cos).
+  static std::vector<Expr> philox(uint64_t seed, Expr counter, Expr index) {
+    Expr c0 = cast<uint32_t>(index), c1 = cast<uint32_t>(index >> 32);
+    Expr c2 = cast<uint32_t>(counter), c3 = cast<uint32_t>(counter >> 32);
+    uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
+    for (int round = 0; round < 10; ++round) {
+      if (round > 0) {
+        k0 += 0x9E3779B9u;
+        k1 += 0xBB67AE85u;
+      }
+      Expr p0 = cast<uint64_t>(c0) * Expr(uint64_t(0xD2511F53u));
+      Expr p1 = cast<uint64_t>(c2) * Expr(uint64_t(0xCD9E8D57u));
+      Expr hi0 = cast<uint32_t>(p0 >> 32), lo0 = cast<uint32_t>(p0);
+      Expr hi1 = cast<uint32_t>(p1 >> 32), lo1 = cast<uint32_t>(p1);
+      Expr n0 = hi1 ^ c1 ^ Expr(k0), n2 = hi0 ^ c3 ^ Expr(k1);
+      c0 = n0, c1 = lo1, c2 = n2, c3 = lo0;
+    }
+    return {c0, c1, c2, c3};
+  }
+
+  Func random(const kernel::OpSpec &op) {
+    const ValueFunc &counter = operand(op, 0);
+    uint64_t seed = uint64_t(op.getInt("seed"));
+    const std::string &n = op.name;
+    auto param = [&](const char *key, double otherwise) {
+      auto it = op.floats.find(key);
+      return it == op.floats.end() ? otherwise : it->second;
+    };
+    const double inv24 = 1.0 / 16777216.0;
+    return define(name, resultShape, [&](const Coords &c) -> Expr {
+      Expr index = cast<uint64_t>(cast<int64_t>(flatten(c, resultShape)));
+      Expr ctr = cast<uint64_t>(counter.func(std::vector<Expr>{}));
+      std::vector<Expr> x = philox(seed, ctr, index);
+      Expr u = cast<double>(x[0] >> 8) * Expr(inv24);
+      if (n == "random_uniform") {
+        double lo = param("low", 0.0), hi = param("high", 1.0);
+        return cast(resultType, Expr(lo) + Expr(hi - lo) * u);
+      }
+      if (n == "random_bernoulli")
+        return cast(resultType, select(u < Expr(param("p", 0.5)), Expr(1.0), Expr(0.0)));
+      Expr u1 = cast<double>((x[0] >> 8) + 1) * Expr(inv24);
+      Expr u2 = cast<double>(x[1] >> 8) * Expr(inv24);
+      const double pi = 3.14159265358979323846;
+      Expr z = sqrt(Expr(-2.0) * log(u1)) * cos(Expr(2.0 * pi) * u2);
+      return cast(resultType,
+                  Expr(param("mean", 0.0)) + Expr(param("std", 1.0)) * z);
+    });
+  }
+};
+
+} // namespace
+
+LoweredKernel lowerKernel(const kernel::KernelSpec &spec,
+                          const CompileOptions &options,
+                          const Target &target) {
+  KernelGraph g;
+  Lowerer(spec, g).run();
+
+  // Outputs. A value may be yielded twice, or be an input: each output gets
+  // its own Func so the pipeline's outputs are distinct.
+  std::vector<Shape> shapes;
+  for (int id : spec.outputs)
+    shapes.push_back(spec.type(id).shape);
+  bool sameShape = true;
+  for (const Shape &s : shapes)
+    sameShape = sameShape && s == shapes.front();
+  // Several outputs of one shape are computed in one loop nest, as one
+  // Tuple-valued Func: an elementwise update (an optimizer step) then
+  // reads each element before writing it, which makes in-place parameter
+  // updates safe, and a contraction's epilogue shares its tiles.
+  g.tupleOutput = (spec.kind == "injective" || spec.kind == "contraction") &&
+                  spec.outputs.size() > 1 && sameShape;
+  auto copyOf = [&](int id, const std::string &suffix) {
+    const ValueFunc &v = g.values[id];
+    return define(spec.name + suffix, v.shape, [&](const Coords &c) {
+      return at(v, c);
+    });
+  };
+  if (g.tupleOutput) {
+    std::vector<Expr> parts;
+    const Shape &shape = shapes.front();
+    Func out(spec.name);
+    std::vector<Var> vars;
+    for (size_t d = 0; d < shape.size(); ++d)
+      vars.emplace_back("d" + std::to_string(d));
+    Coords c(vars.begin(), vars.end());
+    for (int id : spec.outputs)
+      parts.push_back(at(g.values[id], c));
+    out(std::vector<Var>(vars.rbegin(), vars.rend())) = Tuple(parts);
+    g.outputs.push_back(out);
+    g.outputShapes.push_back(shape);
+  } else {
+    std::vector<int> seen;
+    for (size_t i = 0; i < spec.outputs.size(); ++i) {
+      int id = spec.outputs[i];
+      bool fresh = id >= int(spec.inputs.size()) &&
+                   std::find(seen.begin(), seen.end(), id) == seen.end();
+      seen.push_back(id);
+      g.outputs.push_back(fresh ? g.values[id].func
+                                : copyOf(id, "_out" + std::to_string(i)));
+      g.outputShapes.push_back(shapes[i]);
+    }
+  }
+  // Output buffers: static, dense, row-major (the plan's arena slots).
+  for (size_t i = 0; i < g.outputs.size(); ++i) {
+    const Shape &shape = g.outputShapes[i];
+    Func &out = g.outputs[i];
+    std::vector<OutputImageParam> buffers = out.output_buffers();
+    Region estimates;
+    for (int k = 0; k < int(shape.size()); ++k)
+      estimates.push_back({0, int(shape[shape.size() - 1 - k])});
+    out.set_estimates(estimates);
+    for (OutputImageParam &b : buffers) {
+      int64_t stride = 1;
+      for (int k = 0; k < int(shape.size()); ++k) {
+        int64_t extent = shape[shape.size() - 1 - k];
+        b.dim(k).set_bounds(0, int(extent)).set_stride(int(stride));
+        stride *= extent;
+      }
+    }
+  }
+
+  LoweredKernel lowered;
+  lowered.inputs = g.inputs;
+  lowered.pipeline = Pipeline(g.outputs);
+  if (options.schedule == "manual") {
+    scheduleKernel(g, spec.kind, target);
+  } else {
+    std::string algorithm = options.schedule.substr(5); // after "auto:"
+    static std::set<std::string> loaded;
+    if (!loaded.count(algorithm)) {
+      load_plugin("/usr/lib/x86_64-linux-gnu/halide14/libautoschedule_" +
+                  algorithm + ".so");
+      loaded.insert(algorithm);
+    }
+    std::string name = algorithm == "adams2019"       ? "Adams2019"
+                       : algorithm == "mullapudi2016" ? "Mullapudi2016"
+                                                      : "Li2018";
+    int cores = options.parallelism > 0 ? options.parallelism : 2;
+    lowered.pipeline.auto_schedule(name, target,
+                                   MachineParams(cores, 16 * 1024 * 1024, 40));
+  }
+  return lowered;
+}
+
+} // namespace axon::halide

@@ -1,0 +1,278 @@
+// From fused, memory-planned IR to a runtime Plan and KernelSpecs.
+#include "backends/halide/PlanBuilder.h"
+
+#include "ir/AxonDialect.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/DenseMap.h"
+
+using namespace mlir;
+using namespace axon;
+
+namespace {
+
+std::optional<DType> dtypeOf(Type t) {
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF64())
+    return DType::F64;
+  if (t.isSignlessInteger(1))
+    return DType::I1;
+  if (t.isSignlessInteger(32))
+    return DType::I32;
+  if (t.isSignlessInteger(64))
+    return DType::I64;
+  return std::nullopt;
+}
+
+FailureOr<kernel::TensorDesc> describe(Value v, Operation *where) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  if (!type || !type.hasStaticShape())
+    return where->emitError("the compiled backend needs static tensor shapes, "
+                            "got ")
+           << v.getType();
+  std::optional<DType> dtype = dtypeOf(type.getElementType());
+  if (!dtype)
+    return where->emitError("the compiled backend has no element type ")
+           << type.getElementType();
+  return kernel::TensorDesc{*dtype, std::vector<int64_t>(
+                                        type.getShape().begin(),
+                                        type.getShape().end())};
+}
+
+/// The values of a dense constant, row-major (one value for a splat).
+std::vector<double> constantValues(DenseElementsAttr attr) {
+  std::vector<double> out;
+  if (attr.isSplat()) {
+    if (isa<FloatType>(attr.getElementType()))
+      out.push_back(attr.getSplatValue<APFloat>().convertToDouble());
+    else
+      out.push_back(double(attr.getSplatValue<APInt>().getSExtValue()));
+    return out;
+  }
+  if (isa<FloatType>(attr.getElementType()))
+    for (const APFloat &f : attr.getValues<APFloat>())
+      out.push_back(f.convertToDouble());
+  else
+    for (const APInt &i : attr.getValues<APInt>())
+      out.push_back(attr.getElementType().isSignlessInteger(1)
+                        ? double(i.getZExtValue())
+                        : double(i.getSExtValue()));
+  return out;
+}
+
+} // namespace
+
+FailureOr<kernel::KernelSpec> axon::extractKernel(KernelOp op) {
+  kernel::KernelSpec spec;
+  spec.name = op.getSymName().str();
+  spec.kind = op.getKind().str();
+  DenseMap<Value, int> ids;
+  Block &body = op.getBody().front();
+  for (BlockArgument arg : body.getArguments()) {
+    FailureOr<kernel::TensorDesc> d = describe(arg, op);
+    if (failed(d))
+      return failure();
+    ids[arg] = int(spec.inputs.size());
+    spec.inputs.push_back(*d);
+  }
+  for (Operation &inner : body.without_terminator()) {
+    if (inner.getNumResults() != 1)
+      return inner.emitError("the compiled backend takes ops with one result");
+    kernel::OpSpec o;
+    o.name = inner.getName().stripDialect().str();
+    for (Value v : inner.getOperands()) {
+      auto it = ids.find(v);
+      if (it == ids.end())
+        return inner.emitError("operand not defined inside the kernel");
+      o.operands.push_back(it->second);
+    }
+    FailureOr<kernel::TensorDesc> d = describe(inner.getResult(0), &inner);
+    if (failed(d))
+      return failure();
+    o.result = *d;
+    for (NamedAttribute a : inner.getAttrs()) {
+      std::string key = a.getName().str();
+      Attribute v = a.getValue();
+      if (auto i = dyn_cast<IntegerAttr>(v))
+        o.ints[key] = {i.getType().isSignlessInteger(1) ? int64_t(i.getValue().getZExtValue())
+                                                       : i.getValue().getSExtValue()};
+      else if (auto b = dyn_cast<BoolAttr>(v))
+        o.ints[key] = {b.getValue() ? 1 : 0};
+      else if (isa<UnitAttr>(v))
+        o.ints[key] = {1};
+      else if (auto arr = dyn_cast<DenseI64ArrayAttr>(v))
+        o.ints[key] = std::vector<int64_t>(arr.asArrayRef().begin(),
+                                           arr.asArrayRef().end());
+      else if (auto f = dyn_cast<FloatAttr>(v))
+        o.floats[key] = f.getValueAsDouble();
+      else if (auto dense = dyn_cast<DenseElementsAttr>(v))
+        o.values = constantValues(dense);
+    }
+    ids[inner.getResult(0)] = spec.numValues();
+    spec.ops.push_back(std::move(o));
+  }
+  for (Value v : body.getTerminator()->getOperands())
+    spec.outputs.push_back(ids.lookup(v));
+  return spec;
+}
+
+void axon::addParams(ModuleOp module, Plan &plan) {
+  for (auto p : module.getOps<ParamOp>()) {
+    auto type = cast<RankedTensorType>(p.getType());
+    PlanParam param;
+    param.name = p.getSymName().str();
+    param.dtype = dtypeOf(type.getElementType()).value_or(DType::F32);
+    param.shape.assign(type.getShape().begin(), type.getShape().end());
+    param.init = stringifyInitKind(p.getInit()).str();
+    param.a = p.getA().convertToDouble();
+    param.b = p.getB().convertToDouble();
+    param.seed = uint64_t(p.getSeed());
+    param.optimizerState = p.getOptimizerState();
+    plan.params.push_back(std::move(param));
+  }
+}
+
+LogicalResult axon::addFunctionPlan(func::FuncOp fn, StringRef modelName,
+                                    Plan &plan,
+                                    std::vector<kernel::KernelSpec> &kernels) {
+  FunctionPlan fp;
+  fp.name = modelName.str();
+  if (auto names = fn->getAttrOfType<ArrayAttr>("axon.arg_names"))
+    for (Attribute n : names)
+      fp.argNames.push_back(cast<StringAttr>(n).str());
+  if (auto a = fn->getAttrOfType<IntegerAttr>("axon.arena_size"))
+    fp.arenaBytes = a.getInt();
+  else
+    return fn.emitError("function has no memory plan; run axon-plan-memory");
+  if (auto a = fn->getAttrOfType<IntegerAttr>("axon.buffer_bytes"))
+    fp.bufferBytes = a.getInt();
+
+  DenseMap<Value, int> bufferOf;
+  std::map<std::string, int> paramBuffer;
+  auto addBuffer = [&](PlanBuffer b) {
+    fp.buffers.push_back(std::move(b));
+    return int(fp.buffers.size() - 1);
+  };
+  auto bufferForParam = [&](StringRef name) -> FailureOr<int> {
+    auto it = paramBuffer.find(name.str());
+    if (it != paramBuffer.end())
+      return it->second;
+    int index = plan.paramIndex(name.str());
+    if (index < 0)
+      return fn.emitError("unknown parameter '") << name << "'";
+    const PlanParam &p = plan.params[index];
+    PlanBuffer b;
+    b.kind = PlanBuffer::Kind::Param;
+    b.dtype = p.dtype;
+    b.shape = p.shape;
+    b.index = index;
+    return paramBuffer[name.str()] = addBuffer(b);
+  };
+  auto plainBuffer = [&](Value v, PlanBuffer::Kind kind, int index,
+                         int64_t offset) -> FailureOr<int> {
+    FailureOr<kernel::TensorDesc> d = describe(v, fn);
+    if (failed(d))
+      return failure();
+    PlanBuffer b;
+    b.kind = kind;
+    b.dtype = d->dtype;
+    b.shape = d->shape;
+    b.index = index;
+    b.offset = offset;
+    return addBuffer(b);
+  };
+
+  for (auto [i, arg] : llvm::enumerate(fn.getArguments())) {
+    FailureOr<int> b = plainBuffer(arg, PlanBuffer::Kind::Input, int(i), 0);
+    if (failed(b))
+      return failure();
+    bufferOf[arg] = *b;
+    fp.inputs.push_back(*b);
+  }
+  if (fp.argNames.size() != fp.inputs.size())
+    fp.argNames.resize(fp.inputs.size());
+
+  std::vector<PlanStep> copies; // param_store commits, run at return.
+  for (Operation &op : fn.front()) {
+    if (auto ref = dyn_cast<ParamRefOp>(op)) {
+      FailureOr<int> b = bufferForParam(ref.getParam());
+      if (failed(b))
+        return failure();
+      bufferOf[ref.getResult()] = *b;
+    } else if (auto c = dyn_cast<ConstantOp>(op)) {
+      auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+      FailureOr<kernel::TensorDesc> d = describe(c.getResult(), &op);
+      if (!dense || failed(d))
+        return op.emitError("the compiled backend takes dense constants only");
+      Tensor t(d->dtype, d->shape);
+      std::vector<double> values = constantValues(dense);
+      for (size_t k = 0; k < t.data.size(); ++k)
+        t.data[k] = values[values.size() == 1 ? 0 : k];
+      plan.constants.push_back(std::move(t));
+      FailureOr<int> b = plainBuffer(c.getResult(), PlanBuffer::Kind::Constant,
+                                     int(plan.constants.size() - 1), 0);
+      if (failed(b))
+        return failure();
+      bufferOf[c.getResult()] = *b;
+    } else if (auto k = dyn_cast<KernelOp>(op)) {
+      FailureOr<kernel::KernelSpec> spec = extractKernel(k);
+      if (failed(spec))
+        return failure();
+      auto offsets = k->getAttrOfType<DenseI64ArrayAttr>("axon.offsets");
+      auto inplace = k->getAttrOfType<ArrayAttr>("axon.inplace");
+      if (!offsets || !inplace ||
+          offsets.size() != int64_t(k.getNumResults()) ||
+          inplace.size() != k.getNumResults())
+        return k.emitError("kernel has no memory plan; run axon-plan-memory");
+      PlanStep step;
+      step.kind = PlanStep::Kind::Kernel;
+      step.kernel = int(plan.kernels.size());
+      for (Value in : k.getInputs()) {
+        auto it = bufferOf.find(in);
+        if (it == bufferOf.end())
+          return k.emitError("kernel input has no buffer (is it computed "
+                             "outside a kernel?)");
+        step.buffers.push_back(it->second);
+      }
+      for (auto [i, result] : llvm::enumerate(k.getResults())) {
+        StringRef param = cast<StringAttr>(inplace[i]).getValue();
+        FailureOr<int> b =
+            param.empty()
+                ? plainBuffer(result, PlanBuffer::Kind::Arena, 0, offsets[i])
+                : bufferForParam(param);
+        if (failed(b))
+          return failure();
+        bufferOf[result] = *b;
+        step.buffers.push_back(*b);
+      }
+      fp.steps.push_back(std::move(step));
+      plan.kernels.push_back({spec->name, int(spec->inputs.size()),
+                              int(spec->outputs.size())});
+      kernels.push_back(std::move(*spec));
+    } else if (auto store = dyn_cast<ParamStoreOp>(op)) {
+      FailureOr<int> dst = bufferForParam(store.getParam());
+      if (failed(dst))
+        return failure();
+      auto it = bufferOf.find(store.getValue());
+      if (it == bufferOf.end())
+        return store.emitError("stored value has no buffer");
+      if (it->second != *dst)
+        copies.push_back({PlanStep::Kind::Copy, 0, {it->second, *dst}});
+    } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      for (Value v : ret.getOperands()) {
+        auto it = bufferOf.find(v);
+        if (it == bufferOf.end())
+          return ret.emitError("returned value has no buffer");
+        fp.outputs.push_back(it->second);
+      }
+    } else {
+      return op.emitError("the compiled backend cannot run this op outside a "
+                          "kernel; run axon-fuse first");
+    }
+  }
+  for (PlanStep &c : copies)
+    fp.steps.push_back(std::move(c));
+  plan.functions.push_back(std::move(fp));
+  return success();
+}

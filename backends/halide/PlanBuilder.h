@@ -1,0 +1,34 @@
+// From fused, memory-planned IR to a runtime Plan and the KernelSpecs the
+// Halide side compiles. The MLIR side of the backend: it includes MLIR but
+// never Halide (see KernelSpec.h).
+#ifndef AXON_BACKENDS_HALIDE_PLANBUILDER_H
+#define AXON_BACKENDS_HALIDE_PLANBUILDER_H
+
+#include "backends/halide/KernelSpec.h"
+#include "runtime/Plan.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace axon {
+
+class KernelOp;
+
+/// The plain-data description of an axon.kernel op. Emits an error on the
+/// op (and fails) for an element type or attribute the backend cannot take.
+mlir::FailureOr<kernel::KernelSpec> extractKernel(KernelOp op);
+
+/// Appends the module's axon.param declarations to plan.params.
+void addParams(mlir::ModuleOp module, Plan &plan);
+
+/// Appends to `plan` the function plan of `fn` (specialised, fused by
+/// axon-fuse and planned by axon-plan-memory), named `modelName`, and
+/// appends its kernels to plan.kernels and `kernels`. plan.params must
+/// already hold the module's parameters.
+mlir::LogicalResult addFunctionPlan(mlir::func::FuncOp fn,
+                                    llvm::StringRef modelName, Plan &plan,
+                                    std::vector<kernel::KernelSpec> &kernels);
+
+} // namespace axon
+
+#endif // AXON_BACKENDS_HALIDE_PLANBUILDER_H

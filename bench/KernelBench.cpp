@@ -1,0 +1,432 @@
+// axon-bench-kernels: times the JIT-compiled Halide contractions of
+// backends/halide/Contraction.h (matmul at 256^3, 512^3, 1024^3 and the two
+// conv2d layers of examples/cnn at batch 64) and prints one line per
+// workload with the median time and GFLOP/s. `--check` instead compares the
+// kernels against naive loops on odd shapes and exits non-zero on a mismatch.
+//
+//   axon-bench-kernels [--check] [--json FILE] [--filter SUBSTRING]
+//                      [--min-time SECONDS] [--matmul M,N,K]...
+//
+// Threads: Halide's JIT thread pool reads HL_NUM_THREADS.
+#include "backends/halide/Contraction.h"
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace Halide;
+using axon::halide::Conv2DGeometry;
+
+namespace {
+
+int i32(int64_t v) { return static_cast<int>(v); }
+
+template <typename T>
+void fillRandom(Buffer<T> &buf, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  buf.for_each_value([&](T &v) { v = T(dist(rng)); });
+}
+
+//===----------------------------------------------------------------------===//
+// Pipelines
+//===----------------------------------------------------------------------===//
+
+/// Shapes of one matmul case: [batch.., M, K] x [batch.., K, N].
+struct MatmulCase {
+  int64_t M, N, K;
+  int batchRank = 0;
+  int64_t batch = 1; ///< Extent of each batch dim.
+  bool epilogue = false; ///< out = max(mm + bias(n), 0)
+  bool transposeA = false; ///< a(k, m) = At(m, k), At an input [K, M].
+  Type type = Float(32);
+};
+
+struct MatmulPipeline {
+  ImageParam A, B, bias;
+  Func out;
+  Pipeline pipeline;
+};
+
+MatmulPipeline buildMatmul(const MatmulCase &c, const Target &target) {
+  const int dims = 2 + c.batchRank;
+  MatmulPipeline p{ImageParam(c.type, dims, "A"), ImageParam(c.type, dims, "B"),
+                   ImageParam(c.type, 1, "bias"), Func(), Pipeline()};
+  std::vector<Var> v;
+  for (int i = 0; i < dims; ++i)
+    v.push_back(Var("v" + std::to_string(i)));
+  std::vector<Expr> sw(v.begin(), v.end());
+  std::swap(sw[0], sw[1]);
+  Func a("a"), b("b");
+  if (c.transposeA)
+    a(v) = p.A(sw); // A is stored [.., K, M]
+  else
+    a(v) = p.A(v);
+  b(v) = p.B(v);
+  Func mm = axon::halide::defineMatmul(a, b, c.M, c.N, c.K, c.batchRank, c.type, "mm");
+  Func out = mm;
+  if (c.epilogue) {
+    out = Func("out");
+    out(v) = max(mm(v) + p.bias(v[0]), cast(c.type, 0));
+  }
+  axon::halide::scheduleMatmul(mm, out, a, b, c.M, c.N, c.K, c.batchRank, target);
+
+  // Static shapes, dense row-major strides, as the kernel lowering sets them.
+  auto setDense = [&](OutputImageParam img, std::vector<int64_t> ext) {
+    int64_t stride = 1;
+    for (size_t i = 0; i < ext.size(); ++i) {
+      img.dim(int(i)).set_bounds(0, int(ext[i])).set_stride(int(stride));
+      stride *= ext[i];
+    }
+  };
+  std::vector<int64_t> batchExt(c.batchRank, c.batch);
+  auto with = [&](std::vector<int64_t> e) {
+    e.insert(e.end(), batchExt.begin(), batchExt.end());
+    return e;
+  };
+  setDense(p.A, c.transposeA ? with({c.M, c.K}) : with({c.K, c.M}));
+  setDense(p.B, with({c.N, c.K}));
+  if (c.epilogue)
+    setDense(p.bias, {c.N});
+  setDense(out.output_buffer(), with({c.N, c.M}));
+  p.out = out;
+  p.pipeline = Pipeline(out);
+  p.pipeline.compile_jit(target);
+  return p;
+}
+
+struct ConvPipeline {
+  ImageParam input, filter;
+  Func out;
+  Pipeline pipeline;
+};
+
+ConvPipeline buildConv(const Conv2DGeometry &g, const Target &target,
+                       bool epilogue = false, ImageParam *bias = nullptr) {
+  ConvPipeline p{ImageParam(Float(32), 4, "input"), ImageParam(Float(32), 4, "filter"),
+                 Func(), Pipeline()};
+  Var x, y, c, n;
+  Func in("in"), w("w");
+  in(x, y, c, n) = p.input(x, y, c, n);
+  w(x, y, c, n) = p.filter(x, y, c, n);
+  Func conv = axon::halide::defineConv2D(in, w, g, Float(32), "conv");
+  Func out = conv;
+  if (epilogue) {
+    out = Func("out");
+    out(x, y, c, n) = max(conv(x, y, c, n) + (*bias)(c), 0.0f);
+  }
+  axon::halide::scheduleConv2D(conv, out, in, w, g, target);
+  auto setDense = [&](OutputImageParam img, std::vector<int64_t> ext) {
+    int64_t stride = 1;
+    for (size_t i = 0; i < ext.size(); ++i) {
+      img.dim(int(i)).set_bounds(0, int(ext[i])).set_stride(int(stride));
+      stride *= ext[i];
+    }
+  };
+  setDense(p.input, {g.w, g.h, g.c, g.n});
+  setDense(p.filter, {g.kw, g.kh, g.c / g.groups, g.o});
+  setDense(out.output_buffer(), {g.ow, g.oh, g.o, g.n});
+  p.out = out;
+  p.pipeline = Pipeline(out);
+  p.pipeline.compile_jit(target);
+  return p;
+}
+
+Conv2DGeometry makeConv(int64_t n, int64_t c, int64_t h, int64_t w, int64_t o,
+                        int64_t k, int64_t stride = 1, int64_t pad = 0,
+                        int64_t dil = 1, int64_t groups = 1) {
+  Conv2DGeometry g;
+  g.n = n, g.c = c, g.h = h, g.w = w, g.o = o, g.kh = k, g.kw = k;
+  g.strideH = g.strideW = stride;
+  g.padH = g.padW = pad;
+  g.dilationH = g.dilationW = dil;
+  g.groups = groups;
+  g.oh = (h + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+  g.ow = (w + 2 * pad - dil * (k - 1) - 1) / stride + 1;
+  return g;
+}
+
+//===----------------------------------------------------------------------===//
+// Benchmarks
+//===----------------------------------------------------------------------===//
+
+struct Result {
+  std::string name;
+  double ms, gflops;
+};
+
+double medianMs(const std::function<void()> &fn, double minSeconds) {
+  fn(); // warm up (and first-touch the output)
+  fn();
+  std::vector<double> times;
+  auto start = std::chrono::steady_clock::now();
+  while (times.size() < 5 ||
+         (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
+              minSeconds &&
+          times.size() < 1000)) {
+    auto t0 = std::chrono::steady_clock::now();
+    fn();
+    auto t1 = std::chrono::steady_clock::now();
+    times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+Result benchMatmul(int64_t M, int64_t N, int64_t K, const Target &target, double minSeconds) {
+  MatmulCase c{M, N, K};
+  MatmulPipeline p = buildMatmul(c, target);
+  Buffer<float> A(i32(K), i32(M)), B(i32(N), i32(K)), C(i32(N), i32(M));
+  fillRandom(A, 1);
+  fillRandom(B, 2);
+  p.A.set(A);
+  p.B.set(B);
+  double ms = medianMs([&] { p.pipeline.realize(C); }, minSeconds);
+  std::string name = "matmul_" + std::to_string(M) + "x" + std::to_string(N) + "x" +
+                     std::to_string(K);
+  return {name, ms, 2.0 * M * N * K / (ms * 1e6)};
+}
+
+Result benchConv(const std::string &name, const Conv2DGeometry &g, const Target &target,
+                 double minSeconds) {
+  ConvPipeline p = buildConv(g, target);
+  Buffer<float> in(i32(g.w), i32(g.h), i32(g.c), i32(g.n));
+  Buffer<float> w(i32(g.kw), i32(g.kh), i32(g.c / g.groups), i32(g.o));
+  Buffer<float> out(i32(g.ow), i32(g.oh), i32(g.o), i32(g.n));
+  fillRandom(in, 3);
+  fillRandom(w, 4);
+  p.input.set(in);
+  p.filter.set(w);
+  double ms = medianMs([&] { p.pipeline.realize(out); }, minSeconds);
+  double flops = 2.0 * g.n * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
+  return {name, ms, flops / (ms * 1e6)};
+}
+
+//===----------------------------------------------------------------------===//
+// --check
+//===----------------------------------------------------------------------===//
+
+template <typename T>
+bool checkMatmul(const MatmulCase &c, const Target &target) {
+  MatmulPipeline p = buildMatmul(c, target);
+  int64_t nb = 1;
+  for (int i = 0; i < c.batchRank; ++i)
+    nb *= c.batch;
+  auto mk = [&](int64_t d0, int64_t d1) {
+    std::vector<int> sizes = {i32(d0), i32(d1)};
+    sizes.resize(2 + c.batchRank, i32(c.batch));
+    return Buffer<T>(sizes);
+  };
+  Buffer<T> A = c.transposeA ? mk(c.M, c.K) : mk(c.K, c.M);
+  Buffer<T> B = mk(c.N, c.K), C = mk(c.N, c.M), bias(i32(c.N));
+  fillRandom(A, 11);
+  fillRandom(B, 12);
+  fillRandom(bias, 13);
+  p.A.set(A);
+  p.B.set(B);
+  if (c.epilogue)
+    p.bias.set(bias);
+  p.pipeline.realize(C);
+  // Dense buffers: element (i, j, flattened batch bi).
+  auto at = [&](Buffer<T> &buf, int64_t i, int64_t j, int64_t bi) -> T {
+    return buf.data()[i + buf.dim(0).extent() * (j + buf.dim(1).extent() * bi)];
+  };
+  double maxErr = 0;
+  for (int64_t bi = 0; bi < nb; ++bi)
+    for (int64_t m = 0; m < c.M; ++m)
+      for (int64_t n = 0; n < c.N; ++n) {
+        double sum = 0;
+        for (int64_t k = 0; k < c.K; ++k)
+          sum += double(c.transposeA ? at(A, m, k, bi) : at(A, k, m, bi)) *
+                 double(at(B, n, k, bi));
+        if (c.epilogue)
+          sum = std::max(sum + double(bias(int(n))), 0.0);
+        double err = std::abs(sum - double(at(C, n, m, bi))) / (1.0 + std::abs(sum));
+        maxErr = std::max(maxErr, err);
+      }
+  const double tol = sizeof(T) == 8 ? 1e-12 : 1e-4;
+  bool ok = maxErr <= tol;
+  std::printf("%s matmul M=%lld N=%lld K=%lld batchRank=%d%s%s %s: max rel err %.3g\n",
+              ok ? "ok  " : "FAIL", (long long)c.M, (long long)c.N, (long long)c.K,
+              c.batchRank, c.epilogue ? " +epilogue" : "", c.transposeA ? " A^T" : "",
+              sizeof(T) == 8 ? "f64" : "f32", maxErr);
+  return ok;
+}
+
+bool checkConv(const Conv2DGeometry &g, bool epilogue, const Target &target) {
+  ImageParam biasParam(Float(32), 1, "bias");
+  ConvPipeline p = buildConv(g, target, epilogue, &biasParam);
+  if (epilogue)
+    biasParam.dim(0).set_bounds(0, int(g.o));
+  Buffer<float> in(i32(g.w), i32(g.h), i32(g.c), i32(g.n));
+  Buffer<float> w(i32(g.kw), i32(g.kh), i32(g.c / g.groups), i32(g.o));
+  Buffer<float> out(i32(g.ow), i32(g.oh), i32(g.o), i32(g.n)), bias(i32(g.o));
+  fillRandom(in, 21);
+  fillRandom(w, 22);
+  fillRandom(bias, 23);
+  p.input.set(in);
+  p.filter.set(w);
+  if (epilogue)
+    biasParam.set(bias);
+  p.pipeline.realize(out);
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups;
+  double maxErr = 0;
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t o = 0; o < g.o; ++o)
+      for (int64_t y = 0; y < g.oh; ++y)
+        for (int64_t x = 0; x < g.ow; ++x) {
+          double sum = 0;
+          for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t ky = 0; ky < g.kh; ++ky)
+              for (int64_t kx = 0; kx < g.kw; ++kx) {
+                int64_t ix = x * g.strideW + kx * g.dilationW - g.padW;
+                int64_t iy = y * g.strideH + ky * g.dilationH - g.padH;
+                if (ix < 0 || iy < 0 || ix >= g.w || iy >= g.h)
+                  continue;
+                sum += double(in(int(ix), int(iy), int(o / og * cg + ci), int(n))) *
+                       double(w(int(kx), int(ky), int(ci), int(o)));
+              }
+          if (epilogue)
+            sum = std::max(sum + double(bias(int(o))), 0.0);
+          double err = std::abs(sum - double(out(int(x), int(y), int(o), int(n)))) /
+                       (1.0 + std::abs(sum));
+          maxErr = std::max(maxErr, err);
+        }
+  bool ok = maxErr <= 1e-4;
+  std::printf("%s conv2d n=%lld c=%lld %lldx%lld o=%lld k=%lldx%lld stride=%lld pad=%lld "
+              "dil=%lld groups=%lld%s: max rel err %.3g\n",
+              ok ? "ok  " : "FAIL", (long long)g.n, (long long)g.c, (long long)g.h,
+              (long long)g.w, (long long)g.o, (long long)g.kh, (long long)g.kw,
+              (long long)g.strideH, (long long)g.padH, (long long)g.dilationH,
+              (long long)g.groups, epilogue ? " +epilogue" : "", maxErr);
+  return ok;
+}
+
+int runChecks(const Target &target) {
+  bool ok = true;
+  const int64_t shapes[][3] = {{1, 1, 1},    {7, 33, 5},    {33, 7, 1000}, {64, 64, 64},
+                               {1000, 7, 33}, {130, 257, 520}, {1, 100, 64}, {100, 1, 64}};
+  for (auto &s : shapes)
+    for (bool epi : {false, true}) {
+      MatmulCase c{s[0], s[1], s[2]};
+      c.epilogue = epi;
+      ok &= checkMatmul<float>(c, target);
+      c.type = Float(64);
+      if (s[0] * s[1] * s[2] <= 1 << 22)
+        ok &= checkMatmul<double>(c, target);
+    }
+  for (bool epi : {false, true}) {
+    MatmulCase c{33, 40, 17, 1, 3};
+    c.epilogue = epi;
+    ok &= checkMatmul<float>(c, target);
+    c.transposeA = true;
+    ok &= checkMatmul<float>(c, target);
+    MatmulCase d{7, 9, 300, 2, 2};
+    d.epilogue = epi;
+    d.type = Float(64);
+    ok &= checkMatmul<double>(d, target);
+  }
+  ok &= checkConv(makeConv(3, 4, 13, 11, 6, 3, 2, 1, 2, 2), false, target);
+  ok &= checkConv(makeConv(3, 4, 13, 11, 6, 3, 2, 1, 2, 2), true, target);
+  ok &= checkConv(makeConv(2, 3, 9, 10, 5, 3, 1, 1, 1, 1), true, target);
+  ok &= checkConv(makeConv(2, 1, 28, 28, 6, 5), true, target);
+  ok &= checkConv(makeConv(2, 6, 12, 12, 16, 5), false, target);
+  ok &= checkConv(makeConv(1, 2, 5, 5, 2, 5, 1, 0, 1, 2), false, target);
+  ok &= checkConv(makeConv(2, 3, 7, 31, 7, 1, 3, 2, 1, 1), false, target);
+  std::printf(ok ? "all checks passed\n" : "SOME CHECKS FAILED\n");
+  return ok ? 0 : 1;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  bool check = false;
+  std::string jsonPath, filter, asmPath;
+  double minSeconds = 1.0;
+  std::vector<std::array<int64_t, 3>> matmuls;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", arg.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--check")
+      check = true;
+    else if (arg == "--json")
+      jsonPath = next();
+    else if (arg == "--filter")
+      filter = next();
+    else if (arg == "--asm")
+      asmPath = next();
+    else if (arg == "--min-time")
+      minSeconds = std::stod(next());
+    else if (arg == "--matmul") {
+      std::array<int64_t, 3> s{};
+      if (std::sscanf(next().c_str(), "%ld,%ld,%ld", &s[0], &s[1], &s[2]) != 3) {
+        std::fprintf(stderr, "--matmul takes M,N,K\n");
+        return 2;
+      }
+      matmuls.push_back(s);
+    } else {
+      std::fprintf(stderr,
+                   "usage: %s [--check] [--json FILE] [--filter SUBSTRING] "
+                   "[--min-time SECONDS] [--matmul M,N,K]... [--asm FILE]\n",
+                   argv[0]);
+      return 2;
+    }
+  }
+  Target target = get_jit_target_from_environment();
+  if (check)
+    return runChecks(target);
+
+  if (!asmPath.empty() && !matmuls.empty()) {
+    // Assembly of the first --matmul's pipeline, for reading the inner loop.
+    MatmulPipeline p = buildMatmul({matmuls[0][0], matmuls[0][1], matmuls[0][2]}, target);
+    p.pipeline.compile_to_assembly(asmPath, p.pipeline.infer_arguments(), "matmul", target);
+    return 0;
+  }
+  if (matmuls.empty())
+    matmuls = {{256, 256, 256}, {512, 512, 512}, {1024, 1024, 1024}};
+  std::vector<Result> results;
+  auto want = [&](const std::string &name) {
+    return filter.empty() || name.find(filter) != std::string::npos;
+  };
+  for (auto &s : matmuls) {
+    std::string name = "matmul_" + std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" +
+                       std::to_string(s[2]);
+    if (want(name))
+      results.push_back(benchMatmul(s[0], s[1], s[2], target, minSeconds));
+  }
+  // examples/cnn/cnn.axon at batch 64.
+  if (want("conv2d_cnn_conv1"))
+    results.push_back(benchConv("conv2d_cnn_conv1", makeConv(64, 1, 28, 28, 6, 5), target,
+                                minSeconds));
+  if (want("conv2d_cnn_conv2"))
+    results.push_back(benchConv("conv2d_cnn_conv2", makeConv(64, 6, 12, 12, 16, 5), target,
+                                minSeconds));
+
+  const char *threads = std::getenv("HL_NUM_THREADS");
+  for (const Result &r : results)
+    std::printf("%-24s %10.4f ms %9.2f GFLOP/s\n", r.name.c_str(), r.ms, r.gflops);
+  if (!jsonPath.empty()) {
+    std::ofstream os(jsonPath);
+    os << "{\"system\": \"axon\", \"target\": \"" << target.to_string()
+       << "\", \"threads\": " << (threads ? threads : "null") << ", \"results\": [";
+    for (size_t i = 0; i < results.size(); ++i)
+      os << (i ? ", " : "") << "{\"name\": \"" << results[i].name
+         << "\", \"ms\": " << results[i].ms << ", \"gflops\": " << results[i].gflops << "}";
+    os << "]}\n";
+  }
+  return 0;
+}

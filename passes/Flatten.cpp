@@ -1,0 +1,88 @@
+// Flattening a function body: calls inlined, constant-trip loops unrolled.
+// Autodiff needs it to see one straight-line graph; the compiled backend
+// needs it because a plan is a straight list of kernel calls.
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace axon;
+
+/// Inlines every func.call in `block` (and the blocks nested in it) until
+/// none is left. Callees are single-block functions ending in func.return.
+LogicalResult axon::inlineCalls(Block &block, ModuleOp module, StringRef purpose) {
+  for (int round = 0;; ++round) {
+    SmallVector<func::CallOp> calls;
+    block.walk([&](func::CallOp call) { calls.push_back(call); });
+    if (calls.empty())
+      return success();
+    if (round > 64)
+      return calls.front().emitOpError("call chain too deep to inline");
+    for (func::CallOp call : calls) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (!callee || callee.isExternal())
+        return call.emitOpError("cannot ") << purpose << " a call of '"
+               << call.getCallee() << "', which has no body";
+      IRMapping map;
+      map.map(callee.getArguments(), call.getOperands());
+      OpBuilder b(call);
+      for (Operation &op : callee.front().without_terminator())
+        b.clone(op, map);
+      auto ret = cast<func::ReturnOp>(callee.front().getTerminator());
+      for (auto [result, value] : llvm::zip(call.getResults(), ret.getOperands()))
+        result.replaceAllUsesWith(map.lookup(value));
+      call.erase();
+    }
+  }
+}
+
+/// Unrolls every axon.loop in `block` whose bounds are constants; a loop
+/// whose trip count only run time knows cannot be differentiated yet.
+LogicalResult axon::unrollLoops(Block &block, StringRef purpose) {
+  for (int round = 0;; ++round) {
+    LoopOp loop;
+    block.walk<WalkOrder::PreOrder>([&](LoopOp l) {
+      loop = l;
+      return WalkResult::interrupt();
+    });
+    if (!loop)
+      return success();
+    DenseIntElementsAttr lo, hi;
+    if (!matchPattern(loop.getLower(), m_Constant(&lo)) ||
+        !matchPattern(loop.getUpper(), m_Constant(&hi)))
+      return loop.emitOpError(
+          "cannot ")
+             << purpose
+             << " a loop whose trip count is only known at run time; use "
+                "constant bounds (for t in 0..5)";
+    int64_t first = (*lo.begin()).getSExtValue();
+    int64_t last = (*hi.begin()).getSExtValue();
+    if (last - first > 100000)
+      return loop.emitOpError("loop too long to unroll");
+    OpBuilder b(loop);
+    SmallVector<Value> carried(loop.getInits());
+    Block &body = loop.getBody().front();
+    auto stepType = RankedTensorType::get({}, b.getI64Type());
+    for (int64_t t = first; t < last; ++t) {
+      IRMapping map;
+      map.map(body.getArgument(0),
+              b.create<ConstantOp>(loop.getLoc(), stepType,
+                                   cast<ElementsAttr>(DenseElementsAttr::get(
+                                       stepType, APInt(64, t, true)))));
+      for (auto [arg, value] : llvm::zip(body.getArguments().drop_front(), carried))
+        map.map(arg, value);
+      for (Operation &op : body.without_terminator())
+        b.clone(op, map);
+      auto yield = cast<YieldOp>(body.getTerminator());
+      for (auto [i, v] : llvm::enumerate(yield.getValues()))
+        carried[i] = map.lookupOrDefault(v);
+    }
+    for (auto [result, value] : llvm::zip(loop.getResults(), carried))
+      result.replaceAllUsesWith(value);
+    loop.erase();
+  }
+}
+

@@ -1,0 +1,83 @@
+// An execution plan: what the compiled runtime runs for each function of a
+// model. Built from the fused, memory-planned IR (backends/halide/
+// PlanBuilder), printed by `axonc --emit=plan`, executed by runtime/
+// Executor, and embedded in binaries built by `axonc build` (PlanJson).
+//
+// A function is an ordered list of steps over buffers. Each buffer lives in
+// one place: the function's arena (an offset the memory planner chose), a
+// parameter (persistent, updated in place or by a copy at return), an input
+// argument, or a constant of the plan. Shapes are static: the driver
+// specialises a function to its argument shapes before planning.
+#ifndef AXON_RUNTIME_PLAN_H
+#define AXON_RUNTIME_PLAN_H
+
+#include "runtime/Tensor.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace axon {
+
+/// Bytes of one element of `dtype` in a compiled buffer (i1 is one byte).
+int64_t dtypeBytes(DType dtype);
+
+struct PlanBuffer {
+  enum class Kind { Arena, Param, Input, Constant };
+  Kind kind = Kind::Arena;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  int64_t offset = 0; ///< Arena: byte offset.
+  int index = 0;      ///< Param, Input, Constant: index into their lists.
+
+  int64_t bytes() const { return Tensor::numElements(shape) * dtypeBytes(dtype); }
+};
+
+struct PlanStep {
+  enum class Kind { Kernel, Copy };
+  Kind kind = Kind::Kernel;
+  int kernel = 0; ///< Kernel: index into Plan::kernels.
+  /// Kernel: its input buffers then its output buffers. Copy: {src, dst}.
+  std::vector<int> buffers;
+};
+
+struct FunctionPlan {
+  std::string name; ///< The model function this specialises, e.g. "loss".
+  std::vector<std::string> argNames;
+  std::vector<int> inputs;  ///< Buffer per argument.
+  std::vector<int> outputs; ///< Buffer per result.
+  std::vector<PlanBuffer> buffers;
+  std::vector<PlanStep> steps;
+  int64_t arenaBytes = 0;
+  int64_t bufferBytes = 0; ///< Sum of arena buffers' sizes (before reuse).
+};
+
+/// A parameter and how it starts (runtime/Initializers.h).
+struct PlanParam {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
+  std::string init; ///< Initialiser kind.
+  double a = 0, b = 0;
+  uint64_t seed = 0;
+  bool optimizerState = false;
+};
+
+struct PlanKernel {
+  std::string name;
+  int numInputs = 0, numOutputs = 0;
+};
+
+struct Plan {
+  std::vector<PlanParam> params;
+  std::vector<PlanKernel> kernels;
+  std::vector<Tensor> constants;
+  std::vector<FunctionPlan> functions;
+
+  const FunctionPlan *function(const std::string &name) const;
+  int paramIndex(const std::string &name) const;
+};
+
+} // namespace axon
+
+#endif // AXON_RUNTIME_PLAN_H

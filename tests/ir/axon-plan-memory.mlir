@@ -1,0 +1,266 @@
+// RUN: axon-opt %s --axon-plan-memory -split-input-file | FileCheck %s
+// Planning twice gives the same plan.
+// RUN: axon-opt %s --axon-plan-memory --axon-plan-memory -split-input-file | FileCheck %s
+
+// A chain: each result dies at the next kernel, so the third kernel reuses
+// the first one's offset and the fourth the second's. Largest buffers are
+// placed first (256 bytes at 0), the 64-byte ones above them.
+// CHECK-LABEL: func.func @chain
+// CHECK-SAME: attributes {axon.arena_size = 320 : i64, axon.buffer_bytes = 640 : i64}
+// CHECK: axon.kernel "k0"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<4x16xf32>
+// CHECK: axon.kernel "k1"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 256>} -> tensor<16xf32>
+// CHECK: axon.kernel "k2"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<4x16xf32>
+// CHECK: axon.kernel "k3"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 256>} -> tensor<16xf32>
+func.func @chain(%x: tensor<4x16xf32>) -> tensor<16xf32> {
+  %a = axon.kernel "k0" "injective" (%x : tensor<4x16xf32>) {
+  ^bb0(%i: tensor<4x16xf32>):
+    %e = axon.exp %i : tensor<4x16xf32>
+    axon.kernel_yield %e : tensor<4x16xf32>
+  } -> tensor<4x16xf32>
+  %b = axon.kernel "k1" "reduction" (%a : tensor<4x16xf32>) {
+  ^bb0(%i: tensor<4x16xf32>):
+    %s = axon.sum %i {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<16xf32>
+    axon.kernel_yield %s : tensor<16xf32>
+  } -> tensor<16xf32>
+  %c = axon.kernel "k2" "injective" (%x, %b : tensor<4x16xf32>, tensor<16xf32>) {
+  ^bb0(%i: tensor<4x16xf32>, %j: tensor<16xf32>):
+    %s = axon.add %i, %j : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+    axon.kernel_yield %s : tensor<4x16xf32>
+  } -> tensor<4x16xf32>
+  %d = axon.kernel "k3" "reduction" (%c : tensor<4x16xf32>) {
+  ^bb0(%i: tensor<4x16xf32>):
+    %s = axon.sum %i {axes = array<i64: 0>} : tensor<4x16xf32> -> tensor<16xf32>
+    axon.kernel_yield %s : tensor<16xf32>
+  } -> tensor<16xf32>
+  return %d : tensor<16xf32>
+}
+
+// -----
+
+// Results live at the same time get disjoint ranges, including the results
+// of one kernel. i1 takes a byte per element (64 bytes), a rank-0 f32
+// rounds up to 64 bytes. %s is read by the last kernel, so it may not share
+// with anything: it goes above %a/%out (0), %r (256) and %m (512).
+// CHECK-LABEL: func.func @overlap
+// CHECK-SAME: attributes {axon.arena_size = 640 : i64, axon.buffer_bytes = 896 : i64}
+// CHECK: axon.kernel "k0"
+// CHECK: } {axon.inplace = ["", "", ""], axon.offsets = array<i64: 0, 512, 576>} -> tensor<4x16xf32>, tensor<4x16xi1>, tensor<f32>
+// CHECK: axon.kernel "k1"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 256>} -> tensor<4x16xf32>
+// CHECK: axon.kernel "k2"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<4x16xf32>
+func.func @overlap(%x: tensor<4x16xf32>) -> tensor<4x16xf32> {
+  %a, %m, %s = axon.kernel "k0" "single" (%x : tensor<4x16xf32>) {
+  ^bb0(%i: tensor<4x16xf32>):
+    %e = axon.exp %i : tensor<4x16xf32>
+    %z = axon.constant dense<0.0> : tensor<f32>
+    %c = axon.cmp gt, %i, %z : tensor<4x16xf32>, tensor<f32> -> tensor<4x16xi1>
+    %t = axon.sum %i {axes = array<i64>} : tensor<4x16xf32> -> tensor<f32>
+    axon.kernel_yield %e, %c, %t : tensor<4x16xf32>, tensor<4x16xi1>, tensor<f32>
+  } -> tensor<4x16xf32>, tensor<4x16xi1>, tensor<f32>
+  %r = axon.kernel "k1" "injective" (%m, %a, %x : tensor<4x16xi1>, tensor<4x16xf32>, tensor<4x16xf32>) {
+  ^bb0(%c: tensor<4x16xi1>, %i: tensor<4x16xf32>, %j: tensor<4x16xf32>):
+    %e = axon.select %c, %i, %j : tensor<4x16xi1>, tensor<4x16xf32>, tensor<4x16xf32> -> tensor<4x16xf32>
+    axon.kernel_yield %e : tensor<4x16xf32>
+  } -> tensor<4x16xf32>
+  %out = axon.kernel "k2" "injective" (%r, %s : tensor<4x16xf32>, tensor<f32>) {
+  ^bb0(%i: tensor<4x16xf32>, %j: tensor<f32>):
+    %e = axon.mul %i, %j : tensor<4x16xf32>, tensor<f32> -> tensor<4x16xf32>
+    axon.kernel_yield %e : tensor<4x16xf32>
+  } -> tensor<4x16xf32>
+  return %out : tensor<4x16xf32>
+}
+
+// -----
+
+// A returned value lives to the end: %a (returned) is not reused by the
+// third kernel as it would be in a plain chain; %b (dead after "k2") is
+// reused by the last kernel. Constants take no arena space.
+// CHECK-LABEL: func.func @returned
+// CHECK-SAME: attributes {axon.arena_size = 192 : i64, axon.buffer_bytes = 256 : i64}
+// CHECK: axon.kernel "k0"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<4xf32>
+// CHECK: axon.kernel "k1"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 64>} -> tensor<4xf32>
+// CHECK: axon.kernel "k2"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 128>} -> tensor<4xf32>
+// CHECK: axon.kernel "k3"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 64>} -> tensor<4xf32>
+func.func @returned(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %k = axon.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %a = axon.kernel "k0" "injective" (%x : tensor<4xf32>) {
+  ^bb0(%i: tensor<4xf32>):
+    %e = axon.exp %i : tensor<4xf32>
+    axon.kernel_yield %e : tensor<4xf32>
+  } -> tensor<4xf32>
+  %b = axon.kernel "k1" "injective" (%a, %k : tensor<4xf32>, tensor<4xf32>) {
+  ^bb0(%i: tensor<4xf32>, %j: tensor<4xf32>):
+    %e = axon.mul %i, %j : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+    axon.kernel_yield %e : tensor<4xf32>
+  } -> tensor<4xf32>
+  %c = axon.kernel "k2" "injective" (%b : tensor<4xf32>) {
+  ^bb0(%i: tensor<4xf32>):
+    %e = axon.tanh %i : tensor<4xf32>
+    axon.kernel_yield %e : tensor<4xf32>
+  } -> tensor<4xf32>
+  %d = axon.kernel "k3" "injective" (%c : tensor<4xf32>) {
+  ^bb0(%i: tensor<4xf32>):
+    %e = axon.neg %i : tensor<4xf32>
+    axon.kernel_yield %e : tensor<4xf32>
+  } -> tensor<4xf32>
+  return %a, %d : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// In-place updates. "loss" reads W before the update; "update" reads W
+// element for element and writes the new W over it; "adam" updates W2 and
+// its moment M together; "reset" does not read V, so any kind of kernel may
+// write V in place. Only the loss takes arena space.
+axon.param @W : tensor<4x4xf32> = zeros
+axon.param @W2 : tensor<4x4xf32> = zeros
+axon.param @M : tensor<4x4xf32> = zeros
+axon.param @V : tensor<4x4xf32> = zeros
+
+// CHECK-LABEL: func.func @sgd
+// CHECK-SAME: attributes {axon.arena_size = 64 : i64, axon.buffer_bytes = 64 : i64}
+// CHECK: axon.kernel "loss"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<f32>
+// CHECK: axon.kernel "update"
+// CHECK: } {axon.inplace = ["W"], axon.offsets = array<i64: -1>} -> tensor<4x4xf32>
+// CHECK: axon.kernel "adam"
+// CHECK: } {axon.inplace = ["W2", "M"], axon.offsets = array<i64: -1, -1>} -> tensor<4x4xf32>, tensor<4x4xf32>
+// CHECK: axon.kernel "reset"
+// CHECK: } {axon.inplace = ["V"], axon.offsets = array<i64: -1>} -> tensor<4x4xf32>
+func.func @sgd(%g: tensor<4x4xf32>) -> tensor<f32> {
+  %w = axon.param_ref @W : tensor<4x4xf32>
+  %l = axon.kernel "loss" "reduction" (%w : tensor<4x4xf32>) {
+  ^bb0(%p: tensor<4x4xf32>):
+    %s = axon.sum %p {axes = array<i64>} : tensor<4x4xf32> -> tensor<f32>
+    axon.kernel_yield %s : tensor<f32>
+  } -> tensor<f32>
+  %nw = axon.kernel "update" "injective" (%w, %g : tensor<4x4xf32>, tensor<4x4xf32>) {
+  ^bb0(%p: tensor<4x4xf32>, %q: tensor<4x4xf32>):
+    %lr = axon.constant dense<1.0e-01> : tensor<f32>
+    %m = axon.mul %q, %lr : tensor<4x4xf32>, tensor<f32> -> tensor<4x4xf32>
+    %s = axon.sub %p, %m : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+    axon.kernel_yield %s : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  axon.param_store %nw into @W : tensor<4x4xf32>
+  %w2 = axon.param_ref @W2 : tensor<4x4xf32>
+  %m = axon.param_ref @M : tensor<4x4xf32>
+  %nw2, %nm = axon.kernel "adam" "elementwise" (%w2, %m, %g : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
+  ^bb0(%p: tensor<4x4xf32>, %mo: tensor<4x4xf32>, %q: tensor<4x4xf32>):
+    %b = axon.constant dense<9.0e-01> : tensor<f32>
+    %a = axon.mul %mo, %b : tensor<4x4xf32>, tensor<f32> -> tensor<4x4xf32>
+    %n = axon.add %a, %q : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+    %s = axon.sub %p, %n : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+    axon.kernel_yield %s, %n : tensor<4x4xf32>, tensor<4x4xf32>
+  } -> tensor<4x4xf32>, tensor<4x4xf32>
+  axon.param_store %nw2 into @W2 : tensor<4x4xf32>
+  axon.param_store %nm into @M : tensor<4x4xf32>
+  %nv = axon.kernel "reset" "contraction" (%g : tensor<4x4xf32>) {
+  ^bb0(%q: tensor<4x4xf32>):
+    %t = axon.matmul %q, %q : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+    axon.kernel_yield %t : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  axon.param_store %nv into @V : tensor<4x4xf32>
+  return %l : tensor<f32>
+}
+
+// -----
+
+// Not in place: a later kernel ("norm") reads the old W, so the new W takes
+// an arena slot that lives to the end (the runtime copies it into W).
+axon.param @W : tensor<4x4xf32> = zeros
+
+// CHECK-LABEL: func.func @read_after_update
+// CHECK-SAME: attributes {axon.arena_size = 128 : i64, axon.buffer_bytes = 128 : i64}
+// CHECK: axon.kernel "update"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<4x4xf32>
+// CHECK: axon.kernel "norm"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 64>} -> tensor<f32>
+func.func @read_after_update(%g: tensor<4x4xf32>) -> tensor<f32> {
+  %w = axon.param_ref @W : tensor<4x4xf32>
+  %nw = axon.kernel "update" "injective" (%w, %g : tensor<4x4xf32>, tensor<4x4xf32>) {
+  ^bb0(%p: tensor<4x4xf32>, %q: tensor<4x4xf32>):
+    %s = axon.sub %p, %q : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+    axon.kernel_yield %s : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  %n = axon.kernel "norm" "reduction" (%w : tensor<4x4xf32>) {
+  ^bb0(%p: tensor<4x4xf32>):
+    %s = axon.sum %p {axes = array<i64>} : tensor<4x4xf32> -> tensor<f32>
+    axon.kernel_yield %s : tensor<f32>
+  } -> tensor<f32>
+  axon.param_store %nw into @W : tensor<4x4xf32>
+  return %n : tensor<f32>
+}
+
+// -----
+
+// Not in place either, each for its own reason: "flip" reads A transposed
+// (element i of the result needs another element of A); "contract" reads B
+// and is a contraction; "ret" is also returned; "twice" is stored into two
+// parameters; "bump" updates F, whose old value is returned. All live to
+// the end, so none share.
+axon.param @A : tensor<4x4xf32> = zeros
+axon.param @B : tensor<4x4xf32> = zeros
+axon.param @C : tensor<4x4xf32> = zeros
+axon.param @D : tensor<4x4xf32> = zeros
+axon.param @E : tensor<4x4xf32> = zeros
+axon.param @F : tensor<4x4xf32> = zeros
+
+// CHECK-LABEL: func.func @not_in_place
+// CHECK-SAME: attributes {axon.arena_size = 320 : i64, axon.buffer_bytes = 320 : i64}
+// CHECK: axon.kernel "flip"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>}
+// CHECK: axon.kernel "contract"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 64>}
+// CHECK: axon.kernel "ret"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 128>}
+// CHECK: axon.kernel "twice"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 192>}
+// CHECK: axon.kernel "bump"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 256>}
+func.func @not_in_place(%g: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %a = axon.param_ref @A : tensor<4x4xf32>
+  %na = axon.kernel "flip" "injective" (%a : tensor<4x4xf32>) {
+  ^bb0(%p: tensor<4x4xf32>):
+    %t = axon.transpose %p {perm = array<i64: 1, 0>} : tensor<4x4xf32> -> tensor<4x4xf32>
+    %s = axon.add %p, %t : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+    axon.kernel_yield %s : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  %b = axon.param_ref @B : tensor<4x4xf32>
+  %nb = axon.kernel "contract" "contraction" (%b, %g : tensor<4x4xf32>, tensor<4x4xf32>) {
+  ^bb0(%p: tensor<4x4xf32>, %q: tensor<4x4xf32>):
+    %t = axon.matmul %p, %q : tensor<4x4xf32>, tensor<4x4xf32> -> tensor<4x4xf32>
+    axon.kernel_yield %t : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  %nc = axon.kernel "ret" "injective" (%g : tensor<4x4xf32>) {
+  ^bb0(%q: tensor<4x4xf32>):
+    %t = axon.neg %q : tensor<4x4xf32>
+    axon.kernel_yield %t : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  %nd = axon.kernel "twice" "injective" (%g : tensor<4x4xf32>) {
+  ^bb0(%q: tensor<4x4xf32>):
+    %t = axon.exp %q : tensor<4x4xf32>
+    axon.kernel_yield %t : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  %f = axon.param_ref @F : tensor<4x4xf32>
+  %nf = axon.kernel "bump" "injective" (%g : tensor<4x4xf32>) {
+  ^bb0(%q: tensor<4x4xf32>):
+    %t = axon.abs %q : tensor<4x4xf32>
+    axon.kernel_yield %t : tensor<4x4xf32>
+  } -> tensor<4x4xf32>
+  axon.param_store %na into @A : tensor<4x4xf32>
+  axon.param_store %nb into @B : tensor<4x4xf32>
+  axon.param_store %nc into @C : tensor<4x4xf32>
+  axon.param_store %nd into @D : tensor<4x4xf32>
+  axon.param_store %nd into @E : tensor<4x4xf32>
+  axon.param_store %nf into @F : tensor<4x4xf32>
+  return %nc, %f : tensor<4x4xf32>, tensor<4x4xf32>
+}
