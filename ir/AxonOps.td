@@ -530,7 +530,7 @@ def Axon_YieldOp : Axon_Op<"yield", [Pure, Terminator, ReturnLike, HasParent<"Lo
 //===----------------------------------------------------------------------===//
 
 def Axon_KernelOp : Axon_Op<"kernel", [
-    IsolatedFromAbove, SingleBlockImplicitTerminator<"KernelYieldOp">,
+    Axon_NoGradient, IsolatedFromAbove, SingleBlockImplicitTerminator<"KernelYieldOp">,
     RecursiveMemoryEffects]> {
   let summary = "a fused kernel: ops the backend compiles into one pipeline";
   let description = [{
@@ -552,7 +552,7 @@ def Axon_KernelOp : Axon_Op<"kernel", [
   let hasVerifier = 1;
 }
 
-def Axon_KernelYieldOp : Axon_Op<"kernel_yield", [Pure, Terminator, ReturnLike, HasParent<"KernelOp">]> {
+def Axon_KernelYieldOp : Axon_Op<"kernel_yield", [Pure, Axon_NoGradient, Terminator, ReturnLike, HasParent<"KernelOp">]> {
   let summary = "the results of a fused kernel";
   let arguments = (ins Variadic<AnyRankedTensor>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";

@@ -197,7 +197,9 @@ struct Explanation {
 
 class Fuser {
 public:
-  Fuser(Block &block, StringRef funcName) : block(block), funcName(funcName) {}
+  /// Kernels are numbered from `nextKernel` on, which is advanced.
+  Fuser(Block &block, StringRef funcName, unsigned &nextKernel)
+      : block(block), funcName(funcName), nextKernel(nextKernel) {}
 
   void formGroups();
   void explain();
@@ -247,6 +249,7 @@ private:
 
   Block &block;
   StringRef funcName;
+  unsigned &nextKernel;
   std::vector<Group> groups;
   DenseMap<Operation *, unsigned> groupOf;
   DenseMap<Operation *, SmallVector<Operation *, 4>> predCache;
@@ -314,7 +317,6 @@ Verdict Fuser::ruleInjectiveJoin(Operation *x, Value operand, const Group &g) {
 /// it (a prologue of a contraction is R3's business).
 Verdict Fuser::ruleSiblingMerge(Operation *x, unsigned operandIdx,
                                 const Group &target, const Group &sibling) {
-  (void)x;
   std::string which = "operand " + std::to_string(operandIdx) + "'s kernel";
   if (sibling.single)
     return Verdict::no(which + " stays alone");
@@ -327,8 +329,6 @@ Verdict Fuser::ruleSiblingMerge(Operation *x, unsigned operandIdx,
     return Verdict::yes("also takes " + which + " (injective)");
   ArrayRef<int64_t> anchorShape = dims(anchored.anchor->getResult(0));
   for (Operation *op : plain.ops) {
-    if (isSplatConstant(op))
-      return Verdict::no(which + " is a lone constant");
     if (dims(op->getResult(0)) != anchorShape)
       return Verdict::no(which + " has ops of another shape than " +
                          opName(anchored.anchor) + "'s result");
@@ -614,10 +614,9 @@ void Fuser::formGroups() {
     }
   }
   // Kernel indices: surviving groups in creation order.
-  unsigned next = 0;
   for (Group &g : groups)
     if (g.alive())
-      names[g.id] = next++;
+      names[g.id] = nextKernel++;
 }
 
 void Fuser::explain() {
@@ -794,9 +793,10 @@ struct FusePass : public axon::impl::FuseBase<FusePass> {
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
+    unsigned nextKernel = 0;
     for (Block &block : func.getBody()) {
       eraseDeadOps(block);
-      Fuser fuser(block, func.getSymName());
+      Fuser fuser(block, func.getSymName(), nextKernel);
       fuser.formGroups();
       if (explain)
         fuser.explain();

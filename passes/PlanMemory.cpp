@@ -9,6 +9,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <array>
+#include <limits>
 #include <optional>
 #include <string>
 

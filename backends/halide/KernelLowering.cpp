@@ -869,11 +869,14 @@ LoweredKernel lowerKernel(const kernel::KernelSpec &spec,
     for (int k = 0; k < int(shape.size()); ++k)
       estimates.push_back({0, int(shape[shape.size() - 1 - k])});
     out.set_estimates(estimates);
-    for (OutputImageParam &b : buffers) {
+    // Tuple outputs share the first buffer's bounds (Halide insists).
+    for (size_t j = 0; j < buffers.size(); ++j) {
       int64_t stride = 1;
       for (int k = 0; k < int(shape.size()); ++k) {
         int64_t extent = shape[shape.size() - 1 - k];
-        b.dim(k).set_bounds(0, int(extent)).set_stride(int(stride));
+        if (j == 0)
+          buffers[j].dim(k).set_bounds(0, int(extent));
+        buffers[j].dim(k).set_stride(int(stride));
         stride *= extent;
       }
     }

@@ -356,6 +356,7 @@ func.func @adam_step(%grad: tensor<256xf32>, %step: tensor<i64>) {
 
 // EXPLAIN-BEGIN (the RUN line with sed starts here)
 
+// CHECK-LABEL: func.func @explain_grad
 func.func @explain_grad(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %v: tensor<8x8xf32>) -> (tensor<4x8xf32>, tensor<8xf32>) {
   %zero = axon.constant dense<0.0> : tensor<f32>
   // expected-remark@+1 {{starts kernel 'explain_grad_k0' (contraction)}}
@@ -373,19 +374,20 @@ func.func @explain_grad(%x: tensor<4x8xf32>, %w: tensor<8x8xf32>, %v: tensor<8x8
 
 // -----
 
-func.func @explain_rules(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>, %g: tensor<4x2xf32>, %i: tensor<3xi32>, %t: tensor<10x8xf32>) -> (tensor<4xf32>, tensor<8x2xf32>, tensor<10x8xf32>, tensor<4x8xf32>) {
+// CHECK-LABEL: func.func @explain_rules
+func.func @explain_rules(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>, %g: tensor<4x2xf32>, %i: tensor<4xi32>, %t: tensor<10x8xf32>) -> (tensor<4x1xf32>, tensor<8x2xf32>, tensor<10x8xf32>, tensor<4x8xf32>) {
   // expected-remark@+1 {{starts kernel 'explain_rules_k0' (reduction): no operand comes from a kernel}}
   %0 = axon.mul %x, %x : tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
   // expected-remark@+1 {{joins kernel 'explain_rules_k0' as its anchor: its operand's injective ops are the prologue}}
-  %1 = axon.sum %0 {axes = array<i64: 1>} : tensor<4x8xf32> -> tensor<4xf32>
+  %1 = axon.sum %0 {axes = array<i64: 1>, keepdims = true} : tensor<4x8xf32> -> tensor<4x1xf32>
   // expected-remark@+1 {{joins kernel 'explain_rules_k0': elementwise epilogue of axon.sum}}
-  %2 = axon.sqrt %1 : tensor<4xf32>
-  // expected-remark@+1 {{starts kernel 'explain_rules_k1' (contraction): not with operand 0: not an epilogue of axon.sum (shape 8x4, anchor 4)}}
+  %2 = axon.sqrt %1 : tensor<4x1xf32>
+  // expected-remark@+1 {{starts kernel 'explain_rules_k1' (contraction): not with operand 0: not an epilogue of axon.sum (shape 8x4, anchor 4x1)}}
   %3 = axon.transpose %0 {perm = array<i64: 1, 0>} : tensor<4x8xf32> -> tensor<8x4xf32>
   // expected-remark@+1 {{joins kernel 'explain_rules_k1' as its anchor: takes operand 0's data-movement prologue (axon.transpose)}}
   %4 = axon.matmul %3, %g : tensor<8x4xf32>, tensor<4x2xf32> -> tensor<8x2xf32>
   // expected-remark@+1 {{starts kernel 'explain_rules_k2' (single): opaque, alone in its kernel}}
-  %5 = axon.scatter_add %t[%i], %x : tensor<10x8xf32>, tensor<3xi32>, tensor<4x8xf32> -> tensor<10x8xf32>
+  %5 = axon.scatter_add %t[%i], %x : tensor<10x8xf32>, tensor<4xi32>, tensor<4x8xf32> -> tensor<10x8xf32>
   // expected-remark@+1 {{starts kernel 'explain_rules_k3' (injective): not with operand 0: the producer (axon.scatter_add) stays alone in its kernel}}
   %6 = axon.relu %5 : tensor<10x8xf32>
   // expected-remark@+1 {{starts a group, later merged into kernel 'explain_rules_k4': no operand comes from a kernel}}
@@ -395,6 +397,6 @@ func.func @explain_rules(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>, %g: tensor<4x
   // expected-remark@+1 {{joins kernel 'explain_rules_k4': injective, like the producer (axon.tanh); also takes operand 1's kernel (injective)}}
   %9 = axon.add %8, %7 : tensor<4x8xf32>, tensor<4x8xf32> -> tensor<4x8xf32>
   // expected-remark@+1 {{joins kernel 'explain_rules_k4': injective, like the producer (axon.add); operand 1 is broadcast, read as an input}}
-  %10 = axon.mul %9, %2 : tensor<4x8xf32>, tensor<4xf32> -> tensor<4x8xf32>
-  return %2, %4, %6, %10 : tensor<4xf32>, tensor<8x2xf32>, tensor<10x8xf32>, tensor<4x8xf32>
+  %10 = axon.mul %9, %2 : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
+  return %2, %4, %6, %10 : tensor<4x1xf32>, tensor<8x2xf32>, tensor<10x8xf32>, tensor<4x8xf32>
 }

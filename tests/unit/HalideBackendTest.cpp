@@ -1,0 +1,350 @@
+// The compiled path (specialise, fuse, plan memory, Halide kernels, JIT)
+// against the reference evaluator: every kind of kernel the fusion pass
+// forms, forward and backward, at sizes that stress vector tails (1, 7, 33,
+// 1000), and whole train steps of the example models.
+#include "backends/halide/Jit.h"
+#include "backends/reference/Evaluator.h"
+#include "ir/AxonDialect.h"
+#include "passes/Passes.h"
+#include "tests/unit/CompileModel.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+using namespace axon;
+
+namespace {
+
+/// Deterministic inputs: floats in [-2, 2), integers in [0, range).
+Tensor randomTensor(DType dtype, std::vector<int64_t> shape, uint64_t &state,
+                    int64_t range = 10) {
+  Tensor t(dtype, std::move(shape));
+  for (double &v : t.data) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    double u = double(state >> 11) / double(1ull << 53);
+    v = isFloat(dtype) ? roundTo(dtype, 4 * u - 2)
+                       : double(int64_t(u * double(range)));
+  }
+  return t;
+}
+
+void expectClose(const Tensor &got, const Tensor &want,
+                 const std::string &what) {
+  ASSERT_EQ(got.shape, want.shape) << what;
+  ASSERT_EQ(got.dtype, want.dtype) << what;
+  // f32 kernels accumulate in f32 and may reassociate; the reference
+  // rounds each op's double result.
+  double tol = got.dtype == DType::F64 ? 1e-9 : 2e-4;
+  int reported = 0;
+  for (int64_t i = 0; i < got.numElements(); ++i) {
+    double g = got.data[i], w = want.data[i];
+    if (std::isnan(w) && std::isnan(g))
+      continue;
+    bool ok = isFloat(got.dtype)
+                  ? std::fabs(g - w) <= tol * std::max(1.0, std::fabs(w))
+                  : g == w;
+    if (!ok && reported++ < 5)
+      ADD_FAILURE() << what << ": element " << i << " is " << g
+                    << ", reference " << w;
+  }
+}
+
+/// Compiles @f of `text` at each argument set's shapes, runs it there and
+/// in the reference evaluator, and compares every result.
+void checkAgainstReference(const std::string &text,
+                           const std::vector<std::vector<Tensor>> &argSets,
+                           const std::string &fn = "f") {
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    llvm::raw_string_ostream(diagnostics) << d << "\n";
+    return mlir::success();
+  });
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  ASSERT_TRUE(module) << diagnostics;
+  std::vector<FunctionRequest> requests;
+  for (const auto &args : argSets) {
+    FunctionRequest r{fn, {}};
+    for (const Tensor &t : args)
+      r.argShapes.push_back(t.shape);
+    requests.push_back(r);
+  }
+  reference::Evaluator reference(*module);
+  auto program = JitProgram::compile(*module, requests, {});
+  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n"
+                             << diagnostics;
+  for (const auto &args : argSets) {
+    std::string shapes;
+    for (const Tensor &t : args)
+      shapes += t.typeString() + " ";
+    auto want = reference.call(fn, args);
+    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+    auto got = (*program)->executor().call(fn, args);
+    ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+    ASSERT_EQ(got->size(), want->size());
+    for (size_t i = 0; i < got->size(); ++i)
+      expectClose((*got)[i], (*want)[i],
+                  "@" + fn + " (" + shapes + ") result " + std::to_string(i));
+  }
+}
+
+const int64_t kSizes[] = {1, 7, 33, 1000};
+
+TEST(HalideBackend, ElementwiseChains) {
+  std::string text = R"(
+func.func @f(%x: tensor<?xf32>, %y: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf32>, tensor<?xi32>) {
+  %e = axon.exp %x : tensor<?xf32>
+  %m = axon.mul %e, %y : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  %s = axon.sigmoid %y : tensor<?xf32>
+  %t = axon.tanh %x : tensor<?xf32>
+  %a = axon.abs %y : tensor<?xf32>
+  %q = axon.sqrt %a : tensor<?xf32>
+  %d = axon.div %t, %s : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  %r1 = axon.sub %m, %d : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  %sp = axon.softplus %x : tensor<?xf32>
+  %c = axon.cmp gt, %x, %y : tensor<?xf32>, tensor<?xf32> -> tensor<?xi1>
+  %sel = axon.select %c, %q, %sp : tensor<?xi1>, tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  %mx = axon.max %sel, %x : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  %sg = axon.sign %mx : tensor<?xf32>
+  %r2 = axon.mul %mx, %sg : tensor<?xf32>, tensor<?xf32> -> tensor<?xf32>
+  %r3 = axon.cast %c : tensor<?xi1> -> tensor<?xi32>
+  return %r1, %r2, %r3 : tensor<?xf32>, tensor<?xf32>, tensor<?xi32>
+})";
+  uint64_t seed = 1;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : kSizes)
+    sets.push_back({randomTensor(DType::F32, {n}, seed),
+                    randomTensor(DType::F32, {n}, seed)});
+  checkAgainstReference(text, sets);
+}
+
+TEST(HalideBackend, BroadcastsAndReductions) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x33xf32>, %b: tensor<33xf32>) -> (tensor<33xf32>, tensor<?xf32>, tensor<?x1xf32>, tensor<?xi32>, tensor<?x33xf32>, tensor<?x33xf32>, tensor<f32>) {
+  %y = axon.add %x, %b : tensor<?x33xf32>, tensor<33xf32> -> tensor<?x33xf32>
+  %sq = axon.mul %y, %y : tensor<?x33xf32>, tensor<?x33xf32> -> tensor<?x33xf32>
+  %s0 = axon.sum %sq {axes = array<i64: 0>} : tensor<?x33xf32> -> tensor<33xf32>
+  %m1 = axon.mean %y {axes = array<i64: 1>} : tensor<?x33xf32> -> tensor<?xf32>
+  %mx = axon.reduce_max %y {axes = array<i64: -1>, keepdims = true} : tensor<?x33xf32> -> tensor<?x1xf32>
+  %am = axon.argmax %y {axis = 1 : i64} : tensor<?x33xf32> -> tensor<?xi32>
+  %sm = axon.softmax %y {axis = 1 : i64} : tensor<?x33xf32>
+  %ls = axon.log_softmax %x {axis = -1 : i64} : tensor<?x33xf32>
+  %all = axon.sum %sq {axes = array<i64>} : tensor<?x33xf32> -> tensor<f32>
+  return %s0, %m1, %mx, %am, %sm, %ls, %all : tensor<33xf32>, tensor<?xf32>, tensor<?x1xf32>, tensor<?xi32>, tensor<?x33xf32>, tensor<?x33xf32>, tensor<f32>
+})";
+  uint64_t seed = 2;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : kSizes)
+    sets.push_back({randomTensor(DType::F32, {n, 33}, seed),
+                    randomTensor(DType::F32, {33}, seed)});
+  checkAgainstReference(text, sets);
+}
+
+TEST(HalideBackend, MatmulWithEpilogueAndTransposedOperand) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x33xf32>, %w: tensor<33x7xf32>, %b: tensor<7xf32>) -> (tensor<?x7xf32>, tensor<33x33xf32>) {
+  %mm = axon.matmul %x, %w : tensor<?x33xf32>, tensor<33x7xf32> -> tensor<?x7xf32>
+  %z = axon.add %mm, %b : tensor<?x7xf32>, tensor<7xf32> -> tensor<?x7xf32>
+  %r = axon.relu %z : tensor<?x7xf32>
+  %xt = axon.transpose %x {perm = array<i64: 1, 0>} : tensor<?x33xf32> -> tensor<33x?xf32>
+  %g = axon.matmul %xt, %x : tensor<33x?xf32>, tensor<?x33xf32> -> tensor<33x33xf32>
+  return %r, %g : tensor<?x7xf32>, tensor<33x33xf32>
+})";
+  uint64_t seed = 3;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : kSizes)
+    sets.push_back({randomTensor(DType::F32, {n, 33}, seed),
+                    randomTensor(DType::F32, {33, 7}, seed),
+                    randomTensor(DType::F32, {7}, seed)});
+  checkAgainstReference(text, sets);
+}
+
+TEST(HalideBackend, ConvolutionsAndPooling) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x4x9x9xf32>, %k: tensor<6x2x3x3xf32>, %kt: tensor<6x2x3x3xf32>) -> (tensor<?x6x5x5xf32>, tensor<?x6x3x3xf32>, tensor<?x6x3x3xf32>, tensor<?x6x5x5xf32>, tensor<?x4x9x9xf32>, tensor<?x4x9x9xf32>) {
+  %c = axon.conv2d %x, %k {dilations = array<i64: 1, 1>, groups = 2 : i64, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x4x9x9xf32>, tensor<6x2x3x3xf32> -> tensor<?x6x5x5xf32>
+  %r = axon.relu %c : tensor<?x6x5x5xf32>
+  %mp = axon.max_pool2d %r {kernel = array<i64: 2, 2>, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x6x5x5xf32> -> tensor<?x6x3x3xf32>
+  %ap = axon.avg_pool2d %c {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x6x5x5xf32> -> tensor<?x6x3x3xf32>
+  %t = axon.conv_transpose2d %mp, %kt {output_padding = array<i64: 0, 0>, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>, groups = 3 : i64} : tensor<?x6x3x3xf32>, tensor<6x2x3x3xf32> -> tensor<?x6x5x5xf32>
+  %d = axon.conv2d %x, %k {dilations = array<i64: 2, 2>, groups = 2 : i64, padding = array<i64: 2, 2>, strides = array<i64: 1, 1>} : tensor<?x4x9x9xf32>, tensor<6x2x3x3xf32> -> tensor<?x6x9x9xf32>
+  %xs = axon.slice %d {axis = 1 : i64, start = 0 : i64, limit = 4 : i64} : tensor<?x6x9x9xf32> -> tensor<?x4x9x9xf32>
+  %mg = axon.max_pool2d_grad %x, %xs {kernel = array<i64: 1, 1>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>} : tensor<?x4x9x9xf32>, tensor<?x4x9x9xf32> -> tensor<?x4x9x9xf32>
+  %p3 = axon.max_pool2d %x {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x4x9x9xf32> -> tensor<?x4x5x5xf32>
+  %g3 = axon.max_pool2d_grad %x, %p3 {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x4x9x9xf32>, tensor<?x4x5x5xf32> -> tensor<?x4x9x9xf32>
+  %a3 = axon.avg_pool2d_grad %x, %p3 {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, strides = array<i64: 2, 2>} : tensor<?x4x9x9xf32>, tensor<?x4x5x5xf32> -> tensor<?x4x9x9xf32>
+  %sum = axon.add %g3, %mg : tensor<?x4x9x9xf32>, tensor<?x4x9x9xf32> -> tensor<?x4x9x9xf32>
+  return %c, %mp, %ap, %t, %sum, %a3 : tensor<?x6x5x5xf32>, tensor<?x6x3x3xf32>, tensor<?x6x3x3xf32>, tensor<?x6x5x5xf32>, tensor<?x4x9x9xf32>, tensor<?x4x9x9xf32>
+})";
+  uint64_t seed = 4;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : {1, 3})
+    sets.push_back({randomTensor(DType::F32, {n, 4, 9, 9}, seed),
+                    randomTensor(DType::F32, {6, 2, 3, 3}, seed),
+                    randomTensor(DType::F32, {6, 2, 3, 3}, seed)});
+  checkAgainstReference(text, sets);
+}
+
+TEST(HalideBackend, DataMovement) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x6xf32>, %i: tensor<5xi32>, %u: tensor<?x2xf32>) -> (tensor<?x24xf32>, tensor<5x?xf32>, tensor<5x10xf32>, tensor<?x6xf32>, tensor<?x6xf32>, tensor<6x?xf32>) {
+  %sl = axon.slice %x {axis = 1 : i64, start = 1 : i64, limit = 6 : i64, stride = 2 : i64} : tensor<?x6xf32> -> tensor<?x3xf32>
+  %cat = axon.concat %x, %sl, %x, %sl, %x {axis = 1 : i64} : tensor<?x6xf32>, tensor<?x3xf32>, tensor<?x6xf32>, tensor<?x3xf32>, tensor<?x6xf32> -> tensor<?x24xf32>
+  %t = axon.transpose %x {perm = array<i64: 1, 0>} : tensor<?x6xf32> -> tensor<6x?xf32>
+  %g = axon.gather %t[%i] {axis = 0 : i64} : tensor<6x?xf32>, tensor<5xi32> -> tensor<5x?xf32>
+  %oh = axon.one_hot %i {depth = 10 : i64} : tensor<5xi32> -> tensor<5x10xf32>
+  %ins = axon.insert_slice %u into %x {axis = 1 : i64, start = 1 : i64, stride = 3 : i64} : tensor<?x2xf32>, tensor<?x6xf32> -> tensor<?x6xf32>
+  %sc = axon.scatter_add %t[%i], %g {axis = 0 : i64} : tensor<6x?xf32>, tensor<5xi32>, tensor<5x?xf32> -> tensor<6x?xf32>
+  %r = axon.neg %x : tensor<?x6xf32>
+  return %cat, %g, %oh, %ins, %r, %sc : tensor<?x24xf32>, tensor<5x?xf32>, tensor<5x10xf32>, tensor<?x6xf32>, tensor<?x6xf32>, tensor<6x?xf32>
+})";
+  uint64_t seed = 5;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : kSizes)
+    sets.push_back({randomTensor(DType::F32, {n, 6}, seed),
+                    randomTensor(DType::I32, {5}, seed, 6),
+                    randomTensor(DType::F32, {n, 2}, seed)});
+  checkAgainstReference(text, sets);
+}
+
+TEST(HalideBackend, RandomDrawsMatchTheReference) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x5xf32>, %step: tensor<i64>) -> (tensor<?x5xf32>, tensor<?x5xf32>, tensor<?x5xf32>) {
+  %u = axon.random_uniform %step {seed = 7 : i64, low = -1.0 : f64, high = 3.0 : f64} : tensor<1x5xf32>
+  %n = axon.random_normal %step {seed = 8 : i64, mean = 1.0 : f64, std = 2.0 : f64} : tensor<1x5xf32>
+  %b = axon.random_bernoulli %step {seed = 9 : i64, p = 0.3 : f64} : tensor<1x5xf32>
+  %a = axon.add %x, %u : tensor<?x5xf32>, tensor<1x5xf32> -> tensor<?x5xf32>
+  %m = axon.mul %x, %n : tensor<?x5xf32>, tensor<1x5xf32> -> tensor<?x5xf32>
+  %d = axon.mul %x, %b : tensor<?x5xf32>, tensor<1x5xf32> -> tensor<?x5xf32>
+  return %a, %m, %d : tensor<?x5xf32>, tensor<?x5xf32>, tensor<?x5xf32>
+})";
+  uint64_t seed = 6;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : {1, 33})
+    sets.push_back({randomTensor(DType::F32, {n, 5}, seed),
+                    Tensor(DType::I64, {}, {double(n * 1000003)})});
+  checkAgainstReference(text, sets);
+}
+
+std::string readFile(const std::string &path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+/// Runs `steps` train steps of a model file's train block in both backends
+/// and compares the losses and every parameter (and optimizer state).
+void checkTrainSteps(const std::string &model, std::vector<int64_t> xShape,
+                     int steps) {
+  auto m = test_support::compileModel(
+      readFile(std::string(AXON_SOURCE_DIR) + "/" + model), true, model);
+  ASSERT_TRUE(m->module) << m->errors;
+  mlir::ModuleOp module = *m->module;
+  TrainOp train = *module.getOps<TrainOp>().begin();
+  std::string step =
+      train->getAttrOfType<mlir::FlatSymbolRefAttr>("step_fn").getValue().str();
+  std::string loss = train.getLoss().str();
+  int64_t batch = xShape[0];
+  reference::Evaluator reference(module);
+  auto program = JitProgram::compile(
+      module, {{step, {xShape, {batch}, {}}}, {loss + "_grad", {xShape, {batch}}}},
+      {});
+  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n"
+                             << m->errors;
+  Executor &jit = (*program)->executor();
+  uint64_t seed = 11;
+  for (int s = 0; s < steps; ++s) {
+    Tensor x = randomTensor(DType::F32, xShape, seed);
+    Tensor t = randomTensor(DType::I32, {batch}, seed, 10);
+    // The gradient function (backward graph) alone.
+    auto gw = reference.call(loss + "_grad", {x, t});
+    auto gg = jit.call(loss + "_grad", {x, t});
+    ASSERT_TRUE(gw && gg);
+    for (size_t i = 0; i < gw->size(); ++i)
+      expectClose((*gg)[i], (*gw)[i], model + " gradient " + std::to_string(i));
+    Tensor counter(DType::I64, {}, {double(s)});
+    auto want = reference.call(step, {x, t, counter});
+    auto got = jit.call(step, {x, t, counter});
+    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+    ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+    expectClose(got->front(), want->front(),
+                model + " loss at step " + std::to_string(s));
+  }
+  const Plan &plan = (*program)->plan();
+  for (size_t i = 0; i < plan.params.size(); ++i)
+    expectClose(jit.getParam(int(i)), *reference.getParam(plan.params[i].name),
+                model + " parameter " + plan.params[i].name);
+}
+
+TEST(HalideBackend, MlpTrainStepsMatchTheReference) {
+  for (int64_t batch : {1, 7, 33})
+    checkTrainSteps("examples/mlp/mlp.axon", {batch, 784}, 3);
+}
+
+TEST(HalideBackend, CnnTrainStepsMatchTheReference) {
+  checkTrainSteps("examples/cnn/cnn.axon", {3, 1, 28, 28}, 2);
+}
+
+TEST(HalideBackend, ArenaOfTheMlpTrainStepIsSmallerThanItsBuffers) {
+  auto m = test_support::compileModel(
+      readFile(std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon"), true);
+  ASSERT_TRUE(m->module) << m->errors;
+  Plan plan;
+  std::vector<kernel::KernelSpec> kernels;
+  ASSERT_TRUE(mlir::succeeded(buildPlan(
+      *m->module, {{"loss_train_step", {{128, 784}, {128}, {}}}}, plan,
+      kernels)))
+      << m->errors;
+  const FunctionPlan &fn = plan.functions.front();
+  EXPECT_GT(fn.bufferBytes, 0);
+  EXPECT_LT(fn.arenaBytes, fn.bufferBytes);
+  // The arena is sized once: the same plan serves every step, so memory
+  // cannot grow with the number of steps.
+  int64_t arenaEnd = 0;
+  for (const PlanBuffer &b : fn.buffers)
+    if (b.kind == PlanBuffer::Kind::Arena)
+      arenaEnd = std::max(arenaEnd, b.offset + b.bytes());
+  EXPECT_LE(arenaEnd, fn.arenaBytes);
+}
+
+TEST(HalideBackend, UnknownShapeIsReportedNotCrashed) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+  %e = axon.exp %x : tensor<?x4xf32>
+  return %e : tensor<?x4xf32>
+})";
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
+    llvm::raw_string_ostream(diagnostics) << d << "\n";
+    return mlir::success();
+  });
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  ASSERT_TRUE(module);
+  auto program = JitProgram::compile(*module, {{"f", {{3, 5}}}}, {});
+  ASSERT_FALSE(bool(program));
+  llvm::consumeError(program.takeError());
+  EXPECT_NE(diagnostics.find("argument 0 of 'f'"), std::string::npos)
+      << diagnostics;
+  // Calling a compiled function at shapes it was not compiled for.
+  auto ok = JitProgram::compile(*module, {{"f", {{2, 4}}}}, {});
+  ASSERT_TRUE(bool(ok)) << llvm::toString(ok.takeError());
+  auto wrong = (*ok)->executor().call("f", {Tensor(DType::F32, {3, 4})});
+  ASSERT_FALSE(bool(wrong));
+  EXPECT_NE(llvm::toString(wrong.takeError()).find("compiled for"),
+            std::string::npos);
+}
+
+} // namespace
