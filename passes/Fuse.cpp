@@ -23,13 +23,18 @@
 //      outside a group become extra kernel results.
 //   R5 ruleAcyclic: no fusion that would make kernels depend on each other in
 //      a cycle (checked by a DFS over producers, at group granularity).
+//
+// Outlining: inputs are the values a group reads from outside, in first-use
+// order, except splat constants, which are cloned into the body; results are
+// the group's values read outside it (func.return, param_store, other
+// kernels), in op order. Parameters, non-splat constants, calls, loops and
+// axon.dim stay in the function. `explain` emits one remark per fused op.
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
 #include "llvm/ADT/SetVector.h"
-#include "llvm/ADT/StringExtras.h"
 
 #include <string>
 

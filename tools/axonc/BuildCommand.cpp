@@ -1,8 +1,172 @@
 #include "tools/axonc/BuildCommand.h"
 
-#include "llvm/Support/WithColor.h"
+#include "backends/halide/Jit.h"
+#include "ir/AxonDialect.h"
+#include "runtime/PlanJson.h"
 
-int axon::runBuild(mlir::ModuleOp, const BuildFlags &) {
-  llvm::WithColor::error(llvm::errs(), "axonc") << "build: not implemented\n";
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace axon;
+
+namespace {
+
+int fail(const llvm::Twine &msg) {
+  llvm::WithColor::error(llvm::errs(), "axonc") << msg << "\n";
   return 1;
+}
+
+/// The train block's settings, as the binary's `train` runs them.
+BinaryConfig configOf(ModuleOp module, const std::string &modelPath,
+                      int64_t batch) {
+  BinaryConfig c;
+  c.model = modelPath;
+  c.batch = batch;
+  for (TrainOp t : module.getOps<TrainOp>()) {
+    DictionaryAttr cfg = t.getConfig();
+    auto step = t->getAttrOfType<FlatSymbolRefAttr>("step_fn");
+    auto loss = module.lookupSymbol<func::FuncOp>(t.getLoss());
+    if (!step || !loss || loss.getNumArguments() != 2)
+      continue;
+    c.stepFn = step.getValue().str();
+    c.lossFn = t.getLoss().str();
+    if (auto e = cfg.getAs<StringAttr>("eval_fn"))
+      c.evalFn = e.str();
+    auto paths = [&](StringRef key, std::string &images, std::string &labels) {
+      auto d = cfg.getAs<DictionaryAttr>(key);
+      auto args = d ? d.getAs<ArrayAttr>("args") : ArrayAttr();
+      if (args && args.size() == 2) {
+        images = cast<StringAttr>(args[0]).str();
+        labels = cast<StringAttr>(args[1]).str();
+      }
+    };
+    paths("data", c.trainImages, c.trainLabels);
+    paths("eval_data", c.evalImages, c.evalLabels);
+    auto x = cast<RankedTensorType>(loss.getArgumentTypes()[0]);
+    c.sampleShape.assign(x.getShape().begin() + 1, x.getShape().end());
+    if (auto e = cfg.getAs<IntegerAttr>("epochs"))
+      c.epochs = e.getInt();
+    if (auto s = cfg.getAs<IntegerAttr>("seed"))
+      c.seed = uint64_t(s.getInt());
+    if (auto s = cfg.getAs<IntegerAttr>("shuffle"))
+      c.shuffle = s.getInt() != 0;
+    break;
+  }
+  return c;
+}
+
+llvm::Error run(const std::vector<std::string> &argv) {
+  std::vector<llvm::StringRef> refs(argv.begin(), argv.end());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(argv[0], refs, std::nullopt, {}, 0, 0,
+                                     &message);
+  if (rc != 0)
+    return llvm::createStringError("'" + argv[0] + "' failed" +
+                                   (message.empty() ? "" : ": " + message));
+  return llvm::Error::success();
+}
+
+} // namespace
+
+int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
+  auto start = std::chrono::steady_clock::now();
+  if (flags.output.empty() || flags.output == "-")
+    return fail("build needs -o <binary>");
+  int64_t batch = flags.batch;
+  if (batch <= 0) {
+    batch = 32;
+    for (TrainOp t : module.getOps<TrainOp>())
+      if (auto b = t.getConfig().getAs<IntegerAttr>("batch"))
+        batch = b.getInt();
+  }
+  BinaryConfig config = configOf(module, flags.modelPath, batch);
+
+  // Every public function at the batch size and at 1 (for leftover rows);
+  // the train step at the batch size only. Gradient functions are reached
+  // through the train step.
+  std::vector<FunctionRequest> requests;
+  for (func::FuncOp f : module.getOps<func::FuncOp>()) {
+    if (f.isExternal() || f.isPrivate() || f->hasAttr("axon.grad_of"))
+      continue;
+    for (int64_t rows : {batch, int64_t(1)}) {
+      if (rows == 1 && (batch == 1 || f.getName() == config.stepFn))
+        continue;
+      FunctionRequest r{f.getName().str(), {}};
+      for (Type t : f.getArgumentTypes()) {
+        auto rt = cast<RankedTensorType>(t);
+        std::vector<int64_t> shape(rt.getShape().begin(), rt.getShape().end());
+        for (int64_t &d : shape)
+          if (ShapedType::isDynamic(d))
+            d = rows;
+        r.argShapes.push_back(shape);
+      }
+      requests.push_back(std::move(r));
+    }
+  }
+  Plan plan;
+  std::vector<kernel::KernelSpec> kernels;
+  if (failed(buildPlan(module, requests, plan, kernels)))
+    return 1;
+
+  llvm::SmallString<128> dir;
+  if (llvm::sys::fs::createUniqueDirectory("axon-build", dir))
+    return fail("cannot create a temporary directory");
+  std::string work = dir.str().str();
+  std::vector<std::string> objects;
+  std::string error;
+  if (!halide::compileToObjects(kernels, flags.compile, work, objects, error))
+    return fail(error);
+
+  // The kernel table and the plan, as a C++ source linked with them.
+  std::string source = work + "/axon_model.cpp";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(source, ec);
+    if (ec)
+      return fail("cannot write " + source + ": " + ec.message());
+    os << "// Generated by axonc build from " << flags.modelPath << ".\n";
+    for (const PlanKernel &k : plan.kernels)
+      os << "extern \"C\" int " << k.name << "_argv(void **);\n";
+    os << "extern \"C\" int (*const axon_kernel_table[])(void **) = {\n";
+    for (const PlanKernel &k : plan.kernels)
+      os << "  " << k.name << "_argv,\n";
+    os << "};\nextern \"C\" const int axon_kernel_count = "
+       << plan.kernels.size() << ";\n";
+    std::string json = writePlanJson(plan, config);
+    os << "extern \"C\" const char axon_plan_json[] = {";
+    for (size_t i = 0; i < json.size(); ++i)
+      os << (i % 24 ? "" : "\n  ") << int(json[i]) << ",";
+    os << "0};\n";
+  }
+  auto cxx = llvm::sys::findProgramByName("c++");
+  if (!cxx)
+    return fail("no C++ compiler (c++) on PATH to link the binary");
+  std::string lib = AXON_BINARY_DIR "/runtime/";
+  std::vector<std::string> argv{*cxx, "-O1", "-o", flags.output, source};
+  argv.insert(argv.end(), objects.begin(), objects.end());
+  for (const char *a :
+       {"libAxonBinaryMain.a", "libAxonRuntime.a", "libAxonRuntimeCore.a"})
+    argv.push_back(lib + a);
+  for (const char *a : {"/usr/lib/llvm-19/lib/libLLVMSupport.a",
+                        "/usr/lib/llvm-19/lib/libLLVMDemangle.a", "-lz",
+                        "-lpthread", "-ldl"})
+    argv.push_back(a);
+  if (llvm::Error e = run(argv))
+    return fail("linking " + flags.output + ": " + llvm::toString(std::move(e)));
+  llvm::sys::fs::remove_directories(work);
+  double seconds = std::chrono::duration<double>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+  llvm::outs() << llvm::formatv(
+      "built {0}: {1} functions, {2} kernels, batch {3}, in {4:F1} s\n",
+      flags.output, plan.functions.size(), plan.kernels.size(), batch,
+      seconds);
+  return 0;
 }

@@ -14,9 +14,8 @@ namespace axon {
 
 struct BuildFlags {
   std::string modelPath;
-  std::string output; ///< The executable (or library prefix with `library`).
+  std::string output; ///< The executable.
   int64_t batch = 0;  ///< 0: the train block's batch, else 32.
-  bool library = false;
   halide::CompileOptions compile;
 };
 

@@ -114,11 +114,7 @@ cl::opt<int64_t> emitBatch("batch",
                            cl::init(0), cl::cat(category),
                            cl::sub(cl::SubCommand::getTopLevel()),
                            cl::sub(buildCommand));
-cl::opt<bool> emitLib("lib",
-                      cl::desc("build: a static library plus a C header "
-                               "instead of an executable"),
-                      cl::init(false), cl::cat(category),
-                      cl::sub(buildCommand));
+
 cl::list<std::string> inputs("input",
                              cl::desc("An argument of the function, by name: "
                                       "name=path.npy (repeat for each)"),
@@ -321,7 +317,6 @@ int main(int argc, char **argv) {
     flags.modelPath = inputFile;
     flags.output = outputFile;
     flags.batch = emitBatch;
-    flags.library = emitLib;
     flags.compile.schedule = scheduleName;
     return runBuild(*module, flags);
   }
