@@ -538,7 +538,7 @@ def Axon_KernelOp : Axon_Op<"kernel", [
     holds the fused ops; `axon.kernel_yield` gives the results, the values
     the rest of the function reads. `sym_name` names the kernel in plans,
     profiles and generated code; `kind` says which fusion rule formed it
-    (`elementwise`, `reduction`, `contraction`, `single`), which is also how
+    (`injective`, `reduction`, `contraction`, `window`, `single`), which is also how
     the backend picks its schedule. Isolated from above: everything the body
     reads comes in as an operand, so a kernel can be compiled alone.
   }];
