@@ -5,7 +5,7 @@
 // kernels against naive loops on odd shapes and exits non-zero on a mismatch.
 //
 //   axon-bench-kernels [--check] [--json FILE] [--filter SUBSTRING]
-//                      [--min-time SECONDS] [--matmul M,N,K]...
+//                      [--min-time SECONDS] [--matmul M,N,K[,et]]...
 //
 // Threads: Halide's JIT thread pool reads HL_NUM_THREADS.
 #include "backends/halide/Contraction.h"
@@ -163,6 +163,8 @@ struct Result {
   double ms, gflops;
 };
 
+bool useMin = false; ///< --best: report the fastest run instead of the median.
+
 double medianMs(const std::function<void()> &fn, double minSeconds) {
   fn(); // warm up (and first-touch the output)
   fn();
@@ -178,21 +180,28 @@ double medianMs(const std::function<void()> &fn, double minSeconds) {
     times.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
   }
   std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
+  return useMin ? times.front() : times[times.size() / 2];
 }
 
-Result benchMatmul(int64_t M, int64_t N, int64_t K, const Target &target, double minSeconds) {
-  MatmulCase c{M, N, K};
+/// `c.epilogue` adds bias + relu; `c.transposeA` reads A through a transpose.
+std::string matmulName(const MatmulCase &c) {
+  return "matmul_" + std::to_string(c.M) + "x" + std::to_string(c.N) + "x" +
+         std::to_string(c.K) + (c.transposeA ? "_At" : "") + (c.epilogue ? "_bias_relu" : "");
+}
+
+Result benchMatmul(const MatmulCase &c, const Target &target, double minSeconds) {
   MatmulPipeline p = buildMatmul(c, target);
-  Buffer<float> A(i32(K), i32(M)), B(i32(N), i32(K)), C(i32(N), i32(M));
+  Buffer<float> A = c.transposeA ? Buffer<float>(i32(c.M), i32(c.K)) : Buffer<float>(i32(c.K), i32(c.M));
+  Buffer<float> B(i32(c.N), i32(c.K)), C(i32(c.N), i32(c.M)), bias(i32(c.N));
   fillRandom(A, 1);
   fillRandom(B, 2);
+  fillRandom(bias, 3);
   p.A.set(A);
   p.B.set(B);
+  if (c.epilogue)
+    p.bias.set(bias);
   double ms = medianMs([&] { p.pipeline.realize(C); }, minSeconds);
-  std::string name = "matmul_" + std::to_string(M) + "x" + std::to_string(N) + "x" +
-                     std::to_string(K);
-  return {name, ms, 2.0 * M * N * K / (ms * 1e6)};
+  return {matmulName(c), ms, 2.0 * c.M * c.N * c.K / (ms * 1e6)};
 }
 
 Result benchConv(const std::string &name, const Conv2DGeometry &g, const Target &target,
@@ -313,7 +322,8 @@ bool checkConv(const Conv2DGeometry &g, bool epilogue, const Target &target) {
 int runChecks(const Target &target) {
   bool ok = true;
   const int64_t shapes[][3] = {{1, 1, 1},    {7, 33, 5},    {33, 7, 1000}, {64, 64, 64},
-                               {1000, 7, 33}, {130, 257, 520}, {1, 100, 64}, {100, 1, 64}};
+                               {1000, 7, 33}, {130, 257, 520}, {1, 100, 64}, {100, 1, 64},
+                               {9, 50, 3000}, {17, 30, 2053}};
   for (auto &s : shapes)
     for (bool epi : {false, true}) {
       MatmulCase c{s[0], s[1], s[2]};
@@ -351,7 +361,7 @@ int main(int argc, char **argv) {
   bool check = false;
   std::string jsonPath, filter, asmPath;
   double minSeconds = 1.0;
-  std::vector<std::array<int64_t, 3>> matmuls;
+  std::vector<MatmulCase> matmuls;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto next = [&]() -> std::string {
@@ -367,21 +377,29 @@ int main(int argc, char **argv) {
       jsonPath = next();
     else if (arg == "--filter")
       filter = next();
+    else if (arg == "--best")
+      useMin = true;
     else if (arg == "--asm")
       asmPath = next();
     else if (arg == "--min-time")
       minSeconds = std::stod(next());
     else if (arg == "--matmul") {
-      std::array<int64_t, 3> s{};
-      if (std::sscanf(next().c_str(), "%ld,%ld,%ld", &s[0], &s[1], &s[2]) != 3) {
-        std::fprintf(stderr, "--matmul takes M,N,K\n");
+      long long m, n, k;
+      char flags[8] = "";
+      std::string spec = next();
+      if (std::sscanf(spec.c_str(), "%lld,%lld,%lld,%7s", &m, &n, &k, flags) < 3) {
+        std::fprintf(stderr, "--matmul takes M,N,K[,FLAGS] (FLAGS: e = bias+relu "
+                             "epilogue, t = A read through a transpose)\n");
         return 2;
       }
-      matmuls.push_back(s);
+      MatmulCase c{m, n, k};
+      c.epilogue = std::string(flags).find('e') != std::string::npos;
+      c.transposeA = std::string(flags).find('t') != std::string::npos;
+      matmuls.push_back(c);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--check] [--json FILE] [--filter SUBSTRING] "
-                   "[--min-time SECONDS] [--matmul M,N,K]... [--asm FILE]\n",
+                   "[--min-time SECONDS] [--matmul M,N,K[,et]]... [--asm FILE] [--best]\n",
                    argv[0]);
       return 2;
     }
@@ -392,8 +410,11 @@ int main(int argc, char **argv) {
 
   if (!asmPath.empty() && !matmuls.empty()) {
     // Assembly of the first --matmul's pipeline, for reading the inner loop.
-    MatmulPipeline p = buildMatmul({matmuls[0][0], matmuls[0][1], matmuls[0][2]}, target);
-    p.pipeline.compile_to_assembly(asmPath, p.pipeline.infer_arguments(), "matmul", target);
+    MatmulPipeline p = buildMatmul(matmuls[0], target);
+    if (asmPath.size() > 5 && asmPath.substr(asmPath.size() - 5) == ".stmt")
+      p.pipeline.compile_to_lowered_stmt(asmPath, p.pipeline.infer_arguments(), Text, target);
+    else
+      p.pipeline.compile_to_assembly(asmPath, p.pipeline.infer_arguments(), "matmul", target);
     return 0;
   }
   if (matmuls.empty())
@@ -402,12 +423,9 @@ int main(int argc, char **argv) {
   auto want = [&](const std::string &name) {
     return filter.empty() || name.find(filter) != std::string::npos;
   };
-  for (auto &s : matmuls) {
-    std::string name = "matmul_" + std::to_string(s[0]) + "x" + std::to_string(s[1]) + "x" +
-                       std::to_string(s[2]);
-    if (want(name))
-      results.push_back(benchMatmul(s[0], s[1], s[2], target, minSeconds));
-  }
+  for (const MatmulCase &c : matmuls)
+    if (want(matmulName(c)))
+      results.push_back(benchMatmul(c, target, minSeconds));
   // examples/cnn/cnn.axon at batch 64.
   if (want("conv2d_cnn_conv1"))
     results.push_back(benchConv("conv2d_cnn_conv1", makeConv(64, 1, 28, 28, 6, 5), target,
@@ -418,7 +436,7 @@ int main(int argc, char **argv) {
 
   const char *threads = std::getenv("HL_NUM_THREADS");
   for (const Result &r : results)
-    std::printf("%-24s %10.4f ms %9.2f GFLOP/s\n", r.name.c_str(), r.ms, r.gflops);
+    std::printf("%-36s %10.4f ms %9.2f GFLOP/s\n", r.name.c_str(), r.ms, r.gflops);
   if (!jsonPath.empty()) {
     std::ofstream os(jsonPath);
     os << "{\"system\": \"axon\", \"target\": \"" << target.to_string()

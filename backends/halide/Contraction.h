@@ -17,17 +17,30 @@ namespace axon::halide {
 /// C(n, m, b...) = sum_k A(k, m, b...) * B(n, k, b...): [.., M, K] x
 /// [.., K, N] -> [.., M, N] with `batchRank` leading batch dims (A and B
 /// already broadcast to the same batch extents). All extents static.
-/// Accumulates in `accType` and returns a Func of that type.
+/// Accumulates in `accType` and returns a Func of that type, named `name`,
+/// whose pure definition reads an accumulator Func `name`_acc (zero, then
+/// += over K): scheduleMatmul finds and schedules that accumulator, and the
+/// returned Func, being pure, can be tiled with shifted-in tails.
 Halide::Func defineMatmul(Halide::Func a, Halide::Func b, int64_t M, int64_t N,
                           int64_t K, int batchRank, Halide::Type accType,
                           const std::string &name);
 
 /// Schedules `mm` (from defineMatmul) together with `out`, the kernel's
 /// output Func reading mm at the same coordinates through an elementwise
-/// epilogue (out == mm without one). `a` and `b` are the Funcs given to
-/// defineMatmul: wrappers of inputs or computed producers (a fused
-/// transpose, say). Tiles for cache and registers, vectorises for the
-/// target's widest vectors, parallelises over the outer tiles.
+/// epilogue (out == mm without one; mm is then the output, or computed
+/// whole by the caller). `a` and `b` are the Funcs given to defineMatmul:
+/// wrappers of inputs or computed producers (a fused transpose, say).
+///
+/// Structure: `out` is tiled into parallel tasks of NR columns by up to 512
+/// rows (batch dims fused in), tails shifted inwards, and bounded to
+/// [0, N) x [0, M). Per task the accumulator tile is computed in register
+/// blocks of NR x MR (NR = 3 vectors, MR = 4 rows on AVX2, 8 on AVX-512;
+/// fewer for small matrices) held in registers over a K block (all of K up
+/// to 1536, else blocks of ~1024 via rfactor), reading a panel of B packed
+/// per task and K block and broadcasting A from its rows. A is computed
+/// whole first when it computes something or is not contiguous along k (a
+/// transpose); B only when it computes something (packing absorbs strides).
+/// Mutates the schedules of mm, out, a and b.
 void scheduleMatmul(Halide::Func mm, Halide::Func out, Halide::Func a,
                     Halide::Func b, int64_t M, int64_t N, int64_t K,
                     int batchRank, const Halide::Target &target);
@@ -43,14 +56,21 @@ struct Conv2DGeometry {
 
 /// out(x, y, o, n) = sum_{ci, ky, kx} in(x*sw + kx*dw - pw, y*sh + ky*dh - ph,
 /// g*C/groups + ci, n) * filter(kx, ky, ci, o), reading zeros outside the
-/// input (padding). `input` must be defined everywhere the window reads
-/// (the caller bounds it; defineConv2D adds the zero boundary itself).
+/// input (padding), with g = o / (O/groups). `input` must be defined
+/// everywhere the window reads (the caller bounds it; defineConv2D adds the
+/// zero boundary itself, as a Func `name`_padded, only where the window
+/// leaves the input). Like defineMatmul, returns a pure Func `name` over an
+/// accumulator `name`_acc.
 Halide::Func defineConv2D(Halide::Func input, Halide::Func filter,
                           const Conv2DGeometry &g, Halide::Type accType,
                           const std::string &name);
 
 /// Schedules a conv from defineConv2D with its epilogue `out` (as for
-/// scheduleMatmul).
+/// scheduleMatmul). Structure: parallel over (batch, blocks of output
+/// channels); register blocks of up to 3 vectors along output x by OB
+/// output channels by YB output rows, chosen for multiply-adds per load;
+/// the reduction (ci, ky, kx) runs inside with kx unrolled; the padded (or
+/// computed) input is computed once per task.
 void scheduleConv2D(Halide::Func conv, Halide::Func out, Halide::Func input,
                     Halide::Func filter, const Conv2DGeometry &g,
                     const Halide::Target &target);

@@ -1,0 +1,293 @@
+// The Halide contractions (backends/halide/Contraction.h) against naive
+// loops: matmul on odd and tiny shapes, batched, with and without an
+// epilogue, f32 and f64, A read through a transpose; conv2d with stride,
+// padding, dilation and groups. JIT-compiled for the host.
+//
+// This binary includes Halide.h (LLVM 14), so it is separate from
+// axon-unit-tests, which is built against MLIR 19.
+#include "backends/halide/Contraction.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <ostream>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+using namespace Halide;
+using axon::halide::Conv2DGeometry;
+
+namespace {
+
+template <typename T>
+void fillRandom(Buffer<T> &buf, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<double> dist(-1.0, 1.0);
+  buf.for_each_value([&](T &v) { v = T(dist(rng)); });
+}
+
+/// Buffer with Halide-order extents {d0, d1, batch...}.
+template <typename T>
+Buffer<T> makeBuffer(int64_t d0, int64_t d1, int batchRank, int64_t batch) {
+  std::vector<int> sizes = {int(d0), int(d1)};
+  sizes.resize(2 + batchRank, int(batch));
+  return Buffer<T>(sizes);
+}
+
+/// Element (i, j, flattened batch index) of a dense buffer.
+template <typename T>
+T at(const Buffer<T> &b, int64_t i, int64_t j, int64_t batch) {
+  return b.data()[i + b.dim(0).extent() * (j + b.dim(1).extent() * batch)];
+}
+
+struct MatmulParams {
+  int64_t M, N, K;
+  int batchRank = 0;
+  int64_t batch = 1;
+  bool epilogue = false;   ///< out = max(mm + bias(n), 0)
+  bool transposeA = false; ///< a(k, m) = A(m, k) with A stored [.., K, M]
+  bool f64 = false;
+};
+
+std::ostream &operator<<(std::ostream &os, const MatmulParams &p) {
+  return os << "M" << p.M << "_N" << p.N << "_K" << p.K << "_batch" << p.batchRank
+            << (p.epilogue ? "_epilogue" : "") << (p.transposeA ? "_At" : "")
+            << (p.f64 ? "_f64" : "_f32");
+}
+
+class MatmulTest : public ::testing::TestWithParam<MatmulParams> {
+protected:
+  template <typename T>
+  void run(const MatmulParams &p) {
+    const Type type = type_of<T>();
+    const int dims = 2 + p.batchRank;
+    ImageParam A(type, dims, "A"), B(type, dims, "B"), bias(type, 1, "bias");
+    std::vector<Var> v;
+    for (int i = 0; i < dims; ++i)
+      v.push_back(Var("v" + std::to_string(i)));
+    std::vector<Expr> swapped(v.begin(), v.end());
+    std::swap(swapped[0], swapped[1]);
+    Func aIn("a_in"), a("a"), b("b");
+    aIn(v) = A(v);
+    if (p.transposeA)
+      a(v) = aIn(swapped);
+    else
+      a(v) = aIn(v);
+    b(v) = B(v);
+    Func mm = axon::halide::defineMatmul(a, b, p.M, p.N, p.K, p.batchRank, type, "mm");
+    Func out = mm;
+    if (p.epilogue) {
+      out = Func("out");
+      out(v) = max(mm(v) + bias(v[0]), cast(type, 0));
+    }
+    Target target = get_jit_target_from_environment();
+    axon::halide::scheduleMatmul(mm, out, a, b, p.M, p.N, p.K, p.batchRank, target);
+
+    Buffer<T> bufA = p.transposeA ? makeBuffer<T>(p.M, p.K, p.batchRank, p.batch)
+                                  : makeBuffer<T>(p.K, p.M, p.batchRank, p.batch);
+    Buffer<T> bufB = makeBuffer<T>(p.N, p.K, p.batchRank, p.batch);
+    Buffer<T> bufC = makeBuffer<T>(p.N, p.M, p.batchRank, p.batch);
+    Buffer<T> bufBias(int(p.N));
+    fillRandom(bufA, 1);
+    fillRandom(bufB, 2);
+    fillRandom(bufBias, 3);
+    A.set(bufA);
+    B.set(bufB);
+    bias.set(bufBias);
+    ASSERT_NO_THROW(out.realize(bufC, target));
+
+    int64_t batches = 1;
+    for (int i = 0; i < p.batchRank; ++i)
+      batches *= p.batch;
+    const double tol = p.f64 ? 1e-12 : 1e-4;
+    int failures = 0;
+    for (int64_t bi = 0; bi < batches; ++bi)
+      for (int64_t m = 0; m < p.M; ++m)
+        for (int64_t n = 0; n < p.N; ++n) {
+          double sum = 0;
+          for (int64_t k = 0; k < p.K; ++k)
+            sum += double(p.transposeA ? at(bufA, m, k, bi) : at(bufA, k, m, bi)) *
+                   double(at(bufB, n, k, bi));
+          if (p.epilogue)
+            sum = std::max(sum + double(bufBias(int(n))), 0.0);
+          double got = double(at(bufC, n, m, bi));
+          if (std::abs(got - sum) > tol * (1 + std::abs(sum)) && failures++ < 5)
+            ADD_FAILURE() << "C[batch " << bi << "][" << m << "][" << n << "] = " << got
+                          << ", expected " << sum;
+        }
+    EXPECT_EQ(failures, 0);
+  }
+};
+
+TEST_P(MatmulTest, MatchesNaiveLoops) {
+  const MatmulParams &p = GetParam();
+  if (p.f64)
+    run<double>(p);
+  else
+    run<float>(p);
+}
+
+std::vector<MatmulParams> matmulCases() {
+  std::vector<MatmulParams> cases;
+  const int64_t shapes[][3] = {{1, 1, 1},   {7, 33, 5},  {33, 7, 1000}, {64, 64, 64},
+                               {1, 100, 64}, {100, 1, 64}, {130, 257, 520},
+                               // K blocks: one dividing K, one with a tail.
+                               {9, 50, 3000}, {17, 30, 2053}};
+  for (auto &s : shapes)
+    for (bool epilogue : {false, true})
+      for (bool f64 : {false, true}) {
+        MatmulParams p{s[0], s[1], s[2]};
+        p.epilogue = epilogue;
+        p.f64 = f64;
+        cases.push_back(p);
+      }
+  for (bool epilogue : {false, true})
+    for (bool f64 : {false, true}) {
+      MatmulParams p{33, 40, 17, 1, 3};
+      p.epilogue = epilogue;
+      p.f64 = f64;
+      cases.push_back(p);
+      MatmulParams q{7, 9, 300, 2, 2};
+      q.epilogue = epilogue;
+      q.f64 = f64;
+      cases.push_back(q);
+    }
+  for (bool epilogue : {false, true}) {
+    MatmulParams p{45, 50, 70};
+    p.transposeA = true;
+    p.epilogue = epilogue;
+    cases.push_back(p);
+    MatmulParams q{13, 29, 31, 1, 2};
+    q.transposeA = true;
+    q.epilogue = epilogue;
+    cases.push_back(q);
+  }
+  return cases;
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, MatmulTest, ::testing::ValuesIn(matmulCases()),
+                         [](const ::testing::TestParamInfo<MatmulParams> &info) {
+                           std::ostringstream os;
+                           os << info.param;
+                           return os.str();
+                         });
+
+//===----------------------------------------------------------------------===//
+// Conv2D
+//===----------------------------------------------------------------------===//
+
+struct ConvParams {
+  Conv2DGeometry g;
+  bool epilogue = false; ///< out = max(conv + bias(o), 0)
+  std::string name;
+};
+
+std::ostream &operator<<(std::ostream &os, const ConvParams &p) { return os << p.name; }
+
+ConvParams makeConv(std::string name, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o,
+                    int64_t kh, int64_t kw, int64_t stride, int64_t pad, int64_t dil,
+                    int64_t groups, bool epilogue = false) {
+  ConvParams p;
+  Conv2DGeometry &g = p.g;
+  g.n = n, g.c = c, g.h = h, g.w = w, g.o = o, g.kh = kh, g.kw = kw;
+  g.strideH = g.strideW = stride;
+  g.padH = g.padW = pad;
+  g.dilationH = g.dilationW = dil;
+  g.groups = groups;
+  g.oh = (h + 2 * pad - dil * (kh - 1) - 1) / stride + 1;
+  g.ow = (w + 2 * pad - dil * (kw - 1) - 1) / stride + 1;
+  p.epilogue = epilogue;
+  p.name = std::move(name);
+  return p;
+}
+
+class Conv2DTest : public ::testing::TestWithParam<ConvParams> {};
+
+TEST_P(Conv2DTest, MatchesNaiveLoops) {
+  const ConvParams &p = GetParam();
+  const Conv2DGeometry &g = p.g;
+  ImageParam input(Float(32), 4, "input"), filter(Float(32), 4, "filter"),
+      bias(Float(32), 1, "bias");
+  Var x, y, c, n;
+  Func in("in"), w("w");
+  in(x, y, c, n) = input(x, y, c, n);
+  w(x, y, c, n) = filter(x, y, c, n);
+  Func conv = axon::halide::defineConv2D(in, w, g, Float(32), "conv");
+  Func out = conv;
+  if (p.epilogue) {
+    out = Func("out");
+    out(x, y, c, n) = max(conv(x, y, c, n) + bias(c), 0.0f);
+  }
+  Target target = get_jit_target_from_environment();
+  axon::halide::scheduleConv2D(conv, out, in, w, g, target);
+
+  const int64_t cg = g.c / g.groups, og = g.o / g.groups;
+  Buffer<float> bufIn(int(g.w), int(g.h), int(g.c), int(g.n));
+  Buffer<float> bufW(int(g.kw), int(g.kh), int(cg), int(g.o));
+  Buffer<float> bufOut(int(g.ow), int(g.oh), int(g.o), int(g.n));
+  Buffer<float> bufBias(int(g.o));
+  fillRandom(bufIn, 4);
+  fillRandom(bufW, 5);
+  fillRandom(bufBias, 6);
+  input.set(bufIn);
+  filter.set(bufW);
+  bias.set(bufBias);
+  ASSERT_NO_THROW(out.realize(bufOut, target));
+
+  int failures = 0;
+  for (int64_t b = 0; b < g.n; ++b)
+    for (int64_t o = 0; o < g.o; ++o)
+      for (int64_t oy = 0; oy < g.oh; ++oy)
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          double sum = 0;
+          for (int64_t ci = 0; ci < cg; ++ci)
+            for (int64_t ky = 0; ky < g.kh; ++ky)
+              for (int64_t kx = 0; kx < g.kw; ++kx) {
+                int64_t ix = ox * g.strideW + kx * g.dilationW - g.padW;
+                int64_t iy = oy * g.strideH + ky * g.dilationH - g.padH;
+                if (ix < 0 || iy < 0 || ix >= g.w || iy >= g.h)
+                  continue;
+                sum += double(bufIn(int(ix), int(iy), int(o / og * cg + ci), int(b))) *
+                       double(bufW(int(kx), int(ky), int(ci), int(o)));
+              }
+          if (p.epilogue)
+            sum = std::max(sum + double(bufBias(int(o))), 0.0);
+          double got = bufOut(int(ox), int(oy), int(o), int(b));
+          if (std::abs(got - sum) > 1e-4 * (1 + std::abs(sum)) && failures++ < 5)
+            ADD_FAILURE() << "out[" << b << "][" << o << "][" << oy << "][" << ox
+                          << "] = " << got << ", expected " << sum;
+        }
+  EXPECT_EQ(failures, 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, Conv2DTest,
+    ::testing::Values(
+        // Stride 2, padding 1, dilation 2, groups 2 on odd sizes.
+        makeConv("StridePadDilationGroups", 3, 4, 13, 11, 6, 3, 3, 2, 1, 2, 2),
+        makeConv("StridePadDilationGroupsEpilogue", 3, 4, 13, 11, 6, 3, 3, 2, 1, 2, 2, true),
+        makeConv("Padded3x3", 2, 3, 9, 10, 5, 3, 3, 1, 1, 1, 1, true),
+        makeConv("NonSquareKernel", 2, 3, 9, 17, 4, 3, 5, 1, 2, 1, 1),
+        makeConv("Depthwise", 2, 6, 11, 11, 6, 3, 3, 1, 1, 1, 6),
+        makeConv("Pointwise", 2, 3, 7, 31, 7, 1, 1, 3, 2, 1, 1),
+        makeConv("WindowIsInput", 1, 2, 5, 5, 2, 5, 5, 1, 0, 1, 2),
+        // examples/cnn's layers, batch 2.
+        makeConv("CnnConv1", 2, 1, 28, 28, 6, 5, 5, 1, 0, 1, 1, true),
+        makeConv("CnnConv2", 2, 6, 12, 12, 16, 5, 5, 1, 0, 1, 1, true)),
+    [](const ::testing::TestParamInfo<ConvParams> &info) { return info.param.name; });
+
+TEST(ContractionTest, RejectsFuncsNotFromDefine) {
+  Var x, y;
+  Func f("f"), a("a"), b("b");
+  a(x, y) = x + y;
+  b(x, y) = x - y;
+  f(x, y) = a(x, y);
+  f(x, y) += 1;
+  EXPECT_THROW(axon::halide::scheduleMatmul(f, f, a, b, 4, 4, 4, 0, get_host_target()),
+               std::invalid_argument);
+}
+
+} // namespace
