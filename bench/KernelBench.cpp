@@ -6,8 +6,14 @@
 //
 //   axon-bench-kernels [--check] [--json FILE] [--filter SUBSTRING]
 //                      [--min-time SECONDS] [--matmul M,N,K[,et]]...
+//                      [--best] [--asm FILE(.s|.stmt)]
 //
-// Threads: Halide's JIT thread pool reads HL_NUM_THREADS.
+// --matmul replaces the default matmuls (flags: e = bias + relu epilogue,
+// t = A read through a transpose); --best reports the fastest run instead
+// of the median (steadier for comparing schedules on a noisy machine);
+// --asm writes the first --matmul's assembly (or lowered Halide IR with a
+// .stmt name) instead of timing. The target is HL_JIT_TARGET or the host;
+// Halide's thread pool size is HL_NUM_THREADS.
 #include "backends/halide/Contraction.h"
 
 #include <algorithm>
