@@ -49,24 +49,44 @@ LogicalResult axon::buildPlan(ModuleOp module,
   return success();
 }
 
-llvm::Error axon::linkSharedObject(const std::vector<std::string> &objects,
-                                   const std::string &output) {
+FunctionRequest axon::requestAtRows(func::FuncOp fn, int64_t rows) {
+  FunctionRequest r{fn.getName().str(), {}};
+  for (Type t : fn.getArgumentTypes()) {
+    auto rt = cast<RankedTensorType>(t);
+    std::vector<int64_t> shape(rt.getShape().begin(), rt.getShape().end());
+    for (int64_t &d : shape)
+      if (ShapedType::isDynamic(d))
+        d = rows;
+    r.argShapes.push_back(shape);
+  }
+  return r;
+}
+
+llvm::Error axon::runCxx(const std::vector<std::string> &args) {
   auto cxx = llvm::sys::findProgramByName("c++");
   if (!cxx)
-    return llvm::createStringError(
-        "no C++ compiler (c++) on PATH to link compiled kernels");
-  std::vector<std::string> argv{*cxx, "-shared", "-o", output};
-  argv.insert(argv.end(), objects.begin(), objects.end());
-  argv.push_back("-lpthread");
-  argv.push_back("-ldl");
+    return llvm::createStringError("no C++ compiler (c++) on PATH");
+  std::vector<std::string> argv{*cxx};
+  argv.insert(argv.end(), args.begin(), args.end());
   std::vector<llvm::StringRef> refs(argv.begin(), argv.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(*cxx, refs, std::nullopt, {}, 0, 0,
                                      &message);
   if (rc != 0)
-    return llvm::createStringError("linking kernels into '" + output +
-                                   "' failed" +
+    return llvm::createStringError("c++ failed" +
                                    (message.empty() ? "" : ": " + message));
+  return llvm::Error::success();
+}
+
+llvm::Error axon::linkSharedObject(const std::vector<std::string> &objects,
+                                   const std::string &output) {
+  std::vector<std::string> args{"-shared", "-o", output};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.push_back("-lpthread");
+  args.push_back("-ldl");
+  if (llvm::Error e = runCxx(args))
+    return llvm::createStringError("linking kernels into '" + output +
+                                   "': " + llvm::toString(std::move(e)));
   return llvm::Error::success();
 }
 

@@ -11,6 +11,7 @@
 #include "runtime/KernelLibrary.h"
 #include "runtime/Plan.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
@@ -37,6 +38,12 @@ mlir::LogicalResult buildPlan(mlir::ModuleOp module,
 
 /// The specialised function names buildPlan added, in request order.
 std::string specializedName(const FunctionRequest &request, size_t index);
+
+/// A request for `fn` with every `?` extent of its arguments set to `rows`.
+FunctionRequest requestAtRows(mlir::func::FuncOp fn, int64_t rows);
+
+/// Runs the system C++ compiler (c++ on PATH) with `args`.
+llvm::Error runCxx(const std::vector<std::string> &args);
 
 /// Links object files into a shared object with the system C++ compiler.
 llvm::Error linkSharedObject(const std::vector<std::string> &objects,

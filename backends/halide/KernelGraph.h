@@ -5,6 +5,7 @@
 #define AXON_BACKENDS_HALIDE_KERNELGRAPH_H
 
 #include "backends/halide/Contraction.h"
+#include "runtime/Tensor.h"
 
 #include "Halide.h"
 
@@ -51,8 +52,7 @@ struct KernelGraph {
 };
 
 /// Applies the hand-written schedule to `graph`.
-void scheduleKernel(KernelGraph &graph, const std::string &kind,
-                    const Halide::Target &target);
+void scheduleKernel(KernelGraph &graph, const Halide::Target &target);
 
 } // namespace axon::halide
 

@@ -49,13 +49,6 @@ using Shape = std::vector<int64_t>;
   throw std::runtime_error(what);
 }
 
-int64_t numElements(const Shape &s) {
-  int64_t n = 1;
-  for (int64_t e : s)
-    n *= e;
-  return n;
-}
-
 int normalizeAxis(int64_t axis, size_t rank) {
   return int(axis < 0 ? axis + int64_t(rank) : axis);
 }
@@ -733,7 +726,7 @@ private:
     Func f(name);
     std::vector<Var> args(vars.rbegin(), vars.rend());
     f(args) = at(t, Coords(vars.begin(), vars.end()));
-    if (numElements(idx.shape) == 0) {
+    if (Tensor::numElements(idx.shape) == 0) {
       g.stages.push_back({KernelStage::Kind::Reduction, f, resultShape});
       return f;
     }
@@ -886,7 +879,7 @@ LoweredKernel lowerKernel(const kernel::KernelSpec &spec,
   lowered.inputs = g.inputs;
   lowered.pipeline = Pipeline(g.outputs);
   if (options.schedule == "manual") {
-    scheduleKernel(g, spec.kind, target);
+    scheduleKernel(g, target);
   } else {
     std::string algorithm = options.schedule.substr(5); // after "auto:"
     static std::set<std::string> loaded;

@@ -9,13 +9,6 @@ using namespace Halide;
 namespace axon::halide {
 namespace {
 
-int64_t numElements(const std::vector<int64_t> &s) {
-  int64_t n = 1;
-  for (int64_t e : s)
-    n *= e;
-  return n;
-}
-
 /// Below this many elements a loop is not worth a thread-pool dispatch.
 constexpr int64_t kParallelThreshold = 1 << 14;
 
@@ -31,7 +24,7 @@ void schedulePointwise(Func f, const std::vector<int64_t> &shape,
     width = std::min(width, target.natural_vector_size(t));
   if (shape.back() >= width)
     f.vectorize(args[0], width, TailStrategy::GuardWithIf);
-  if (numElements(shape) < kParallelThreshold)
+  if (Tensor::numElements(shape) < kParallelThreshold)
     return;
   if (args.size() == 1) {
     Var outer("outer"), inner("inner");
@@ -78,8 +71,7 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
 
 } // namespace
 
-void scheduleKernel(KernelGraph &g, const std::string &kind,
-                    const Target &target) {
+void scheduleKernel(KernelGraph &g, const Target &target) {
   std::vector<bool> scheduled(g.outputs.size(), false);
   auto outputIndex = [&](const Func &f) {
     for (size_t i = 0; i < g.outputs.size(); ++i)
@@ -127,7 +119,6 @@ void scheduleKernel(KernelGraph &g, const std::string &kind,
   for (size_t i = 0; i < g.outputs.size(); ++i)
     if (!scheduled[i])
       schedulePointwise(g.outputs[i], g.outputShapes[i], target);
-  (void)kind;
 }
 
 } // namespace axon::halide

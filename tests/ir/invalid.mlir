@@ -1306,3 +1306,49 @@ axon.train @loss_f32 {}
 func.func private @loss_unranked(tensor<4xf32>) -> tensor<*xf32>
 // expected-error@+1 {{loss function 'loss_unranked' must return a scalar}}
 axon.train @loss_unranked {}
+
+// -----
+
+func.func @kernel_arg_types(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{body must take one argument per input, of the same type}}
+  %r = axon.kernel "k" "injective" (%x : tensor<4xf32>) {
+  ^bb0(%i: tensor<5xf32>):
+    %e = axon.exp %i : tensor<5xf32>
+    axon.kernel_yield %e : tensor<5xf32>
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @kernel_yield_types(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{kernel_yield must give one value per result, of the same type}}
+  %r = axon.kernel "k" "injective" (%x : tensor<4xf32>) {
+  ^bb0(%i: tensor<4xf32>):
+    axon.kernel_yield %i, %i : tensor<4xf32>, tensor<4xf32>
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @kernel_name(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{needs a name}}
+  %r = axon.kernel "" "injective" (%x : tensor<4xf32>) {
+  ^bb0(%i: tensor<4xf32>):
+    axon.kernel_yield %i : tensor<4xf32>
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @kernel_isolated(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-note@+1 {{required by region isolation constraints}}
+  %r = axon.kernel "k" "injective" {
+    // expected-error@+1 {{using value defined outside the region}}
+    %e = axon.exp %x : tensor<4xf32>
+    axon.kernel_yield %e : tensor<4xf32>
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}

@@ -58,19 +58,31 @@ void expectClose(const Tensor &got, const Tensor &want,
   }
 }
 
+/// MLIR text parsed in its own context, with every diagnostic kept as text.
+struct ParsedModule {
+  mlir::MLIRContext ctx;
+  std::string diagnostics;
+  mlir::ScopedDiagnosticHandler handler;
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+
+  explicit ParsedModule(const std::string &text)
+      : handler(&ctx, [this](mlir::Diagnostic &d) {
+          llvm::raw_string_ostream(diagnostics) << d << "\n";
+          return mlir::success();
+        }) {
+    ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+    module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  }
+};
+
 /// Compiles @f of `text` at each argument set's shapes, runs it there and
 /// in the reference evaluator, and compares every result.
 void checkAgainstReference(const std::string &text,
                            const std::vector<std::vector<Tensor>> &argSets,
                            const std::string &fn = "f") {
-  mlir::MLIRContext ctx;
-  ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    llvm::raw_string_ostream(diagnostics) << d << "\n";
-    return mlir::success();
-  });
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  ParsedModule parsed(text);
+  auto &module = parsed.module;
+  const std::string &diagnostics = parsed.diagnostics;
   ASSERT_TRUE(module) << diagnostics;
   std::vector<FunctionRequest> requests;
   for (const auto &args : argSets) {
@@ -324,14 +336,9 @@ func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
   %e = axon.exp %x : tensor<?x4xf32>
   return %e : tensor<?x4xf32>
 })";
-  mlir::MLIRContext ctx;
-  ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
-  std::string diagnostics;
-  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &d) {
-    llvm::raw_string_ostream(diagnostics) << d << "\n";
-    return mlir::success();
-  });
-  auto module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  ParsedModule parsed(text);
+  auto &module = parsed.module;
+  const std::string &diagnostics = parsed.diagnostics;
   ASSERT_TRUE(module);
   auto program = JitProgram::compile(*module, {{"f", {{3, 5}}}}, {});
   ASSERT_FALSE(bool(program));

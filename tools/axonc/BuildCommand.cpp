@@ -7,7 +7,6 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -62,17 +61,6 @@ BinaryConfig configOf(ModuleOp module, const std::string &modelPath,
   return c;
 }
 
-llvm::Error run(const std::vector<std::string> &argv) {
-  std::vector<llvm::StringRef> refs(argv.begin(), argv.end());
-  std::string message;
-  int rc = llvm::sys::ExecuteAndWait(argv[0], refs, std::nullopt, {}, 0, 0,
-                                     &message);
-  if (rc != 0)
-    return llvm::createStringError("'" + argv[0] + "' failed" +
-                                   (message.empty() ? "" : ": " + message));
-  return llvm::Error::success();
-}
-
 } // namespace
 
 int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
@@ -98,16 +86,7 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
     for (int64_t rows : {batch, int64_t(1)}) {
       if (rows == 1 && (batch == 1 || f.getName() == config.stepFn))
         continue;
-      FunctionRequest r{f.getName().str(), {}};
-      for (Type t : f.getArgumentTypes()) {
-        auto rt = cast<RankedTensorType>(t);
-        std::vector<int64_t> shape(rt.getShape().begin(), rt.getShape().end());
-        for (int64_t &d : shape)
-          if (ShapedType::isDynamic(d))
-            d = rows;
-        r.argShapes.push_back(shape);
-      }
-      requests.push_back(std::move(r));
+      requests.push_back(requestAtRows(f, rows));
     }
   }
   Plan plan;
@@ -145,11 +124,8 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
       os << (i % 24 ? "" : "\n  ") << int(json[i]) << ",";
     os << "0};\n";
   }
-  auto cxx = llvm::sys::findProgramByName("c++");
-  if (!cxx)
-    return fail("no C++ compiler (c++) on PATH to link the binary");
   std::string lib = AXON_BINARY_DIR "/runtime/";
-  std::vector<std::string> argv{*cxx, "-O1", "-o", flags.output, source};
+  std::vector<std::string> argv{"-O1", "-o", flags.output, source};
   argv.insert(argv.end(), objects.begin(), objects.end());
   for (const char *a :
        {"libAxonBinaryMain.a", "libAxonRuntime.a", "libAxonRuntimeCore.a"})
@@ -158,7 +134,7 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
                         "/usr/lib/llvm-19/lib/libLLVMDemangle.a", "-lz",
                         "-lpthread", "-ldl"})
     argv.push_back(a);
-  if (llvm::Error e = run(argv))
+  if (llvm::Error e = runCxx(argv))
     return fail("linking " + flags.output + ": " + llvm::toString(std::move(e)));
   llvm::sys::fs::remove_directories(work);
   double seconds = std::chrono::duration<double>(

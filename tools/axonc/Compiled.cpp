@@ -99,16 +99,7 @@ axon::requestsAtBatch(ModuleOp module, const std::string &fn, int64_t batch) {
   for (func::FuncOp f : module.getOps<func::FuncOp>()) {
     if (f.isExternal() || f.isPrivate() || (!fn.empty() && f.getName() != fn))
       continue;
-    FunctionRequest r{f.getName().str(), {}};
-    for (Type t : f.getArgumentTypes()) {
-      auto rt = cast<RankedTensorType>(t);
-      std::vector<int64_t> shape(rt.getShape().begin(), rt.getShape().end());
-      for (int64_t &d : shape)
-        if (ShapedType::isDynamic(d))
-          d = batch;
-      r.argShapes.push_back(shape);
-    }
-    requests.push_back(std::move(r));
+    requests.push_back(requestAtRows(f, batch));
   }
   if (requests.empty())
     return llvm::createStringError(fn.empty() ? "the model has no functions"
