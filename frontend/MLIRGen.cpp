@@ -1176,15 +1176,15 @@ private:
     }
     static const std::set<std::string> keys = {
         "data", "eval_data", "optimizer", "batch", "epochs", "seed",
-        "shuffle", "log", "eval_fn", "params"};
+        "shuffle", "log", "eval_fn", "params", "normalize", "one_hot"};
     llvm::SmallVector<mlir::NamedAttribute> fields;
     std::set<std::string> seen;
     for (const KeywordArg &kw : t.settings) {
       if (!keys.count(kw.name)) {
         file_.error(kw.loc, "unknown train setting '" + kw.name +
                                 "' (expected data, eval_data, optimizer, "
-                                "batch, epochs, seed, shuffle, log, eval_fn "
-                                "or params)");
+                                "batch, epochs, seed, shuffle, log, eval_fn, "
+                                "params, normalize or one_hot)");
         continue;
       }
       if (!seen.insert(kw.name).second) {
@@ -1192,7 +1192,8 @@ private:
         continue;
       }
       const Expr &v = *kw.value;
-      if ((kw.name == "batch" || kw.name == "epochs") &&
+      if ((kw.name == "batch" || kw.name == "epochs" ||
+           kw.name == "one_hot") &&
           (!constInt(v) || *constInt(v) < 1)) {
         file_.error(v.loc, "'" + kw.name + "' must be a positive integer");
         continue;
@@ -1262,7 +1263,46 @@ private:
             ok &= arg->kind == Expr::String;
         if (!ok) {
           file_.error(v.loc, "data must be idx(\"images\", \"labels\"), "
-                             "npy(...) or csv(...) with file names");
+                             "npy(\"inputs\", \"labels\") or "
+                             "csv(\"file\", label = column) with file names");
+          continue;
+        }
+        size_t files = v.name == "csv" ? 1 : 2;
+        if (v.args.size() != files) {
+          file_.error(v.loc, v.name + "(...) takes " + std::to_string(files) +
+                                 (files == 1 ? " file name" : " file names: "
+                                                              "inputs, labels"));
+          continue;
+        }
+        for (const KeywordArg &o : v.kwargs)
+          if (v.name != "csv" || o.name != "label" || !constInt(*o.value)) {
+            file_.error(o.loc, v.name == "csv"
+                                   ? "csv(...) takes one setting, label = "
+                                     "column number (negative: from the end)"
+                                   : v.name + "(...) takes no settings");
+            ok = false;
+          }
+        if (!ok)
+          continue;
+      }
+      if (kw.name == "normalize") {
+        static const std::set<std::string> kinds = {"scale", "standard",
+                                                    "none"};
+        bool named = v.kind == Expr::Name && kinds.count(v.name);
+        std::map<std::string, const Expr *> given;
+        if (v.kind == Expr::Call && v.name == "normalize" && v.args.empty())
+          for (const KeywordArg &o : v.kwargs)
+            if (constNumber(*o.value))
+              given[o.name] = o.value.get();
+        bool fixed = v.kwargs.size() == 2 && given.count("mean") &&
+                     given.count("std");
+        if (!named && !fixed) {
+          file_.error(v.loc, "normalize must be scale, standard, none or "
+                             "normalize(mean = m, std = s)");
+          continue;
+        }
+        if (fixed && !(*constNumber(*given["std"]) > 0)) {
+          file_.error(given["std"]->loc, "'std' must be positive");
           continue;
         }
       }

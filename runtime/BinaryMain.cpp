@@ -1,16 +1,18 @@
 // main() of a binary built by `axonc build`: the embedded plan, the kernels
 // linked in from their object files, and the runtime. Subcommands: infer,
 // train, bench.
+#include "runtime/Checkpoint.h"
 #include "runtime/Dataset.h"
 #include "runtime/Executor.h"
 #include "runtime/Npy.h"
 #include "runtime/PlanJson.h"
-#include "runtime/Trainer.h"
+#include "runtime/TrainSession.h"
 
 #include "HalideRuntime.h"
 
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -52,11 +54,36 @@ cl::opt<int64_t> limit("limit", cl::desc("Train on the first N samples"),
 cl::opt<int64_t> evalLimit("eval-limit",
                            cl::desc("Evaluate on the first N samples"),
                            cl::init(0), cl::cat(category), cl::sub(trainCommand));
-cl::opt<std::string> metrics("metrics", cl::desc("Metrics log (JSON lines)"),
-                             cl::init("metrics.jsonl"), cl::cat(category),
-                             cl::sub(trainCommand));
+cl::opt<std::string> metrics("metrics",
+                             cl::desc("Metrics log (JSON lines; default: the "
+                                      "block's log, or MODEL.metrics.jsonl)"),
+                             cl::cat(category), cl::sub(trainCommand));
+cl::opt<std::string> checkpoint(
+    "checkpoint",
+    cl::desc("train: checkpoint written at each epoch's end (default "
+             "MODEL.ckpt.safetensors; 'none': off). infer: parameters to "
+             "load"),
+    cl::value_desc("path"), cl::cat(category), cl::sub(trainCommand),
+    cl::sub(inferCommand));
+cl::opt<int64_t> checkpointEvery("checkpoint-every",
+                                 cl::desc("Also checkpoint every N steps"),
+                                 cl::init(0), cl::cat(category),
+                                 cl::sub(trainCommand));
+cl::opt<std::string> resume("resume",
+                            cl::desc("Continue the run saved in a checkpoint"),
+                            cl::value_desc("path"), cl::cat(category),
+                            cl::sub(trainCommand));
 cl::opt<int> iterations("iterations", cl::desc("Timed runs per workload"),
                         cl::init(50), cl::cat(category), cl::sub(benchCommand));
+cl::opt<std::string> benchFn("fn",
+                             cl::desc("Time only this function (default: "
+                                      "every function at the batch size)"),
+                             cl::value_desc("name"), cl::cat(category),
+                             cl::sub(benchCommand));
+cl::opt<std::string> benchJson("json",
+                               cl::desc("Also write the results as JSON"),
+                               cl::value_desc("path"), cl::cat(category),
+                               cl::sub(benchCommand));
 
 int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs()) << msg << "\n";
@@ -122,6 +149,13 @@ int runInfer(Executor &ex, const Plan &plan, const BinaryConfig &config) {
       return fail("--input expects name=path.npy, got '" + s + "'");
     given[name.str()] = path.str();
   }
+  if (!checkpoint.empty()) {
+    auto saved = readCheckpoint(checkpoint);
+    if (!saved)
+      return fail(llvm::toString(saved.takeError()));
+    if (llvm::Error e = restoreParams(ex, *saved, checkpoint))
+      return fail(llvm::toString(std::move(e)));
+  }
   std::vector<Tensor> args;
   for (const std::string &name : fp->argNames) {
     auto it = given.find(name);
@@ -152,76 +186,67 @@ int runInfer(Executor &ex, const Plan &plan, const BinaryConfig &config) {
   return 0;
 }
 
-/// A scalar function averaged over rows (its value is a batch mean).
-llvm::Expected<double> scalarMean(Executor &ex, const std::string &fn,
-                                  const Tensor &x, const Tensor &t,
-                                  int64_t batch) {
-  auto out = callBatched(ex, fn, {x, t}, batch);
-  if (out)
-    return out->front().data.front();
-  llvm::consumeError(out.takeError());
-  // A partial batch: one row at a time, averaged.
-  double sum = 0;
-  for (int64_t i = 0; i < x.shape[0]; ++i) {
-    auto one = ex.call(fn, {rows(x, i, 1), rows(t, i, 1)});
-    if (!one)
-      return one.takeError();
-    sum += one->front().data.front();
+/// The executor as training sees it: functions called on any number of
+/// rows (callBatched); a batch-mean scalar (a loss, an accuracy) on rows
+/// that are neither the batch size nor 1 is the mean over single rows.
+class BinaryModel : public Model {
+public:
+  BinaryModel(Executor &ex, int64_t batch) : ex(ex), batch(batch) {}
+  llvm::Expected<std::vector<Tensor>>
+  call(const std::string &fn, const std::vector<Tensor> &args) override {
+    auto out = callBatched(ex, fn, args, batch);
+    if (out || args.size() != 2 || args[0].rank() == 0)
+      return out;
+    llvm::consumeError(out.takeError());
+    int64_t n = args[0].shape[0];
+    double sum = 0;
+    DType dtype = DType::F32;
+    for (int64_t i = 0; i < n; ++i) {
+      auto one = ex.call(fn, {rows(args[0], i, 1), rows(args[1], i, 1)});
+      if (!one)
+        return one.takeError();
+      if (one->size() != 1 || one->front().rank() != 0)
+        return llvm::createStringError("'" + fn + "' is not a scalar of a "
+                                       "batch; call it with " +
+                                       std::to_string(batch) + " or 1 rows");
+      sum += one->front().data.front();
+      dtype = one->front().dtype;
+    }
+    return std::vector<Tensor>{
+        Tensor(dtype, {}, {roundTo(dtype, sum / double(std::max<int64_t>(n, 1)))})};
   }
-  return sum / double(x.shape[0]);
-}
+  std::vector<std::string> paramNames() const override {
+    return ex.paramNames();
+  }
+  llvm::Expected<Tensor> getParam(const std::string &name) const override {
+    return ex.getParam(name);
+  }
+  llvm::Error setParam(const std::string &name, const Tensor &value) override {
+    return ex.setParam(name, value);
+  }
+
+private:
+  Executor &ex;
+  int64_t batch;
+};
 
 int runTrain(Executor &ex, const BinaryConfig &c) {
-  if (c.stepFn.empty())
+  if (c.train.stepFn.empty())
     return fail("the model has no train block");
-  auto trainSet =
-      loadIdxDataset(c.trainImages, c.trainLabels, c.sampleShape, limit);
-  if (!trainSet)
-    return fail(llvm::toString(trainSet.takeError()));
-  std::optional<Dataset> evalSet;
-  if (!c.evalImages.empty()) {
-    auto e = loadIdxDataset(c.evalImages, c.evalLabels, c.sampleShape,
-                            evalLimit);
-    if (!e)
-      return fail(llvm::toString(e.takeError()));
-    evalSet = std::move(*e);
-  }
-  TrainOptions options;
-  options.epochs = epochs ? epochs : c.epochs;
-  options.batch = c.batch;
-  options.seed = c.seed;
-  options.shuffle = c.shuffle;
+  auto data = loadTrainData(c.train, limit, evalLimit);
+  if (!data)
+    return fail(llvm::toString(data.takeError()));
+  SessionOptions options;
+  options.epochs = epochs;
   options.metricsPath = metrics;
-  StepFn step = [&](const Tensor &x, const Tensor &t, int64_t s) -> llvm::Expected<double> {
-    auto out = ex.call(c.stepFn, {x, t, Tensor(DType::I64, {}, {double(s)})});
-    if (!out)
-      return out.takeError();
-    return out->front().data.front();
-  };
-  EvalFn evalLoss = [&](const Tensor &x, const Tensor &t) {
-    return scalarMean(ex, c.lossFn, x, t, c.batch);
-  };
-  EvalFn evalMetric;
-  if (!c.evalFn.empty())
-    evalMetric = [&](const Tensor &x, const Tensor &t) {
-      return scalarMean(ex, c.evalFn, x, t, c.batch);
-    };
-  llvm::outs() << llvm::formatv("training {0} on {1} samples ({2} epochs, "
-                                "batch {3})\n",
-                                c.model, trainSet->size(), options.epochs,
-                                options.batch);
-  auto results = train(options, *trainSet, evalSet ? &*evalSet : nullptr, step,
-                       evalLoss, evalMetric, llvm::errs());
+  options.checkpointPath = checkpoint;
+  options.checkpointEvery = checkpointEvery;
+  options.resumePath = resume;
+  BinaryModel model(ex, c.batch);
+  auto results = runTrainSession(model, c.train, *data, options, llvm::outs(),
+                                 llvm::errs());
   if (!results)
     return fail(llvm::toString(results.takeError()));
-  const EpochResult &last = results->back();
-  llvm::outs() << llvm::formatv("final train loss {0:F4}", last.trainLoss);
-  if (last.evalLoss)
-    llvm::outs() << llvm::formatv(", eval loss {0:F4}", *last.evalLoss);
-  if (last.evalMetric)
-    llvm::outs() << llvm::formatv(", eval {0} {1:F4}", c.evalFn,
-                                  *last.evalMetric);
-  llvm::outs() << "\n";
   return 0;
 }
 
@@ -244,18 +269,37 @@ int runBench(Executor &ex, const Plan &plan, const BinaryConfig &c) {
   };
   llvm::outs() << llvm::formatv("{0,-24} {1,8} {2,12}\n", "workload", "batch",
                                 "median ms");
+  llvm::json::Array results;
   for (const FunctionPlan &f : plan.functions) {
     std::vector<Tensor> args;
     for (int b : f.inputs)
       args.emplace_back(f.buffers[b].dtype, f.buffers[b].shape);
     int64_t rows = args.empty() || args[0].rank() == 0 ? 0 : args[0].shape[0];
-    if (rows != c.batch)
+    if (rows != c.batch || (!benchFn.empty() && f.name != benchFn))
       continue;
     auto ms = time(f.name, args);
     if (!ms)
       return fail(llvm::toString(ms.takeError()));
     llvm::outs() << llvm::formatv("{0,-24} {1,8} {2,12:F3}\n", f.name, rows,
                                   *ms);
+    results.push_back(llvm::json::Object{
+        {"name", f.name}, {"batch", rows}, {"median_ms", *ms}});
+  }
+  if (results.empty())
+    return fail(benchFn.empty() ? "no function compiled at the batch size"
+                                : "no function '" + benchFn +
+                                      "' compiled at the batch size");
+  if (!benchJson.empty()) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(benchJson, ec);
+    if (ec)
+      return fail(benchJson + ": " + ec.message());
+    os << llvm::json::Value(llvm::json::Object{
+              {"model", c.model},
+              {"batch", c.batch},
+              {"iterations", int64_t(iterations)},
+              {"results", std::move(results)}})
+       << "\n";
   }
   return 0;
 }
@@ -273,7 +317,8 @@ int main(int argc, char **argv) {
       "an Axon model compiled ahead of time from " + config.model +
           " (batch " + std::to_string(config.batch) +
           ")\n\n  infer --fn predict --input x=x.npy -o y.npy\n"
-          "  train [--epochs N] [--limit N]\n  bench\n");
+          "  train [--epochs N] [--limit N] [--resume ckpt.safetensors]\n"
+          "  bench [--fn NAME] [--json out.json]\n");
   if (int(plan.kernels.size()) != axon_kernel_count)
     return fail("the plan and the linked kernels disagree");
   if (threads > 0)

@@ -1,79 +1,12 @@
 // Datasets in memory and batch order (see Dataset.h).
 #include "runtime/Dataset.h"
 
-#include "runtime/Idx.h"
-
 #include <algorithm>
 #include <cassert>
 #include <numeric>
 #include <random>
 
 using namespace axon;
-
-static std::string shapeString(llvm::ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-llvm::Expected<Dataset>
-axon::loadIdxDataset(llvm::StringRef images, llvm::StringRef labels,
-                     const std::vector<int64_t> &sampleShape, int64_t limit) {
-  if (limit < 0)
-    return llvm::createStringError(images +
-                                   ": the sample limit must be >= 0, "
-                                   "got " +
-                                   llvm::Twine(limit));
-  for (int64_t d : sampleShape)
-    if (d <= 0)
-      return llvm::createStringError(images + ": the sample shape " +
-                                     shapeString(sampleShape) +
-                                     " must have positive dimensions");
-  auto x = readIdx(images);
-  if (!x)
-    return x.takeError();
-  auto t = readIdx(labels);
-  if (!t)
-    return t.takeError();
-  if (t->rank() != 1)
-    return llvm::createStringError(
-        labels + ": labels must be one number per sample, got shape " +
-        shapeString(t->shape));
-  if (x->shape[0] != t->shape[0])
-    return llvm::createStringError(
-        images + " holds " + llvm::Twine(x->shape[0]) + " images but " +
-        labels + " holds " + llvm::Twine(t->shape[0]) + " labels");
-  int64_t n = x->shape[0];
-  std::vector<int64_t> imageShape(x->shape.begin() + 1, x->shape.end());
-  int64_t perSample = Tensor::numElements(imageShape);
-  if (Tensor::numElements(sampleShape) != perSample)
-    return llvm::createStringError(
-        images + ": samples have " + llvm::Twine(perSample) + " values (" +
-        shapeString(imageShape) + ") but the sample shape " +
-        shapeString(sampleShape) + " has " +
-        llvm::Twine(Tensor::numElements(sampleShape)));
-  if (limit > 0 && limit < n)
-    n = limit;
-
-  // Scale in place and hand the storage over: the full training images are
-  // 47M values, and a second copy as doubles would cost another 376 MB.
-  Dataset d;
-  d.inputs.dtype = DType::F32;
-  d.inputs.shape = {n};
-  d.inputs.shape.insert(d.inputs.shape.end(), sampleShape.begin(),
-                        sampleShape.end());
-  d.inputs.data = std::move(x->data);
-  d.inputs.data.resize(n * perSample);
-  d.inputs.data.shrink_to_fit();
-  for (double &v : d.inputs.data)
-    v = roundTo(DType::F32, v / 255.0);
-  d.labels.dtype = DType::I32;
-  d.labels.shape = {n};
-  d.labels.data = std::move(t->data);
-  d.labels.data.resize(n);
-  return d;
-}
 
 Tensor axon::takeRows(const Tensor &t, llvm::ArrayRef<int64_t> rows) {
   assert(t.rank() >= 1 && "takeRows needs a tensor of rank >= 1");

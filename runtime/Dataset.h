@@ -5,8 +5,6 @@
 #include "runtime/Tensor.h"
 
 #include "llvm/ADT/ArrayRef.h"
-#include "llvm/ADT/StringRef.h"
-#include "llvm/Support/Error.h"
 
 #include <cstdint>
 #include <vector>
@@ -19,17 +17,6 @@ struct Dataset {
   Tensor labels;
   int64_t size() const { return inputs.shape.empty() ? 0 : inputs.shape[0]; }
 };
-
-/// An IDX image/label pair: images scaled to [0, 1] (F32) and shaped
-/// `sampleShape` per sample (e.g. {784} or {1, 28, 28}), labels I32 of shape
-/// [n]. Keeps the first `limit` samples when `limit` > 0 (0: all). Errors:
-/// either file unreadable (see readIdx), image and label counts that differ,
-/// labels that are not one number per sample, a sample shape whose element
-/// count differs from the images', a negative limit.
-llvm::Expected<Dataset> loadIdxDataset(llvm::StringRef images,
-                                       llvm::StringRef labels,
-                                       const std::vector<int64_t> &sampleShape,
-                                       int64_t limit);
 
 /// The rows `rows` of `t` (gathered along axis 0, in that order; repeats
 /// allowed). `t` has rank >= 1 and every row index is in range.

@@ -243,6 +243,20 @@ Tensor Executor::getParam(int index) const {
   return fromBytes(p.dtype, p.shape, params[index].data());
 }
 
+std::vector<std::string> Executor::paramNames() const {
+  std::vector<std::string> names;
+  for (const PlanParam &p : plan.params)
+    names.push_back(p.name);
+  return names;
+}
+
+llvm::Expected<Tensor> Executor::getParam(const std::string &name) const {
+  int index = plan.paramIndex(name);
+  if (index < 0)
+    return llvm::createStringError("no parameter named @" + name);
+  return getParam(index);
+}
+
 llvm::Error Executor::setParam(const std::string &name, const Tensor &value) {
   int index = plan.paramIndex(name);
   if (index < 0)

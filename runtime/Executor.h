@@ -6,6 +6,7 @@
 #ifndef AXON_RUNTIME_EXECUTOR_H
 #define AXON_RUNTIME_EXECUTOR_H
 
+#include "runtime/Model.h"
 #include "runtime/Plan.h"
 #include "runtime/Profiler.h"
 
@@ -25,7 +26,7 @@ namespace axon {
 /// success, a Halide error code otherwise.
 using KernelEntry = int (*)(void **args);
 
-class Executor {
+class Executor : public Model {
 public:
   /// `kernels[i]` runs plan.kernels[i]. Parameters start at their
   /// initialisers. The plan must outlive the executor.
@@ -35,15 +36,17 @@ public:
   /// Runs the plan of function `name` whose input shapes match `args`.
   /// Errors: no such function, no plan for these shapes (the message lists
   /// the shapes there are plans for), wrong dtypes, a kernel failure.
-  llvm::Expected<std::vector<Tensor>> call(const std::string &name,
-                                           const std::vector<Tensor> &args);
+  llvm::Expected<std::vector<Tensor>>
+  call(const std::string &name, const std::vector<Tensor> &args) override;
 
   /// Whether there is a plan of `name` for arguments of these shapes.
   bool hasPlan(const std::string &name, const std::vector<Tensor> &args) const;
 
   /// Parameters, by index in plan.params.
   Tensor getParam(int index) const;
-  llvm::Error setParam(const std::string &name, const Tensor &value);
+  std::vector<std::string> paramNames() const override;
+  llvm::Expected<Tensor> getParam(const std::string &name) const override;
+  llvm::Error setParam(const std::string &name, const Tensor &value) override;
 
   /// Per-kernel timing (off until enabled).
   Profiler &profiler() { return profiler_; }

@@ -1,7 +1,9 @@
 // The training metrics log (see MetricsLog.h), written with llvm::json.
 #include "runtime/MetricsLog.h"
 
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cmath>
 
@@ -22,6 +24,37 @@ llvm::Expected<MetricsLog> MetricsLog::open(llvm::StringRef path) {
     return llvm::createStringError(
         path + ": cannot open the metrics log: " + ec.message());
   return MetricsLog(path.str(), std::move(os));
+}
+
+llvm::Expected<MetricsLog> MetricsLog::reopen(llvm::StringRef path,
+                                              int64_t globalStep,
+                                              int64_t epochsDone) {
+  std::string kept;
+  if (auto old = llvm::MemoryBuffer::getFile(path, /*IsText=*/true)) {
+    llvm::SmallVector<llvm::StringRef> lines;
+    (*old)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef line : lines) {
+      auto record = llvm::json::parse(line);
+      const llvm::json::Object *o = record ? record->getAsObject() : nullptr;
+      if (!o) { // A line cut short by the crash being recovered from.
+        llvm::consumeError(record.takeError());
+        continue;
+      }
+      auto kind = o->getString("kind");
+      bool keep = (kind == "step" &&
+                   o->getInteger("global_step").value_or(INT64_MAX) < globalStep) ||
+                  (kind == "epoch" &&
+                   o->getInteger("epoch").value_or(INT64_MAX) <= epochsDone);
+      if (keep)
+        kept += line.str() + "\n";
+    }
+  }
+  auto log = open(path);
+  if (log) {
+    *log->os_ << kept;
+    log->os_->flush();
+  }
+  return log;
 }
 
 MetricsLog::~MetricsLog() {
@@ -49,9 +82,12 @@ void MetricsLog::logStep(int64_t epoch, int64_t step, int64_t globalStep,
 llvm::Error MetricsLog::logEpoch(int64_t epoch, double trainLoss,
                                  std::optional<double> evalLoss,
                                  std::optional<double> evalMetric,
-                                 double seconds) {
+                                 double seconds,
+                                 std::optional<double> trainMetric) {
   llvm::json::Object o{
       {"kind", "epoch"}, {"epoch", epoch}, {"train_loss", number(trainLoss)}};
+  if (trainMetric)
+    o["train_metric"] = number(*trainMetric);
   if (evalLoss)
     o["eval_loss"] = number(*evalLoss);
   if (evalMetric)

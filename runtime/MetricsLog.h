@@ -16,7 +16,7 @@ namespace axon {
 ///   {"epoch":1,"global_step":2,"kind":"step","loss":0.53,
 ///    "samples_per_s":8123,"step":3}
 ///   {"epoch":1,"eval_loss":0.55,"eval_metric":0.81,"kind":"epoch",
-///    "seconds":7.2,"train_loss":0.61}
+///    "seconds":7.2,"train_loss":0.61,"train_metric":0.83}
 /// Epochs and steps count from 1, the global step from 0. A non-finite
 /// number (a diverged loss) is written as null: JSON has no NaN. Absent eval
 /// results are left out. Step records are buffered; each epoch record
@@ -25,6 +25,13 @@ class MetricsLog {
 public:
   /// Creates (truncates) `path`.
   static llvm::Expected<MetricsLog> open(llvm::StringRef path);
+  /// Opens `path` to continue a resumed run: keeps its step records before
+  /// `globalStep` and epoch records up to `epochsDone`, drops the rest (steps
+  /// done after the checkpoint the run resumes from), and appends from
+  /// there. A missing file is created.
+  static llvm::Expected<MetricsLog> reopen(llvm::StringRef path,
+                                           int64_t globalStep,
+                                           int64_t epochsDone);
 
   MetricsLog(MetricsLog &&) = default;
   MetricsLog &operator=(MetricsLog &&) = default;
@@ -36,7 +43,8 @@ public:
   /// Writes the record and flushes; reports a failed write (disk full).
   llvm::Error logEpoch(int64_t epoch, double trainLoss,
                        std::optional<double> evalLoss,
-                       std::optional<double> evalMetric, double seconds);
+                       std::optional<double> evalMetric, double seconds,
+                       std::optional<double> trainMetric = std::nullopt);
 
   const std::string &path() const { return path_; }
 

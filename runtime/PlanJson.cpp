@@ -130,19 +130,8 @@ std::string axon::writePlanJson(const Plan &plan, const BinaryConfig &c) {
                                      {"arena_bytes", f.arenaBytes},
                                      {"buffer_bytes", f.bufferBytes}});
   }
-  json::Object config{{"model", c.model},
-                      {"batch", c.batch},
-                      {"step_fn", c.stepFn},
-                      {"loss_fn", c.lossFn},
-                      {"eval_fn", c.evalFn},
-                      {"train_images", c.trainImages},
-                      {"train_labels", c.trainLabels},
-                      {"eval_images", c.evalImages},
-                      {"eval_labels", c.evalLabels},
-                      {"sample_shape", ints(c.sampleShape)},
-                      {"epochs", c.epochs},
-                      {"seed", int64_t(c.seed)},
-                      {"shuffle", c.shuffle}};
+  json::Object config{
+      {"model", c.model}, {"batch", c.batch}, {"train", toJson(c.train)}};
   std::string out;
   llvm::raw_string_ostream os(out);
   os << json::Value(json::Object{{"format", "axon-plan-1"},
@@ -167,17 +156,13 @@ llvm::Error axon::readPlanJson(llvm::StringRef text, Plan &plan,
   if (const json::Object *cfg = r.obj(*root, "config")) {
     c.model = r.str(*cfg, "model");
     c.batch = r.num(*cfg, "batch");
-    c.stepFn = r.str(*cfg, "step_fn");
-    c.lossFn = r.str(*cfg, "loss_fn");
-    c.evalFn = r.str(*cfg, "eval_fn");
-    c.trainImages = r.str(*cfg, "train_images");
-    c.trainLabels = r.str(*cfg, "train_labels");
-    c.evalImages = r.str(*cfg, "eval_images");
-    c.evalLabels = r.str(*cfg, "eval_labels");
-    c.sampleShape = r.list<int64_t>(*cfg, "sample_shape");
-    c.epochs = r.num(*cfg, "epochs");
-    c.seed = uint64_t(r.num(*cfg, "seed"));
-    c.shuffle = cfg->getBoolean("shuffle").value_or(true);
+    if (const json::Value *train = cfg->get("train")) {
+      auto t = trainConfigFromJson(*train);
+      if (!t)
+        return llvm::createStringError("embedded plan: " +
+                                       llvm::toString(t.takeError()));
+      c.train = std::move(*t);
+    }
   }
   if (const json::Array *a = r.arr(*root, "params"))
     for (const json::Value &v : *a) {

@@ -4,6 +4,7 @@
 #define AXON_RUNTIME_PLANJSON_H
 
 #include "runtime/Plan.h"
+#include "runtime/TrainConfig.h"
 
 #include "llvm/Support/Error.h"
 
@@ -11,16 +12,11 @@
 
 namespace axon {
 
-/// The train block as a built binary runs it.
+/// What a built binary knows besides its plan.
 struct BinaryConfig {
-  std::string model;       ///< The model file it was built from.
-  int64_t batch = 0;       ///< The batch size the functions were compiled at.
-  std::string stepFn, lossFn, evalFn; ///< Empty when there is no train block.
-  std::string trainImages, trainLabels, evalImages, evalLabels;
-  std::vector<int64_t> sampleShape;
-  int64_t epochs = 1;
-  uint64_t seed = 0;
-  bool shuffle = true;
+  std::string model; ///< The model file it was built from.
+  int64_t batch = 0; ///< The batch size the functions were compiled at.
+  TrainConfig train; ///< train.stepFn is empty when there is no train block.
 };
 
 std::string writePlanJson(const Plan &plan, const BinaryConfig &config);

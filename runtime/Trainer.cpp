@@ -74,9 +74,20 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
                                    llvm::Twine(trainSet.size()) +
                                    " samples) is smaller than one batch (" +
                                    llvm::Twine(options.batch) + ")");
+  const TrainPosition &start = options.start;
+  if (start.epoch < 0 || start.step < 0 ||
+      start.step > batcher.batchesPerEpoch() || start.epoch >= options.epochs)
+    return llvm::createStringError(
+        llvm::formatv("nothing to do: the run starts at epoch {0} step {1} "
+                      "but trains {2} epochs of {3} steps",
+                      start.epoch + 1, start.step, options.epochs,
+                      batcher.batchesPerEpoch()));
   std::optional<MetricsLog> log;
   if (!options.metricsPath.empty()) {
-    auto opened = MetricsLog::open(options.metricsPath);
+    auto opened = start.globalStep > 0
+                      ? MetricsLog::reopen(options.metricsPath,
+                                           start.globalStep, start.epoch)
+                      : MetricsLog::open(options.metricsPath);
     if (!opened)
       return opened.takeError();
     log.emplace(std::move(*opened));
@@ -89,59 +100,87 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
     return err;
   };
   std::vector<EpochResult> results;
-  int64_t globalStep = 0;
-  for (int64_t e = 0; e < options.epochs; ++e) {
+  TrainPosition at = start;
+  for (; at.epoch < options.epochs; ++at.epoch, at.step = 0, at.lossSum = 0) {
     auto epochStart = Clock::now();
-    double lossSum = 0;
-    int64_t steps = 0, samples = 0;
-    for (const auto &rows : batcher.epoch(e)) {
+    int64_t samples = 0;
+    std::vector<std::vector<int64_t>> batches = batcher.epoch(at.epoch);
+    for (; at.step < int64_t(batches.size());) {
+      const std::vector<int64_t> &rows = batches[at.step];
       Tensor x = takeRows(trainSet.inputs, rows);
       Tensor t = takeRows(trainSet.labels, rows);
       auto stepStart = Clock::now();
-      auto loss = step(x, t, globalStep);
+      auto loss = step(x, t, at.globalStep);
       if (!loss)
         return stop(loss.takeError());
       double stepSeconds = secondsSince(stepStart);
-      lossSum += *loss;
-      ++steps;
+      at.lossSum += *loss;
+      ++at.step;
       samples += static_cast<int64_t>(rows.size());
       // The log keeps each step's own rate; the bar shows the epoch's rate
       // so far (batch gathering included), which does not flicker.
       double stepRate = stepSeconds > 0 ? rows.size() / stepSeconds : 0;
       double epochSeconds = secondsSince(epochStart);
       double epochRate = epochSeconds > 0 ? samples / epochSeconds : 0;
-      bar.update(e + 1, steps, *loss, epochRate);
+      bar.update(at.epoch + 1, at.step, *loss, epochRate);
       if (log)
-        log->logStep(e + 1, steps, globalStep, *loss, stepRate);
-      ++globalStep;
+        log->logStep(at.epoch + 1, at.step, at.globalStep, *loss, stepRate);
+      ++at.globalStep;
+      if (options.checkpoint && options.checkpointEvery > 0 &&
+          at.globalStep % options.checkpointEvery == 0 &&
+          at.step < int64_t(batches.size()))
+        if (auto err = options.checkpoint(at))
+          return stop(std::move(err));
     }
     EpochResult r;
-    r.trainLoss = lossSum / static_cast<double>(steps);
-    if (evaluating && evalLoss) {
-      auto v = evaluate(*eval, options.batch, evalLoss);
+    r.trainLoss = at.lossSum / static_cast<double>(at.step);
+    auto evalInto = [&](const Dataset &d, const EvalFn &fn,
+                        std::optional<double> &into) -> llvm::Error {
+      auto v = evaluate(d, options.batch, fn);
       if (!v)
-        return stop(v.takeError());
-      r.evalLoss = *v;
-    }
-    if (evaluating && evalMetric) {
-      auto v = evaluate(*eval, options.batch, evalMetric);
-      if (!v)
-        return stop(v.takeError());
-      r.evalMetric = *v;
+        return v.takeError();
+      into = *v;
+      return llvm::Error::success();
+    };
+    if (evaluating && evalLoss)
+      if (auto err = evalInto(*eval, evalLoss, r.evalLoss))
+        return stop(std::move(err));
+    if (evaluating && evalMetric)
+      if (auto err = evalInto(*eval, evalMetric, r.evalMetric))
+        return stop(std::move(err));
+    if (evalMetric && options.trainMetricSamples > 0) {
+      std::vector<int64_t> first(
+          std::min(options.trainMetricSamples, trainSet.size()));
+      for (size_t i = 0; i < first.size(); ++i)
+        first[i] = int64_t(i);
+      Dataset subset{takeRows(trainSet.inputs, first),
+                     takeRows(trainSet.labels, first)};
+      if (auto err = evalInto(subset, evalMetric, r.trainMetric))
+        return stop(std::move(err));
     }
     double seconds = secondsSince(epochStart);
     std::string summary = llvm::formatv("train loss {0:F4}", r.trainLoss).str();
+    if (r.trainMetric)
+      summary += llvm::formatv(", train metric {0:F4}", *r.trainMetric).str();
     if (r.evalLoss)
       summary += llvm::formatv(", eval loss {0:F4}", *r.evalLoss).str();
     if (r.evalMetric)
       summary += llvm::formatv(", eval metric {0:F4}", *r.evalMetric).str();
     summary += llvm::formatv(" ({0:F1} s)", seconds).str();
-    bar.finishEpoch(e + 1, summary);
+    bar.finishEpoch(at.epoch + 1, summary);
     if (log)
-      if (auto err = log->logEpoch(e + 1, r.trainLoss, r.evalLoss, r.evalMetric,
-                                   seconds))
+      if (auto err = log->logEpoch(at.epoch + 1, r.trainLoss, r.evalLoss,
+                                   r.evalMetric, seconds, r.trainMetric))
         return std::move(err);
     results.push_back(r);
+    if (options.afterEpoch)
+      if (auto err = options.afterEpoch())
+        return std::move(err);
+    if (options.checkpoint) {
+      TrainPosition next{at.epoch + 1, 0, at.globalStep, 0};
+      if (auto err = options.checkpoint(next))
+        return std::move(err);
+    }
   }
   return results;
 }

@@ -3,6 +3,7 @@
 #include "backends/halide/Jit.h"
 #include "ir/AxonDialect.h"
 #include "runtime/PlanJson.h"
+#include "tools/axonc/TrainBlock.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
@@ -22,42 +23,25 @@ int fail(const llvm::Twine &msg) {
   return 1;
 }
 
-/// The train block's settings, as the binary's `train` runs them.
+/// What the binary's `train` runs: the model's train block, if it has one
+/// that can run standalone (a loss of inputs and labels).
 BinaryConfig configOf(ModuleOp module, const std::string &modelPath,
                       int64_t batch) {
   BinaryConfig c;
   c.model = modelPath;
   c.batch = batch;
-  for (TrainOp t : module.getOps<TrainOp>()) {
-    DictionaryAttr cfg = t.getConfig();
-    auto step = t->getAttrOfType<FlatSymbolRefAttr>("step_fn");
-    auto loss = module.lookupSymbol<func::FuncOp>(t.getLoss());
-    if (!step || !loss || loss.getNumArguments() != 2)
-      continue;
-    c.stepFn = step.getValue().str();
-    c.lossFn = t.getLoss().str();
-    if (auto e = cfg.getAs<StringAttr>("eval_fn"))
-      c.evalFn = e.str();
-    auto paths = [&](StringRef key, std::string &images, std::string &labels) {
-      auto d = cfg.getAs<DictionaryAttr>(key);
-      auto args = d ? d.getAs<ArrayAttr>("args") : ArrayAttr();
-      if (args && args.size() == 2) {
-        images = cast<StringAttr>(args[0]).str();
-        labels = cast<StringAttr>(args[1]).str();
-      }
-    };
-    paths("data", c.trainImages, c.trainLabels);
-    paths("eval_data", c.evalImages, c.evalLabels);
-    auto x = cast<RankedTensorType>(loss.getArgumentTypes()[0]);
-    c.sampleShape.assign(x.getShape().begin() + 1, x.getShape().end());
-    if (auto e = cfg.getAs<IntegerAttr>("epochs"))
-      c.epochs = e.getInt();
-    if (auto s = cfg.getAs<IntegerAttr>("seed"))
-      c.seed = uint64_t(s.getInt());
-    if (auto s = cfg.getAs<IntegerAttr>("shuffle"))
-      c.shuffle = s.getInt() != 0;
-    break;
+  auto train = findTrainBlock(module, "");
+  if (!train) {
+    llvm::consumeError(train.takeError());
+    return c;
   }
+  auto config = trainConfigOf(module, *train, modelPath);
+  if (!config) {
+    llvm::consumeError(config.takeError());
+    return c;
+  }
+  c.train = std::move(*config);
+  c.train.batch = batch; // what the train step was compiled at
   return c;
 }
 
@@ -84,7 +68,7 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
     if (f.isExternal() || f.isPrivate() || f->hasAttr("axon.grad_of"))
       continue;
     for (int64_t rows : {batch, int64_t(1)}) {
-      if (rows == 1 && (batch == 1 || f.getName() == config.stepFn))
+      if (rows == 1 && (batch == 1 || f.getName() == config.train.stepFn))
         continue;
       requests.push_back(requestAtRows(f, rows));
     }

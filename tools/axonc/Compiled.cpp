@@ -23,6 +23,14 @@ public:
   llvm::Error setParam(const std::string &name, const Tensor &value) override {
     return evaluator.setParam(name, value);
   }
+  std::vector<std::string> paramNames() const override {
+    return evaluator.paramNames();
+  }
+  llvm::Expected<Tensor> getParam(const std::string &name) const override {
+    if (const Tensor *t = evaluator.getParam(name))
+      return *t;
+    return llvm::createStringError("no parameter named @" + name);
+  }
 
 private:
   reference::Evaluator evaluator;
@@ -38,6 +46,12 @@ public:
   }
   llvm::Error setParam(const std::string &name, const Tensor &value) override {
     return program->executor().setParam(name, value);
+  }
+  std::vector<std::string> paramNames() const override {
+    return program->executor().paramNames();
+  }
+  llvm::Expected<Tensor> getParam(const std::string &name) const override {
+    return program->executor().getParam(name);
   }
   llvm::Error finish() override {
     if (profilePath.empty())

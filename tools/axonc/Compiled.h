@@ -6,6 +6,7 @@
 
 #include "backends/halide/Backend.h"
 #include "backends/halide/Jit.h"
+#include "runtime/Model.h"
 #include "runtime/Tensor.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -25,13 +26,9 @@ struct RunnerOptions {
   std::string profilePath; ///< Non-empty: profile kernels, trace to here.
 };
 
-class Runner {
+/// A Model run by the reference evaluator or by JIT-compiled kernels.
+class Runner : public Model {
 public:
-  virtual ~Runner() = default;
-  virtual llvm::Expected<std::vector<Tensor>>
-  call(const std::string &fn, const std::vector<Tensor> &args) = 0;
-  virtual llvm::Error setParam(const std::string &name,
-                               const Tensor &value) = 0;
   /// Prints the profile and writes the trace, when asked for.
   virtual llvm::Error finish() { return llvm::Error::success(); }
 };

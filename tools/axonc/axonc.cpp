@@ -143,6 +143,20 @@ cl::opt<std::string> metricsFile("metrics",
                                           "block's log, or MODEL.metrics.jsonl)"),
                                  cl::value_desc("path"), cl::cat(category),
                                  cl::sub(trainCommand));
+cl::opt<std::string> checkpointFile(
+    "checkpoint",
+    cl::desc("Checkpoint written at each epoch's end (safetensors; default "
+             "MODEL.ckpt.safetensors; 'none': no checkpoints)"),
+    cl::value_desc("path"), cl::cat(category), cl::sub(trainCommand));
+cl::opt<int64_t> checkpointEvery("checkpoint-every",
+                                 cl::desc("Also checkpoint every N steps"),
+                                 cl::init(0), cl::cat(category),
+                                 cl::sub(trainCommand));
+cl::opt<std::string> resumeFile(
+    "resume",
+    cl::desc("Continue the run saved in this checkpoint (same data, batch "
+             "and seed): the result is bit-identical to an uninterrupted run"),
+    cl::value_desc("path"), cl::cat(category), cl::sub(trainCommand));
 
 int fail(const llvm::Twine &msg) {
   llvm::WithColor::error(llvm::errs(), "axonc") << msg << "\n";
@@ -306,6 +320,9 @@ int main(int argc, char **argv) {
     flags.limit = trainLimit;
     flags.evalLimit = evalLimit;
     flags.metrics = metricsFile;
+    flags.checkpoint = checkpointFile;
+    flags.checkpointEvery = checkpointEvery;
+    flags.resume = resumeFile;
     flags.runner = runnerOptions();
     return runTraining(*module, flags);
   }

@@ -1,0 +1,257 @@
+// Loading and conforming a train block's data (see DataLoader.h).
+#include "runtime/DataLoader.h"
+
+#include "runtime/Csv.h"
+#include "runtime/Idx.h"
+#include "runtime/Npy.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+using namespace axon;
+
+namespace {
+
+std::string shapeString(llvm::ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// A label as a user wrote it: 9, 0.5.
+std::string numberText(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+
+/// Keeps the first `n` rows of `t` (rank >= 1), in place.
+void keepRows(Tensor &t, int64_t n) {
+  if (t.rank() == 0 || t.shape[0] <= n)
+    return;
+  t.data.resize(n * (t.numElements() / t.shape[0]));
+  t.data.shrink_to_fit();
+  t.shape[0] = n;
+}
+
+llvm::Expected<Dataset> readPair(const DataSource &s,
+                                 llvm::Expected<Tensor> (*read)(llvm::StringRef)) {
+  if (s.files.size() != 2)
+    return llvm::createStringError(s.describe() +
+                                   ": expected two files, inputs and labels");
+  auto x = read(s.files[0]);
+  if (!x)
+    return x.takeError();
+  auto t = read(s.files[1]);
+  if (!t)
+    return t.takeError();
+  if (x->rank() < 1 || t->rank() < 1)
+    return llvm::createStringError(
+        (x->rank() < 1 ? s.files[0] : s.files[1]) +
+        ": a scalar, not one row per sample");
+  if (x->shape[0] != t->shape[0])
+    return llvm::createStringError(
+        s.files[0] + " holds " + llvm::Twine(x->shape[0]) + " samples but " +
+        s.files[1] + " holds " + llvm::Twine(t->shape[0]) + " labels");
+  Dataset d;
+  d.inputs = std::move(*x);
+  d.labels = std::move(*t);
+  // The IDX reader gives I32 bytes; inputs are computed on as floats.
+  d.inputs.dtype = DType::F32;
+  return d;
+}
+
+llvm::Expected<Dataset> readCsvSamples(const DataSource &s) {
+  if (s.files.size() != 1)
+    return llvm::createStringError(s.describe() + ": expected one file");
+  auto table = readCsv(s.files[0]);
+  if (!table)
+    return table.takeError();
+  int64_t rows = table->values.shape[0], cols = table->values.shape[1];
+  int64_t label = s.labelColumn < 0 ? cols + s.labelColumn : s.labelColumn;
+  if (label < 0 || label >= cols || cols < 2)
+    return llvm::createStringError(
+        s.files[0] + ": label column " + llvm::Twine(s.labelColumn) +
+        " is out of range for " + llvm::Twine(cols) + " columns (need a "
+        "label and at least one input)");
+  Dataset d;
+  d.inputs = Tensor(DType::F32, {rows, cols - 1});
+  d.labels = Tensor(DType::F64, {rows});
+  const std::vector<double> &v = table->values.data;
+  for (int64_t r = 0; r < rows; ++r) {
+    double *in = d.inputs.data.data() + r * (cols - 1);
+    for (int64_t c = 0; c < cols; ++c) {
+      if (c == label)
+        d.labels.data[r] = v[r * cols + c];
+      else
+        *in++ = v[r * cols + c];
+    }
+  }
+  return d;
+}
+
+} // namespace
+
+llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
+                                          int64_t limit) {
+  if (limit < 0)
+    return llvm::createStringError(source.describe() +
+                                   ": the sample limit must be >= 0, got " +
+                                   llvm::Twine(limit));
+  llvm::Expected<Dataset> d = llvm::createStringError(
+      "unknown data format '" + source.format + "' (idx, npy or csv)");
+  if (source.format == "idx" || source.format == "npy") {
+    llvm::consumeError(d.takeError());
+    d = readPair(source, source.format == "idx" ? readIdx : readNpy);
+  } else if (source.format == "csv") {
+    llvm::consumeError(d.takeError());
+    d = readCsvSamples(source);
+  }
+  if (d && limit > 0) {
+    keepRows(d->inputs, limit);
+    keepRows(d->labels, limit);
+  }
+  return d;
+}
+
+llvm::Expected<InputScaling> axon::fitScaling(const Normalization &n,
+                                              const Tensor &inputs) {
+  InputScaling s;
+  switch (n.kind) {
+  case Normalization::Kind::None:
+    return s;
+  case Normalization::Kind::Fixed:
+    s.offset = n.mean;
+    s.scale = 1 / n.std;
+    return s;
+  case Normalization::Kind::Scale: {
+    auto [lo, hi] = std::minmax_element(inputs.data.begin(), inputs.data.end());
+    if (lo == inputs.data.end() || *hi == *lo)
+      return llvm::createStringError(
+          "normalize = scale: the training inputs are all equal");
+    s.offset = *lo;
+    s.scale = 1 / (*hi - *lo);
+    return s;
+  }
+  case Normalization::Kind::Standard: {
+    // Two passes: the mean first, then the spread around it (stable).
+    double sum = 0;
+    for (double v : inputs.data)
+      sum += v;
+    double mean = sum / double(std::max<size_t>(1, inputs.data.size()));
+    double sq = 0;
+    for (double v : inputs.data)
+      sq += (v - mean) * (v - mean);
+    double std = std::sqrt(sq / double(std::max<size_t>(1, inputs.data.size())));
+    if (!(std > 0))
+      return llvm::createStringError(
+          "normalize = standard: the training inputs are all equal");
+    s.offset = mean;
+    s.scale = 1 / std;
+    return s;
+  }
+  }
+  return s;
+}
+
+llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
+                                 const InputScaling &scaling,
+                                 llvm::StringRef what) {
+  int64_t n = d.size();
+  // Inputs: reshape (same values per sample), scale, round to the type.
+  std::vector<int64_t> stored(d.inputs.shape.begin() + 1, d.inputs.shape.end());
+  if (Tensor::numElements(stored) != Tensor::numElements(c.inputShape))
+    return llvm::createStringError(
+        what + ": each sample has " +
+        llvm::Twine(Tensor::numElements(stored)) + " values " +
+        shapeString(stored) + " but the loss's input takes " +
+        dtypeName(c.inputType) + shapeString(c.inputShape) + " (" +
+        llvm::Twine(Tensor::numElements(c.inputShape)) + ")");
+  d.inputs.shape = {n};
+  d.inputs.shape.insert(d.inputs.shape.end(), c.inputShape.begin(),
+                        c.inputShape.end());
+  d.inputs.dtype = c.inputType;
+  for (double &v : d.inputs.data)
+    v = roundTo(c.inputType, (v - scaling.offset) * scaling.scale);
+
+  // Labels.
+  std::vector<int64_t> labelStored(d.labels.shape.begin() + 1,
+                                   d.labels.shape.end());
+  if (c.oneHot > 0) {
+    if (Tensor::numElements(labelStored) != 1)
+      return llvm::createStringError(
+          what + ": one_hot needs one class number per sample, got labels "
+                 "of shape " + shapeString(labelStored));
+    Tensor hot(c.labelType, {n, c.oneHot});
+    for (int64_t i = 0; i < n; ++i) {
+      double k = d.labels.data[i];
+      if (k != std::floor(k) || k < 0 || k >= double(c.oneHot))
+        return llvm::createStringError(
+            what + llvm::formatv(": sample {0}: label {1} is not a class in "
+                                 "[0, {2}) (one_hot = {2})",
+                                 i, numberText(k), c.oneHot));
+      hot.data[i * c.oneHot + int64_t(k)] = 1;
+    }
+    d.labels = std::move(hot);
+    return llvm::Error::success();
+  }
+  if (Tensor::numElements(labelStored) != Tensor::numElements(c.labelShape))
+    return llvm::createStringError(
+        what + ": each label has " +
+        llvm::Twine(Tensor::numElements(labelStored)) + " values " +
+        shapeString(labelStored) + " but the loss's labels take " +
+        dtypeName(c.labelType) + shapeString(c.labelShape) +
+        (c.labelShape.size() == 1 && labelStored.empty()
+             ? " (class numbers can be one-hot encoded with one_hot = " +
+                   std::to_string(c.labelShape[0]) + ")"
+             : ""));
+  d.labels.shape = {n};
+  d.labels.shape.insert(d.labels.shape.end(), c.labelShape.begin(),
+                        c.labelShape.end());
+  if (!isFloat(c.labelType))
+    for (size_t i = 0; i < d.labels.data.size(); ++i)
+      if (d.labels.data[i] != roundTo(c.labelType, d.labels.data[i]))
+        return llvm::createStringError(
+            what + llvm::formatv(": label {0} of sample {1} does not fit {2}",
+                                 numberText(d.labels.data[i]),
+                                 i / std::max<int64_t>(1, Tensor::numElements(c.labelShape)),
+                                 dtypeName(c.labelType)));
+  d.labels.dtype = c.labelType;
+  for (double &v : d.labels.data)
+    v = roundTo(c.labelType, v);
+  return llvm::Error::success();
+}
+
+llvm::Expected<TrainData> axon::loadTrainData(const TrainConfig &config,
+                                              int64_t limit,
+                                              int64_t evalLimit) {
+  if (config.train.empty())
+    return llvm::createStringError("the train block has no 'data' setting");
+  TrainData out;
+  auto train = readSamples(config.train, limit);
+  if (!train)
+    return train.takeError();
+  auto scaling = fitScaling(config.normalize, train->inputs);
+  if (!scaling)
+    return llvm::createStringError(config.train.describe() + ": " +
+                                   llvm::toString(scaling.takeError()));
+  out.scaling = *scaling;
+  if (auto e = conformDataset(*train, config, out.scaling,
+                              config.train.describe()))
+    return std::move(e);
+  out.train = std::move(*train);
+  if (!config.eval.empty()) {
+    auto eval = readSamples(config.eval, evalLimit);
+    if (!eval)
+      return eval.takeError();
+    if (auto e = conformDataset(*eval, config, out.scaling,
+                                config.eval.describe()))
+      return std::move(e);
+    out.eval = std::move(*eval);
+  }
+  return out;
+}

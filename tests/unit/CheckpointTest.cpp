@@ -1,0 +1,239 @@
+// Tests of safetensors checkpoints (runtime/Checkpoint.h): exact round trips
+// of every dtype, the file layout, atomic replacement when the writer dies
+// mid-write, every malformed-file error, and restoring into a model whose
+// parameters do not match.
+#include "runtime/Checkpoint.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/JSON.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <unistd.h>
+
+using namespace axon;
+
+namespace {
+
+/// A model that is only its parameters.
+class ParamsOnly : public Model {
+public:
+  std::map<std::string, Tensor> params;
+  std::vector<std::string> order;
+
+  void add(const std::string &name, Tensor t) {
+    order.push_back(name);
+    params[name] = std::move(t);
+  }
+  llvm::Expected<std::vector<Tensor>>
+  call(const std::string &fn, const std::vector<Tensor> &) override {
+    return llvm::createStringError("no function " + fn);
+  }
+  std::vector<std::string> paramNames() const override { return order; }
+  llvm::Expected<Tensor> getParam(const std::string &name) const override {
+    return params.at(name);
+  }
+  llvm::Error setParam(const std::string &name, const Tensor &v) override {
+    params[name] = v;
+    return llvm::Error::success();
+  }
+};
+
+class CheckpointTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-ckpt-test", dir));
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+  std::string path(const char *name) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  }
+  std::string readBytes(const std::string &p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  }
+  void writeBytes(const std::string &p, const std::string &bytes) {
+    std::ofstream(p, std::ios::binary) << bytes;
+  }
+  /// A file with this header JSON and `data` after it.
+  std::string withHeader(const std::string &header, const std::string &data) {
+    std::string bytes(8, '\0');
+    uint64_t n = header.size();
+    for (int i = 0; i < 8; ++i)
+      bytes[i] = char((n >> (8 * i)) & 0xff);
+    return bytes + header + data;
+  }
+  std::string errorOf(const std::string &p) {
+    auto c = readCheckpoint(p);
+    if (c) {
+      ADD_FAILURE() << "read without an error";
+      return "";
+    }
+    return llvm::toString(c.takeError());
+  }
+
+  static Checkpoint sample(double scale) {
+    Checkpoint c;
+    c.tensors.push_back(
+        {"W", Tensor(DType::F32, {2, 3},
+                     {roundTo(DType::F32, 0.1 * scale), -0.0, roundTo(DType::F32, 1e-40),
+                      roundTo(DType::F32, 3.4e38), -2.5 * scale,
+                      roundTo(DType::F32, 1.0 / 3)})});
+    c.tensors.push_back({"d", Tensor(DType::F64, {1}, {M_PI * scale})});
+    c.tensors.push_back({"i", Tensor(DType::I32, {3}, {-7, 0, 2147483647})});
+    c.tensors.push_back({"step", Tensor(DType::I64, {}, {double(1ll << 52)})});
+    c.tensors.push_back({"mask", Tensor(DType::I1, {2}, {1, 0})});
+    c.tensors.push_back({"none", Tensor(DType::F32, {0, 4})});
+    c.metadata = {{"format", "test"}, {"epoch", "3"}};
+    return c;
+  }
+
+  llvm::SmallString<128> dir;
+};
+
+void expectSame(const Checkpoint &a, const Checkpoint &b) {
+  ASSERT_EQ(a.tensors.size(), b.tensors.size());
+  for (size_t i = 0; i < a.tensors.size(); ++i) {
+    EXPECT_EQ(a.tensors[i].first, b.tensors[i].first);
+    const Tensor &x = a.tensors[i].second, &y = b.tensors[i].second;
+    EXPECT_EQ(x.dtype, y.dtype) << a.tensors[i].first;
+    EXPECT_EQ(x.shape, y.shape) << a.tensors[i].first;
+    ASSERT_EQ(x.data.size(), y.data.size());
+    for (size_t k = 0; k < x.data.size(); ++k) // bit-exact, sign of zero too
+      EXPECT_EQ(std::signbit(x.data[k]), std::signbit(y.data[k]));
+    EXPECT_EQ(x.data, y.data) << a.tensors[i].first;
+  }
+  EXPECT_EQ(a.metadata, b.metadata);
+}
+
+TEST_F(CheckpointTest, RoundTripsEveryDtypeExactly) {
+  Checkpoint c = sample(1);
+  ASSERT_FALSE(bool(writeCheckpoint(path("a.safetensors"), c)));
+  auto back = readCheckpoint(path("a.safetensors"));
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  expectSame(c, *back);
+}
+
+TEST_F(CheckpointTest, FileLayoutIsSafetensors) {
+  ASSERT_FALSE(bool(writeCheckpoint(path("a.safetensors"), sample(1))));
+  std::string bytes = readBytes(path("a.safetensors"));
+  uint64_t n = 0;
+  for (int i = 7; i >= 0; --i)
+    n = n << 8 | uint8_t(bytes[i]);
+  EXPECT_EQ(n % 8, 0u); // the data section is 8-byte aligned
+  auto header = llvm::json::parse(llvm::StringRef(bytes).substr(8, n));
+  ASSERT_TRUE(bool(header)) << llvm::toString(header.takeError());
+  const llvm::json::Object *w = header->getAsObject()->getObject("W");
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->getString("dtype"), "F32");
+  EXPECT_EQ(*w->getArray("data_offsets"), (llvm::json::Array{0, 24}));
+  EXPECT_EQ(header->getAsObject()->getObject("__metadata__")->getString("epoch"),
+            "3");
+  // Data: the little-endian f32 bits of 0.1f first.
+  float first;
+  std::memcpy(&first, bytes.data() + 8 + n, 4);
+  EXPECT_EQ(first, 0.1f);
+  // 24 + 8 + 12 + 8 + 2 + 0 data bytes.
+  EXPECT_EQ(bytes.size(), 8 + n + 54);
+}
+
+TEST_F(CheckpointTest, CrashMidWriteLeavesThePreviousCheckpoint) {
+  std::string p = path("run.safetensors");
+  ASSERT_FALSE(bool(writeCheckpoint(p, sample(1))));
+  // A second writer dies after its first tensor: the file is still the
+  // first checkpoint, complete.
+  EXPECT_EXIT(
+      {
+        (void)writeCheckpoint(p, sample(2), [](size_t i) {
+          if (i == 0)
+            _exit(3);
+        });
+      },
+      ::testing::ExitedWithCode(3), "");
+  auto back = readCheckpoint(p);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  expectSame(sample(1), *back);
+  // A writer that finishes replaces it.
+  ASSERT_FALSE(bool(writeCheckpoint(p, sample(2))));
+  back = readCheckpoint(p);
+  ASSERT_TRUE(bool(back));
+  expectSame(sample(2), *back);
+}
+
+TEST_F(CheckpointTest, UnwritableDirectoryIsAnError) {
+  llvm::Error e = writeCheckpoint(path("absent/dir/x.safetensors"), sample(1));
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(llvm::toString(std::move(e)).find("absent/dir/x.safetensors: "),
+            std::string::npos);
+}
+
+TEST_F(CheckpointTest, MalformedFilesNameTheFileAndTheProblem) {
+  std::string p = path("bad.safetensors");
+  EXPECT_NE(errorOf(p).find(p + ": cannot open"), std::string::npos);
+  writeBytes(p, "abc");
+  EXPECT_EQ(errorOf(p), p + ": not a safetensors file (3 bytes, shorter than "
+                            "the 8-byte header length)");
+  writeBytes(p, withHeader("{}", "").substr(0, 9));
+  EXPECT_NE(errorOf(p).find("truncated: the header claims 2 bytes but the file has 1"),
+            std::string::npos);
+  writeBytes(p, withHeader("{\"W\": [", ""));
+  EXPECT_NE(errorOf(p).find(p + ": the header is not JSON"), std::string::npos);
+  writeBytes(p, withHeader("{\"W\":{\"dtype\":\"F16\",\"shape\":[1],"
+                           "\"data_offsets\":[0,2]}}",
+                           "xx"));
+  EXPECT_EQ(errorOf(p), p + ": tensor 'W' has unsupported dtype F16 (F32, F64, "
+                            "I32, I64, BOOL)");
+  writeBytes(p, withHeader("{\"W\":{\"dtype\":\"F32\",\"shape\":[2],"
+                           "\"data_offsets\":[0,4]}}",
+                           "xxxx"));
+  EXPECT_EQ(errorOf(p), p + ": tensor 'W': 4 data bytes for F32[2], which "
+                            "needs 8");
+  writeBytes(p, withHeader("{\"W\":{\"dtype\":\"F32\",\"shape\":[2]}}", ""));
+  EXPECT_EQ(errorOf(p), p + ": tensor 'W' needs dtype, shape and data_offsets "
+                            "[begin, end]");
+  // A checkpoint cut short on disk.
+  ASSERT_FALSE(bool(writeCheckpoint(p, sample(1))));
+  std::string bytes = readBytes(p);
+  writeBytes(p, bytes.substr(0, bytes.size() - 20));
+  EXPECT_NE(errorOf(p).find("data offsets fall outside"), std::string::npos);
+}
+
+TEST_F(CheckpointTest, RestoreListsEveryMismatchAndChangesNothing) {
+  ParamsOnly model;
+  model.add("W", Tensor(DType::F32, {2, 3}, 5.0));
+  model.add("b", Tensor(DType::F32, {3}, 5.0));
+  model.add("v", Tensor(DType::F32, {3}, 5.0));
+  Checkpoint c;
+  c.tensors.push_back({"W", Tensor(DType::F32, {3, 2})});  // shape differs
+  c.tensors.push_back({"b", Tensor(DType::F32, {3}, 1.0)}); // fine
+  c.tensors.push_back({"extra", Tensor(DType::I32, {1})});  // not a param
+  llvm::Error e = restoreParams(model, c, "ck.safetensors");
+  ASSERT_TRUE(bool(e));
+  EXPECT_EQ(llvm::toString(std::move(e)),
+            "ck.safetensors: does not match the model (3 mismatches):\n"
+            "  W: checkpoint has f32[3, 2], model has f32[2, 3]\n"
+            "  v: missing from the checkpoint (model has f32[3])\n"
+            "  extra: in the checkpoint (i32[1]) but not a parameter of the "
+            "model");
+  EXPECT_EQ(model.params["b"].data, (std::vector<double>{5, 5, 5}));
+  // A matching checkpoint restores every parameter.
+  c.tensors = {{"W", Tensor(DType::F32, {2, 3}, 2.0)},
+               {"b", Tensor(DType::F32, {3}, 1.0)},
+               {"v", Tensor(DType::F32, {3}, 0.5)}};
+  ASSERT_FALSE(bool(restoreParams(model, c, "ck.safetensors")));
+  EXPECT_EQ(model.params["v"].data, (std::vector<double>{0.5, 0.5, 0.5}));
+  auto saved = checkpointOf(model);
+  ASSERT_TRUE(bool(saved));
+  expectSame(c, *saved);
+}
+
+} // namespace

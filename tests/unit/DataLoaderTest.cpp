@@ -1,0 +1,315 @@
+// Tests of a train block's data (runtime/DataLoader.h, Csv.h, Dataset.h):
+// IDX, .npy and CSV sources, normalisation, one-hot labels, limits, the
+// error of every malformed input, and gathering rows.
+#include "runtime/DataLoader.h"
+#include "runtime/Csv.h"
+#include "runtime/Npy.h"
+
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+using namespace axon;
+
+namespace {
+
+const std::string kData = "/usr/share/datasets/fashion-mnist/";
+
+class DataLoaderTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(
+        llvm::sys::fs::createUniqueDirectory("axon-dataset-test", dir));
+    // Three 2x2 images and their labels.
+    images = writeIdx("images.idx", {3, 2, 2},
+                      {0, 255, 51, 102, 1, 2, 3, 4, 255, 255, 0, 0});
+    labels = writeIdx("labels.idx", {3}, {7, 0, 9});
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+
+  std::string writeIdx(const char *name, std::vector<uint32_t> dims,
+                       std::vector<unsigned char> values) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    std::string bytes = {0, 0, 8, static_cast<char>(dims.size())};
+    for (uint32_t d : dims)
+      for (int shift = 24; shift >= 0; shift -= 8)
+        bytes += static_cast<char>((d >> shift) & 0xff);
+    bytes.append(values.begin(), values.end());
+    std::ofstream(std::string(p), std::ios::binary) << bytes;
+    return std::string(p);
+  }
+  std::string write(const char *name, const std::string &text) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    std::ofstream(std::string(p), std::ios::binary) << text;
+    return std::string(p);
+  }
+  /// The config of a loss over f32[N] + `inputShape` and i32[N] labels.
+  static TrainConfig configFor(std::vector<int64_t> inputShape,
+                               DataSource train,
+                               Normalization::Kind n = Normalization::Kind::Scale) {
+    TrainConfig c;
+    c.train = std::move(train);
+    c.inputShape = std::move(inputShape);
+    c.labelType = DType::I32;
+    c.normalize.kind = n;
+    return c;
+  }
+  /// The IDX pair as a train block with normalize = scale loads it.
+  llvm::Expected<Dataset> loadIdx(const std::string &x, const std::string &t,
+                                  std::vector<int64_t> inputShape,
+                                  int64_t limit) {
+    auto d = loadTrainData(configFor(inputShape, {"idx", {x, t}}), limit, 0);
+    if (!d)
+      return d.takeError();
+    return std::move(d->train);
+  }
+  std::string errorOf(llvm::Expected<Dataset> d) {
+    if (d) {
+      ADD_FAILURE() << "loaded without an error";
+      return "";
+    }
+    return llvm::toString(d.takeError());
+  }
+
+  llvm::SmallString<128> dir;
+  std::string images, labels;
+};
+
+TEST_F(DataLoaderTest, ScalesToUnitRangeAsF32) {
+  auto d = loadIdx(images, labels, {4}, 0);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_EQ(d->size(), 3);
+  EXPECT_EQ(d->inputs.dtype, DType::F32);
+  EXPECT_EQ(d->inputs.shape, (std::vector<int64_t>{3, 4}));
+  ASSERT_EQ(d->inputs.data.size(), 12u);
+  EXPECT_EQ(d->inputs.data[0], 0.0);
+  EXPECT_EQ(d->inputs.data[1], 1.0);
+  // Values are what an f32 holds: 51 / 255 rounded to float.
+  EXPECT_EQ(d->inputs.data[2], static_cast<double>(static_cast<float>(0.2)));
+  EXPECT_EQ(d->inputs.data[3], static_cast<double>(static_cast<float>(0.4)));
+  EXPECT_EQ(d->labels.dtype, DType::I32);
+  EXPECT_EQ(d->labels.shape, (std::vector<int64_t>{3}));
+  EXPECT_EQ(d->labels.data, (std::vector<double>{7, 0, 9}));
+}
+
+TEST_F(DataLoaderTest, ReshapesEachSample) {
+  auto d = loadIdx(images, labels, {1, 2, 2}, 0);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_EQ(d->inputs.shape, (std::vector<int64_t>{3, 1, 2, 2}));
+  auto wrong = loadIdx(images, labels, {5}, 0);
+  std::string msg = errorOf(std::move(wrong));
+  std::string source = "idx(\"" + images + "\", \"" + labels + "\")";
+  EXPECT_EQ(msg, source + ": each sample has 4 values [2, 2] but the loss's "
+                          "input takes f32[5] (5)");
+  msg = errorOf(loadIdx(images, labels, {0, 4}, 0));
+  EXPECT_EQ(msg, source + ": each sample has 4 values [2, 2] but the loss's "
+                          "input takes f32[0, 4] (0)");
+}
+
+TEST_F(DataLoaderTest, LimitKeepsTheFirstSamples) {
+  auto d = loadIdx(images, labels, {2, 2}, 2);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_EQ(d->size(), 2);
+  EXPECT_EQ(d->inputs.shape, (std::vector<int64_t>{2, 2, 2}));
+  EXPECT_EQ(d->inputs.data.size(), 8u);
+  EXPECT_EQ(d->labels.data, (std::vector<double>{7, 0}));
+  auto all = loadIdx(images, labels, {4}, 100); // more than there are
+  ASSERT_TRUE(bool(all));
+  EXPECT_EQ(all->size(), 3);
+  std::string msg = errorOf(loadIdx(images, labels, {4}, -1));
+  EXPECT_NE(msg.find("the sample limit must be >= 0"), std::string::npos);
+}
+
+TEST_F(DataLoaderTest, CountMismatchNamesBothFiles) {
+  std::string two = writeIdx("two.idx", {2}, {1, 2});
+  std::string msg = errorOf(loadIdx(images, two, {4}, 0));
+  EXPECT_EQ(msg, images + " holds 3 samples but " + two + " holds 2 labels");
+}
+
+TEST_F(DataLoaderTest, LabelsMustBeOnePerSample) {
+  std::string msg = errorOf(loadIdx(images, images, {4}, 0));
+  EXPECT_EQ(msg, "idx(\"" + images + "\", \"" + images +
+                     "\"): each label has 4 values [2, 2] but the loss's "
+                     "labels take i32[]");
+}
+
+TEST_F(DataLoaderTest, ReadErrorsPassThrough) {
+  std::string msg = errorOf(loadIdx(images, labels + ".absent", {4}, 0));
+  EXPECT_EQ(msg.rfind(labels + ".absent: cannot open", 0), 0u) << msg;
+}
+
+TEST_F(DataLoaderTest, FashionMnistSubset) {
+  auto d = loadIdx(kData + "t10k-images-idx3-ubyte.gz",
+                          kData + "t10k-labels-idx1-ubyte.gz", {784}, 100);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_EQ(d->inputs.shape, (std::vector<int64_t>{100, 784}));
+  EXPECT_EQ(d->labels.data[0], 9);
+  double hi = 0;
+  for (double v : d->inputs.data) {
+    ASSERT_TRUE(v >= 0 && v <= 1) << v;
+    hi = std::max(hi, v);
+  }
+  EXPECT_EQ(hi, 1.0);
+}
+
+TEST_F(DataLoaderTest, TakeRowsGathersAlongAxisZero) {
+  Tensor t(DType::F32, {3, 2, 2});
+  for (size_t i = 0; i < t.data.size(); ++i)
+    t.data[i] = static_cast<double>(i);
+  Tensor r = takeRows(t, {2, 0, 2});
+  EXPECT_EQ(r.dtype, DType::F32);
+  EXPECT_EQ(r.shape, (std::vector<int64_t>{3, 2, 2}));
+  EXPECT_EQ(r.data,
+            (std::vector<double>{8, 9, 10, 11, 0, 1, 2, 3, 8, 9, 10, 11}));
+  Tensor labels(DType::I32, {4}, {5, 6, 7, 8});
+  Tensor l = takeRows(labels, {3, 1});
+  EXPECT_EQ(l.dtype, DType::I32);
+  EXPECT_EQ(l.shape, (std::vector<int64_t>{2}));
+  EXPECT_EQ(l.data, (std::vector<double>{8, 6}));
+  Tensor none = takeRows(t, {});
+  EXPECT_EQ(none.shape, (std::vector<int64_t>{0, 2, 2}));
+  EXPECT_TRUE(none.data.empty());
+}
+
+
+TEST_F(DataLoaderTest, CsvWithHeaderAndLabelColumn) {
+  std::string csv = write("d.csv", "x0, x1,label\r\n1,2,0\n\n3,4,2\n5,\"6\",1\n");
+  auto table = readCsv(csv);
+  ASSERT_TRUE(bool(table)) << llvm::toString(table.takeError());
+  EXPECT_EQ(table->header, (std::vector<std::string>{"x0", "x1", "label"}));
+  EXPECT_EQ(table->values.shape, (std::vector<int64_t>{3, 3}));
+  TrainConfig c = configFor({2}, {"csv", {csv}, -1}, Normalization::Kind::None);
+  auto d = loadTrainData(c, 0, 0);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_EQ(d->train.inputs.shape, (std::vector<int64_t>{3, 2}));
+  EXPECT_EQ(d->train.inputs.data, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(d->train.labels.dtype, DType::I32);
+  EXPECT_EQ(d->train.labels.data, (std::vector<double>{0, 2, 1}));
+  // The label in the first column instead.
+  c.train.labelColumn = 0;
+  d = loadTrainData(c, 0, 0);
+  ASSERT_TRUE(bool(d));
+  EXPECT_EQ(d->train.labels.data, (std::vector<double>{1, 3, 5}));
+  EXPECT_EQ(d->train.inputs.data, (std::vector<double>{2, 0, 4, 2, 6, 1}));
+}
+
+TEST_F(DataLoaderTest, CsvErrorsNameFileAndLine) {
+  auto err = [](const std::string &path) {
+    auto t = readCsv(path);
+    return t ? std::string("no error") : llvm::toString(t.takeError());
+  };
+  std::string ragged = write("ragged.csv", "1,2,3\n4,5\n");
+  EXPECT_EQ(err(ragged), ragged + ":2: expected 3 fields, got 2");
+  std::string word = write("word.csv", "a,b\n1,2\n3,x7\n");
+  EXPECT_EQ(err(word), word + ":3: column 2: 'x7' is not a number");
+  std::string empty = write("empty.csv", "a,b\n\n");
+  EXPECT_EQ(err(empty), empty + ": no data rows");
+  EXPECT_EQ(err(empty + ".absent").rfind(empty + ".absent: cannot open", 0), 0u);
+  // A label column outside the table, and labels that are not classes.
+  std::string ok = write("ok.csv", "1,2\n3,4\n");
+  auto d = loadTrainData(configFor({1}, {"csv", {ok}, 5}), 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()),
+            ok + ": label column 5 is out of range for 2 columns (need a label "
+                 "and at least one input)");
+  std::string frac = write("frac.csv", "0.5,2\n1,4\n");
+  d = loadTrainData(configFor({1}, {"csv", {frac}}), 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_NE(llvm::toString(d.takeError()).find("label 0.5 of sample 0 does not fit i32"),
+            std::string::npos);
+}
+
+TEST_F(DataLoaderTest, OneHotLabels) {
+  TrainConfig c = configFor({4}, {"idx", {images, labels}});
+  c.oneHot = 10;
+  c.labelShape = {10};
+  c.labelType = DType::F32;
+  auto d = loadTrainData(c, 0, 0);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_EQ(d->train.labels.shape, (std::vector<int64_t>{3, 10}));
+  EXPECT_EQ(d->train.labels.dtype, DType::F32);
+  std::vector<double> row2(d->train.labels.data.begin() + 20,
+                           d->train.labels.data.end());
+  EXPECT_EQ(row2, (std::vector<double>{0, 0, 0, 0, 0, 0, 0, 0, 0, 1})); // 9
+  c.oneHot = 8; // label 9 is out of range
+  c.labelShape = {8};
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()),
+            "idx(\"" + images + "\", \"" + labels +
+                "\"): sample 2: label 9 is not a class in [0, 8) (one_hot = 8)");
+}
+
+TEST_F(DataLoaderTest, StandardNormalisationUsesTrainingStatistics) {
+  TrainConfig c = configFor({4}, {"idx", {images, labels}},
+                            Normalization::Kind::Standard);
+  // The evaluation set: the first image only, scaled with the training
+  // set's mean and deviation, not its own.
+  c.eval = {"idx", {images, labels}};
+  auto d = loadTrainData(c, 0, 1);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  double sum = 0, sq = 0;
+  for (double v : d->train.inputs.data)
+    sum += v;
+  double mean = sum / 12;
+  for (double v : d->train.inputs.data)
+    sq += (v - mean) * (v - mean);
+  EXPECT_NEAR(mean, 0, 1e-6);
+  EXPECT_NEAR(sq / 12, 1, 1e-5);
+  ASSERT_EQ(d->eval->size(), 1);
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(d->eval->inputs.data[i], d->train.inputs.data[i]);
+  // Fixed statistics.
+  c.normalize = {Normalization::Kind::Fixed, 255, 255};
+  d = loadTrainData(c, 0, 0);
+  ASSERT_TRUE(bool(d));
+  EXPECT_EQ(d->train.inputs.data[0], -1.0);
+  EXPECT_EQ(d->train.inputs.data[1], 0.0);
+  // No spread: an error rather than a division by zero.
+  std::string flat = writeIdx("flat.idx", {3, 2, 2}, std::vector<unsigned char>(12, 7));
+  c = configFor({4}, {"idx", {flat, labels}}, Normalization::Kind::Standard);
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_NE(llvm::toString(d.takeError()).find("inputs are all equal"),
+            std::string::npos);
+}
+
+TEST_F(DataLoaderTest, NpyPair) {
+  llvm::SmallString<128> x(dir), t(dir);
+  llvm::sys::path::append(x, "x.npy");
+  llvm::sys::path::append(t, "t.npy");
+  ASSERT_FALSE(bool(writeNpy(x, Tensor(DType::F64, {2, 3}, {1, 2, 3, 4, 5, 6}))));
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::I64, {2}, {1, 0}))));
+  TrainConfig c = configFor({3}, {"npy", {std::string(x), std::string(t)}},
+                            Normalization::Kind::None);
+  auto d = loadTrainData(c, 0, 0);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_EQ(d->train.inputs.dtype, DType::F32);
+  EXPECT_EQ(d->train.inputs.data, (std::vector<double>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(d->train.labels.dtype, DType::I32);
+  // Three labels for two inputs.
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::I64, {3}, {1, 0, 1}))));
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()),
+            std::string(x) + " holds 2 samples but " + std::string(t) +
+                " holds 3 labels");
+}
+
+TEST_F(DataLoaderTest, TruncatedGzipNamesTheFile) {
+  std::ifstream in(kData + "t10k-labels-idx1-ubyte.gz", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_GT(bytes.size(), 100u);
+  std::string cut = write("cut-labels.gz", bytes.substr(0, bytes.size() / 2));
+  auto d = loadIdx(images, cut, {4}, 0);
+  std::string msg = errorOf(std::move(d));
+  EXPECT_EQ(msg.rfind(cut + ":", 0), 0u) << msg;
+}
+
+} // namespace

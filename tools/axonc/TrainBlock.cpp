@@ -1,0 +1,155 @@
+// Reading a train block's settings (see TrainBlock.h).
+#include "tools/axonc/TrainBlock.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+using namespace mlir;
+using namespace axon;
+
+namespace {
+
+llvm::Expected<DType> dtypeOf(Type t) {
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF64())
+    return DType::F64;
+  if (t.isInteger(1))
+    return DType::I1;
+  if (t.isInteger(32))
+    return DType::I32;
+  if (t.isInteger(64))
+    return DType::I64;
+  return llvm::createStringError("unsupported element type");
+}
+
+/// The dims after the batch dim of a loss argument, which must be static.
+llvm::Error perSample(Type type, llvm::StringRef what,
+                      std::vector<int64_t> &shape, DType &dtype) {
+  auto t = dyn_cast<RankedTensorType>(type);
+  if (!t || t.getRank() < 1)
+    return llvm::createStringError("the loss's " + what +
+                                   " must have a batch dimension");
+  for (int64_t d : t.getShape().drop_front())
+    if (ShapedType::isDynamic(d))
+      return llvm::createStringError("the loss's " + what +
+                                     " must have static dims after the batch "
+                                     "dim");
+  shape.assign(t.getShape().begin() + 1, t.getShape().end());
+  auto d = dtypeOf(t.getElementType());
+  if (!d)
+    return d.takeError();
+  dtype = *d;
+  return llvm::Error::success();
+}
+
+DataSource sourceOf(DictionaryAttr spec) {
+  DataSource s;
+  if (!spec)
+    return s;
+  if (auto kind = spec.getAs<StringAttr>("kind"))
+    s.format = kind.str();
+  if (auto args = spec.getAs<ArrayAttr>("args"))
+    for (Attribute a : args)
+      if (auto str = dyn_cast<StringAttr>(a))
+        s.files.push_back(str.str());
+  if (auto label = spec.getAs<IntegerAttr>("label"))
+    s.labelColumn = label.getInt();
+  return s;
+}
+
+double numberOf(Attribute a) {
+  if (auto f = dyn_cast_or_null<FloatAttr>(a))
+    return f.getValueAsDouble();
+  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
+    return double(i.getInt());
+  return 0;
+}
+
+} // namespace
+
+llvm::Expected<TrainOp> axon::findTrainBlock(ModuleOp module,
+                                             llvm::StringRef loss) {
+  TrainOp train;
+  for (TrainOp t : module.getOps<TrainOp>())
+    if (loss.empty() || t.getLoss() == loss) {
+      if (train)
+        return llvm::createStringError(
+            "several train blocks; pick one with --loss NAME");
+      train = t;
+    }
+  if (!train)
+    return llvm::createStringError(
+        loss.empty() ? "the model has no train block"
+                     : "no train block for '" + loss + "'");
+  return train;
+}
+
+llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
+                                                llvm::StringRef modelPath) {
+  TrainConfig c;
+  c.model = modelPath.str();
+  DictionaryAttr config = train.getConfig();
+  auto stepFn = train->getAttrOfType<FlatSymbolRefAttr>("step_fn");
+  auto loss = module.lookupSymbol<func::FuncOp>(train.getLoss());
+  if (!stepFn || !loss)
+    return llvm::createStringError(
+        "the train block was not lowered to a train step");
+  c.stepFn = stepFn.getValue().str();
+  c.lossFn = train.getLoss().str();
+  if (loss.getNumArguments() != 2)
+    return llvm::createStringError(
+        "training needs a loss of (inputs, labels); '" + c.lossFn +
+        "' takes " + std::to_string(loss.getNumArguments()) + " arguments");
+  if (auto e = perSample(loss.getArgumentTypes()[0], "input", c.inputShape,
+                         c.inputType))
+    return std::move(e);
+  if (auto e = perSample(loss.getArgumentTypes()[1], "labels", c.labelShape,
+                         c.labelType))
+    return std::move(e);
+  if (auto metric = config.getAs<StringAttr>("eval_fn")) {
+    c.evalFn = metric.str();
+    if (!module.lookupSymbol<func::FuncOp>(c.evalFn))
+      return llvm::createStringError("eval_fn names unknown function '" +
+                                     c.evalFn + "'");
+  }
+  c.train = sourceOf(config.getAs<DictionaryAttr>("data"));
+  c.eval = sourceOf(config.getAs<DictionaryAttr>("eval_data"));
+
+  // IDX files hold bytes; scaling them to [0, 1] is what every model of
+  // them wants, so it is the default there.
+  Attribute normalize = config.get("normalize");
+  std::string kind = c.train.format == "idx" ? "scale" : "none";
+  double mean = 0, std = 1;
+  if (auto name = dyn_cast_or_null<StringAttr>(normalize))
+    kind = name.str();
+  if (auto fixed = dyn_cast_or_null<DictionaryAttr>(normalize)) {
+    kind = "fixed";
+    mean = numberOf(fixed.get("mean"));
+    std = numberOf(fixed.get("std"));
+  }
+  auto n = parseNormalization(kind, mean, std);
+  if (!n)
+    return n.takeError();
+  c.normalize = *n;
+
+  if (auto oneHot = config.getAs<IntegerAttr>("one_hot")) {
+    c.oneHot = oneHot.getInt();
+    if (c.labelShape != std::vector<int64_t>{c.oneHot} ||
+        !isFloat(c.labelType))
+      return llvm::createStringError(
+          "one_hot = " + std::to_string(c.oneHot) + " makes labels f32[N, " +
+          std::to_string(c.oneHot) + "], but the loss '" + c.lossFn +
+          "' takes labels of another type");
+  }
+  if (auto v = config.getAs<IntegerAttr>("epochs"))
+    c.epochs = v.getInt();
+  if (auto v = config.getAs<IntegerAttr>("batch"))
+    c.batch = v.getInt();
+  if (auto v = config.getAs<IntegerAttr>("seed"))
+    c.seed = uint64_t(v.getInt());
+  if (auto v = config.getAs<IntegerAttr>("shuffle"))
+    c.shuffle = v.getInt() != 0;
+  if (auto v = config.getAs<StringAttr>("log"))
+    c.log = v.str();
+  return c;
+}

@@ -1,0 +1,31 @@
+// A lowered train block (axon.train with its step_fn) read into the
+// runtime's TrainConfig, shared by `axonc train` and `axonc build`.
+#ifndef AXON_TOOLS_AXONC_TRAINBLOCK_H
+#define AXON_TOOLS_AXONC_TRAINBLOCK_H
+
+#include "ir/AxonDialect.h"
+#include "runtime/TrainConfig.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "llvm/Support/Error.h"
+
+#include <string>
+
+namespace axon {
+
+/// The train block for loss `loss` (empty: the only one). Errors: no train
+/// block, several and none chosen, no block for that loss.
+llvm::Expected<TrainOp> findTrainBlock(mlir::ModuleOp module,
+                                       llvm::StringRef loss);
+
+/// `train`'s settings. The module must have been through the gradient
+/// pipeline (the block has a step_fn). Defaults: normalize = scale for idx
+/// data, none otherwise. Errors: no step function, a loss that does not take
+/// (inputs, labels) with static dims after the batch dim, a one_hot that
+/// does not match the loss's labels, an unknown eval_fn.
+llvm::Expected<TrainConfig> trainConfigOf(mlir::ModuleOp module, TrainOp train,
+                                          llvm::StringRef modelPath);
+
+} // namespace axon
+
+#endif // AXON_TOOLS_AXONC_TRAINBLOCK_H
