@@ -1,36 +1,24 @@
 #!/usr/bin/python3
-"""PyTorch's side of bench/run.sh: times torch.mm and F.conv2d on the shapes
-that axon-bench-kernels times, and prints the same lines (median ms,
-GFLOP/s); --json writes them for run.sh.
+"""PyTorch's side of the kernel rows of bench/run.py: times torch.mm and
+F.conv2d on the shapes that axon-bench-kernels times, and prints the same
+lines (median ms, GFLOP/s); --json writes them for run.py.
 
 Run with Debian's interpreter (/usr/bin/python3), which sees python3-torch.
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
 
-
-def median_ms(fn, min_time):
-    fn()
-    fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < 5 or (time.perf_counter() - start < min_time and len(times) < 1000):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+from timing import median_ms
 
 
 def bench_mm(m, n, k, min_time):
     a = torch.randn(m, k)
     b = torch.randn(k, n)
     c = torch.empty(m, n)
-    ms = median_ms(lambda: torch.mm(a, b, out=c), min_time)
+    ms, _ = median_ms(lambda: torch.mm(a, b, out=c), min_time)
     return f"matmul_{m}x{n}x{k}", ms, 2.0 * m * n * k / (ms * 1e6)
 
 
@@ -39,7 +27,7 @@ def bench_conv(name, n, c, h, w, o, k, min_time):
     weight = torch.randn(o, c, k, k)
     oh, ow = h - k + 1, w - k + 1
     with torch.no_grad():
-        ms = median_ms(lambda: F.conv2d(x, weight), min_time)
+        ms, _ = median_ms(lambda: F.conv2d(x, weight), min_time)
     return name, ms, 2.0 * n * o * oh * ow * c * k * k / (ms * 1e6)
 
 

@@ -131,8 +131,11 @@ FailureOr<func::FuncOp> axon::specializeFunction(ModuleOp module,
     pm.addPass(createCSEPass());
     if (failed(pm.run(spec)))
       return fail();
+    // Results last: a returned dynamic_dims op that just became static
+    // must change the function type with it, before anything verifies.
+    bool dims = staticiseDynamicDims(spec);
     bool results = staticiseResults(spec);
-    if (!staticiseDynamicDims(spec) && !results)
+    if (!dims && !results)
       break;
   }
   WalkResult dynamic = spec.walk([&](Operation *op) {

@@ -20,6 +20,9 @@ struct CompileOptions {
   std::string target;
   /// Cores the autoschedulers may assume; 0: this machine's.
   int parallelism = 0;
+  /// Kernels compiled at once, each in its own process (Halide compiles
+  /// one pipeline at a time per process); 0: one per core.
+  int jobs = 0;
 };
 
 /// Whether `schedule` names a schedule CompileOptions accepts; `error` says
@@ -29,7 +32,8 @@ bool isValidSchedule(const std::string &schedule, std::string &error);
 /// Compiles each kernel into `dir`/<name>.o (exported symbols <name> and
 /// <name>_argv, taking the kernel's input buffers then its output buffers)
 /// and the Halide runtime into `dir`/halide_runtime.o. `objects` receives
-/// the paths. Returns false with `error` set on failure.
+/// the paths. Kernels are split over `options.jobs` forked workers. Returns
+/// false with `error` set on failure.
 bool compileToObjects(const std::vector<kernel::KernelSpec> &kernels,
                       const CompileOptions &options, const std::string &dir,
                       std::vector<std::string> &objects, std::string &error);

@@ -3,9 +3,15 @@
 #include "backends/halide/Backend.h"
 #include "backends/halide/KernelLowering.h"
 
+#include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace Halide;
 
@@ -46,23 +52,66 @@ bool compileToObjects(const std::vector<kernel::KernelSpec> &kernels,
                       const CompileOptions &options, const std::string &dir,
                       std::vector<std::string> &objects, std::string &error) {
   Target target = targetFor(options);
-  for (const kernel::KernelSpec &spec : kernels) {
-    std::string path = dir + "/" + spec.name + ".o";
-    bool ok = guarded("kernel '" + spec.name + "'", error, [&] {
-      LoweredKernel k = lowerKernel(spec, options, target);
-      k.pipeline.compile_to_object(path, k.arguments(), spec.name, target);
-    });
-    if (!ok)
-      return false;
-    objects.push_back(path);
+  int jobs = options.jobs > 0 ? options.jobs
+                              : int(std::max(1u, std::thread::hardware_concurrency()));
+  jobs = std::max(1, std::min<int>(jobs, int(kernels.size())));
+  // Worker w compiles kernels w, w + jobs, ...; worker 0 is this process,
+  // the others are forked children that report an error in a file.
+  auto compileShare = [&](int w, std::string &err) {
+    for (size_t i = w; i < kernels.size(); i += jobs) {
+      const kernel::KernelSpec &spec = kernels[i];
+      bool ok = guarded("kernel '" + spec.name + "'", err, [&] {
+        LoweredKernel k = lowerKernel(spec, options, target);
+        k.pipeline.compile_to_object(dir + "/" + spec.name + ".o",
+                                     k.arguments(), spec.name, target);
+      });
+      if (!ok)
+        return false;
+    }
+    return true;
+  };
+  std::vector<pid_t> children;
+  for (int w = 1; w < jobs; ++w) {
+    std::cout.flush();
+    std::cerr.flush();
+    pid_t pid = ::fork();
+    if (pid == 0) {
+      std::string err;
+      bool ok = compileShare(w, err);
+      if (!ok)
+        std::ofstream(dir + "/worker-" + std::to_string(w) + ".err") << err;
+      ::_exit(ok ? 0 : 1); // no destructors: they belong to the parent
+    }
+    if (pid < 0) { // No process to spare: compile that share here.
+      jobs = w;
+      break;
+    }
+    children.push_back(pid);
   }
-  std::string runtime = dir + "/halide_runtime.o";
-  if (!guarded("Halide runtime", error, [&] {
-        compile_standalone_runtime(runtime,
-                                   target.without_feature(Target::NoRuntime));
-      }))
+  bool ok = compileShare(0, error);
+  if (ok)
+    ok = guarded("Halide runtime", error, [&] {
+      compile_standalone_runtime(dir + "/halide_runtime.o",
+                                 target.without_feature(Target::NoRuntime));
+    });
+  for (size_t c = 0; c < children.size(); ++c) {
+    int status = 0;
+    ::waitpid(children[c], &status, 0);
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      continue;
+    if (ok) {
+      std::ifstream in(dir + "/worker-" + std::to_string(c + 1) + ".err");
+      std::stringstream text;
+      text << in.rdbuf();
+      error = text.str().empty() ? "a kernel compiler process died" : text.str();
+    }
+    ok = false;
+  }
+  if (!ok)
     return false;
-  objects.push_back(runtime);
+  for (const kernel::KernelSpec &spec : kernels)
+    objects.push_back(dir + "/" + spec.name + ".o");
+  objects.push_back(dir + "/halide_runtime.o");
   return true;
 }
 

@@ -46,6 +46,7 @@ LogicalResult axon::buildPlan(ModuleOp module,
     if (failed(addFunctionPlan(*spec, r.function, plan, kernels)))
       return failure();
   }
+  dedupeKernels(plan, kernels);
   return success();
 }
 

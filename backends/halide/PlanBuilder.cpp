@@ -6,6 +6,11 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/DenseMap.h"
 
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
 using namespace mlir;
 using namespace axon;
 
@@ -275,4 +280,67 @@ LogicalResult axon::addFunctionPlan(func::FuncOp fn, StringRef modelName,
     fp.steps.push_back(std::move(c));
   plan.functions.push_back(std::move(fp));
   return success();
+}
+
+namespace {
+
+/// Everything that decides a kernel's code: all of the spec but its name.
+/// Doubles are printed exactly (%a).
+std::string signatureOf(const kernel::KernelSpec &k) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  auto desc = [&](const kernel::TensorDesc &d) {
+    os << dtypeName(d.dtype) << "[";
+    for (int64_t e : d.shape)
+      os << e << ",";
+    os << "]";
+  };
+  os << k.kind << "(";
+  for (const kernel::TensorDesc &in : k.inputs)
+    desc(in);
+  os << ")";
+  for (const kernel::OpSpec &op : k.ops) {
+    os << ";" << op.name << "(";
+    for (int v : op.operands)
+      os << v << ",";
+    os << ")";
+    desc(op.result);
+    for (const auto &[key, ints] : op.ints) {
+      os << key << "=";
+      for (int64_t i : ints)
+        os << i << ",";
+    }
+    for (const auto &[key, f] : op.floats)
+      os << key << "=" << llvm::format("%a", f) << ",";
+    for (double v : op.values)
+      os << llvm::format("%a", v) << ",";
+  }
+  os << "->";
+  for (int v : k.outputs)
+    os << v << ",";
+  return out;
+}
+
+} // namespace
+
+void axon::dedupeKernels(Plan &plan, std::vector<kernel::KernelSpec> &kernels) {
+  std::map<std::string, int> first; // signature -> new index
+  std::vector<int> newIndex(kernels.size());
+  std::vector<kernel::KernelSpec> kept;
+  std::vector<PlanKernel> keptPlan;
+  for (size_t i = 0; i < kernels.size(); ++i) {
+    auto [it, inserted] =
+        first.insert({signatureOf(kernels[i]), int(kept.size())});
+    newIndex[i] = it->second;
+    if (inserted) {
+      kept.push_back(std::move(kernels[i]));
+      keptPlan.push_back(plan.kernels[i]);
+    }
+  }
+  for (FunctionPlan &f : plan.functions)
+    for (PlanStep &s : f.steps)
+      if (s.kind == PlanStep::Kind::Kernel)
+        s.kernel = newIndex[s.kernel];
+  kernels = std::move(kept);
+  plan.kernels = std::move(keptPlan);
 }

@@ -29,6 +29,13 @@ mlir::LogicalResult addFunctionPlan(mlir::func::FuncOp fn,
                                     llvm::StringRef modelName, Plan &plan,
                                     std::vector<kernel::KernelSpec> &kernels);
 
+/// Keeps one copy of kernels that are identical but for their name (the
+/// same fused ops at the same shapes, e.g. the forward pass inside
+/// `forward`, `predict` and `loss` at one batch size): steps are pointed at
+/// the first, the rest dropped from plan.kernels and `kernels`. Compile time
+/// is per kernel, so this is what a model with many entry points saves.
+void dedupeKernels(Plan &plan, std::vector<kernel::KernelSpec> &kernels);
+
 } // namespace axon
 
 #endif // AXON_BACKENDS_HALIDE_PLANBUILDER_H

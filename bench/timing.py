@@ -1,0 +1,23 @@
+"""The timing loop shared by torch_kernels.py and torch_models.py, so that
+PyTorch's numbers come from one definition of "median after warm-up"
+(axon-bench-kernels and the `bench` subcommand of built models use the
+same statistic)."""
+import statistics
+import time
+
+
+def median_ms(fn, min_time, warmup=2, min_iters=5, max_iters=1000):
+    """Calls fn `warmup` times untimed (first-call allocation, lazy init,
+    optimizer state), then times it until min_time seconds have passed,
+    at least min_iters and at most max_iters times. Returns the median in
+    milliseconds and the number of timed calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    start = time.perf_counter()
+    while len(times) < min_iters or (
+            time.perf_counter() - start < min_time and len(times) < max_iters):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times), len(times)
