@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -40,6 +41,13 @@ std::vector<double> niceTicks(double lo, double hi) {
   for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
     ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
   return ticks;
+}
+
+/// A tick label as a person writes it: 0.5, 2, 1e-05.
+std::string tickText(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
 }
 
 class Panel {
@@ -81,11 +89,10 @@ public:
                           "class='grid'/><text x='{3}' y='{4:F1}' "
                           "class='ylabel'>{5}</text>\n",
                           left, left + width, sy(t), left - 6, sy(t) + 4,
-                          llvm::formatv("{0}", t).str());
+                          tickText(t));
     for (double t : niceTicks(x0, x1))
       os << llvm::formatv("<text x='{0:F1}' y='{1}' class='xlabel'>{2}</text>\n",
-                          sx(t), top + height + 16,
-                          llvm::formatv("{0}", t).str());
+                          sx(t), top + height + 16, tickText(t));
     os << llvm::formatv("<text x='{0}' y='{1}' class='axis'>epoch</text>\n",
                         left + width / 2, top + height + 34);
     for (const Series &s : series) {

@@ -1,7 +1,9 @@
 // `axonc build`: the MLP example compiled to a standalone executable whose
 // `infer` matches the reference evaluator, on more rows than the compiled
-// batch (full batches, then single rows).
+// batch (full batches, then single rows); whose `train` writes checkpoints
+// that `--resume` continues bit-identically and `infer --checkpoint` loads.
 #include "backends/reference/Evaluator.h"
+#include "runtime/Checkpoint.h"
 #include "runtime/Npy.h"
 #include "tests/unit/CompileModel.h"
 
@@ -65,5 +67,93 @@ TEST(BuildBinary, MlpInferMatchesTheReference) {
   std::stringstream e;
   e << err.rdbuf();
   EXPECT_NE(e.str().find("missing.npy"), std::string::npos) << e.str();
+  llvm::sys::fs::remove_directories(dir);
+}
+
+namespace {
+
+std::string readText(const std::string &p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+} // namespace
+
+TEST(BuildBinary, TrainCheckpointResumeAndInfer) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-build-train", dir));
+  auto path = [&](const std::string &name) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+  std::string model = std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon";
+  std::string build = std::string(AXONC_PATH) + " build " + model +
+                      " --batch 32 -o " + path("mlp");
+  ASSERT_EQ(std::system(build.c_str()), 0) << build;
+  // 10 steps an epoch over the first 320 images; 100 test images.
+  auto train = [&](const std::string &epochs, const std::string &ckpt,
+                   const std::string &extra) {
+    std::string cmd = path("mlp") + " train --limit 320 --eval-limit 100 " +
+                      "--epochs " + epochs + " --metrics " +
+                      path(ckpt + ".jsonl") + " --checkpoint " + path(ckpt) +
+                      " " + extra + " > " + path(ckpt + ".out") + " 2>&1";
+    return std::system(cmd.c_str());
+  };
+  ASSERT_EQ(train("2", "full.safetensors", ""), 0) << readText(path("full.safetensors.out"));
+  ASSERT_EQ(train("1", "half.safetensors", ""), 0);
+  ASSERT_EQ(train("2", "resumed.safetensors",
+                  "--resume " + path("half.safetensors")),
+            0)
+      << readText(path("resumed.safetensors.out"));
+  std::string full = readText(path("full.safetensors"));
+  ASSERT_GT(full.size(), 1000u);
+  EXPECT_EQ(full, readText(path("resumed.safetensors")))
+      << "resuming in the binary is not bit-identical";
+  EXPECT_NE(readText(path("full.safetensors.out")).find("test accuracy_of"),
+            std::string::npos);
+  EXPECT_NE(readText(path("full.safetensors.svg")).find("<svg"),
+            std::string::npos);
+
+  // infer with the trained parameters == the reference evaluator with them.
+  auto saved = readCheckpoint(path("full.safetensors"));
+  ASSERT_TRUE(bool(saved)) << llvm::toString(saved.takeError());
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<double> u(0, 1);
+  Tensor x(DType::F32, {3, 784});
+  for (double &v : x.data)
+    v = roundTo(DType::F32, u(rng));
+  ASSERT_FALSE(bool(writeNpy(path("x.npy"), x)));
+  std::string infer = path("mlp") + " infer --fn forward --checkpoint " +
+                      path("full.safetensors") + " --input x=" + path("x.npy") +
+                      " -o " + path("y.npy");
+  ASSERT_EQ(std::system(infer.c_str()), 0) << infer;
+  auto got = readNpy(path("y.npy"));
+  ASSERT_TRUE(bool(got));
+  auto m = test_support::compileModel(readText(model), true);
+  ASSERT_TRUE(m->module) << m->errors;
+  reference::Evaluator reference(*m->module);
+  for (const auto &[name, t] : saved->tensors)
+    ASSERT_FALSE(bool(reference.setParam(name, t))) << name;
+  auto want = reference.call("forward", {x});
+  ASSERT_TRUE(bool(want));
+  for (int64_t i = 0; i < want->front().numElements(); ++i)
+    EXPECT_NEAR(got->data[i], want->front().data[i], 1e-4);
+
+  // A checkpoint of another shape is refused with the mismatches listed.
+  Checkpoint wrong = *saved;
+  wrong.tensors[0].second = Tensor(DType::F32, {2, 2});
+  ASSERT_FALSE(bool(writeCheckpoint(path("wrong.safetensors"), wrong)));
+  std::string bad = path("mlp") + " infer --fn forward --checkpoint " +
+                    path("wrong.safetensors") + " --input x=" + path("x.npy") +
+                    " 2> " + path("err.txt");
+  EXPECT_NE(std::system(bad.c_str()), 0);
+  std::string err = readText(path("err.txt"));
+  EXPECT_NE(err.find("does not match the model (1 mismatch):\n  " +
+                     wrong.tensors[0].first + ": checkpoint has f32[2, 2]"),
+            std::string::npos)
+      << err;
   llvm::sys::fs::remove_directories(dir);
 }
