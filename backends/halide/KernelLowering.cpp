@@ -410,6 +410,29 @@ private:
     int64_t groups = op.getInt("groups", 1);
     int64_t c = x.shape[1], h = x.shape[2], wd = x.shape[3];
     int64_t og = w.shape[1], kh = w.shape[2], kw = w.shape[3];
+    // At stride 1 (a conv's input gradient) this is a conv2d over the input
+    // padded by k - 1 - p with the filter flipped and its channel dims
+    // swapped, which takes the tuned conv2d schedule (Contraction.cpp)
+    // instead of the gather below.
+    if (s[0] == 1 && s[1] == 1 && groups == 1 && p[0] <= kh - 1 &&
+        p[1] <= kw - 1) {
+      Var fx("fx"), fy("fy"), fc("fc"), fo("fo");
+      Func flipped(name + "_flipped");
+      flipped(fx, fy, fc, fo) =
+          w.func(int(kw) - 1 - fx, int(kh) - 1 - fy, fo, fc);
+      Conv2DGeometry geo;
+      geo.n = x.shape[0], geo.c = c, geo.h = h, geo.w = wd;
+      geo.o = og, geo.kh = kh, geo.kw = kw;
+      geo.oh = resultShape[2], geo.ow = resultShape[3];
+      geo.padH = kh - 1 - p[0], geo.padW = kw - 1 - p[1];
+      Func conv = defineConv2D(x.func, flipped, geo, resultType, name);
+      KernelStage st{KernelStage::Kind::Conv2D, conv, resultShape};
+      st.a = x.func;
+      st.b = flipped;
+      st.conv = geo;
+      g.stages.push_back(st);
+      return conv;
+    }
     int64_t cg = c / groups;
     RDom r(0, int(cg), 0, int(kh), 0, int(kw), name + "_r");
     Func f(name);

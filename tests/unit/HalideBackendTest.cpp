@@ -207,6 +207,24 @@ func.func @f(%x: tensor<?x4x9x9xf32>, %k: tensor<6x2x3x3xf32>, %kt: tensor<6x2x3
   checkAgainstReference(text, sets);
 }
 
+// At stride 1 a transposed conv is lowered as a conv2d over a padded input
+// with a flipped filter (the input gradient of a conv): padding 0 and 1,
+// several channels in and out, a non-square window.
+TEST(HalideBackend, StrideOneTransposedConvolution) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x5x6x7xf32>, %k: tensor<5x3x3x2xf32>) -> (tensor<?x3x8x8xf32>, tensor<?x3x6x6xf32>) {
+  %t0 = axon.conv_transpose2d %x, %k {output_padding = array<i64: 0, 0>, padding = array<i64: 0, 0>, strides = array<i64: 1, 1>} : tensor<?x5x6x7xf32>, tensor<5x3x3x2xf32> -> tensor<?x3x8x8xf32>
+  %t1 = axon.conv_transpose2d %x, %k {output_padding = array<i64: 0, 0>, padding = array<i64: 1, 1>, strides = array<i64: 1, 1>} : tensor<?x5x6x7xf32>, tensor<5x3x3x2xf32> -> tensor<?x3x6x6xf32>
+  return %t0, %t1 : tensor<?x3x8x8xf32>, tensor<?x3x6x6xf32>
+})";
+  uint64_t seed = 14;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : {1, 3})
+    sets.push_back({randomTensor(DType::F32, {n, 5, 6, 7}, seed),
+                    randomTensor(DType::F32, {5, 3, 3, 2}, seed)});
+  checkAgainstReference(text, sets);
+}
+
 TEST(HalideBackend, DataMovement) {
   std::string text = R"(
 func.func @f(%x: tensor<?x6xf32>, %i: tensor<5xi32>, %u: tensor<?x2xf32>) -> (tensor<?x24xf32>, tensor<5x?xf32>, tensor<5x10xf32>, tensor<?x6xf32>, tensor<?x6xf32>, tensor<6x?xf32>) {
