@@ -434,10 +434,10 @@ int main(int argc, char **argv) {
       results.push_back(benchMatmul(c, target, minSeconds));
   // examples/cnn/cnn.axon at batch 64.
   if (want("conv2d_cnn_conv1"))
-    results.push_back(benchConv("conv2d_cnn_conv1", makeConv(64, 1, 28, 28, 6, 5), target,
+    results.push_back(benchConv("conv2d_cnn_conv1", makeConv(64, 1, 28, 28, 16, 5), target,
                                 minSeconds));
   if (want("conv2d_cnn_conv2"))
-    results.push_back(benchConv("conv2d_cnn_conv2", makeConv(64, 6, 12, 12, 16, 5), target,
+    results.push_back(benchConv("conv2d_cnn_conv2", makeConv(64, 16, 12, 12, 32, 5), target,
                                 minSeconds));
 
   const char *threads = std::getenv("HL_NUM_THREADS");

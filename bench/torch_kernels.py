@@ -45,8 +45,8 @@ def main():
         if args.filter in f"matmul_{s}x{s}x{s}":
             results.append(bench_mm(s, s, s, args.min_time))
     # examples/cnn/cnn.axon at batch 64.
-    convs = [("conv2d_cnn_conv1", 64, 1, 28, 28, 6, 5),
-             ("conv2d_cnn_conv2", 64, 6, 12, 12, 16, 5)]
+    convs = [("conv2d_cnn_conv1", 64, 1, 28, 28, 16, 5),
+             ("conv2d_cnn_conv2", 64, 16, 12, 12, 32, 5)]
     for name, *shape in convs:
         if args.filter in name:
             results.append(bench_conv(name, *shape, args.min_time))

@@ -9,9 +9,9 @@ Workloads, each the same math as Axon's model of the same name:
 
   mlp          examples/mlp/mlp.axon: 784-256-10, relu, cross-entropy on
                integer labels, Adam(lr=1e-3), batch 128.
-  cnn          examples/cnn/cnn.axon: conv 1->6 5x5 + per-channel bias,
-               relu, max-pool 2, conv 6->16 5x5 + bias, relu, max-pool 2,
-               flatten to 256, dense 256->120 relu, dense 120->10,
+  cnn          examples/cnn/cnn.axon: conv 1->16 5x5 + per-channel bias,
+               relu, max-pool 2, conv 16->32 5x5 + bias, relu, max-pool 2,
+               flatten to 512, dense 512->120 relu, dense 120->10,
                cross-entropy, SGD(lr=0.01, momentum=0.9), batch 64,
                input [64, 1, 28, 28].
   lstm         one LSTM layer, input 64, hidden 128, sequence 32, batch 32
@@ -53,12 +53,12 @@ def mlp():
 def cnn():
     batch = 64
     # Conv2d's bias is one value per output channel, broadcast over the
-    # image: cnn.axon's `conv2d(x, K1) + c1` with c1: f32[6, 1, 1].
+    # image: cnn.axon's `conv2d(x, K1) + c1` with c1: f32[16, 1, 1].
     model = nn.Sequential(
-        nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2),    # [N, 6, 12, 12]
-        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),   # [N, 16, 4, 4]
-        nn.Flatten(),                                      # [N, 256]
-        nn.Linear(256, 120), nn.ReLU(), nn.Linear(120, 10))
+        nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),   # [N, 16, 12, 12]
+        nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),  # [N, 32, 4, 4]
+        nn.Flatten(),                                      # [N, 512]
+        nn.Linear(512, 120), nn.ReLU(), nn.Linear(120, 10))
     x = torch.randn(batch, 1, 28, 28)
     t = torch.randint(0, 10, (batch,))
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
