@@ -26,4 +26,4 @@ print("%-6s %-14s %-14s" % ("image", "predicted", "true"))
 for i, (p, t) in enumerate(zip(pred, true)):
     print("%-6d %-14s %-14s" % (i, CLASSES[p], CLASSES[t]))
 hits = sum(p == t for p, t in zip(pred, true))
-print("%d of %d correct (untrained weights: expect about chance, 10%%)" % (hits, len(pred)))
+print("%d of %d correct" % (hits, len(pred)))
