@@ -516,6 +516,23 @@ private:
                 select(better, v, winner(ox, oy, c, n)[1]));
       g.stages.push_back({KernelStage::Kind::Window, winner, gr.shape});
     }
+    if (s[0] == k[0] && s[1] == k[1] && p[0] == 0 && p[1] == 0) {
+      // Windows tile the input (pooling by 2 with stride 2): each input
+      // element is in at most one window, so its gradient is a pure
+      // function of that window's, with no loop over the windows covering
+      // it.
+      Expr wy = iy / int(k[0]), wx = ix / int(k[1]);
+      Expr covered = wy < int(oh) && wx < int(ow);
+      Expr cy = min(wy, int(oh) - 1), cx = min(wx, int(ow) - 1);
+      Expr gv = gr.func(cx, cy, c, n);
+      Expr share =
+          isMax ? select(winner(cx, cy, c, n)[0] == iy * int(w) + ix, gv,
+                         make_zero(resultType))
+                : gv / cast(resultType, int(k[0] * k[1]));
+      Func f(name);
+      f(ix, iy, c, n) = select(covered, share, make_zero(resultType));
+      return f;
+    }
     RDom r(0, int(k[0]), 0, int(k[1]), name + "_r");
     Expr ty = iy + int(p[0]) - r.x, tx = ix + int(p[1]) - r.y;
     Expr wy = ty / int(s[0]), wx = tx / int(s[1]);

@@ -225,6 +225,23 @@ func.func @f(%x: tensor<?x5x6x7xf32>, %k: tensor<5x3x3x2xf32>) -> (tensor<?x3x8x
   checkAgainstReference(text, sets);
 }
 
+// Pooling windows that tile the input (kernel == stride, no padding) take
+// a gather-free gradient; 7x7 leaves the last row and column uncovered.
+TEST(HalideBackend, TilingPoolGradients) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x3x7x7xf32>, %g: tensor<?x3x3x3xf32>) -> (tensor<?x3x7x7xf32>, tensor<?x3x7x7xf32>) {
+  %mg = axon.max_pool2d_grad %x, %g {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, strides = array<i64: 2, 2>} : tensor<?x3x7x7xf32>, tensor<?x3x3x3xf32> -> tensor<?x3x7x7xf32>
+  %ag = axon.avg_pool2d_grad %x, %g {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, strides = array<i64: 2, 2>} : tensor<?x3x7x7xf32>, tensor<?x3x3x3xf32> -> tensor<?x3x7x7xf32>
+  return %mg, %ag : tensor<?x3x7x7xf32>, tensor<?x3x7x7xf32>
+})";
+  uint64_t seed = 15;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : {1, 3})
+    sets.push_back({randomTensor(DType::F32, {n, 3, 7, 7}, seed),
+                    randomTensor(DType::F32, {n, 3, 3, 3}, seed)});
+  checkAgainstReference(text, sets);
+}
+
 TEST(HalideBackend, DataMovement) {
   std::string text = R"(
 func.func @f(%x: tensor<?x6xf32>, %i: tensor<5xi32>, %u: tensor<?x2xf32>) -> (tensor<?x24xf32>, tensor<5x?xf32>, tensor<5x10xf32>, tensor<?x6xf32>, tensor<?x6xf32>, tensor<6x?xf32>) {
