@@ -2,6 +2,7 @@
 #include "runtime/Checkpoint.h"
 
 #include "runtime/AtomicFile.h"
+#include "runtime/Plan.h"
 
 #include "llvm/Support/Endian.h"
 #include "llvm/Support/JSON.h"
@@ -42,23 +43,9 @@ std::optional<DType> dtypeOfSafetensors(llvm::StringRef s) {
   return std::nullopt;
 }
 
-int64_t elementBytes(DType d) {
-  switch (d) {
-  case DType::F32:
-  case DType::I32:
-    return 4;
-  case DType::F64:
-  case DType::I64:
-    return 8;
-  case DType::I1:
-    return 1;
-  }
-  return 4;
-}
-
 /// Little-endian bytes of `t`'s elements.
 std::string bytesOf(const Tensor &t) {
-  std::string out(t.numElements() * elementBytes(t.dtype), '\0');
+  std::string out(t.numElements() * dtypeBytes(t.dtype), '\0');
   char *p = out.data();
   for (double v : t.data) {
     switch (t.dtype) {
@@ -78,7 +65,7 @@ std::string bytesOf(const Tensor &t) {
       *p = v != 0;
       break;
     }
-    p += elementBytes(t.dtype);
+    p += dtypeBytes(t.dtype);
   }
   return out;
 }
@@ -121,7 +108,7 @@ axon::writeCheckpoint(llvm::StringRef path, const Checkpoint &checkpoint,
   json::Object header;
   int64_t offset = 0;
   for (const auto &[name, t] : checkpoint.tensors) {
-    int64_t size = t.numElements() * elementBytes(t.dtype);
+    int64_t size = t.numElements() * dtypeBytes(t.dtype);
     header[name] = json::Object{{"dtype", safetensorsDType(t.dtype)},
                                 {"shape", json::Array(t.shape)},
                                 {"data_offsets", json::Array{offset, offset + size}}};
@@ -217,7 +204,7 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
       t.shape.push_back(*extent);
     }
     auto begin = (*offsets)[0].getAsInteger(), end = (*offsets)[1].getAsInteger();
-    int64_t size = t.numElements() * elementBytes(t.dtype);
+    int64_t size = t.numElements() * dtypeBytes(t.dtype);
     if (!begin || !end || *begin < 0 || *end < *begin ||
         uint64_t(*end) > data.size())
       return error("tensor '" + name + "': data offsets fall outside the " +
@@ -230,7 +217,7 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
     const char *p = data.data() + *begin;
     for (double &v : t.data) {
       v = readElement(t.dtype, p);
-      p += elementBytes(t.dtype);
+      p += dtypeBytes(t.dtype);
     }
     found.push_back({*begin, {name, std::move(t)}});
   }
