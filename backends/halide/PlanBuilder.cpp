@@ -2,6 +2,7 @@
 #include "backends/halide/PlanBuilder.h"
 
 #include "ir/AxonDialect.h"
+#include "ir/ElementTypes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/DenseMap.h"
@@ -15,20 +16,6 @@ using namespace mlir;
 using namespace axon;
 
 namespace {
-
-std::optional<DType> dtypeOf(Type t) {
-  if (t.isF32())
-    return DType::F32;
-  if (t.isF64())
-    return DType::F64;
-  if (t.isSignlessInteger(1))
-    return DType::I1;
-  if (t.isSignlessInteger(32))
-    return DType::I32;
-  if (t.isSignlessInteger(64))
-    return DType::I64;
-  return std::nullopt;
-}
 
 FailureOr<kernel::TensorDesc> describe(Value v, Operation *where) {
   auto type = dyn_cast<RankedTensorType>(v.getType());

@@ -6,6 +6,7 @@
 #include "backends/reference/Evaluator.h"
 
 #include "ir/AxonDialect.h"
+#include "ir/ElementTypes.h"
 #include "runtime/Initializers.h"
 #include "runtime/Philox.h"
 
@@ -133,20 +134,6 @@ std::optional<int64_t> normalizeAxis(int64_t axis, size_t rank) {
   if (axis < -r || axis >= r)
     return std::nullopt;
   return axis < 0 ? axis + r : axis;
-}
-
-std::optional<DType> dtypeOf(Type elementType) {
-  if (elementType.isF32())
-    return DType::F32;
-  if (elementType.isF64())
-    return DType::F64;
-  if (elementType.isSignlessInteger(1))
-    return DType::I1;
-  if (elementType.isSignlessInteger(32))
-    return DType::I32;
-  if (elementType.isSignlessInteger(64))
-    return DType::I64;
-  return std::nullopt;
 }
 
 /// Window attributes are (h, w) pairs of values >= `min`. The verifier

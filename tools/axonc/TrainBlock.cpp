@@ -1,26 +1,14 @@
 // Reading a train block's settings (see TrainBlock.h).
 #include "tools/axonc/TrainBlock.h"
 
+#include "ir/ElementTypes.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 using namespace mlir;
 using namespace axon;
 
 namespace {
-
-llvm::Expected<DType> dtypeOf(Type t) {
-  if (t.isF32())
-    return DType::F32;
-  if (t.isF64())
-    return DType::F64;
-  if (t.isInteger(1))
-    return DType::I1;
-  if (t.isInteger(32))
-    return DType::I32;
-  if (t.isInteger(64))
-    return DType::I64;
-  return llvm::createStringError("unsupported element type");
-}
 
 /// The dims after the batch dim of a loss argument, which must be static.
 llvm::Error perSample(Type type, llvm::StringRef what,
@@ -37,7 +25,8 @@ llvm::Error perSample(Type type, llvm::StringRef what,
   shape.assign(t.getShape().begin() + 1, t.getShape().end());
   auto d = dtypeOf(t.getElementType());
   if (!d)
-    return d.takeError();
+    return llvm::createStringError("the loss's " + what +
+                                   " has an unsupported element type");
   dtype = *d;
   return llvm::Error::success();
 }
