@@ -86,13 +86,6 @@ double readElement(DType d, const char *p) {
   return 0;
 }
 
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 } // namespace
 
 const Tensor *Checkpoint::find(llvm::StringRef name) const {
@@ -211,7 +204,7 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
                    llvm::Twine(data.size()) + " data bytes (truncated?)");
     if (*end - *begin != size)
       return error("tensor '" + name + "': " + llvm::Twine(*end - *begin) +
-                   " data bytes for " + dtypeName->str() + shapeString(t.shape) +
+                   " data bytes for " + dtypeName->str() + Tensor::shapeString(t.shape) +
                    ", which needs " + llvm::Twine(size));
     t.data.resize(t.numElements());
     const char *p = data.data() + *begin;

@@ -15,13 +15,6 @@ using namespace axon;
 
 namespace {
 
-std::string shapeString(llvm::ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 /// A label as a user wrote it: 9, 0.5.
 std::string numberText(double v) {
   char text[32];
@@ -102,15 +95,14 @@ llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
     return llvm::createStringError(source.describe() +
                                    ": the sample limit must be >= 0, got " +
                                    llvm::Twine(limit));
-  llvm::Expected<Dataset> d = llvm::createStringError(
-      "unknown data format '" + source.format + "' (idx, npy or csv)");
-  if (source.format == "idx" || source.format == "npy") {
-    llvm::consumeError(d.takeError());
-    d = readPair(source, source.format == "idx" ? readIdx : readNpy);
-  } else if (source.format == "csv") {
-    llvm::consumeError(d.takeError());
-    d = readCsvSamples(source);
-  }
+  if (source.format != "idx" && source.format != "npy" &&
+      source.format != "csv")
+    return llvm::createStringError("unknown data format '" + source.format +
+                                   "' (idx, npy or csv)");
+  llvm::Expected<Dataset> d =
+      source.format == "csv"
+          ? readCsvSamples(source)
+          : readPair(source, source.format == "idx" ? readIdx : readNpy);
   if (d && limit > 0) {
     keepRows(d->inputs, limit);
     keepRows(d->labels, limit);
@@ -168,8 +160,8 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
     return llvm::createStringError(
         what + ": each sample has " +
         llvm::Twine(Tensor::numElements(stored)) + " values " +
-        shapeString(stored) + " but the loss's input takes " +
-        dtypeName(c.inputType) + shapeString(c.inputShape) + " (" +
+        Tensor::shapeString(stored) + " but the loss's input takes " +
+        dtypeName(c.inputType) + Tensor::shapeString(c.inputShape) + " (" +
         llvm::Twine(Tensor::numElements(c.inputShape)) + ")");
   d.inputs.shape = {n};
   d.inputs.shape.insert(d.inputs.shape.end(), c.inputShape.begin(),
@@ -185,7 +177,7 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
     if (Tensor::numElements(labelStored) != 1)
       return llvm::createStringError(
           what + ": one_hot needs one class number per sample, got labels "
-                 "of shape " + shapeString(labelStored));
+                 "of shape " + Tensor::shapeString(labelStored));
     Tensor hot(c.labelType, {n, c.oneHot});
     for (int64_t i = 0; i < n; ++i) {
       double k = d.labels.data[i];
@@ -203,8 +195,8 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
     return llvm::createStringError(
         what + ": each label has " +
         llvm::Twine(Tensor::numElements(labelStored)) + " values " +
-        shapeString(labelStored) + " but the loss's labels take " +
-        dtypeName(c.labelType) + shapeString(c.labelShape) +
+        Tensor::shapeString(labelStored) + " but the loss's labels take " +
+        dtypeName(c.labelType) + Tensor::shapeString(c.labelShape) +
         (c.labelShape.size() == 1 && labelStored.empty()
              ? " (class numbers can be one-hot encoded with one_hot = " +
                    std::to_string(c.labelShape[0]) + ")"

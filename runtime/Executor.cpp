@@ -27,13 +27,6 @@ halide_type_t halideTypeOf(DType d) {
   return halide_type_t(halide_type_float, 32);
 }
 
-std::string shapeString(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 } // namespace
 
 std::vector<unsigned char> axon::toBytes(const Tensor &t) {
@@ -187,12 +180,12 @@ Executor::call(const std::string &name, const std::vector<Tensor> &args) {
       if (f.name == name) {
         shapes += "\n  (";
         for (size_t i = 0; i < f.inputs.size(); ++i)
-          shapes += (i ? ", " : "") + shapeString(f.buffers[f.inputs[i]].shape);
+          shapes += (i ? ", " : "") + Tensor::shapeString(f.buffers[f.inputs[i]].shape);
         shapes += ")";
       }
     std::string given;
     for (size_t i = 0; i < args.size(); ++i)
-      given += (i ? ", " : "") + shapeString(args[i].shape);
+      given += (i ? ", " : "") + Tensor::shapeString(args[i].shape);
     if (shapes.empty())
       return llvm::createStringError("no compiled function '" + name + "'");
     return llvm::createStringError("no compiled plan of '" + name +

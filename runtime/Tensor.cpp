@@ -54,11 +54,15 @@ std::vector<int64_t> Tensor::strides() const {
   return s;
 }
 
-std::string Tensor::typeString() const {
-  std::string s = std::string(dtypeName(dtype)) + "[";
+std::string Tensor::shapeString(const std::vector<int64_t> &shape) {
+  std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);
   return s + "]";
+}
+
+std::string Tensor::typeString() const {
+  return dtypeName(dtype) + shapeString(shape);
 }
 
 } // namespace axon

@@ -39,6 +39,8 @@ struct Tensor {
   std::vector<int64_t> strides() const;
   /// "f32[2, 3]".
   std::string typeString() const;
+  /// "[2, 3]".
+  static std::string shapeString(const std::vector<int64_t> &shape);
 };
 
 } // namespace axon
