@@ -3,12 +3,12 @@
 #include "backends/halide/Jit.h"
 #include "ir/AxonDialect.h"
 #include "runtime/PlanJson.h"
+#include "tools/axonc/Fail.h"
 #include "tools/axonc/TrainBlock.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
@@ -17,11 +17,6 @@ using namespace mlir;
 using namespace axon;
 
 namespace {
-
-int fail(const llvm::Twine &msg) {
-  llvm::WithColor::error(llvm::errs(), "axonc") << msg << "\n";
-  return 1;
-}
 
 /// What the binary's `train` runs: the model's train block, if it has one
 /// that can run standalone (a loss of inputs and labels).

@@ -1,4 +1,5 @@
 #include "tools/axonc/Compiled.h"
+#include "tools/axonc/Fail.h"
 
 #include "backends/reference/Evaluator.h"
 #include "ir/AxonDialect.h"
@@ -6,7 +7,6 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/WithColor.h"
 
 using namespace mlir;
 using namespace axon;
@@ -125,11 +125,8 @@ int axon::emitCompiled(ModuleOp module, EmitStage stage, const std::string &fn,
                        int64_t batch, const halide::CompileOptions &options,
                        llvm::raw_ostream &os) {
   auto requests = requestsAtBatch(module, fn, batch);
-  if (!requests) {
-    llvm::WithColor::error(llvm::errs(), "axonc")
-        << llvm::toString(requests.takeError()) << "\n";
-    return 1;
-  }
+  if (!requests)
+    return fail(llvm::toString(requests.takeError()));
   Plan plan;
   std::vector<kernel::KernelSpec> kernels;
   if (failed(buildPlan(module, *requests, plan, kernels)))
@@ -146,10 +143,8 @@ int axon::emitCompiled(ModuleOp module, EmitStage stage, const std::string &fn,
     return 0;
   for (const kernel::KernelSpec &k : kernels) {
     std::string stmt, error;
-    if (!halide::loweredStatement(k, options, stmt, error)) {
-      llvm::WithColor::error(llvm::errs(), "axonc") << error << "\n";
-      return 1;
-    }
+    if (!halide::loweredStatement(k, options, stmt, error))
+      return fail(error);
     os << "// kernel " << k.name << " (" << k.kind << ")\n" << stmt << "\n";
   }
   return 0;

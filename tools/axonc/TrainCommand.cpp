@@ -3,24 +3,15 @@
 #include "tools/axonc/TrainCommand.h"
 
 #include "runtime/TrainSession.h"
+#include "tools/axonc/Fail.h"
 #include "tools/axonc/TrainBlock.h"
 
-#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <set>
 
 using namespace mlir;
 using namespace axon;
-
-namespace {
-
-int fail(const llvm::Twine &msg) {
-  llvm::WithColor::error(llvm::errs(), "axonc") << msg << "\n";
-  return 1;
-}
-
-} // namespace
 
 std::vector<FunctionRequest> axon::trainRequests(const TrainConfig &c,
                                                  const TrainData &data,

@@ -12,6 +12,7 @@
 #include "backends/reference/Evaluator.h"
 #include "tools/axonc/BuildCommand.h"
 #include "tools/axonc/Compiled.h"
+#include "tools/axonc/Fail.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/AxonDialect.h"
@@ -27,7 +28,6 @@
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
@@ -157,11 +157,6 @@ cl::opt<std::string> resumeFile(
     cl::desc("Continue the run saved in this checkpoint (same data, batch "
              "and seed): the result is bit-identical to an uninterrupted run"),
     cl::value_desc("path"), cl::cat(category), cl::sub(trainCommand));
-
-int fail(const llvm::Twine &msg) {
-  llvm::WithColor::error(llvm::errs(), "axonc") << msg << "\n";
-  return 1;
-}
 
 /// Splits "name=path"; false when there is no '='.
 bool splitAssignment(llvm::StringRef s, std::string &name, std::string &path) {
