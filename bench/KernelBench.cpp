@@ -15,6 +15,7 @@
 // .stmt name) instead of timing. The target is HL_JIT_TARGET or the host;
 // Halide's thread pool size is HL_NUM_THREADS.
 #include "backends/halide/Contraction.h"
+#include "backends/halide/NaiveContraction.h"
 
 #include <algorithm>
 #include <array>
@@ -30,6 +31,9 @@
 
 using namespace Halide;
 using axon::halide::Conv2DGeometry;
+using axon::halide::elementAt;
+using axon::halide::naiveConv2DAt;
+using axon::halide::naiveMatmulAt;
 
 namespace {
 
@@ -250,21 +254,14 @@ bool checkMatmul(const MatmulCase &c, const Target &target) {
   if (c.epilogue)
     p.bias.set(bias);
   p.pipeline.realize(C);
-  // Dense buffers: element (i, j, flattened batch bi).
-  auto at = [&](Buffer<T> &buf, int64_t i, int64_t j, int64_t bi) -> T {
-    return buf.data()[i + buf.dim(0).extent() * (j + buf.dim(1).extent() * bi)];
-  };
   double maxErr = 0;
   for (int64_t bi = 0; bi < nb; ++bi)
     for (int64_t m = 0; m < c.M; ++m)
       for (int64_t n = 0; n < c.N; ++n) {
-        double sum = 0;
-        for (int64_t k = 0; k < c.K; ++k)
-          sum += double(c.transposeA ? at(A, m, k, bi) : at(A, k, m, bi)) *
-                 double(at(B, n, k, bi));
+        double sum = naiveMatmulAt(A, B, c.transposeA, c.K, m, n, bi);
         if (c.epilogue)
           sum = std::max(sum + double(bias(int(n))), 0.0);
-        double err = std::abs(sum - double(at(C, n, m, bi))) / (1.0 + std::abs(sum));
+        double err = std::abs(sum - elementAt(C, n, m, bi)) / (1.0 + std::abs(sum));
         maxErr = std::max(maxErr, err);
       }
   const double tol = sizeof(T) == 8 ? 1e-12 : 1e-4;
@@ -292,23 +289,12 @@ bool checkConv(const Conv2DGeometry &g, bool epilogue, const Target &target) {
   if (epilogue)
     biasParam.set(bias);
   p.pipeline.realize(out);
-  const int64_t cg = g.c / g.groups, og = g.o / g.groups;
   double maxErr = 0;
   for (int64_t n = 0; n < g.n; ++n)
     for (int64_t o = 0; o < g.o; ++o)
       for (int64_t y = 0; y < g.oh; ++y)
         for (int64_t x = 0; x < g.ow; ++x) {
-          double sum = 0;
-          for (int64_t ci = 0; ci < cg; ++ci)
-            for (int64_t ky = 0; ky < g.kh; ++ky)
-              for (int64_t kx = 0; kx < g.kw; ++kx) {
-                int64_t ix = x * g.strideW + kx * g.dilationW - g.padW;
-                int64_t iy = y * g.strideH + ky * g.dilationH - g.padH;
-                if (ix < 0 || iy < 0 || ix >= g.w || iy >= g.h)
-                  continue;
-                sum += double(in(int(ix), int(iy), int(o / og * cg + ci), int(n))) *
-                       double(w(int(kx), int(ky), int(ci), int(o)));
-              }
+          double sum = naiveConv2DAt(in, w, g, n, o, y, x);
           if (epilogue)
             sum = std::max(sum + double(bias(int(o))), 0.0);
           double err = std::abs(sum - double(out(int(x), int(y), int(o), int(n)))) /

@@ -6,6 +6,7 @@
 // This binary includes Halide.h (LLVM 14), so it is separate from
 // axon-unit-tests, which is built against MLIR 19.
 #include "backends/halide/Contraction.h"
+#include "backends/halide/NaiveContraction.h"
 
 #include <gtest/gtest.h>
 
@@ -19,6 +20,9 @@
 
 using namespace Halide;
 using axon::halide::Conv2DGeometry;
+using axon::halide::elementAt;
+using axon::halide::naiveConv2DAt;
+using axon::halide::naiveMatmulAt;
 
 namespace {
 
@@ -35,12 +39,6 @@ Buffer<T> makeBuffer(int64_t d0, int64_t d1, int batchRank, int64_t batch) {
   std::vector<int> sizes = {int(d0), int(d1)};
   sizes.resize(2 + batchRank, int(batch));
   return Buffer<T>(sizes);
-}
-
-/// Element (i, j, flattened batch index) of a dense buffer.
-template <typename T>
-T at(const Buffer<T> &b, int64_t i, int64_t j, int64_t batch) {
-  return b.data()[i + b.dim(0).extent() * (j + b.dim(1).extent() * batch)];
 }
 
 struct MatmulParams {
@@ -107,13 +105,10 @@ protected:
     for (int64_t bi = 0; bi < batches; ++bi)
       for (int64_t m = 0; m < p.M; ++m)
         for (int64_t n = 0; n < p.N; ++n) {
-          double sum = 0;
-          for (int64_t k = 0; k < p.K; ++k)
-            sum += double(p.transposeA ? at(bufA, m, k, bi) : at(bufA, k, m, bi)) *
-                   double(at(bufB, n, k, bi));
+          double sum = naiveMatmulAt(bufA, bufB, p.transposeA, p.K, m, n, bi);
           if (p.epilogue)
             sum = std::max(sum + double(bufBias(int(n))), 0.0);
-          double got = double(at(bufC, n, m, bi));
+          double got = elementAt(bufC, n, m, bi);
           if (std::abs(got - sum) > tol * (1 + std::abs(sum)) && failures++ < 5)
             ADD_FAILURE() << "C[batch " << bi << "][" << m << "][" << n << "] = " << got
                           << ", expected " << sum;
@@ -224,7 +219,7 @@ TEST_P(Conv2DTest, MatchesNaiveLoops) {
   Target target = get_jit_target_from_environment();
   axon::halide::scheduleConv2D(conv, out, in, w, g, target);
 
-  const int64_t cg = g.c / g.groups, og = g.o / g.groups;
+  const int64_t cg = g.c / g.groups;
   Buffer<float> bufIn(int(g.w), int(g.h), int(g.c), int(g.n));
   Buffer<float> bufW(int(g.kw), int(g.kh), int(cg), int(g.o));
   Buffer<float> bufOut(int(g.ow), int(g.oh), int(g.o), int(g.n));
@@ -242,17 +237,7 @@ TEST_P(Conv2DTest, MatchesNaiveLoops) {
     for (int64_t o = 0; o < g.o; ++o)
       for (int64_t oy = 0; oy < g.oh; ++oy)
         for (int64_t ox = 0; ox < g.ow; ++ox) {
-          double sum = 0;
-          for (int64_t ci = 0; ci < cg; ++ci)
-            for (int64_t ky = 0; ky < g.kh; ++ky)
-              for (int64_t kx = 0; kx < g.kw; ++kx) {
-                int64_t ix = ox * g.strideW + kx * g.dilationW - g.padW;
-                int64_t iy = oy * g.strideH + ky * g.dilationH - g.padH;
-                if (ix < 0 || iy < 0 || ix >= g.w || iy >= g.h)
-                  continue;
-                sum += double(bufIn(int(ix), int(iy), int(o / og * cg + ci), int(b))) *
-                       double(bufW(int(kx), int(ky), int(ci), int(o)));
-              }
+          double sum = naiveConv2DAt(bufIn, bufW, g, b, o, oy, ox);
           if (p.epilogue)
             sum = std::max(sum + double(bufBias(int(o))), 0.0);
           double got = bufOut(int(ox), int(oy), int(o), int(b));
