@@ -99,6 +99,16 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
     bar.interrupt();
     return err;
   };
+  // The training samples the metric is also measured on, gathered once.
+  std::optional<Dataset> trainSubset;
+  if (evalMetric && options.trainMetricSamples > 0) {
+    std::vector<int64_t> first(
+        std::min(options.trainMetricSamples, trainSet.size()));
+    for (size_t i = 0; i < first.size(); ++i)
+      first[i] = int64_t(i);
+    trainSubset = Dataset{takeRows(trainSet.inputs, first),
+                          takeRows(trainSet.labels, first)};
+  }
   std::vector<EpochResult> results;
   TrainPosition at = start;
   for (; at.epoch < options.epochs; ++at.epoch, at.step = 0, at.lossSum = 0) {
@@ -148,16 +158,9 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
     if (evaluating && evalMetric)
       if (auto err = evalInto(*eval, evalMetric, r.evalMetric))
         return stop(std::move(err));
-    if (evalMetric && options.trainMetricSamples > 0) {
-      std::vector<int64_t> first(
-          std::min(options.trainMetricSamples, trainSet.size()));
-      for (size_t i = 0; i < first.size(); ++i)
-        first[i] = int64_t(i);
-      Dataset subset{takeRows(trainSet.inputs, first),
-                     takeRows(trainSet.labels, first)};
-      if (auto err = evalInto(subset, evalMetric, r.trainMetric))
+    if (trainSubset)
+      if (auto err = evalInto(*trainSubset, evalMetric, r.trainMetric))
         return stop(std::move(err));
-    }
     double seconds = secondsSince(epochStart);
     std::string summary = llvm::formatv("train loss {0:F4}", r.trainLoss).str();
     if (r.trainMetric)
