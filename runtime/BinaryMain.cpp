@@ -4,6 +4,7 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/Dataset.h"
 #include "runtime/Executor.h"
+#include "runtime/HostCpu.h"
 #include "runtime/Npy.h"
 #include "runtime/PlanJson.h"
 #include "runtime/TrainSession.h"
@@ -321,6 +322,12 @@ int main(int argc, char **argv) {
           "  bench [--fn NAME] [--json out.json]\n");
   if (int(plan.kernels.size()) != axon_kernel_count)
     return fail("the plan and the linked kernels disagree");
+  // Before any kernel runs: code for a CPU this one is not dies of SIGILL.
+  std::string unsupported = checkTargetRunsHere(plan.target);
+  if (!unsupported.empty())
+    return fail("cannot run on this CPU: " + unsupported +
+                "\n  rebuild it here with: axonc build " + config.model +
+                " --target=host -o <binary>");
   if (threads > 0)
     halide_set_num_threads(threads);
   Executor ex(plan, std::vector<KernelEntry>(

@@ -69,6 +69,9 @@ struct PlanKernel {
 };
 
 struct Plan {
+  /// The Halide target string the kernels were compiled for: a built
+  /// binary checks at start-up that the CPU has what it needs.
+  std::string target;
   std::vector<PlanParam> params;
   std::vector<PlanKernel> kernels;
   std::vector<Tensor> constants;

@@ -135,6 +135,7 @@ std::string axon::writePlanJson(const Plan &plan, const BinaryConfig &c) {
   std::string out;
   llvm::raw_string_ostream os(out);
   os << json::Value(json::Object{{"format", "axon-plan-1"},
+                                 {"target", plan.target},
                                  {"config", std::move(config)},
                                  {"params", std::move(params)},
                                  {"kernels", std::move(kernels)},
@@ -153,6 +154,7 @@ llvm::Error axon::readPlanJson(llvm::StringRef text, Plan &plan,
   if (!root || root->getString("format") != "axon-plan-1")
     return llvm::createStringError("embedded plan: not an axon-plan-1 object");
   Reader r;
+  plan.target = r.str(*root, "target");
   if (const json::Object *cfg = r.obj(*root, "config")) {
     c.model = r.str(*cfg, "model");
     c.batch = r.num(*cfg, "batch");

@@ -18,10 +18,17 @@ using namespace Halide;
 namespace axon::halide {
 namespace {
 
+/// The target the kernels are compiled for. The LLVM side resolves "host"
+/// into a target string from the CPU's features (runtime/HostCpu.h), since
+/// Halide 14's get_host_target() over-claims on some CPUs; it stays "host"
+/// (or empty) only off x86-64, where Halide's detection is all there is.
 Target targetFor(const CompileOptions &options) {
-  Target t = options.target.empty() ? get_host_target()
-                                    : Target(options.target);
-  return t.with_feature(Target::NoRuntime);
+  if (options.target.empty() || options.target == "host")
+    return get_host_target().with_feature(Target::NoRuntime);
+  if (!Target::validate_target_string(options.target))
+    throw std::invalid_argument("unknown target '" + options.target +
+                                "' (not a Halide target string)");
+  return Target(options.target).with_feature(Target::NoRuntime);
 }
 
 /// Runs `body`, turning Halide's and the lowering's exceptions into `error`.
@@ -51,7 +58,9 @@ bool isValidSchedule(const std::string &schedule, std::string &error) {
 bool compileToObjects(const std::vector<kernel::KernelSpec> &kernels,
                       const CompileOptions &options, const std::string &dir,
                       std::vector<std::string> &objects, std::string &error) {
-  Target target = targetFor(options);
+  Target target;
+  if (!guarded("target", error, [&] { target = targetFor(options); }))
+    return false;
   int jobs = options.jobs > 0 ? options.jobs
                               : int(std::max(1u, std::thread::hardware_concurrency()));
   jobs = std::max(1, std::min<int>(jobs, int(kernels.size())));
@@ -118,7 +127,9 @@ bool compileToObjects(const std::vector<kernel::KernelSpec> &kernels,
 bool loweredStatement(const kernel::KernelSpec &spec,
                       const CompileOptions &options, std::string &stmt,
                       std::string &error) {
-  Target target = targetFor(options);
+  Target target;
+  if (!guarded("target", error, [&] { target = targetFor(options); }))
+    return false;
   std::string path = "/tmp/axon-stmt-" + std::to_string(::getpid()) + "-" +
                      spec.name + ".stmt";
   bool ok = guarded("kernel '" + spec.name + "'", error, [&] {

@@ -2,6 +2,7 @@
 
 #include "backends/halide/PlanBuilder.h"
 #include "passes/Passes.h"
+#include "runtime/HostCpu.h"
 
 #include "mlir/Pass/PassManager.h"
 #include "llvm/Support/FileSystem.h"
@@ -63,6 +64,15 @@ FunctionRequest axon::requestAtRows(func::FuncOp fn, int64_t rows) {
   return r;
 }
 
+llvm::Expected<halide::CompileOptions>
+axon::resolveOptions(const halide::CompileOptions &options) {
+  halide::CompileOptions resolved = options;
+  std::string error;
+  if (!hostTarget(options.target, resolved.target, error))
+    return llvm::createStringError(error);
+  return resolved;
+}
+
 llvm::Error axon::runCxx(const std::vector<std::string> &args) {
   auto cxx = llvm::sys::findProgramByName("c++");
   if (!cxx)
@@ -94,8 +104,16 @@ llvm::Error axon::linkSharedObject(const std::vector<std::string> &objects,
 llvm::Expected<std::unique_ptr<JitProgram>>
 JitProgram::compile(ModuleOp module,
                     const std::vector<FunctionRequest> &requests,
-                    const halide::CompileOptions &options) {
+                    const halide::CompileOptions &requested) {
+  auto resolved = resolveOptions(requested);
+  if (!resolved)
+    return resolved.takeError();
+  const halide::CompileOptions &options = *resolved;
+  std::string unsupported = checkTargetRunsHere(options.target);
+  if (!unsupported.empty())
+    return llvm::createStringError(unsupported);
   auto program = std::unique_ptr<JitProgram>(new JitProgram());
+  program->plan_.target = options.target;
   std::vector<kernel::KernelSpec> kernels;
   if (failed(buildPlan(module, requests, program->plan_, kernels)))
     return llvm::createStringError("compilation failed (see the errors above)");

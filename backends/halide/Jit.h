@@ -42,6 +42,11 @@ std::string specializedName(const FunctionRequest &request, size_t index);
 /// A request for `fn` with every `?` extent of its arguments set to `rows`.
 FunctionRequest requestAtRows(mlir::func::FuncOp fn, int64_t rows);
 
+/// `options` with its `--target` value (host, x86-64-avx2, ...) turned into
+/// the Halide target string for this machine (runtime/HostCpu.h).
+llvm::Expected<halide::CompileOptions>
+resolveOptions(const halide::CompileOptions &options);
+
 /// Runs the system C++ compiler (c++ on PATH) with `args`.
 llvm::Error runCxx(const std::vector<std::string> &args);
 
@@ -52,6 +57,8 @@ llvm::Error linkSharedObject(const std::vector<std::string> &objects,
 /// A plan with its kernels compiled and loaded in this process.
 class JitProgram {
 public:
+  /// Compiles for options.target (resolved here) and refuses, before
+  /// loading anything, kernels that would use features this CPU lacks.
   static llvm::Expected<std::unique_ptr<JitProgram>>
   compile(mlir::ModuleOp module, const std::vector<FunctionRequest> &requests,
           const halide::CompileOptions &options);

@@ -68,7 +68,11 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
       requests.push_back(requestAtRows(f, rows));
     }
   }
+  auto options = resolveOptions(flags.compile);
+  if (!options)
+    return fail(llvm::toString(options.takeError()));
   Plan plan;
+  plan.target = options->target;
   std::vector<kernel::KernelSpec> kernels;
   if (failed(buildPlan(module, requests, plan, kernels)))
     return 1;
@@ -79,7 +83,7 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   std::string work = dir.str().str();
   std::vector<std::string> objects;
   std::string error;
-  if (!halide::compileToObjects(kernels, flags.compile, work, objects, error))
+  if (!halide::compileToObjects(kernels, *options, work, objects, error))
     return fail(error);
 
   // The kernel table and the plan, as a C++ source linked with them.
@@ -109,7 +113,8 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   for (const char *a :
        {"libAxonBinaryMain.a", "libAxonRuntime.a", "libAxonRuntimeCore.a"})
     argv.push_back(lib + a);
-  for (const char *a : {"/usr/lib/llvm-19/lib/libLLVMSupport.a",
+  for (const char *a : {"/usr/lib/llvm-19/lib/libLLVMTargetParser.a",
+                        "/usr/lib/llvm-19/lib/libLLVMSupport.a",
                         "/usr/lib/llvm-19/lib/libLLVMDemangle.a", "-lz",
                         "-lpthread", "-ldl"})
     argv.push_back(a);
@@ -120,8 +125,9 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
                        std::chrono::steady_clock::now() - start)
                        .count();
   llvm::outs() << llvm::formatv(
-      "built {0}: {1} functions, {2} kernels, batch {3}, in {4:F1} s\n",
+      "built {0}: {1} functions, {2} kernels, batch {3}, target {4}, in "
+      "{5:F1} s\n",
       flags.output, plan.functions.size(), plan.kernels.size(), batch,
-      seconds);
+      plan.target, seconds);
   return 0;
 }

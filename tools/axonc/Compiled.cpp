@@ -141,9 +141,12 @@ int axon::emitCompiled(ModuleOp module, EmitStage stage, const std::string &fn,
   }
   if (stage != EmitStage::Halide)
     return 0;
+  auto resolved = resolveOptions(options);
+  if (!resolved)
+    return fail(llvm::toString(resolved.takeError()));
   for (const kernel::KernelSpec &k : kernels) {
     std::string stmt, error;
-    if (!halide::loweredStatement(k, options, stmt, error))
+    if (!halide::loweredStatement(k, *resolved, stmt, error))
       return fail(error);
     os << "// kernel " << k.name << " (" << k.kind << ")\n" << stmt << "\n";
   }

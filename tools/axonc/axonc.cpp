@@ -17,6 +17,7 @@
 #include "frontend/Parser.h"
 #include "ir/AxonDialect.h"
 #include "passes/Passes.h"
+#include "runtime/CpuTarget.h"
 #include "runtime/Npy.h"
 #include "tools/axonc/TrainCommand.h"
 
@@ -93,6 +94,12 @@ cl::opt<std::string> scheduleName(
     cl::desc("Kernel schedules: manual (hand-written, default), "
              "auto:adams2019, auto:mullapudi2016 or auto:li2018"),
     cl::init("manual"), cl::cat(category), cl::sub(runCommand),
+    cl::sub(trainCommand), cl::sub(buildCommand),
+    cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<std::string> targetName(
+    "target",
+    cl::desc(std::string("CPU the kernels are compiled for: ") + kTargetHelp),
+    cl::init("host"), cl::cat(category), cl::sub(runCommand),
     cl::sub(trainCommand), cl::sub(buildCommand),
     cl::sub(cl::SubCommand::getTopLevel()));
 cl::opt<int> threadCount("threads",
@@ -186,6 +193,7 @@ RunnerOptions runnerOptions() {
   RunnerOptions o;
   o.backend = backendName;
   o.compile.schedule = scheduleName;
+  o.compile.target = targetName;
   o.threads = threadCount;
   o.profilePath = profilePath;
   return o;
@@ -330,6 +338,7 @@ int main(int argc, char **argv) {
     flags.output = outputFile;
     flags.batch = emitBatch;
     flags.compile.schedule = scheduleName;
+    flags.compile.target = targetName;
     return runBuild(*module, flags);
   }
   if (emit == Emit::Fused || emit == Emit::Plan || emit == Emit::Halide) {
@@ -342,6 +351,7 @@ int main(int argc, char **argv) {
                                            : EmitStage::Halide;
     halide::CompileOptions options;
     options.schedule = scheduleName;
+    options.target = targetName;
     if (int rc = emitCompiled(*module, stage, fnName, emitBatch, options,
                               out.os()))
       return rc;
