@@ -1929,10 +1929,26 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
     if (!sh::broadcast(y.shape, t.shape).ok())
       return fail(l, sh::broadcast(y.shape, t.shape).error);
     if (n == "bce") {
-      // -(t log y + (1 - t) log(1 - y)), averaged.
-      TV logY = make<LogOp>(l, y.elem, y.shape, y.value);
+      // -(t log y + (1 - t) log(1 - y)), averaged, each log clamped at
+      // -100 as PyTorch does, so a probability of exactly 0 or 1 gives a
+      // finite loss. The log only ever sees positive arguments (the others
+      // are replaced by 1 and their result by -100), so the gradient is
+      // finite too: the clamped term's derivative, 0 where it is clamped.
+      auto clampedLog = [&](TV z) {
+        TV zero = materialize(lit(0), z.elem), one = materialize(lit(1), z.elem);
+        TV floor = materialize(lit(-100), z.elem);
+        TV pos = make<CmpOp>(l, "bool", z.shape, CmpPredicate::gt, z.value,
+                             zero.value);
+        TV safe = make<SelectOp>(l, z.elem, z.shape, pos.value, z.value,
+                                 one.value);
+        TV lg = make<LogOp>(l, z.elem, z.shape, safe.value);
+        TV clamped = make<MaxOp>(l, z.elem, z.shape, lg.value, floor.value);
+        return make<SelectOp>(l, z.elem, z.shape, pos.value, clamped.value,
+                              floor.value);
+      };
+      TV logY = clampedLog(y);
       TV oneMinusY = binary(Tok::Minus, l, lit(1), y);
-      TV log1mY = make<LogOp>(l, y.elem, y.shape, oneMinusY.value);
+      TV log1mY = clampedLog(oneMinusY);
       TV oneMinusT = binary(Tok::Minus, l, lit(1), t);
       TV sum = binary(Tok::Plus, l, binary(Tok::Star, l, t, logY),
                       binary(Tok::Star, l, oneMinusT, log1mY));

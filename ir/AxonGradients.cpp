@@ -363,14 +363,20 @@ LogicalResult ReduceMaxOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
   if (!resultGrads[0] || !isFloatTensor(getInput()))
     return success();
   GradBuilder gb(builder, getLoc());
-  // Every position equal to the maximum receives the gradient.
+  // The positions equal to the maximum share the gradient evenly (as
+  // torch.amax): g * mask / (number of maxima in the reduced slice). A
+  // slice with no position equal to its maximum (a NaN) gets none.
+  Value x = getInput();
+  Type elem = getType().getElementType();
   Value y = gb.broadcastLike(
-      gb.withKeptDims(getResult(), getInput(), getAxes(), getKeepdims()),
-      getInput());
-  Value g = gb.broadcastLike(
-      gb.withKeptDims(resultGrads[0], getInput(), getAxes(), getKeepdims()),
-      getInput());
-  grads[0] = gb.gate(gb.cmp(CmpPredicate::eq, getInput(), y), g);
+      gb.withKeptDims(getResult(), x, getAxes(), getKeepdims()), x);
+  Value isMax = gb.cmp(CmpPredicate::eq, x, y);
+  Value count = gb.sum(
+      gb.select(isMax, gb.scalar(1.0, elem), gb.scalar(0.0, elem)), getAxes(),
+      /*keepdims=*/true);
+  Value share = gb.div(
+      gb.withKeptDims(resultGrads[0], x, getAxes(), getKeepdims()), count);
+  grads[0] = gb.gate(isMax, gb.broadcastLike(share, x));
   return success();
 }
 

@@ -503,9 +503,12 @@ private:
     Var ox("ox"), oy("oy"), ix("ix"), iy("iy"), c("c"), n("n");
     Func winner(name + "_winner"); // Flat iy * w + ix of each window's max.
     if (isMax) {
-      RDom r(0, int(k[0]), 0, int(k[1]), name + "_rw");
-      Expr y = oy * int(s[0]) - int(p[0]) + r.x;
-      Expr xx = ox * int(s[1]) - int(p[1]) + r.y;
+      // r.x (innermost) walks a window's columns and r.y its rows, so the
+      // strict `>` below keeps the first maximum in row-major window
+      // order, as the reference (and PyTorch) do.
+      RDom r(0, int(k[1]), 0, int(k[0]), name + "_rw");
+      Expr y = oy * int(s[0]) - int(p[0]) + r.y;
+      Expr xx = ox * int(s[1]) - int(p[1]) + r.x;
       Expr inside = y >= 0 && y < int(h) && xx >= 0 && xx < int(w);
       Expr v = x.func(clamp(xx, 0, int(w) - 1), clamp(y, 0, int(h) - 1), c, n);
       winner(ox, oy, c, n) = Tuple(-1, x.type.min());

@@ -1080,4 +1080,61 @@ train loss { optimizer = sgd(lr = 0.1) }
                      {randomTensor({5, 2, 3}, 3), randomTensor({2, 4}, 4)});
 }
 
+// bce, its logs clamped at -100 (inactive here), keeps its gradient
+// inside (0, 1), w.r.t. the parameter and the (soft) targets.
+TEST(GradientCheckLanguageModels, SigmoidWithBce) {
+  Tensor t = randomTensor({5, 3}, 6, 0.5);
+  for (double &v : t.data)
+    v += 0.5;
+  checkLanguageModel(R"(
+param W: f64[4, 3] = glorot_uniform
+fn loss(x: f64[N, 4], t: f64[N, 3]) -> f64 {
+  return bce(sigmoid(x @ W), t)
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)",
+                     {randomTensor({5, 4}, 5, 2.0), t});
+}
+
+//===----------------------------------------------------------------------===//
+// Ties and saturation (finite differences do not apply at a tie)
+//===----------------------------------------------------------------------===//
+
+// k tied maxima of a reduced slice share its gradient, 1/k each, as
+// torch.amax does; along rows, columns (keepdims) and over all elements.
+TEST(GradientCheckTies, ReduceMaxSplitsTiedMaximaEvenly) {
+  auto m = test_support::compileModel(R"(
+fn rows(x: f64[3, 4]) -> f64 { return sum(max(x, axis = 1)) }
+fn cols(x: f64[3, 4]) -> f64 { return sum(max(x, axis = 0, keepdims = 1)) }
+fn whole(x: f64[3, 4]) -> f64 { return max(x) }
+fn drows(x: f64[3, 4]) -> f64[3, 4] { return grad(rows, x, wrt = x) }
+fn dcols(x: f64[3, 4]) -> f64[3, 4] { return grad(cols, x, wrt = x) }
+fn dwhole(x: f64[3, 4]) -> f64[3, 4] { return grad(whole, x, wrt = x) }
+)",
+                                      /*gradientPipeline=*/true);
+  ASSERT_TRUE(m->module) << m->errors;
+  reference::Evaluator ev(*m->module);
+  // Rows: three, two and two maxima. Columns: three, two, one and one.
+  // Over all: the seven 5s.
+  Tensor x(DType::F64, {3, 4}, {5, 5, 1, 5,  //
+                                5, 2, 5, 0,  //
+                                5, 5, 4, -1});
+  auto call = [&](const char *fn) {
+    auto r = ev.call(fn, {x});
+    EXPECT_TRUE(bool(r)) << llvm::toString(r.takeError());
+    return r ? (*r)[0].data : std::vector<double>();
+  };
+  double t = 1.0 / 3, h = 0.5;
+  EXPECT_EQ(call("drows"), (std::vector<double>{t, t, 0, t,  //
+                                                 h, 0, h, 0,  //
+                                                 h, h, 0, 0}));
+  EXPECT_EQ(call("dcols"), (std::vector<double>{t, h, 0, 1,  //
+                                                 t, 0, 1, 0,  //
+                                                 t, h, 0, 0}));
+  double f = 1.0 / 7;
+  EXPECT_EQ(call("dwhole"), (std::vector<double>{f, f, 0, f,  //
+                                                  f, 0, f, 0,  //
+                                                  f, f, 0, 0}));
+}
+
 } // namespace

@@ -389,4 +389,185 @@ func.func @f(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
             std::string::npos);
 }
 
+//===----------------------------------------------------------------------===//
+// Gradients at ties and saturation (issue 10)
+//===----------------------------------------------------------------------===//
+
+/// Runs `fn` on `args` in the reference evaluator and in `jit`.
+std::pair<std::vector<Tensor>, std::vector<Tensor>>
+runBoth(reference::Evaluator &reference, Executor &jit, const std::string &fn,
+        const std::vector<Tensor> &args) {
+  auto want = reference.call(fn, args);
+  auto got = jit.call(fn, args);
+  if (!want) {
+    ADD_FAILURE() << llvm::toString(want.takeError());
+    return {};
+  }
+  if (!got) {
+    ADD_FAILURE() << llvm::toString(got.takeError());
+    return {};
+  }
+  return {*want, *got};
+}
+
+void expectIdentical(const Tensor &got, const Tensor &want,
+                     const std::string &what) {
+  ASSERT_EQ(got.shape, want.shape) << what;
+  int reported = 0;
+  for (int64_t i = 0; i < got.numElements(); ++i)
+    if (got.data[i] != want.data[i] && reported++ < 5)
+      ADD_FAILURE() << what << ": element " << i << " is " << got.data[i]
+                    << ", reference " << want.data[i];
+}
+
+// max(x, axis =) splits a slice's gradient evenly among its tied maxima
+// (1/k each, as torch.amax), on the reference and on compiled kernels.
+TEST(HalideBackend, ReduceMaxGradientSplitsTiedMaxima) {
+  auto m = test_support::compileModel(R"(
+fn rows(x: f32[N, 4]) -> f32 { return sum(max(x, axis = 1)) }
+fn drows(x: f32[N, 4]) -> f32[N, 4] { return grad(rows, x, wrt = x) }
+)",
+                                      /*gradientPipeline=*/true);
+  ASSERT_TRUE(m->module) << m->errors;
+  reference::Evaluator reference(*m->module);
+  auto program = JitProgram::compile(*m->module, {{"drows", {{4, 4}}}}, {});
+  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n"
+                             << m->errors;
+  // Four, three, two and one maxima per row.
+  Tensor x(DType::F32, {4, 4}, {2, 2, 2, 2,  //
+                                3, 0, 3, 3,  //
+                                -1, -1, -2, -3, //
+                                1, 7, 1, 1});
+  double q = 0.25, t = roundTo(DType::F32, 1.0 / 3), h = 0.5;
+  std::vector<double> want = {q, q, q, q, //
+                              t, 0, t, t, //
+                              h, h, 0, 0, //
+                              0, 1, 0, 0};
+  auto [ref, jit] = runBoth(reference, (*program)->executor(), "drows", {x});
+  ASSERT_EQ(ref.size(), 1u);
+  ASSERT_EQ(jit.size(), 1u);
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(ref[0].data[i], want[i], 1e-7) << "reference, element " << i;
+    EXPECT_NEAR(jit[0].data[i], want[i], 1e-7) << "compiled, element " << i;
+  }
+}
+
+// A max window with several maxima sends its gradient to the first in
+// row-major window order, on both backends and on both compiled paths:
+// windows that tile the input (kernel == stride, no padding) and
+// overlapping padded windows (kernel 3, stride 1, padding 1).
+TEST(HalideBackend, MaxPoolGradientAtTiesGoesToTheFirstMaximum) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x2x6x6xf32>, %g2: tensor<?x2x3x3xf32>, %g3: tensor<?x2x6x6xf32>) -> (tensor<?x2x6x6xf32>, tensor<?x2x6x6xf32>) {
+  %t = axon.max_pool2d_grad %x, %g2 {kernel = array<i64: 2, 2>, padding = array<i64: 0, 0>, strides = array<i64: 2, 2>} : tensor<?x2x6x6xf32>, tensor<?x2x3x3xf32> -> tensor<?x2x6x6xf32>
+  %o = axon.max_pool2d_grad %x, %g3 {kernel = array<i64: 3, 3>, padding = array<i64: 1, 1>, strides = array<i64: 1, 1>} : tensor<?x2x6x6xf32>, tensor<?x2x6x6xf32> -> tensor<?x2x6x6xf32>
+  return %t, %o : tensor<?x2x6x6xf32>, tensor<?x2x6x6xf32>
+})";
+  ParsedModule parsed(text);
+  ASSERT_TRUE(parsed.module) << parsed.diagnostics;
+  const int64_t n = 2;
+  std::vector<int64_t> xs{n, 2, 6, 6}, g2s{n, 2, 3, 3};
+  reference::Evaluator reference(*parsed.module);
+  auto program =
+      JitProgram::compile(*parsed.module, {{"f", {xs, g2s, xs}}}, {});
+  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n"
+                             << parsed.diagnostics;
+  // Window gradients: distinct small integers, so a wrong winner shows and
+  // every sum is exact in f32.
+  auto counting = [](std::vector<int64_t> shape) {
+    Tensor t(DType::F32, shape);
+    for (int64_t i = 0; i < t.numElements(); ++i)
+      t.data[i] = double(i % 13 + 1);
+    return t;
+  };
+  Tensor g2 = counting(g2s), g3 = counting(xs);
+  // Constant; a checkerboard (every 2x2 window's maxima at its top right and
+  // bottom left, which row-major and column-major orders split); and
+  // pseudo-random 0s and 1s.
+  Tensor constant(DType::F32, xs, 1.5), checker(DType::F32, xs),
+      coin(DType::F32, xs);
+  uint64_t state = 16;
+  for (int64_t i = 0; i < checker.numElements(); ++i) {
+    int64_t col = i % 6, row = (i / 6) % 6;
+    checker.data[i] = (row + col) % 2;
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    coin.data[i] = double((state >> 33) & 1);
+  }
+  for (const auto &[name, x] : {std::pair<const char *, Tensor>{"constant", constant},
+                                {"checkerboard", checker},
+                                {"coin", coin}}) {
+    auto [ref, jit] = runBoth(reference, (*program)->executor(), "f", {x, g2, g3});
+    ASSERT_EQ(ref.size(), 2u) << name;
+    ASSERT_EQ(jit.size(), 2u) << name;
+    expectIdentical(jit[0], ref[0], std::string(name) + ": tiling windows");
+    expectIdentical(jit[1], ref[1], std::string(name) + ": padded windows");
+  }
+  // The reference's choice itself: on the checkerboard each 2x2 window's
+  // gradient lands on its top-right element.
+  auto [ref, jit] = runBoth(reference, (*program)->executor(), "f", {checker, g2, g3});
+  ASSERT_EQ(ref.size(), 2u);
+  for (int64_t plane = 0; plane < n * 2; ++plane)
+    for (int64_t wy = 0; wy < 3; ++wy)
+      for (int64_t wx = 0; wx < 3; ++wx)
+        EXPECT_EQ(ref[0].data[plane * 36 + (2 * wy) * 6 + 2 * wx + 1],
+                  g2.data[plane * 9 + wy * 3 + wx]);
+}
+
+// bce at probabilities of exactly 0 and 1 (and 1e-30) is finite, each log
+// clamped at -100 as PyTorch does, with a finite gradient: the clamped
+// loss's derivative, on both backends.
+TEST(HalideBackend, BceAtSaturatedProbabilitiesIsFinite) {
+  auto m = test_support::compileModel(R"(
+fn loss(p: f32[N], t: f32[N]) -> f32 { return bce(p, t) }
+fn dloss(p: f32[N], t: f32[N]) -> f32[N] { return grad(loss, p, t, wrt = p) }
+)",
+                                      /*gradientPipeline=*/true);
+  ASSERT_TRUE(m->module) << m->errors;
+  reference::Evaluator reference(*m->module);
+  auto program = JitProgram::compile(
+      *m->module,
+      {{"loss", {{1}, {1}}}, {"loss", {{6}, {6}}}, {"dloss", {{6}, {6}}}}, {});
+  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n"
+                             << m->errors;
+  Executor &jit = (*program)->executor();
+  const double tiny = roundTo(DType::F32, 1e-30);
+  std::vector<double> p = {0, 1, tiny, 0, 1, tiny}, t = {0, 0, 0, 1, 1, 1};
+  // -(t max(log p, -100) + (1 - t) max(log(1 - p), -100)) per element.
+  std::vector<double> loss = {0, 100, 0, 100, 0, -std::log(tiny)};
+  // Its derivative, 0 through a clamped log: (1 - t) / (1 - p) - t / p.
+  std::vector<double> dloss = {1, 0, 1, 0, -1, -1 / tiny};
+  for (size_t i = 0; i < p.size(); ++i) {
+    auto [ref, got] = runBoth(reference, jit, "loss",
+                              {Tensor(DType::F32, {1}, {p[i]}),
+                               Tensor(DType::F32, {1}, {t[i]})});
+    ASSERT_EQ(ref.size(), 1u);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_NEAR(ref[0].data[0], loss[i], 1e-5 * (1 + loss[i]))
+        << "reference, p = " << p[i] << ", t = " << t[i];
+    EXPECT_NEAR(got[0].data[0], loss[i], 1e-5 * (1 + loss[i]))
+        << "compiled, p = " << p[i] << ", t = " << t[i];
+  }
+  std::vector<Tensor> all = {Tensor(DType::F32, {6}, p),
+                             Tensor(DType::F32, {6}, t)};
+  auto [refMean, gotMean] = runBoth(reference, jit, "loss", all);
+  ASSERT_EQ(refMean.size(), 1u);
+  ASSERT_EQ(gotMean.size(), 1u);
+  double mean = (200 - std::log(tiny)) / 6;
+  EXPECT_NEAR(refMean[0].data[0], mean, 1e-5 * mean);
+  EXPECT_NEAR(gotMean[0].data[0], mean, 1e-5 * mean);
+  auto [ref, got] = runBoth(reference, jit, "dloss", all);
+  ASSERT_EQ(ref.size(), 1u);
+  ASSERT_EQ(got.size(), 1u);
+  for (size_t i = 0; i < p.size(); ++i) {
+    double want = dloss[i] / 6; // the loss is a mean over 6 elements
+    for (const Tensor *g : {&ref[0], &got[0]}) {
+      const char *which = g == &ref[0] ? "reference" : "compiled";
+      EXPECT_TRUE(std::isfinite(g->data[i]))
+          << which << ", p = " << p[i] << ", t = " << t[i];
+      EXPECT_NEAR(g->data[i], want, 1e-5 * std::fabs(want) + 1e-7)
+          << which << ", p = " << p[i] << ", t = " << t[i];
+    }
+  }
+}
+
 } // namespace
