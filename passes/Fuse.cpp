@@ -9,7 +9,9 @@
 //   R1 ruleInjectiveJoin: an injective op joins the group of an operand's
 //      producer when that group is injective (no anchor), or as an
 //      elementwise epilogue when its result has the shape of the group's
-//      anchor. Operands the op broadcasts are only read.
+//      anchor and it reads its operands at its own coordinates (no
+//      transpose, reshape, slice, ...). Operands the op broadcasts are only
+//      read.
 //      ruleSiblingMerge: once joined, the op's other operand groups that are
 //      injective merge in too when the result is still a valid kernel (so
 //      `m * b1 + g * (1 - b1)` is one kernel, not two).
@@ -118,6 +120,13 @@ OpClass classify(Operation *op) {
 /// fusing into a contraction (R3).
 bool isDataMovement(Operation *op) {
   return isa<TransposeOp, ReshapeOp, BroadcastOp, CastOp, SliceOp>(op);
+}
+
+/// Injective ops whose result element at i is not computed from their
+/// operands' elements at i.
+bool moves(Operation *op) {
+  return isa<TransposeOp, ReshapeOp, BroadcastOp, SliceOp, InsertSliceOp,
+             ConcatOp, GatherOp, OneHotOp>(op);
 }
 
 /// How an injective op reads operand `i`.
@@ -307,8 +316,15 @@ Verdict Fuser::ruleInjectiveJoin(Operation *x, Value operand, const Group &g) {
     return Verdict::no("the producer (" + opName(p) + ") stays alone in its kernel");
   if (g.injective())
     return Verdict::yes("injective, like the producer (" + opName(p) + ")");
-  // R4: an anchored group takes only elementwise epilogues of its anchor.
+  // R4: an anchored group takes only elementwise epilogues of its anchor:
+  // ops that read it at their own coordinates. A transpose of a square
+  // result has its shape but reads it elsewhere; the backend computes a
+  // contraction tile by tile where its epilogue is, so such an op must not
+  // join.
   ArrayRef<int64_t> anchorShape = dims(g.anchor->getResult(0));
+  if (moves(x))
+    return Verdict::no("not an epilogue of " + opName(g.anchor) + ": " +
+                       opName(x) + " reads elements at other coordinates");
   if (dims(x->getResult(0)) == anchorShape)
     return Verdict::yes("elementwise epilogue of " + opName(g.anchor));
   return Verdict::no("not an epilogue of " + opName(g.anchor) + " (shape " +

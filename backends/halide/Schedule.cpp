@@ -4,6 +4,8 @@
 // with their pure dims vectorised where the reduced dims are not innermost.
 #include "backends/halide/KernelGraph.h"
 
+#include <set>
+
 using namespace Halide;
 
 namespace axon::halide {
@@ -69,6 +71,55 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
     update.vectorize(args[0], width, TailStrategy::GuardWithIf);
 }
 
+/// Whether `out` reads `target` (through Funcs it calls) only at its own
+/// coordinates, each call passing the caller's pure vars unchanged: then
+/// computing `target` tile by tile where `out` is computed is exact. A
+/// transpose or a shifted read of it is not.
+class ReadsAtOwnCoords : public Internal::IRVisitor {
+public:
+  explicit ReadsAtOwnCoords(const std::string &target) : target(target) {}
+  bool check(const Func &f) {
+    if (!visited.insert(f.name()).second)
+      return ok;
+    std::vector<Var> saved = vars;
+    vars = f.args();
+    Tuple values = f.values();
+    for (const Expr &e : values.as_vector())
+      e.accept(this);
+    vars = saved;
+    return ok;
+  }
+
+private:
+  using IRVisitor::visit;
+  void visit(const Internal::Call *op) override {
+    IRVisitor::visit(op);
+    if (op->call_type != Internal::Call::Halide || !op->func.defined())
+      return;
+    Func callee{Internal::Function(op->func)};
+    bool reaches = op->name == target ||
+                   Internal::find_transitive_calls(callee.function()).count(target);
+    if (!reaches)
+      return;
+    bool identity = op->args.size() == vars.size();
+    for (size_t i = 0; identity && i < vars.size(); ++i) {
+      const auto *v = op->args[i].as<Internal::Variable>();
+      identity = v && v->name == vars[i].name();
+    }
+    if (!identity || callee.has_update_definition()) {
+      ok = ok && op->name == target && identity;
+      return;
+    }
+    if (op->name != target)
+      check(callee);
+  }
+
+  std::string target;
+  std::vector<Var> vars;
+  std::set<std::string> visited;
+  bool ok = true;
+};
+
 } // namespace
 
 void scheduleKernel(KernelGraph &g, const Target &target) {
@@ -99,6 +150,11 @@ void scheduleKernel(KernelGraph &g, const Target &target) {
             epilogue = int(i);
             break;
           }
+      // An output that reads the contraction elsewhere than at its own
+      // coordinates (axon-fuse forms none) cannot host its tiles.
+      if (epilogue >= 0 &&
+          !ReadsAtOwnCoords(s.func.name()).check(g.outputs[epilogue]))
+        epilogue = -1;
       if (epilogue >= 0) {
         out = g.outputs[epilogue];
         scheduled[epilogue] = true;

@@ -382,7 +382,7 @@ func.func @explain_rules(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>, %g: tensor<4x
   %1 = axon.sum %0 {axes = array<i64: 1>, keepdims = true} : tensor<4x8xf32> -> tensor<4x1xf32>
   // expected-remark@+1 {{joins kernel 'explain_rules_k0': elementwise epilogue of axon.sum}}
   %2 = axon.sqrt %1 : tensor<4x1xf32>
-  // expected-remark@+1 {{starts kernel 'explain_rules_k1' (contraction): not with operand 0: not an epilogue of axon.sum (shape 8x4, anchor 4x1)}}
+  // expected-remark@+1 {{starts kernel 'explain_rules_k1' (contraction): not with operand 0: not an epilogue of axon.sum: axon.transpose reads elements at other coordinates}}
   %3 = axon.transpose %0 {perm = array<i64: 1, 0>} : tensor<4x8xf32> -> tensor<8x4xf32>
   // expected-remark@+1 {{joins kernel 'explain_rules_k1' as its anchor: takes operand 0's data-movement prologue (axon.transpose)}}
   %4 = axon.matmul %3, %g : tensor<8x4xf32>, tensor<4x2xf32> -> tensor<8x2xf32>
@@ -399,4 +399,24 @@ func.func @explain_rules(%x: tensor<4x8xf32>, %y: tensor<4x8xf32>, %g: tensor<4x
   // expected-remark@+1 {{joins kernel 'explain_rules_k4': injective, like the producer (axon.add); operand 1 is broadcast, read as an input}}
   %10 = axon.mul %9, %2 : tensor<4x8xf32>, tensor<4x1xf32> -> tensor<4x8xf32>
   return %2, %4, %6, %10 : tensor<4x1xf32>, tensor<8x2xf32>, tensor<10x8xf32>, tensor<4x8xf32>
+}
+
+// -----
+
+// A transpose of a square matmul result has the result's shape but is no
+// epilogue: it reads the matmul at other coordinates, and the backend
+// computes a contraction tile by tile where its epilogue is.
+// CHECK-LABEL: func.func @square_transpose
+// CHECK: axon.kernel "square_transpose_k0" "contraction"
+// CHECK-NOT: axon.transpose
+// CHECK: axon.kernel_yield
+// CHECK: axon.kernel "square_transpose_k1" "injective"
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: axon.transpose
+func.func @square_transpose(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>) -> (tensor<8x8xf32>, tensor<8x8xf32>) {
+  // expected-remark@+1 {{starts kernel 'square_transpose_k0' (contraction)}}
+  %0 = axon.matmul %a, %b : tensor<8x8xf32>, tensor<8x8xf32> -> tensor<8x8xf32>
+  // expected-remark@+1 {{starts kernel 'square_transpose_k1' (injective): not with operand 0: not an epilogue of axon.matmul: axon.transpose reads elements at other coordinates}}
+  %1 = axon.transpose %0 {perm = array<i64: 1, 0>} : tensor<8x8xf32> -> tensor<8x8xf32>
+  return %0, %1 : tensor<8x8xf32>, tensor<8x8xf32>
 }

@@ -339,6 +339,15 @@ TEST(HalideBackend, MlpTrainStepsMatchTheReference) {
     checkTrainSteps("examples/mlp/mlp.axon", {batch, 784}, 3);
 }
 
+// At batch 256 the hidden layer [256, 256] is square: its transpose (for
+// W2's gradient) has the matmul's shape, and axon-fuse used to take it as
+// the matmul's epilogue, which the schedule then computed tile by tile over
+// a transposed region (out of bounds; issue 10 item 2, seen at batch 64 on
+// a 784-64-10 MLP).
+TEST(HalideBackend, TrainStepWithASquareHiddenLayerMatchesTheReference) {
+  checkTrainSteps("examples/mlp/mlp.axon", {256, 784}, 1);
+}
+
 TEST(HalideBackend, CnnTrainStepsMatchTheReference) {
   checkTrainSteps("examples/cnn/cnn.axon", {3, 1, 28, 28}, 2);
 }
