@@ -232,8 +232,8 @@ llvm::Expected<Checkpoint> axon::checkpointOf(const Model &model) {
   return c;
 }
 
-llvm::Error axon::restoreParams(Model &model, const Checkpoint &checkpoint,
-                                llvm::StringRef path) {
+llvm::Expected<std::vector<std::string>>
+axon::paramMismatches(const Model &model, const Checkpoint &checkpoint) {
   std::vector<std::string> problems;
   std::vector<std::string> names = model.paramNames();
   std::set<std::string> known(names.begin(), names.end());
@@ -253,15 +253,23 @@ llvm::Error axon::restoreParams(Model &model, const Checkpoint &checkpoint,
     if (!known.count(name))
       problems.push_back(name + ": in the checkpoint (" + t.typeString() +
                          ") but not a parameter of the model");
-  if (!problems.empty()) {
+  return problems;
+}
+
+llvm::Error axon::restoreParams(Model &model, const Checkpoint &checkpoint,
+                                llvm::StringRef path) {
+  auto problems = paramMismatches(model, checkpoint);
+  if (!problems)
+    return problems.takeError();
+  if (!problems->empty()) {
     std::string msg = path.str() + ": does not match the model (" +
-                      std::to_string(problems.size()) + " mismatch" +
-                      (problems.size() == 1 ? "" : "es") + "):";
-    for (const std::string &p : problems)
+                      std::to_string(problems->size()) + " mismatch" +
+                      (problems->size() == 1 ? "" : "es") + "):";
+    for (const std::string &p : *problems)
       msg += "\n  " + p;
     return llvm::createStringError(msg);
   }
-  for (const std::string &name : names)
+  for (const std::string &name : model.paramNames())
     if (llvm::Error e = model.setParam(name, *checkpoint.find(name)))
       return e;
   return llvm::Error::success();

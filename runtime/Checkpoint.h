@@ -44,6 +44,12 @@ llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path);
 /// Every parameter of `model` (optimizer state included) as a checkpoint.
 llvm::Expected<Checkpoint> checkpointOf(const Model &model);
 
+/// How `checkpoint` differs from `model`'s parameters, each as `name: ...`
+/// (missing from the file, not a parameter of the model, another dtype or
+/// shape); empty when it matches.
+llvm::Expected<std::vector<std::string>>
+paramMismatches(const Model &model, const Checkpoint &checkpoint);
+
 /// Sets every parameter of `model` from `checkpoint`. Checks first, changing
 /// nothing on error: the error lists every mismatch (a parameter missing
 /// from the file, a tensor the model does not have, a dtype or shape that

@@ -100,7 +100,8 @@ static bool fromJSON(const json::Value &v, TrainConfig &c, json::Path p) {
             o.map("normalize", c.normalize) && o.map("one_hot", c.oneHot) &&
             o.map("epochs", c.epochs) && o.map("batch", c.batch) &&
             o.map("seed", seed) && o.map("shuffle", c.shuffle) &&
-            o.map("log", c.log);
+            o.map("log", c.log) && o.mapOptional("params", c.params) &&
+            o.mapOptional("optimizer", c.optimizer);
   c.seed = uint64_t(seed);
   return ok;
 }
@@ -127,7 +128,9 @@ json::Value axon::toJson(const TrainConfig &c) {
       {"batch", c.batch},
       {"seed", int64_t(c.seed)},
       {"shuffle", c.shuffle},
-      {"log", c.log}};
+      {"log", c.log},
+      {"params", json::Array(c.params)},
+      {"optimizer", c.optimizer}};
 }
 
 llvm::Expected<TrainConfig> axon::trainConfigFromJson(const json::Value &v) {

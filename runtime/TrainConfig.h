@@ -51,6 +51,12 @@ struct TrainConfig {
   std::string model;  ///< The model file, for messages and metadata.
   std::string stepFn; ///< Empty: the model has no train block.
   std::string lossFn, evalFn;
+  /// The parameters the block trains (`params = [...]`, else every
+  /// parameter), in declaration order, and its optimizer's kind ("sgd",
+  /// "momentum", "adam"): with lossFn and the model file's name, what a
+  /// checkpoint records of the block it belongs to.
+  std::vector<std::string> params;
+  std::string optimizer;
   DataSource train, eval;
   /// The loss's arguments per sample (after the batch dim).
   std::vector<int64_t> inputShape, labelShape;

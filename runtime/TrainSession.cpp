@@ -39,6 +39,29 @@ llvm::Expected<int64_t> intField(const Checkpoint &c, llvm::StringRef key,
   return v;
 }
 
+/// The model file's name: a checkpoint resumes in another directory, or in
+/// a binary built from the file.
+std::string modelFile(llvm::StringRef model) {
+  return llvm::sys::path::filename(model).str();
+}
+
+std::string joined(const std::vector<std::string> &names,
+                   llvm::StringRef separator) {
+  std::string s;
+  for (size_t i = 0; i < names.size(); ++i)
+    s += (i ? separator.str() : "") + names[i];
+  return s;
+}
+
+/// "'loss' of mlp.axon (params W1, b1; optimizer adam)".
+std::string blockOf(llvm::StringRef loss, llvm::StringRef model,
+                    llvm::StringRef params, llvm::StringRef optimizer) {
+  return llvm::formatv("'{0}' of {1} (params {2}; optimizer {3})",
+                       loss, model.empty() ? "?" : model,
+                       params.empty() ? "?" : params,
+                       optimizer.empty() ? "?" : optimizer);
+}
+
 } // namespace
 
 std::string axon::metricsPathOf(const TrainConfig &config,
@@ -67,6 +90,9 @@ llvm::Expected<Checkpoint> axon::makeCheckpoint(const Model &model,
     return c.takeError();
   c->metadata = {{"format", kFormat},
                  {"model", config.model},
+                 {"train_loss", config.lossFn},
+                 {"train_params", joined(config.params, ",")},
+                 {"optimizer", config.optimizer},
                  {"epoch", std::to_string(at.epoch)},
                  {"step", std::to_string(at.step)},
                  {"global_step", std::to_string(at.globalStep)},
@@ -78,10 +104,10 @@ llvm::Expected<Checkpoint> axon::makeCheckpoint(const Model &model,
   return c;
 }
 
-llvm::Expected<TrainPosition> axon::resumeFrom(Model &model,
-                                               llvm::StringRef path,
-                                               const TrainOptions &options,
-                                               int64_t trainSamples) {
+llvm::Expected<TrainPosition>
+axon::resumeFrom(Model &model, llvm::StringRef path, const TrainConfig &config,
+                 const TrainOptions &options, int64_t trainSamples,
+                 std::string *note) {
   auto c = readCheckpoint(path);
   if (!c)
     return c.takeError();
@@ -103,21 +129,70 @@ llvm::Expected<TrainPosition> axon::resumeFrom(Model &model,
   at.step = fields[1];
   at.globalStep = fields[2];
   at.lossSum = std::strtod(c->metadata["loss_sum"].c_str(), nullptr);
+
+  // Which train block of which model wrote it: a GAN's two blocks share
+  // every parameter name, so only this record tells their checkpoints
+  // apart. Checkpoints from before it was kept have none.
+  std::vector<std::string> block;
+  auto differ = [](std::vector<std::string> &list, const llvm::Twine &what,
+                   const std::string &saved, const std::string &now) {
+    if (saved != now)
+      list.push_back(
+          llvm::formatv("{0} {1} (this run: {2})", what, saved, now));
+  };
+  bool recorded = c->metadata.count("train_loss");
+  llvm::SmallVector<llvm::StringRef> names;
+  llvm::StringRef(c->metadata["train_params"]).split(names, ',', -1, false);
+  std::string savedModel = modelFile(c->metadata["model"]),
+              savedParams = joined(std::vector<std::string>(names.begin(), names.end()), ", "),
+              params = joined(config.params, ", ");
+  if (recorded) {
+    differ(block, "model", savedModel, modelFile(config.model));
+    differ(block, "train block", "'" + c->metadata["train_loss"] + "'",
+           "'" + config.lossFn + "'");
+    differ(block, "params", savedParams, params);
+    differ(block, "optimizer", c->metadata["optimizer"], config.optimizer);
+  } else if (note) {
+    *note = (path + ": no record of the train block that wrote it (an older "
+                    "checkpoint); resuming on its parameters and run settings "
+                    "alone").str();
+  }
   // The batch order is a function of these; another value would not
   // continue the checkpointed run.
-  std::vector<std::string> differ;
+  std::vector<std::string> settings;
   auto same = [&](const char *what, int64_t saved, int64_t now) {
-    if (saved != now)
-      differ.push_back(llvm::formatv("{0} {1} (this run: {2})", what, saved, now));
+    differ(settings, what, std::to_string(saved), std::to_string(now));
   };
   same("batch", fields[3], options.batch);
   same("seed", fields[4], int64_t(options.seed));
   same("shuffle", fields[5], options.shuffle);
   same("training samples", fields[6], trainSamples);
-  if (!differ.empty()) {
+
+  if (!block.empty()) {
+    // Everything that differs, the parameters' names, shapes and dtypes too.
+    std::vector<std::string> all = block;
+    all.insert(all.end(), settings.begin(), settings.end());
+    auto mismatches = paramMismatches(model, *c);
+    if (!mismatches)
+      return mismatches.takeError();
+    all.insert(all.end(), mismatches->begin(), mismatches->end());
+    std::string msg =
+        path.str() + ": cannot resume, the checkpoint was written by train block " +
+        blockOf(c->metadata["train_loss"], savedModel, savedParams,
+                c->metadata["optimizer"]) +
+        "; this run trains " +
+        blockOf(config.lossFn, modelFile(config.model), params,
+                config.optimizer) +
+        ". " + std::to_string(all.size()) + " difference" +
+        (all.size() == 1 ? "" : "s") + ":";
+    for (const std::string &d : all)
+      msg += "\n  " + d;
+    return llvm::createStringError(msg);
+  }
+  if (!settings.empty()) {
     std::string msg = path.str() + ": cannot resume, the checkpoint was made with";
-    for (size_t i = 0; i < differ.size(); ++i)
-      msg += (i ? ", " : " ") + differ[i];
+    for (size_t i = 0; i < settings.size(); ++i)
+      msg += (i ? ", " : " ") + settings[i];
     return llvm::createStringError(msg);
   }
   if (llvm::Error e = restoreParams(model, *c, path))
@@ -140,9 +215,12 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   options.trainMetricSamples = o.trainMetricSamples;
   int64_t samples = data.train.size();
   if (!o.resumePath.empty()) {
-    auto at = resumeFrom(model, o.resumePath, options, samples);
+    std::string note;
+    auto at = resumeFrom(model, o.resumePath, config, options, samples, &note);
     if (!at)
       return at.takeError();
+    if (!note.empty())
+      out << "note: " << note << "\n";
     options.start = *at;
     out << llvm::formatv("resuming from {0} at epoch {1}, step {2}\n",
                          o.resumePath, at->epoch + 1, at->step);

@@ -38,7 +38,8 @@ std::string checkpointPathOf(const TrainConfig &config,
                              const SessionOptions &o);
 
 /// The checkpoint of `model` at `at`: its parameters and optimizer state,
-/// and the run's position and settings as metadata.
+/// and as metadata the run's position and settings and which train block
+/// wrote it (model file, loss, parameter group, optimizer kind).
 llvm::Expected<Checkpoint> makeCheckpoint(const Model &model,
                                           const TrainConfig &config,
                                           const TrainOptions &options,
@@ -46,12 +47,20 @@ llvm::Expected<Checkpoint> makeCheckpoint(const Model &model,
                                           const TrainPosition &at);
 
 /// Restores `model` from the checkpoint at `path` and returns the position
-/// to continue from. Errors: the file (see readCheckpoint), parameters that
-/// do not match (restoreParams), or a run that would not continue the
-/// checkpointed one (another batch size, seed or training-set size).
+/// to continue from. Refuses, changing nothing, a checkpoint of another
+/// train block or model: its recorded model file name, block (loss),
+/// parameter group or optimizer kind differs from `config`'s; the error
+/// lists every difference, run settings and parameter mismatches included.
+/// A checkpoint without that record (written before it was kept) resumes on
+/// the other checks alone, with `*note` saying so. Other errors: the file
+/// (see readCheckpoint), parameters that do not match (restoreParams), or a
+/// run that would not continue the checkpointed one (another batch size,
+/// seed or training-set size).
 llvm::Expected<TrainPosition> resumeFrom(Model &model, llvm::StringRef path,
+                                         const TrainConfig &config,
                                          const TrainOptions &options,
-                                         int64_t trainSamples);
+                                         int64_t trainSamples,
+                                         std::string *note = nullptr);
 
 /// Runs the train block `config` on `model` over `data`. Progress bar on
 /// `progress`, one line per file written and the final result on `out`.

@@ -2,9 +2,11 @@
 // resuming from a mid-epoch checkpoint after a simulated crash gives the
 // uninterrupted run's parameters and losses bit for bit; a few hundred steps
 // of the MLP on Fashion-MNIST beat an honest accuracy bar; the metrics log
-// and its plot are written; a checkpoint of another model is refused.
+// and its plot are written; a checkpoint of another model is refused, and
+// so is one of another train block of the same model (a GAN's two blocks).
 #include "CompileModel.h"
 
+#include "runtime/Npy.h"
 #include "runtime/Plot.h"
 #include "runtime/TrainSession.h"
 #include "tools/axonc/TrainBlock.h"
@@ -221,6 +223,204 @@ TEST_F(MlpSession, FewHundredStepsBeatAnAccuracyBar) {
   EXPECT_NE(svg.find("test accuracy_of"), std::string::npos);
   EXPECT_NE(svg.find("train loss (step)"), std::string::npos);
   EXPECT_NE(svg.find("</svg>"), std::string::npos);
+}
+
+/// A GAN-like model: two train blocks over disjoint parameter groups, run
+/// by the reference evaluator on a few samples.
+class GanSession : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-gan", dir));
+    Tensor x(DType::F32, {16, 2}), t(DType::F32, {16, 2});
+    for (int64_t i = 0; i < 32; ++i) {
+      x.data[i] = double(i % 7) / 8;
+      t.data[i] = double(i % 5) / 4;
+    }
+    ASSERT_FALSE(bool(writeNpy(path("x.npy"), x)));
+    ASSERT_FALSE(bool(writeNpy(path("t.npy"), t)));
+    std::string source =
+        "  data = npy(\"" + path("x.npy") + "\", \"" + path("t.npy") + "\")\n";
+    std::string text = R"(param G1: f32[2, 2] = glorot_uniform
+param G2: f32[2] = zeros
+param D1: f32[2, 2] = glorot_uniform
+param D2: f32[2] = zeros
+fn d_loss(x: f32[N, 2], t: f32[N, 2]) -> f32 {
+  return mse(x @ D1 + D2, t)
+}
+fn g_loss(x: f32[N, 2], t: f32[N, 2]) -> f32 {
+  return mse((x @ G1 + G2) @ D1 + D2, t)
+}
+train d_loss {
+)" + source + R"(  optimizer = adam(lr = 0.01)
+  batch = 4
+  params = [D1, D2]
+}
+train g_loss {
+)" + source + R"(  optimizer = momentum(lr = 0.01)
+  batch = 4
+  params = [G1, G2]
+}
+)";
+    compiled = compileModel(text, /*gradientPipeline=*/true, path("gan.axon"));
+    ASSERT_TRUE(compiled->module) << compiled->errors;
+    std::vector<FunctionRequest> requests;
+    for (auto [loss, c] : {std::pair{"d_loss", &d}, {"g_loss", &g}}) {
+      auto train = findTrainBlock(*compiled->module, loss);
+      ASSERT_TRUE(bool(train)) << llvm::toString(train.takeError());
+      auto config = trainConfigOf(*compiled->module, *train, path("gan.axon"));
+      ASSERT_TRUE(bool(config)) << llvm::toString(config.takeError());
+      *c = *config;
+    }
+    auto loaded = loadTrainData(d, 0, 0);
+    ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
+    data = std::move(*loaded);
+    RunnerOptions reference;
+    reference.backend = "reference";
+    auto r = makeRunner(*compiled->module, reference, {});
+    ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+    runner = std::move(*r);
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+
+  std::string path(const char *name) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  }
+  /// Trains `config` for `epochs`, checkpointing to `checkpoint`.
+  llvm::Expected<std::vector<EpochResult>>
+  run(const TrainConfig &config, int64_t epochs, const char *checkpoint,
+      const std::string &resume = "") {
+    SessionOptions o;
+    o.epochs = epochs;
+    o.metricsPath = path((std::string(checkpoint) + ".jsonl").c_str());
+    o.checkpointPath = path(checkpoint);
+    o.resumePath = resume;
+    out.clear();
+    llvm::raw_string_ostream os(out), bar(progress);
+    return runTrainSession(*runner, config, data, o, os, bar);
+  }
+  /// Every parameter's values, optimizer state included.
+  std::vector<std::vector<double>> values() {
+    auto c = checkpointOf(*runner);
+    EXPECT_TRUE(bool(c));
+    std::vector<std::vector<double>> v;
+    for (const auto &[name, t] : c->tensors)
+      v.push_back(t.data);
+    return v;
+  }
+
+  llvm::SmallString<128> dir;
+  std::unique_ptr<CompiledModel> compiled;
+  TrainConfig d, g;
+  TrainData data;
+  std::unique_ptr<Runner> runner;
+  std::string out, progress;
+};
+
+TEST_F(GanSession, CheckpointRecordsItsTrainBlock) {
+  EXPECT_EQ(d.params, (std::vector<std::string>{"D1", "D2"}));
+  EXPECT_EQ(d.optimizer, "adam");
+  EXPECT_EQ(g.params, (std::vector<std::string>{"G1", "G2"}));
+  EXPECT_EQ(g.optimizer, "momentum");
+  // The record travels into built binaries with the rest of the block.
+  auto back = trainConfigFromJson(toJson(g));
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->params, g.params);
+  EXPECT_EQ(back->optimizer, g.optimizer);
+
+  ASSERT_TRUE(bool(run(d, 1, "d.safetensors")));
+  auto saved = readCheckpoint(path("d.safetensors"));
+  ASSERT_TRUE(bool(saved)) << llvm::toString(saved.takeError());
+  EXPECT_EQ(saved->metadata["model"], path("gan.axon"));
+  EXPECT_EQ(saved->metadata["train_loss"], "d_loss");
+  EXPECT_EQ(saved->metadata["train_params"], "D1,D2");
+  EXPECT_EQ(saved->metadata["optimizer"], "adam");
+}
+
+TEST_F(GanSession, ResumeRefusesAnotherTrainBlocksCheckpoint) {
+  ASSERT_TRUE(bool(run(d, 1, "d.safetensors")));
+  std::string ckpt = path("d.safetensors");
+  auto before = values();
+
+  // The discriminator's checkpoint into the generator's block: refused,
+  // every difference listed, nothing changed.
+  auto r = run(g, 2, "g.safetensors", ckpt);
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(llvm::toString(r.takeError()),
+            ckpt + ": cannot resume, the checkpoint was written by train "
+                   "block 'd_loss' of gan.axon (params D1, D2; optimizer "
+                   "adam); this run trains 'g_loss' of gan.axon (params G1, "
+                   "G2; optimizer momentum). 3 differences:\n"
+                   "  train block 'd_loss' (this run: 'g_loss')\n"
+                   "  params D1, D2 (this run: G1, G2)\n"
+                   "  optimizer adam (this run: momentum)");
+  EXPECT_EQ(values(), before);
+  EXPECT_FALSE(llvm::sys::fs::exists(path("g.safetensors")));
+
+  // Another model file (the same parameters) and another batch: both named.
+  TrainConfig other = d;
+  other.model = path("other.axon");
+  other.batch = 8;
+  r = run(other, 2, "o.safetensors", ckpt);
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(llvm::toString(r.takeError()),
+            ckpt + ": cannot resume, the checkpoint was written by train "
+                   "block 'd_loss' of gan.axon (params D1, D2; optimizer "
+                   "adam); this run trains 'd_loss' of other.axon (params D1, "
+                   "D2; optimizer adam). 2 differences:\n"
+                   "  model gan.axon (this run: other.axon)\n"
+                   "  batch 4 (this run: 8)");
+  EXPECT_EQ(values(), before);
+
+  // Into its own block it resumes, from another directory too.
+  std::string moved = path("moved.safetensors");
+  ASSERT_FALSE(llvm::sys::fs::copy_file(ckpt, moved));
+  TrainConfig elsewhere = d;
+  elsewhere.model = "/elsewhere/gan.axon";
+  auto resumed = run(elsewhere, 2, "d2.safetensors", moved);
+  ASSERT_TRUE(bool(resumed)) << llvm::toString(resumed.takeError());
+  EXPECT_EQ(resumed->size(), 1u);
+  EXPECT_NE(out.find("resuming from " + moved + " at epoch 2"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(out.find("note:"), std::string::npos) << out;
+}
+
+TEST_F(GanSession, OlderCheckpointsResumeOnTheirParameters) {
+  ASSERT_TRUE(bool(run(d, 1, "d.safetensors")));
+  // A checkpoint from before the train block was recorded.
+  auto saved = readCheckpoint(path("d.safetensors"));
+  ASSERT_TRUE(bool(saved)) << llvm::toString(saved.takeError());
+  for (const char *key : {"train_loss", "train_params", "optimizer"})
+    saved->metadata.erase(key);
+  std::string old = path("old.safetensors");
+  ASSERT_FALSE(bool(writeCheckpoint(old, *saved)));
+
+  auto resumed = run(d, 2, "d2.safetensors", old);
+  ASSERT_TRUE(bool(resumed)) << llvm::toString(resumed.takeError());
+  EXPECT_EQ(resumed->size(), 1u);
+  EXPECT_NE(out.find("note: " + old + ": no record of the train block that "
+                                      "wrote it (an older checkpoint); "
+                                      "resuming on its parameters and run "
+                                      "settings alone"),
+            std::string::npos)
+      << out;
+  // Its parameters and run settings are still checked.
+  TrainConfig other = d;
+  other.seed = 3;
+  auto r = run(other, 2, "d3.safetensors", old);
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(llvm::toString(r.takeError()),
+            old + ": cannot resume, the checkpoint was made with seed 0 "
+                  "(this run: 3)");
+  saved->tensors.pop_back();
+  ASSERT_FALSE(bool(writeCheckpoint(old, *saved)));
+  r = run(d, 2, "d4.safetensors", old);
+  ASSERT_FALSE(bool(r));
+  EXPECT_NE(llvm::toString(r.takeError()).find(old + ": does not match the "
+                                                     "model (1 mismatch)"),
+            std::string::npos);
 }
 
 } // namespace

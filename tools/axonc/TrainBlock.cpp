@@ -101,6 +101,20 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
       return llvm::createStringError("eval_fn names unknown function '" +
                                      c.evalFn + "'");
   }
+  // The block's parameter group: `params = [...]`, else every parameter
+  // (the optimizer's state excluded), as the frontend differentiates.
+  if (auto group = config.getAs<ArrayAttr>("params")) {
+    for (Attribute a : group)
+      if (auto name = dyn_cast<StringAttr>(a))
+        c.params.push_back(name.str());
+  } else {
+    for (ParamOp p : module.getOps<ParamOp>())
+      if (!p.getOptimizerState())
+        c.params.push_back(p.getSymName().str());
+  }
+  if (auto optimizer = config.getAs<DictionaryAttr>("optimizer"))
+    if (auto kind = optimizer.getAs<StringAttr>("kind"))
+      c.optimizer = kind.str();
   c.train = sourceOf(config.getAs<DictionaryAttr>("data"));
   c.eval = sourceOf(config.getAs<DictionaryAttr>("eval_data"));
 
