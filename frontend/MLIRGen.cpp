@@ -17,6 +17,7 @@
 #include "llvm/ADT/StringSwitch.h"
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -903,7 +904,7 @@ private:
         "scatter_add", "one_hot", "where", "zeros", "ones", "full",
         "uniform", "normal", "bernoulli", "dim", "f32", "f64", "i32", "i64",
         "bool", "cross_entropy", "mse", "accuracy", "grad", "bce",
-        "bce_with_logits", "nll", "l1", "l2"};
+        "bce_with_logits", "nll", "l1", "l2", "isnan", "isinf", "isfinite"};
     return names;
   }
 
@@ -1371,6 +1372,30 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
                                       " tensor, got " + x.typeString());
     return make<OpT>(l, x.elem, x.shape, x.value);
   };
+  // IEEE classification, as comparisons: x != x only for NaN, |x| == inf
+  // only for the infinities. (Compiled kernels keep comparisons IEEE.)
+  if (n == "isnan" || n == "isinf" || n == "isfinite") {
+    if (!checkArgs(e, 1, 1, {}, a))
+      return TV{};
+    TV x = materialize(emitExpr(*e.args[0]), "f32");
+    if (!x.valid())
+      return x;
+    if (!x.isFloat())
+      return fail(e.args[0]->loc, "'" + n +
+                                      "' needs a floating-point tensor, got " +
+                                      x.typeString());
+    if (n == "isnan")
+      return make<CmpOp>(l, "bool", x.shape, CmpPredicate::ne, x.value,
+                         x.value);
+    TV mag = make<AbsOp>(l, x.elem, x.shape, x.value);
+    TV infinity;
+    infinity.literal = true;
+    infinity.number = std::numeric_limits<double>::infinity();
+    TV inf = materialize(infinity, x.elem);
+    return make<CmpOp>(l, "bool", x.shape,
+                       n == "isinf" ? CmpPredicate::eq : CmpPredicate::lt,
+                       mag.value, inf.value);
+  }
   if (n == "neg") return unary(NegOp(), false);
   if (n == "abs") return unary(AbsOp(), false);
   if (n == "sign") return unary(SignOp(), false);

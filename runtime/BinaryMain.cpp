@@ -330,6 +330,7 @@ int main(int argc, char **argv) {
                 " --target=host -o <binary>");
   if (threads > 0)
     halide_set_num_threads(threads);
+  halide_set_error_handler(recordKernelError);
   Executor ex(plan, std::vector<KernelEntry>(
                         axon_kernel_table, axon_kernel_table + axon_kernel_count));
   if (inferCommand)

@@ -6,8 +6,44 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 using namespace axon;
+
+namespace {
+
+std::mutex kernelErrorMutex;
+std::string kernelErrorMessage; ///< The last, until a failure reports it.
+
+/// The error of function `fn` whose kernel `k` returned `rc`: a check of
+/// the model's (kernelCheck in the Halide lowering) says where and what;
+/// anything else is Halide's own message with the kernel's position.
+llvm::Error kernelFailure(const std::string &fn, const PlanKernel &k, int rc) {
+  std::string message;
+  {
+    std::lock_guard<std::mutex> lock(kernelErrorMutex);
+    message.swap(kernelErrorMessage);
+  }
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
+    message.pop_back();
+  const std::string marker = "@axon: ";
+  size_t at = message.find(marker);
+  if (at != std::string::npos)
+    return llvm::createStringError(message.substr(at + marker.size()) +
+                                   " (in '" + fn + "')");
+  std::string where = k.location.empty() ? "" : k.location + ": ";
+  return llvm::createStringError(
+      where + "in '" + fn + "': compiled kernel '" + k.name + "' failed: " +
+      (message.empty() ? "Halide error " + std::to_string(rc) : message));
+}
+
+} // namespace
+
+void axon::recordKernelError(void *, const char *message) {
+  std::lock_guard<std::mutex> lock(kernelErrorMutex);
+  if (kernelErrorMessage.empty()) // The first error is the cause.
+    kernelErrorMessage = message ? message : "";
+}
 
 namespace {
 
@@ -217,10 +253,7 @@ Executor::call(const std::string &name, const std::vector<Tensor> &args) {
       profiler_.record(plan.kernels[step.kernel].name, start,
                        Profiler::Clock::now());
     if (rc != 0)
-      return llvm::createStringError("kernel '" +
-                                     plan.kernels[step.kernel].name +
-                                     "' failed with Halide error " +
-                                     std::to_string(rc));
+      return kernelFailure(name, plan.kernels[step.kernel], rc);
   }
   std::vector<Tensor> results;
   for (int out : fn->outputs) {

@@ -69,6 +69,11 @@ private:
   Bound &bind(const FunctionPlan &fn);
 };
 
+/// Halide's error handler for compiled kernels (halide_set_error_handler):
+/// keeps the message for Executor::call to report, instead of the Halide
+/// runtime's default, which prints it and aborts the process.
+void recordKernelError(void *userContext, const char *message);
+
 /// Typed bytes <-> Tensor (values as doubles).
 std::vector<unsigned char> toBytes(const Tensor &t);
 Tensor fromBytes(DType dtype, const std::vector<int64_t> &shape,

@@ -21,6 +21,11 @@ KernelLibrary::load(const std::string &path,
                                      "' lack kernel '" + name + "'");
     lib->entries_.push_back(reinterpret_cast<KernelEntry>(entry));
   }
+  // Kernel errors come back to the executor, not through abort().
+  using SetHandler = void *(*)(void (*)(void *, const char *));
+  if (auto set = reinterpret_cast<SetHandler>(
+          dlsym(lib->handle, "halide_set_error_handler")))
+    set(recordKernelError);
   return lib;
 }
 

@@ -66,6 +66,9 @@ struct PlanParam {
 struct PlanKernel {
   std::string name;
   int numInputs = 0, numOutputs = 0;
+  /// The model-file position of its main op ("model.axon:4:12"), named
+  /// when the kernel fails at run time.
+  std::string location;
 };
 
 struct Plan {

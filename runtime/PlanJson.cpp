@@ -98,7 +98,8 @@ std::string axon::writePlanJson(const Plan &plan, const BinaryConfig &c) {
   for (const PlanKernel &k : plan.kernels)
     kernels.push_back(json::Object{{"name", k.name},
                                    {"inputs", k.numInputs},
-                                   {"outputs", k.numOutputs}});
+                                   {"outputs", k.numOutputs},
+                                   {"location", k.location}});
   for (const Tensor &t : plan.constants) {
     json::Array data;
     for (double v : t.data)
@@ -184,7 +185,8 @@ llvm::Error axon::readPlanJson(llvm::StringRef text, Plan &plan,
     for (const json::Value &v : *a) {
       const json::Object &o = *v.getAsObject();
       plan.kernels.push_back({r.str(o, "name"), int(r.num(o, "inputs")),
-                              int(r.num(o, "outputs"))});
+                              int(r.num(o, "outputs")),
+                              o.getString("location").value_or("").str()});
     }
   if (const json::Array *a = r.arr(*root, "constants"))
     for (const json::Value &v : *a) {

@@ -3,9 +3,11 @@
 //
 // Shapes are static, so every Func is defined over known extents and reads
 // its operands only inside them; padding and index clamping make that true
-// for windows and gathers. Out-of-range gather/scatter indices, which the
-// reference reports as errors, are clamped here (compiled kernels cannot
-// fail mid-flight); integer division by zero gives 0.
+// for windows and gathers. What the reference reports as an error at run
+// time (a gather, scatter or one_hot index out of range, integer division
+// by zero) is checked in the kernel with require(): the kernel fails with a
+// message naming the op's model-file position (kernelCheck), which the
+// executor reports as the function's error.
 #include "backends/halide/KernelLowering.h"
 #include "backends/halide/KernelGraph.h"
 
@@ -13,6 +15,7 @@
 #include <functional>
 #include <set>
 #include <stdexcept>
+#include <utility>
 
 using namespace Halide;
 using Halide::Internal::make_one;
@@ -51,6 +54,56 @@ using Shape = std::vector<int64_t>;
 
 int normalizeAxis(int64_t axis, size_t rank) {
   return int(axis < 0 ? axis + int64_t(rank) : axis);
+}
+
+/// Halide compiles float code with fast-math flags under which LLVM may
+/// assume no NaN or infinity: NaN != NaN came out false, and a NaN test of
+/// a value computed with those flags folds away. What a model can observe
+/// of NaN and infinity (comparisons, max/min, relu, sign, argmax) is
+/// computed in strict_float, which also covers the operands Halide inlines
+/// into it; values read from memory are taken as they are.
+Expr strictIfFloat(Expr e, const Expr &operand) {
+  return operand.type().is_float() ? strict_float(e) : e;
+}
+/// max/min propagating NaN, as the reference and torch.maximum do.
+Expr maxNaN(Expr a, Expr b) {
+  if (!a.type().is_float())
+    return max(a, b);
+  return strict_float(select(is_nan(a), a, select(is_nan(b), b, max(a, b))));
+}
+Expr minNaN(Expr a, Expr b) {
+  if (!a.type().is_float())
+    return min(a, b);
+  return strict_float(select(is_nan(a), a, select(is_nan(b), b, min(a, b))));
+}
+/// `v` beats the running maximum `best` (strictly greater, or the first
+/// NaN): argmax and max-pool winners, first occurrence kept on ties.
+Expr beats(Expr v, Expr best) {
+  if (!v.type().is_float())
+    return v > best;
+  return strict_float(v > best || (is_nan(v) && !is_nan(best)));
+}
+
+/// Marks where a kernel check's own text starts in Halide's
+/// "Requirement Failed: (condition) ..." message (runtime/Executor.cpp).
+const char *const kCheckMarker = "@axon: ";
+
+/// `value`, once `ok` holds; otherwise the kernel fails with
+/// "<location>: axon.<op>: <what>" (Halide separates the parts by spaces).
+template <typename... Parts>
+Expr kernelCheck(Expr ok, Expr value, const kernel::OpSpec &op,
+                 Parts &&...what) {
+  return require(ok, value, kCheckMarker + op.location + ": axon." + op.name +
+                                ":",
+                 std::forward<Parts>(what)...);
+}
+
+/// An index read from a tensor, checked to lie in [0, extent).
+Expr checkedIndex(Expr raw, int64_t extent, const kernel::OpSpec &op) {
+  Expr i = cast<int64_t>(raw);
+  return cast<int>(kernelCheck(i >= 0 && i < Expr(extent), i, op, "index", i,
+                               "is out of range [0, " +
+                                   std::to_string(extent) + ")"));
 }
 
 /// Reads `v` at dialect-order coordinates.
@@ -107,6 +160,13 @@ public:
   Lowerer(const kernel::KernelSpec &spec, KernelGraph &g) : spec(spec), g(g) {}
 
   void run() {
+    // A kernel that can observe NaN or infinity computes its elementwise
+    // values strictly: Halide's simplifier and LLVM's no-NaN flags would
+    // otherwise fold x - x to 0 or drop a NaN test of x + y. Contraction
+    // and sum accumulators keep fast math (FMA), their stores and loads
+    // keep what they computed.
+    for (const kernel::OpSpec &op : spec.ops)
+      strict = strict || observesNaN(op.name);
     for (size_t i = 0; i < spec.inputs.size(); ++i) {
       const kernel::TensorDesc &d = spec.inputs[i];
       ImageParam p(halideType(d.dtype), int(d.shape.size()),
@@ -141,6 +201,25 @@ public:
 private:
   const kernel::KernelSpec &spec;
   KernelGraph &g;
+  bool strict = false;
+
+  static bool observesNaN(const std::string &n) {
+    return n == "cmp" || n == "max" || n == "min" || n == "relu" ||
+           n == "sign" || n == "reduce_max" || n == "argmax" ||
+           n == "softmax" || n == "log_softmax" || n == "max_pool2d" ||
+           n == "max_pool2d_grad";
+  }
+
+  Expr strictIf(Expr e) const { return strict ? strict_float(e) : e; }
+
+  /// halide::define, in strict_float in a kernel that observes NaN.
+  Func define(const std::string &fname, const Shape &shape,
+              const std::function<Expr(const Coords &)> &body) {
+    return ::axon::halide::define(fname, shape, [&](const Coords &c) {
+      Expr e = body(c);
+      return strict ? strict_float(e) : e;
+    });
+  }
   std::string name;
   Shape resultShape;
   Type resultType;
@@ -235,8 +314,8 @@ private:
       const ValueFunc &idx = operand(op, 0);
       return pointwise([&](const Coords &c) {
         Coords outer(c.begin(), c.end() - 1);
-        return select(cast<int64_t>(at(idx, outer)) == cast<int64_t>(c.back()),
-                      1, 0);
+        Expr i = checkedIndex(at(idx, outer), op.getInt("depth"), op);
+        return select(i == cast<int>(c.back()), 1, 0);
       });
     }
     if (n == "random_uniform" || n == "random_normal" ||
@@ -271,12 +350,12 @@ private:
       if (n == "sigmoid") // Never exponentiates a large positive number.
         return select(v >= zero, one / (one + exp(-v)),
                       exp(v) / (one + exp(v)));
-      if (n == "relu")
-        return select(v < zero, zero, v);
+      if (n == "relu") // NaN stays NaN, as in the reference and torch.
+        return strictIfFloat(select(v < zero, zero, v), v);
       if (n == "softplus")
         return max(v, zero) + log(one + exp(-abs(v)));
       // sign
-      return select(v > zero, one, select(v < zero, -one, v));
+      return strictIfFloat(select(v > zero, one, select(v < zero, -one, v)), v);
     });
   }
 
@@ -295,29 +374,33 @@ private:
       if (n == "div") {
         if (x.type().is_float())
           return x / y;
-        // Truncating division, as C++ and the reference do.
-        Expr q = select(y == 0, make_zero(y.type()), abs(x) / abs(y));
+        // Truncating division, as C++ and the reference do; by zero an
+        // error, as in the reference.
+        Expr nonzero = kernelCheck(y != 0, y, op, "integer division by zero");
+        Expr q = cast(x.type(), abs(x) / abs(nonzero));
         return cast(x.type(), select((x < 0) != (y < 0), -q, q));
       }
-      if (n == "pow")
-        return pow(x, y);
+      if (n == "pow") // Integers through double, as the reference does.
+        return x.type().is_float()
+                   ? pow(x, y)
+                   : cast(x.type(), pow(cast<double>(x), cast<double>(y)));
       if (n == "max")
-        return max(x, y);
+        return maxNaN(x, y);
       if (n == "min")
-        return min(x, y);
+        return minNaN(x, y);
       switch (predicate) { // CmpPredicate: eq ne lt le gt ge.
       case 0:
-        return x == y;
+        return strictIfFloat(x == y, x);
       case 1:
-        return x != y;
+        return strictIfFloat(x != y, x);
       case 2:
-        return x < y;
+        return strictIfFloat(x < y, x);
       case 3:
-        return x <= y;
+        return strictIfFloat(x <= y, x);
       case 4:
-        return x > y;
+        return strictIfFloat(x > y, x);
       default:
-        return x >= y;
+        return strictIfFloat(x >= y, x);
       }
     });
   }
@@ -476,7 +559,7 @@ private:
     Func acc(name + (isMax ? "_max" : "_sum"));
     if (isMax) {
       acc(ox, oy, c, n) = resultType.min();
-      acc(ox, oy, c, n) = select(inside, max(acc(ox, oy, c, n), v),
+      acc(ox, oy, c, n) = select(inside, maxNaN(acc(ox, oy, c, n), v),
                                  acc(ox, oy, c, n));
     } else {
       acc(ox, oy, c, n) = make_zero(resultType);
@@ -513,7 +596,7 @@ private:
       Expr v = x.func(clamp(xx, 0, int(w) - 1), clamp(y, 0, int(h) - 1), c, n);
       winner(ox, oy, c, n) = Tuple(-1, x.type.min());
       Expr better = inside && (winner(ox, oy, c, n)[0] < 0 ||
-                               v > winner(ox, oy, c, n)[1]);
+                               beats(v, winner(ox, oy, c, n)[1]));
       winner(ox, oy, c, n) =
           Tuple(select(better, y * int(w) + xx, winner(ox, oy, c, n)[0]),
                 select(better, v, winner(ox, oy, c, n)[1]));
@@ -606,7 +689,7 @@ private:
         }
       }
       if (isMax)
-        acc(args) = max(acc(args), at(x, in));
+        acc(args) = maxNaN(acc(args), at(x, in));
       else
         acc(args) += at(x, in);
     }
@@ -641,10 +724,10 @@ private:
       }
     }
     Func best(name + "_best");
-    best(args) = Tuple(0, at(x, first));
+    best(args) = Tuple(0, strictIf(at(x, first)));
     // Strictly greater: ties keep the lowest index, as in the reference.
-    Expr v = at(x, in);
-    Expr better = v > best(args)[1];
+    Expr v = strictIf(at(x, in));
+    Expr better = beats(v, best(args)[1]);
     best(args) = Tuple(select(better, cast<int>(r), best(args)[0]),
                        select(better, v, best(args)[1]));
     g.stages.push_back({KernelStage::Kind::Reduction, best, resultShape});
@@ -677,7 +760,7 @@ private:
     Coords c(vars.begin(), vars.end());
     std::vector<Var> args(vars.rbegin(), vars.rend());
     mx(args) = resultType.min();
-    mx(args) = max(mx(args), at(x, along(c, r)));
+    mx(args) = maxNaN(mx(args), at(x, along(c, r)));
     sum(args) = make_zero(resultType);
     sum(args) += exp(at(x, along(c, r)) - mx(args));
     g.stages.push_back({KernelStage::Kind::Reduction, mx, rowShape});
@@ -751,7 +834,9 @@ private:
     return define(name, resultShape, [&](const Coords &c) {
       Coords idxAt(c.begin() + axis, c.begin() + axis + ir);
       Coords in(c.begin(), c.begin() + axis);
-      in.push_back(clamp(cast<int>(at(idx, idxAt)), 0, int(extent) - 1));
+      // Clamped too, for bounds inference: the check has failed first.
+      in.push_back(clamp(checkedIndex(at(idx, idxAt), extent, op), 0,
+                         int(extent) - 1));
       in.insert(in.end(), c.begin() + axis + ir, c.end());
       return at(table, in);
     });
@@ -784,7 +869,8 @@ private:
     }
     updAt.insert(updAt.end(), vars.begin() + axis + 1, vars.end());
     Coords lhs(vars.begin(), vars.end());
-    lhs[axis] = clamp(cast<int>(at(idx, idxAt)), 0, int(extent) - 1);
+    lhs[axis] = clamp(checkedIndex(at(idx, idxAt), extent, op), 0,
+                      int(extent) - 1);
     std::vector<Expr> lhsArgs(lhs.rbegin(), lhs.rend());
     f(lhsArgs) += at(u, updAt);
     g.stages.push_back({KernelStage::Kind::Reduction, f, resultShape});

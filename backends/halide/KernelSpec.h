@@ -34,6 +34,9 @@ struct OpSpec {
   std::map<std::string, double> floats;
   /// axon.constant's values, row-major; one value for a splat.
   std::vector<double> values;
+  /// Where the op comes from in the model file ("model.axon:4:12"), for
+  /// the errors a kernel reports at run time (a gather index out of range).
+  std::string location;
 
   int64_t getInt(const std::string &key, int64_t otherwise = 0) const {
     auto it = ints.find(key);

@@ -1,4 +1,5 @@
 // From fused, memory-planned IR to a runtime Plan and KernelSpecs.
+#include "ir/SourceLocation.h"
 #include "backends/halide/PlanBuilder.h"
 
 #include "ir/AxonDialect.h"
@@ -83,6 +84,7 @@ FailureOr<kernel::KernelSpec> axon::extractKernel(KernelOp op) {
     if (failed(d))
       return failure();
     o.result = *d;
+    o.location = sourceLocation(inner.getLoc());
     for (NamedAttribute a : inner.getAttrs()) {
       std::string key = a.getName().str();
       Attribute v = a.getValue();
@@ -239,8 +241,12 @@ LogicalResult axon::addFunctionPlan(func::FuncOp fn, StringRef modelName,
         step.buffers.push_back(*b);
       }
       fp.steps.push_back(std::move(step));
-      plan.kernels.push_back({spec->name, int(spec->inputs.size()),
-                              int(spec->outputs.size())});
+      PlanKernel pk{spec->name, int(spec->inputs.size()),
+                    int(spec->outputs.size()), ""};
+      for (const kernel::OpSpec &o : spec->ops)
+        if (pk.location.empty() && o.name != "constant" && o.name != "fill")
+          pk.location = o.location;
+      plan.kernels.push_back(pk);
       kernels.push_back(std::move(*spec));
     } else if (auto store = dyn_cast<ParamStoreOp>(op)) {
       FailureOr<int> dst = bufferForParam(store.getParam());

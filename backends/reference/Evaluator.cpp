@@ -4,6 +4,7 @@
 // in row-major order. Shapes are re-checked at run time, since function
 // arguments may have dynamic dims that the verifier could not see.
 #include "backends/reference/Evaluator.h"
+#include "ir/SourceLocation.h"
 
 #include "ir/AxonDialect.h"
 #include "ir/ElementTypes.h"
@@ -157,29 +158,9 @@ double minPropagatingNaN(double a, double b) {
 // Errors
 //===----------------------------------------------------------------------===//
 
-/// "file:line:col" for file locations, MLIR's printed form otherwise.
-std::string locStr(Location loc) {
-  if (auto file = dyn_cast<FileLineColLoc>(loc))
-    return (file.getFilename().getValue() + ":" + Twine(file.getLine()) + ":" +
-            Twine(file.getColumn()))
-        .str();
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return locStr(name.getChildLoc());
-  if (auto site = dyn_cast<CallSiteLoc>(loc))
-    return locStr(site.getCallee());
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location sub : fused.getLocations())
-      if (isa<FileLineColLoc>(sub))
-        return locStr(sub);
-  std::string s;
-  llvm::raw_string_ostream os(s);
-  loc.print(os);
-  return s;
-}
-
 /// An error at `op`: "<location>: <op name>: <message>".
 Error opError(Operation *op, const Twine &message) {
-  return llvm::createStringError(locStr(op->getLoc()) + ": " +
+  return llvm::createStringError(sourceLocation(op->getLoc()) + ": " +
                                  op->getName().getStringRef() + ": " + message);
 }
 
@@ -286,7 +267,7 @@ Interpreter::callFunction(llvm::StringRef name, llvm::ArrayRef<Tensor> args,
                 " (unbounded recursion?)");
 
   FunctionType type = fn.getFunctionType();
-  std::string where = locStr(fn.getLoc()) + ": @" + name.str();
+  std::string where = sourceLocation(fn.getLoc()) + ": @" + name.str();
   if (args.size() != type.getNumInputs())
     return fail(where + " takes " + Twine(type.getNumInputs()) +
                 " arguments, got " + Twine(args.size()));
@@ -1247,8 +1228,8 @@ Expected<Tensor> Interpreter::scatterAdd(ScatterAddOp op, const Tensor &target,
   return out;
 }
 
-// An index outside [0, depth) gives a row of zeros (as tf.one_hot and
-// jax.nn.one_hot do), so a padding label contributes nothing.
+// An index outside [0, depth) is an error, as in torch's one_hot: a label
+// out of range in cross_entropy or nll would otherwise count a zero row.
 Expected<Tensor> Interpreter::oneHot(OneHotOp op, const Tensor &idx) {
   int64_t depth = static_cast<int64_t>(op.getDepth());
   Shape outShape = idx.shape;
@@ -1256,8 +1237,10 @@ Expected<Tensor> Interpreter::oneHot(OneHotOp op, const Tensor &idx) {
   Tensor out(DType::F64, outShape);
   for (int64_t k = 0; k < idx.numElements(); ++k) {
     double label = idx.data[k];
-    if (label >= 0 && label < static_cast<double>(depth))
-      out.data[k * depth + static_cast<int64_t>(label)] = 1;
+    if (!(label >= 0 && label < static_cast<double>(depth)))
+      return opError(op, "index " + Twine(static_cast<int64_t>(label)) +
+                             " is out of range [0, " + Twine(depth) + ")");
+    out.data[k * depth + static_cast<int64_t>(label)] = 1;
   }
   return out;
 }
@@ -1333,7 +1316,7 @@ Evaluator::Evaluator(ModuleOp module) : module(module.getOperation()) {
     auto type = dyn_cast<RankedTensorType>(param.getType());
     auto dtype = type ? dtypeOf(type.getElementType()) : std::nullopt;
     if (!type || !type.hasStaticShape() || !dtype) {
-      initError = locStr(param.getLoc()) + ": axon.param @" + name +
+      initError = sourceLocation(param.getLoc()) + ": axon.param @" + name +
                   ": unsupported parameter type " + typeStr(param.getType());
       continue;
     }

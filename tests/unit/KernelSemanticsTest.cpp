@@ -1,0 +1,169 @@
+// What a model can observe at the edges, the same on both backends: IEEE
+// NaN and infinity in comparisons, max/min, relu, argmax and reductions;
+// isnan/isinf/isfinite; integer pow; and the run-time errors of integer
+// division by zero and of gather, scatter_add, one_hot (so cross_entropy)
+// indices out of range, which compiled kernels report with the op's
+// position instead of clamping (issue 10, items 3 and 4).
+#include "backends/halide/Jit.h"
+#include "backends/reference/Evaluator.h"
+#include "tests/unit/CompileModel.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+using namespace axon;
+
+namespace {
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+/// Both backends' results of `fn` in `model`, or their errors as text.
+struct Outcome {
+  std::vector<Tensor> values;
+  std::string error;
+};
+
+std::pair<Outcome, Outcome> runBoth(const std::string &model,
+                                    const std::string &fn,
+                                    const std::vector<Tensor> &args) {
+  auto m = test_support::compileModel(model, true, "edge.axon");
+  EXPECT_TRUE(m->module) << m->errors;
+  std::pair<Outcome, Outcome> out;
+  if (!m->module)
+    return out;
+  reference::Evaluator reference(*m->module);
+  auto want = reference.call(fn, args);
+  if (want)
+    out.first.values = *want;
+  else
+    out.first.error = llvm::toString(want.takeError());
+  FunctionRequest request{fn, {}};
+  for (const Tensor &t : args)
+    request.argShapes.push_back(t.shape);
+  auto program = JitProgram::compile(*m->module, {request}, {});
+  EXPECT_TRUE(bool(program)) << llvm::toString(program.takeError());
+  if (!program)
+    return out;
+  auto got = (*program)->executor().call(fn, args);
+  if (got)
+    out.second.values = *got;
+  else
+    out.second.error = llvm::toString(got.takeError());
+  return out;
+}
+
+/// Both backends give `want` exactly (NaN matching NaN).
+void expectBoth(const std::string &model, const std::string &fn,
+                const std::vector<Tensor> &args,
+                const std::vector<std::vector<double>> &want) {
+  auto [ref, jit] = runBoth(model, fn, args);
+  for (const auto *o : {&ref, &jit}) {
+    const char *which = o == &ref ? "reference" : "compiled";
+    ASSERT_EQ(o->error, "") << which;
+    ASSERT_EQ(o->values.size(), want.size()) << which;
+    for (size_t r = 0; r < want.size(); ++r) {
+      ASSERT_EQ(o->values[r].data.size(), want[r].size()) << which;
+      for (size_t i = 0; i < want[r].size(); ++i) {
+        double g = o->values[r].data[i], w = want[r][i];
+        EXPECT_TRUE(std::isnan(w) ? std::isnan(g) : g == w)
+            << which << " @" << fn << " result " << r << "[" << i
+            << "] = " << g << ", want " << w;
+      }
+    }
+  }
+}
+
+/// Both backends fail, with an error naming `where` and containing `what`.
+void expectErrorBoth(const std::string &model, const std::string &fn,
+                     const std::vector<Tensor> &args, const std::string &where,
+                     const std::string &what) {
+  auto [ref, jit] = runBoth(model, fn, args);
+  for (const auto *o : {&ref, &jit}) {
+    const char *which = o == &ref ? "reference" : "compiled";
+    EXPECT_NE(o->error.find(where), std::string::npos) << which << ": " << o->error;
+    EXPECT_NE(o->error.find(what), std::string::npos) << which << ": " << o->error;
+    EXPECT_EQ(o->error.find("Halide"), std::string::npos) << which << ": " << o->error;
+  }
+}
+
+const Tensor x5(DType::F32, {5}, {kNaN, 1, kInf, -kInf, 2});
+const Tensor y5(DType::F32, {5}, {kNaN, kNaN, kInf, 3, 1});
+
+const char *kFloatModel = R"(
+fn cmp(x: f32[5], y: f32[5]) -> (bool[5], bool[5], bool[5], bool[5]) {
+  return x != y, x == y, abs(x) == y, x < y
+}
+fn minmax(x: f32[5], y: f32[5]) -> (f32[5], f32[5], f32[5]) { return max(x, y), min(x, y), relu(x) }
+fn classify(x: f32[5]) -> (bool[5], bool[5], bool[5]) { return isnan(x), isinf(x), isfinite(x) }
+fn reduce(x: f32[5], y: f32[5]) -> (f32, i32) { return max(x + y, axis = 0), argmax(x, axis = 0) }
+fn pick(x: f32[5], y: f32[5]) -> f32[5] { return where(x < y, x, y) }
+)";
+
+} // namespace
+
+TEST(KernelSemantics, NaNAndInfinityInComparisons) {
+  // NaN != NaN is true; abs(NaN) == inf is false.
+  expectBoth(kFloatModel, "cmp", {x5, y5},
+             {{1, 1, 0, 1, 1}, {0, 0, 1, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, 0, 1, 0}});
+}
+
+TEST(KernelSemantics, MaxMinAndReluPropagateNaN) {
+  expectBoth(kFloatModel, "minmax", {x5, y5},
+             {{kNaN, kNaN, kInf, 3, 2}, {kNaN, kNaN, kInf, -kInf, 1},
+              {kNaN, 1, kInf, 0, 2}});
+}
+
+TEST(KernelSemantics, IsNanIsInfIsFinite) {
+  expectBoth(kFloatModel, "classify", {x5},
+             {{1, 0, 0, 0, 0}, {0, 0, 1, 1, 0}, {0, 1, 0, 0, 1}});
+}
+
+TEST(KernelSemantics, ReductionsSeeNaN) {
+  // max over a NaN is NaN; argmax takes the first NaN as the maximum.
+  expectBoth(kFloatModel, "reduce", {x5, y5}, {{kNaN}, {0}});
+}
+
+TEST(KernelSemantics, WhereWithNaNOperands) {
+  expectBoth(kFloatModel, "pick", {x5, y5}, {{kNaN, kNaN, kInf, -kInf, 1}});
+}
+
+TEST(KernelSemantics, IntegerPowAndDivision) {
+  const char *model = R"(
+fn pw(a: i32[5], b: i32[5]) -> i32[5] { return pow(a, b) }
+fn pw64(a: i64[5], b: i64[5]) -> i64[5] { return pow(a, b) }
+fn dv(a: i32[5], b: i32[5]) -> i32[5] { return a / b }
+)";
+  Tensor a(DType::I32, {5}, {7, -7, 3, 2, 5}), b(DType::I32, {5}, {2, 3, 1, 10, 0});
+  expectBoth(model, "pw", {a, b}, {{49, -343, 3, 1024, 1}});
+  Tensor a64(DType::I64, {5}, {7, -7, 3, 2, 5}), b64(DType::I64, {5}, {2, 3, 1, 40, 0});
+  expectBoth(model, "pw64", {a64, b64}, {{49, -343, 3, 1099511627776.0, 1}});
+  Tensor d(DType::I32, {5}, {2, 2, 1, 3, 1});
+  expectBoth(model, "dv", {a, d}, {{3, -3, 3, 0, 5}});
+  expectErrorBoth(model, "dv", {a, b}, "edge.axon:4:", "integer division by zero");
+}
+
+TEST(KernelSemantics, IndicesOutOfRangeAreErrors) {
+  const char *model = R"(
+param T: f32[4, 3] = uniform(-1, 1)
+fn g(i: i32[5]) -> f32[5, 3] { return gather(T, i, axis = 0) }
+fn s(i: i32[5], u: f32[5, 3]) -> f32[4, 3] { return scatter_add(T, i, u, axis = 0) }
+fn ce(x: f32[5, 3], t: i32[5]) -> f32 { return cross_entropy(x, t) }
+fn oh(t: i32[5]) -> f32[5, 3] { return one_hot(t, 3) }
+)";
+  Tensor good(DType::I32, {5}, {0, 1, 2, 2, 1});
+  Tensor u(DType::F32, {5, 3});
+  for (double bad : {4.0, -1.0, 2147483647.0}) {
+    Tensor idx(DType::I32, {5}, {0, 1, bad, 2, 3});
+    expectErrorBoth(model, "g", {idx}, "edge.axon:3:", "out of range [0, 4)");
+    expectErrorBoth(model, "s", {idx, u}, "edge.axon:4:", "out of range [0, 4)");
+  }
+  Tensor label(DType::I32, {5}, {0, 1, 7, 2, 1});
+  expectErrorBoth(model, "ce", {Tensor(DType::F32, {5, 3}), label},
+                  "edge.axon:5:", "index 7 is out of range [0, 3)");
+  expectErrorBoth(model, "oh", {label}, "edge.axon:6:", "out of range [0, 3)");
+  expectBoth(model, "oh", {good},
+             {{1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0}});
+}
