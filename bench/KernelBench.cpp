@@ -12,10 +12,13 @@
 // t = A read through a transpose); --best reports the fastest run instead
 // of the median (steadier for comparing schedules on a noisy machine);
 // --asm writes the first --matmul's assembly (or lowered Halide IR with a
-// .stmt name) instead of timing. The target is HL_JIT_TARGET or the host;
-// Halide's thread pool size is HL_NUM_THREADS.
+// .stmt name) instead of timing. The target is HL_JIT_TARGET or the best
+// this CPU runs (runtime/CpuTarget: never Halide 14's get_host_target, which
+// claims avx512_sapphirerapids on AMD Zen 4/5); Halide's thread pool size is
+// HL_NUM_THREADS.
 #include "backends/halide/Contraction.h"
 #include "backends/halide/NaiveContraction.h"
+#include "runtime/HostCpu.h"
 
 #include <algorithm>
 #include <array>
@@ -396,7 +399,17 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  Target target = get_jit_target_from_environment();
+  Target target;
+  if (std::getenv("HL_JIT_TARGET")) {
+    target = get_jit_target_from_environment();
+  } else {
+    std::string host, error;
+    if (!axon::hostTarget("host", host, error)) {
+      std::fprintf(stderr, "%s\n", error.c_str());
+      return 2;
+    }
+    target = Target(host); // "host" itself off x86-64: Halide's detection
+  }
   if (check)
     return runChecks(target);
 

@@ -1,21 +1,34 @@
 // The Halide contractions (backends/halide/Contraction.h) against naive
 // loops: matmul on odd and tiny shapes, batched, with and without an
 // epilogue, f32 and f64, A read through a transpose; conv2d with stride,
-// padding, dilation and groups. JIT-compiled for the host.
+// padding, dilation and groups; plus a grid of sizes on and off every
+// register block, tile and vector width.
+//
+// Every case runs at each x86 target the schedules tell apart (vector width
+// and register count: SSE4.1, AVX2, AVX-512). A target runs (realize and
+// compare) where this CPU has every feature it needs (runtime/CpuTarget);
+// elsewhere the pipeline is only compiled, to assembly, and the test is
+// skipped with "compiled only: this CPU lacks ...".
 //
 // This binary includes Halide.h (LLVM 14), so it is separate from
 // axon-unit-tests, which is built against MLIR 19.
 #include "backends/halide/Contraction.h"
 #include "backends/halide/NaiveContraction.h"
+#include "runtime/HostCpu.h"
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <iterator>
 #include <ostream>
 #include <random>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 using namespace Halide;
@@ -25,6 +38,44 @@ using axon::halide::naiveConv2DAt;
 using axon::halide::naiveMatmulAt;
 
 namespace {
+
+//===----------------------------------------------------------------------===//
+// Targets
+//===----------------------------------------------------------------------===//
+
+/// An x86 target the schedules treat differently from the others.
+struct TestTarget {
+  const char *name;   ///< Test name suffix.
+  const char *halide; ///< Halide target string.
+};
+
+/// Vector width in floats / vector registers: 4 / 16, 8 / 16, 16 / 32.
+const TestTarget kTargets[] = {
+    {"sse41", "x86-64-linux-sse41"},
+    {"avx2", "x86-64-linux-sse41-avx-avx2-fma-f16c"},
+    {"avx512", "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_skylake"},
+};
+
+/// The features this CPU lacks to run code compiled for `t`, comma
+/// separated; empty when it runs here.
+std::string missingHere(const TestTarget &t) {
+  static const axon::CpuFeatures host = axon::hostCpuFeatures();
+  std::string list;
+  for (const std::string &f : axon::missingFeatures(t.halide, host))
+    list += (list.empty() ? "" : ", ") + f;
+  return list;
+}
+
+/// For a target this CPU cannot run: compiles `out` to assembly (a temporary
+/// file), so its schedule still lowers and code-generates. Without Halide's
+/// runtime, which would take ten times as long as the kernel.
+void compileOnly(Func out, const TestTarget &t) {
+  const std::string path = ::testing::TempDir() + "axon_contraction_" +
+                           std::to_string(getpid()) + ".s";
+  const Target target = Target(t.halide).with_feature(Target::NoRuntime);
+  EXPECT_NO_THROW(out.compile_to_assembly(path, out.infer_arguments(), "kernel", target));
+  std::remove(path.c_str());
+}
 
 template <typename T>
 void fillRandom(Buffer<T> &buf, unsigned seed) {
@@ -48,12 +99,15 @@ struct MatmulParams {
   bool epilogue = false;   ///< out = max(mm + bias(n), 0)
   bool transposeA = false; ///< a(k, m) = A(m, k) with A stored [.., K, M]
   bool f64 = false;
+  const TestTarget *target = &kTargets[0];
 };
 
 std::ostream &operator<<(std::ostream &os, const MatmulParams &p) {
-  return os << "M" << p.M << "_N" << p.N << "_K" << p.K << "_batch" << p.batchRank
-            << (p.epilogue ? "_epilogue" : "") << (p.transposeA ? "_At" : "")
-            << (p.f64 ? "_f64" : "_f32");
+  os << "M" << p.M << "_N" << p.N << "_K" << p.K;
+  if (p.batchRank)
+    os << "_batch" << p.batchRank << "x" << p.batch;
+  return os << (p.epilogue ? "_epilogue" : "") << (p.transposeA ? "_At" : "")
+            << (p.f64 ? "_f64" : "") << "_" << p.target->name;
 }
 
 class MatmulTest : public ::testing::TestWithParam<MatmulParams> {
@@ -81,8 +135,13 @@ protected:
       out = Func("out");
       out(v) = max(mm(v) + bias(v[0]), cast(type, 0));
     }
-    Target target = get_jit_target_from_environment();
+    const Target target(p.target->halide);
     axon::halide::scheduleMatmul(mm, out, a, b, p.M, p.N, p.K, p.batchRank, target);
+    const std::string missing = missingHere(*p.target);
+    if (!missing.empty()) {
+      compileOnly(out, *p.target);
+      GTEST_SKIP() << "compiled only: this CPU lacks " << missing;
+    }
 
     Buffer<T> bufA = p.transposeA ? makeBuffer<T>(p.M, p.K, p.batchRank, p.batch)
                                   : makeBuffer<T>(p.K, p.M, p.batchRank, p.batch);
@@ -125,6 +184,19 @@ TEST_P(MatmulTest, MatchesNaiveLoops) {
     run<float>(p);
 }
 
+/// Each case at every target of kTargets.
+template <typename Params>
+std::vector<Params> atEveryTarget(const std::vector<Params> &cases) {
+  std::vector<Params> all;
+  for (const TestTarget &t : kTargets)
+    for (Params p : cases) {
+      p.target = &t;
+      all.push_back(p);
+    }
+  return all;
+}
+
+/// Special cases: tiny and odd shapes, K blocks, batches, A transposed.
 std::vector<MatmulParams> matmulCases() {
   std::vector<MatmulParams> cases;
   const int64_t shapes[][3] = {{1, 1, 1},   {7, 33, 5},  {33, 7, 1000}, {64, 64, 64},
@@ -160,15 +232,49 @@ std::vector<MatmulParams> matmulCases() {
     q.epilogue = epilogue;
     cases.push_back(q);
   }
-  return cases;
+  return atEveryTarget(cases);
 }
 
-INSTANTIATE_TEST_SUITE_P(Shapes, MatmulTest, ::testing::ValuesIn(matmulCases()),
-                         [](const ::testing::TestParamInfo<MatmulParams> &info) {
-                           std::ostringstream os;
-                           os << info.param;
-                           return os.str();
-                         });
+/// Sizes on and off every multiple the schedule blocks by: vectors of 4,
+/// 8 or 16 floats (2, 4, 8 doubles), register blocks of up to 3 vectors
+/// (12, 24, 48 columns) by 4, 6 or 8 rows, and tiles of whole blocks.
+const int64_t kGridN[] = {1, 3, 4, 7, 8, 12, 16, 23, 24, 25, 47, 48, 49, 64, 96, 97};
+const int64_t kGridM[] = {1, 4, 5, 6, 7, 8, 9, 12, 13, 64, 65};
+const int64_t kGridK[] = {1, 3, 16, 17, 129};
+
+/// Not the cross product: each N with two M and each M with two N. Along
+/// the list, K cycles through kGridK, every third case has the epilogue,
+/// every fourth is f64 and every seventh reads A through a transpose.
+std::vector<MatmulParams> gridCases() {
+  const size_t nN = std::size(kGridN), nM = std::size(kGridM);
+  std::vector<std::pair<int64_t, int64_t>> mn;
+  for (size_t i = 0; i < nN; ++i) {
+    mn.push_back({kGridM[i % nM], kGridN[i]});
+    mn.push_back({kGridM[(i + nM / 2) % nM], kGridN[i]});
+  }
+  for (size_t j = 0; j < nM; ++j) {
+    mn.push_back({kGridM[j], kGridN[(3 * j + 1) % nN]});
+    mn.push_back({kGridM[j], kGridN[(3 * j + 9) % nN]});
+  }
+  std::vector<MatmulParams> cases;
+  for (size_t c = 0; c < mn.size(); ++c) {
+    MatmulParams p{mn[c].first, mn[c].second, kGridK[c % std::size(kGridK)]};
+    p.epilogue = c % 3 == 1;
+    p.f64 = c % 4 == 3;
+    p.transposeA = c % 7 == 5;
+    cases.push_back(p);
+  }
+  return atEveryTarget(cases);
+}
+
+std::string matmulName(const ::testing::TestParamInfo<MatmulParams> &info) {
+  std::ostringstream os;
+  os << info.param;
+  return os.str();
+}
+
+INSTANTIATE_TEST_SUITE_P(Shapes, MatmulTest, ::testing::ValuesIn(matmulCases()), matmulName);
+INSTANTIATE_TEST_SUITE_P(Grid, MatmulTest, ::testing::ValuesIn(gridCases()), matmulName);
 
 //===----------------------------------------------------------------------===//
 // Conv2D
@@ -178,9 +284,12 @@ struct ConvParams {
   Conv2DGeometry g;
   bool epilogue = false; ///< out = max(conv + bias(o), 0)
   std::string name;
+  const TestTarget *target = &kTargets[0];
 };
 
-std::ostream &operator<<(std::ostream &os, const ConvParams &p) { return os << p.name; }
+std::ostream &operator<<(std::ostream &os, const ConvParams &p) {
+  return os << p.name << "_" << p.target->name;
+}
 
 ConvParams makeConv(std::string name, int64_t n, int64_t c, int64_t h, int64_t w, int64_t o,
                     int64_t kh, int64_t kw, int64_t stride, int64_t pad, int64_t dil,
@@ -216,8 +325,13 @@ TEST_P(Conv2DTest, MatchesNaiveLoops) {
     out = Func("out");
     out(x, y, c, n) = max(conv(x, y, c, n) + bias(c), 0.0f);
   }
-  Target target = get_jit_target_from_environment();
+  const Target target(p.target->halide);
   axon::halide::scheduleConv2D(conv, out, in, w, g, target);
+  const std::string missing = missingHere(*p.target);
+  if (!missing.empty()) {
+    compileOnly(out, *p.target);
+    GTEST_SKIP() << "compiled only: this CPU lacks " << missing;
+  }
 
   const int64_t cg = g.c / g.groups;
   Buffer<float> bufIn(int(g.w), int(g.h), int(g.c), int(g.n));
@@ -248,21 +362,46 @@ TEST_P(Conv2DTest, MatchesNaiveLoops) {
   EXPECT_EQ(failures, 0);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Geometries, Conv2DTest,
-    ::testing::Values(
-        // Stride 2, padding 1, dilation 2, groups 2 on odd sizes.
-        makeConv("StridePadDilationGroups", 3, 4, 13, 11, 6, 3, 3, 2, 1, 2, 2),
-        makeConv("StridePadDilationGroupsEpilogue", 3, 4, 13, 11, 6, 3, 3, 2, 1, 2, 2, true),
-        makeConv("Padded3x3", 2, 3, 9, 10, 5, 3, 3, 1, 1, 1, 1, true),
-        makeConv("NonSquareKernel", 2, 3, 9, 17, 4, 3, 5, 1, 2, 1, 1),
-        makeConv("Depthwise", 2, 6, 11, 11, 6, 3, 3, 1, 1, 1, 6),
-        makeConv("Pointwise", 2, 3, 7, 31, 7, 1, 1, 3, 2, 1, 1),
-        makeConv("WindowIsInput", 1, 2, 5, 5, 2, 5, 5, 1, 0, 1, 2),
-        // examples/cnn's layers, batch 2.
-        makeConv("CnnConv1", 2, 1, 28, 28, 6, 5, 5, 1, 0, 1, 1, true),
-        makeConv("CnnConv2", 2, 6, 12, 12, 16, 5, 5, 1, 0, 1, 1, true)),
-    [](const ::testing::TestParamInfo<ConvParams> &info) { return info.param.name; });
+std::vector<ConvParams> convCases() {
+  return atEveryTarget(std::vector<ConvParams>{
+      // Stride 2, padding 1, dilation 2, groups 2 on odd sizes.
+      makeConv("StridePadDilationGroups", 3, 4, 13, 11, 6, 3, 3, 2, 1, 2, 2),
+      makeConv("StridePadDilationGroupsEpilogue", 3, 4, 13, 11, 6, 3, 3, 2, 1, 2, 2, true),
+      makeConv("Padded3x3", 2, 3, 9, 10, 5, 3, 3, 1, 1, 1, 1, true),
+      makeConv("NonSquareKernel", 2, 3, 9, 17, 4, 3, 5, 1, 2, 1, 1),
+      makeConv("Depthwise", 2, 6, 11, 11, 6, 3, 3, 1, 1, 1, 6),
+      makeConv("Pointwise", 2, 3, 7, 31, 7, 1, 1, 3, 2, 1, 1),
+      makeConv("WindowIsInput", 1, 2, 5, 5, 2, 5, 5, 1, 0, 1, 2),
+      // examples/cnn's layers, batch 2.
+      makeConv("CnnConv1", 2, 1, 28, 28, 6, 5, 5, 1, 0, 1, 1, true),
+      makeConv("CnnConv2", 2, 6, 12, 12, 16, 5, 5, 1, 0, 1, 1, true),
+      // Output widths on and off the vector widths (4, 8, 16) and register
+      // blocks (up to 3 vectors: 12, 24, 48), odd channel counts.
+      makeConv("OW1_C3_O4", 1, 3, 3, 3, 4, 3, 3, 1, 0, 1, 1),
+      makeConv("OW3_C3_O5", 1, 3, 5, 3, 5, 3, 3, 1, 1, 1, 1),
+      makeConv("OW4_C1_O7", 2, 1, 6, 4, 7, 3, 3, 1, 1, 1, 1, true),
+      makeConv("OW5_C5_O3_Stride2", 1, 5, 9, 9, 3, 3, 3, 2, 1, 1, 1),
+      makeConv("OW7_C3_O9", 2, 3, 7, 9, 9, 3, 3, 1, 0, 1, 1, true),
+      makeConv("OW8_C7_O4", 1, 7, 8, 8, 4, 3, 3, 1, 1, 1, 1),
+      makeConv("OW9_C3_O6_Groups3", 1, 3, 6, 11, 6, 3, 3, 1, 0, 1, 3),
+      makeConv("OW15_C5_O7", 1, 5, 6, 17, 7, 3, 3, 1, 0, 1, 1, true),
+      makeConv("OW16_C3_O17", 2, 3, 5, 16, 17, 3, 3, 1, 1, 1, 1),
+      makeConv("OW17_C1_O5_Dilation2", 1, 1, 9, 21, 5, 3, 3, 1, 0, 2, 1),
+      makeConv("OW23_C3_O11", 1, 3, 6, 25, 11, 3, 3, 1, 0, 1, 1, true),
+      makeConv("OW24_C5_O8", 1, 5, 5, 24, 8, 3, 3, 1, 1, 1, 1),
+      makeConv("OW25_C3_O3_Kernel5", 1, 3, 7, 29, 3, 5, 5, 1, 0, 1, 1),
+      makeConv("OW47_C3_O7", 1, 3, 4, 49, 7, 3, 3, 1, 0, 1, 1, true),
+      makeConv("OW48_C5_O9", 2, 5, 4, 48, 9, 3, 3, 1, 1, 1, 1),
+      makeConv("OW49_C7_O7_Depthwise", 1, 7, 5, 51, 7, 3, 3, 1, 0, 1, 7),
+  });
+}
+
+INSTANTIATE_TEST_SUITE_P(Geometries, Conv2DTest, ::testing::ValuesIn(convCases()),
+                         [](const ::testing::TestParamInfo<ConvParams> &info) {
+                           std::ostringstream os;
+                           os << info.param;
+                           return os.str();
+                         });
 
 TEST(ContractionTest, RejectsFuncsNotFromDefine) {
   Var x, y;
@@ -271,8 +410,9 @@ TEST(ContractionTest, RejectsFuncsNotFromDefine) {
   b(x, y) = x - y;
   f(x, y) = a(x, y);
   f(x, y) += 1;
-  EXPECT_THROW(axon::halide::scheduleMatmul(f, f, a, b, 4, 4, 4, 0, get_host_target()),
-               std::invalid_argument);
+  EXPECT_THROW(
+      axon::halide::scheduleMatmul(f, f, a, b, 4, 4, 4, 0, Target(kTargets[0].halide)),
+      std::invalid_argument);
 }
 
 } // namespace
