@@ -1880,6 +1880,33 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
   }
 
   // Losses and metrics, written in primitive ops.
+  auto lit = [](double v) {
+    TV t;
+    t.literal = true;
+    t.number = v;
+    return t;
+  };
+  // -mean over rows of logp[..., t]: the label's log-probability picked by
+  // a select, not a one-hot product (0 * -inf elsewhere in a row is NaN).
+  // one_hot checks the labels are in [0, C).
+  auto negMeanLabelLogProb = [&](TV logp, TV t) -> TV {
+    int64_t last = logp.shape.size() - 1;
+    sh::Shape rows(logp.shape.begin(), logp.shape.end() - 1);
+    TV oh = make<OneHotOp>(l, logp.elem, logp.shape, t.value,
+                           logp.shape.back().value);
+    TV zero = materialize(lit(0), logp.elem);
+    TV hit = make<CmpOp>(l, "bool", logp.shape, CmpPredicate::gt, oh.value,
+                         zero.value);
+    TV picked = make<SelectOp>(l, logp.elem, logp.shape, hit.value,
+                               logp.value, zero.value);
+    TV perRow = make<SumOp>(l, logp.elem, rows, picked.value,
+                            b_.getDenseI64ArrayAttr({last}),
+                            b_.getBoolAttr(false));
+    std::vector<int64_t> all;
+    TV mean = make<MeanOp>(l, logp.elem, {}, perRow.value,
+                           b_.getDenseI64ArrayAttr(all), b_.getBoolAttr(false));
+    return make<NegOp>(l, logp.elem, {}, mean.value);
+  };
   if (n == "cross_entropy" || n == "accuracy") {
     if (!checkArgs(e, 2, 2, {}, a))
       return TV{};
@@ -1905,14 +1932,7 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
                           b_.getBoolAttr(false));
     }
     TV logp = make<LogSoftmaxOp>(l, z.elem, z.shape, z.value, last);
-    TV oh = make<OneHotOp>(l, z.elem, z.shape, t.value, z.shape.back().value);
-    TV picked = make<MulOp>(l, z.elem, z.shape, oh.value, logp.value);
-    TV perRow = make<SumOp>(l, z.elem, rows, picked.value,
-                            b_.getDenseI64ArrayAttr({last}), b_.getBoolAttr(false));
-    std::vector<int64_t> all;
-    TV mean = make<MeanOp>(l, z.elem, {}, perRow.value,
-                           b_.getDenseI64ArrayAttr(all), b_.getBoolAttr(false));
-    return make<NegOp>(l, z.elem, {}, mean.value);
+    return negMeanLabelLogProb(logp, t);
   }
   if (n == "mse") {
     if (!checkArgs(e, 2, 2, {}, a))
@@ -1938,12 +1958,6 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
     std::vector<int64_t> all;
     return make<SumOp>(l, x.elem, {}, x.value, b_.getDenseI64ArrayAttr(all),
                        b_.getBoolAttr(false));
-  };
-  auto lit = [](double v) {
-    TV t;
-    t.literal = true;
-    t.number = v;
-    return t;
   };
   if (n == "bce" || n == "bce_with_logits") {
     if (!checkArgs(e, 2, 2, {}, a))
@@ -1995,14 +2009,7 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
       return fail(l, "nll takes log-probabilities [..., C] with a static C and "
                      "integer labels [...], got " + logp.typeString() + " and " +
                          t.typeString());
-    int64_t last = logp.shape.size() - 1;
-    sh::Shape rows(logp.shape.begin(), logp.shape.end() - 1);
-    TV oh = make<OneHotOp>(l, logp.elem, logp.shape, t.value, logp.shape.back().value);
-    TV picked = make<MulOp>(l, logp.elem, logp.shape, oh.value, logp.value);
-    TV perRow = make<SumOp>(l, logp.elem, rows, picked.value,
-                            b_.getDenseI64ArrayAttr({last}), b_.getBoolAttr(false));
-    TV m = meanAll(perRow);
-    return make<NegOp>(l, m.elem, {}, m.value);
+    return negMeanLabelLogProb(logp, t);
   }
   if (n == "l1" || n == "l2") {
     if (!checkArgs(e, 1, 1, {}, a))

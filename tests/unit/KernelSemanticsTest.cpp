@@ -93,9 +93,11 @@ const Tensor x5(DType::F32, {5}, {kNaN, 1, kInf, -kInf, 2});
 const Tensor y5(DType::F32, {5}, {kNaN, kNaN, kInf, 3, 1});
 
 const char *kFloatModel = R"(
-fn cmp(x: f32[5], y: f32[5]) -> (bool[5], bool[5], bool[5], bool[5]) {
-  return x != y, x == y, abs(x) == y, x < y
+fn cmp(x: f32[5], y: f32[5]) -> (bool[5], bool[5], bool[5], bool[5], bool[5], bool[5]) {
+  return x != y, x == y, abs(x) == y, x < y, x <= y, x >= y
 }
+fn edges(x: f32[5]) -> (f32[5], f32[5], f32[5], f32[5]) { return exp(x), log(x), sigmoid(x), softplus(x) }
+fn nllInf(p: f32[2, 3], t: i32[2]) -> f32 { return nll(p, t) }
 fn minmax(x: f32[5], y: f32[5]) -> (f32[5], f32[5], f32[5]) { return max(x, y), min(x, y), relu(x) }
 fn classify(x: f32[5]) -> (bool[5], bool[5], bool[5]) { return isnan(x), isinf(x), isfinite(x) }
 fn reduce(x: f32[5], y: f32[5]) -> (f32, i32) { return max(x + y, axis = 0), argmax(x, axis = 0) }
@@ -106,8 +108,38 @@ fn pick(x: f32[5], y: f32[5]) -> f32[5] { return where(x < y, x, y) }
 
 TEST(KernelSemantics, NaNAndInfinityInComparisons) {
   // NaN != NaN is true; abs(NaN) == inf is false.
+  // x <= y is not !(y < x): NaN <= 1 is false.
   expectBoth(kFloatModel, "cmp", {x5, y5},
-             {{1, 1, 0, 1, 1}, {0, 0, 1, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, 0, 1, 0}});
+             {{1, 1, 0, 1, 1}, {0, 0, 1, 0, 0}, {0, 0, 1, 0, 0}, {0, 0, 0, 1, 0},
+              {0, 0, 1, 1, 0}, {0, 0, 1, 0, 1}});
+}
+
+TEST(KernelSemantics, ExpAndLogAtTheEdges) {
+  // Halide's own exp/log gave exp(NaN) = exp(inf) = 0, log(inf) = 88.7 and
+  // log(1e-45) = -88.0 (the true value is -103.28).
+  Tensor x(DType::F32, {5}, {kNaN, kInf, -kInf, roundTo(DType::F32, 1e-45), 0});
+  auto [ref, jit] = runBoth(kFloatModel, "edges", {x});
+  ASSERT_EQ(jit.error, "");
+  ASSERT_EQ(ref.error, "");
+  for (size_t r = 0; r < 4; ++r)
+    for (size_t i = 0; i < 5; ++i) {
+      double g = jit.values[r].data[i], w = ref.values[r].data[i];
+      EXPECT_TRUE(std::isnan(w) ? std::isnan(g)
+                                : g == w || std::fabs(g - w) <= 1e-5 * std::fabs(w))
+          << "result " << r << "[" << i << "] = " << g << ", reference " << w;
+    }
+  EXPECT_NEAR(jit.values[1].data[3], std::log(double(1e-45f)), 1e-3);
+}
+
+TEST(KernelSemantics, NllIgnoresMinusInfinityOffTheLabel) {
+  // A one-hot product would give 0 * -inf = NaN; PyTorch gives 0.3.
+  Tensor p(DType::F32, {2, 3}, {-kInf, -0.5, -1, -0.1, -kInf, -3});
+  Tensor t(DType::I32, {2}, {1, 0});
+  auto [ref, jit] = runBoth(kFloatModel, "nllInf", {p, t});
+  ASSERT_EQ(ref.error, "");
+  ASSERT_EQ(jit.error, "");
+  EXPECT_NEAR(ref.values[0].data[0], 0.3, 1e-6);
+  EXPECT_NEAR(jit.values[0].data[0], 0.3, 1e-6);
 }
 
 TEST(KernelSemantics, MaxMinAndReluPropagateNaN) {
