@@ -31,7 +31,12 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <algorithm>
 #include <cmath>
+#include <csignal>
+#include <optional>
+
+#include <unistd.h>
 
 namespace cl = llvm::cl;
 using namespace axon;
@@ -96,6 +101,11 @@ cl::opt<std::string> scheduleName(
     cl::init("manual"), cl::cat(category), cl::sub(runCommand),
     cl::sub(trainCommand), cl::sub(buildCommand),
     cl::sub(cl::SubCommand::getTopLevel()));
+cl::opt<bool> debugFlag("debug",
+                        cl::desc("On a crash, print LLVM's stack trace"),
+                        cl::cat(category), cl::sub(runCommand),
+                        cl::sub(trainCommand), cl::sub(buildCommand),
+                        cl::sub(cl::SubCommand::getTopLevel()));
 cl::opt<std::string> targetName(
     "target",
     cl::desc(std::string("CPU the kernels are compiled for: ") + kTargetHelp),
@@ -272,8 +282,28 @@ int runFunction(mlir::ModuleOp module) {
 
 } // namespace
 
+/// Without --debug a crash says what happened and how to learn more,
+/// instead of LLVM's "PLEASE submit a bug report" stack dump.
+void quietCrash(int signal) {
+  const char msg[] = "axonc: internal error (a crash, signal ";
+  const char tail[] = "); run again with --debug for a stack trace\n";
+  char num[4] = {char('0' + signal / 10 % 10), char('0' + signal % 10), 0, 0};
+  (void)!::write(2, msg, sizeof msg - 1);
+  (void)!::write(2, num, 2);
+  (void)!::write(2, tail, sizeof tail - 1);
+  ::_exit(128 + signal);
+}
+
 int main(int argc, char **argv) {
-  llvm::InitLLVM init(argc, argv);
+  bool debug = std::any_of(argv + 1, argv + argc, [](const char *a) {
+    return llvm::StringRef(a) == "--debug" || llvm::StringRef(a) == "-debug";
+  });
+  std::optional<llvm::InitLLVM> init;
+  if (debug)
+    init.emplace(argc, argv);
+  else
+    for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT})
+      std::signal(s, quietCrash);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
