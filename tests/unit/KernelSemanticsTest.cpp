@@ -199,3 +199,56 @@ fn oh(t: i32[5]) -> f32[5, 3] { return one_hot(t, 3) }
   expectBoth(model, "oh", {good},
              {{1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 1, 0}});
 }
+
+// The models of issue 10 that died of SIGILL under Halide's host target on
+// AMD Zen 4/5 (AVX512-FP16 instructions), run on both backends: relu and
+// comparison masks next to f32 values, a conv/pool input gradient, bool
+// comparisons, a relu after a 1x1 convolution, and a GAT-style masked
+// softmax with `where`.
+TEST(KernelSemantics, IssueReproducersMatchTheReference) {
+  const char *model = R"(
+param K1: f32[4, 3, 3, 3] = uniform(-0.5, 0.5)
+param K2: f32[5, 3, 1, 1] = uniform(-0.5, 0.5)
+param A: f32[6, 4] = uniform(-0.5, 0.5)
+fn f1(x: f32[2, 3, 11, 11]) -> f32 { return sum(max_pool2d(relu(conv2d(x, K1, padding = 1)), kernel = 2)) }
+fn g1(x: f32[2, 3, 11, 11]) -> f32[2, 3, 11, 11] { return grad(f1, x, wrt = x) }
+fn ne(x0: bool[3, 4, 5], x1: bool[5]) -> bool[3, 4, 5] { return x0 != x1 }
+fn f2(x: f32[2, 3, 11, 11]) -> f32 { return sum(relu(conv2d(x, K2))) }
+fn g2(x: f32[2, 3, 11, 11]) -> f32[5, 3, 1, 1] { return grad(f2, x, wrt = K2) }
+fn gat(h: f32[7, 6], adj: f32[7, 7]) -> f32[7, 4] {
+  let z = h @ A
+  let e = z @ transpose(z)
+  let att = softmax(where(adj > 0, e, -1e9), axis = 1)
+  return att @ z
+}
+)";
+  uint64_t state = 5;
+  auto random = [&](std::vector<int64_t> shape, bool binary) {
+    Tensor t(binary ? DType::I1 : DType::F32, std::move(shape));
+    for (double &v : t.data) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      double u = double(state >> 11) / double(1ull << 53);
+      v = binary ? double(u < 0.5) : roundTo(DType::F32, 2 * u - 1);
+    }
+    return t;
+  };
+  Tensor x = random({2, 3, 11, 11}, false);
+  Tensor adj = random({7, 7}, false);
+  std::vector<std::pair<std::string, std::vector<Tensor>>> calls = {
+      {"g1", {x}},
+      {"ne", {random({3, 4, 5}, true), random({5}, true)}},
+      {"g2", {x}},
+      {"gat", {random({7, 6}, false), adj}},
+  };
+  for (const auto &[fn, args] : calls) {
+    auto [ref, jit] = runBoth(model, fn, args);
+    ASSERT_EQ(ref.error, "") << fn;
+    ASSERT_EQ(jit.error, "") << fn;
+    ASSERT_EQ(jit.values.size(), ref.values.size()) << fn;
+    const Tensor &g = jit.values[0], &w = ref.values[0];
+    ASSERT_EQ(g.shape, w.shape) << fn;
+    for (size_t i = 0; i < w.data.size(); ++i)
+      EXPECT_NEAR(g.data[i], w.data[i], 1e-4 * std::max(1.0, std::fabs(w.data[i])))
+          << fn << "[" << i << "]";
+  }
+}
