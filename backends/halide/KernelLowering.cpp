@@ -751,16 +751,25 @@ private:
         in[d] = first[d] = vars[o++];
       }
     }
+    // Two reductions: the NaN-propagating maximum, then the first index
+    // holding it (a NaN if the maximum is NaN), as the reference does. A
+    // running (index, value) pair would carry a float through selects,
+    // which LLVM's no-NaN flags let it fold wrongly when NaNs tie.
+    int64_t extent = x.shape[axis];
+    Func mx(name + "_max");
+    mx(args) = strictIf(at(x, first));
+    mx(args) = maxNaN(mx(args), at(x, in));
+    Expr v = at(x, in), m = mx(args);
+    Expr hit = v.type().is_float()
+                   ? strict_float(v == m || (is_nan(v) && is_nan(m)))
+                   : v == m;
     Func best(name + "_best");
-    best(args) = Tuple(0, strictIf(at(x, first)));
-    // Strictly greater: ties keep the lowest index, as in the reference.
-    Expr v = strictIf(at(x, in));
-    Expr better = beats(v, best(args)[1]);
-    best(args) = Tuple(select(better, cast<int>(r), best(args)[0]),
-                       select(better, v, best(args)[1]));
+    best(args) = int(extent);
+    best(args) = min(best(args), select(hit, cast<int>(r), int(extent)));
+    g.stages.push_back({KernelStage::Kind::Reduction, mx, resultShape});
     g.stages.push_back({KernelStage::Kind::Reduction, best, resultShape});
     Func f(name);
-    f(args) = cast(resultType, best(args)[0]);
+    f(args) = cast(resultType, best(args));
     return f;
   }
 

@@ -100,7 +100,7 @@ fn edges(x: f32[5]) -> (f32[5], f32[5], f32[5], f32[5]) { return exp(x), log(x),
 fn nllInf(p: f32[2, 3], t: i32[2]) -> f32 { return nll(p, t) }
 fn minmax(x: f32[5], y: f32[5]) -> (f32[5], f32[5], f32[5]) { return max(x, y), min(x, y), relu(x) }
 fn classify(x: f32[5]) -> (bool[5], bool[5], bool[5]) { return isnan(x), isinf(x), isfinite(x) }
-fn reduce(x: f32[5], y: f32[5]) -> (f32, i32) { return max(x + y, axis = 0), argmax(x, axis = 0) }
+fn reduce(x: f32[5], y: f32[5]) -> (f32, i32, i32, i32) { return max(x + y, axis = 0), argmax(x, axis = 0), argmax(y + x, axis = 0), argmax(y, axis = 0) }
 fn pick(x: f32[5], y: f32[5]) -> f32[5] { return where(x < y, x, y) }
 )";
 
@@ -154,8 +154,9 @@ TEST(KernelSemantics, IsNanIsInfIsFinite) {
 }
 
 TEST(KernelSemantics, ReductionsSeeNaN) {
-  // max over a NaN is NaN; argmax takes the first NaN as the maximum.
-  expectBoth(kFloatModel, "reduce", {x5, y5}, {{kNaN}, {0}});
+  // max over a NaN is NaN; argmax takes the first NaN as the maximum, also
+  // among several NaNs and when they are computed in the kernel.
+  expectBoth(kFloatModel, "reduce", {x5, y5}, {{kNaN}, {0}, {0}, {0}});
 }
 
 TEST(KernelSemantics, WhereWithNaNOperands) {
