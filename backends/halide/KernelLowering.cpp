@@ -104,12 +104,22 @@ Expr ieeeLog(Expr v) {
       select(v == zero, -inf, select(v == inf, inf, scaled))));
 }
 
-/// `v` beats the running maximum `best` (strictly greater, or the first
-/// NaN): argmax and max-pool winners, first occurrence kept on ties.
-Expr beats(Expr v, Expr best) {
+/// The identity of a max: -inf for floats (a max over -inf is -inf, as in
+/// the reference), the lowest value otherwise.
+Expr lowest(Type t) {
+  return t.is_float()
+             ? cast(t, Expr(-std::numeric_limits<double>::infinity()))
+             : t.min();
+}
+
+/// `v` is the maximum `m` a NaN-propagating max found (NaN matches NaN):
+/// argmax and max-pool winners are the first position where this holds.
+/// (A running (position, value) pair would carry a float through selects,
+/// which LLVM's no-NaN flags let it fold wrongly when NaNs tie.)
+Expr isTheMax(Expr v, Expr m) {
   if (!v.type().is_float())
-    return v > best;
-  return strict_float(v > best || (is_nan(v) && !is_nan(best)));
+    return v == m;
+  return strict_float(v == m || (is_nan(v) && is_nan(m)));
 }
 
 /// Marks where a kernel check's own text starts in Halide's
@@ -586,7 +596,7 @@ private:
     Expr v = x.func(clamp(ix, 0, int(w) - 1), clamp(iy, 0, int(h) - 1), c, n);
     Func acc(name + (isMax ? "_max" : "_sum"));
     if (isMax) {
-      acc(ox, oy, c, n) = resultType.min();
+      acc(ox, oy, c, n) = lowest(resultType);
       acc(ox, oy, c, n) = select(inside, maxNaN(acc(ox, oy, c, n), v),
                                  acc(ox, oy, c, n));
     } else {
@@ -612,22 +622,27 @@ private:
     int64_t h = x.shape[2], w = x.shape[3];
     int64_t oh = gr.shape[2], ow = gr.shape[3];
     Var ox("ox"), oy("oy"), ix("ix"), iy("iy"), c("c"), n("n");
-    Func winner(name + "_winner"); // Flat iy * w + ix of each window's max.
+    // Flat iy * w + ix of each window's first maximum in row-major order,
+    // as the reference (and PyTorch): the window's NaN-propagating max,
+    // then the least flat position holding it.
+    Func winner(name + "_winner");
     if (isMax) {
-      // r.x (innermost) walks a window's columns and r.y its rows, so the
-      // strict `>` below keeps the first maximum in row-major window
-      // order, as the reference (and PyTorch) do.
       RDom r(0, int(k[1]), 0, int(k[0]), name + "_rw");
       Expr y = oy * int(s[0]) - int(p[0]) + r.y;
       Expr xx = ox * int(s[1]) - int(p[1]) + r.x;
       Expr inside = y >= 0 && y < int(h) && xx >= 0 && xx < int(w);
       Expr v = x.func(clamp(xx, 0, int(w) - 1), clamp(y, 0, int(h) - 1), c, n);
-      winner(ox, oy, c, n) = Tuple(-1, x.type.min());
-      Expr better = inside && (winner(ox, oy, c, n)[0] < 0 ||
-                               beats(v, winner(ox, oy, c, n)[1]));
+      Func wmax(name + "_wmax");
+      wmax(ox, oy, c, n) = lowest(x.type);
+      wmax(ox, oy, c, n) =
+          select(inside, maxNaN(wmax(ox, oy, c, n), v), wmax(ox, oy, c, n));
+      g.stages.push_back({KernelStage::Kind::Window, wmax, gr.shape});
+      const int none = int(h * w);
+      winner(ox, oy, c, n) = none;
       winner(ox, oy, c, n) =
-          Tuple(select(better, y * int(w) + xx, winner(ox, oy, c, n)[0]),
-                select(better, v, winner(ox, oy, c, n)[1]));
+          min(winner(ox, oy, c, n),
+              select(inside && isTheMax(v, wmax(ox, oy, c, n)),
+                     y * int(w) + xx, none));
       g.stages.push_back({KernelStage::Kind::Window, winner, gr.shape});
     }
     if (s[0] == k[0] && s[1] == k[1] && p[0] == 0 && p[1] == 0) {
@@ -640,7 +655,7 @@ private:
       Expr cy = min(wy, int(oh) - 1), cx = min(wx, int(ow) - 1);
       Expr gv = gr.func(cx, cy, c, n);
       Expr share =
-          isMax ? select(winner(cx, cy, c, n)[0] == iy * int(w) + ix, gv,
+          isMax ? select(winner(cx, cy, c, n) == iy * int(w) + ix, gv,
                          make_zero(resultType))
                 : gv / cast(resultType, int(k[0] * k[1]));
       Func f(name);
@@ -656,7 +671,7 @@ private:
     Expr gv = gr.func(cx, cy, c, n);
     Expr contribution;
     if (isMax)
-      contribution = select(covers && winner(cx, cy, c, n)[0] == iy * int(w) + ix,
+      contribution = select(covers && winner(cx, cy, c, n) == iy * int(w) + ix,
                             gv, make_zero(resultType));
     else
       contribution = select(
@@ -698,7 +713,7 @@ private:
     for (size_t d = 0; d < resultShape.size(); ++d)
       vars.emplace_back("d" + std::to_string(d));
     std::vector<Var> args(vars.rbegin(), vars.rend());
-    acc(args) = isMax ? resultType.min() : make_zero(resultType);
+    acc(args) = isMax ? lowest(resultType) : make_zero(resultType);
     Coords in(rank);
     if (extents.empty()) {
       // Reducing no dims (an axis of extent... none listed on rank 0).
@@ -752,17 +767,12 @@ private:
       }
     }
     // Two reductions: the NaN-propagating maximum, then the first index
-    // holding it (a NaN if the maximum is NaN), as the reference does. A
-    // running (index, value) pair would carry a float through selects,
-    // which LLVM's no-NaN flags let it fold wrongly when NaNs tie.
+    // holding it (see isTheMax), as the reference does.
     int64_t extent = x.shape[axis];
     Func mx(name + "_max");
     mx(args) = strictIf(at(x, first));
     mx(args) = maxNaN(mx(args), at(x, in));
-    Expr v = at(x, in), m = mx(args);
-    Expr hit = v.type().is_float()
-                   ? strict_float(v == m || (is_nan(v) && is_nan(m)))
-                   : v == m;
+    Expr hit = isTheMax(at(x, in), mx(args));
     Func best(name + "_best");
     best(args) = int(extent);
     best(args) = min(best(args), select(hit, cast<int>(r), int(extent)));
@@ -796,7 +806,7 @@ private:
       vars.emplace_back("d" + std::to_string(d));
     Coords c(vars.begin(), vars.end());
     std::vector<Var> args(vars.rbegin(), vars.rend());
-    mx(args) = resultType.min();
+    mx(args) = lowest(resultType);
     mx(args) = maxNaN(mx(args), at(x, along(c, r)));
     sum(args) = make_zero(resultType);
     sum(args) += ieeeExp(at(x, along(c, r)) - mx(args));

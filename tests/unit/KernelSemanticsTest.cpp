@@ -253,3 +253,31 @@ fn gat(h: f32[7, 6], adj: f32[7, 7]) -> f32[7, 4] {
           << fn << "[" << i << "]";
   }
 }
+
+// max_pool2d's gradient goes to the window's first maximum in row-major
+// order, NaN counting as the maximum (the reference's rule), on both
+// backends: windows with two NaNs, a NaN after a larger number, -inf only.
+TEST(KernelSemantics, MaxPoolGradientWithNaNAndInfinity) {
+  const char *model = R"(
+fn f(x: f32[1, 1, 4, 4]) -> f32 { return sum(max_pool2d(x, kernel = 2)) }
+fn g(x: f32[1, 1, 4, 4]) -> f32[1, 1, 4, 4] { return grad(f, x, wrt = x) }
+fn p(x: f32[1, 1, 4, 4]) -> f32[1, 1, 2, 2] { return max_pool2d(x, kernel = 2, stride = 2) }
+)";
+  Tensor x(DType::F32, {1, 1, 4, 4},
+           {5, kNaN, -kInf, -kInf,  //
+            kNaN, 1, -kInf, -kInf,  //
+            1, 2, 7, 7,             //
+            9, kNaN, 7, 3});
+  auto [ref, jit] = runBoth(model, "g", {x});
+  ASSERT_EQ(ref.error, "");
+  ASSERT_EQ(jit.error, "");
+  ASSERT_EQ(ref.values[0].data.size(), 16u);
+  for (size_t i = 0; i < 16; ++i)
+    EXPECT_EQ(jit.values[0].data[i], ref.values[0].data[i]) << i;
+  // Window 0: the NaN at (0, 1); window 2: the NaN at (3, 1); window 3: the
+  // first 7, at (2, 2).
+  EXPECT_EQ(ref.values[0].data[1], 1);
+  EXPECT_EQ(ref.values[0].data[13], 1);
+  EXPECT_EQ(ref.values[0].data[10], 1);
+  expectBoth(model, "p", {x}, {{kNaN, -kInf, kNaN, 7}});
+}
