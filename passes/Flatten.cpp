@@ -1,6 +1,7 @@
 // Flattening a function body: calls inlined, constant-trip loops unrolled.
-// Autodiff needs it to see one straight-line graph; the compiled backend
-// needs it because a plan is a straight list of kernel calls.
+// Autodiff needs it to see one straight-line graph. The compiled backend
+// inlines calls but keeps loops (a plan has loop steps); it unrolls only
+// the loops its plans cannot run (see Specialize.cpp).
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -39,10 +40,47 @@ LogicalResult axon::inlineCalls(Block &block, ModuleOp module, StringRef purpose
   }
 }
 
+/// Unrolls `loop`, whose bounds must be constants.
+LogicalResult axon::unrollLoop(LoopOp loop, StringRef purpose) {
+  DenseIntElementsAttr lo, hi;
+  if (!matchPattern(loop.getLower(), m_Constant(&lo)) ||
+      !matchPattern(loop.getUpper(), m_Constant(&hi)))
+    return loop.emitOpError("cannot ")
+           << purpose
+           << " a loop whose trip count is only known at run time; use "
+              "constant bounds (for t in 0..5)";
+  int64_t first = (*lo.begin()).getSExtValue();
+  int64_t last = (*hi.begin()).getSExtValue();
+  if (last - first > 100000)
+    return loop.emitOpError("loop too long to unroll");
+  OpBuilder b(loop);
+  SmallVector<Value> carried(loop.getInits());
+  Block &body = loop.getBody().front();
+  auto stepType = RankedTensorType::get({}, b.getI64Type());
+  for (int64_t t = first; t < last; ++t) {
+    IRMapping map;
+    map.map(body.getArgument(0),
+            b.create<ConstantOp>(loop.getLoc(), stepType,
+                                 cast<ElementsAttr>(DenseElementsAttr::get(
+                                     stepType, APInt(64, t, true)))));
+    for (auto [arg, value] : llvm::zip(body.getArguments().drop_front(), carried))
+      map.map(arg, value);
+    for (Operation &op : body.without_terminator())
+      b.clone(op, map);
+    auto yield = cast<YieldOp>(body.getTerminator());
+    for (auto [i, v] : llvm::enumerate(yield.getValues()))
+      carried[i] = map.lookupOrDefault(v);
+  }
+  for (auto [result, value] : llvm::zip(loop.getResults(), carried))
+    result.replaceAllUsesWith(value);
+  loop.erase();
+  return success();
+}
+
 /// Unrolls every axon.loop in `block` whose bounds are constants; a loop
 /// whose trip count only run time knows cannot be differentiated yet.
 LogicalResult axon::unrollLoops(Block &block, StringRef purpose) {
-  for (int round = 0;; ++round) {
+  for (;;) {
     LoopOp loop;
     block.walk<WalkOrder::PreOrder>([&](LoopOp l) {
       loop = l;
@@ -50,39 +88,7 @@ LogicalResult axon::unrollLoops(Block &block, StringRef purpose) {
     });
     if (!loop)
       return success();
-    DenseIntElementsAttr lo, hi;
-    if (!matchPattern(loop.getLower(), m_Constant(&lo)) ||
-        !matchPattern(loop.getUpper(), m_Constant(&hi)))
-      return loop.emitOpError(
-          "cannot ")
-             << purpose
-             << " a loop whose trip count is only known at run time; use "
-                "constant bounds (for t in 0..5)";
-    int64_t first = (*lo.begin()).getSExtValue();
-    int64_t last = (*hi.begin()).getSExtValue();
-    if (last - first > 100000)
-      return loop.emitOpError("loop too long to unroll");
-    OpBuilder b(loop);
-    SmallVector<Value> carried(loop.getInits());
-    Block &body = loop.getBody().front();
-    auto stepType = RankedTensorType::get({}, b.getI64Type());
-    for (int64_t t = first; t < last; ++t) {
-      IRMapping map;
-      map.map(body.getArgument(0),
-              b.create<ConstantOp>(loop.getLoc(), stepType,
-                                   cast<ElementsAttr>(DenseElementsAttr::get(
-                                       stepType, APInt(64, t, true)))));
-      for (auto [arg, value] : llvm::zip(body.getArguments().drop_front(), carried))
-        map.map(arg, value);
-      for (Operation &op : body.without_terminator())
-        b.clone(op, map);
-      auto yield = cast<YieldOp>(body.getTerminator());
-      for (auto [i, v] : llvm::enumerate(yield.getValues()))
-        carried[i] = map.lookupOrDefault(v);
-    }
-    for (auto [result, value] : llvm::zip(loop.getResults(), carried))
-      result.replaceAllUsesWith(value);
-    loop.erase();
+    if (failed(unrollLoop(loop, purpose)))
+      return failure();
   }
 }
-

@@ -31,6 +31,11 @@
 // the group's values read outside it (func.return, param_store, other
 // kernels), in op order. Parameters, non-splat constants, calls, loops and
 // axon.dim stay in the function. `explain` emits one remark per fused op.
+//
+// Loops: the body of each axon.loop is fused the same way, as a block of
+// its own, after the block around it (kernels inside read the step `t` and
+// the carried values as inputs, like any value from outside). Splat
+// constants a body reads from outside are first cloned into it.
 #include "passes/Passes.h"
 
 #include "mlir/IR/Builders.h"
@@ -807,6 +812,50 @@ void eraseDeadOps(Block &block) {
       op.erase();
 }
 
+/// Clones the splat constants that `loop`'s body (nested loops included)
+/// reads from outside into the start of the body, so that the body's
+/// kernels clone them in turn instead of reading a materialised tensor.
+/// Loop bounds are left alone: the host reads them.
+void sinkSplatConstants(LoopOp loop) {
+  Block &body = loop.getBody().front();
+  DenseMap<Operation *, Operation *> clones;
+  OpBuilder b(loop.getContext());
+  body.walk([&](Operation *op) {
+    for (OpOperand &use : op->getOpOperands()) {
+      if (isa<LoopOp>(op) && use.getOperandNumber() < 2)
+        continue;
+      Operation *def = use.get().getDefiningOp();
+      if (!def || !isSplatConstant(def) || loop->isAncestor(def))
+        continue;
+      Operation *&clone = clones[def];
+      if (!clone) {
+        b.setInsertionPointToStart(&body);
+        clone = b.clone(*def);
+      }
+      use.set(clone->getResult(0));
+    }
+  });
+}
+
+/// Fuses `block`, then the bodies of its loops (kernels are numbered in
+/// that order).
+LogicalResult fuseBlock(Block &block, StringRef funcName, unsigned &nextKernel,
+                        bool explain) {
+  eraseDeadOps(block);
+  Fuser fuser(block, funcName, nextKernel);
+  fuser.formGroups();
+  if (explain)
+    fuser.explain();
+  if (failed(fuser.outline()))
+    return failure();
+  for (Operation &op : block)
+    if (auto loop = dyn_cast<LoopOp>(op))
+      if (failed(fuseBlock(loop.getBody().front(), funcName, nextKernel,
+                           explain)))
+        return failure();
+  return success();
+}
+
 struct FusePass : public axon::impl::FuseBase<FusePass> {
   using FuseBase::FuseBase;
 
@@ -814,16 +863,13 @@ struct FusePass : public axon::impl::FuseBase<FusePass> {
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return;
+    // Outer loops first: a constant sunk into one is sunk again into the
+    // loops nested in it.
+    func.walk<WalkOrder::PreOrder>([](LoopOp loop) { sinkSplatConstants(loop); });
     unsigned nextKernel = 0;
-    for (Block &block : func.getBody()) {
-      eraseDeadOps(block);
-      Fuser fuser(block, func.getSymName(), nextKernel);
-      fuser.formGroups();
-      if (explain)
-        fuser.explain();
-      if (failed(fuser.outline()))
+    for (Block &block : func.getBody())
+      if (failed(fuseBlock(block, func.getSymName(), nextKernel, explain)))
         return signalPassFailure();
-    }
   }
 };
 

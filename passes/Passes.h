@@ -34,9 +34,17 @@ mlir::LogicalResult inlineCalls(mlir::Block &block, mlir::ModuleOp module,
 /// count is an error ("cannot <purpose> a loop whose trip count ...").
 mlir::LogicalResult unrollLoops(mlir::Block &block, llvm::StringRef purpose);
 
+/// Unrolls one axon.loop, whose bounds must be constants (the same error
+/// as unrollLoops otherwise).
+mlir::LogicalResult unrollLoop(LoopOp loop, llvm::StringRef purpose);
+
 /// Adds to `module` a private copy of function `name` named `newName`,
-/// specialised to the static `argTypes`: calls inlined, constant-trip loops
-/// unrolled, shapes inferred, canonicalised, with static result types.
+/// specialised to the static `argTypes`: calls inlined, shapes inferred
+/// (loop-carried values too), canonicalised, with static result types.
+/// Loops stay loops (the compiled plan runs them step by step) except those
+/// of fewer than two steps and those whose carried values have no static
+/// shape, which are unrolled; a loop whose bounds are not constants is an
+/// error.
 /// Emits an error and returns failure when an argument does not fit the
 /// declared type or an extent stays unknown.
 mlir::FailureOr<mlir::func::FuncOp>

@@ -86,6 +86,21 @@ def PlanMemory : Pass<"axon-plan-memory", "::mlir::func::FuncOp"> {
     of all arena buffers, i64; arena_size / buffer_bytes shows the reuse).
     Re-running the pass recomputes the plan. `axonc --emit=plan` prints it
     as a table (printMemoryPlan).
+
+    Loops (axon.loop, whose bodies axon-fuse has fused) are planned in the
+    same arena. The schedule numbers events: a kernel is one, a loop two
+    (its start, before its body's events, and its end, after them). The
+    loop's step `t` (a rank-0 i64) and its carried values get arena buffers
+    live from the loop's start to its end (a carried value to the last
+    reader of the loop's result, which is that buffer); values from outside
+    that the body reads live to the loop's end, initial values to its
+    start, values the body yields to its end. Body buffers thus lie within
+    one pass over the body and are reused by every step. Where the yield
+    gives one carried value another carried value of the same loop (a
+    swap), a staging buffer at the loop's end holds it while the others are
+    copied. The loop gets `axon.offsets = array<i64: t, carried...>` and
+    `axon.staging = array<i64: ...>` (-1 where none). Parameter stores
+    inside a loop are an error.
   }];
   let dependentDialects = ["::axon::AxonDialect"];
 }
@@ -117,7 +132,11 @@ def Fuse : Pass<"axon-fuse", "::mlir::func::FuncOp"> {
     cycle). Values used outside a group become extra kernel results. Splat
     constants are cloned into every kernel that reads them; parameters,
     non-splat constants, calls, loops, axon.dim and everything else stay in
-    the function and are read as kernel inputs. Kernels are named
+    the function and are read as kernel inputs. The body of each axon.loop
+    is fused the same way, as a block of its own (after the block around
+    it): its kernels read the step `t`, the carried values and values from
+    outside the loop as inputs, and splat constants from outside are first
+    cloned into the body. Kernels are named
     `<function>_k<i>`; `kind` (injective, reduction, contraction, window,
     single) tells the backend how to schedule them. With `explain`, each
     fused op gets a remark saying which kernel it went to and why.

@@ -9,6 +9,7 @@
 #include "llvm/Support/MathExtras.h"
 
 #include <array>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <string>
@@ -29,33 +30,70 @@ constexpr StringLiteral kInPlaceAttr = "axon.inplace";
 constexpr StringLiteral kArenaSizeAttr = "axon.arena_size";
 constexpr StringLiteral kBufferBytesAttr = "axon.buffer_bytes";
 
-/// The kernels of a single-block function in schedule (block) order, and
-/// the live ranges of their results.
-struct Schedule {
-  Block *block = nullptr;
-  SmallVector<KernelOp> kernels;
-  DenseMap<Operation *, int> index;
+constexpr StringLiteral kStagingAttr = "axon.staging";
 
-  explicit Schedule(Block &b) : block(&b) {
-    for (Operation &op : b)
+/// The kernels and loops of a single-block function in schedule order,
+/// numbered as events: a kernel is one event; a loop is two, its start
+/// (before the events of its body) and its end (after them). Live ranges
+/// are intervals of events; a function without loops has one event per
+/// kernel. Buffers that live across a loop's steps (its step, its carried
+/// values, values from outside that its body reads) span the loop's whole
+/// interval, so the body's own buffers, whose ranges lie within one pass
+/// over the body, never share memory with them and may be reused by the
+/// next step.
+struct Schedule {
+  struct Event {
+    Operation *op; ///< A kernel, or a loop at its start or end.
+    bool loopEnd;
+    int depth; ///< Loops around it.
+  };
+  Block *block = nullptr;
+  SmallVector<Event> events;
+  SmallVector<KernelOp> kernels;
+  SmallVector<LoopOp> loops;
+  DenseMap<Operation *, int> index;   ///< Kernel: its event; loop: its end.
+  DenseMap<Operation *, int> startOf; ///< Loop: its start.
+
+  explicit Schedule(Block &b) : block(&b) { add(b, 0); }
+
+  void add(Block &b, int depth) {
+    for (Operation &op : b) {
       if (auto kernel = dyn_cast<KernelOp>(op)) {
-        index[kernel] = kernels.size();
+        index[kernel] = events.size();
         kernels.push_back(kernel);
+        events.push_back({kernel, false, depth});
+      } else if (auto loop = dyn_cast<LoopOp>(op)) {
+        startOf[loop] = events.size();
+        loops.push_back(loop);
+        events.push_back({loop, false, depth});
+        add(loop.getBody().front(), depth + 1);
+        index[loop] = events.size();
+        events.push_back({loop, true, depth});
       }
+    }
   }
 
-  /// The index meaning "until the function returns", after every kernel.
-  int end() const { return kernels.size(); }
+  /// The event meaning "until the function returns", after every other.
+  int end() const { return events.size(); }
 
-  /// The schedule index of the last reader of `v`, a result of the kernel
-  /// at `first`: a kernel's index, or end() for func.return, param_store and
-  /// any other reader.
+  /// The event of the last reader of `v`, produced at event `first`: a
+  /// kernel's; a loop's start for its initial values, its end for values
+  /// its body reads; the end of the loop whose body yields `v`; end() for
+  /// func.return, param_store and any other reader.
   int lastUse(Value v, int first) const {
     int last = first;
-    for (Operation *user : v.getUsers()) {
-      Operation *top = block->findAncestorOpInBlock(*user);
-      auto it = top ? index.find(top) : index.end();
-      last = std::max(last, it != index.end() ? it->second : end());
+    Block *home = v.getParentBlock();
+    for (OpOperand &use : v.getUses()) {
+      Operation *owner = use.getOwner();
+      Operation *top = home->findAncestorOpInBlock(*owner);
+      int at = end();
+      if (top == owner && isa<LoopOp>(owner))
+        at = startOf.lookup(owner);
+      else if (auto it = top ? index.find(top) : index.end(); it != index.end())
+        at = it->second;
+      else if (top && isa<YieldOp>(top))
+        at = index.lookup(top->getParentOp());
+      last = std::max(last, at);
     }
     return last;
   }
@@ -90,19 +128,37 @@ std::optional<int64_t> bufferBytes(RankedTensorType type) {
   return llvm::alignTo(size, kAlignment);
 }
 
-/// One kernel result.
+/// One buffer: a kernel result, or a loop's step, carried value or staging
+/// copy (slot 0 the step, 1..n the carried values, n+1..2n their staging).
 struct Buffer {
-  KernelOp kernel;
-  unsigned result = 0;
+  Operation *owner = nullptr; ///< A KernelOp or a LoopOp.
+  unsigned slot = 0;          ///< Kernel: the result.
   int64_t bytes = 0;
   int first = 0, last = 0;
   StringAttr param; ///< Set when written in place into this parameter.
+  int carried = -1; ///< Written into this (loop carried) buffer's memory.
   int64_t offset = -1;
 
   bool livesWith(const Buffer &other) const {
     return first <= other.last && other.first <= last;
   }
 };
+
+/// For each carried value of `loop`: whether the yield gives it another
+/// carried value of the same loop (`h, c = c, h`). The end-of-step copies
+/// would overwrite that one before reading it, so it is first copied to a
+/// staging buffer.
+SmallVector<bool> needsStaging(LoopOp loop) {
+  Block &body = loop.getBody().front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  SmallVector<bool> staged;
+  for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+    auto arg = dyn_cast<BlockArgument>(v);
+    staged.push_back(arg && arg.getOwner() == &body && arg.getArgNumber() > 0 &&
+                     arg.getArgNumber() != i + 1);
+  }
+  return staged;
+}
 
 /// Ops that read operand element i only to compute result element i when
 /// operand and result have the same shape (numpy broadcasting only
@@ -153,7 +209,8 @@ StringAttr inPlaceParam(Value v, KernelOp kernel, int k, const Schedule &schedul
       store = s;
     }
   }
-  if (!store || store->getBlock() != schedule.block)
+  if (!store || store->getBlock() != schedule.block ||
+      kernel->getBlock() != schedule.block)
     return {};
   StringAttr param = store.getParamAttr().getAttr();
   if (storeCount.lookup(param) != 1)
@@ -166,7 +223,7 @@ StringAttr inPlaceParam(Value v, KernelOp kernel, int k, const Schedule &schedul
         Operation *top = schedule.block->findAncestorOpInBlock(*use.getOwner());
         auto at = top ? schedule.index.find(top) : schedule.index.end();
         if (at == schedule.index.end() || at->second > k)
-          return {}; // Read later: by a kernel, func.return or param_store.
+          return {}; // Read later: by a kernel, a loop, func.return or param_store.
         if (at->second < k)
           continue;
         // v's own kernel reads the old value: only safe element for element.
@@ -188,12 +245,54 @@ StringAttr inPlaceParam(Value v, KernelOp kernel, int k, const Schedule &schedul
   return param;
 }
 
+/// Whether `v`, which the body of `loop` yields as carried value `i`, can
+/// be computed straight into that carried value's buffer, saving the copy
+/// at the end of each step: `v` is a result of a kernel in the body,
+/// yielded once; nothing after its kernel reads the old carried value (no
+/// later kernel or loop in the body, not the yield), and if its own kernel
+/// reads it, it does so element for element in one loop nest (the
+/// conditions of an in-place parameter update).
+bool writesIntoCarried(Value v, LoopOp loop, unsigned i, const Schedule &schedule) {
+  Block &body = loop.getBody().front();
+  auto kernel = v.getDefiningOp<KernelOp>();
+  if (!kernel || kernel->getBlock() != &body)
+    return false;
+  auto yield = cast<YieldOp>(body.getTerminator());
+  if (llvm::count(yield.getValues(), v) != 1 || yield.getValues()[i] != v)
+    return false;
+  int k = schedule.index.lookup(kernel);
+  bool readByOwnKernel = false;
+  for (OpOperand &use : body.getArgument(1 + i).getUses()) {
+    Operation *top = body.findAncestorOpInBlock(*use.getOwner());
+    if (top == kernel.getOperation()) {
+      if (use.getOwner() != kernel.getOperation() ||
+          !readsOnlyPointwise(
+              kernel.getBody().front().getArgument(use.getOperandNumber())))
+        return false;
+      readByOwnKernel = true;
+      continue;
+    }
+    auto at = top ? schedule.index.find(top) : schedule.index.end();
+    if (at == schedule.index.end() || at->second > k)
+      return false; // Read later: by a kernel, a loop or the yield.
+  }
+  if (readByOwnKernel) {
+    if (kernel.getKind() != "injective" && kernel.getKind() != "elementwise")
+      return false;
+    auto shapeOf = [](Value r) { return cast<RankedTensorType>(r.getType()).getShape(); };
+    for (Value r : kernel.getResults())
+      if (shapeOf(r) != shapeOf(kernel.getResult(0)))
+        return false;
+  }
+  return true;
+}
+
 /// Greedy by size: largest first, each at the lowest offset clear of the
 /// placed buffers whose live ranges overlap its own. Returns the arena size.
 int64_t assignOffsets(MutableArrayRef<Buffer> buffers) {
   SmallVector<Buffer *> order;
   for (Buffer &b : buffers)
-    if (!b.param)
+    if (!b.param && b.carried < 0)
       order.push_back(&b);
   llvm::stable_sort(order, [](const Buffer *a, const Buffer *b) { return a->bytes > b->bytes; });
   SmallVector<Buffer *> placed;
@@ -229,50 +328,69 @@ struct PlanMemoryPass : public axon::impl::PlanMemoryBase<PlanMemoryPass> {
     Block &block = fn.getBody().front();
     Schedule schedule(block);
 
-    // Every computed tensor must come from a kernel; parameters, their
-    // stores and constants are kept in their own storage.
+    // Every computed tensor must come from a kernel or a loop; parameters,
+    // their stores and constants are kept in their own storage.
     DenseMap<StringAttr, SmallVector<Value>> refs;
     DenseMap<StringAttr, int> storeCount;
     bool ok = true;
-    for (Operation &op : block) {
-      if (auto ref = dyn_cast<ParamRefOp>(op)) {
-        refs[ref.getParamAttr().getAttr()].push_back(ref.getResult());
-        continue;
+    std::function<void(Block &)> check = [&](Block &b) {
+      for (Operation &op : b) {
+        if (auto ref = dyn_cast<ParamRefOp>(op)) {
+          refs[ref.getParamAttr().getAttr()].push_back(ref.getResult());
+          continue;
+        }
+        if (auto store = dyn_cast<ParamStoreOp>(op)) {
+          if (&b != &block) {
+            op.emitOpError("memory planning needs parameter stores outside "
+                           "loops");
+            ok = false;
+          }
+          ++storeCount[store.getParamAttr().getAttr()];
+          continue;
+        }
+        if (auto loop = dyn_cast<LoopOp>(op)) {
+          check(loop.getBody().front());
+          continue;
+        }
+        if (isa<KernelOp, ConstantOp>(op))
+          continue;
+        if (llvm::any_of(op.getResultTypes(), [](Type t) { return isa<TensorType>(t); })) {
+          op.emitOpError("memory planning needs every computed value in an "
+                         "axon.kernel; run axon-fuse first");
+          ok = false;
+        }
       }
-      if (auto store = dyn_cast<ParamStoreOp>(op)) {
-        ++storeCount[store.getParamAttr().getAttr()];
-        continue;
-      }
-      if (isa<KernelOp, ConstantOp>(op))
-        continue;
-      if (llvm::any_of(op.getResultTypes(), [](Type t) { return isa<TensorType>(t); })) {
-        op.emitOpError("memory planning needs every computed value in an "
-                       "axon.kernel; run axon-fuse first");
-        ok = false;
-      }
-    }
+    };
+    check(block);
 
     SmallVector<Buffer> buffers;
-    for (auto [k, kernel] : llvm::enumerate(schedule.kernels)) {
+    auto sized = [&](Operation *owner, Value v, StringRef what) -> std::optional<int64_t> {
+      auto type = cast<RankedTensorType>(v.getType());
+      if (!type.hasStaticShape()) {
+        owner->emitOpError() << what << " has dynamic shape " << type
+                             << "; memory planning needs static shapes "
+                             << "(run axon-infer-shapes)";
+        ok = false;
+        return std::nullopt;
+      }
+      std::optional<int64_t> bytes = bufferBytes(type);
+      if (!bytes) {
+        owner->emitOpError() << what << " of type " << type
+                             << " has no size memory planning can use";
+        ok = false;
+      }
+      return bytes;
+    };
+    for (KernelOp kernel : schedule.kernels) {
+      int k = schedule.index.lookup(kernel);
       for (OpResult r : kernel->getResults()) {
-        auto type = cast<RankedTensorType>(r.getType());
-        if (!type.hasStaticShape()) {
-          kernel.emitOpError() << "result #" << r.getResultNumber() << " has dynamic shape "
-                               << type << "; memory planning needs static shapes "
-                               << "(run axon-infer-shapes)";
-          ok = false;
+        std::optional<int64_t> bytes =
+            sized(kernel, r, ("result #" + Twine(r.getResultNumber())).str());
+        if (!bytes)
           continue;
-        }
-        std::optional<int64_t> bytes = bufferBytes(type);
-        if (!bytes) {
-          kernel.emitOpError() << "result #" << r.getResultNumber() << " of type " << type
-                               << " has no size memory planning can use";
-          ok = false;
-          continue;
-        }
         Buffer b;
-        b.kernel = kernel;
-        b.result = r.getResultNumber();
+        b.owner = kernel;
+        b.slot = r.getResultNumber();
         b.bytes = *bytes;
         b.first = k;
         b.last = schedule.lastUse(r, k);
@@ -280,13 +398,58 @@ struct PlanMemoryPass : public axon::impl::PlanMemoryBase<PlanMemoryPass> {
         buffers.push_back(b);
       }
     }
+    for (LoopOp loop : schedule.loops) {
+      int start = schedule.startOf.lookup(loop), stop = schedule.index.lookup(loop);
+      Block &body = loop.getBody().front();
+      unsigned n = loop.getNumResults();
+      auto add = [&](unsigned slot, Value v, StringRef what, int first, int last) {
+        if (std::optional<int64_t> bytes = sized(loop, v, what)) {
+          Buffer b;
+          b.owner = loop;
+          b.slot = slot;
+          b.bytes = *bytes;
+          b.first = first;
+          b.last = last;
+          buffers.push_back(b);
+        }
+      };
+      add(0, body.getArgument(0), "the step", start, stop);
+      for (unsigned i = 0; i < n; ++i)
+        add(1 + i, body.getArgument(1 + i),
+            ("carried value #" + Twine(i)).str(), start,
+            schedule.lastUse(loop.getResult(i), stop));
+      for (auto [i, staged] : llvm::enumerate(needsStaging(loop)))
+        if (staged)
+          add(1 + n + i, body.getArgument(1 + i),
+              ("staging of carried value #" + Twine(i)).str(), stop, stop);
+    }
     if (!ok)
       return signalPassFailure();
 
+    // Body results that become the next step's carried values in place.
+    DenseMap<std::pair<Operation *, unsigned>, int> bufferAt;
+    for (auto [n, b] : llvm::enumerate(buffers))
+      bufferAt[{b.owner, b.slot}] = int(n);
+    for (LoopOp loop : schedule.loops) {
+      auto yield = cast<YieldOp>(loop.getBody().front().getTerminator());
+      for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+        auto carried = bufferAt.find({loop.getOperation(), unsigned(1 + i)});
+        if (carried == bufferAt.end() || !writesIntoCarried(v, loop, i, schedule))
+          continue;
+        auto r = cast<OpResult>(v);
+        auto it = bufferAt.find({r.getOwner(), r.getResultNumber()});
+        if (it != bufferAt.end())
+          buffers[it->second].carried = carried->second;
+      }
+    }
+
     int64_t arena = assignOffsets(buffers);
+    for (Buffer &b : buffers)
+      if (b.carried >= 0)
+        b.offset = buffers[b.carried].offset;
     int64_t total = 0;
     for (const Buffer &b : buffers)
-      if (!b.param)
+      if (!b.param && b.carried < 0)
         total += b.bytes;
 
     MLIRContext *ctx = fn.getContext();
@@ -297,16 +460,24 @@ struct PlanMemoryPass : public axon::impl::PlanMemoryBase<PlanMemoryPass> {
       offsets.assign(kernel->getNumResults(), -1);
       inplace.assign(kernel->getNumResults(), builder.getStringAttr(""));
     }
+    for (LoopOp loop : schedule.loops)
+      perKernel[loop].first.assign(1 + 2 * loop.getNumResults(), -1);
     for (const Buffer &b : buffers) {
-      auto &[offsets, inplace] = perKernel[b.kernel];
-      offsets[b.result] = b.param ? -1 : b.offset;
+      auto &[offsets, inplace] = perKernel[b.owner];
+      offsets[b.slot] = b.param ? -1 : b.offset;
       if (b.param)
-        inplace[b.result] = b.param;
+        inplace[b.slot] = b.param;
     }
     for (KernelOp kernel : schedule.kernels) {
       auto &[offsets, inplace] = perKernel[kernel];
       kernel->setAttr(kOffsetsAttr, builder.getDenseI64ArrayAttr(offsets));
       kernel->setAttr(kInPlaceAttr, builder.getArrayAttr(inplace));
+    }
+    for (LoopOp loop : schedule.loops) {
+      ArrayRef<int64_t> all = perKernel[loop].first;
+      size_t n = loop.getNumResults();
+      loop->setAttr(kOffsetsAttr, builder.getDenseI64ArrayAttr(all.take_front(1 + n)));
+      loop->setAttr(kStagingAttr, builder.getDenseI64ArrayAttr(all.drop_front(1 + n)));
     }
     fn->setAttr(kArenaSizeAttr, builder.getI64IntegerAttr(arena));
     fn->setAttr(kBufferBytesAttr, builder.getI64IntegerAttr(total));
@@ -333,45 +504,114 @@ void axon::printMemoryPlan(func::FuncOp fn, llvm::raw_ostream &os) {
   int64_t arena = arenaAttr.getInt(), total = totalAttr.getInt();
   Schedule schedule(fn.getBody().front());
 
-  // One row per kernel result.
+  // One row per kernel result; a loop's start has a row for its step and
+  // each carried value, its end one for each staging buffer (or a bare
+  // row). Ops inside a loop are indented.
   using Row = std::array<std::string, 7>;
   SmallVector<Row> rows{{"#", "kernel", "result", "type", "bytes", "offset", "live"}};
   int arenaBuffers = 0, inPlace = 0;
-  for (auto [k, kernel] : llvm::enumerate(schedule.kernels)) {
+  auto liveRange = [&](int first, int last) -> std::string {
+    return llvm::formatv("[{0}, {1}]", first,
+                         last == schedule.end() ? std::string("end")
+                                                : std::to_string(last));
+  };
+  auto sizeOf = [](Type t) {
+    auto type = cast<RankedTensorType>(t);
+    std::optional<int64_t> bytes =
+        type.hasStaticShape() ? bufferBytes(type) : std::nullopt;
+    return bytes ? std::to_string(*bytes) : std::string("?");
+  };
+  auto offsetAt = [&](DenseI64ArrayAttr offsets, size_t i) -> std::string {
+    if (!offsets || i >= size_t(offsets.size()))
+      return "?";
+    ++arenaBuffers;
+    return std::to_string(offsets[i]);
+  };
+  auto boundText = [](Value v) -> std::string {
+    DenseIntElementsAttr c;
+    if (auto op = v.getDefiningOp<ConstantOp>())
+      if ((c = dyn_cast<DenseIntElementsAttr>(op.getValue())))
+        return std::to_string((*c.begin()).getSExtValue());
+    return "?";
+  };
+  for (auto [e, event] : llvm::enumerate(schedule.events)) {
+    std::string indent(2 * event.depth, ' ');
+    int k = int(e);
+    if (auto loop = dyn_cast<LoopOp>(event.op)) {
+      std::string name = indent + (event.loopEnd ? "end loop " : "loop ") +
+                         boundText(loop.getLower()) + ".." +
+                         boundText(loop.getUpper());
+      auto offsets = loop->getAttrOfType<DenseI64ArrayAttr>(kOffsetsAttr);
+      auto staging = loop->getAttrOfType<DenseI64ArrayAttr>(kStagingAttr);
+      Block &body = loop.getBody().front();
+      int stop = schedule.index.lookup(loop);
+      if (!event.loopEnd) {
+        rows.push_back({std::to_string(k), name, "t",
+                        typeString(body.getArgument(0).getType()),
+                        sizeOf(body.getArgument(0).getType()),
+                        offsetAt(offsets, 0), liveRange(k, stop)});
+        for (unsigned i = 0; i < loop.getNumResults(); ++i)
+          rows.push_back({std::to_string(k), name, "carry " + std::to_string(i),
+                          typeString(loop.getResult(i).getType()),
+                          sizeOf(loop.getResult(i).getType()),
+                          offsetAt(offsets, 1 + i),
+                          liveRange(k, schedule.lastUse(loop.getResult(i), stop))});
+        continue;
+      }
+      bool any = false;
+      for (unsigned i = 0; staging && i < staging.size(); ++i)
+        if (staging[i] >= 0) {
+          any = true;
+          rows.push_back({std::to_string(k), name, "staging " + std::to_string(i),
+                          typeString(loop.getResult(i).getType()),
+                          sizeOf(loop.getResult(i).getType()),
+                          offsetAt(staging, i), liveRange(k, k)});
+        }
+      if (!any)
+        rows.push_back({std::to_string(k), name, "", "", "", "", ""});
+      continue;
+    }
+    auto kernel = cast<KernelOp>(event.op);
     auto offsets = kernel->getAttrOfType<DenseI64ArrayAttr>(kOffsetsAttr);
     auto inplace = kernel->getAttrOfType<ArrayAttr>(kInPlaceAttr);
     for (OpResult r : kernel->getResults()) {
       unsigned i = r.getResultNumber();
-      auto type = cast<RankedTensorType>(r.getType());
-      std::optional<int64_t> bytes =
-          type.hasStaticShape() ? bufferBytes(type) : std::nullopt;
       StringAttr param;
       if (inplace && i < inplace.size())
         if (auto s = dyn_cast<StringAttr>(inplace[i]); s && !s.empty())
           param = s;
+      // A result yielded into its carried value's buffer.
+      std::optional<unsigned> carry;
+      if (auto loop = dyn_cast<LoopOp>(kernel->getParentOp()))
+        if (auto loopOffsets = loop->getAttrOfType<DenseI64ArrayAttr>(kOffsetsAttr))
+          for (auto [c, v] : llvm::enumerate(
+                   loop.getBody().front().getTerminator()->getOperands()))
+            if (v == r && offsets && i < size_t(offsets.size()) &&
+                1 + c < size_t(loopOffsets.size()) &&
+                loopOffsets[1 + c] == offsets[i])
+              carry = c;
       std::string offset;
       if (param) {
         offset = ("in place -> @" + param.getValue()).str();
         ++inPlace;
-      } else if (offsets && i < offsets.size()) {
-        offset = std::to_string(offsets[i]);
-        ++arenaBuffers;
+      } else if (carry) {
+        offset = std::to_string(offsets[i]) + " = carry " + std::to_string(*carry);
+        ++inPlace;
       } else {
-        offset = "?";
+        offset = offsetAt(offsets, i);
       }
-      int last = schedule.lastUse(r, k);
-      std::string live = llvm::formatv("[{0}, {1}]", k,
-                                       last == schedule.end() ? std::string("end")
-                                                              : std::to_string(last));
-      rows.push_back({std::to_string(k), kernel.getSymName().str(), std::to_string(i),
-                      typeString(type), bytes ? std::to_string(*bytes) : "?", offset, live});
+      rows.push_back({std::to_string(k), indent + kernel.getSymName().str(),
+                      std::to_string(i), typeString(r.getType()),
+                      sizeOf(r.getType()), offset,
+                      liveRange(k, schedule.lastUse(r, k))});
     }
   }
 
   os << "  arena:   " << arena << " bytes (" << llvm::format("%.2f", arena / 1024.0)
      << " KiB)\n";
   os << "  buffers: " << total << " bytes in " << arenaBuffers << " arena buffer"
-     << (arenaBuffers == 1 ? "" : "s") << ", " << inPlace << " written in place\n";
+     << (arenaBuffers == 1 ? "" : "s") << ", " << inPlace
+     << " written in place (into a parameter or a loop's carried value)\n";
   os << "  reuse:   ";
   if (arena > 0)
     os << llvm::format("%.2f", double(total) / double(arena)) << "x (buffers / arena)\n";

@@ -3,9 +3,14 @@
 // Model functions are written over symbolic dims (f32[N, 784]); compiled
 // kernels and memory plans want every extent known. Like XLA and
 // torch.compile, the compiled path specialises per argument shape and keeps
-// one plan per shape it has seen. The specialised copy is also flattened
-// (calls inlined, constant-trip loops unrolled): a plan is a straight list
-// of kernel calls.
+// one plan per shape it has seen. Calls are inlined into the specialised
+// copy. Loops stay loops: their carried values take the static type of
+// their initial values, the body is fused and memory-planned in place, and
+// the plan runs its kernels once per step (a loop step), so a 2,000-step
+// loop compiles its body once. Unrolling is the fallback, for loops the
+// plan does not run as loops: fewer than two steps (nothing to share), or
+// carried values whose shape stays unknown. Bounds must be constants once
+// shapes are known (axon.dim folds to one).
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -13,6 +18,8 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
+
+#include <optional>
 
 using namespace mlir;
 using namespace axon;
@@ -79,6 +86,119 @@ bool staticiseResults(func::FuncOp fn) {
   return changed;
 }
 
+/// Ops whose operands must have exactly a type fixed elsewhere (see
+/// axon-infer-shapes): when a value becomes static, they keep reading the
+/// old type through a cast.
+bool needsExactType(Operation *user) {
+  return !isa<InferShapeOpInterface>(user) || isa<LoopOp, YieldOp>(user);
+}
+
+/// Gives `v` the static type `type`; users that need the old type read it
+/// through an axon.cast (placed after `v`'s definition).
+void retype(Value v, RankedTensorType type) {
+  Type old = v.getType();
+  v.setType(type);
+  Value back;
+  for (OpOperand &use : llvm::make_early_inc_range(v.getUses())) {
+    if (!needsExactType(use.getOwner()))
+      continue;
+    if (!back) {
+      OpBuilder b(v.getContext());
+      if (auto arg = dyn_cast<BlockArgument>(v))
+        b.setInsertionPointToStart(arg.getOwner());
+      else
+        b.setInsertionPointAfter(v.getDefiningOp());
+      back = b.create<CastOp>(v.getLoc(), old, v);
+    }
+    use.set(back);
+  }
+}
+
+/// The static value behind `v`: `v` itself, or the input of the shape-only
+/// cast axon-infer-shapes left in front of an exact-type user.
+Value staticSource(Value v) {
+  if (auto c = v.getDefiningOp<CastOp>())
+    if (c.getInput().getType().getElementType() ==
+        c.getType().getElementType())
+      v = c.getInput();
+  return v;
+}
+
+/// Loop-carried values whose type has `?`s take the static type of their
+/// initial value: body argument, result and yield (through a cast that
+/// folds away once the body's shapes are inferred). Returns whether
+/// anything changed.
+bool staticiseLoops(func::FuncOp fn) {
+  bool changed = false;
+  fn.walk<WalkOrder::PreOrder>([&](LoopOp loop) {
+    Block &body = loop.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    for (unsigned i = 0, e = loop.getInits().size(); i < e; ++i) {
+      auto type = cast<RankedTensorType>(loop.getResult(i).getType());
+      if (type.hasStaticShape())
+        continue;
+      Value init = staticSource(loop.getInits()[i]);
+      auto st = cast<RankedTensorType>(init.getType());
+      if (!st.hasStaticShape())
+        continue;
+      loop->setOperand(2 + i, init);
+      retype(body.getArgument(1 + i), st);
+      retype(loop.getResult(i), st);
+      Value next = staticSource(yield.getValues()[i]);
+      if (next.getType() != st) {
+        OpBuilder b(yield);
+        next = b.create<CastOp>(yield.getLoc(), st, yield.getValues()[i]);
+      }
+      yield->setOperand(i, next);
+      changed = true;
+    }
+  });
+  return changed;
+}
+
+/// The constant value of a loop bound, if it is one.
+std::optional<int64_t> constantBound(Value v) {
+  DenseIntElementsAttr c;
+  if (!matchPattern(v, m_Constant(&c)))
+    return std::nullopt;
+  return (*c.begin()).getSExtValue();
+}
+
+/// Unrolls the loops the plan does not run as loops (see the top of the
+/// file); a loop with non-constant bounds is an error. Returns failure
+/// after an error, else whether anything was unrolled.
+FailureOr<bool> unrollWhereNeeded(func::FuncOp fn, StringRef name) {
+  SmallVector<LoopOp> loops;
+  fn.walk<WalkOrder::PreOrder>([&](LoopOp l) { loops.push_back(l); });
+  bool unrolled = false;
+  DenseSet<Operation *> erased;
+  for (LoopOp loop : loops) {
+    // A loop nested in one unrolled before is gone (its copies are
+    // handled in the next round).
+    bool gone = false;
+    for (Operation *p = loop; p && !gone; p = p->getParentOp())
+      gone = erased.contains(p);
+    if (gone)
+      continue;
+    std::optional<int64_t> lo = constantBound(loop.getLower());
+    std::optional<int64_t> hi = constantBound(loop.getUpper());
+    if (!lo || !hi)
+      return loop.emitOpError("cannot compile '")
+             << name << "': the loop's trip count is only known at run "
+             << "time; use constant bounds (for t in 0..5)";
+    bool staticCarry = llvm::all_of(loop.getResultTypes(), [](Type t) {
+      return cast<RankedTensorType>(t).hasStaticShape();
+    });
+    if (*hi - *lo >= 2 && staticCarry)
+      continue;
+    erased.insert(loop);
+    if (failed(unrollLoop(loop, "compile")))
+      return failure();
+    unrolled = true;
+  }
+  return unrolled;
+}
+
 } // namespace
 
 FailureOr<func::FuncOp> axon::specializeFunction(ModuleOp module,
@@ -118,24 +238,36 @@ FailureOr<func::FuncOp> axon::specializeFunction(ModuleOp module,
     spec.erase();
     return failure();
   };
-  if (failed(inlineCalls(spec.front(), module, "compile")) ||
-      failed(unrollLoops(spec.front(), "compile")))
+  if (failed(inlineCalls(spec.front(), module, "compile")))
     return fail();
 
-  // Shape inference, folding of axon.dim and friends, and making the
-  // dynamic_dims ops static feed each other: iterate to a fixed point.
-  for (int round = 0; round < 8; ++round) {
-    PassManager pm(module.getContext(), func::FuncOp::getOperationName());
-    pm.addPass(createInferShapes());
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
-    if (failed(pm.run(spec)))
+  // Shape inference, folding of axon.dim and friends, making the
+  // dynamic_dims ops and loop-carried values static feed each other:
+  // iterate to a fixed point. Then unroll the loops that need it, whose
+  // copies go round again.
+  for (int unrollRound = 0; unrollRound < 8; ++unrollRound) {
+    for (int round = 0; round < 8; ++round) {
+      // Before anything verifies: a loop whose initial value just became
+      // static (a specialised argument) must carry that type.
+      staticiseLoops(spec);
+      PassManager pm(module.getContext(), func::FuncOp::getOperationName());
+      pm.addPass(createInferShapes());
+      pm.addPass(createCanonicalizerPass());
+      pm.addPass(createCSEPass());
+      if (failed(pm.run(spec)))
+        return fail();
+      bool loops = staticiseLoops(spec);
+      // Results last: a returned dynamic_dims op that just became static
+      // must change the function type with it, before anything verifies.
+      bool dims = staticiseDynamicDims(spec);
+      bool results = staticiseResults(spec);
+      if (!loops && !dims && !results)
+        break;
+    }
+    FailureOr<bool> unrolled = unrollWhereNeeded(spec, name);
+    if (failed(unrolled))
       return fail();
-    // Results last: a returned dynamic_dims op that just became static
-    // must change the function type with it, before anything verifies.
-    bool dims = staticiseDynamicDims(spec);
-    bool results = staticiseResults(spec);
-    if (!dims && !results)
+    if (!*unrolled)
       break;
   }
   WalkResult dynamic = spec.walk([&](Operation *op) {

@@ -117,13 +117,67 @@ Tensor axon::fromBytes(DType dtype, const std::vector<int64_t> &shape,
 }
 
 /// halide_buffer_t descriptors of one function plan, built once: every
-/// call reuses them (only input host pointers change).
+/// call reuses them (only input host pointers change). The steps are
+/// flattened into a program of instructions, loops into a head and a jump
+/// back, so that a pass over a loop body does no allocation and no lookup.
 struct Executor::Bound {
+  struct Instr {
+    enum Op : uint8_t { Kernel, Copy, LoopHead, LoopNext };
+    Op op = Kernel;
+    int kernel = 0;             ///< Kernel.
+    size_t args = 0;            ///< Kernel: offset into argv.
+    const halide_buffer_t *src = nullptr; ///< Copy.
+    halide_buffer_t *dst = nullptr;       ///< Copy.
+    size_t bytes = 0;                     ///< Copy.
+    int64_t *step = nullptr;    ///< Loop: the step buffer's element.
+    int64_t lower = 0, upper = 0;
+    size_t jump = 0; ///< LoopHead: past its LoopNext; LoopNext: its body.
+  };
   const FunctionPlan *fn = nullptr;
   std::vector<halide_buffer_t> buffers;
   std::vector<std::vector<halide_dimension_t>> dims;
   std::vector<std::vector<unsigned char>> inputs; ///< Staging, typed.
-  std::vector<std::vector<void *>> stepArgs;
+  std::vector<void *> argv; ///< Every kernel's arguments, back to back.
+  std::vector<Instr> program;
+
+  void compile(const std::vector<PlanStep> &steps) {
+    for (const PlanStep &s : steps) {
+      Instr in;
+      switch (s.kind) {
+      case PlanStep::Kind::Kernel:
+        in.op = Instr::Kernel;
+        in.kernel = s.kernel;
+        in.args = argv.size();
+        for (int buffer : s.buffers)
+          argv.push_back(&buffers[buffer]);
+        program.push_back(in);
+        break;
+      case PlanStep::Kind::Copy:
+        in.op = Instr::Copy;
+        in.src = &buffers[s.buffers[0]];
+        in.dst = &buffers[s.buffers[1]];
+        in.bytes = size_t(fn->buffers[s.buffers[1]].bytes());
+        program.push_back(in);
+        break;
+      case PlanStep::Kind::Loop: {
+        in.op = Instr::LoopHead;
+        in.step = static_cast<int64_t *>(
+            static_cast<void *>(buffers[s.buffers[0]].host));
+        in.lower = s.lower;
+        in.upper = s.upper;
+        size_t head = program.size();
+        program.push_back(in);
+        compile(s.body);
+        Instr next = in;
+        next.op = Instr::LoopNext;
+        next.jump = head + 1;
+        program.push_back(next);
+        program[head].jump = program.size();
+        break;
+      }
+      }
+    }
+  }
 };
 
 Executor::Executor(const Plan &plan, std::vector<KernelEntry> kernels)
@@ -197,12 +251,7 @@ Executor::Bound &Executor::bind(const FunctionPlan &fn) {
       break; // Set per call.
     }
   }
-  for (const PlanStep &s : fn.steps) {
-    std::vector<void *> args;
-    for (int buffer : s.buffers)
-      args.push_back(&b->buffers[buffer]);
-    b->stepArgs.push_back(std::move(args));
-  }
+  b->compile(fn.steps);
   bound.push_back(std::move(b));
   return *bound.back();
 }
@@ -238,22 +287,36 @@ Executor::call(const std::string &name, const std::vector<Tensor> &args) {
     b.inputs[i] = toBytes(args[i]);
     b.buffers[fn->inputs[i]].host = b.inputs[i].data();
   }
-  for (size_t s = 0; s < fn->steps.size(); ++s) {
-    const PlanStep &step = fn->steps[s];
-    if (step.kind == PlanStep::Kind::Copy) {
-      const halide_buffer_t &src = b.buffers[step.buffers[0]];
-      halide_buffer_t &dst = b.buffers[step.buffers[1]];
-      std::memmove(dst.host, src.host,
-                   size_t(fn->buffers[step.buffers[1]].bytes()));
-      continue;
+  using Instr = Bound::Instr;
+  const Instr *program = b.program.data();
+  void **argv = b.argv.data();
+  bool profile = profiler_.isEnabled();
+  for (size_t pc = 0, end = b.program.size(); pc < end;) {
+    const Instr &in = program[pc];
+    switch (in.op) {
+    case Instr::Kernel: {
+      auto start = profile ? Profiler::Clock::now() : Profiler::Clock::time_point();
+      int rc = kernels[in.kernel](argv + in.args);
+      if (profile)
+        profiler_.record(plan.kernels[in.kernel].name, start,
+                         Profiler::Clock::now());
+      if (rc != 0)
+        return kernelFailure(name, plan.kernels[in.kernel], rc);
+      ++pc;
+      break;
     }
-    auto start = Profiler::Clock::now();
-    int rc = kernels[step.kernel](b.stepArgs[s].data());
-    if (profiler_.isEnabled())
-      profiler_.record(plan.kernels[step.kernel].name, start,
-                       Profiler::Clock::now());
-    if (rc != 0)
-      return kernelFailure(name, plan.kernels[step.kernel], rc);
+    case Instr::Copy:
+      std::memmove(in.dst->host, in.src->host, in.bytes);
+      ++pc;
+      break;
+    case Instr::LoopHead:
+      *in.step = in.lower;
+      pc = in.lower < in.upper ? pc + 1 : in.jump;
+      break;
+    case Instr::LoopNext:
+      pc = ++*in.step < in.upper ? in.jump : pc + 1;
+      break;
+    }
   }
   std::vector<Tensor> results;
   for (int out : fn->outputs) {

@@ -29,3 +29,19 @@ int Plan::paramIndex(const std::string &name) const {
       return int(i);
   return -1;
 }
+
+void axon::forEachStep(std::vector<PlanStep> &steps,
+                       const std::function<void(PlanStep &)> &f) {
+  for (PlanStep &s : steps) {
+    f(s);
+    forEachStep(s.body, f);
+  }
+}
+
+void axon::forEachStep(const std::vector<PlanStep> &steps,
+                       const std::function<void(const PlanStep &)> &f) {
+  for (const PlanStep &s : steps) {
+    f(s);
+    forEachStep(s.body, f);
+  }
+}

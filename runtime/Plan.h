@@ -14,6 +14,7 @@
 #include "runtime/Tensor.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,13 +34,32 @@ struct PlanBuffer {
   int64_t bytes() const { return Tensor::numElements(shape) * dtypeBytes(dtype); }
 };
 
+/// A step: a kernel call, a copy between buffers, or a loop.
+///
+/// A loop runs its body for t = lower, ..., upper - 1, writing t into its
+/// step buffer (a rank-0 i64 the body's kernels read) before each pass. Its
+/// carried values live in arena buffers: Copy steps before the loop fill
+/// them with the initial values, Copy steps at the end of the body with the
+/// next step's (through staging buffers where one carried value becomes
+/// another), and the loop's results are those buffers. The body is compiled
+/// once, whatever the trip count, and a pass over it allocates nothing.
 struct PlanStep {
-  enum class Kind { Kernel, Copy };
+  enum class Kind { Kernel, Copy, Loop };
   Kind kind = Kind::Kernel;
   int kernel = 0; ///< Kernel: index into Plan::kernels.
   /// Kernel: its input buffers then its output buffers. Copy: {src, dst}.
+  /// Loop: {step buffer}.
   std::vector<int> buffers;
+  int64_t lower = 0, upper = 0; ///< Loop: the steps t, lower <= t < upper.
+  std::vector<PlanStep> body;   ///< Loop: run once per step.
 };
+
+/// Calls `f` on every step of `steps`, loop bodies included (a loop before
+/// its body).
+void forEachStep(std::vector<PlanStep> &steps,
+                 const std::function<void(PlanStep &)> &f);
+void forEachStep(const std::vector<PlanStep> &steps,
+                 const std::function<void(const PlanStep &)> &f);
 
 struct FunctionPlan {
   std::string name; ///< The model function this specialises, e.g. "loss".

@@ -75,12 +75,53 @@ public:
     return d.value_or(DType::F32);
   }
 
-private:
   void fail(llvm::StringRef key) {
     if (error.empty())
       error = "missing or malformed '" + key.str() + "'";
   }
 };
+
+/// Steps as JSON; a loop has "lower", "upper" and its "body" too.
+json::Array stepsJson(const std::vector<PlanStep> &steps) {
+  json::Array out;
+  for (const PlanStep &s : steps) {
+    json::Object o{{"kind", int(s.kind)},
+                   {"kernel", s.kernel},
+                   {"buffers", ints(s.buffers)}};
+    if (s.kind == PlanStep::Kind::Loop) {
+      o["lower"] = s.lower;
+      o["upper"] = s.upper;
+      o["body"] = stepsJson(s.body);
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+/// Reads what stepsJson wrote.
+void readSteps(Reader &r, const json::Array &array, std::vector<PlanStep> &steps) {
+  for (const json::Value &sv : array) {
+    const json::Object *so = sv.getAsObject();
+    if (!so) {
+      r.fail("steps");
+      return;
+    }
+    PlanStep s;
+    int64_t kind = r.num(*so, "kind");
+    if (kind < 0 || kind > int64_t(PlanStep::Kind::Loop))
+      r.fail("kind");
+    s.kind = PlanStep::Kind(kind);
+    s.kernel = int(r.num(*so, "kernel"));
+    s.buffers = r.list<int>(*so, "buffers");
+    if (s.kind == PlanStep::Kind::Loop) {
+      s.lower = r.num(*so, "lower");
+      s.upper = r.num(*so, "upper");
+      if (const json::Array *body = r.arr(*so, "body"))
+        readSteps(r, *body, s.body);
+    }
+    steps.push_back(std::move(s));
+  }
+}
 
 } // namespace
 
@@ -118,10 +159,7 @@ std::string axon::writePlanJson(const Plan &plan, const BinaryConfig &c) {
                                      {"shape", ints(b.shape)},
                                      {"offset", b.offset},
                                      {"index", b.index}});
-    for (const PlanStep &s : f.steps)
-      steps.push_back(json::Object{{"kind", int(s.kind)},
-                                   {"kernel", s.kernel},
-                                   {"buffers", ints(s.buffers)}});
+    steps = stepsJson(f.steps);
     functions.push_back(json::Object{{"name", f.name},
                                      {"arg_names", std::move(names)},
                                      {"inputs", ints(f.inputs)},
@@ -219,14 +257,7 @@ llvm::Error axon::readPlanJson(llvm::StringRef text, Plan &plan,
           f.buffers.push_back(b);
         }
       if (const json::Array *ss = r.arr(o, "steps"))
-        for (const json::Value &sv : *ss) {
-          const json::Object &so = *sv.getAsObject();
-          PlanStep s;
-          s.kind = PlanStep::Kind(r.num(so, "kind"));
-          s.kernel = int(r.num(so, "kernel"));
-          s.buffers = r.list<int>(so, "buffers");
-          f.steps.push_back(s);
-        }
+        readSteps(r, *ss, f.steps);
       f.arenaBytes = r.num(o, "arena_bytes");
       f.bufferBytes = r.num(o, "buffer_bytes");
       plan.functions.push_back(std::move(f));

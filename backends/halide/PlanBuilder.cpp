@@ -6,11 +6,13 @@
 #include "ir/ElementTypes.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <functional>
 #include <map>
 
 using namespace mlir;
@@ -188,87 +190,172 @@ LogicalResult axon::addFunctionPlan(func::FuncOp fn, StringRef modelName,
     fp.argNames.resize(fp.inputs.size());
 
   std::vector<PlanStep> copies; // param_store commits, run at return.
-  for (Operation &op : fn.front()) {
-    if (auto ref = dyn_cast<ParamRefOp>(op)) {
-      FailureOr<int> b = bufferForParam(ref.getParam());
-      if (failed(b))
-        return failure();
-      bufferOf[ref.getResult()] = *b;
-    } else if (auto c = dyn_cast<ConstantOp>(op)) {
-      auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
-      FailureOr<kernel::TensorDesc> d = describe(c.getResult(), &op);
-      if (!dense || failed(d))
-        return op.emitError("the compiled backend takes dense constants only");
-      Tensor t(d->dtype, d->shape);
-      std::vector<double> values = constantValues(dense);
-      for (size_t k = 0; k < t.data.size(); ++k)
-        t.data[k] = values[values.size() == 1 ? 0 : k];
-      plan.constants.push_back(std::move(t));
-      FailureOr<int> b = plainBuffer(c.getResult(), PlanBuffer::Kind::Constant,
-                                     int(plan.constants.size() - 1), 0);
-      if (failed(b))
-        return failure();
-      bufferOf[c.getResult()] = *b;
-    } else if (auto k = dyn_cast<KernelOp>(op)) {
-      FailureOr<kernel::KernelSpec> spec = extractKernel(k);
-      if (failed(spec))
-        return failure();
-      auto offsets = k->getAttrOfType<DenseI64ArrayAttr>("axon.offsets");
-      auto inplace = k->getAttrOfType<ArrayAttr>("axon.inplace");
-      if (!offsets || !inplace ||
-          offsets.size() != int64_t(k.getNumResults()) ||
-          inplace.size() != k.getNumResults())
-        return k.emitError("kernel has no memory plan; run axon-plan-memory");
-      PlanStep step;
-      step.kind = PlanStep::Kind::Kernel;
-      step.kernel = int(plan.kernels.size());
-      for (Value in : k.getInputs()) {
-        auto it = bufferOf.find(in);
-        if (it == bufferOf.end())
-          return k.emitError("kernel input has no buffer (is it computed "
-                             "outside a kernel?)");
-        step.buffers.push_back(it->second);
-      }
-      for (auto [i, result] : llvm::enumerate(k.getResults())) {
-        StringRef param = cast<StringAttr>(inplace[i]).getValue();
-        FailureOr<int> b =
-            param.empty()
-                ? plainBuffer(result, PlanBuffer::Kind::Arena, 0, offsets[i])
-                : bufferForParam(param);
+  auto copy = [](int src, int dst) {
+    PlanStep c;
+    c.kind = PlanStep::Kind::Copy;
+    c.buffers = {src, dst};
+    return c;
+  };
+  // The ops of `block` (the function's, or a loop body's) as `steps`.
+  std::function<LogicalResult(Block &, std::vector<PlanStep> &)> buildBlock =
+      [&](Block &block, std::vector<PlanStep> &steps) -> LogicalResult {
+    for (Operation &op : block) {
+      if (auto ref = dyn_cast<ParamRefOp>(op)) {
+        FailureOr<int> b = bufferForParam(ref.getParam());
         if (failed(b))
           return failure();
-        bufferOf[result] = *b;
-        step.buffers.push_back(*b);
-      }
-      fp.steps.push_back(std::move(step));
-      PlanKernel pk{spec->name, int(spec->inputs.size()),
-                    int(spec->outputs.size()), ""};
-      for (const kernel::OpSpec &o : spec->ops)
-        if (pk.location.empty() && o.name != "constant" && o.name != "fill")
-          pk.location = o.location;
-      plan.kernels.push_back(pk);
-      kernels.push_back(std::move(*spec));
-    } else if (auto store = dyn_cast<ParamStoreOp>(op)) {
-      FailureOr<int> dst = bufferForParam(store.getParam());
-      if (failed(dst))
-        return failure();
-      auto it = bufferOf.find(store.getValue());
-      if (it == bufferOf.end())
-        return store.emitError("stored value has no buffer");
-      if (it->second != *dst)
-        copies.push_back({PlanStep::Kind::Copy, 0, {it->second, *dst}});
-    } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-      for (Value v : ret.getOperands()) {
-        auto it = bufferOf.find(v);
+        bufferOf[ref.getResult()] = *b;
+      } else if (auto c = dyn_cast<ConstantOp>(op)) {
+        auto dense = dyn_cast<DenseElementsAttr>(c.getValue());
+        FailureOr<kernel::TensorDesc> d = describe(c.getResult(), &op);
+        if (!dense || failed(d))
+          return op.emitError("the compiled backend takes dense constants only");
+        Tensor t(d->dtype, d->shape);
+        std::vector<double> values = constantValues(dense);
+        for (size_t k = 0; k < t.data.size(); ++k)
+          t.data[k] = values[values.size() == 1 ? 0 : k];
+        plan.constants.push_back(std::move(t));
+        FailureOr<int> b = plainBuffer(c.getResult(), PlanBuffer::Kind::Constant,
+                                       int(plan.constants.size() - 1), 0);
+        if (failed(b))
+          return failure();
+        bufferOf[c.getResult()] = *b;
+      } else if (auto k = dyn_cast<KernelOp>(op)) {
+        FailureOr<kernel::KernelSpec> spec = extractKernel(k);
+        if (failed(spec))
+          return failure();
+        auto offsets = k->getAttrOfType<DenseI64ArrayAttr>("axon.offsets");
+        auto inplace = k->getAttrOfType<ArrayAttr>("axon.inplace");
+        if (!offsets || !inplace ||
+            offsets.size() != int64_t(k.getNumResults()) ||
+            inplace.size() != k.getNumResults())
+          return k.emitError("kernel has no memory plan; run axon-plan-memory");
+        PlanStep step;
+        step.kind = PlanStep::Kind::Kernel;
+        step.kernel = int(plan.kernels.size());
+        for (Value in : k.getInputs()) {
+          auto it = bufferOf.find(in);
+          if (it == bufferOf.end())
+            return k.emitError("kernel input has no buffer (is it computed "
+                               "outside a kernel?)");
+          step.buffers.push_back(it->second);
+        }
+        for (auto [i, result] : llvm::enumerate(k.getResults())) {
+          StringRef param = cast<StringAttr>(inplace[i]).getValue();
+          FailureOr<int> b =
+              param.empty()
+                  ? plainBuffer(result, PlanBuffer::Kind::Arena, 0, offsets[i])
+                  : bufferForParam(param);
+          if (failed(b))
+            return failure();
+          bufferOf[result] = *b;
+          step.buffers.push_back(*b);
+        }
+        steps.push_back(std::move(step));
+        PlanKernel pk{spec->name, int(spec->inputs.size()),
+                      int(spec->outputs.size()), ""};
+        for (const kernel::OpSpec &o : spec->ops)
+          if (pk.location.empty() && o.name != "constant" && o.name != "fill")
+            pk.location = o.location;
+        plan.kernels.push_back(pk);
+        kernels.push_back(std::move(*spec));
+      } else if (auto loop = dyn_cast<LoopOp>(op)) {
+        DenseIntElementsAttr lo, hi;
+        if (!matchPattern(loop.getLower(), m_Constant(&lo)) ||
+            !matchPattern(loop.getUpper(), m_Constant(&hi)))
+          return loop.emitError("the compiled backend needs constant loop "
+                                "bounds");
+        auto offsets = loop->getAttrOfType<DenseI64ArrayAttr>("axon.offsets");
+        auto staging = loop->getAttrOfType<DenseI64ArrayAttr>("axon.staging");
+        size_t n = loop.getNumResults();
+        if (!offsets || !staging || size_t(offsets.size()) != 1 + n ||
+            size_t(staging.size()) != n)
+          return loop.emitError("loop has no memory plan; run axon-plan-memory");
+        Block &body = loop.getBody().front();
+        PlanStep step;
+        step.kind = PlanStep::Kind::Loop;
+        step.lower = (*lo.begin()).getSExtValue();
+        step.upper = (*hi.begin()).getSExtValue();
+        FailureOr<int> index = plainBuffer(body.getArgument(0),
+                                           PlanBuffer::Kind::Arena, 0, offsets[0]);
+        if (failed(index))
+          return failure();
+        bufferOf[body.getArgument(0)] = *index;
+        step.buffers = {*index};
+        std::vector<int> carried;
+        for (size_t i = 0; i < n; ++i) {
+          FailureOr<int> b = plainBuffer(body.getArgument(1 + i),
+                                         PlanBuffer::Kind::Arena, 0, offsets[1 + i]);
+          if (failed(b))
+            return failure();
+          auto init = bufferOf.find(loop.getInits()[i]);
+          if (init == bufferOf.end())
+            return loop.emitError("initial value #") << i << " has no buffer";
+          steps.push_back(copy(init->second, *b));
+          bufferOf[body.getArgument(1 + i)] = *b;
+          bufferOf[loop.getResult(i)] = *b;
+          carried.push_back(*b);
+        }
+        if (failed(buildBlock(body, step.body)))
+          return failure();
+        // The next step's carried values: staged ones first, since the
+        // other copies may overwrite their sources.
+        auto yield = cast<YieldOp>(body.getTerminator());
+        std::vector<PlanStep> staged, commits;
+        for (auto [i, v] : llvm::enumerate(yield.getValues())) {
+          auto it = bufferOf.find(v);
+          if (it == bufferOf.end())
+            return yield.emitError("yielded value #") << i << " has no buffer";
+          int src = it->second;
+          const PlanBuffer &a = fp.buffers[src], &b = fp.buffers[carried[i]];
+          if (src == carried[i] || (a.kind == PlanBuffer::Kind::Arena &&
+                                    b.kind == PlanBuffer::Kind::Arena &&
+                                    a.offset == b.offset))
+            continue; // Computed into the carried buffer (axon-plan-memory).
+          if (staging[i] >= 0) {
+            FailureOr<int> tmp = plainBuffer(v, PlanBuffer::Kind::Arena, 0, staging[i]);
+            if (failed(tmp))
+              return failure();
+            staged.push_back(copy(src, *tmp));
+            src = *tmp;
+          }
+          commits.push_back(copy(src, carried[i]));
+        }
+        for (PlanStep &c : staged)
+          step.body.push_back(std::move(c));
+        for (PlanStep &c : commits)
+          step.body.push_back(std::move(c));
+        steps.push_back(std::move(step));
+      } else if (isa<YieldOp>(op)) {
+        continue; // Its copies are the loop's business.
+      } else if (auto store = dyn_cast<ParamStoreOp>(op)) {
+        if (&block != &fn.front())
+          return store.emitError("the compiled backend cannot store a "
+                                 "parameter inside a loop");
+        FailureOr<int> dst = bufferForParam(store.getParam());
+        if (failed(dst))
+          return failure();
+        auto it = bufferOf.find(store.getValue());
         if (it == bufferOf.end())
-          return ret.emitError("returned value has no buffer");
-        fp.outputs.push_back(it->second);
+          return store.emitError("stored value has no buffer");
+        if (it->second != *dst)
+          copies.push_back(copy(it->second, *dst));
+      } else if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        for (Value v : ret.getOperands()) {
+          auto it = bufferOf.find(v);
+          if (it == bufferOf.end())
+            return ret.emitError("returned value has no buffer");
+          fp.outputs.push_back(it->second);
+        }
+      } else {
+        return op.emitError("the compiled backend cannot run this op outside a "
+                            "kernel; run axon-fuse first");
       }
-    } else {
-      return op.emitError("the compiled backend cannot run this op outside a "
-                          "kernel; run axon-fuse first");
     }
-  }
+    return success();
+  };
+  if (failed(buildBlock(fn.front(), fp.steps)))
+    return failure();
   for (PlanStep &c : copies)
     fp.steps.push_back(std::move(c));
   plan.functions.push_back(std::move(fp));
@@ -331,9 +418,10 @@ void axon::dedupeKernels(Plan &plan, std::vector<kernel::KernelSpec> &kernels) {
     }
   }
   for (FunctionPlan &f : plan.functions)
-    for (PlanStep &s : f.steps)
+    forEachStep(f.steps, [&](PlanStep &s) {
       if (s.kind == PlanStep::Kind::Kernel)
         s.kernel = newIndex[s.kernel];
+    });
   kernels = std::move(kept);
   plan.kernels = std::move(keptPlan);
 }

@@ -57,8 +57,13 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
   std::vector<Var> args = f.args();
   std::vector<Expr> lhs = f.update_args(0);
   const Internal::Variable *inner = lhs[0].as<Internal::Variable>();
-  if (!inner || inner->name != args[0].name())
-    return; // The innermost dim is scattered into, not pure.
+  if (!inner || inner->name != args[0].name()) {
+    // The innermost dim is scattered into, not pure: the update runs in
+    // its natural order (and Halide is told so, or it warns at every
+    // compile that the update has no schedule).
+    f.update(0).unscheduled();
+    return;
+  }
   std::vector<RVar> rvars = f.rvars(0);
   std::vector<VarOrRVar> order{args[0]};
   for (const RVar &r : rvars)

@@ -275,15 +275,19 @@ func.func @pool(%x: tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32> {
 
 // -----
 
-// A loop and its body stay as they are (the bound constant too); the ops
-// around it become kernels.
+// A loop stays a loop (the bound constant too); the ops around it become
+// kernels, and so do the ops of its body, after the ones around it.
 // CHECK-LABEL: func.func @loop
 // CHECK-NEXT: %[[LO:.*]] = axon.constant dense<0> : tensor<i64>
 // CHECK-NEXT: %[[E:.*]] = axon.kernel "loop_k0" "injective"(%arg0 : tensor<3xf32>) {
 // CHECK: %[[L:.*]] = axon.loop %[[LO]] to %arg1 carry(%[[E]] : tensor<3xf32>) {
+// CHECK-NEXT: ^bb0(%{{.*}}: tensor<i64>, %[[H:.*]]: tensor<3xf32>):
+// CHECK-NEXT: %[[T:.*]] = axon.kernel "loop_k2" "injective"(%[[H]] : tensor<3xf32>) {
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: axon.tanh
-// CHECK-NEXT: axon.yield
+// CHECK-NEXT: axon.kernel_yield
+// CHECK-NEXT: } -> tensor<3xf32>
+// CHECK-NEXT: axon.yield %[[T]] : tensor<3xf32>
 // CHECK: axon.kernel "loop_k1" "injective"(%[[L]] : tensor<3xf32>) {
 func.func @loop(%x: tensor<3xf32>, %n: tensor<i64>) -> tensor<3xf32> {
   %lo = axon.constant dense<0> : tensor<i64>
@@ -295,6 +299,51 @@ func.func @loop(%x: tensor<3xf32>, %n: tensor<i64>) -> tensor<3xf32> {
   } -> tensor<3xf32>
   %o = axon.neg %r : tensor<3xf32>
   return %o : tensor<3xf32>
+}
+
+// -----
+
+// A loop body's kernels read the step, the carried values and values from
+// outside the loop as inputs. Splat constants from outside are cloned into
+// the body and then into its kernels (no kernel materialises 0.5 outside);
+// the bounds stay where they are. A nested loop's body is fused too.
+// CHECK-LABEL: func.func @loop_body
+// CHECK-NEXT: %[[LO:.*]] = axon.constant dense<0> : tensor<i64>
+// CHECK-NEXT: %[[HI:.*]] = axon.constant dense<8> : tensor<i64>
+// CHECK-NEXT: %[[E:.*]] = axon.kernel "loop_body_k0" "injective"(%arg0 : tensor<4xf32>)
+// CHECK: axon.loop %[[LO]] to %[[HI]] carry(%arg0 : tensor<4xf32>) {
+// CHECK-NEXT: ^bb0(%[[T:.*]]: tensor<i64>, %[[H:.*]]: tensor<4xf32>):
+// CHECK-NEXT: %[[TF:.*]] = axon.kernel "loop_body_k1" "injective"(%[[T]] : tensor<i64>) {
+// CHECK: %[[K:.*]] = axon.kernel "loop_body_k2" "injective"(%[[H]], %[[TF]], %[[E]] : tensor<4xf32>, tensor<f32>, tensor<4xf32>) {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: axon.constant dense<5.000000e-01> : tensor<f32>
+// CHECK: axon.kernel_yield
+// CHECK: axon.loop %[[LO]] to %[[HI]] carry(%[[K]] : tensor<4xf32>) {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: axon.kernel "loop_body_k3" "injective"
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: axon.constant dense<5.000000e-01> : tensor<f32>
+// CHECK-NEXT: axon.mul
+// CHECK-NOT: axon.kernel "loop_body_k4"
+func.func @loop_body(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<8> : tensor<i64>
+  %half = axon.constant dense<0.5> : tensor<f32>
+  %e = axon.exp %x : tensor<4xf32>
+  %r = axon.loop %lo to %hi carry(%x : tensor<4xf32>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<4xf32>):
+    %tf = axon.cast %t : tensor<i64> -> tensor<f32>
+    %a = axon.mul %h, %half : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+    %b = axon.add %a, %tf : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+    %c = axon.add %b, %e : tensor<4xf32>, tensor<4xf32> -> tensor<4xf32>
+    %inner = axon.loop %lo to %hi carry(%c : tensor<4xf32>) {
+    ^bb1(%s: tensor<i64>, %g: tensor<4xf32>):
+      %d = axon.mul %g, %half : tensor<4xf32>, tensor<f32> -> tensor<4xf32>
+      axon.yield %d : tensor<4xf32>
+    } -> tensor<4xf32>
+    axon.yield %inner : tensor<4xf32>
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
 }
 
 // -----

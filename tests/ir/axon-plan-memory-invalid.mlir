@@ -22,3 +22,18 @@ func.func @unfused(%x: tensor<4xf32>) -> tensor<4xf32> {
   %b = axon.neg %a : tensor<4xf32>
   return %b : tensor<4xf32>
 }
+
+// -----
+
+axon.param @W : tensor<4xf32> = zeros
+func.func @store_in_loop(%x: tensor<4xf32>) {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<2> : tensor<i64>
+  axon.loop %lo to %hi {
+  ^bb0(%t: tensor<i64>):
+    // expected-error@+1 {{'axon.param_store' op memory planning needs parameter stores outside loops}}
+    axon.param_store %x into @W : tensor<4xf32>
+    axon.yield
+  }
+  return
+}

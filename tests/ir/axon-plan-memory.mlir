@@ -264,3 +264,87 @@ func.func @not_in_place(%g: tensor<4x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32
   axon.param_store %nf into @F : tensor<4x4xf32>
   return %nc, %f : tensor<4x4xf32>, tensor<4x4xf32>
 }
+
+// -----
+
+// A loop: events are k0 (0), the loop's start (1), k1 in its body (2), the
+// loop's end (3), k2 (4). The step t and both carried values live over the
+// loop, [1, 3]; a carried value to the last reader of the loop's result
+// (k2, so [1, 4]). %a is read inside the body, so it lives to the loop's
+// end and k1's result (yielded, [2, 3]) cannot take its place; k2 can. The
+// yield gives carried value 0 carried value 1 (a swap with the body's
+// result), so it is staged in a buffer of its own at the loop's end.
+// CHECK-LABEL: func.func @loop
+// CHECK-SAME: attributes {axon.arena_size = 384 : i64, axon.buffer_bytes = 448 : i64}
+// CHECK: axon.kernel "k0"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<16xf32>
+// CHECK: axon.loop
+// CHECK: axon.kernel "k1"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 64>} -> tensor<16xf32>
+// CHECK: } {axon.offsets = array<i64: 128, 192, 256>, axon.staging = array<i64: 320, -1>} -> tensor<16xf32>, tensor<16xf32>
+// CHECK: axon.kernel "k2"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<16xf32>
+func.func @loop(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<5> : tensor<i64>
+  %a = axon.kernel "k0" "injective" (%x : tensor<16xf32>) {
+  ^bb0(%i: tensor<16xf32>):
+    %e = axon.exp %i : tensor<16xf32>
+    axon.kernel_yield %e : tensor<16xf32>
+  } -> tensor<16xf32>
+  %r:2 = axon.loop %lo to %hi carry(%x, %a : tensor<16xf32>, tensor<16xf32>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<16xf32>, %c: tensor<16xf32>):
+    %b = axon.kernel "k1" "injective" (%h, %t, %a : tensor<16xf32>, tensor<i64>, tensor<16xf32>) {
+    ^bb0(%i: tensor<16xf32>, %s: tensor<i64>, %j: tensor<16xf32>):
+      %f = axon.cast %s : tensor<i64> -> tensor<f32>
+      %g = axon.add %i, %f : tensor<16xf32>, tensor<f32> -> tensor<16xf32>
+      %k = axon.mul %g, %j : tensor<16xf32>, tensor<16xf32> -> tensor<16xf32>
+      axon.kernel_yield %k : tensor<16xf32>
+    } -> tensor<16xf32>
+    axon.yield %c, %b : tensor<16xf32>, tensor<16xf32>
+  } -> tensor<16xf32>, tensor<16xf32>
+  %o = axon.kernel "k2" "injective" (%r#0, %r#1 : tensor<16xf32>, tensor<16xf32>) {
+  ^bb0(%i: tensor<16xf32>, %j: tensor<16xf32>):
+    %e = axon.add %i, %j : tensor<16xf32>, tensor<16xf32> -> tensor<16xf32>
+    axon.kernel_yield %e : tensor<16xf32>
+  } -> tensor<16xf32>
+  return %o : tensor<16xf32>
+}
+
+// -----
+
+// Yielded results computed straight into their carried value's buffer: k0's
+// second result (carried value 1) reads the old value only element for
+// element in one loop nest and nothing later reads it, so it takes carried
+// value 1's offset (256) and the step needs no copy. k1 (a reduction, not
+// one loop nest) also reads carried value 0, so its result gets a buffer of
+// its own and is copied at the end of the step; so does k0's first result,
+// which k1 reads.
+// CHECK-LABEL: func.func @carried_in_place
+// CHECK-SAME: attributes {axon.arena_size = 320 : i64, axon.buffer_bytes = 320 : i64}
+// CHECK: axon.kernel "k0"
+// CHECK: } {axon.inplace = ["", ""], axon.offsets = array<i64: 0, 256>} -> tensor<16xf32>, tensor<16xf32>
+// CHECK: axon.kernel "k1"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 64>} -> tensor<16xf32>
+// CHECK: } {axon.offsets = array<i64: 128, 192, 256>, axon.staging = array<i64: -1, -1>} -> tensor<16xf32>, tensor<16xf32>
+func.func @carried_in_place(%x: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf32>) {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<5> : tensor<i64>
+  %r:2 = axon.loop %lo to %hi carry(%x, %x : tensor<16xf32>, tensor<16xf32>) {
+  ^bb0(%t: tensor<i64>, %v: tensor<16xf32>, %n: tensor<16xf32>):
+    %a:2 = axon.kernel "k0" "injective" (%v, %n : tensor<16xf32>, tensor<16xf32>) {
+    ^bb0(%i: tensor<16xf32>, %j: tensor<16xf32>):
+      %e = axon.exp %i : tensor<16xf32>
+      %s = axon.add %e, %j : tensor<16xf32>, tensor<16xf32> -> tensor<16xf32>
+      axon.kernel_yield %e, %s : tensor<16xf32>, tensor<16xf32>
+    } -> tensor<16xf32>, tensor<16xf32>
+    %b = axon.kernel "k1" "reduction" (%a#0, %v : tensor<16xf32>, tensor<16xf32>) {
+    ^bb0(%i: tensor<16xf32>, %j: tensor<16xf32>):
+      %m = axon.mul %i, %j : tensor<16xf32>, tensor<16xf32> -> tensor<16xf32>
+      %s = axon.softmax %m {axis = 0 : i64} : tensor<16xf32>
+      axon.kernel_yield %s : tensor<16xf32>
+    } -> tensor<16xf32>
+    axon.yield %b, %a#1 : tensor<16xf32>, tensor<16xf32>
+  } -> tensor<16xf32>, tensor<16xf32>
+  return %r#0, %r#1 : tensor<16xf32>, tensor<16xf32>
+}
