@@ -10,6 +10,10 @@
             against torch_models.py; median ms and each process's peak RSS.
             A model without examples/<name>/<name>.axon is "not yet" on
             Axon's side, and PyTorch's side still runs.
+  loops     loop-heavy models (bench/models/loop_*.axon: a 50-step sampler,
+            a 2,000-step integrate-and-fire population): the built binary
+            against the reference evaluator, time per step and the
+            executor's overhead per step (`bench --overhead`).
 
 Prints one table and writes bench/results/bench.json (rows that could not be
 measured are null there, with the reason in axon_status / torch_status).
@@ -244,6 +248,128 @@ def bench_models(args, tmp):
 
 
 # ---------------------------------------------------------------------------
+# Loops: a loop-heavy model compiled (the built binary's `bench --overhead`)
+# against the reference evaluator (`axonc run --backend=reference`), with
+# the time per step and the executor's share of it.
+
+# (workload, model file, function, argument, shape of the argument, batch)
+LOOP_MODELS = (
+    ("loop_sampler", "loop_sampler.axon", "sample", "x", (8, 16)),
+    ("loop_lif", "loop_lif.axon", "lif", "I", (4, 256)),
+)
+
+
+def write_npy(path, shape, values):
+    """A little-endian f32 .npy file (no numpy needed)."""
+    import struct
+    header = "{'descr': '<f4', 'fortran_order': False, 'shape': (%s), }" % (
+        "".join(f"{d}, " for d in shape))
+    header += " " * ((64 - (10 + len(header) + 1) % 64) % 64) + "\n"
+    with open(path, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode())
+        f.write(struct.pack(f"<{len(values)}f", *values))
+
+
+def loop_steps(text):
+    """The trip count of the model's (first) loop."""
+    m = re.search(r"for\s+\w+\s+in\s+(\d+)\s*\.\.\s*(\d+)", text)
+    return int(m.group(2)) - int(m.group(1)) if m else None
+
+
+def reference_ms(args, model, fn, arg, npy, tmp):
+    """The reference evaluator's time for one call (`axonc run
+    --backend=reference --time`), best of 3; or None and why not."""
+    times = []
+    for _ in range(3):
+        child = run_child([args.build_dir / "bin/axonc", "run", model, "--fn", fn,
+                           "--backend=reference", "--time", "--input",
+                           f"{arg}={npy}", "-o", tmp / "ref-out.npy"])
+        if child.error():
+            return None, child.error()
+        m = re.search(r"time: ([0-9.]+) ms", child.output)
+        if not m:
+            return None, "axonc run --time printed no time"
+        times.append(float(m.group(1)))
+    return min(times), None
+
+
+def bench_loops(args, tmp):
+    rows = []
+    for name, file, fn, arg, shape in LOOP_MODELS:
+        if args.filter not in name:
+            continue
+        model = BENCH / "models" / file
+        steps = loop_steps(model.read_text())
+        batch = shape[0]
+        npy = tmp / f"{name}-{arg}.npy"
+        n = math.prod(shape)
+        write_npy(npy, shape, [0.3 * ((i * 7919) % 1000) / 1000 for i in range(n)])
+        progress(f"loop {name}: axonc build {model.relative_to(ROOT)}")
+        binary = tmp / name
+        built = run_child([args.build_dir / "bin/axonc", "build", model, "--batch",
+                           batch, "-o", binary])
+        axon, axon_err = None, built.error()
+        if not axon_err:
+            progress(f"loop {name}: Axon ({binary.name} bench --overhead)")
+            out = tmp / f"{name}-axon.json"
+            calib = run_child([binary, "bench", "--fn", fn, "--threads", args.threads,
+                               "--iterations", 5, "--json", out])
+            data, axon_err = json_result(calib, out)
+            if data:
+                ms = data["results"][0]["median_ms"]
+                iterations = max(10, min(10000, math.ceil(args.min_time * 1e3 / max(ms, 1e-3))))
+                child = run_child([binary, "bench", "--fn", fn, "--threads",
+                                   args.threads, "--iterations", iterations,
+                                   "--overhead", "--json", out])
+                data, axon_err = json_result(child, out)
+                axon = data and data["results"][0]
+        progress(f"loop {name}: reference evaluator (axonc run --backend=reference)")
+        ref, ref_err = reference_ms(args, model, fn, arg, npy, tmp)
+        r = row(name, "loop", batch=batch,
+                axon_ms=axon and axon["median_ms"],
+                compile_s=None if built.error() else built.wall_s,
+                axon_status=axon_err or "ok", torch_status="n/a")
+        r.update({"steps": steps, "reference_ms": ref,
+                  "reference_status": ref_err or "ok",
+                  "ratio_reference": (axon["median_ms"] / ref) if axon and ref else None,
+                  "axon_us_per_step": axon and axon["median_ms"] * 1e3 / steps,
+                  "overhead_us_per_step": axon and axon["overhead_ms"] * 1e3 / steps})
+        rows.append(r)
+    return rows
+
+
+def print_loop_table(rows):
+    loops = [r for r in rows if r["kind"] == "loop"]
+    if not loops:
+        return
+    head = ["loop workload", "steps", "compile s", "Axon ms", "reference ms",
+            "Axon/reference", "Axon us/step", "overhead us/step"]
+    def num(v, spec):
+        return "-" if v is None else format(v, spec)
+    body = [[r["workload"] + f" (batch {r['batch']})", str(r["steps"]),
+             num(r["compile_s"], ".2f"), num(r["axon_ms"], ".3f"),
+             num(r["reference_ms"], ".1f"), num(r["ratio_reference"], ".4f"),
+             num(r["axon_us_per_step"], ".3f"), num(r["overhead_us_per_step"], ".4f")]
+            for r in loops]
+    widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
+    line = lambda c: "  ".join(c[0].ljust(widths[0]) if i == 0 else c[i].rjust(widths[i])
+                               for i in range(len(c)))
+    print()
+    print(line(head))
+    print("-" * len(line(head)))
+    for c in body:
+        print(line(c))
+    print("Axon ms: median time of one call of the built binary (all steps); "
+          "reference ms: the reference\nevaluator's time for the same call "
+          "(axonc run --time, best of 3); overhead: the same plan with\n"
+          "no-op kernels (loop control, copies, calls), per step.")
+    for r in loops:
+        for key, who in (("axon_status", "Axon"), ("reference_status", "reference")):
+            if r.get(key) not in (None, "ok", "n/a"):
+                print(f"  {r['workload']} ({who}): {r[key]}")
+
+
+# ---------------------------------------------------------------------------
 # Report
 
 def cpu_model():
@@ -273,14 +399,22 @@ def cells(r):
 
 
 def print_table(rows, meta):
+    loops = [r for r in rows if r["kind"] == "loop"]
+    rows = [r for r in rows if r["kind"] != "loop"]
+    print(f"\ncpu: {meta['cpu']}   threads: {meta['threads']}   "
+          f"torch: {meta['torch_version'] or '-'}   Axon target: {meta['axon_target'] or '-'}")
+    if rows:
+        print_main_table(rows)
+    print_loop_table(loops)
+
+
+def print_main_table(rows):
     head = ["workload", "Axon ms", "PyTorch ms", "Axon/PyTorch", "Axon MiB",
             "PyTorch MiB", "Axon GF/s", "PyTorch GF/s"]
     body = [cells(r) for r in rows]
     widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
     line = lambda c: "  ".join(c[0].ljust(widths[0]) if i == 0 else c[i].rjust(widths[i])
                                for i in range(len(c)))
-    print(f"\ncpu: {meta['cpu']}   threads: {meta['threads']}   "
-          f"torch: {meta['torch_version'] or '-'}   Axon target: {meta['axon_target'] or '-'}")
     print(line(head))
     rule = "-" * len(line(head))
     kind = None
@@ -334,6 +468,7 @@ def main():
             meta.update(kernel_meta)
         model_rows, torch_version = bench_models(args, tmp)
         rows += model_rows
+        rows += bench_loops(args, tmp)
         meta["torch_version"] = meta["torch_version"] or torch_version
 
     print_table(rows, meta)
@@ -342,8 +477,8 @@ def main():
         json.dump({**meta, "results": rows}, f, indent=2)
         f.write("\n")
     print(f"\nwritten: {args.out}")
-    failed = any(r[f"{s}_status"] not in ("ok", "n/a", NOT_YET)
-                 for r in rows for s in ("axon", "torch"))
+    failed = any(r.get(f"{s}_status", "ok") not in ("ok", "n/a", NOT_YET)
+                 for r in rows for s in ("axon", "torch", "reference"))
     return 1 if failed else 0
 
 

@@ -27,11 +27,13 @@
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <csignal>
 #include <optional>
@@ -123,6 +125,10 @@ cl::opt<std::string> profilePath(
              "(view in Perfetto or chrome://tracing)"),
     cl::value_desc("trace.json"), cl::cat(category), cl::sub(runCommand),
     cl::sub(trainCommand));
+cl::opt<bool> timeCall("time",
+                       cl::desc("Print the wall time of the call to stderr "
+                                "('time: 12.345 ms'; compilation excluded)"),
+                       cl::cat(category), cl::sub(runCommand));
 cl::opt<int64_t> emitBatch("batch",
                            cl::desc("The batch size (every `?` extent) that "
                                     "--emit=fused|plan|halide and build "
@@ -259,9 +265,15 @@ int runFunction(mlir::ModuleOp module) {
   for (auto &[name, value] : paramValues)
     if (auto err = (*runner)->setParam(name, value))
       return fail(llvm::toString(std::move(err)));
+  auto start = std::chrono::steady_clock::now();
   auto results = (*runner)->call(fnName, args);
   if (!results)
     return fail(llvm::toString(results.takeError()));
+  if (timeCall)
+    llvm::errs() << llvm::format(
+        "time: %.3f ms\n", std::chrono::duration<double, std::milli>(
+                               std::chrono::steady_clock::now() - start)
+                               .count());
   if (auto err = (*runner)->finish())
     return fail(llvm::toString(std::move(err)));
   for (size_t i = 0; i < results->size(); ++i) {
