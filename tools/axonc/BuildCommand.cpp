@@ -109,6 +109,11 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   }
   std::string lib = AXON_BINARY_DIR "/runtime/";
   std::vector<std::string> argv{"-O1", "-o", flags.output, source};
+#ifdef AXON_SANITIZE_LINK
+  // The runtime archives are instrumented: link the sanitizers' runtimes.
+  for (llvm::StringRef f : llvm::split(AXON_SANITIZE_LINK, ' '))
+    argv.push_back(f.str());
+#endif
   argv.insert(argv.end(), objects.begin(), objects.end());
   for (const char *a :
        {"libAxonBinaryMain.a", "libAxonRuntime.a", "libAxonRuntimeCore.a"})
