@@ -3,7 +3,8 @@
 // "__metadata__": {string: string}}, then the tensors' bytes. Files are
 // written atomically (a temporary file in the same directory, synced, then
 // renamed over the target), so a crash mid-write leaves the previous
-// checkpoint as it was.
+// checkpoint as it was; the temporary files of writers killed mid-write are
+// removed by the next write (see AtomicFile.h).
 #ifndef AXON_RUNTIME_CHECKPOINT_H
 #define AXON_RUNTIME_CHECKPOINT_H
 

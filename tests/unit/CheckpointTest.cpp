@@ -4,7 +4,10 @@
 // parameters do not match.
 #include "runtime/Checkpoint.h"
 
+#include "runtime/AtomicFile.h"
+
 #include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Chrono.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -12,10 +15,16 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <map>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 using namespace axon;
@@ -234,6 +243,90 @@ TEST_F(CheckpointTest, RestoreListsEveryMismatchAndChangesNothing) {
   auto saved = checkpointOf(model);
   ASSERT_TRUE(bool(saved));
   expectSame(c, *saved);
+}
+
+/// The names in `dir`, sorted.
+std::vector<std::string> filesIn(llvm::StringRef dir) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (llvm::sys::fs::directory_iterator it(dir, ec), end; !ec && it != end;
+       it.increment(ec))
+    names.push_back(llvm::sys::path::filename(it->path()).str());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+TEST_F(CheckpointTest, KilledWritersTemporariesAreRemovedByTheNextWrite) {
+  std::string p = path("ck.safetensors");
+  ASSERT_FALSE(bool(writeCheckpoint(p, sample(1))));
+  // A writer killed mid-write leaves its temporary file, named with its PID.
+  EXPECT_EXIT(
+      {
+        (void)writeCheckpoint(p, sample(2), [](size_t i) {
+          if (i == 1)
+            ::raise(SIGKILL);
+        });
+      },
+      ::testing::KilledBySignal(SIGKILL), "");
+  std::vector<std::string> left = filesIn(dir);
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0], "ck.safetensors");
+  EXPECT_EQ(left[1].rfind("ck.safetensors.tmp-", 0), 0u) << left[1];
+  std::string killed = left[1];
+  // The checkpoint itself is whole.
+  auto back = readCheckpoint(p);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  expectSame(sample(1), *back);
+
+  // A PID that is surely gone: a child's, waited for.
+  pid_t child = ::fork();
+  if (child == 0)
+    _exit(0);
+  ASSERT_GT(child, 0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);
+  std::string dead = std::to_string(child), live = std::to_string(::getpid());
+  auto make = [&](const std::string &name) {
+    writeBytes(path(name.c_str()), "partial");
+    return name;
+  };
+  std::string stale = make("ck.safetensors.tmp-" + dead + "-a1b2c3");
+  std::string running = make("ck.safetensors.tmp-" + live + "-d4e5f6");
+  // A dead PID, but a writer (here: this test) holds the file locked, as a
+  // writer in another PID namespace would.
+  std::string locked = make("ck.safetensors.tmp-" + dead + "-0f0f0f");
+  int lockFd = ::open(path(locked.c_str()).c_str(), O_RDONLY);
+  ASSERT_GE(lockFd, 0);
+  ASSERT_EQ(::flock(lockFd, LOCK_EX | LOCK_NB), 0);
+  // Another checkpoint's temporary, and files that only look alike.
+  std::string otherCk = make("other.safetensors.tmp-" + dead + "-a1b2c3");
+  std::string notTmp = make("ck.safetensors.tmp-" + dead + "-notours.bak");
+  // Names of earlier versions (no PID): removed once an hour old.
+  std::string oldLegacy = make("ck.safetensors.tmp-9a8b7c");
+  std::string newLegacy = make("ck.safetensors.tmp-7c8b9a");
+  {
+    int fd = ::open(path(oldLegacy.c_str()).c_str(), O_RDONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_FALSE(llvm::sys::fs::setLastAccessAndModificationTime(
+        fd, llvm::sys::toTimePoint(::time(nullptr) - 7200)));
+    ::close(fd);
+  }
+
+  ASSERT_FALSE(bool(writeCheckpoint(p, sample(2))));
+  std::vector<std::string> want = {"ck.safetensors", running, locked, notTmp,
+                                   newLegacy,        otherCk};
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(filesIn(dir), want);
+  back = readCheckpoint(p);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  expectSame(sample(2), *back);
+
+  // Unlocked, the dead writer's file goes too; the living one's stays.
+  ::close(lockFd);
+  std::vector<std::string> removed = removeStaleTemporaries(p);
+  ASSERT_EQ(removed.size(), 1u);
+  EXPECT_EQ(removed[0], path(locked.c_str()));
+  EXPECT_TRUE(llvm::sys::fs::exists(path(running.c_str())));
+  (void)killed;
 }
 
 } // namespace
