@@ -5,11 +5,15 @@
 #include "runtime/Plan.h"
 
 #include "llvm/Support/Endian.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <tuple>
 #include <optional>
 #include <set>
 
@@ -19,6 +23,13 @@ namespace endian = llvm::support::endian;
 using llvm::endianness;
 
 namespace {
+
+const char *const kAxonFormat = "axon-checkpoint-1";
+/// Limits on a header, checked before it is parsed: its size (a checkpoint
+/// of 100,000 tensors needs about 10 MB) and how deep arrays and objects
+/// nest (3 in a checkpoint; LLVM's parser recurses once per level).
+constexpr uint64_t kMaxHeaderBytes = 100 << 20;
+constexpr size_t kMaxHeaderDepth = 64;
 
 const char *safetensorsDType(DType d) {
   switch (d) {
@@ -134,10 +145,85 @@ axon::writeCheckpoint(llvm::StringRef path, const Checkpoint &checkpoint,
   });
 }
 
+namespace {
+
+/// The deepest nesting of arrays and objects in JSON `text` (strings
+/// skipped), so that a header of 100,000 '[' is refused before the
+/// recursive parser sees it.
+size_t jsonDepth(llvm::StringRef text) {
+  size_t depth = 0, deepest = 0;
+  bool inString = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
+    if (inString) {
+      if (ch == '\\')
+        ++i;
+      else if (ch == '"')
+        inString = false;
+    } else if (ch == '"') {
+      inString = true;
+    } else if (ch == '[' || ch == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if ((ch == ']' || ch == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+/// Checks the metadata of an Axon training checkpoint: each known key with
+/// its type. Returns why not, naming the key.
+std::optional<std::string>
+badMetadata(const std::map<std::string, std::string> &meta) {
+  auto it = meta.find("format");
+  if (it == meta.end() || it->second != kAxonFormat)
+    return std::nullopt; // another writer's keys are not ours to judge
+  // Integers in [0, 2^53]: counts and positions a run can reach.
+  for (const char *key : {"epoch", "step", "global_step", "batch",
+                          "train_samples", "shuffle", "seed"}) {
+    auto f = meta.find(key);
+    if (f == meta.end())
+      continue;
+    llvm::StringRef text = f->second;
+    if (llvm::StringRef(key) != "seed") {
+      int64_t v;
+      if (text.getAsInteger(10, v) || v < 0 || v > (int64_t(1) << 53) ||
+          (llvm::StringRef(key) == "shuffle" && v > 1))
+        return "__metadata__." + std::string(key) + " is \"" + f->second +
+               "\", not " +
+               (llvm::StringRef(key) == "shuffle"
+                    ? "0 or 1"
+                    : "an integer from 0 to 2^53");
+    } else {
+      uint64_t v;
+      if (text.getAsInteger(10, v))
+        return "__metadata__.seed is \"" + f->second +
+               "\", not an unsigned 64-bit integer";
+    }
+  }
+  auto f = meta.find("loss_sum");
+  if (f != meta.end()) {
+    // A C99 number ("%a" as written, decimal accepted), nothing after it.
+    const char *begin = f->second.c_str();
+    char *end = nullptr;
+    std::strtod(begin, &end);
+    if (f->second.empty() || end != begin + f->second.size() ||
+        std::isspace(static_cast<unsigned char>(f->second[0])))
+      return "__metadata__.loss_sum is \"" + f->second + "\", not a number";
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
 llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
   auto error = [&](const llvm::Twine &why) {
     return llvm::createStringError(path + ": " + why);
   };
+  // Devices (/dev/zero) and pipes would be read without end.
+  auto fileSize = regularFileSize(path);
+  if (!fileSize)
+    return fileSize.takeError();
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -151,8 +237,17 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
     return error("truncated: the header claims " + llvm::Twine(headerSize) +
                  " bytes but the file has " + llvm::Twine(bytes.size() - 8) +
                  " after the length");
+  if (headerSize > kMaxHeaderBytes)
+    return error("the header claims " + llvm::Twine(headerSize) +
+                 " bytes, more than the " + llvm::Twine(kMaxHeaderBytes) +
+                 " a checkpoint header may have");
+  llvm::StringRef headerText = bytes.substr(8, headerSize);
+  if (size_t depth = jsonDepth(headerText); depth > kMaxHeaderDepth)
+    return error("the header nests arrays or objects " + llvm::Twine(depth) +
+                 " deep, more than the " + llvm::Twine(kMaxHeaderDepth) +
+                 " allowed (a checkpoint header needs 3)");
   llvm::StringRef data = bytes.drop_front(8 + headerSize);
-  auto parsed = json::parse(bytes.substr(8, headerSize));
+  auto parsed = json::parse(headerText);
   if (!parsed)
     return error("the header is not JSON: " +
                  llvm::toString(parsed.takeError()));
@@ -162,7 +257,12 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
 
   Checkpoint c;
   // Tensors in data order, so the file's layout is kept on a rewrite.
-  std::vector<std::pair<int64_t, std::pair<std::string, Tensor>>> found;
+  struct Found {
+    int64_t begin, end;
+    std::string name;
+    Tensor tensor;
+  };
+  std::vector<Found> found;
   for (const auto &[key, value] : *header) {
     std::string name = key.str();
     if (name == "__metadata__") {
@@ -190,14 +290,17 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
                    *dtypeName + " (F32, F64, I32, I64, BOOL)");
     Tensor t;
     t.dtype = *dtype;
+    // The byte size, refusing shapes whose size overflows.
+    int64_t size = dtypeBytes(t.dtype);
     for (const json::Value &d : *shape) {
       auto extent = d.getAsInteger();
       if (!extent || *extent < 0)
         return error("tensor '" + name + "' has a malformed shape");
+      if (llvm::MulOverflow<int64_t>(size, *extent, size))
+        return error("tensor '" + name + "': its shape's size overflows");
       t.shape.push_back(*extent);
     }
     auto begin = (*offsets)[0].getAsInteger(), end = (*offsets)[1].getAsInteger();
-    int64_t size = t.numElements() * dtypeBytes(t.dtype);
     if (!begin || !end || *begin < 0 || *end < *begin ||
         uint64_t(*end) > data.size())
       return error("tensor '" + name + "': data offsets fall outside the " +
@@ -206,18 +309,50 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
       return error("tensor '" + name + "': " + llvm::Twine(*end - *begin) +
                    " data bytes for " + dtypeName->str() + Tensor::shapeString(t.shape) +
                    ", which needs " + llvm::Twine(size));
+    found.push_back({*begin, *end, name, std::move(t)});
+  }
+  if (auto why = badMetadata(c.metadata))
+    return error(*why);
+
+  // The tensors tile the data section, as safetensors requires: no two
+  // share a byte, and no byte belongs to none.
+  std::sort(found.begin(), found.end(), [](const Found &a, const Found &b) {
+    return std::tie(a.begin, a.end, a.name) < std::tie(b.begin, b.end, b.name);
+  });
+  auto span = [](const Found &f) {
+    return "'" + f.name + "' [" + std::to_string(f.begin) + ", " +
+           std::to_string(f.end) + ")";
+  };
+  int64_t covered = 0;
+  for (size_t i = 0; i < found.size(); ++i) {
+    const Found &f = found[i];
+    if (f.begin < covered)
+      return error("tensor " + span(f) + " overlaps tensor " +
+                   span(found[i - 1]) + " in the data section");
+    if (f.begin > covered)
+      return error(llvm::Twine(f.begin - covered) + " data bytes " +
+                   (i == 0 ? "before the first tensor " + span(f)
+                           : "between tensors " + span(found[i - 1]) +
+                                 " and " + span(f)) +
+                   " belong to no tensor");
+    covered = f.end;
+  }
+  if (uint64_t(covered) != data.size())
+    return error(llvm::Twine(data.size() - covered) + " data bytes " +
+                 (found.empty() ? std::string("but the header lists no tensor")
+                                : "after the last tensor " + span(found.back()) +
+                                      " belong to no tensor"));
+
+  for (Found &f : found) {
+    Tensor &t = f.tensor;
     t.data.resize(t.numElements());
-    const char *p = data.data() + *begin;
+    const char *p = data.data() + f.begin;
     for (double &v : t.data) {
       v = readElement(t.dtype, p);
       p += dtypeBytes(t.dtype);
     }
-    found.push_back({*begin, {name, std::move(t)}});
+    c.tensors.push_back({std::move(f.name), std::move(t)});
   }
-  std::sort(found.begin(), found.end(),
-            [](const auto &a, const auto &b) { return a.first < b.first; });
-  for (auto &f : found)
-    c.tensors.push_back(std::move(f.second));
   return c;
 }
 

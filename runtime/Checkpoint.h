@@ -37,9 +37,16 @@ llvm::Error writeCheckpoint(
     const std::function<void(size_t)> &afterEachTensor = nullptr);
 
 /// Reads a safetensors file (dtypes F32, F64, I32, I64, BOOL). Errors name
-/// the path and what is wrong: cannot open, shorter than its header says,
-/// header not JSON or not the expected fields, an unsupported dtype, data
-/// offsets that do not match the shape or fall outside the file.
+/// the path and what is wrong: cannot open, not a regular file, shorter
+/// than its header says, a header over 100 MB or nesting arrays/objects
+/// more than 64 deep (refused before parsing), header not JSON or not the
+/// expected fields, an unsupported dtype, a shape whose size overflows, data
+/// offsets that do not match the shape or fall outside the file, tensors
+/// that overlap or leave data bytes to no tensor (they must tile the data
+/// section exactly), and, in an Axon training checkpoint (metadata format
+/// "axon-checkpoint-1"), a known metadata key of the wrong type (epoch,
+/// step, global_step, batch, train_samples: integers in [0, 2^53];
+/// shuffle: 0 or 1; seed: unsigned 64-bit; loss_sum: a number).
 llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path);
 
 /// Every parameter of `model` (optimizer state included) as a checkpoint.

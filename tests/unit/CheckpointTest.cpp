@@ -245,6 +245,148 @@ TEST_F(CheckpointTest, RestoreListsEveryMismatchAndChangesNothing) {
   expectSame(c, *saved);
 }
 
+/// Two F32[2] tensors at these offsets in `dataBytes` bytes of data.
+std::string twoTensors(int a0, int a1, int b0, int b1) {
+  auto one = [](const char *name, int begin, int end) {
+    return std::string("\"") + name +
+           "\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[" +
+           std::to_string(begin) + "," + std::to_string(end) + "]}";
+  };
+  return "{" + one("a", a0, a1) + "," + one("b", b0, b1) + "}";
+}
+
+TEST_F(CheckpointTest, TensorsMustTileTheDataSection) {
+  std::string p = path("bad.safetensors");
+  // Overlapping: b's first 4 bytes are a's last 4.
+  writeBytes(p, withHeader(twoTensors(0, 8, 4, 12), std::string(12, 'x')));
+  EXPECT_EQ(errorOf(p), p + ": tensor 'b' [4, 12) overlaps tensor 'a' [0, 8) "
+                            "in the data section");
+  // The same bytes twice.
+  writeBytes(p, withHeader(twoTensors(0, 8, 0, 8), std::string(8, 'x')));
+  EXPECT_EQ(errorOf(p), p + ": tensor 'b' [0, 8) overlaps tensor 'a' [0, 8) "
+                            "in the data section");
+  // A gap that hides 4 bytes between them, before them, after them.
+  writeBytes(p, withHeader(twoTensors(0, 8, 12, 20), std::string(20, 'x')));
+  EXPECT_EQ(errorOf(p), p + ": 4 data bytes between tensors 'a' [0, 8) and "
+                            "'b' [12, 20) belong to no tensor");
+  writeBytes(p, withHeader(twoTensors(4, 12, 12, 20), std::string(20, 'x')));
+  EXPECT_EQ(errorOf(p), p + ": 4 data bytes before the first tensor 'a' "
+                            "[4, 12) belong to no tensor");
+  writeBytes(p, withHeader(twoTensors(0, 8, 8, 16), std::string(20, 'x')));
+  EXPECT_EQ(errorOf(p), p + ": 4 data bytes after the last tensor 'b' "
+                            "[8, 16) belong to no tensor");
+  writeBytes(p, withHeader("{}", "xx"));
+  EXPECT_EQ(errorOf(p), p + ": 2 data bytes but the header lists no "
+                            "tensor");
+  // Tiled exactly, in any header order, with empty tensors anywhere: fine.
+  writeBytes(p, withHeader(twoTensors(8, 16, 0, 8), std::string(16, '\0')));
+  auto c = readCheckpoint(p);
+  ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+  EXPECT_EQ(c->tensors[0].first, "b");
+  writeBytes(p, withHeader("{\"e\":{\"dtype\":\"F32\",\"shape\":[0],"
+                           "\"data_offsets\":[8,8]}," +
+                               twoTensors(0, 8, 8, 16).substr(1),
+                           std::string(16, '\0')));
+  c = readCheckpoint(p);
+  ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+  ASSERT_EQ(c->tensors.size(), 3u);
+  // A shape whose byte size overflows (wrapping to the 12 bytes given).
+  writeBytes(p, withHeader("{\"W\":{\"dtype\":\"F32\",\"shape\":"
+                           "[4611686018427387907,4],\"data_offsets\":[0,12]}}",
+                           std::string(12, 'x')));
+  EXPECT_EQ(errorOf(p), p + ": tensor 'W': its shape's size overflows");
+}
+
+TEST_F(CheckpointTest, AxonMetadataKeysHaveTheirTypes) {
+  std::string p = path("meta.safetensors");
+  auto withMeta = [&](const std::string &key, const std::string &value) {
+    Checkpoint c;
+    c.tensors.push_back({"W", Tensor(DType::F32, {1}, {1.0})});
+    c.metadata = {{"format", "axon-checkpoint-1"}, {"epoch", "2"},
+                  {"step", "3"},   {"global_step", "10"},
+                  {"batch", "32"}, {"seed", "18446744073709551615"},
+                  {"shuffle", "1"}, {"train_samples", "100"},
+                  {"loss_sum", "0x1.8p+1"}};
+    c.metadata[key] = value;
+    EXPECT_FALSE(bool(writeCheckpoint(p, c)));
+  };
+  withMeta("loss_sum", "1.5");
+  auto good = readCheckpoint(p);
+  EXPECT_TRUE(bool(good)) << llvm::toString(good.takeError());
+  withMeta("loss_sum", "hello");
+  EXPECT_EQ(errorOf(p), p + ": __metadata__.loss_sum is \"hello\", not a number");
+  withMeta("loss_sum", "1.5x");
+  EXPECT_NE(errorOf(p).find("loss_sum is \"1.5x\", not a number"),
+            std::string::npos);
+  withMeta("loss_sum", "");
+  EXPECT_NE(errorOf(p).find("loss_sum is \"\", not a number"), std::string::npos);
+  withMeta("step", "-1");
+  EXPECT_EQ(errorOf(p), p + ": __metadata__.step is \"-1\", not an integer "
+                            "from 0 to 2^53");
+  withMeta("epoch", "1.5");
+  EXPECT_NE(errorOf(p).find("__metadata__.epoch is \"1.5\""), std::string::npos);
+  withMeta("global_step", "9223372036854775807");
+  EXPECT_NE(errorOf(p).find("__metadata__.global_step is "
+                            "\"9223372036854775807\", not an integer"),
+            std::string::npos);
+  withMeta("shuffle", "2");
+  EXPECT_EQ(errorOf(p), p + ": __metadata__.shuffle is \"2\", not 0 or 1");
+  withMeta("seed", "-3");
+  EXPECT_EQ(errorOf(p), p + ": __metadata__.seed is \"-3\", not an unsigned "
+                            "64-bit integer");
+  // A value that is not a string at all.
+  writeBytes(p, withHeader("{\"__metadata__\":{\"loss_sum\":1.5}}", ""));
+  EXPECT_EQ(errorOf(p), p + ": __metadata__.loss_sum is not a string");
+  // Another writer's metadata is not judged by Axon's keys.
+  Checkpoint other = sample(1);
+  other.metadata["step"] = "the second";
+  ASSERT_FALSE(bool(writeCheckpoint(p, other)));
+  EXPECT_TRUE(bool(readCheckpoint(p)));
+}
+
+TEST_F(CheckpointTest, HeaderSizeAndDepthAreCheckedBeforeParsing) {
+  std::string p = path("deep.safetensors");
+  // 100,000 nested arrays, or objects: LLVM's parser would recurse 100,000
+  // deep and overflow the stack.
+  writeBytes(p, withHeader("{\"W\":" + std::string(100000, '['), ""));
+  EXPECT_EQ(errorOf(p), p + ": the header nests arrays or objects 100001 deep, "
+                            "more than the 64 allowed (a checkpoint header "
+                            "needs 3)");
+  std::string objects;
+  for (int i = 0; i < 100000; ++i)
+    objects += "{\"a\":";
+  writeBytes(p, withHeader(objects, ""));
+  EXPECT_NE(errorOf(p).find("nests arrays or objects 100000 deep"),
+            std::string::npos);
+  // Brackets inside strings are text, not nesting.
+  Checkpoint c = sample(1);
+  c.metadata["note"] = std::string(1000, '[') + "\\\"{";
+  ASSERT_FALSE(bool(writeCheckpoint(p, c)));
+  auto back = readCheckpoint(p);
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  expectSame(c, *back);
+  // A header length over 100 MB (the file is sparse: nothing is written).
+  uint64_t n = (100u << 20) + 8;
+  std::string length(8, '\0');
+  for (int i = 0; i < 8; ++i)
+    length[i] = char((n >> (8 * i)) & 0xff);
+  writeBytes(p, length + "{");
+  ASSERT_EQ(::truncate(p.c_str(), off_t(8 + n)), 0);
+  EXPECT_EQ(errorOf(p), p + ": the header claims 104857608 bytes, more than "
+                            "the 104857600 a checkpoint header may have");
+}
+
+TEST_F(CheckpointTest, OnlyRegularFilesAreRead) {
+  EXPECT_EQ(errorOf("/dev/zero"), "/dev/zero: not a regular file (a device); "
+                                  "only regular files are read");
+  std::string fifo = path("pipe.safetensors");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(errorOf(fifo).find("not a regular file (a named pipe"),
+            std::string::npos);
+  EXPECT_NE(errorOf(std::string(dir)).find("not a regular file (a directory)"),
+            std::string::npos);
+}
+
 /// The names in `dir`, sorted.
 std::vector<std::string> filesIn(llvm::StringRef dir) {
   std::vector<std::string> names;
