@@ -8,6 +8,8 @@
 // then the raw elements in C order.
 #include "runtime/Npy.h"
 
+#include "runtime/AtomicFile.h"
+
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/bit.h"
 #include "llvm/Support/Endian.h"
@@ -186,6 +188,10 @@ private:
 } // namespace
 
 llvm::Expected<Tensor> readNpy(StringRef path) {
+  // Devices (/dev/zero) and pipes would be read without end.
+  auto fileSize = regularFileSize(path);
+  if (!fileSize)
+    return fileSize.takeError();
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer)
@@ -235,12 +241,19 @@ llvm::Expected<Tensor> readNpy(StringRef path) {
   if (llvm::MulOverflow<int64_t>(count, static_cast<int64_t>(storage->itemSize),
                                  dataBytes))
     return fileError(path, "header parse error: shape is too large");
+  // The declared size against the file's, before anything is allocated.
   StringRef data = bytes.substr(prefix + headerLen);
   if (data.size() < static_cast<uint64_t>(dataBytes))
     return fileError(path,
                      "truncated data: expected " + llvm::Twine(dataBytes) +
                          " bytes for " + llvm::Twine(count) + " elements of " +
                          header.descr + ", got " + llvm::Twine(data.size()));
+  if (data.size() > static_cast<uint64_t>(dataBytes))
+    return fileError(path, llvm::Twine(data.size() - dataBytes) +
+                               " bytes after the " + llvm::Twine(dataBytes) +
+                               " data bytes of " + llvm::Twine(count) +
+                               " elements of " + header.descr +
+                               " (the shape in the header is wrong?)");
 
   Tensor t(storage->dtype, header.shape);
   const char *p = data.data();

@@ -12,7 +12,10 @@
 
 namespace axon {
 
-/// Reads a .npy file into a host tensor.
+/// Reads a .npy file into a host tensor. Only regular files are read
+/// (devices, FIFOs and directories are refused), and the data must be
+/// exactly the size the header's shape and dtype declare, checked before
+/// anything is allocated.
 llvm::Expected<Tensor> readNpy(llvm::StringRef path);
 /// Writes `tensor` as a version 1.0 .npy file (2.0 if the header needs it):
 /// f32 as <f4, f64 as <f8, i32 as <i4, i64 as <i8, i1 as |b1.

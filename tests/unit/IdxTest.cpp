@@ -9,7 +9,10 @@
 #include <gtest/gtest.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <fstream>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace axon;
 
@@ -194,6 +197,98 @@ TEST_F(IdxTest, CorruptGzipStream) {
   std::string p = writeRaw("crc.gz", bytes);
   std::string msg = errorOf(p);
   EXPECT_NE(msg.find("corrupt gzip stream"), std::string::npos) << msg;
+}
+
+TEST_F(IdxTest, OnlyRegularFilesAreRead) {
+  std::string msg = errorOf("/dev/zero");
+  EXPECT_EQ(msg, "/dev/zero: not a regular file (a device); only regular "
+                 "files are read");
+  std::string fifo = path("pipe.idx");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_NE(errorOf(fifo).find("not a regular file (a named pipe"),
+            std::string::npos);
+  EXPECT_NE(errorOf(std::string(dir)).find("not a regular file (a directory)"),
+            std::string::npos);
+}
+
+TEST_F(IdxTest, RawFileSizeIsCheckedBeforeReading) {
+  // 4 billion values promised by a 16-byte file: refused at once.
+  std::string p = writeRaw("liar.idx", header(0x08, {4000000000u}) + "abcd");
+  EXPECT_NE(errorOf(p).find("truncated: the header promises 4000000000 values "
+                            "but the file holds 4 (dimensions 4000000000)"),
+            std::string::npos);
+}
+
+TEST_F(IdxTest, GzipBombIsRefusedFromItsHeader) {
+  // A header promising 2^32 - 1 values, then 1 MB of zeros: about 1 KB of
+  // gzip, which can inflate to at most 1032 times its size. Refused from
+  // the header, without inflating the rest.
+  std::string p = writeGzip("bomb.idx.gz", header(0x08, {4294967295u}) +
+                                               std::string(1 << 20, '\0'));
+  auto start = std::chrono::steady_clock::now();
+  std::string msg = errorOf(p);
+  EXPECT_NE(msg.find("the header promises 4294967295 values (dimensions "
+                     "4294967295) but a gzip file of "),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find(" bytes holds at most "), std::string::npos) << msg;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+
+  // A stream longer than its header says: inflating stops one byte past the
+  // promise (the rest, 8 MB of zeros, is never inflated).
+  p = writeGzip("long.idx.gz", header(0x08, {1000}) +
+                                   std::string(8 << 20, '\0'));
+  msg = errorOf(p);
+  EXPECT_NE(msg.find("holds more than the 1000 values its dimensions 1000 "
+                     "promise"),
+            std::string::npos)
+      << msg;
+}
+
+TEST_F(IdxTest, MemoryIsCheckedFromTheHeader) {
+  // A raw file (sparse) exactly as long as its dimensions promise, more
+  // than this machine can hold once loaded: refused from the header.
+  uint64_t memory = uint64_t(::sysconf(_SC_PHYS_PAGES)) *
+                    uint64_t(::sysconf(_SC_PAGESIZE));
+  uint64_t rows = memory / 9 / 65536 + 1;
+  if (rows > 0xffffffffu)
+    GTEST_SKIP() << "more memory than one IDX file can promise";
+  std::string p = writeRaw("huge.idx", header(0x08, {uint32_t(rows), 65536}));
+  ASSERT_EQ(::truncate(p.c_str(), off_t(12 + rows * 65536)), 0);
+  // readIdxHeader: even if the check were missing, nothing is loaded.
+  auto h = readIdxHeader(p);
+  ASSERT_FALSE(bool(h));
+  std::string msg = llvm::toString(h.takeError());
+  EXPECT_NE(msg.find(p + ": the header promises " +
+                     std::to_string(rows * 65536) + " values"),
+            std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("MiB of memory"), std::string::npos) << msg;
+}
+
+TEST_F(IdxTest, PairCountsAreCheckedFromTheHeaders) {
+  // Images promising 100,000 samples (zeros: 100 KB inflated from a few
+  // hundred bytes), labels 10: the mismatch is found from the headers.
+  std::string images = writeGzip(
+      "images.gz", header(0x08, {100000, 1}) + std::string(100000, '\0'));
+  std::string labels =
+      writeGzip("labels.gz", header(0x08, {10}) + std::string(10, '\1'));
+  auto h = readIdxHeader(images);
+  ASSERT_TRUE(bool(h)) << llvm::toString(h.takeError());
+  EXPECT_EQ(h->shape, (std::vector<int64_t>{100000, 1}));
+  EXPECT_TRUE(h->gzip);
+  llvm::Error e = checkIdxPair(images, labels);
+  ASSERT_TRUE(bool(e));
+  EXPECT_EQ(llvm::toString(std::move(e)),
+            images + " holds 100000 samples but " + labels + " holds 10 labels");
+  std::string more = writeGzip("more.gz", header(0x08, {100000}) +
+                                              std::string(100000, '\2'));
+  EXPECT_FALSE(bool(checkIdxPair(images, more)));
+  // Header errors come with the file's name.
+  e = checkIdxPair(images, path("absent.gz"));
+  ASSERT_TRUE(bool(e));
+  EXPECT_NE(llvm::toString(std::move(e)).find("absent.gz: cannot open"),
+            std::string::npos);
 }
 
 } // namespace

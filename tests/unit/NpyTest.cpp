@@ -12,6 +12,7 @@
 #include <fstream>
 #include <limits>
 #include <sstream>
+#include <sys/stat.h>
 
 using namespace axon;
 
@@ -209,6 +210,41 @@ TEST_F(NpyTest, MissingFileNamesIt) {
   std::string file = path("does-not-exist.npy");
   std::string msg = message(readNpy(file).takeError());
   EXPECT_NE(msg.find(file), std::string::npos) << msg;
+}
+
+TEST_F(NpyTest, OnlyRegularFilesAreRead) {
+  // /dev/zero would be read until memory runs out; a FIFO would block.
+  std::string msg = message(readNpy("/dev/zero").takeError());
+  EXPECT_EQ(msg, "/dev/zero: not a regular file (a device); only regular "
+                 "files are read");
+  msg = message(readNpy(std::string(dir)).takeError());
+  EXPECT_EQ(msg, std::string(dir) + ": not a regular file (a directory); "
+                                    "only regular files are read");
+  std::string fifo = path("pipe.npy");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  msg = message(readNpy(fifo).takeError());
+  EXPECT_EQ(msg, fifo + ": not a regular file (a named pipe); only "
+                        "regular files are read");
+}
+
+TEST_F(NpyTest, DataLongerThanTheShapeIsAnError) {
+  std::string file = path("long.npy");
+  writeBytes(
+      file,
+      npyBytes(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }",
+               std::string(12, '\0')));
+  EXPECT_EQ(message(readNpy(file).takeError()),
+            file + ": 4 bytes after the 8 data bytes of 2 elements of <f4 "
+                   "(the shape in the header is wrong?)");
+  // A shape far beyond the file is refused before anything is allocated.
+  writeBytes(file,
+             npyBytes(1,
+                      "{'descr': '<f8', 'fortran_order': False, 'shape': "
+                      "(1000000000, 1000000), }",
+                      std::string(8, '\0')));
+  EXPECT_EQ(message(readNpy(file).takeError()),
+            file + ": truncated data: expected 8000000000000000 bytes for "
+                   "1000000000000000 elements of <f8, got 8");
 }
 
 } // namespace
