@@ -16,6 +16,7 @@
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/AxonDialect.h"
+#include "ir/ElementTypes.h"
 #include "passes/Passes.h"
 #include "runtime/CpuTarget.h"
 #include "runtime/Npy.h"
@@ -205,6 +206,33 @@ void printTensor(const Tensor &t, llvm::raw_ostream &os) {
   }
 }
 
+/// Why `value` cannot be argument `type` (empty: it can), for messages that
+/// name the .npy file rather than an argument number.
+std::string argumentMismatch(mlir::Type type, const Tensor &value,
+                             std::string &expected) {
+  auto t = mlir::dyn_cast<mlir::RankedTensorType>(type);
+  if (!t)
+    return "";
+  auto dtype = dtypeOf(t.getElementType());
+  expected = dtype ? dtypeName(*dtype) : "?";
+  expected += "[";
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    expected += (d ? ", " : "") + (t.isDynamicDim(d)
+                                       ? std::string("?")
+                                       : std::to_string(t.getDimSize(d)));
+  expected += "]";
+  if (!dtype || *dtype != value.dtype)
+    return "element type differs";
+  if (t.getRank() != value.rank())
+    return "rank differs";
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (!t.isDynamicDim(d) && t.getDimSize(d) != value.shape[d])
+      return "dim " + std::to_string(d) + " is " +
+             std::to_string(value.shape[d]) + ", not " +
+             std::to_string(t.getDimSize(d));
+  return "";
+}
+
 RunnerOptions runnerOptions() {
   RunnerOptions o;
   o.backend = backendName;
@@ -252,6 +280,14 @@ int runFunction(mlir::ModuleOp module) {
     auto value = readNpy(it->second);
     if (!value)
       return fail(llvm::toString(value.takeError()));
+    std::string expected;
+    std::string why = argumentMismatch(fn.getArgumentTypes()[i], *value,
+                                       expected);
+    if (!why.empty())
+      return fail(it->second + ": argument '" + name + "' (#" +
+                  std::to_string(i) + ") of '" + fnName + "' takes " +
+                  expected + ", but the file holds " + value->typeString() +
+                  " (" + why + ")");
     args.push_back(std::move(*value));
     given.erase(it);
   }
