@@ -67,6 +67,7 @@ llvm::Expected<CsvTable> axon::readCsv(llvm::StringRef path) {
     if (!table.header.empty() && numbers.size() != fields.size())
       continue; // The header line itself.
     table.values.data.insert(table.values.data.end(), numbers.begin(), numbers.end());
+    table.lines.push_back(lineNo);
     ++rows;
   }
   if (rows == 0)

@@ -16,6 +16,7 @@ namespace axon {
 struct CsvTable {
   std::vector<std::string> header; ///< Empty when the file has none.
   Tensor values; ///< F64 [rows, columns].
+  std::vector<int64_t> lines; ///< The file's line number (from 1) of each row.
 };
 
 /// Reads `path`. The first line is a header when any of its fields is not a
@@ -23,7 +24,8 @@ struct CsvTable {
 /// are skipped; CRLF line ends are accepted. Errors start with the path and
 /// the line (`file:line: ...`): cannot open, no data rows, a row with a
 /// different number of fields than the first, a field that is not a number
-/// (quoted in the message, with its column).
+/// (quoted in the message, with its column). `nan`, `inf` and numbers too
+/// large for a double (read as inf) are read as they are: callers check.
 llvm::Expected<CsvTable> readCsv(llvm::StringRef path);
 
 } // namespace axon

@@ -58,13 +58,54 @@ llvm::Expected<Dataset> readPair(const DataSource &s,
   return d;
 }
 
-llvm::Expected<Dataset> readCsvSamples(const DataSource &s) {
+/// Whether `v` is exactly representable in `dtype` (integers: whole and in
+/// range; i1: 0 or 1). Never casts a value that does not fit.
+bool fits(DType dtype, double v) {
+  switch (dtype) {
+  case DType::F32:
+  case DType::F64:
+    return true;
+  case DType::I1:
+    return v == 0 || v == 1;
+  case DType::I32:
+    return std::isfinite(v) && v == std::floor(v) && v >= -2147483648.0 &&
+           v <= 2147483647.0;
+  case DType::I64:
+    return std::isfinite(v) && v == std::floor(v) &&
+           v >= -9223372036854775808.0 && v < 9223372036854775808.0;
+  }
+  return false;
+}
+
+const char *kAllowHint =
+    "; non-finite values are refused (--allow-nonfinite-inputs loads them)";
+
+/// The first non-finite value of `t` (rank >= 1), named by its file, sample
+/// and position in the sample.
+llvm::Error checkFinite(const Tensor &t, llvm::StringRef file,
+                        llvm::StringRef what) {
+  int64_t per = t.shape.empty() || t.shape[0] == 0
+                    ? 1
+                    : std::max<int64_t>(1, t.numElements() / t.shape[0]);
+  for (size_t i = 0; i < t.data.size(); ++i)
+    if (!std::isfinite(t.data[i]))
+      return llvm::createStringError(
+          file + llvm::formatv(": sample {0}: {1} {2} is {3}{4}", int64_t(i) / per,
+                               what, int64_t(i) % per, numberText(t.data[i]),
+                               kAllowHint));
+  return llvm::Error::success();
+}
+
+llvm::Expected<Dataset> readCsvSamples(const DataSource &s, int64_t limit,
+                                       bool allowNonfinite) {
   if (s.files.size() != 1)
     return llvm::createStringError(s.describe() + ": expected one file");
   auto table = readCsv(s.files[0]);
   if (!table)
     return table.takeError();
   int64_t rows = table->values.shape[0], cols = table->values.shape[1];
+  if (limit > 0)
+    rows = std::min(rows, limit);
   int64_t label = s.labelColumn < 0 ? cols + s.labelColumn : s.labelColumn;
   if (label < 0 || label >= cols || cols < 2)
     return llvm::createStringError(
@@ -78,6 +119,15 @@ llvm::Expected<Dataset> readCsvSamples(const DataSource &s) {
   for (int64_t r = 0; r < rows; ++r) {
     double *in = d.inputs.data.data() + r * (cols - 1);
     for (int64_t c = 0; c < cols; ++c) {
+      double x = v[r * cols + c];
+      if (!allowNonfinite && !std::isfinite(x))
+        return llvm::createStringError(
+            s.files[0] +
+            llvm::formatv(":{0}: sample {1}, column {2} ({3}): {4} is not "
+                          "finite",
+                          table->lines[r], r, c + 1,
+                          c == label ? "the label" : "an input", numberText(x)) +
+            kAllowHint);
       if (c == label)
         d.labels.data[r] = v[r * cols + c];
       else
@@ -90,7 +140,7 @@ llvm::Expected<Dataset> readCsvSamples(const DataSource &s) {
 } // namespace
 
 llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
-                                          int64_t limit) {
+                                          int64_t limit, bool allowNonfinite) {
   if (limit < 0)
     return llvm::createStringError(source.describe() +
                                    ": the sample limit must be >= 0, got " +
@@ -99,13 +149,26 @@ llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
       source.format != "csv")
     return llvm::createStringError("unknown data format '" + source.format +
                                    "' (idx, npy or csv)");
+  if (source.format == "csv")
+    return readCsvSamples(source, limit, allowNonfinite);
   llvm::Expected<Dataset> d =
-      source.format == "csv"
-          ? readCsvSamples(source)
-          : readPair(source, source.format == "idx" ? readIdx : readNpy);
-  if (d && limit > 0) {
+      readPair(source, source.format == "idx" ? readIdx : readNpy);
+  if (!d)
+    return d.takeError();
+  if (d->size() == 0)
+    return llvm::createStringError(source.files[0] + ": holds no samples (" +
+                                   Tensor::shapeString(d->inputs.shape) +
+                                   "); " + source.describe() +
+                                   " needs at least one");
+  if (limit > 0) {
     keepRows(d->inputs, limit);
     keepRows(d->labels, limit);
+  }
+  if (!allowNonfinite) {
+    if (auto e = checkFinite(d->inputs, source.files[0], "value"))
+      return std::move(e);
+    if (auto e = checkFinite(d->labels, source.files[1], "label value"))
+      return std::move(e);
   }
   return d;
 }
@@ -167,8 +230,17 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
   d.inputs.shape.insert(d.inputs.shape.end(), c.inputShape.begin(),
                         c.inputShape.end());
   d.inputs.dtype = c.inputType;
-  for (double &v : d.inputs.data)
-    v = roundTo(c.inputType, (v - scaling.offset) * scaling.scale);
+  int64_t perInput = std::max<int64_t>(1, Tensor::numElements(c.inputShape));
+  for (size_t i = 0; i < d.inputs.data.size(); ++i) {
+    double &v = d.inputs.data[i];
+    double x = (v - scaling.offset) * scaling.scale;
+    if (!isFloat(c.inputType) && !fits(c.inputType, std::trunc(x)))
+      return llvm::createStringError(
+          what + llvm::formatv(": sample {0}: input {1} does not fit {2}",
+                               int64_t(i) / perInput, numberText(x),
+                               dtypeName(c.inputType)));
+    v = roundTo(c.inputType, x);
+  }
 
   // Labels.
   std::vector<int64_t> labelStored(d.labels.shape.begin() + 1,
@@ -204,14 +276,24 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
   d.labels.shape = {n};
   d.labels.shape.insert(d.labels.shape.end(), c.labelShape.begin(),
                         c.labelShape.end());
-  if (!isFloat(c.labelType))
-    for (size_t i = 0; i < d.labels.data.size(); ++i)
-      if (d.labels.data[i] != roundTo(c.labelType, d.labels.data[i]))
+  if (!isFloat(c.labelType)) {
+    int64_t per = std::max<int64_t>(1, Tensor::numElements(c.labelShape));
+    for (size_t i = 0; i < d.labels.data.size(); ++i) {
+      double k = d.labels.data[i];
+      if (!fits(c.labelType, k))
         return llvm::createStringError(
             what + llvm::formatv(": label {0} of sample {1} does not fit {2}",
-                                 numberText(d.labels.data[i]),
-                                 i / std::max<int64_t>(1, Tensor::numElements(c.labelShape)),
+                                 numberText(k), int64_t(i) / per,
                                  dtypeName(c.labelType)));
+      // The classes the loss's cross_entropy / nll takes (TrainConfig).
+      if (c.numClasses > 0 && (k < 0 || k >= double(c.numClasses)))
+        return llvm::createStringError(
+            what + llvm::formatv(": sample {0}: label {1} is not a class in "
+                                 "[0, {2}) (the loss '{3}' takes {2} classes)",
+                                 int64_t(i) / per, numberText(k),
+                                 c.numClasses, c.lossFn));
+    }
+  }
   d.labels.dtype = c.labelType;
   for (double &v : d.labels.data)
     v = roundTo(c.labelType, v);
@@ -224,7 +306,7 @@ llvm::Expected<TrainData> axon::loadTrainData(const TrainConfig &config,
   if (config.train.empty())
     return llvm::createStringError("the train block has no 'data' setting");
   TrainData out;
-  auto train = readSamples(config.train, limit);
+  auto train = readSamples(config.train, limit, config.allowNonfinite);
   if (!train)
     return train.takeError();
   auto scaling = fitScaling(config.normalize, train->inputs);
@@ -237,7 +319,7 @@ llvm::Expected<TrainData> axon::loadTrainData(const TrainConfig &config,
     return std::move(e);
   out.train = std::move(*train);
   if (!config.eval.empty()) {
-    auto eval = readSamples(config.eval, evalLimit);
+    auto eval = readSamples(config.eval, evalLimit, config.allowNonfinite);
     if (!eval)
       return eval.takeError();
     if (auto e = conformDataset(*eval, config, out.scaling,

@@ -18,8 +18,11 @@ namespace axon {
 /// type for .npy, F64 for CSV). Errors name the file and what is wrong:
 /// unreadable or malformed files (see readIdx, readNpy, readCsv), inputs and
 /// labels of different counts, a CSV label column out of range, a negative
-/// limit.
-llvm::Expected<Dataset> readSamples(const DataSource &source, int64_t limit);
+/// limit, a source with no samples, and (unless `allowNonfinite`) a NaN or
+/// infinite value among the samples read, named by file (and CSV line),
+/// sample and position.
+llvm::Expected<Dataset> readSamples(const DataSource &source, int64_t limit,
+                                    bool allowNonfinite = false);
 
 /// x' = (x - offset) * scale, fitted on the training inputs.
 struct InputScaling {
@@ -32,8 +35,9 @@ llvm::Expected<InputScaling> fitScaling(const Normalization &n,
 /// Makes raw samples what the loss takes: inputs reshaped to
 /// [n] + config.inputShape, scaled and rounded to config.inputType; labels
 /// one-hot encoded into config.oneHot classes, or reshaped to
-/// [n] + config.labelShape and checked to fit config.labelType. Errors start
-/// with `what` (the source) and say which sample is wrong.
+/// [n] + config.labelShape and checked to fit config.labelType (whole, in
+/// range) and, for class labels, to be a class in [0, config.numClasses).
+/// Errors start with `what` (the source) and say which sample is wrong.
 llvm::Error conformDataset(Dataset &data, const TrainConfig &config,
                            const InputScaling &scaling, llvm::StringRef what);
 

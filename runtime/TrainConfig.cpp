@@ -101,7 +101,9 @@ static bool fromJSON(const json::Value &v, TrainConfig &c, json::Path p) {
             o.map("epochs", c.epochs) && o.map("batch", c.batch) &&
             o.map("seed", seed) && o.map("shuffle", c.shuffle) &&
             o.map("log", c.log) && o.mapOptional("params", c.params) &&
-            o.mapOptional("optimizer", c.optimizer);
+            o.mapOptional("optimizer", c.optimizer) &&
+            o.mapOptional("num_classes", c.numClasses) &&
+            o.mapOptional("allow_nonfinite", c.allowNonfinite);
   c.seed = uint64_t(seed);
   return ok;
 }
@@ -130,7 +132,9 @@ json::Value axon::toJson(const TrainConfig &c) {
       {"shuffle", c.shuffle},
       {"log", c.log},
       {"params", json::Array(c.params)},
-      {"optimizer", c.optimizer}};
+      {"optimizer", c.optimizer},
+      {"num_classes", c.numClasses},
+      {"allow_nonfinite", c.allowNonfinite}};
 }
 
 llvm::Expected<TrainConfig> axon::trainConfigFromJson(const json::Value &v) {

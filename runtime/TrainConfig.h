@@ -63,6 +63,13 @@ struct TrainConfig {
   DType inputType = DType::F32, labelType = DType::I32;
   Normalization normalize;
   int64_t oneHot = 0; ///< Number of classes to one-hot labels into; 0: off.
+  /// Integer class labels: the classes the loss takes (the depth of the
+  /// one_hot its cross_entropy or nll applies to the labels), so labels
+  /// outside [0, numClasses) are refused at load time; 0: unknown.
+  int64_t numClasses = 0;
+  /// Load NaN and infinite input and label values instead of refusing them
+  /// (`--allow-nonfinite-inputs`).
+  bool allowNonfinite = false;
   int64_t epochs = 1, batch = 32;
   uint64_t seed = 0;
   bool shuffle = true;

@@ -6,6 +6,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -78,6 +79,19 @@ std::string axon::checkpointPathOf(const TrainConfig &config,
   if (!o.checkpointPath.empty())
     return o.checkpointPath;
   return modelStem(config) + ".ckpt.safetensors";
+}
+
+std::string axon::firstNonfinite(const Checkpoint &c) {
+  for (const auto &[name, t] : c.tensors)
+    for (size_t i = 0; i < t.data.size(); ++i)
+      if (!std::isfinite(t.data[i]))
+        return llvm::formatv("parameter '{0}' holds {1} (element {2})", name,
+                             std::isnan(t.data[i]) ? "NaN"
+                             : t.data[i] > 0       ? "+inf"
+                                                   : "-inf",
+                             i)
+            .str();
+  return "";
 }
 
 llvm::Expected<Checkpoint> axon::makeCheckpoint(const Model &model,
@@ -213,6 +227,7 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   options.shuffle = config.shuffle;
   options.metricsPath = metricsPathOf(config, o);
   options.trainMetricSamples = o.trainMetricSamples;
+  options.continueOnNonfinite = o.continueOnNonfinite;
   int64_t samples = data.train.size();
   if (!o.resumePath.empty()) {
     std::string note;
@@ -228,11 +243,26 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   std::string checkpointPath = checkpointPathOf(config, o);
   if (checkpointPath != "none") {
     options.checkpointEvery = o.checkpointEvery;
-    options.checkpoint = [&](const TrainPosition &at) -> llvm::Error {
+    options.checkpoint = [&, warned = false](
+                             const TrainPosition &at) mutable -> llvm::Error {
       auto c = makeCheckpoint(model, config, options, samples, at);
       if (!c)
         return c.takeError();
-      return writeCheckpoint(checkpointPath, *c);
+      // A diverged model never replaces a good checkpoint.
+      std::string bad = firstNonfinite(*c);
+      if (bad.empty())
+        return writeCheckpoint(checkpointPath, *c);
+      std::string msg = llvm::formatv(
+          "not writing checkpoint {0} at epoch {1}, step {2} (global step "
+          "{3}): {4}; the previous checkpoint is kept",
+          checkpointPath, at.epoch + 1, at.step, at.globalStep, bad);
+      if (!options.continueOnNonfinite)
+        return llvm::createStringError(msg);
+      if (!warned)
+        out << "warning: " << msg << " (and later non-finite ones are not "
+                                     "written either)\n";
+      warned = true;
+      return llvm::Error::success();
     };
   }
   std::string plotPath = plotPathFor(options.metricsPath);

@@ -30,7 +30,16 @@ struct SessionOptions {
   int64_t checkpointEvery = 0; ///< Also every N steps (0: epochs only).
   std::string resumePath;      ///< Non-empty: continue from this checkpoint.
   int64_t trainMetricSamples = 10000; ///< See TrainOptions.
+  /// `--on-nonfinite=continue`: train on past a NaN or infinite loss (see
+  /// TrainOptions). Either way a checkpoint holding a non-finite value is
+  /// never written: the previous one stays (an error when stopping, a
+  /// warning on `out` when continuing).
+  bool continueOnNonfinite = false;
 };
+
+/// "parameter 'W1' holds NaN (element 3)" for the first non-finite value of
+/// `c`'s floating-point tensors; empty when every value is finite.
+std::string firstNonfinite(const Checkpoint &c);
 
 /// Where a run with these options writes its metrics log and checkpoint.
 std::string metricsPathOf(const TrainConfig &config, const SessionOptions &o);

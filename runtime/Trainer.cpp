@@ -7,6 +7,7 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <chrono>
+#include <cmath>
 
 using namespace axon;
 
@@ -123,6 +124,14 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
       auto loss = step(x, t, at.globalStep);
       if (!loss)
         return stop(loss.takeError());
+      if (!std::isfinite(*loss) && !options.continueOnNonfinite)
+        return stop(llvm::createStringError(llvm::formatv(
+            "epoch {0}, step {1} (global step {2}): the loss is {3}; "
+            "training stopped{4} (a smaller learning rate or clipping may "
+            "help; --on-nonfinite=continue trains on)",
+            at.epoch + 1, at.step + 1, at.globalStep,
+            std::isnan(*loss) ? "NaN" : (*loss > 0 ? "+inf" : "-inf"),
+            options.checkpoint ? ", the last checkpoint is kept" : "")));
       double stepSeconds = secondsSince(stepStart);
       at.lossSum += *loss;
       ++at.step;

@@ -44,6 +44,10 @@ struct TrainOptions {
   int64_t trainMetricSamples = 0;
   /// Called after each epoch's record is in the metrics log (plots).
   std::function<llvm::Error()> afterEpoch;
+  /// A NaN or infinite batch loss stops training with an error naming the
+  /// step, before anything is checkpointed after it, unless this is set
+  /// (`--on-nonfinite=continue`): then training goes on.
+  bool continueOnNonfinite = false;
 };
 
 /// Runs one train step on a batch; returns the batch loss. `globalStep`
@@ -66,7 +70,8 @@ struct EpochResult {
 /// size. Draws a ProgressBar on `progress` and writes step and epoch records
 /// to `options.metricsPath`. Errors: invalid options, a training set smaller
 /// than one batch, inputs and labels of different lengths, an empty eval
-/// set, an unwritable metrics log, a start position past the end, and any
+/// set, an unwritable metrics log, a start position past the end, a
+/// non-finite batch loss (see continueOnNonfinite), and any
 /// error from `step`, an eval function or a hook, which stops training and
 /// is returned as it came. Returns the results of the epochs it finished.
 llvm::Expected<std::vector<EpochResult>>

@@ -11,6 +11,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <fstream>
 
 using namespace axon;
@@ -310,6 +312,145 @@ TEST_F(DataLoaderTest, TruncatedGzipNamesTheFile) {
   auto d = loadIdx(images, cut, {4}, 0);
   std::string msg = errorOf(std::move(d));
   EXPECT_EQ(msg.rfind(cut + ":", 0), 0u) << msg;
+}
+
+/// Issue 11 item 4: NaN and infinite values are refused at load time, named
+/// by file (and CSV line), sample and position, unless allowed.
+TEST_F(DataLoaderTest, NonfiniteValuesAreRefusedUnlessAllowed) {
+  std::string x = write("x.npy", ""), t = write("t.npy", "");
+  double nan = std::nan(""), inf = HUGE_VAL;
+  ASSERT_FALSE(bool(writeNpy(x, Tensor(DType::F32, {3, 2}, {1, 2, 3, nan, 5, 6}))));
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::I32, {3}, {0, 1, 2}))));
+  TrainConfig c = configFor({2}, {"npy", {x, t}}, Normalization::Kind::None);
+  auto d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  std::string msg = llvm::toString(d.takeError());
+  EXPECT_EQ(msg.rfind(x + ": sample 1: value 1 is nan; non-finite values are "
+                          "refused (--allow-nonfinite-inputs loads them)", 0),
+            0u)
+      << msg;
+  // Only the samples read are checked.
+  EXPECT_TRUE(bool(loadTrainData(c, 1, 0)));
+  // Allowed: loaded as they are.
+  c.allowNonfinite = true;
+  d = loadTrainData(c, 0, 0);
+  ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
+  EXPECT_TRUE(std::isnan(d->train.inputs.data[3]));
+
+  // Float labels (a loss such as mse): the labels file is named.
+  ASSERT_FALSE(bool(writeNpy(x, Tensor(DType::F32, {2, 2}, {1, 2, 3, 4}))));
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::F32, {2, 2}, {0, 1, -inf, 0}))));
+  c = configFor({2}, {"npy", {x, t}}, Normalization::Kind::None);
+  c.labelType = DType::F32;
+  c.labelShape = {2};
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  msg = llvm::toString(d.takeError());
+  EXPECT_EQ(msg.rfind(t + ": sample 1: label value 0 is -inf", 0), 0u) << msg;
+  // Integer labels cannot hold NaN even when non-finite values are allowed.
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::F32, {2}, {0, nan}))));
+  c = configFor({2}, {"npy", {x, t}}, Normalization::Kind::None);
+  c.allowNonfinite = true;
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_NE(llvm::toString(d.takeError()).find("label nan of sample 1 does not fit i32"),
+            std::string::npos);
+
+  // CSV: nan, inf and numbers too large for a double, with the line.
+  for (const char *bad : {"nan", "inf", "1e400", "-inf"}) {
+    std::string csv = write("bad.csv", std::string("a,b,label\n1,2,0\n\n3,") +
+                                           bad + ",1\n");
+    c = configFor({2}, {"csv", {csv}, -1}, Normalization::Kind::None);
+    d = loadTrainData(c, 0, 0);
+    ASSERT_FALSE(bool(d)) << bad;
+    msg = llvm::toString(d.takeError());
+    EXPECT_EQ(msg.rfind(csv + ":4: sample 1, column 2 (an input): ", 0), 0u)
+        << msg;
+    EXPECT_NE(msg.find("is not finite"), std::string::npos) << msg;
+    c.allowNonfinite = true;
+    EXPECT_TRUE(bool(loadTrainData(c, 0, 0))) << bad;
+  }
+  std::string csv = write("label.csv", "1,2,0\n3,4,nan\n");
+  c = configFor({2}, {"csv", {csv}, -1}, Normalization::Kind::None);
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()).rfind(
+                csv + ":2: sample 1, column 3 (the label): nan is not finite", 0),
+            0u);
+}
+
+/// Issue 11 item 5: class labels outside the classes the loss takes.
+TEST_F(DataLoaderTest, LabelsOutsideTheLossesClassesAreRefused) {
+  std::string x = write("x.npy", ""), t = write("t.npy", "");
+  ASSERT_FALSE(bool(writeNpy(x, Tensor(DType::F32, {3, 2}, {1, 2, 3, 4, 5, 6}))));
+  TrainConfig c = configFor({2}, {"npy", {x, t}}, Normalization::Kind::None);
+  c.numClasses = 3;
+  c.lossFn = "loss";
+  std::string source = c.train.describe();
+  for (double bad : {7.0, -1.0, 2147483647.0, 3.0}) {
+    ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::I32, {3}, {0, 2, bad}))));
+    auto d = loadTrainData(c, 0, 0);
+    ASSERT_FALSE(bool(d)) << bad;
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", bad);
+    EXPECT_EQ(llvm::toString(d.takeError()),
+              source + ": sample 2: label " + text +
+                  " is not a class in [0, 3) (the loss 'loss' takes 3 classes)");
+  }
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::I32, {3}, {0, 2, 1}))));
+  EXPECT_TRUE(bool(loadTrainData(c, 0, 0)));
+  // Too large for i32 at all (no class count needed).
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::I64, {3}, {0, 1099511627776.0, 1}))));
+  c.numClasses = 0;
+  auto d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_NE(llvm::toString(d.takeError()).find("label 1.09951e+12 of sample 1 does not fit i32"),
+            std::string::npos);
+  // A CSV label 9 and an IDX label 200, 10 classes.
+  std::string csv = write("d.csv", "1,2,0\n3,4,9\n");
+  c = configFor({2}, {"csv", {csv}, -1}, Normalization::Kind::None);
+  c.numClasses = 3;
+  c.lossFn = "loss";
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()),
+            c.train.describe() + ": sample 1: label 9 is not a class in [0, 3) "
+                                 "(the loss 'loss' takes 3 classes)");
+  std::string big = writeIdx("big.idx", {3}, {7, 200, 9});
+  c = configFor({4}, {"idx", {images, big}});
+  c.numClasses = 10;
+  c.lossFn = "loss";
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_NE(llvm::toString(d.takeError()).find("sample 1: label 200 is not a class in [0, 10)"),
+            std::string::npos);
+  // The evaluation set is checked too.
+  c.train = {"idx", {images, labels}};
+  c.eval = {"idx", {images, big}};
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()).rfind(c.eval.describe(), 0), 0u);
+}
+
+/// Issue 11 item 8: a source with no samples names its file.
+TEST_F(DataLoaderTest, NoSamplesNamesTheFile) {
+  std::string x = write("x.npy", ""), t = write("t.npy", "");
+  ASSERT_FALSE(bool(writeNpy(x, Tensor(DType::F32, {0, 2}))));
+  ASSERT_FALSE(bool(writeNpy(t, Tensor(DType::I32, {0}))));
+  TrainConfig c = configFor({2}, {"npy", {x, t}}, Normalization::Kind::None);
+  auto d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()),
+            x + ": holds no samples ([0, 2]); " + c.train.describe() +
+                " needs at least one");
+  std::string none = writeIdx("none.idx", {0, 2, 2}, {});
+  std::string noLabels = writeIdx("nolabels.idx", {0}, {});
+  c = configFor({4}, {"idx", {images, labels}});
+  c.eval = {"idx", {none, noLabels}};
+  d = loadTrainData(c, 0, 0);
+  ASSERT_FALSE(bool(d));
+  EXPECT_EQ(llvm::toString(d.takeError()).rfind(none + ": holds no samples", 0),
+            0u);
 }
 
 } // namespace

@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 
 using namespace axon;
@@ -421,6 +422,223 @@ TEST_F(GanSession, OlderCheckpointsResumeOnTheirParameters) {
   EXPECT_NE(llvm::toString(r.takeError()).find(old + ": does not match the "
                                                      "model (1 mismatch)"),
             std::string::npos);
+}
+
+/// A model whose parameters all turn NaN after one global step (its loss
+/// stays finite): a divergence the loss has not shown yet.
+class PoisonedModel : public Model {
+public:
+  PoisonedModel(Model &inner, std::string stepFn, int64_t poisonAt)
+      : inner(inner), stepFn(std::move(stepFn)), poisonAt(poisonAt) {}
+  llvm::Expected<std::vector<Tensor>>
+  call(const std::string &fn, const std::vector<Tensor> &args) override {
+    auto r = inner.call(fn, args);
+    if (r && fn == stepFn && int64_t(args.back().data[0]) == poisonAt)
+      for (const std::string &name : inner.paramNames()) {
+        auto p = inner.getParam(name);
+        if (!p)
+          return p.takeError();
+        for (double &v : p->data)
+          v = std::nan("");
+        if (auto e = inner.setParam(name, *p))
+          return std::move(e);
+      }
+    return r;
+  }
+  std::vector<std::string> paramNames() const override {
+    return inner.paramNames();
+  }
+  llvm::Expected<Tensor> getParam(const std::string &n) const override {
+    return inner.getParam(n);
+  }
+  llvm::Error setParam(const std::string &n, const Tensor &v) override {
+    return inner.setParam(n, v);
+  }
+
+private:
+  Model &inner;
+  std::string stepFn;
+  int64_t poisonAt;
+};
+
+/// Issue 11 items 4 and 5: a small regression and classifier on the
+/// reference evaluator, with data written by the test.
+class BadNumbersSession : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-badnum", dir));
+    Tensor x(DType::F32, {16, 2}), t(DType::F32, {16, 2});
+    for (int64_t i = 0; i < 32; ++i) {
+      x.data[i] = double(i % 7) / 8;
+      t.data[i] = double(i % 5) / 4;
+    }
+    ASSERT_FALSE(bool(writeNpy(path("x.npy"), x)));
+    ASSERT_FALSE(bool(writeNpy(path("t.npy"), t)));
+  }
+  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
+
+  std::string path(const char *name) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  }
+  /// Compiles `text` (its train block's data: x.npy and `labels`), reads
+  /// its train block and loads its data; `loaded` says whether that worked.
+  void compile(const std::string &text, const char *labels = "t.npy") {
+    std::string source = "  data = npy(\"" + path("x.npy") + "\", \"" +
+                         path(labels) + "\")\n";
+    std::string model = text;
+    model.replace(model.find("DATA\n"), 5, source);
+    compiled = compileModel(model, /*gradientPipeline=*/true, path("m.axon"));
+    ASSERT_TRUE(compiled->module) << compiled->errors;
+    auto train = findTrainBlock(*compiled->module, "");
+    ASSERT_TRUE(bool(train)) << llvm::toString(train.takeError());
+    auto c = trainConfigOf(*compiled->module, *train, path("m.axon"));
+    ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+    config = *c;
+    RunnerOptions reference;
+    reference.backend = "reference";
+    auto r = makeRunner(*compiled->module, reference, {});
+    ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+    runner = std::move(*r);
+  }
+  std::string regression(const char *lr) {
+    return std::string(R"(param W: f32[2, 2] = glorot_uniform
+param b: f32[2] = zeros
+fn loss(x: f32[N, 2], t: f32[N, 2]) -> f32 {
+  return mse(x @ W + b, t)
+}
+train loss {
+DATA
+  optimizer = sgd(lr = )") + lr + R"()
+  batch = 4
+  epochs = 5
+}
+)";
+  }
+  llvm::Expected<std::vector<EpochResult>> run(Model &model, bool continueOn) {
+    auto d = loadTrainData(config, 0, 0);
+    if (!d)
+      return d.takeError();
+    data = std::move(*d);
+    SessionOptions o;
+    o.metricsPath = path("m.jsonl");
+    o.checkpointPath = path("ck.safetensors");
+    o.checkpointEvery = 1;
+    o.continueOnNonfinite = continueOn;
+    out.clear();
+    llvm::raw_string_ostream os(out), bar(progress);
+    return runTrainSession(model, config, data, o, os, bar);
+  }
+  /// The checkpoint on disk: there, and every value finite.
+  void expectFiniteCheckpoint() {
+    auto c = readCheckpoint(path("ck.safetensors"));
+    ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+    EXPECT_EQ(firstNonfinite(*c), "");
+  }
+
+  llvm::SmallString<128> dir;
+  std::unique_ptr<CompiledModel> compiled;
+  TrainConfig config;
+  TrainData data;
+  std::unique_ptr<Runner> runner;
+  std::string out, progress;
+};
+
+TEST_F(BadNumbersSession, HugeLearningRateStopsAndKeepsTheLastGoodCheckpoint) {
+  compile(regression("1e6"));
+  auto r = run(*runner, /*continueOn=*/false);
+  ASSERT_FALSE(bool(r)) << "trained to the end: " << out;
+  std::string msg = llvm::toString(r.takeError());
+  // Either the loss or the parameters go non-finite first; both stop.
+  EXPECT_TRUE(msg.find("the loss is") != std::string::npos ||
+              msg.find("not writing checkpoint") != std::string::npos)
+      << msg;
+  EXPECT_NE(msg.find("(global step "), std::string::npos) << msg;
+  expectFiniteCheckpoint();
+
+  // Training on, as asked: the run ends, no non-finite checkpoint written.
+  llvm::sys::fs::remove(path("ck.safetensors"));
+  compile(regression("1e6"));
+  r = run(*runner, /*continueOn=*/true);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  EXPECT_FALSE(std::isfinite(r->back().trainLoss));
+  EXPECT_NE(out.find("warning: not writing checkpoint"), std::string::npos)
+      << out;
+  expectFiniteCheckpoint();
+}
+
+TEST_F(BadNumbersSession, ANonfiniteCheckpointNeverReplacesAFiniteOne) {
+  compile(regression("0.01"));
+  PoisonedModel poisoned(*runner, config.stepFn, /*poisonAt=*/2);
+  auto r = run(poisoned, /*continueOn=*/false);
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(llvm::toString(r.takeError()),
+            "not writing checkpoint " + path("ck.safetensors") +
+                " at epoch 1, step 3 (global step 3): parameter 'W' holds NaN "
+                "(element 0); the previous checkpoint is kept");
+  auto c = readCheckpoint(path("ck.safetensors"));
+  ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
+  EXPECT_EQ(firstNonfinite(*c), "");
+  EXPECT_EQ(c->metadata["global_step"], "2");
+}
+
+TEST_F(BadNumbersSession, NonfiniteInputsAreRefusedUnlessAllowed) {
+  Tensor x(DType::F32, {16, 2}, 0.5);
+  x.data[9] = HUGE_VAL;
+  ASSERT_FALSE(bool(writeNpy(path("x.npy"), x)));
+  compile(regression("0.01"));
+  auto r = run(*runner, false);
+  ASSERT_FALSE(bool(r));
+  EXPECT_EQ(llvm::toString(r.takeError()).rfind(
+                path("x.npy") + ": sample 4: value 1 is inf", 0),
+            0u);
+  config.allowNonfinite = true; // --allow-nonfinite-inputs
+  r = run(*runner, false);
+  ASSERT_FALSE(bool(r)); // loads, then the loss is not finite
+  EXPECT_NE(llvm::toString(r.takeError()).find("the loss is"),
+            std::string::npos);
+}
+
+TEST_F(BadNumbersSession, ClassLabelsAreCheckedAgainstTheLoss) {
+  std::string text = R"(param W: f32[2, 3] = glorot_uniform
+fn ce(z: f32[N, 3], t: i32[N]) -> f32 {
+  return cross_entropy(z, t)
+}
+fn loss(x: f32[N, 2], t: i32[N]) -> f32 {
+  return ce(x @ W, t)
+}
+train loss {
+DATA
+  optimizer = sgd(lr = 0.1)
+  batch = 4
+}
+)";
+  Tensor t(DType::I32, {16});
+  for (int64_t i = 0; i < 16; ++i)
+    t.data[i] = double(i % 3);
+  ASSERT_FALSE(bool(writeNpy(path("c.npy"), t)));
+  compile(text, "c.npy");
+  EXPECT_EQ(config.numClasses, 3);
+  auto r = run(*runner, false);
+  ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  for (double bad : {7.0, -1.0, 2147483647.0}) {
+    t.data[11] = bad;
+    ASSERT_FALSE(bool(writeNpy(path("c.npy"), t)));
+    r = run(*runner, false);
+    ASSERT_FALSE(bool(r)) << bad;
+    std::string msg = llvm::toString(r.takeError());
+    EXPECT_NE(msg.find(path("c.npy")), std::string::npos) << msg;
+    EXPECT_NE(msg.find(": sample 11: label "), std::string::npos) << msg;
+    EXPECT_NE(msg.find(" is not a class in [0, 3) (the loss 'loss' takes 3 "
+                       "classes)"),
+              std::string::npos)
+        << msg;
+  }
+  // A built binary reads the class count from its embedded config.
+  auto back = trainConfigFromJson(toJson(config));
+  ASSERT_TRUE(bool(back)) << llvm::toString(back.takeError());
+  EXPECT_EQ(back->numClasses, 3);
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 using namespace axon;
@@ -287,6 +288,53 @@ TEST_F(TrainerTest, InvalidSetupsAreErrors) {
   options.metricsPath = std::string(dir) + "/no-such-dir/m.jsonl";
   EXPECT_EQ(errorOf(options, nullptr).rfind(options.metricsPath + ": ", 0), 0u);
   EXPECT_TRUE(calls.empty());
+}
+
+/// Issue 11 item 4: a NaN or infinite loss stops training with an error
+/// naming the step, before any checkpoint after it; or, when asked, trains
+/// on.
+TEST_F(TrainerTest, NonfiniteLossStopsTrainingNamingTheStep) {
+  Dataset data = makeData(12);
+  for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    int calls = 0;
+    StepFn diverging = [&](const Tensor &, const Tensor &,
+                           int64_t globalStep) -> llvm::Expected<double> {
+      ++calls;
+      return globalStep >= 5 ? bad : 1.0;
+    };
+    std::vector<int64_t> checkpoints;
+    TrainOptions options;
+    options.epochs = 3;
+    options.batch = 3; // 4 steps per epoch: global step 5 is epoch 2's second
+    options.metricsPath = std::string(metrics);
+    options.checkpointEvery = 1;
+    options.checkpoint = [&](const TrainPosition &at) {
+      checkpoints.push_back(at.globalStep);
+      return llvm::Error::success();
+    };
+    auto r = train(options, data, &data, diverging, kMeanLabel, nullptr,
+                   progress);
+    ASSERT_FALSE(bool(r));
+    std::string what = std::isnan(bad) ? "NaN" : bad > 0 ? "+inf" : "-inf";
+    EXPECT_EQ(llvm::toString(r.takeError()),
+              "epoch 2, step 2 (global step 5): the loss is " + what +
+                  "; training stopped, the last checkpoint is kept (a smaller "
+                  "learning rate or clipping may help; --on-nonfinite=continue "
+                  "trains on)");
+    EXPECT_EQ(calls, 6);
+    ASSERT_FALSE(checkpoints.empty());
+    EXPECT_EQ(checkpoints.back(), 5); // the position before the bad step
+
+    // Asked to continue: every step runs, the epoch's loss is not finite.
+    options.continueOnNonfinite = true;
+    calls = 0;
+    r = train(options, data, &data, diverging, kMeanLabel, nullptr, progress);
+    ASSERT_TRUE(bool(r)) << llvm::toString(r.takeError());
+    EXPECT_EQ(calls, 12);
+    ASSERT_EQ(r->size(), 3u);
+    EXPECT_EQ(r->front().trainLoss, 1.0);
+    EXPECT_FALSE(std::isfinite(r->back().trainLoss));
+  }
 }
 
 } // namespace

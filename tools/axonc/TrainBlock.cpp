@@ -46,6 +46,33 @@ DataSource sourceOf(DictionaryAttr spec) {
   return s;
 }
 
+/// The classes integer labels `v` index: the depth of a one_hot they reach
+/// (through casts, reshapes and calls; cross_entropy and nll one-hot their
+/// labels), the smallest if several; 0 if none.
+int64_t classesOf(Value v, ModuleOp module, int depth = 0) {
+  if (depth > 32)
+    return 0;
+  int64_t best = 0;
+  auto take = [&](int64_t c) {
+    if (c > 0 && (best == 0 || c < best))
+      best = c;
+  };
+  for (OpOperand &use : v.getUses()) {
+    Operation *op = use.getOwner();
+    if (auto hot = dyn_cast<OneHotOp>(op))
+      take(hot.getDepth());
+    else if (isa<CastOp, ReshapeOp>(op))
+      take(classesOf(op->getResult(0), module, depth + 1));
+    else if (auto call = dyn_cast<func::CallOp>(op))
+      if (auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee()))
+        if (!callee.isExternal() &&
+            use.getOperandNumber() < callee.getNumArguments())
+          take(classesOf(callee.getArgument(use.getOperandNumber()), module,
+                         depth + 1));
+  }
+  return best;
+}
+
 double numberOf(Attribute a) {
   if (auto f = dyn_cast_or_null<FloatAttr>(a))
     return f.getValueAsDouble();
@@ -144,6 +171,8 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
           std::to_string(c.oneHot) + "], but the loss '" + c.lossFn +
           "' takes labels of another type");
   }
+  if (!c.oneHot && !isFloat(c.labelType) && !loss.isExternal())
+    c.numClasses = classesOf(loss.getArgument(1), module);
   if (auto v = config.getAs<IntegerAttr>("epochs"))
     c.epochs = v.getInt();
   if (auto v = config.getAs<IntegerAttr>("batch"))

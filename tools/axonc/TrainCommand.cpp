@@ -54,6 +54,7 @@ int axon::runTraining(ModuleOp module, const TrainFlags &flags) {
     return fail(llvm::toString(config.takeError()));
   if (flags.batch)
     config->batch = flags.batch;
+  config->allowNonfinite = flags.allowNonfinite;
   auto data = loadTrainData(*config, flags.limit, flags.evalLimit);
   if (!data)
     return fail(llvm::toString(data.takeError()));
@@ -73,6 +74,7 @@ int axon::runTraining(ModuleOp module, const TrainFlags &flags) {
   options.checkpointPath = flags.checkpoint;
   options.checkpointEvery = flags.checkpointEvery;
   options.resumePath = flags.resume;
+  options.continueOnNonfinite = flags.continueOnNonfinite;
   auto results = runTrainSession(**runner, *config, *data, options,
                                  llvm::outs(), llvm::errs());
   if (!results)

@@ -24,6 +24,8 @@ struct TrainFlags {
   std::string checkpoint;  ///< Checkpoint file; empty: a default; "none": off.
   int64_t checkpointEvery = 0; ///< Also checkpoint every N steps.
   std::string resume;      ///< Continue from this checkpoint.
+  bool allowNonfinite = false;      ///< --allow-nonfinite-inputs
+  bool continueOnNonfinite = false; ///< --on-nonfinite=continue
   RunnerOptions runner;    ///< Backend, schedules, threads, profiling.
 };
 

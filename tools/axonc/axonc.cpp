@@ -182,6 +182,19 @@ cl::opt<std::string> resumeFile(
              "and seed): the result is bit-identical to an uninterrupted run"),
     cl::value_desc("path"), cl::cat(category), cl::sub(trainCommand));
 
+cl::opt<bool> allowNonfiniteInputs(
+    "allow-nonfinite-inputs",
+    cl::desc("Load NaN and infinite input and label values instead of "
+             "refusing them"),
+    cl::cat(category), cl::sub(trainCommand));
+cl::opt<std::string> onNonfinite(
+    "on-nonfinite",
+    cl::desc("A NaN or infinite loss: 'stop' (the default: an error naming "
+             "the step, exit 1) or 'continue'. Checkpoints holding "
+             "non-finite values are never written"),
+    cl::value_desc("stop|continue"), cl::init("stop"), cl::cat(category),
+    cl::sub(trainCommand));
+
 /// Splits "name=path"; false when there is no '='.
 bool splitAssignment(llvm::StringRef s, std::string &name, std::string &path) {
   auto [n, p] = s.split('=');
@@ -404,6 +417,11 @@ int main(int argc, char **argv) {
     flags.checkpoint = checkpointFile;
     flags.checkpointEvery = checkpointEvery;
     flags.resume = resumeFile;
+    flags.allowNonfinite = allowNonfiniteInputs;
+    if (onNonfinite != "stop" && onNonfinite != "continue")
+      return fail("--on-nonfinite must be stop or continue, got '" +
+                  onNonfinite + "'");
+    flags.continueOnNonfinite = onNonfinite == "continue";
     flags.runner = runnerOptions();
     return runTraining(*module, flags);
   }
