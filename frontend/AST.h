@@ -39,13 +39,42 @@ struct Expr {
   llvm::SMLoc loc;
   double number = 0;   ///< Number.
   bool isInt = false;  ///< Number written without '.' or exponent.
+  int64_t intValue = 0; ///< Exact value of an isInt Number (0..INT64_MAX).
   std::string name;    ///< Name, callee of Call, value of String.
   Tok op = Tok::Eof;   ///< Unary and Binary operator.
   std::vector<ExprPtr> args;       ///< Operands, list elements, call arguments.
   std::vector<KeywordArg> kwargs;  ///< Call keyword arguments.
 
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
+  Expr(const Expr &) = delete;
+  Expr &operator=(const Expr &) = delete;
+  /// Frees the subtree without recursion: a generated 10,000-term sum is a
+  /// 10,000-deep left spine.
+  ~Expr() {
+    std::vector<ExprPtr> pending;
+    auto take = [&](Expr &e) {
+      for (ExprPtr &a : e.args)
+        if (a)
+          pending.push_back(std::move(a));
+      for (KeywordArg &kw : e.kwargs)
+        if (kw.value)
+          pending.push_back(std::move(kw.value));
+    };
+    take(*this);
+    while (!pending.empty()) {
+      ExprPtr e = std::move(pending.back());
+      pending.pop_back();
+      take(*e); // then `e` dies with no children
+    }
+  }
 };
+
+/// How deeply expressions (parentheses, calls, lists, unary minus, '^'
+/// exponents) may nest, and separately `for` loops; deeper input is a
+/// located error.
+/// Chains of binary operators (`a + a + ... + a`) do not count: they are
+/// walked iteratively, at any length.
+constexpr unsigned kMaxNestingDepth = 256;
 
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;

@@ -46,7 +46,7 @@ void printExpr(const Expr &e, llvm::raw_ostream &os) {
   switch (e.kind) {
   case Expr::Number:
     if (e.isInt)
-      os << static_cast<int64_t>(e.number);
+      os << e.intValue;
     else
       os << llvm::format("%g", e.number);
     return;
@@ -71,13 +71,22 @@ void printExpr(const Expr &e, llvm::raw_ostream &os) {
     printExpr(*e.args[0], os);
     os << ")";
     return;
-  case Expr::Binary:
-    os << "(" << opSpelling(e.op) << " ";
-    printExpr(*e.args[0], os);
-    os << " ";
-    printExpr(*e.args[1], os);
-    os << ")";
+  case Expr::Binary: {
+    // The left spine iteratively: a long `a + a + ... + a` is that deep.
+    std::vector<const Expr *> spine;
+    const Expr *leftmost = &e;
+    for (; leftmost->kind == Expr::Binary; leftmost = leftmost->args[0].get()) {
+      spine.push_back(leftmost);
+      os << "(" << opSpelling(leftmost->op) << " ";
+    }
+    printExpr(*leftmost, os);
+    for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+      os << " ";
+      printExpr(*(*it)->args[1], os);
+      os << ")";
+    }
     return;
+  }
   case Expr::Call:
     os << "(call " << e.name;
     for (const auto &a : e.args) {

@@ -222,6 +222,13 @@ private:
     }
     Token t = make(isFloat ? Tok::Float : Tok::Int, start);
     t.number = std::strtod(t.text.str().c_str(), nullptr);
+    if (!isFloat) {
+      // Exact, so integers between 2^53 and 2^63 keep every digit.
+      uint64_t v = 0;
+      t.intOverflow = t.text.getAsInteger(10, v) ||
+                      v > static_cast<uint64_t>(INT64_MAX);
+      t.intValue = t.intOverflow ? 0 : static_cast<int64_t>(v);
+    }
     return t;
   }
 

@@ -29,6 +29,8 @@ struct Token {
   llvm::SMLoc loc;
   bool startsLine = false; ///< First token on its line.
   double number = 0;       ///< Value of Int and Float tokens.
+  int64_t intValue = 0;    ///< Exact value of an Int token that fits.
+  bool intOverflow = false; ///< Int token above INT64_MAX.
   std::string string;      ///< Unescaped value of String tokens.
 };
 

@@ -15,7 +15,9 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/Format.h"
 
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <map>
@@ -39,6 +41,8 @@ struct TV {
   bool literal = false;
   double number = 0;
   bool isInt = false;
+  int64_t intValue = 0; ///< Exact value of an isInt literal.
+  llvm::SMLoc litLoc;   ///< Where the literal was written.
 
   bool valid() const { return !elem.empty() || literal; }
   bool isFloat() const { return elem == "f32" || elem == "f64"; }
@@ -141,6 +145,16 @@ private:
           return false;
         }
         shape.push_back(sh::Dim::of(d.value));
+        if (!knownElements(shape)) {
+          std::string dims;
+          for (const ast::Dim &x : t.dims)
+            dims += (dims.empty() ? "" : ", ") +
+                    (x.symbol.empty() ? std::to_string(x.value) : x.symbol);
+          file_.error(d.loc, "the " + std::string(what) + " type " + t.elem +
+                                 "[" + dims + "] has too many elements "
+                                 "(more than 2^63 - 1)");
+          return false;
+        }
         continue;
       }
       if (bound && !bound->count(d.symbol)) {
@@ -572,13 +586,34 @@ private:
     return std::nullopt;
   }
 
+  /// The parser refused integers above INT64_MAX, so these are exact.
   std::optional<int64_t> constInt(const Expr &e) {
     if (e.kind == Expr::Number && e.isInt)
-      return static_cast<int64_t>(e.number);
+      return e.intValue;
     if (e.kind == Expr::Unary && e.args[0]->kind == Expr::Number &&
         e.args[0]->isInt)
-      return -static_cast<int64_t>(e.args[0]->number);
+      return -e.args[0]->intValue;
     return std::nullopt;
+  }
+
+  /// The element count of the known dims of `shape` (symbols count 1), or
+  /// none when it exceeds INT64_MAX.
+  static std::optional<int64_t> knownElements(const sh::Shape &shape) {
+    int64_t n = 1;
+    for (const sh::Dim &d : shape)
+      if (d.isKnown() && __builtin_mul_overflow(n, d.value, &n))
+        return std::nullopt;
+    return n;
+  }
+
+  /// Reports a shape whose element count overflows int64.
+  bool checkElements(const sh::Shape &shape, llvm::StringRef elem,
+                     llvm::SMLoc l, llvm::StringRef what) {
+    if (knownElements(shape))
+      return true;
+    file_.error(l, what + " " + elem + sh::str(shape) +
+                       " has too many elements (more than 2^63 - 1)");
+    return false;
   }
 
   /// Gives a number literal an element type and emits it as a constant.
@@ -596,12 +631,34 @@ private:
       attr = mlir::DenseElementsAttr::get(type, v.number != 0);
     else
       attr = mlir::DenseElementsAttr::get(
-          type, llvm::APInt(elem == "i32" ? 32 : 64,
-                            static_cast<int64_t>(v.number), true));
+          type, llvm::APInt(elem == "i32" ? 32 : 64, integerLiteral(v, elem),
+                            true));
     TV out{b_.create<ConstantOp>(b_.getUnknownLoc(), type,
                                  mlir::cast<mlir::ElementsAttr>(attr)),
            elem.str(), {}};
     return out;
+  }
+
+  /// The value of literal `v` as an `elem` (i32 or i64) integer; a value
+  /// that does not fit (or inf, NaN) is a located error (the result is 0
+  /// then, and the module is dropped). Fractions truncate toward zero.
+  int64_t integerLiteral(const TV &v, llvm::StringRef elem) {
+    bool i32 = elem == "i32";
+    int64_t lo = i32 ? INT32_MIN : INT64_MIN, hi = i32 ? INT32_MAX : INT64_MAX;
+    if (v.isInt && v.intValue >= lo && v.intValue <= hi)
+      return v.intValue;
+    // 2^63 and 2^31 are exact doubles; NaN fails both comparisons.
+    double limit = i32 ? 2147483648.0 : 9223372036854775808.0;
+    double t = std::trunc(v.number);
+    if (!v.isInt && t >= -limit && t < limit)
+      return static_cast<int64_t>(t);
+    std::string text;
+    if (v.isInt)
+      text = std::to_string(v.intValue);
+    else
+      llvm::raw_string_ostream(text) << llvm::format("%g", v.number);
+    file_.error(v.litLoc, "number " + text + " is out of range for " + elem);
+    return 0;
   }
 
   TV castTo(TV v, llvm::StringRef elem, llvm::SMLoc l) {
@@ -620,6 +677,8 @@ private:
       v.literal = true;
       v.number = e.number;
       v.isInt = e.isInt;
+      v.intValue = e.intValue;
+      v.litLoc = e.loc;
       return v;
     }
     case Expr::String:
@@ -634,6 +693,8 @@ private:
         return x;
       if (x.literal) {
         x.number = -x.number;
+        x.intValue = -x.intValue; // |intValue| <= INT64_MAX: no overflow
+        x.litLoc = e.loc;
         return x;
       }
       if (x.elem == "bool")
@@ -676,6 +737,8 @@ private:
   template <typename OpT, typename... Args>
   TV make(llvm::SMLoc l, const std::string &elem, const sh::Shape &shape,
           Args &&...args) {
+    if (!checkElements(shape, elem, l, "the result"))
+      return TV{};
     Value v = b_.create<OpT>(loc(l), tensorType(elem, shape),
                              std::forward<Args>(args)...);
     return TV{v, elem, shape};
@@ -702,12 +765,26 @@ private:
     return true;
   }
 
+  /// Walks the left spine of an operator chain iteratively: `a + a + ...`
+  /// (left-associative) is as deep as it is long, and a generated model
+  /// may have thousands of terms.
   TV emitBinary(const Expr &e) {
-    TV a = emitExpr(*e.args[0]);
-    TV b = emitExpr(*e.args[1]);
-    if (!a.valid() || !b.valid())
-      return TV{};
-    return binary(e.op, e.loc, a, b);
+    std::vector<const Expr *> spine;
+    const Expr *leftmost = &e;
+    while (leftmost->kind == Expr::Binary) {
+      spine.push_back(leftmost);
+      leftmost = leftmost->args[0].get();
+    }
+    TV acc = emitExpr(*leftmost);
+    for (auto it = spine.rbegin(); it != spine.rend(); ++it) {
+      TV b = emitExpr(*(*it)->args[1]);
+      if (!acc.valid() || !b.valid()) {
+        acc = TV{};
+        continue;
+      }
+      acc = binary((*it)->op, (*it)->loc, acc, b);
+    }
+    return acc;
   }
 
   TV binary(Tok op, llvm::SMLoc l, TV a, TV b) {

@@ -163,7 +163,12 @@ private:
       Dim d;
       d.loc = cur().loc;
       if (at(Tok::Int)) {
-        d.value = static_cast<int64_t>(cur().number);
+        if (cur().intOverflow) {
+          error("dimension " + cur().text + " is out of range (the largest "
+                "is 9223372036854775807)");
+          return false;
+        }
+        d.value = cur().intValue;
         advance();
       } else if (at(Tok::Ident)) {
         d.symbol = cur().text.str();
@@ -277,6 +282,12 @@ private:
       accept(Tok::Semi);
       return s;
     }
+    if (at(Tok::KwFor) && loopDepth_ >= kMaxNestingDepth) {
+      error("loops nested too deeply (the limit is " +
+            llvm::Twine(kMaxNestingDepth) + " levels)");
+      advance();
+      return nullptr;
+    }
     if (accept(Tok::KwFor)) {
       auto s = std::make_unique<Stmt>(Stmt::For, loc);
       llvm::SMLoc nameLoc;
@@ -291,7 +302,10 @@ private:
         return nullptr;
       s->values.push_back(std::move(lo));
       s->values.push_back(std::move(hi));
-      if (!parseBlock(s->body))
+      ++loopDepth_;
+      bool ok = parseBlock(s->body);
+      --loopDepth_;
+      if (!ok)
         return nullptr;
       return s;
     }
@@ -400,7 +414,22 @@ private:
                                 &Parser::parseUnary);
   }
 
+  /// Every nested expression passes here: parentheses, calls and lists
+  /// through parsePrimary, unary minus and '^' exponents directly.
   ExprPtr parseUnary() {
+    if (depth_ >= kMaxNestingDepth) {
+      error("expression nested too deeply (the limit is " +
+            llvm::Twine(kMaxNestingDepth) +
+            " levels of parentheses, calls, lists, unary '-' and '^')");
+      return nullptr;
+    }
+    ++depth_;
+    ExprPtr e = parseUnaryBody();
+    --depth_;
+    return e;
+  }
+
+  ExprPtr parseUnaryBody() {
     if (at(Tok::Minus)) {
       llvm::SMLoc loc = cur().loc;
       advance();
@@ -429,9 +458,15 @@ private:
     switch (cur().kind) {
     case Tok::Int:
     case Tok::Float: {
+      if (at(Tok::Int) && cur().intOverflow) {
+        error("integer " + cur().text + " is out of range (the largest is "
+              "9223372036854775807)");
+        return nullptr;
+      }
       auto e = std::make_unique<Expr>(Expr::Number, loc);
       e->number = cur().number;
       e->isInt = at(Tok::Int);
+      e->intValue = cur().intValue;
       advance();
       return e;
     }
@@ -514,6 +549,8 @@ private:
   SourceFile &file_;
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  unsigned depth_ = 0;     ///< Nesting of expressions (kMaxNestingDepth).
+  unsigned loopDepth_ = 0; ///< Nesting of `for` loops (kMaxNestingDepth).
 };
 
 } // namespace

@@ -127,18 +127,29 @@ Result reduce(const Shape &x, const std::vector<int64_t> &axes, bool keepdims) {
   return {out, {}};
 }
 
+// Extents are computed in 128 bits and saturated to int64, so options like
+// padding = 9223372036854775807 cannot overflow; an extent near 2^63 is
+// then refused by the element-count checks of the callers.
+static int64_t saturate(__int128 v) {
+  if (v > INT64_MAX)
+    return INT64_MAX;
+  if (v < INT64_MIN)
+    return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+
 // Extent of a sliding-window output, unknown when the input extent is.
 static Dim windowDim(const Dim &in, int64_t k, int64_t stride, int64_t pad,
                      int64_t dil) {
   if (!in.isKnown())
     return Dim::unknown();
-  int64_t span = dil * (k - 1) + 1;
-  int64_t room = in.value + 2 * pad - span;
+  __int128 span = static_cast<__int128>(dil) * (k - 1) + 1;
+  __int128 room = static_cast<__int128>(in.value) + 2 * static_cast<__int128>(pad) - span;
   // A window wider than the padded input leaves no position: extent 0,
   // which callers reject (integer division would round -1 / 2 up to 0).
-  if (room < 0)
+  if (room < 0 || stride < 1)
     return Dim::of(0);
-  return Dim::of(room / stride + 1);
+  return Dim::of(saturate(room / stride + 1));
 }
 
 static std::string checkPairs(const char *what, const std::vector<int64_t> &v,
@@ -168,10 +179,11 @@ Result conv2d(const Shape &x, const Shape &w, const std::vector<int64_t> &stride
     return Result::fail("groups must be >= 1");
   // Channels: C = groups * filter's C; O divisible by groups.
   Dim cin = x[1];
-  if (cin.isKnown() && w[1].isKnown() && cin.value != w[1].value * groups)
+  if (cin.isKnown() && w[1].isKnown() &&
+      cin.value != static_cast<__int128>(w[1].value) * groups)
     return Result::fail("conv2d input has " + cin.str() +
                         " channels but the filter expects " +
-                        std::to_string(w[1].value * groups) + " (" +
+                        std::to_string(saturate(static_cast<__int128>(w[1].value) * groups)) + " (" +
                         w[1].str() + " x " + std::to_string(groups) + " groups)");
   if (groups == 1 && !unify(cin, w[1]))
     return Result::fail("conv2d channels do not agree: input " + str(x) +
@@ -214,15 +226,18 @@ Result convTranspose2d(const Shape &x, const Shape &w,
   if (x[1].isKnown() && x[1].value % groups != 0)
     return Result::fail("conv_transpose2d input channels " + x[1].str() +
                         " are not divisible by groups " + std::to_string(groups));
-  Shape out = {x[0], w[1].isKnown() ? Dim::of(w[1].value * groups) : Dim::unknown()};
+  Shape out = {x[0], w[1].isKnown()
+                        ? Dim::of(saturate(static_cast<__int128>(w[1].value) * groups))
+                        : Dim::unknown()};
   for (int i = 0; i < 2; ++i) {
     const Dim &in = x[2 + i];
     if (!in.isKnown()) {
       out.push_back(Dim::unknown());
       continue;
     }
-    int64_t extent = (in.value - 1) * strides[i] - 2 * padding[i] +
-                     w[2 + i].value + outputPadding[i];
+    int64_t extent = saturate(static_cast<__int128>(in.value - 1) * strides[i] -
+                              2 * static_cast<__int128>(padding[i]) +
+                              w[2 + i].value + outputPadding[i]);
     if (extent < 1)
       return Result::fail("conv_transpose2d output would be empty");
     out.push_back(Dim::of(extent));
@@ -240,7 +255,7 @@ Result pool2d(const Shape &x, const std::vector<int64_t> &kernel,
     if (!e.empty())
       return Result::fail(e);
   for (int i = 0; i < 2; ++i)
-    if (padding[i] * 2 > kernel[i])
+    if (padding[i] > kernel[i] / 2)
       return Result::fail("padding must be at most half the kernel");
   Dim oh = windowDim(x[2], kernel[0], strides[0], padding[0], 1);
   Dim ow = windowDim(x[3], kernel[1], strides[1], padding[1], 1);
@@ -285,7 +300,8 @@ Result slice(const Shape &x, int64_t axis, int64_t start, int64_t limit,
     out[*a] = Dim::unknown();
   else {
     int64_t end = limit == -1 ? d.value : limit;
-    out[*a] = Dim::of((end - start + stride - 1) / stride);
+    out[*a] = Dim::of(saturate(
+        (static_cast<__int128>(end) - start + stride - 1) / stride));
   }
   return {out, {}};
 }
@@ -305,7 +321,8 @@ Result concat(const std::vector<Shape> &xs, int64_t axis) {
     for (size_t i = 0; i < s.size(); ++i) {
       if (static_cast<int64_t>(i) == *a) {
         out[i] = out[i].isKnown() && s[i].isKnown()
-                     ? Dim::of(out[i].value + s[i].value)
+                     ? Dim::of(saturate(static_cast<__int128>(out[i].value) +
+                                        s[i].value))
                      : Dim::unknown();
         continue;
       }
@@ -345,7 +362,8 @@ Result reshape(const Shape &x, const Shape &to) {
     for (const Dim &d : s) {
       if (!d.isKnown())
         return std::nullopt;
-      n *= d.value;
+      if (__builtin_mul_overflow(n, d.value, &n))
+        return std::nullopt;
     }
     return n;
   };

@@ -2,7 +2,9 @@
 #include "runtime/Tensor.h"
 
 #include <cassert>
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace axon {
 
@@ -24,8 +26,19 @@ double roundTo(DType dtype, double v) {
   case DType::F32: return static_cast<double>(static_cast<float>(v));
   case DType::F64: return v;
   case DType::I1: return v != 0.0 ? 1.0 : 0.0;
-  case DType::I32: return static_cast<double>(static_cast<int32_t>(std::trunc(v)));
-  case DType::I64: return static_cast<double>(static_cast<int64_t>(std::trunc(v)));
+  // Defined for every double (a plain cast of NaN, inf or 1e300 is UB):
+  // NaN becomes 0, values beyond the range saturate. Refusing such values
+  // is the data loaders' job.
+  case DType::I32:
+    if (std::isnan(v))
+      return 0.0;
+    return std::trunc(std::clamp(v, -2147483648.0, 2147483647.0));
+  case DType::I64:
+    if (std::isnan(v))
+      return 0.0;
+    // INT64_MAX is not a double; the largest i64 that is: 2^63 - 1024.
+    return std::trunc(std::clamp(v, -9223372036854775808.0,
+                                 9223372036854774784.0));
   }
   return v;
 }
@@ -43,7 +56,8 @@ Tensor::Tensor(DType dtype, std::vector<int64_t> shape, std::vector<double> data
 int64_t Tensor::numElements(const std::vector<int64_t> &shape) {
   int64_t n = 1;
   for (int64_t d : shape)
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n))
+      return std::numeric_limits<int64_t>::max();
   return n;
 }
 

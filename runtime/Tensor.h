@@ -20,7 +20,8 @@ enum class DType { F32, F64, I1, I32, I64 };
 const char *dtypeName(DType dtype);
 bool isFloat(DType dtype);
 /// Rounds `v` to what an element of `dtype` can hold (f32 rounding, integer
-/// truncation toward zero, i1 to 0/1).
+/// truncation toward zero, i1 to 0/1). Defined for every double: NaN
+/// becomes integer 0, out-of-range values saturate.
 double roundTo(DType dtype, double v);
 
 struct Tensor {
@@ -32,6 +33,8 @@ struct Tensor {
   Tensor(DType dtype, std::vector<int64_t> shape, double fill = 0.0);
   Tensor(DType dtype, std::vector<int64_t> shape, std::vector<double> data);
 
+  /// The product of the extents; INT64_MAX when it overflows (so an
+  /// allocation of it fails loudly instead of wrapping to a small size).
   static int64_t numElements(const std::vector<int64_t> &shape);
   int64_t numElements() const { return numElements(shape); }
   int64_t rank() const { return static_cast<int64_t>(shape.size()); }
