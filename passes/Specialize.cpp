@@ -234,6 +234,10 @@ FailureOr<func::FuncOp> axon::specializeFunction(ModuleOp module,
     arg.setType(type);
   spec.setFunctionType(FunctionType::get(module.getContext(), argTypes,
                                          spec.getResultTypes()));
+  // A result that returns an argument (or a value that is static already)
+  // has its static type now: the function type follows before anything
+  // verifies.
+  staticiseResults(spec);
   auto fail = [&]() -> FailureOr<func::FuncOp> {
     spec.erase();
     return failure();
