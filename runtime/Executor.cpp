@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
+#include <new>
+#include <stdexcept>
 
 using namespace axon;
 
@@ -65,29 +67,36 @@ halide_type_t halideTypeOf(DType d) {
 
 } // namespace
 
+namespace {
+
+/// Element `i` of typed bytes `out` set to `v`.
+inline void storeTyped(DType dtype, unsigned char *out, int64_t i, double v) {
+  switch (dtype) {
+  case DType::F32:
+    reinterpret_cast<float *>(out)[i] = float(v);
+    break;
+  case DType::F64:
+    reinterpret_cast<double *>(out)[i] = v;
+    break;
+  case DType::I1:
+    out[i] = v != 0;
+    break;
+  case DType::I32:
+    reinterpret_cast<int32_t *>(out)[i] = int32_t(v);
+    break;
+  case DType::I64:
+    reinterpret_cast<int64_t *>(out)[i] = int64_t(v);
+    break;
+  }
+}
+
+} // namespace
+
 std::vector<unsigned char> axon::toBytes(const Tensor &t) {
   int64_t n = t.numElements();
   std::vector<unsigned char> out(size_t(n * dtypeBytes(t.dtype)));
-  for (int64_t i = 0; i < n; ++i) {
-    double v = t.data[i];
-    switch (t.dtype) {
-    case DType::F32:
-      reinterpret_cast<float *>(out.data())[i] = float(v);
-      break;
-    case DType::F64:
-      reinterpret_cast<double *>(out.data())[i] = v;
-      break;
-    case DType::I1:
-      out[i] = v != 0;
-      break;
-    case DType::I32:
-      reinterpret_cast<int32_t *>(out.data())[i] = int32_t(v);
-      break;
-    case DType::I64:
-      reinterpret_cast<int64_t *>(out.data())[i] = int64_t(v);
-      break;
-    }
-  }
+  for (int64_t i = 0; i < n; ++i)
+    storeTyped(t.dtype, out.data(), i, t.data[i]);
   return out;
 }
 
@@ -180,18 +189,48 @@ struct Executor::Bound {
   }
 };
 
-Executor::Executor(const Plan &plan, std::vector<KernelEntry> kernels)
+Executor::Executor(const Plan &plan, std::vector<KernelEntry> kernels,
+                   int64_t maxMemory)
     : plan(plan), kernels(std::move(kernels)) {
-  for (const PlanParam &p : plan.params)
-    params.push_back(toBytes(
-        initialize(p.init, p.dtype, p.shape, p.a, p.b, p.seed)));
-  for (const Tensor &c : plan.constants)
-    constants.push_back(toBytes(c));
+  // Nothing is allocated for a plan that cannot fit.
+  allocationError_ = checkPlanMemory(plan, maxMemory);
+  if (!allocationError_.empty())
+    return;
+  std::string what;
+  try {
+    for (const PlanParam &p : plan.params) {
+      what = "parameter " + p.name;
+      params.emplace_back(size_t(saturatingBytes(p.shape, dtypeBytes(p.dtype))));
+      unsigned char *out = params.back().data();
+      initializeEach(p.init, p.dtype, p.shape, p.a, p.b, p.seed,
+                     [&](int64_t i, double v) { storeTyped(p.dtype, out, i, v); });
+    }
+    what = "the plan's constants";
+    for (const Tensor &c : plan.constants)
+      constants.push_back(toBytes(c));
+  } catch (const std::bad_alloc &) {
+    params = {};
+    constants = {};
+    allocationError_ = "out of memory allocating " + what + " (the plan needs " +
+                       formatBytes(totalBytes(planMemory(plan))) + ")";
+    return;
+  } catch (const std::length_error &) {
+    params = {};
+    constants = {};
+    allocationError_ = "out of memory allocating " + what;
+    return;
+  }
   for (const FunctionPlan &f : plan.functions)
     arenaBytes_ = std::max(arenaBytes_, f.arenaBytes);
   // One arena for all functions: calls never overlap.
   arena = static_cast<unsigned char *>(
       std::aligned_alloc(64, size_t((arenaBytes_ + 63) / 64 * 64 + 64)));
+  if (!arena) {
+    params = {};
+    constants = {};
+    allocationError_ = "out of memory allocating the arena of temporaries (" +
+                       formatBytes(arenaBytes_) + ")";
+  }
 }
 
 Executor::~Executor() { std::free(arena); }
@@ -277,6 +316,8 @@ Executor::call(const std::string &name, const std::vector<Tensor> &args) {
                                    "' for arguments (" + given +
                                    "); compiled for:" + shapes);
   }
+  if (!allocationError_.empty())
+    return llvm::createStringError(allocationError_);
   Bound &b = bind(*fn);
   for (size_t i = 0; i < args.size(); ++i) {
     const PlanBuffer &pb = fn->buffers[fn->inputs[i]];
@@ -340,6 +381,8 @@ std::vector<std::string> Executor::paramNames() const {
 }
 
 llvm::Expected<Tensor> Executor::getParam(const std::string &name) const {
+  if (!allocationError_.empty())
+    return llvm::createStringError(allocationError_);
   int index = plan.paramIndex(name);
   if (index < 0)
     return llvm::createStringError("no parameter named @" + name);
@@ -347,6 +390,8 @@ llvm::Expected<Tensor> Executor::getParam(const std::string &name) const {
 }
 
 llvm::Error Executor::setParam(const std::string &name, const Tensor &value) {
+  if (!allocationError_.empty())
+    return llvm::createStringError(allocationError_);
   int index = plan.paramIndex(name);
   if (index < 0)
     return llvm::createStringError("no parameter named @" + name);

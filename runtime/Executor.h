@@ -29,8 +29,13 @@ using KernelEntry = int (*)(void **args);
 class Executor : public Model {
 public:
   /// `kernels[i]` runs plan.kernels[i]. Parameters start at their
-  /// initialisers. The plan must outlive the executor.
-  Executor(const Plan &plan, std::vector<KernelEntry> kernels);
+  /// initialisers. The plan must outlive the executor. Before allocating
+  /// anything, the memory the plan needs is checked against what this
+  /// machine has available and `maxMemory` (bytes, 0: no limit); when it
+  /// does not fit, or an allocation fails, nothing stays allocated and
+  /// allocationError() says why (every call returns it).
+  Executor(const Plan &plan, std::vector<KernelEntry> kernels,
+           int64_t maxMemory = 0);
   ~Executor();
 
   /// Runs the plan of function `name` whose input shapes match `args`.
@@ -53,6 +58,10 @@ public:
 
   int64_t arenaBytes() const { return arenaBytes_; }
 
+  /// Empty when the parameters, constants and arena were allocated; else
+  /// the error (checkPlanMemory's, or an allocation that failed).
+  const std::string &allocationError() const { return allocationError_; }
+
 private:
   struct Bound; // A function plan with its halide_buffer_t descriptors.
   const Plan &plan;
@@ -61,6 +70,7 @@ private:
   std::vector<std::vector<unsigned char>> constants;
   unsigned char *arena = nullptr;
   int64_t arenaBytes_ = 0;
+  std::string allocationError_;
   std::vector<std::unique_ptr<Bound>> bound;
   Profiler profiler_;
 

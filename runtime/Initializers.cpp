@@ -38,10 +38,19 @@ bool isInitializerKind(const std::string &kind) {
 Tensor initialize(const std::string &kind, DType dtype,
                   std::vector<int64_t> shape, double a, double b,
                   uint64_t seed) {
+  Tensor t(dtype, std::move(shape));
+  initializeEach(kind, dtype, t.shape, a, b, seed,
+                 [&](int64_t i, double v) { t.data[i] = v; });
+  return t;
+}
+
+void initializeEach(const std::string &kind, DType dtype,
+                    const std::vector<int64_t> &shape, double a, double b,
+                    uint64_t seed,
+                    const std::function<void(int64_t, double)> &store) {
   if (!isInitializerKind(kind))
     llvm::report_fatal_error(llvm::Twine("unknown initialiser '") + kind + "'");
-  Tensor t(dtype, std::move(shape));
-  Fans fans = computeFans(t.shape);
+  Fans fans = computeFans(shape);
 
   // Every kind is one of: a constant, low + (high - low) * U, or
   // mean + std * N; reduce each to that form.
@@ -69,16 +78,15 @@ Tensor initialize(const std::string &kind, DType dtype,
     form = Normal, stddev = std::sqrt(2.0 / fans.in);
   }
 
-  for (int64_t i = 0, n = t.numElements(); i < n; ++i) {
+  for (int64_t i = 0, n = Tensor::numElements(shape); i < n; ++i) {
     uint64_t index = static_cast<uint64_t>(i);
     double v = constant;
     if (form == Uniform)
       v = low + (high - low) * philox::uniform(seed, 0, index);
     else if (form == Normal)
       v = mean + stddev * philox::normal(seed, 0, index);
-    t.data[i] = roundTo(dtype, v);
+    store(i, roundTo(dtype, v));
   }
-  return t;
 }
 
 } // namespace axon

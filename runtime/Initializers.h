@@ -9,6 +9,7 @@
 #include "runtime/Tensor.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -38,6 +39,14 @@ bool isInitializerKind(const std::string &kind);
 Tensor initialize(const std::string &kind, DType dtype,
                   std::vector<int64_t> shape, double a, double b,
                   uint64_t seed);
+
+/// The same values, passed one at a time to `store(i, value)` without
+/// building a tensor (the compiled runtime writes them straight into its
+/// typed parameter buffers).
+void initializeEach(const std::string &kind, DType dtype,
+                    const std::vector<int64_t> &shape, double a, double b,
+                    uint64_t seed,
+                    const std::function<void(int64_t, double)> &store);
 
 } // namespace axon
 

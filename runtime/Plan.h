@@ -104,6 +104,49 @@ struct Plan {
   int paramIndex(const std::string &name) const;
 };
 
+/// Memory checks before anything is allocated (sizes in bytes; every size
+/// saturates at INT64_MAX instead of overflowing).
+///
+/// What this process can still allocate: MemAvailable (/proc/meminfo, else
+/// free physical pages), less where a cgroup memory.max is lower.
+int64_t availableMemoryBytes();
+/// "37.3 GiB", "512 MiB", "12 bytes".
+std::string formatBytes(int64_t bytes);
+/// Parses a size: a number with an optional suffix K, M, G, T (powers of
+/// 1024, with an optional i/B: 2G, 2GiB, 512M, 1.5G) or none (bytes).
+/// Returns false with `error` set on anything else, zero or negative.
+bool parseByteSize(const std::string &text, int64_t &bytes, std::string &error);
+/// Bytes of `count` elements of `bytes` each, saturating.
+int64_t saturatingBytes(const std::vector<int64_t> &shape, int64_t elementBytes);
+
+/// One allocation a run needs: "parameter W (f32[4, 4])" and its size;
+/// `where` (a model position, "model.axon:1:7") prefixes the error when it
+/// is the largest.
+struct MemoryItem {
+  std::string what;
+  int64_t bytes = 0;
+  std::string where;
+};
+
+/// The items' sum, saturating.
+int64_t totalBytes(const std::vector<MemoryItem> &items);
+
+/// Empty when the items fit in `limit` (0: no limit, the --max-memory
+/// option) and in `available` bytes (-1: availableMemoryBytes()); else the
+/// error, naming the largest item: "parameter W (f32[100000, 100000]) needs
+/// 37.3 GiB; <whole> need(s) 37.4 GiB, this machine has 22.1 GiB
+/// available".
+std::string checkMemory(const std::vector<MemoryItem> &items,
+                        const std::string &whole, int64_t limit,
+                        int64_t available = -1);
+
+/// What a plan allocates: parameters and optimizer state, constants and the
+/// arena (the largest function's).
+std::vector<MemoryItem> planMemory(const Plan &plan);
+/// checkMemory of planMemory(plan), as "the plan".
+std::string checkPlanMemory(const Plan &plan, int64_t limit,
+                            int64_t available = -1);
+
 } // namespace axon
 
 #endif // AXON_RUNTIME_PLAN_H

@@ -104,7 +104,8 @@ llvm::Error axon::linkSharedObject(const std::vector<std::string> &objects,
 llvm::Expected<std::unique_ptr<JitProgram>>
 JitProgram::compile(ModuleOp module,
                     const std::vector<FunctionRequest> &requests,
-                    const halide::CompileOptions &requested) {
+                    const halide::CompileOptions &requested,
+                    int64_t maxMemory) {
   auto resolved = resolveOptions(requested);
   if (!resolved)
     return resolved.takeError();
@@ -117,6 +118,11 @@ JitProgram::compile(ModuleOp module,
   std::vector<kernel::KernelSpec> kernels;
   if (failed(buildPlan(module, requests, program->plan_, kernels)))
     return llvm::createStringError("compilation failed (see the errors above)");
+  // Before Halide compiles kernels over buffers that could never be
+  // allocated.
+  std::string tooBig = checkPlanMemory(program->plan_, maxMemory);
+  if (!tooBig.empty())
+    return llvm::createStringError(tooBig);
   llvm::SmallString<128> dir;
   if (std::error_code ec =
           llvm::sys::fs::createUniqueDirectory("axon-jit", dir))
@@ -138,7 +144,9 @@ JitProgram::compile(ModuleOp module,
     return library.takeError();
   program->library_ = std::move(*library);
   program->executor_ = std::make_unique<Executor>(
-      program->plan_, program->library_->entries());
+      program->plan_, program->library_->entries(), maxMemory);
+  if (!program->executor_->allocationError().empty())
+    return llvm::createStringError(program->executor_->allocationError());
   return program;
 }
 

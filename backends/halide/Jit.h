@@ -59,9 +59,12 @@ class JitProgram {
 public:
   /// Compiles for options.target (resolved here) and refuses, before
   /// loading anything, kernels that would use features this CPU lacks.
+  /// The memory the plan needs is checked (runtime/Plan.h checkPlanMemory:
+  /// this machine's available memory and `maxMemory` bytes, 0: no limit)
+  /// before any kernel is compiled or anything allocated.
   static llvm::Expected<std::unique_ptr<JitProgram>>
   compile(mlir::ModuleOp module, const std::vector<FunctionRequest> &requests,
-          const halide::CompileOptions &options);
+          const halide::CompileOptions &options, int64_t maxMemory = 0);
   ~JitProgram();
 
   Executor &executor() { return *executor_; }

@@ -10,6 +10,7 @@
 #include "ir/ElementTypes.h"
 #include "runtime/Initializers.h"
 #include "runtime/Philox.h"
+#include "runtime/Plan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -21,6 +22,8 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <new>
+#include <stdexcept>
 #include <optional>
 
 using namespace mlir;
@@ -1310,7 +1313,41 @@ Expected<Tensor> Interpreter::random(Operation *op, const Operands &in) {
 // Evaluator
 //===----------------------------------------------------------------------===//
 
-Evaluator::Evaluator(ModuleOp module) : module(module.getOperation()) {
+Evaluator::Evaluator(ModuleOp module, int64_t maxMemory)
+    : module(module.getOperation()) {
+  // Nothing is allocated for parameters that cannot fit.
+  std::vector<MemoryItem> items;
+  for (ParamOp param : module.getOps<ParamOp>())
+    if (auto type = dyn_cast<RankedTensorType>(param.getType());
+        type && type.hasStaticShape() && dtypeOf(type.getElementType())) {
+      Shape shape(type.getShape().begin(), type.getShape().end());
+      items.push_back(
+          {"parameter " + param.getSymName().str() + " (" +
+               std::string(dtypeName(*dtypeOf(type.getElementType()))) +
+               Tensor::shapeString(shape) + ")",
+           saturatingBytes(shape, int64_t(sizeof(double))),
+           sourceLocation(param.getLoc())});
+    }
+  allocError = checkMemory(items, "the parameters", maxMemory);
+  if (!allocError.empty()) {
+    allocError += " (the reference evaluator holds 8 bytes a value)";
+    return;
+  }
+  try {
+    initializeParams(module);
+  } catch (const std::bad_alloc &) {
+    params.clear();
+    order.clear();
+    allocError = "out of memory allocating the parameters (they need " +
+                 formatBytes(totalBytes(items)) + ")";
+  } catch (const std::length_error &) {
+    params.clear();
+    order.clear();
+    allocError = "out of memory allocating the parameters";
+  }
+}
+
+void Evaluator::initializeParams(ModuleOp module) {
   for (ParamOp param : module.getOps<ParamOp>()) {
     std::string name = param.getSymName().str();
     auto type = dyn_cast<RankedTensorType>(param.getType());
@@ -1329,6 +1366,8 @@ Evaluator::Evaluator(ModuleOp module) : module(module.getOperation()) {
 }
 
 Error Evaluator::setParam(llvm::StringRef name, Tensor value) {
+  if (!allocError.empty())
+    return llvm::createStringError(allocError);
   auto it = params.find(name.str());
   if (it == params.end())
     return llvm::createStringError("no parameter named @" + name);
@@ -1352,6 +1391,8 @@ std::vector<std::string> Evaluator::paramNames() const { return order; }
 
 Expected<std::vector<Tensor>> Evaluator::call(llvm::StringRef fn,
                                               llvm::ArrayRef<Tensor> args) {
+  if (!allocError.empty())
+    return llvm::createStringError(allocError);
   if (!initError.empty())
     return llvm::createStringError(initError);
   Interpreter interpreter(cast<ModuleOp>(module), params);

@@ -31,7 +31,15 @@ class Evaluator {
 public:
   /// Parameters start at their declared initialisers (the axon.param
   /// init/a/b/seed attributes). The module must outlive the evaluator.
-  explicit Evaluator(mlir::ModuleOp module);
+  /// Before allocating them, the parameters' memory (8 bytes a value: the
+  /// evaluator holds doubles) is checked against what this machine has
+  /// available and `maxMemory` (bytes, 0: no limit); when they do not fit,
+  /// or an allocation fails, none are allocated and allocationError() says
+  /// why (every call returns it).
+  explicit Evaluator(mlir::ModuleOp module, int64_t maxMemory = 0);
+
+  /// Empty when the parameters were allocated; else the error.
+  const std::string &allocationError() const { return allocError; }
 
   /// Replaces a parameter's value; an error if the name is unknown or the
   /// dtype or shape differs from the declaration.
@@ -48,10 +56,12 @@ public:
                                            llvm::ArrayRef<Tensor> args);
 
 private:
+  void initializeParams(mlir::ModuleOp module);
   mlir::Operation *module;
   std::vector<std::string> order;       ///< Parameter names, as declared.
   std::map<std::string, Tensor> params; ///< Current parameter values.
   std::string initError; ///< Why a parameter could not be initialised.
+  std::string allocError; ///< Why the parameters were not allocated.
 };
 
 } // namespace axon::reference

@@ -15,7 +15,11 @@ namespace {
 
 class ReferenceRunner : public Runner {
 public:
-  explicit ReferenceRunner(ModuleOp module) : evaluator(module) {}
+  ReferenceRunner(ModuleOp module, int64_t maxMemory)
+      : evaluator(module, maxMemory) {}
+  const std::string &allocationError() const {
+    return evaluator.allocationError();
+  }
   llvm::Expected<std::vector<Tensor>>
   call(const std::string &fn, const std::vector<Tensor> &args) override {
     return evaluator.call(fn, args);
@@ -82,15 +86,26 @@ axon::shapesOf(const std::vector<Tensor> &args) {
 llvm::Expected<std::unique_ptr<Runner>>
 axon::makeRunner(ModuleOp module, const RunnerOptions &options,
                  const std::vector<FunctionRequest> &requests) {
-  if (options.backend == "reference")
-    return std::make_unique<ReferenceRunner>(module);
+  int64_t maxMemory = 0;
+  if (!options.maxMemory.empty()) {
+    std::string error;
+    if (!parseByteSize(options.maxMemory, maxMemory, error))
+      return llvm::createStringError("--max-memory: " + error);
+  }
+  if (options.backend == "reference") {
+    auto runner = std::make_unique<ReferenceRunner>(module, maxMemory);
+    if (!runner->allocationError().empty())
+      return llvm::createStringError(runner->allocationError());
+    return std::unique_ptr<Runner>(std::move(runner));
+  }
   if (options.backend != "halide")
     return llvm::createStringError("unknown backend '" + options.backend +
                                    "': use halide or reference");
   std::string error;
   if (!halide::isValidSchedule(options.compile.schedule, error))
     return llvm::createStringError(error);
-  auto program = JitProgram::compile(module, requests, options.compile);
+  auto program =
+      JitProgram::compile(module, requests, options.compile, maxMemory);
   if (!program)
     return program.takeError();
   if (options.threads > 0)

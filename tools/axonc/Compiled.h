@@ -24,6 +24,10 @@ struct RunnerOptions {
   halide::CompileOptions compile;
   int threads = 0;         ///< 0: Halide's default (HL_NUM_THREADS or cores).
   std::string profilePath; ///< Non-empty: profile kernels, trace to here.
+  /// --max-memory: the most the parameters, optimizer state, constants
+  /// and temporaries may take ("2G", "512M"; empty: no limit besides the
+  /// memory this machine has available).
+  std::string maxMemory;
 };
 
 /// A Model run by the reference evaluator or by JIT-compiled kernels.
@@ -35,7 +39,8 @@ public:
 
 /// A runner for `module` (after the gradient pipeline). The Halide backend
 /// compiles `requests` (each function at each argument shape it will be
-/// called with) up front.
+/// called with) up front. Memory that does not fit (options.maxMemory, the
+/// machine's) is an error here, before anything is allocated.
 llvm::Expected<std::unique_ptr<Runner>>
 makeRunner(mlir::ModuleOp module, const RunnerOptions &options,
            const std::vector<FunctionRequest> &requests);

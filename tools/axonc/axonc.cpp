@@ -126,6 +126,13 @@ cl::opt<std::string> profilePath(
              "(view in Perfetto or chrome://tracing)"),
     cl::value_desc("trace.json"), cl::cat(category), cl::sub(runCommand),
     cl::sub(trainCommand));
+cl::opt<std::string> maxMemory(
+    "max-memory",
+    cl::desc("The most memory the model's parameters, optimizer state and "
+             "temporaries may take (2G, 512M); checked before allocating, "
+             "like the memory this machine has available"),
+    cl::value_desc("size"), cl::cat(category), cl::sub(runCommand),
+    cl::sub(trainCommand));
 cl::opt<bool> timeCall("time",
                        cl::desc("Print the wall time of the call to stderr "
                                 "('time: 12.345 ms'; compilation excluded)"),
@@ -253,6 +260,7 @@ RunnerOptions runnerOptions() {
   o.compile.target = targetName;
   o.threads = threadCount;
   o.profilePath = profilePath;
+  o.maxMemory = maxMemory;
   return o;
 }
 
