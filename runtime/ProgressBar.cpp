@@ -4,6 +4,8 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 
 using namespace axon;
 
@@ -11,6 +13,18 @@ namespace {
 constexpr int kBarWidth = 30;
 constexpr std::chrono::milliseconds kRedrawInterval(100);
 } // namespace
+
+std::string axon::formatLoss(double v) {
+  if (std::isnan(v))
+    return "NaN";
+  if (std::isinf(v))
+    return v > 0 ? "+inf" : "-inf";
+  char text[32];
+  double a = std::fabs(v);
+  std::snprintf(text, sizeof text,
+                a >= 1e6 || (a > 0 && a < 1e-4) ? "%.4g" : "%.4f", v);
+  return text;
+}
 
 ProgressBar::ProgressBar(llvm::raw_ostream &os, int64_t epochs,
                          int64_t stepsPerEpoch)
@@ -25,16 +39,16 @@ std::string ProgressBar::barLine(int64_t epoch, int64_t step, double loss,
   if (filled < kBarWidth)
     bar += '>' + std::string(kBarWidth - filled - 1, ' ');
   return llvm::formatv(
-             "epoch {0}/{1} [{2}] {3}/{4}  loss {5:F4}  {6:F0} samples/s",
-             epoch, epochs_, bar, step, steps_, loss, rate)
+             "epoch {0}/{1} [{2}] {3}/{4}  loss {5}  {6:F0} samples/s",
+             epoch, epochs_, bar, step, steps_, formatLoss(loss), rate)
       .str();
 }
 
 std::string ProgressBar::plainLine(int64_t epoch, int64_t step, double loss,
                                    double rate) const {
   return llvm::formatv(
-             "epoch {0}/{1}  step {2}/{3}  loss {4:F4}  {5:F0} samples/s",
-             epoch, epochs_, step, steps_, loss, rate)
+             "epoch {0}/{1}  step {2}/{3}  loss {4}  {5:F0} samples/s",
+             epoch, epochs_, step, steps_, formatLoss(loss), rate)
       .str();
 }
 

@@ -10,6 +10,10 @@
 
 namespace axon {
 
+/// A loss for people: "0.2500" (4 decimals), "1.602e+30" when that is too
+/// wide (|v| >= 1e6 or a tiny non-zero value), "NaN", "+inf", "-inf".
+std::string formatLoss(double v);
+
 /// When `os` is a terminal (is_displayed()), redraws one line in place with
 /// '\r', at most ten times a second and always at an epoch's last step:
 ///   epoch 1/5 [=========>          ] 120/469  loss 0.5321  8123 samples/s

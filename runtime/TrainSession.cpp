@@ -2,6 +2,7 @@
 #include "runtime/TrainSession.h"
 
 #include "runtime/Plot.h"
+#include "runtime/ProgressBar.h"
 
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
@@ -304,9 +305,9 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   out << "\n";
   if (!results->empty()) {
     const EpochResult &last = results->back();
-    out << llvm::formatv("final train loss {0:F4}", last.trainLoss);
+    out << "final train loss " << formatLoss(last.trainLoss);
     if (last.evalLoss)
-      out << llvm::formatv(", test loss {0:F4}", *last.evalLoss);
+      out << ", test loss " << formatLoss(*last.evalLoss);
     if (last.evalMetric)
       out << llvm::formatv(", test {0} {1:F4}", config.evalFn,
                            *last.evalMetric);

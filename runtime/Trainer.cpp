@@ -171,11 +171,11 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
       if (auto err = evalInto(*trainSubset, evalMetric, r.trainMetric))
         return stop(std::move(err));
     double seconds = secondsSince(epochStart);
-    std::string summary = llvm::formatv("train loss {0:F4}", r.trainLoss).str();
+    std::string summary = "train loss " + formatLoss(r.trainLoss);
     if (r.trainMetric)
       summary += llvm::formatv(", train metric {0:F4}", *r.trainMetric).str();
     if (r.evalLoss)
-      summary += llvm::formatv(", eval loss {0:F4}", *r.evalLoss).str();
+      summary += ", eval loss " + formatLoss(*r.evalLoss);
     if (r.evalMetric)
       summary += llvm::formatv(", eval metric {0:F4}", *r.evalMetric).str();
     summary += llvm::formatv(" ({0:F1} s)", seconds).str();

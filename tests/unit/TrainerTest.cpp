@@ -2,6 +2,7 @@
 // functions: step counts, global steps, batch contents, weighted evaluation,
 // the metrics log, and errors.
 #include "runtime/Trainer.h"
+#include "runtime/ProgressBar.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -335,6 +336,20 @@ TEST_F(TrainerTest, NonfiniteLossStopsTrainingNamingTheStep) {
     EXPECT_EQ(r->front().trainLoss, 1.0);
     EXPECT_FALSE(std::isfinite(r->back().trainLoss));
   }
+}
+
+/// Losses as the progress bar and epoch summaries print them: a diverging
+/// run's 1e30 is not 31 digits, NaN and inf are named.
+TEST(FormatLoss, ReadableAtEveryScale) {
+  EXPECT_EQ(formatLoss(0.25), "0.2500");
+  EXPECT_EQ(formatLoss(-3), "-3.0000");
+  EXPECT_EQ(formatLoss(0), "0.0000");
+  EXPECT_EQ(formatLoss(123456.5), "123456.5000");
+  EXPECT_EQ(formatLoss(1.6006649e30), "1.601e+30");
+  EXPECT_EQ(formatLoss(2.5e-7), "2.5e-07");
+  EXPECT_EQ(formatLoss(std::nan("")), "NaN");
+  EXPECT_EQ(formatLoss(HUGE_VAL), "+inf");
+  EXPECT_EQ(formatLoss(-HUGE_VAL), "-inf");
 }
 
 } // namespace
