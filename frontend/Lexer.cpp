@@ -64,7 +64,8 @@ public:
     bool newLine = true;
     while (true) {
       newLine |= skipSpaceAndComments();
-      Token tok = next();
+      Token tok = file_.stopped() ? make(Tok::Eof, pos_ = text_.size())
+                                  : next();
       tok.startsLine = newLine;
       newLine = false;
       tokens.push_back(tok);

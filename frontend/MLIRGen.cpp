@@ -75,16 +75,22 @@ public:
     module_ = mlir::ModuleOp::create(loc(llvm::SMLoc::getFromPointer(
         file_.text().data())));
     b_.setInsertionPointToEnd(module_->getBody());
+    // Past the error limit the file is abandoned (stopped()).
     for (const Param &p : m.params)
-      declareParam(p);
+      if (!file_.stopped())
+        declareParam(p);
     for (const Function &f : m.functions)
-      declareFunction(f);
+      if (!file_.stopped())
+        declareFunction(f);
     for (const Function &f : m.functions)
-      if (sigs_.count(f.name) && sigs_[f.name].ast == &f && sigs_[f.name].ok)
+      if (!file_.stopped() && sigs_.count(f.name) && sigs_[f.name].ast == &f &&
+          sigs_[f.name].ok)
         emitFunction(f);
-    checkRecursion();
+    if (!file_.stopped())
+      checkRecursion();
     for (const Train &t : m.trains)
-      emitTrain(t);
+      if (!file_.stopped())
+        emitTrain(t);
     if (file_.errorCount() > 0)
       return nullptr;
     if (mlir::failed(mlir::verify(*module_))) {

@@ -34,7 +34,7 @@ public:
 
   Module run() {
     Module m;
-    while (!at(Tok::Eof)) {
+    while (!at(Tok::Eof) && !file_.stopped()) {
       bool ok = true;
       if (at(Tok::KwParam)) {
         Param p;
@@ -238,6 +238,8 @@ private:
     if (!expect(Tok::LBrace, "to open a block"))
       return false;
     while (!at(Tok::RBrace)) {
+      if (file_.stopped())
+        return false;
       if (at(Tok::Eof) || at(Tok::KwFn) || at(Tok::KwParam) ||
           at(Tok::KwTrain)) {
         error("expected '}' to close the block, found " + describe(cur()));

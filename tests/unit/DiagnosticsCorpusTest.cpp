@@ -77,13 +77,20 @@ TEST_P(DiagnosticsCorpus, ReportsExactlyTheDeclaredErrors) {
     std::string message = output.substr(at + prefix.size(), eol - at - prefix.size());
     EXPECT_NE(message.find(e.text), std::string::npos)
         << "message '" << message << "' lacks '" << e.text << "'";
-    // The next lines are the offending source line and a caret under COL.
+    // The next lines are the offending source line and a caret under COL;
+    // a long line is cut to kDiagnosticContext columns around the caret.
     size_t eol2 = output.find('\n', eol + 1);
     std::string src = output.substr(eol + 1, eol2 - eol - 1);
-    EXPECT_EQ(src, lines[e.line - 1].rtrim("\r").str());
+    std::string line = lines[e.line - 1].rtrim("\r").str();
+    size_t col = e.col - 1, context = axon::kDiagnosticContext;
+    size_t from = col > context ? col - context : 0;
+    size_t to = std::min(line.size(), col + context + 1);
+    std::string shown = (from ? "..." : "") + line.substr(from, to - from) +
+                        (to < line.size() ? "..." : "");
+    EXPECT_EQ(src, shown);
     size_t eol3 = output.find('\n', eol2 + 1);
     std::string caret = output.substr(eol2 + 1, eol3 - eol2 - 1);
-    EXPECT_EQ(caret.find('^'), e.col - 1) << caret;
+    EXPECT_EQ(caret.find('^'), (from ? 3 : 0) + col - from) << caret;
   }
 }
 

@@ -16,6 +16,7 @@
 
 #include <cmath>
 #include <functional>
+#include <optional>
 
 #include <pthread.h>
 
@@ -307,6 +308,107 @@ TEST(FrontendLimits, BothLimitsAtOnceFitInTwoMegabytes) {
 TEST(FrontendLimits, DeepNestingFitsInAOneMegabyteStack) {
   for (const DeepCase &c : deepCases())
     onSmallStack(1 << 20, [&] { checkDeepCase(c); });
+}
+
+// Issue 11 item 9: diagnostics stay linear. A 183 KB line with 5 errors
+// used to print the whole line under each (1.8 MB, 9.8 s).
+struct Diagnosed {
+  unsigned errors = 0;
+  std::string output;
+};
+
+Diagnosed diagnose(const std::string &text, std::optional<unsigned> limit = {}) {
+  Diagnosed d;
+  llvm::raw_string_ostream os(d.output);
+  axon::SourceFile file("long.axon", text, os);
+  if (limit)
+    file.setErrorLimit(*limit);
+  mlir::MLIRContext context;
+  context.loadDialect<axon::AxonDialect, mlir::func::FuncDialect>();
+  EXPECT_FALSE(axon::compileSource(context, file));
+  d.errors = file.errorCount();
+  return d;
+}
+
+std::vector<std::string> splitLines(const std::string &s) {
+  std::vector<std::string> out;
+  size_t at = 0;
+  while (at < s.size()) {
+    size_t eol = s.find('\n', at);
+    if (eol == std::string::npos)
+      eol = s.size();
+    out.push_back(s.substr(at, eol - at));
+    at = eol + 1;
+  }
+  return out;
+}
+
+TEST(FrontendLimits, LongLinesAreCutAroundTheCaret) {
+  std::string line = "fn f(a: f32[4]) -> f32[4] { return a";
+  std::vector<std::string> bad;
+  for (int i = 1; i < 46000; ++i) {
+    std::string term = i % 9200 == 4600 ? "b" + std::to_string(i) : "a";
+    if (term != "a")
+      bad.push_back(term);
+    line += " + " + term;
+  }
+  line += " }\n";
+  ASSERT_GT(line.size(), 180000u);
+  Diagnosed d = diagnose(line);
+  EXPECT_EQ(d.errors, bad.size());
+  EXPECT_LT(d.output.size(), 2000u) << d.output.substr(0, 4000);
+  std::vector<std::string> out = splitLines(d.output);
+  ASSERT_EQ(out.size(), 3 * bad.size()) << d.output.substr(0, 4000);
+  for (size_t i = 0; i < bad.size(); ++i) {
+    const std::string &msg = out[3 * i], &src = out[3 * i + 1],
+                      &caret = out[3 * i + 2];
+    EXPECT_NE(msg.find("error: unknown name '" + bad[i] + "'"),
+              std::string::npos) << msg;
+    // At most the window, "..." on each side, and the caret under the name.
+    EXPECT_LE(src.size(), 2 * axon::kDiagnosticContext + 1 + 6);
+    EXPECT_EQ(src.substr(0, 3), "...");
+    EXPECT_EQ(src.substr(src.size() - 3), "...");
+    size_t at = caret.find('^');
+    ASSERT_LT(at, src.size());
+    EXPECT_EQ(src.substr(at, bad[i].size()), bad[i]);
+  }
+}
+
+TEST(FrontendLimits, ErrorLimitStopsTheReport) {
+  std::string text = "fn f(a: f32[4]) -> f32[4] {\n";
+  for (int i = 0; i < 5000; ++i)
+    text += "  let x" + std::to_string(i) + " = q" + std::to_string(i) + "\n";
+  text += "  return a\n}\n";
+  auto count = [](const std::string &s, const std::string &what) {
+    size_t n = 0;
+    for (size_t at = s.find(what); at != std::string::npos; at = s.find(what, at + 1))
+      ++n;
+    return n;
+  };
+  Diagnosed d = diagnose(text); // the default: 20
+  EXPECT_EQ(count(d.output, "long.axon:"), 20u + 1);
+  EXPECT_EQ(count(d.output, ": error: unknown name"), 20u);
+  EXPECT_NE(d.output.find("long.axon: error: too many errors (20; "
+                          "--error-limit=N to change), stopping\n"),
+            std::string::npos);
+  EXPECT_GT(d.errors, 20u);
+  d = diagnose(text, 3);
+  EXPECT_EQ(count(d.output, ": error: unknown name"), 3u);
+  EXPECT_NE(d.output.find("too many errors (3;"), std::string::npos);
+  d = diagnose(text, 0); // no limit
+  EXPECT_EQ(count(d.output, ": error: unknown name"), 5000u);
+  EXPECT_EQ(d.output.find("too many errors"), std::string::npos);
+  // Lexical errors stop the lexer too.
+  d = diagnose(std::string(100000, '$'), 5);
+  EXPECT_EQ(count(d.output, "unexpected character"), 5u);
+  EXPECT_LT(d.output.size(), 2000u);
+}
+
+TEST(FrontendLimits, TabsAndShortLinesPrintAsBefore) {
+  Diagnosed d = diagnose("fn f(a: f32[4]) -> f32[4] {\n\treturn q\n}\n");
+  EXPECT_EQ(d.output, "long.axon:2:9: error: unknown name 'q'\n"
+                      "        return q\n"
+                      "               ^\n");
 }
 
 } // namespace
