@@ -194,6 +194,8 @@ Executor::Executor(const Plan &plan, std::vector<KernelEntry> kernels,
     : plan(plan), kernels(std::move(kernels)) {
   // Nothing is allocated for a plan that cannot fit.
   allocationError_ = checkPlanMemory(plan, maxMemory);
+  if (allocationError_.empty()) // Halide's extents and strides are 32-bit.
+    allocationError_ = checkPlanExtents(plan);
   if (!allocationError_.empty())
     return;
   std::string what;

@@ -31,8 +31,9 @@ public:
   /// `kernels[i]` runs plan.kernels[i]. Parameters start at their
   /// initialisers. The plan must outlive the executor. Before allocating
   /// anything, the memory the plan needs is checked against what this
-  /// machine has available and `maxMemory` (bytes, 0: no limit); when it
-  /// does not fit, or an allocation fails, nothing stays allocated and
+  /// machine has available and `maxMemory` (bytes, 0: no limit), and every
+  /// buffer against the 2^31 - 1 elements kernels address; when it does
+  /// not fit, or an allocation fails, nothing stays allocated and
   /// allocationError() says why (every call returns it).
   Executor(const Plan &plan, std::vector<KernelEntry> kernels,
            int64_t maxMemory = 0);

@@ -245,3 +245,49 @@ std::string axon::checkPlanMemory(const Plan &plan, int64_t limit,
                                   int64_t available) {
   return checkMemory(planMemory(plan), "the plan", limit, available);
 }
+
+std::string axon::checkPlanExtents(const Plan &plan) {
+  const int64_t most = INT32_MAX;
+  auto tooMany = [&](const std::string &what, DType dtype,
+                     const std::vector<int64_t> &shape) -> std::string {
+    int64_t n = saturatingBytes(shape, 1);
+    if (n <= most)
+      return "";
+    return what + " (" + typeOf(dtype, shape) + ") has " +
+           (n == INT64_MAX ? std::string("more than 2^63") : std::to_string(n)) +
+           " elements; compiled kernels address at most 2147483647 (2^31 - 1) "
+           "in one buffer (--backend=reference has no such limit)";
+  };
+  for (const PlanParam &p : plan.params) {
+    std::string e = tooMany((p.optimizerState ? "optimizer state " : "parameter ") +
+                                p.name,
+                            p.dtype, p.shape);
+    if (!e.empty())
+      return e;
+  }
+  for (const FunctionPlan &f : plan.functions)
+    for (size_t i = 0; i < f.buffers.size(); ++i) {
+      const PlanBuffer &b = f.buffers[i];
+      std::string what;
+      switch (b.kind) {
+      case PlanBuffer::Kind::Param:
+        continue; // Above.
+      case PlanBuffer::Kind::Input:
+        what = "argument " +
+               (size_t(b.index) < f.argNames.size() ? f.argNames[b.index]
+                                                   : std::to_string(b.index)) +
+               " of '" + f.name + "'";
+        break;
+      case PlanBuffer::Kind::Constant:
+        what = "a constant of '" + f.name + "'";
+        break;
+      case PlanBuffer::Kind::Arena:
+        what = "a temporary of '" + f.name + "'";
+        break;
+      }
+      std::string e = tooMany(what, b.dtype, b.shape);
+      if (!e.empty())
+        return e;
+    }
+  return "";
+}

@@ -147,6 +147,11 @@ std::vector<MemoryItem> planMemory(const Plan &plan);
 std::string checkPlanMemory(const Plan &plan, int64_t limit,
                             int64_t available = -1);
 
+/// Empty when every buffer of the plan has at most 2^31 - 1 elements (what
+/// compiled kernels address: Halide's extents and strides are 32-bit);
+/// else the error, naming the first buffer over it.
+std::string checkPlanExtents(const Plan &plan);
+
 } // namespace axon
 
 #endif // AXON_RUNTIME_PLAN_H

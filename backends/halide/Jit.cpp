@@ -121,6 +121,8 @@ JitProgram::compile(ModuleOp module,
   // Before Halide compiles kernels over buffers that could never be
   // allocated.
   std::string tooBig = checkPlanMemory(program->plan_, maxMemory);
+  if (tooBig.empty())
+    tooBig = checkPlanExtents(program->plan_);
   if (!tooBig.empty())
     return llvm::createStringError(tooBig);
   llvm::SmallString<128> dir;

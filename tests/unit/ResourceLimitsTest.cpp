@@ -162,6 +162,33 @@ TEST(ResourceLimits, ExecutorRefusesAPlanThatDoesNotFitWithoutAllocating) {
       << limited.allocationError();
 }
 
+TEST(ResourceLimits, BuffersOverHalidesExtentsAreRefused) {
+  // 2.5 * 10^9 elements: a 9.3 GiB parameter fits some machines, but
+  // compiled kernels index buffers with 32 bits.
+  Plan plan;
+  PlanParam w;
+  w.name = "W";
+  w.shape = {50000, 50000};
+  w.init = "zeros";
+  plan.params.push_back(w);
+  EXPECT_EQ(checkPlanExtents(plan),
+            "parameter W (f32[50000, 50000]) has 2500000000 elements; "
+            "compiled kernels address at most 2147483647 (2^31 - 1) in one "
+            "buffer (--backend=reference has no such limit)");
+  plan.params[0].shape = {40000, 50000};
+  EXPECT_EQ(checkPlanExtents(plan), "");
+  FunctionPlan f;
+  f.name = "f";
+  PlanBuffer t;
+  t.shape = {3, 1000000000};
+  f.buffers.push_back(t);
+  plan.functions.push_back(f);
+  EXPECT_TRUE(contains(checkPlanExtents(plan),
+                       "a temporary of 'f' (f32[3, 1000000000]) has "
+                       "3000000000 elements"))
+      << checkPlanExtents(plan);
+}
+
 TEST(ResourceLimits, MaxMemoryBelowASmallModelIsAnErrorOnBothBackends) {
   auto m = test_support::compileModel(kSmall, true);
   ASSERT_TRUE(m->module) << m->errors;
