@@ -36,6 +36,10 @@ llvm::Expected<Dataset> readPair(const DataSource &s,
   if (s.files.size() != 2)
     return llvm::createStringError(s.describe() +
                                    ": expected two files, inputs and labels");
+  // IDX: compare the two headers' counts before decompressing either.
+  if (s.format == "idx")
+    if (llvm::Error e = checkIdxPair(s.files[0], s.files[1]))
+      return std::move(e);
   auto x = read(s.files[0]);
   if (!x)
     return x.takeError();

@@ -1,5 +1,6 @@
 // A train block run end to end (see TrainSession.h).
 #include "runtime/TrainSession.h"
+#include "runtime/AtomicFile.h"
 
 #include "runtime/Plot.h"
 #include "runtime/ProgressBar.h"
@@ -243,6 +244,10 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   }
   std::string checkpointPath = checkpointPathOf(config, o);
   if (checkpointPath != "none") {
+    // Temporaries a killed run left behind go at the start, not at the
+    // first write.
+    for (const std::string &stale : removeStaleTemporaries(checkpointPath))
+      out << "removed " << stale << ", left by a run killed mid-write\n";
     options.checkpointEvery = o.checkpointEvery;
     options.checkpoint = [&, warned = false](
                              const TrainPosition &at) mutable -> llvm::Error {

@@ -3,6 +3,7 @@
 // error of every malformed input, and gathering rows.
 #include "runtime/DataLoader.h"
 #include "runtime/Csv.h"
+#include "runtime/Idx.h"
 #include "runtime/Npy.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -309,8 +310,11 @@ TEST_F(DataLoaderTest, TruncatedGzipNamesTheFile) {
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   ASSERT_GT(bytes.size(), 100u);
   std::string cut = write("cut-labels.gz", bytes.substr(0, bytes.size() / 2));
-  auto d = loadIdx(images, cut, {4}, 0);
-  std::string msg = errorOf(std::move(d));
+  // Read alone: paired with a smaller images file, the headers' counts
+  // (compared before decompressing) would disagree first.
+  auto d = readIdx(cut);
+  ASSERT_FALSE(bool(d));
+  std::string msg = llvm::toString(d.takeError());
   EXPECT_EQ(msg.rfind(cut + ":", 0), 0u) << msg;
 }
 

@@ -23,6 +23,9 @@
 #include <cmath>
 #include <fstream>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace axon;
 using namespace axon::test_support;
 
@@ -180,6 +183,34 @@ TEST_F(MlpSession, ResumeAfterACrashIsBitIdentical) {
     all[i] = i;
   EXPECT_EQ(steps, all);
   EXPECT_EQ(epochs, 3);
+}
+
+// Issue 11 item 7: a temporary left by a run killed mid-write (its process
+// gone) is removed when the next session on that checkpoint starts, before
+// any step; another live writer's temporary is kept.
+TEST_F(MlpSession, StartRemovesTemporariesOfKilledRuns) {
+  load(256, 128, 128);
+  pid_t child = ::fork();
+  if (child == 0)
+    ::_exit(0);
+  ASSERT_GT(child, 0);
+  ::waitpid(child, nullptr, 0); // Now a process that is gone.
+  std::string ckpt = path("ck.safetensors");
+  std::string stale = ckpt + ".tmp-" + std::to_string(child) + "-abc123";
+  std::string live = ckpt + ".tmp-" + std::to_string(::getpid()) + "-def456";
+  std::ofstream(stale) << "partial";
+  std::ofstream(live) << "partial";
+  SessionOptions o;
+  o.epochs = 1;
+  o.trainMetricSamples = 128;
+  o.metricsPath = path("m.jsonl");
+  o.checkpointPath = ckpt;
+  llvm::raw_string_ostream os(out), bar(progress);
+  CrashingModel crashing(*runner, config.stepFn, 0); // Dies at the first step.
+  ASSERT_FALSE(bool(runTrainSession(crashing, config, data, o, os, bar)));
+  EXPECT_FALSE(llvm::sys::fs::exists(stale));
+  EXPECT_TRUE(llvm::sys::fs::exists(live));
+  EXPECT_NE(out.find("removed " + stale), std::string::npos) << out;
 }
 
 TEST_F(MlpSession, ResumeRefusesAnotherRunsCheckpoint) {
