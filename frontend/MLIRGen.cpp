@@ -1913,6 +1913,21 @@ TV MLIRGen::emitBuiltin(const Expr &e) {
         return fail(d->loc, "dtype must be f32, f64, i32, i64 or bool");
       elem = d->name;
     }
+    if (full && (elem == "i32" || elem == "i64")) {
+      // The value is stored as f64 and cast per element: check it fits.
+      TV lit;
+      lit.literal = true;
+      lit.number = value;
+      lit.litLoc = e.args[1]->loc;
+      if (auto i = constInt(*e.args[1])) {
+        lit.isInt = true;
+        lit.intValue = *i;
+      }
+      unsigned before = file_.errorCount();
+      integerLiteral(lit, elem);
+      if (file_.errorCount() != before)
+        return TV{};
+    }
     return make<FillOp>(l, elem, shape, b_.getF64FloatAttr(value),
                         dynamicDims(shape, l));
   }

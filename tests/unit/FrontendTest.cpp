@@ -4,6 +4,8 @@
 #include "backends/reference/Evaluator.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
+#include "ir/ShapeRules.h"
+#include "runtime/Tensor.h"
 #include "tests/unit/CompileModel.h"
 #include "ir/AxonDialect.h"
 
@@ -409,6 +411,43 @@ TEST(FrontendLimits, TabsAndShortLinesPrintAsBefore) {
   EXPECT_EQ(d.output, "long.axon:2:9: error: unknown name 'q'\n"
                       "        return q\n"
                       "               ^\n");
+}
+
+// Issue 11 item 2, below the language: sizes and roundings stay defined.
+TEST(FrontendLimits, TensorSizesAndRoundingAreDefined) {
+  EXPECT_EQ(Tensor::numElements({65536, 65536, 65536, 65536}), INT64_MAX);
+  EXPECT_EQ(Tensor::numElements({int64_t(1) << 62, 4}), INT64_MAX);
+  EXPECT_EQ(Tensor::numElements({3, 4}), 12);
+  double nan = std::nan(""), inf = INFINITY;
+  EXPECT_EQ(roundTo(DType::I32, nan), 0.0);
+  EXPECT_EQ(roundTo(DType::I64, nan), 0.0);
+  EXPECT_EQ(roundTo(DType::I32, inf), 2147483647.0);
+  EXPECT_EQ(roundTo(DType::I32, -1e300), -2147483648.0);
+  EXPECT_EQ(roundTo(DType::I64, 1e300), 9223372036854774784.0);
+  EXPECT_EQ(roundTo(DType::I64, -inf), -9223372036854775808.0);
+  EXPECT_EQ(roundTo(DType::I32, -2.7), -2.0);
+  EXPECT_EQ(roundTo(DType::I64, 7.9), 7.0);
+}
+
+TEST(FrontendLimits, ShapeRulesSaturateInsteadOfOverflowing) {
+  namespace sh = axon::shape;
+  auto r = sh::pool2d({sh::Dim::of(1), sh::Dim::of(1), sh::Dim::of(4), sh::Dim::of(4)},
+                      {2, 2}, {1, 1}, {INT64_MAX, 0});
+  EXPECT_FALSE(r.ok()); // padding more than half the kernel, no overflow
+  r = sh::conv2d({sh::Dim::of(1), sh::Dim::of(1), sh::Dim::of(4), sh::Dim::of(4)},
+                 {sh::Dim::of(1), sh::Dim::of(1), sh::Dim::of(1), sh::Dim::of(1)},
+                 {1, 1}, {INT64_MAX, 0}, {1, 1}, 1);
+  ASSERT_TRUE(r.ok()) << r.error;
+  EXPECT_EQ(r.shape[2].value, INT64_MAX);
+  r = sh::concat({{sh::Dim::of(INT64_MAX)}, {sh::Dim::of(INT64_MAX)}}, 0);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.shape[0].value, INT64_MAX);
+  r = sh::slice({sh::Dim::of(INT64_MAX)}, 0, 0, -1, INT64_MAX);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r.shape[0].value, 1);
+  r = sh::reshape({sh::Dim::of(INT64_MAX), sh::Dim::of(4)},
+                  {sh::Dim::of(4), sh::Dim::of(4)});
+  EXPECT_TRUE(r.ok()); // the count overflows: left to run time, no UB
 }
 
 } // namespace

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdint>
+
 using namespace axon;
 
 namespace {
@@ -86,6 +89,20 @@ TEST(Lexer, ErrorsAreLocatedAndRecoverable) {
             std::string::npos) << errs;
   EXPECT_NE(errs.find("t.axon:2:1: error: malformed number"), std::string::npos)
       << errs;
+}
+
+
+TEST(Lexer, IntegersAreExactUpToInt64Max) {
+  auto toks = lexText("9223372036854775807 9007199254740993 9223372036854775808 "
+                      "99999999999999999999 1e400");
+  ASSERT_GE(toks.size(), 5u);
+  EXPECT_EQ(toks[0].intValue, INT64_MAX);
+  EXPECT_FALSE(toks[0].intOverflow);
+  EXPECT_EQ(toks[1].intValue, 9007199254740993); // not a double
+  EXPECT_TRUE(toks[2].intOverflow);
+  EXPECT_TRUE(toks[3].intOverflow);
+  EXPECT_EQ(toks[4].kind, Tok::Float);
+  EXPECT_TRUE(std::isinf(toks[4].number));
 }
 
 } // namespace
