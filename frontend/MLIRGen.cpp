@@ -1171,26 +1171,39 @@ private:
   }
 
   void checkRecursion() {
-    // Depth-first search for a cycle in the call graph.
+    // Depth-first search for a cycle in the call graph, with an explicit
+    // stack: a generated chain of 100,000 functions is that deep.
     std::map<std::string, int> state; // 0 new, 1 on stack, 2 done
-    std::function<bool(const std::string &)> visit =
-        [&](const std::string &fn) -> bool {
-      state[fn] = 1;
-      for (auto &[callee, l] : calls_[fn]) {
-        if (state[callee] == 1) {
+    struct Frame {
+      const std::string *fn;
+      size_t next = 0; ///< Next callee of calls_[*fn] to visit.
+    };
+    for (auto &kv : sigs_) {
+      if (state[kv.first] != 0)
+        continue;
+      std::vector<Frame> stack{{&kv.first}};
+      state[kv.first] = 1;
+      while (!stack.empty()) {
+        Frame &f = stack.back();
+        auto &callees = calls_[*f.fn];
+        if (f.next == callees.size()) {
+          state[*f.fn] = 2;
+          stack.pop_back();
+          continue;
+        }
+        auto &[callee, l] = callees[f.next++];
+        int &st = state[callee];
+        if (st == 1) {
           file_.error(l, "recursive call of '" + callee +
                              "' (recursion is not supported; use a for loop)");
-          return true;
+          return;
         }
-        if (state[callee] == 0 && visit(callee))
-          return true;
+        if (st == 0) {
+          st = 1;
+          stack.push_back({&callee});
+        }
       }
-      state[fn] = 2;
-      return false;
-    };
-    for (auto &kv : sigs_)
-      if (state[kv.first] == 0 && visit(kv.first))
-        return;
+    }
   }
 
   TV emitBuiltin(const Expr &e);

@@ -260,7 +260,15 @@ std::vector<DeepCase> deepCases() {
                   repeat("}\n", axon::ast::kMaxNestingDepth) +
                   "  return x\n}\n";
   unsigned at = axon::ast::kMaxNestingDepth - 1;
+  // 20,000 functions, each calling the next: the recursion check walks the
+  // call graph with its own stack.
+  std::string chain;
+  for (int i = 0; i < 19999; ++i)
+    chain += "fn h" + std::to_string(i) + "(a: f32[4]) -> f32[4] { return h" +
+             std::to_string(i + 1) + "(a) }\n";
+  chain += "fn h19999(a: f32[4]) -> f32[4] { return a }\n";
   return {
+      {"a chain of 20,000 functions", chain, true},
       {"10,000-term sum", fnReturning(sum), true},
       {"10,000 nested neg", fnReturning(repeat("neg(", 10000) + "a" + repeat(")", 10000)), false},
       {"3,000 nested calls", fnReturning(repeat("g(", 3000) + "a" + repeat(")", 3000)), false},
