@@ -235,24 +235,19 @@ private:
 
   Token string(size_t start) {
     ++pos_; // opening quote
-    std::string value;
     while (pos_ < text_.size() && text_[pos_] != '"' && text_[pos_] != '\n') {
       if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) {
-        char e = text_[pos_ + 1];
-        value += e == 'n' ? '\n' : e == 't' ? '\t' : e;
         pos_ += 2;
         continue;
       }
-      value += text_[pos_++];
+      ++pos_;
     }
     if (peek() != '"') {
       file_.error(locAt(start), "unterminated string");
       return make(Tok::Error, start);
     }
     ++pos_;
-    Token t = make(Tok::String, start);
-    t.string = value;
-    return t;
+    return make(Tok::String, start);
   }
 
   SourceFile &file_;
@@ -263,3 +258,17 @@ private:
 } // namespace
 
 std::vector<Token> axon::lex(SourceFile &file) { return Lexer(file).run(); }
+
+std::string Token::stringValue() const {
+  std::string value;
+  // Between the quotes; the lexer checked the closing one.
+  for (size_t i = 1; i + 1 < text.size(); ++i) {
+    if (text[i] == '\\' && i + 2 < text.size()) {
+      char e = text[++i];
+      value += e == 'n' ? '\n' : e == 't' ? '\t' : e;
+      continue;
+    }
+    value += text[i];
+  }
+  return value;
+}

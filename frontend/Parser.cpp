@@ -474,7 +474,7 @@ private:
     }
     case Tok::String: {
       auto e = std::make_unique<Expr>(Expr::String, loc);
-      e->name = cur().string;
+      e->name = cur().stringValue();
       advance();
       return e;
     }

@@ -69,7 +69,7 @@ TEST(Lexer, RangeIsNotAFraction) {
 TEST(Lexer, StringsWithEscapes) {
   auto toks = lexText(R"("a\"b\n")");
   ASSERT_EQ(toks[0].kind, Tok::String);
-  EXPECT_EQ(toks[0].string, "a\"b\n");
+  EXPECT_EQ(toks[0].stringValue(), "a\"b\n");
 }
 
 TEST(Lexer, CommentsAndLineStarts) {
