@@ -111,8 +111,12 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   std::vector<std::string> argv{"-O1", "-o", flags.output, source};
 #ifdef AXON_SANITIZE_LINK
   // The runtime archives are instrumented: link the sanitizers' runtimes.
-  for (llvm::StringRef f : llvm::split(AXON_SANITIZE_LINK, ' '))
-    argv.push_back(f.str());
+  {
+    llvm::SmallVector<llvm::StringRef> parts;
+    llvm::StringRef(AXON_SANITIZE_LINK).split(parts, ' ', -1, false);
+    for (llvm::StringRef f : parts)
+      argv.push_back(f.str());
+  }
 #endif
   argv.insert(argv.end(), objects.begin(), objects.end());
   for (const char *a :
