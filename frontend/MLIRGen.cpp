@@ -16,6 +16,7 @@
 #include "mlir/IR/Verifier.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
+#include "llvm/Support/thread.h"
 
 #include <cmath>
 #include <functional>
@@ -2143,10 +2144,20 @@ mlir::OwningOpRef<mlir::ModuleOp> axon::mlirGen(mlir::MLIRContext &context,
   return MLIRGen(context, file).run(module);
 }
 
+static unsigned frontendStack = 64u << 20;
+
+unsigned axon::frontendStackSize() { return frontendStack; }
+void axon::setFrontendStackSize(unsigned bytes) { frontendStack = bytes; }
+
 mlir::OwningOpRef<mlir::ModuleOp> axon::compileSource(mlir::MLIRContext &context,
                                                       SourceFile &file) {
-  Module m = parse(file);
-  if (file.errorCount() > 0)
-    return nullptr;
-  return mlirGen(context, file, m);
+  mlir::OwningOpRef<mlir::ModuleOp> result;
+  auto work = [&] {
+    Module m = parse(file);
+    if (file.errorCount() == 0)
+      result = mlirGen(context, file, m);
+  }; // the AST is freed on the same stack
+  llvm::thread worker(std::optional<unsigned>(frontendStack), work);
+  worker.join();
+  return result;
 }

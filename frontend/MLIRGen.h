@@ -23,9 +23,17 @@ mlir::OwningOpRef<mlir::ModuleOp> mlirGen(mlir::MLIRContext &context,
                                           SourceFile &file,
                                           const ast::Module &module);
 
-/// Lexes, parses and lowers a file in one go (null on any error).
+/// Lexes, parses and lowers a file in one go (null on any error). Runs on
+/// a thread of its own with frontendStackSize() bytes of stack, so the
+/// nesting limits (ast::kMaxNestingDepth) hold whatever the caller's stack
+/// and however large a sanitizer makes each frame.
 mlir::OwningOpRef<mlir::ModuleOp> compileSource(mlir::MLIRContext &context,
                                                 SourceFile &file);
+
+/// The stack of compileSource's thread: 64 MB by default (a release build
+/// needs about 1.5 MB at both nesting limits, an ASan build about 30 MB).
+unsigned frontendStackSize();
+void setFrontendStackSize(unsigned bytes);
 
 } // namespace axon
 
