@@ -37,6 +37,13 @@ cl::SubCommand inferCommand("infer", "Run a function on .npy inputs");
 cl::SubCommand trainCommand("train", "Run the model's train block");
 cl::SubCommand benchCommand("bench", "Time the train step and the loss");
 
+cl::opt<std::string> maxMemory(
+    "max-memory",
+    cl::desc("The most memory the model's parameters, optimizer state and "
+             "temporaries may take (2G, 512M); checked before allocating, "
+             "like the memory this machine has available"),
+    cl::value_desc("size"), cl::cat(category), cl::sub(inferCommand),
+    cl::sub(trainCommand), cl::sub(benchCommand));
 cl::opt<int> threads("threads", cl::desc("Kernel threads (0: one per core)"),
                      cl::init(0), cl::cat(category), cl::sub(inferCommand),
                      cl::sub(trainCommand), cl::sub(benchCommand));
@@ -371,8 +378,18 @@ int main(int argc, char **argv) {
   if (threads > 0)
     halide_set_num_threads(threads);
   halide_set_error_handler(recordKernelError);
-  Executor ex(plan, std::vector<KernelEntry>(
-                        axon_kernel_table, axon_kernel_table + axon_kernel_count));
+  int64_t limit = 0;
+  if (!maxMemory.empty()) {
+    std::string error;
+    if (!parseByteSize(maxMemory, limit, error))
+      return fail("--max-memory: " + error);
+  }
+  Executor ex(plan,
+              std::vector<KernelEntry>(axon_kernel_table,
+                                       axon_kernel_table + axon_kernel_count),
+              limit);
+  if (!ex.allocationError().empty())
+    return fail(ex.allocationError());
   if (inferCommand)
     return runInfer(ex, plan, config);
   if (trainCommand)

@@ -190,3 +190,27 @@ TEST(BuildBinary, RefusesToRunOnACpuWithoutItsFeatures) {
   EXPECT_NE(readText(log).find("avx512er"), std::string::npos) << readText(log);
   llvm::sys::fs::remove_directories(dir);
 }
+
+// A built binary checks its plan's memory against --max-memory (and the
+// machine's) before allocating anything, and says what needs how much.
+TEST(BuildBinary, MaxMemoryIsCheckedBeforeAllocating) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-build-test", dir));
+  std::string bin = std::string(dir) + "/mlp", log = std::string(dir) + "/log";
+  std::string model = std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon";
+  std::string build = std::string(AXONC_PATH) + " build " + model +
+                      " --batch 2 -o " + bin;
+  ASSERT_EQ(std::system(build.c_str()), 0) << build;
+  std::string run = bin + " bench --iterations 1 --max-memory 64K > " + log +
+                    " 2>&1";
+  int status = std::system(run.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal: " << status;
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::string text = readText(log);
+  EXPECT_NE(text.find("needs"), std::string::npos) << text;
+  EXPECT_NE(text.find("--max-memory limit is 64.0 KiB"), std::string::npos)
+      << text;
+  run = bin + " bench --iterations 1 --max-memory 1G > " + log + " 2>&1";
+  EXPECT_EQ(std::system(run.c_str()), 0) << readText(log);
+  llvm::sys::fs::remove_directories(dir);
+}
