@@ -6,6 +6,7 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/Npy.h"
 #include "tests/unit/CompileModel.h"
+#include "tests/unit/CompiledVsReference.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -20,6 +21,7 @@
 #include <sys/wait.h>
 
 using namespace axon;
+using test_support::readText;
 
 TEST(BuildBinary, MlpInferMatchesTheReference) {
   llvm::SmallString<128> dir;
@@ -71,17 +73,6 @@ TEST(BuildBinary, MlpInferMatchesTheReference) {
   EXPECT_NE(e.str().find("missing.npy"), std::string::npos) << e.str();
   llvm::sys::fs::remove_directories(dir);
 }
-
-namespace {
-
-std::string readText(const std::string &p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-} // namespace
 
 TEST(BuildBinary, TrainCheckpointResumeAndInfer) {
   llvm::SmallString<128> dir;

@@ -9,6 +9,7 @@
 #include "runtime/Npy.h"
 #include "runtime/PlanJson.h"
 #include "tests/unit/CompileModel.h"
+#include "tests/unit/CompiledVsReference.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
@@ -21,69 +22,19 @@
 #include <sstream>
 
 using namespace axon;
+using test_support::expectClose;
+using test_support::randomTensor;
+using test_support::readText;
 
 namespace {
 
-/// Deterministic values in [lo, hi), rounded to the dtype.
-Tensor randomTensor(DType dtype, std::vector<int64_t> shape, uint64_t &state,
-                    double lo = -2, double hi = 2) {
-  Tensor t(dtype, std::move(shape));
-  for (double &v : t.data) {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    double u = double(state >> 11) / double(1ull << 53);
-    v = isFloat(dtype) ? roundTo(dtype, lo + (hi - lo) * u)
-                       : double(int64_t(lo + (hi - lo) * u));
-  }
-  return t;
-}
-
-void expectClose(const Tensor &got, const Tensor &want, const std::string &what,
-                 double tol = 2e-4) {
-  ASSERT_EQ(got.shape, want.shape) << what;
-  ASSERT_EQ(got.dtype, want.dtype) << what;
-  int reported = 0;
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    double g = got.data[i], w = want.data[i];
-    bool ok = isFloat(got.dtype)
-                  ? std::fabs(g - w) <= tol * std::max(1.0, std::fabs(w))
-                  : g == w;
-    if (!ok && reported++ < 5)
-      ADD_FAILURE() << what << ": element " << i << " is " << g
-                    << ", reference " << w;
-  }
-}
-
-/// Compiles function `fn` of model `text` at the shapes of each argument
-/// set, runs it there and on the reference evaluator, and compares.
+/// Compiles model-language `text` and checks @fn against the reference
+/// evaluator at each argument set's shapes.
 void checkAgainstReference(const std::string &text, const std::string &fn,
-                           const std::vector<std::vector<Tensor>> &argSets,
-                           double tol = 2e-4) {
+                           const std::vector<std::vector<Tensor>> &argSets) {
   auto m = test_support::compileModel(text, true);
   ASSERT_TRUE(m->module) << m->errors;
-  std::vector<FunctionRequest> requests;
-  for (const auto &args : argSets) {
-    FunctionRequest r{fn, {}};
-    for (const Tensor &t : args)
-      r.argShapes.push_back(t.shape);
-    requests.push_back(r);
-  }
-  reference::Evaluator reference(*m->module);
-  auto program = JitProgram::compile(*m->module, requests, {});
-  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n"
-                             << m->errors;
-  for (const auto &args : argSets) {
-    std::string shapes;
-    for (const Tensor &t : args)
-      shapes += t.typeString() + " ";
-    auto want = reference.call(fn, args);
-    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
-    auto got = (*program)->executor().call(fn, args);
-    ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
-    ASSERT_EQ(got->size(), want->size());
-    for (size_t i = 0; i < got->size(); ++i)
-      expectClose((*got)[i], (*want)[i],
-                  fn + " (" + shapes + ") result " + std::to_string(i), tol);
-  }
+  test_support::checkAgainstReference(*m->module, fn, argSets, m->errors);
 }
 
 /// The diffusion-style sampler: a matmul, the step index and a
@@ -364,13 +315,6 @@ TEST(CompiledLoop, LoopStepsRoundTripThroughPlanJson) {
       };
   same(plan.functions[0].steps, back.functions[0].steps);
   EXPECT_EQ(loopSteps(back.functions[0]).size(), 1u);
-}
-
-std::string readText(const std::string &p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // `axonc build` of a loop model: the binary's infer runs the loop step and

@@ -7,6 +7,7 @@
 #include "ir/AxonDialect.h"
 #include "passes/Passes.h"
 #include "tests/unit/CompileModel.h"
+#include "tests/unit/CompiledVsReference.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -21,42 +22,11 @@
 #include <sstream>
 
 using namespace axon;
+using test_support::expectClose;
+using test_support::randomTensor;
+using test_support::readText;
 
 namespace {
-
-/// Deterministic inputs: floats in [-2, 2), integers in [0, range).
-Tensor randomTensor(DType dtype, std::vector<int64_t> shape, uint64_t &state,
-                    int64_t range = 10) {
-  Tensor t(dtype, std::move(shape));
-  for (double &v : t.data) {
-    state = state * 6364136223846793005ull + 1442695040888963407ull;
-    double u = double(state >> 11) / double(1ull << 53);
-    v = isFloat(dtype) ? roundTo(dtype, 4 * u - 2)
-                       : double(int64_t(u * double(range)));
-  }
-  return t;
-}
-
-void expectClose(const Tensor &got, const Tensor &want,
-                 const std::string &what) {
-  ASSERT_EQ(got.shape, want.shape) << what;
-  ASSERT_EQ(got.dtype, want.dtype) << what;
-  // f32 kernels accumulate in f32 and may reassociate; the reference
-  // rounds each op's double result.
-  double tol = got.dtype == DType::F64 ? 1e-9 : 2e-4;
-  int reported = 0;
-  for (int64_t i = 0; i < got.numElements(); ++i) {
-    double g = got.data[i], w = want.data[i];
-    if (std::isnan(w) && std::isnan(g))
-      continue;
-    bool ok = isFloat(got.dtype)
-                  ? std::fabs(g - w) <= tol * std::max(1.0, std::fabs(w))
-                  : g == w;
-    if (!ok && reported++ < 5)
-      ADD_FAILURE() << what << ": element " << i << " is " << g
-                    << ", reference " << w;
-  }
-}
 
 /// MLIR text parsed in its own context, with every diagnostic kept as text.
 struct ParsedModule {
@@ -75,39 +45,15 @@ struct ParsedModule {
   }
 };
 
-/// Compiles @f of `text` at each argument set's shapes, runs it there and
-/// in the reference evaluator, and compares every result.
+/// Parses MLIR `text` and checks @fn against the reference evaluator at
+/// each argument set's shapes (checkAgainstReference on a module).
 void checkAgainstReference(const std::string &text,
                            const std::vector<std::vector<Tensor>> &argSets,
                            const std::string &fn = "f") {
   ParsedModule parsed(text);
-  auto &module = parsed.module;
-  const std::string &diagnostics = parsed.diagnostics;
-  ASSERT_TRUE(module) << diagnostics;
-  std::vector<FunctionRequest> requests;
-  for (const auto &args : argSets) {
-    FunctionRequest r{fn, {}};
-    for (const Tensor &t : args)
-      r.argShapes.push_back(t.shape);
-    requests.push_back(r);
-  }
-  reference::Evaluator reference(*module);
-  auto program = JitProgram::compile(*module, requests, {});
-  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n"
-                             << diagnostics;
-  for (const auto &args : argSets) {
-    std::string shapes;
-    for (const Tensor &t : args)
-      shapes += t.typeString() + " ";
-    auto want = reference.call(fn, args);
-    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
-    auto got = (*program)->executor().call(fn, args);
-    ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
-    ASSERT_EQ(got->size(), want->size());
-    for (size_t i = 0; i < got->size(); ++i)
-      expectClose((*got)[i], (*want)[i],
-                  "@" + fn + " (" + shapes + ") result " + std::to_string(i));
-  }
+  ASSERT_TRUE(parsed.module) << parsed.diagnostics;
+  test_support::checkAgainstReference(*parsed.module, fn, argSets,
+                                      parsed.diagnostics);
 }
 
 const int64_t kSizes[] = {1, 7, 33, 1000};
@@ -259,7 +205,7 @@ func.func @f(%x: tensor<?x6xf32>, %i: tensor<5xi32>, %u: tensor<?x2xf32>) -> (te
   std::vector<std::vector<Tensor>> sets;
   for (int64_t n : kSizes)
     sets.push_back({randomTensor(DType::F32, {n, 6}, seed),
-                    randomTensor(DType::I32, {5}, seed, 6),
+                    randomTensor(DType::I32, {5}, seed, 0, 6),
                     randomTensor(DType::F32, {n, 2}, seed)});
   checkAgainstReference(text, sets);
 }
@@ -283,19 +229,12 @@ func.func @f(%x: tensor<?x5xf32>, %step: tensor<i64>) -> (tensor<?x5xf32>, tenso
   checkAgainstReference(text, sets);
 }
 
-std::string readFile(const std::string &path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /// Runs `steps` train steps of a model file's train block in both backends
 /// and compares the losses and every parameter (and optimizer state).
 void checkTrainSteps(const std::string &model, std::vector<int64_t> xShape,
                      int steps) {
   auto m = test_support::compileModel(
-      readFile(std::string(AXON_SOURCE_DIR) + "/" + model), true, model);
+      readText(std::string(AXON_SOURCE_DIR) + "/" + model), true, model);
   ASSERT_TRUE(m->module) << m->errors;
   mlir::ModuleOp module = *m->module;
   TrainOp train = *module.getOps<TrainOp>().begin();
@@ -313,7 +252,7 @@ void checkTrainSteps(const std::string &model, std::vector<int64_t> xShape,
   uint64_t seed = 11;
   for (int s = 0; s < steps; ++s) {
     Tensor x = randomTensor(DType::F32, xShape, seed);
-    Tensor t = randomTensor(DType::I32, {batch}, seed, 10);
+    Tensor t = randomTensor(DType::I32, {batch}, seed, 0, 10);
     // The gradient function (backward graph) alone.
     auto gw = reference.call(loss + "_grad", {x, t});
     auto gg = jit.call(loss + "_grad", {x, t});
@@ -354,7 +293,7 @@ TEST(HalideBackend, CnnTrainStepsMatchTheReference) {
 
 TEST(HalideBackend, ArenaOfTheMlpTrainStepIsSmallerThanItsBuffers) {
   auto m = test_support::compileModel(
-      readFile(std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon"), true);
+      readText(std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon"), true);
   ASSERT_TRUE(m->module) << m->errors;
   Plan plan;
   std::vector<kernel::KernelSpec> kernels;
