@@ -87,13 +87,14 @@ cl::opt<bool> allowNonfiniteInputs(
     cl::desc("Load NaN and infinite input and label values instead of "
              "refusing them"),
     cl::cat(category), cl::sub(trainCommand));
-cl::opt<std::string> onNonfinite(
+cl::opt<OnNonfinite> onNonfinite(
     "on-nonfinite",
-    cl::desc("A NaN or infinite loss: 'stop' (the default: an error naming "
-             "the step, exit 1) or 'continue'. Checkpoints holding "
-             "non-finite values are never written"),
-    cl::value_desc("stop|continue"), cl::init("stop"), cl::cat(category),
-    cl::sub(trainCommand));
+    cl::desc("A NaN or infinite loss: stop training (an error naming the "
+             "step, exit 1) or continue. Checkpoints holding non-finite "
+             "values are never written"),
+    cl::values(clEnumValN(OnNonfinite::Stop, "stop", "stop (the default)"),
+               clEnumValN(OnNonfinite::Continue, "continue", "train on")),
+    cl::init(OnNonfinite::Stop), cl::cat(category), cl::sub(trainCommand));
 cl::opt<int> iterations("iterations", cl::desc("Timed runs per workload"),
                         cl::init(50), cl::cat(category), cl::sub(benchCommand));
 cl::opt<std::string> benchFn("fn",
@@ -259,16 +260,13 @@ private:
 int runTrain(Executor &ex, const BinaryConfig &c) {
   if (c.train.stepFn.empty())
     return fail("the model has no train block");
-  if (onNonfinite != "stop" && onNonfinite != "continue")
-    return fail("--on-nonfinite must be stop or continue, got '" +
-                onNonfinite + "'");
   TrainConfig train = c.train;
   train.allowNonfinite = allowNonfiniteInputs;
   auto data = loadTrainData(train, limit, evalLimit);
   if (!data)
     return fail(llvm::toString(data.takeError()));
   SessionOptions options;
-  options.continueOnNonfinite = onNonfinite == "continue";
+  options.continueOnNonfinite = onNonfinite == OnNonfinite::Continue;
   options.epochs = epochs;
   options.metricsPath = metrics;
   options.checkpointPath = checkpoint;

@@ -37,6 +37,9 @@ struct SessionOptions {
   bool continueOnNonfinite = false;
 };
 
+/// The values of `--on-nonfinite` (axonc train, a binary's train).
+enum class OnNonfinite { Stop, Continue };
+
 /// "parameter 'W1' holds NaN (element 3)" for the first non-finite value of
 /// `c`'s floating-point tensors; empty when every value is finite.
 std::string firstNonfinite(const Checkpoint &c);

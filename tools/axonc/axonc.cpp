@@ -20,6 +20,7 @@
 #include "passes/Passes.h"
 #include "runtime/CpuTarget.h"
 #include "runtime/Npy.h"
+#include "runtime/TrainSession.h"
 #include "tools/axonc/TrainCommand.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -194,13 +195,14 @@ cl::opt<bool> allowNonfiniteInputs(
     cl::desc("Load NaN and infinite input and label values instead of "
              "refusing them"),
     cl::cat(category), cl::sub(trainCommand));
-cl::opt<std::string> onNonfinite(
+cl::opt<OnNonfinite> onNonfinite(
     "on-nonfinite",
-    cl::desc("A NaN or infinite loss: 'stop' (the default: an error naming "
-             "the step, exit 1) or 'continue'. Checkpoints holding "
-             "non-finite values are never written"),
-    cl::value_desc("stop|continue"), cl::init("stop"), cl::cat(category),
-    cl::sub(trainCommand));
+    cl::desc("A NaN or infinite loss: stop training (an error naming the "
+             "step, exit 1) or continue. Checkpoints holding non-finite "
+             "values are never written"),
+    cl::values(clEnumValN(OnNonfinite::Stop, "stop", "stop (the default)"),
+               clEnumValN(OnNonfinite::Continue, "continue", "train on")),
+    cl::init(OnNonfinite::Stop), cl::cat(category), cl::sub(trainCommand));
 
 /// Splits "name=path"; false when there is no '='.
 bool splitAssignment(llvm::StringRef s, std::string &name, std::string &path) {
@@ -426,10 +428,7 @@ int main(int argc, char **argv) {
     flags.checkpointEvery = checkpointEvery;
     flags.resume = resumeFile;
     flags.allowNonfinite = allowNonfiniteInputs;
-    if (onNonfinite != "stop" && onNonfinite != "continue")
-      return fail("--on-nonfinite must be stop or continue, got '" +
-                  onNonfinite + "'");
-    flags.continueOnNonfinite = onNonfinite == "continue";
+    flags.continueOnNonfinite = onNonfinite == OnNonfinite::Continue;
     flags.runner = runnerOptions();
     return runTraining(*module, flags);
   }
