@@ -28,7 +28,7 @@ llvm::Error kernelFailure(const std::string &fn, const PlanKernel &k, int rc) {
   }
   while (!message.empty() && (message.back() == '\n' || message.back() == ' '))
     message.pop_back();
-  const std::string marker = "@axon: ";
+  const std::string marker = kKernelCheckMarker;
   size_t at = message.find(marker);
   if (at != std::string::npos)
     return llvm::createStringError(message.substr(at + marker.size()) +

@@ -83,6 +83,11 @@ struct PlanParam {
   bool optimizerState = false;
 };
 
+/// Starts a check's own text in the message a compiled kernel fails with
+/// (the Halide lowering's kernelCheck writes it, Executor::call reports
+/// what follows it as the function's error).
+inline constexpr char kKernelCheckMarker[] = "@axon: ";
+
 struct PlanKernel {
   std::string name;
   int numInputs = 0, numOutputs = 0;

@@ -10,6 +10,7 @@
 // executor reports as the function's error.
 #include "backends/halide/KernelLowering.h"
 #include "backends/halide/KernelGraph.h"
+#include "runtime/Plan.h"
 
 #include <algorithm>
 #include <functional>
@@ -122,16 +123,14 @@ Expr isTheMax(Expr v, Expr m) {
   return strict_float(v == m || (is_nan(v) && is_nan(m)));
 }
 
-/// Marks where a kernel check's own text starts in Halide's
-/// "Requirement Failed: (condition) ..." message (runtime/Executor.cpp).
-const char *const kCheckMarker = "@axon: ";
-
 /// `value`, once `ok` holds; otherwise the kernel fails with
 /// "<location>: axon.<op>: <what>" (Halide separates the parts by spaces).
 template <typename... Parts>
 Expr kernelCheck(Expr ok, Expr value, const kernel::OpSpec &op,
                  Parts &&...what) {
-  return require(ok, value, kCheckMarker + op.location + ": axon." + op.name +
+  // kKernelCheckMarker: where Halide's "Requirement Failed: (...)" message
+  // gives way to ours.
+  return require(ok, value, kKernelCheckMarker + op.location + ": axon." + op.name +
                                 ":",
                  std::forward<Parts>(what)...);
 }
