@@ -36,18 +36,12 @@ std::string readFile(const std::string &p) {
   return std::string((std::istreambuf_iterator<char>(in)), {});
 }
 
-/// A model whose train step fails at one global step: a crash, as far as
-/// the session can tell.
-class CrashingModel : public Model {
+/// A model that forwards to `inner`, for wrappers that change what its
+/// train step (`stepFn`) does at one global step (`at`).
+class WrappedModel : public Model {
 public:
-  CrashingModel(Model &inner, std::string stepFn, int64_t crashAt)
-      : inner(inner), stepFn(std::move(stepFn)), crashAt(crashAt) {}
-  llvm::Expected<std::vector<Tensor>>
-  call(const std::string &fn, const std::vector<Tensor> &args) override {
-    if (fn == stepFn && int64_t(args.back().data[0]) == crashAt)
-      return llvm::createStringError("simulated crash");
-    return inner.call(fn, args);
-  }
+  WrappedModel(Model &inner, std::string stepFn, int64_t at)
+      : inner(inner), stepFn(std::move(stepFn)), at(at) {}
   std::vector<std::string> paramNames() const override {
     return inner.paramNames();
   }
@@ -58,10 +52,29 @@ public:
     return inner.setParam(n, v);
   }
 
-private:
+protected:
+  /// Whether this call is the train step at global step `at`.
+  bool isStepAt(const std::string &fn, const std::vector<Tensor> &args) const {
+    return fn == stepFn && int64_t(args.back().data[0]) == at;
+  }
   Model &inner;
+
+private:
   std::string stepFn;
-  int64_t crashAt;
+  int64_t at;
+};
+
+/// A model whose train step fails at one global step: a crash, as far as
+/// the session can tell.
+class CrashingModel : public WrappedModel {
+public:
+  using WrappedModel::WrappedModel;
+  llvm::Expected<std::vector<Tensor>>
+  call(const std::string &fn, const std::vector<Tensor> &args) override {
+    if (isStepAt(fn, args))
+      return llvm::createStringError("simulated crash");
+    return inner.call(fn, args);
+  }
 };
 
 /// examples/mlp compiled for a session over the first `limit` training and
@@ -457,14 +470,13 @@ TEST_F(GanSession, OlderCheckpointsResumeOnTheirParameters) {
 
 /// A model whose parameters all turn NaN after one global step (its loss
 /// stays finite): a divergence the loss has not shown yet.
-class PoisonedModel : public Model {
+class PoisonedModel : public WrappedModel {
 public:
-  PoisonedModel(Model &inner, std::string stepFn, int64_t poisonAt)
-      : inner(inner), stepFn(std::move(stepFn)), poisonAt(poisonAt) {}
+  using WrappedModel::WrappedModel;
   llvm::Expected<std::vector<Tensor>>
   call(const std::string &fn, const std::vector<Tensor> &args) override {
     auto r = inner.call(fn, args);
-    if (r && fn == stepFn && int64_t(args.back().data[0]) == poisonAt)
+    if (r && isStepAt(fn, args))
       for (const std::string &name : inner.paramNames()) {
         auto p = inner.getParam(name);
         if (!p)
@@ -476,20 +488,6 @@ public:
       }
     return r;
   }
-  std::vector<std::string> paramNames() const override {
-    return inner.paramNames();
-  }
-  llvm::Expected<Tensor> getParam(const std::string &n) const override {
-    return inner.getParam(n);
-  }
-  llvm::Error setParam(const std::string &n, const Tensor &v) override {
-    return inner.setParam(n, v);
-  }
-
-private:
-  Model &inner;
-  std::string stepFn;
-  int64_t poisonAt;
 };
 
 /// Issue 11 items 4 and 5: a small regression and classifier on the
