@@ -60,13 +60,14 @@ int normalizeAxis(int64_t axis, size_t rank) {
 
 /// Halide compiles float code with fast-math flags under which LLVM may
 /// assume no NaN or infinity: NaN != NaN came out false, and a NaN test of
-/// a value computed with those flags folds away. What a model can observe
-/// of NaN and infinity (comparisons, max/min, relu, sign, argmax) is
-/// computed in strict_float, which also covers the operands Halide inlines
-/// into it; values read from memory are taken as they are.
-Expr strictIfFloat(Expr e, const Expr &operand) {
-  return operand.type().is_float() ? strict_float(e) : e;
-}
+/// a value computed with those flags folds away. A kernel whose ops can
+/// observe NaN or infinity (Lowerer::observesNaN: comparisons, max/min,
+/// relu, sign, argmax, ...) defines its values in strict_float, which also
+/// covers the operands Halide inlines into them; the helpers below are
+/// strict themselves because update definitions (reductions, windows) do
+/// not go through Lowerer::define. Values read from memory are taken as
+/// they are.
+///
 /// max/min propagating NaN, as the reference and torch.maximum do.
 Expr maxNaN(Expr a, Expr b) {
   if (!a.type().is_float())
@@ -388,11 +389,11 @@ private:
         return select(v >= zero, one / (one + ieeeExp(-v)),
                       ieeeExp(v) / (one + ieeeExp(v)));
       if (n == "relu") // NaN stays NaN, as in the reference and torch.
-        return strictIfFloat(select(v < zero, zero, v), v);
+        return select(v < zero, zero, v);
       if (n == "softplus")
         return maxNaN(v, zero) + ieeeLog(one + ieeeExp(-abs(v)));
       // sign
-      return strictIfFloat(select(v > zero, one, select(v < zero, -one, v)), v);
+      return select(v > zero, one, select(v < zero, -one, v));
     });
   }
 
@@ -427,17 +428,17 @@ private:
         return minNaN(x, y);
       switch (predicate) { // CmpPredicate: eq ne lt le gt ge.
       case 0:
-        return strictIfFloat(x == y, x);
+        return x == y;
       case 1:
-        return strictIfFloat(x != y, x);
+        return x != y;
       case 2:
-        return strictIfFloat(x < y, x);
+        return x < y;
       case 3: // Not x <= y: Halide rewrites it to !(y < x), true for NaN.
-        return strictIfFloat(x < y || x == y, x);
+        return x < y || x == y;
       case 4:
-        return strictIfFloat(x > y, x);
+        return x > y;
       default:
-        return strictIfFloat(x > y || x == y, x);
+        return x > y || x == y;
       }
     });
   }
