@@ -13,12 +13,12 @@
 // of the median (steadier for comparing schedules on a noisy machine);
 // --asm writes the first --matmul's assembly (or lowered Halide IR with a
 // .stmt name) instead of timing. The target is HL_JIT_TARGET or the best
-// this CPU runs (runtime/CpuTarget: never Halide 14's get_host_target, which
+// this CPU runs (runtime/core/CpuTarget: never Halide 14's get_host_target, which
 // claims avx512_sapphirerapids on AMD Zen 4/5); Halide's thread pool size is
 // HL_NUM_THREADS.
 #include "backends/halide/Contraction.h"
 #include "backends/halide/NaiveContraction.h"
-#include "runtime/HostCpu.h"
+#include "runtime/core/HostCpu.h"
 
 #include <algorithm>
 #include <array>

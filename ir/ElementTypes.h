@@ -1,10 +1,10 @@
-// The runtime's element types (runtime/Tensor.h's DType) of MLIR element
+// The runtime's element types (runtime/core/Tensor.h's DType) of MLIR element
 // types, for everything that turns IR into data: the reference evaluator,
 // the plan builder, the train-block reader.
 #ifndef AXON_IR_ELEMENTTYPES_H
 #define AXON_IR_ELEMENTTYPES_H
 
-#include "runtime/Tensor.h"
+#include "runtime/core/Tensor.h"
 
 #include "mlir/IR/Types.h"
 

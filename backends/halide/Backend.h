@@ -16,7 +16,7 @@ struct CompileOptions {
   /// Contraction.cpp) or "auto:adams2019", "auto:mullapudi2016",
   /// "auto:li2018" (Halide's autoschedulers, loaded as plugins).
   std::string schedule = "manual";
-  /// A `--target` value (runtime/CpuTarget.h: host, x86-64-avx2,
+  /// A `--target` value (runtime/core/CpuTarget.h: host, x86-64-avx2,
   /// x86-64-avx512 or a Halide target string). The MLIR-side drivers
   /// (Jit.h: resolveOptions) turn it into a Halide target string before
   /// compiling; empty means host.

@@ -19,7 +19,7 @@ namespace axon::halide {
 namespace {
 
 /// The target the kernels are compiled for. The LLVM side resolves "host"
-/// into a target string from the CPU's features (runtime/HostCpu.h), since
+/// into a target string from the CPU's features (runtime/core/HostCpu.h), since
 /// Halide 14's get_host_target() over-claims on some CPUs; it stays "host"
 /// (or empty) only off x86-64, where Halide's detection is all there is.
 Target targetFor(const CompileOptions &options) {

@@ -5,7 +5,7 @@
 #define AXON_BACKENDS_HALIDE_KERNELGRAPH_H
 
 #include "backends/halide/Contraction.h"
-#include "runtime/Tensor.h"
+#include "runtime/core/Tensor.h"
 
 #include "Halide.h"
 

@@ -10,7 +10,7 @@
 // executor reports as the function's error.
 #include "backends/halide/KernelLowering.h"
 #include "backends/halide/KernelGraph.h"
-#include "runtime/Plan.h"
+#include "runtime/core/Plan.h"
 
 #include <algorithm>
 #include <functional>
@@ -925,7 +925,7 @@ private:
   }
 
   /// Philox-4x32-10 as Halide expressions: the bit recipe of
-  /// runtime/Philox.h, so draws match the reference bit for bit (normal
+  /// runtime/core/Philox.h, so draws match the reference bit for bit (normal
   /// draws to within the last bits of log/cos).
   static std::vector<Expr> philox(uint64_t seed, Expr counter, Expr index) {
     Expr c0 = cast<uint32_t>(index), c1 = cast<uint32_t>(index >> 32);

@@ -5,7 +5,7 @@
 #ifndef AXON_BACKENDS_HALIDE_KERNELSPEC_H
 #define AXON_BACKENDS_HALIDE_KERNELSPEC_H
 
-#include "runtime/Tensor.h"
+#include "runtime/core/Tensor.h"
 
 #include <cstdint>
 #include <map>

@@ -5,7 +5,7 @@
 #define AXON_BACKENDS_HALIDE_PLANBUILDER_H
 
 #include "backends/halide/KernelSpec.h"
-#include "runtime/Plan.h"
+#include "runtime/core/Plan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

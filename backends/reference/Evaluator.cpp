@@ -8,9 +8,9 @@
 
 #include "ir/AxonDialect.h"
 #include "ir/ElementTypes.h"
-#include "runtime/Initializers.h"
-#include "runtime/Philox.h"
-#include "runtime/Plan.h"
+#include "runtime/core/Initializers.h"
+#include "runtime/core/Philox.h"
+#include "runtime/core/Plan.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

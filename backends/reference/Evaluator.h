@@ -10,7 +10,7 @@
 #ifndef AXON_BACKENDS_REFERENCE_EVALUATOR_H
 #define AXON_BACKENDS_REFERENCE_EVALUATOR_H
 
-#include "runtime/Tensor.h"
+#include "runtime/core/Tensor.h"
 
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"

@@ -6,7 +6,7 @@
 //
 // Every case runs at each x86 target the schedules tell apart (vector width
 // and register count: SSE4.1, AVX2, AVX-512). A target runs (realize and
-// compare) where this CPU has every feature it needs (runtime/CpuTarget);
+// compare) where this CPU has every feature it needs (runtime/core/CpuTarget);
 // elsewhere the pipeline is only compiled, to assembly, and the test is
 // skipped with "compiled only: this CPU lacks ...".
 //
@@ -14,7 +14,7 @@
 // axon-unit-tests, which is built against MLIR 19.
 #include "backends/halide/Contraction.h"
 #include "backends/halide/NaiveContraction.h"
-#include "runtime/HostCpu.h"
+#include "runtime/core/HostCpu.h"
 
 #include <gtest/gtest.h>
 

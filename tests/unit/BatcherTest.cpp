@@ -1,6 +1,6 @@
-// Tests of batch order (runtime/Dataset.h, Batcher): reproducible per
+// Tests of batch order (runtime/data/Dataset.h, Batcher): reproducible per
 // (seed, epoch), every sample once per epoch, the partial batch dropped.
-#include "runtime/Dataset.h"
+#include "runtime/data/Dataset.h"
 
 #include <gtest/gtest.h>
 

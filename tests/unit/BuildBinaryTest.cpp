@@ -3,8 +3,8 @@
 // batch (full batches, then single rows); whose `train` writes checkpoints
 // that `--resume` continues bit-identically and `infer --checkpoint` loads.
 #include "backends/reference/Evaluator.h"
-#include "runtime/Checkpoint.h"
-#include "runtime/Npy.h"
+#include "runtime/io/Checkpoint.h"
+#include "runtime/io/Npy.h"
 #include "tests/unit/CompileModel.h"
 #include "tests/unit/CompiledVsReference.h"
 

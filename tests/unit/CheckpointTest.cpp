@@ -1,10 +1,10 @@
-// Tests of safetensors checkpoints (runtime/Checkpoint.h): exact round trips
+// Tests of safetensors checkpoints (runtime/io/Checkpoint.h): exact round trips
 // of every dtype, the file layout, atomic replacement when the writer dies
 // mid-write, every malformed-file error, and restoring into a model whose
 // parameters do not match.
-#include "runtime/Checkpoint.h"
+#include "runtime/io/Checkpoint.h"
 
-#include "runtime/AtomicFile.h"
+#include "runtime/io/AtomicFile.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/Chrono.h"

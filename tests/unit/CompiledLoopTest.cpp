@@ -3,11 +3,11 @@
 // so the kernel count and compile time do not grow with the trip count.
 // Each model runs against the reference evaluator at awkward sizes; the
 // plan's loop step survives PlanJson and a built binary runs it.
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "backends/halide/PlanBuilder.h"
 #include "backends/reference/Evaluator.h"
-#include "runtime/Npy.h"
-#include "runtime/PlanJson.h"
+#include "runtime/io/Npy.h"
+#include "runtime/io/PlanJson.h"
 #include "tests/unit/CompileModel.h"
 #include "tests/unit/CompiledVsReference.h"
 

@@ -4,7 +4,7 @@
 #ifndef AXON_TESTS_UNIT_COMPILEDVSREFERENCE_H
 #define AXON_TESTS_UNIT_COMPILEDVSREFERENCE_H
 
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "backends/reference/Evaluator.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
-// Target selection from CPU feature bits (runtime/CpuTarget.h), on feature
+// Target selection from CPU feature bits (runtime/core/CpuTarget.h), on feature
 // sets recorded from real CPUs by llvm::sys::getHostCPUFeatures.
-#include "runtime/CpuTarget.h"
-#include "runtime/HostCpu.h"
+#include "runtime/core/CpuTarget.h"
+#include "runtime/core/HostCpu.h"
 
 #include <gtest/gtest.h>
 

@@ -1,10 +1,10 @@
-// Tests of a train block's data (runtime/DataLoader.h, Csv.h, Dataset.h):
+// Tests of a train block's data (runtime/data/DataLoader.h, Csv.h, Dataset.h):
 // IDX, .npy and CSV sources, normalisation, one-hot labels, limits, the
 // error of every malformed input, and gathering rows.
-#include "runtime/DataLoader.h"
-#include "runtime/Csv.h"
-#include "runtime/Idx.h"
-#include "runtime/Npy.h"
+#include "runtime/data/DataLoader.h"
+#include "runtime/io/Csv.h"
+#include "runtime/io/Idx.h"
+#include "runtime/io/Npy.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"

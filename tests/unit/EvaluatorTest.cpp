@@ -2,8 +2,8 @@
 // hand-computed values, with explicit tolerances.
 #include "backends/reference/Evaluator.h"
 #include "ir/AxonDialect.h"
-#include "runtime/Initializers.h"
-#include "runtime/Philox.h"
+#include "runtime/core/Initializers.h"
+#include "runtime/core/Philox.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"

@@ -5,7 +5,7 @@
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/ShapeRules.h"
-#include "runtime/Tensor.h"
+#include "runtime/core/Tensor.h"
 #include "tests/unit/CompileModel.h"
 #include "ir/AxonDialect.h"
 

@@ -2,7 +2,7 @@
 // against the reference evaluator: every kind of kernel the fusion pass
 // forms, forward and backward, at sizes that stress vector tails (1, 7, 33,
 // 1000), and whole train steps of the example models.
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "backends/reference/Evaluator.h"
 #include "ir/AxonDialect.h"
 #include "passes/Passes.h"

@@ -1,6 +1,6 @@
-// Tests of the IDX reader (runtime/Idx.h): the real Fashion-MNIST files, and
+// Tests of the IDX reader (runtime/io/Idx.h): the real Fashion-MNIST files, and
 // one hand-made file per error, each message starting with the file's path.
-#include "runtime/Idx.h"
+#include "runtime/io/Idx.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"

@@ -4,7 +4,7 @@
 // division by zero and of gather, scatter_add, one_hot (so cross_entropy)
 // indices out of range, which compiled kernels report with the op's
 // position instead of clamping (issue 10, items 3 and 4).
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "backends/reference/Evaluator.h"
 #include "tests/unit/CompileModel.h"
 

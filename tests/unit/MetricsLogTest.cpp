@@ -1,6 +1,6 @@
-// Tests of the JSON-lines metrics log (runtime/MetricsLog.h): every line
+// Tests of the JSON-lines metrics log (runtime/train/MetricsLog.h): every line
 // parses back with llvm::json and holds what was logged.
-#include "runtime/MetricsLog.h"
+#include "runtime/train/MetricsLog.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"

@@ -1,7 +1,7 @@
 // `axonc run examples/mlp/mlp.axon --fn forward` against a hand-written
 // computation with the same weights: the driver, the .npy I/O, the frontend
 // and the evaluator checked together.
-#include "runtime/Npy.h"
+#include "runtime/io/Npy.h"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"

@@ -1,5 +1,5 @@
-// Tests of .npy reading and writing (runtime/Npy.h).
-#include "runtime/Npy.h"
+// Tests of .npy reading and writing (runtime/io/Npy.h).
+#include "runtime/io/Npy.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"

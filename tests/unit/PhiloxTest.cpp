@@ -1,7 +1,7 @@
-// Tests of the Philox generator (runtime/Philox.h) and the parameter
-// initialisers built on it (runtime/Initializers.h).
-#include "runtime/Philox.h"
-#include "runtime/Initializers.h"
+// Tests of the Philox generator (runtime/core/Philox.h) and the parameter
+// initialisers built on it (runtime/core/Initializers.h).
+#include "runtime/core/Philox.h"
+#include "runtime/core/Initializers.h"
 
 #include <gtest/gtest.h>
 

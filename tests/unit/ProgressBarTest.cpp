@@ -1,6 +1,6 @@
-// Tests of the progress bar (runtime/ProgressBar.h): plain lines for logs,
+// Tests of the progress bar (runtime/train/ProgressBar.h): plain lines for logs,
 // throttled in-place redraws for terminals.
-#include "runtime/ProgressBar.h"
+#include "runtime/train/ProgressBar.h"
 
 #include "llvm/ADT/StringExtras.h"
 

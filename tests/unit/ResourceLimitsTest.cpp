@@ -3,10 +3,10 @@
 // allocated, on both backends, and refused with an error naming the
 // largest parameter or buffer; never an abort. And functions returning
 // their arguments or parameters unchanged compile (item 8).
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "backends/reference/Evaluator.h"
-#include "runtime/Executor.h"
-#include "runtime/Plan.h"
+#include "runtime/core/Executor.h"
+#include "runtime/core/Plan.h"
 #include "tests/unit/CompileModel.h"
 
 #include <gtest/gtest.h>

@@ -5,7 +5,7 @@
 // are checked on an AVX2-only CPU too. (Running them is the other tests'
 // job, on the machine's own target.)
 #include "backends/halide/Backend.h"
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "tests/unit/CompileModel.h"
 
 #include "llvm/Support/FileSystem.h"

@@ -1,4 +1,4 @@
-// Training sessions on JIT-compiled kernels (runtime/TrainSession.h):
+// Training sessions on JIT-compiled kernels (runtime/train/TrainSession.h):
 // resuming from a mid-epoch checkpoint after a simulated crash gives the
 // uninterrupted run's parameters and losses bit for bit; a few hundred steps
 // of the MLP on Fashion-MNIST beat an honest accuracy bar; the metrics log
@@ -6,9 +6,9 @@
 // so is one of another train block of the same model (a GAN's two blocks).
 #include "CompileModel.h"
 
-#include "runtime/Npy.h"
-#include "runtime/Plot.h"
-#include "runtime/TrainSession.h"
+#include "runtime/io/Npy.h"
+#include "runtime/train/Plot.h"
+#include "runtime/train/TrainSession.h"
 #include "tools/axonc/TrainBlock.h"
 #include "tools/axonc/TrainCommand.h"
 

@@ -1,8 +1,8 @@
-// Tests of the training loop (runtime/Trainer.h) with fake step and eval
+// Tests of the training loop (runtime/train/Trainer.h) with fake step and eval
 // functions: step counts, global steps, batch contents, weighted evaluation,
 // the metrics log, and errors.
-#include "runtime/Trainer.h"
-#include "runtime/ProgressBar.h"
+#include "runtime/train/Trainer.h"
+#include "runtime/train/ProgressBar.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"

@@ -13,10 +13,10 @@
 // "99999999999999999999", "1e400", "nan", 0xff bytes).
 #include "frontend/MLIRGen.h"
 #include "ir/AxonDialect.h"
-#include "runtime/Checkpoint.h"
-#include "runtime/Csv.h"
-#include "runtime/Idx.h"
-#include "runtime/Npy.h"
+#include "runtime/io/Checkpoint.h"
+#include "runtime/io/Csv.h"
+#include "runtime/io/Idx.h"
+#include "runtime/io/Npy.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"

@@ -1,8 +1,9 @@
 #include "tools/axonc/BuildCommand.h"
 
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "ir/AxonDialect.h"
-#include "runtime/PlanJson.h"
+#include "runtime/io/PlanJson.h"
+#include "tools/axonc/BinaryArchives.h"
 #include "tools/axonc/Fail.h"
 #include "tools/axonc/TrainBlock.h"
 
@@ -107,7 +108,6 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
       os << (i % 24 ? "" : "\n  ") << int(json[i]) << ",";
     os << "0};\n";
   }
-  std::string lib = AXON_BINARY_DIR "/runtime/";
   std::vector<std::string> argv{"-O1", "-o", flags.output, source};
 #ifdef AXON_SANITIZE_LINK
   // The runtime archives are instrumented: link the sanitizers' runtimes.
@@ -119,9 +119,8 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   }
 #endif
   argv.insert(argv.end(), objects.begin(), objects.end());
-  for (const char *a :
-       {"libAxonBinaryMain.a", "libAxonRuntime.a", "libAxonRuntimeCore.a"})
-    argv.push_back(lib + a);
+  for (const char *a : kBinaryArchives)
+    argv.push_back(a);
   for (const char *a : {"/usr/lib/llvm-19/lib/libLLVMTargetParser.a",
                         "/usr/lib/llvm-19/lib/libLLVMSupport.a",
                         "/usr/lib/llvm-19/lib/libLLVMDemangle.a", "-lz",

@@ -4,7 +4,7 @@
 #define AXON_TOOLS_AXONC_TRAINBLOCK_H
 
 #include "ir/AxonDialect.h"
-#include "runtime/TrainConfig.h"
+#include "runtime/core/TrainConfig.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"

@@ -2,7 +2,7 @@
 // TrainSession) on JIT-compiled kernels or the reference evaluator.
 #include "tools/axonc/TrainCommand.h"
 
-#include "runtime/TrainSession.h"
+#include "runtime/train/TrainSession.h"
 #include "tools/axonc/Fail.h"
 #include "tools/axonc/TrainBlock.h"
 

@@ -2,9 +2,9 @@
 #ifndef AXON_TOOLS_AXONC_TRAINCOMMAND_H
 #define AXON_TOOLS_AXONC_TRAINCOMMAND_H
 
-#include "runtime/DataLoader.h"
-#include "runtime/TrainConfig.h"
-#include "tools/axonc/Compiled.h"
+#include "runtime/data/DataLoader.h"
+#include "runtime/core/TrainConfig.h"
+#include "tools/axonc/Runner.h"
 
 #include "mlir/IR/BuiltinOps.h"
 

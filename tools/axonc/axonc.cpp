@@ -8,19 +8,19 @@
 //   axonc build FILE -o BINARY               compile to a standalone binary
 // run and train use JIT-compiled Halide kernels (--backend=halide, the
 // default) or the reference evaluator (--backend=reference).
-#include "backends/halide/Jit.h"
+#include "backends/halide/CompilePipeline.h"
 #include "backends/reference/Evaluator.h"
 #include "tools/axonc/BuildCommand.h"
-#include "tools/axonc/Compiled.h"
+#include "tools/axonc/Runner.h"
 #include "tools/axonc/Fail.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/AxonDialect.h"
 #include "ir/ElementTypes.h"
 #include "passes/Passes.h"
-#include "runtime/CpuTarget.h"
-#include "runtime/Npy.h"
-#include "runtime/TrainSession.h"
+#include "runtime/core/CpuTarget.h"
+#include "runtime/io/Npy.h"
+#include "runtime/train/TrainSession.h"
 #include "tools/axonc/TrainCommand.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"

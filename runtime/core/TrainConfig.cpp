@@ -1,0 +1,146 @@
+// TrainConfig <-> JSON with llvm::json's ObjectMapper.
+#include "runtime/core/TrainConfig.h"
+
+using namespace axon;
+namespace json = llvm::json;
+
+std::string DataSource::describe() const {
+  std::string s = format + "(";
+  for (size_t i = 0; i < files.size(); ++i)
+    s += (i ? ", \"" : "\"") + files[i] + "\"";
+  if (format == "csv")
+    s += ", label = " + std::to_string(labelColumn);
+  return s + ")";
+}
+
+const char *axon::normalizationName(Normalization::Kind kind) {
+  switch (kind) {
+  case Normalization::Kind::None:
+    return "none";
+  case Normalization::Kind::Scale:
+    return "scale";
+  case Normalization::Kind::Standard:
+    return "standard";
+  case Normalization::Kind::Fixed:
+    return "fixed";
+  }
+  return "none";
+}
+
+llvm::Expected<Normalization>
+axon::parseNormalization(llvm::StringRef kind, double mean, double std) {
+  Normalization n;
+  for (auto k : {Normalization::Kind::None, Normalization::Kind::Scale,
+                 Normalization::Kind::Standard, Normalization::Kind::Fixed})
+    if (kind == normalizationName(k))
+      n.kind = k;
+  if (kind != normalizationName(n.kind))
+    return llvm::createStringError(
+        "normalize must be scale, standard, none or normalize(mean = m, "
+        "std = s), got '" + kind + "'");
+  if (n.kind == Normalization::Kind::Fixed && !(std > 0))
+    return llvm::createStringError("normalize(std = ...) must be positive");
+  n.mean = mean;
+  n.std = std;
+  return n;
+}
+
+namespace axon {
+
+// fromJSON/toJSON overloads found by ADL from ObjectMapper.
+static bool fromJSON(const json::Value &v, DType &out, json::Path p) {
+  auto s = v.getAsString();
+  for (DType d : {DType::F32, DType::F64, DType::I1, DType::I32, DType::I64})
+    if (s && *s == dtypeName(d)) {
+      out = d;
+      return true;
+    }
+  p.report("expected a dtype name such as \"f32\"");
+  return false;
+}
+
+static bool fromJSON(const json::Value &v, DataSource &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  return o && o.map("format", out.format) && o.map("files", out.files) &&
+         o.mapOptional("label_column", out.labelColumn);
+}
+
+static json::Value toJSON(const DataSource &d) {
+  return json::Object{{"format", d.format},
+                      {"files", json::Array(d.files)},
+                      {"label_column", d.labelColumn}};
+}
+
+static bool fromJSON(const json::Value &v, Normalization &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  std::string kind;
+  if (!o || !o.map("kind", kind) || !o.map("mean", out.mean) ||
+      !o.map("std", out.std))
+    return false;
+  auto n = parseNormalization(kind, out.mean, out.std);
+  if (!n) {
+    p.field("kind").report("unknown normalisation");
+    llvm::consumeError(n.takeError());
+    return false;
+  }
+  out = *n;
+  return true;
+}
+
+static bool fromJSON(const json::Value &v, TrainConfig &c, json::Path p) {
+  json::ObjectMapper o(v, p);
+  int64_t seed = 0;
+  bool ok = o && o.map("model", c.model) && o.map("step_fn", c.stepFn) &&
+            o.map("loss_fn", c.lossFn) && o.map("eval_fn", c.evalFn) &&
+            o.map("train", c.train) && o.map("eval", c.eval) &&
+            o.map("input_shape", c.inputShape) &&
+            o.map("label_shape", c.labelShape) &&
+            o.map("input_type", c.inputType) &&
+            o.map("label_type", c.labelType) &&
+            o.map("normalize", c.normalize) && o.map("one_hot", c.oneHot) &&
+            o.map("epochs", c.epochs) && o.map("batch", c.batch) &&
+            o.map("seed", seed) && o.map("shuffle", c.shuffle) &&
+            o.map("log", c.log) && o.mapOptional("params", c.params) &&
+            o.mapOptional("optimizer", c.optimizer) &&
+            o.mapOptional("num_classes", c.numClasses) &&
+            o.mapOptional("allow_nonfinite", c.allowNonfinite);
+  c.seed = uint64_t(seed);
+  return ok;
+}
+
+} // namespace axon
+
+json::Value axon::toJson(const TrainConfig &c) {
+  return json::Object{
+      {"model", c.model},
+      {"step_fn", c.stepFn},
+      {"loss_fn", c.lossFn},
+      {"eval_fn", c.evalFn},
+      {"train", toJSON(c.train)},
+      {"eval", toJSON(c.eval)},
+      {"input_shape", json::Array(c.inputShape)},
+      {"label_shape", json::Array(c.labelShape)},
+      {"input_type", dtypeName(c.inputType)},
+      {"label_type", dtypeName(c.labelType)},
+      {"normalize", json::Object{{"kind", normalizationName(c.normalize.kind)},
+                                 {"mean", c.normalize.mean},
+                                 {"std", c.normalize.std}}},
+      {"one_hot", c.oneHot},
+      {"epochs", c.epochs},
+      {"batch", c.batch},
+      {"seed", int64_t(c.seed)},
+      {"shuffle", c.shuffle},
+      {"log", c.log},
+      {"params", json::Array(c.params)},
+      {"optimizer", c.optimizer},
+      {"num_classes", c.numClasses},
+      {"allow_nonfinite", c.allowNonfinite}};
+}
+
+llvm::Expected<TrainConfig> axon::trainConfigFromJson(const json::Value &v) {
+  TrainConfig c;
+  json::Path::Root root("train config");
+  if (!fromJSON(v, c, root))
+    return root.getError();
+  return c;
+}

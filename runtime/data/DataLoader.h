@@ -1,0 +1,57 @@
+// A train block's data: samples read from IDX, .npy or CSV files, shaped and
+// typed for the loss's arguments, inputs normalised with statistics of the
+// training set, labels optionally one-hot encoded.
+#ifndef AXON_RUNTIME_DATA_DATALOADER_H
+#define AXON_RUNTIME_DATA_DATALOADER_H
+
+#include "runtime/data/Dataset.h"
+#include "runtime/core/TrainConfig.h"
+
+#include "llvm/Support/Error.h"
+
+#include <optional>
+
+namespace axon {
+
+/// Reads `source`'s first `limit` samples (0: all) as stored: inputs F32
+/// [n, ...] (IDX bytes as 0..255), labels [n, ...] (I32 for IDX, the file's
+/// type for .npy, F64 for CSV). Errors name the file and what is wrong:
+/// unreadable or malformed files (see readIdx, readNpy, readCsv), inputs and
+/// labels of different counts, a CSV label column out of range, a negative
+/// limit, a source with no samples, and (unless `allowNonfinite`) a NaN or
+/// infinite value among the samples read, named by file (and CSV line),
+/// sample and position.
+llvm::Expected<Dataset> readSamples(const DataSource &source, int64_t limit,
+                                    bool allowNonfinite = false);
+
+/// x' = (x - offset) * scale, fitted on the training inputs.
+struct InputScaling {
+  double offset = 0, scale = 1;
+};
+/// Errors: `standard` or `scale` on inputs with no spread (all equal).
+llvm::Expected<InputScaling> fitScaling(const Normalization &n,
+                                        const Tensor &inputs);
+
+/// Makes raw samples what the loss takes: inputs reshaped to
+/// [n] + config.inputShape, scaled and rounded to config.inputType; labels
+/// one-hot encoded into config.oneHot classes, or reshaped to
+/// [n] + config.labelShape and checked to fit config.labelType (whole, in
+/// range) and, for class labels, to be a class in [0, config.numClasses).
+/// Errors start with `what` (the source) and say which sample is wrong.
+llvm::Error conformDataset(Dataset &data, const TrainConfig &config,
+                           const InputScaling &scaling, llvm::StringRef what);
+
+struct TrainData {
+  Dataset train;
+  std::optional<Dataset> eval;
+  InputScaling scaling;
+};
+
+/// The training set (first `limit` samples) and the evaluation set (first
+/// `evalLimit`), both conformed with the training set's scaling.
+llvm::Expected<TrainData> loadTrainData(const TrainConfig &config,
+                                        int64_t limit, int64_t evalLimit);
+
+} // namespace axon
+
+#endif // AXON_RUNTIME_DATA_DATALOADER_H

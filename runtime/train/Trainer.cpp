@@ -1,0 +1,198 @@
+// The training loop (see Trainer.h).
+#include "runtime/train/Trainer.h"
+
+#include "runtime/train/MetricsLog.h"
+#include "runtime/train/ProgressBar.h"
+
+#include "llvm/Support/FormatVariadic.h"
+
+#include <chrono>
+#include <cmath>
+
+using namespace axon;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+llvm::Error checkDataset(const Dataset &d, llvm::StringRef what) {
+  if (d.inputs.rank() < 1 || d.labels.rank() < 1)
+    return llvm::createStringError(what + " set: inputs and labels need a "
+                                          "sample dimension");
+  if (d.inputs.shape[0] != d.labels.shape[0])
+    return llvm::createStringError(
+        what + " set: " + llvm::Twine(d.inputs.shape[0]) + " inputs but " +
+        llvm::Twine(d.labels.shape[0]) + " labels");
+  return llvm::Error::success();
+}
+
+} // namespace
+
+llvm::Expected<double> axon::evaluate(const Dataset &data, int64_t batch,
+                                      const EvalFn &fn) {
+  Batcher batcher(data.size(), batch, 0, /*shuffle=*/false, /*dropLast=*/false);
+  double total = 0;
+  int64_t count = 0;
+  for (const auto &rows : batcher.epoch(0)) {
+    auto v = fn(takeRows(data.inputs, rows), takeRows(data.labels, rows));
+    if (!v)
+      return v.takeError();
+    total += *v * static_cast<double>(rows.size());
+    count += static_cast<int64_t>(rows.size());
+  }
+  if (count == 0)
+    return llvm::createStringError("the evaluation set is empty");
+  return total / static_cast<double>(count);
+}
+
+llvm::Expected<std::vector<EpochResult>>
+axon::train(const TrainOptions &options, const Dataset &trainSet,
+            const Dataset *eval, const StepFn &step, const EvalFn &evalLoss,
+            const EvalFn &evalMetric, llvm::raw_ostream &progress) {
+  if (options.epochs < 1)
+    return llvm::createStringError("epochs must be at least 1, got " +
+                                   llvm::Twine(options.epochs));
+  if (options.batch < 1)
+    return llvm::createStringError("the batch size must be at least 1, got " +
+                                   llvm::Twine(options.batch));
+  if (auto err = checkDataset(trainSet, "training"))
+    return std::move(err);
+  bool evaluating = eval && (evalLoss || evalMetric);
+  if (evaluating) {
+    if (auto err = checkDataset(*eval, "evaluation"))
+      return std::move(err);
+    if (eval->size() == 0)
+      return llvm::createStringError("the evaluation set is empty");
+  }
+  Batcher batcher(trainSet.size(), options.batch, options.seed, options.shuffle,
+                  /*dropLast=*/true);
+  if (batcher.batchesPerEpoch() == 0)
+    return llvm::createStringError("the training set (" +
+                                   llvm::Twine(trainSet.size()) +
+                                   " samples) is smaller than one batch (" +
+                                   llvm::Twine(options.batch) + ")");
+  const TrainPosition &start = options.start;
+  if (start.epoch < 0 || start.step < 0 ||
+      start.step > batcher.batchesPerEpoch() || start.epoch >= options.epochs)
+    return llvm::createStringError(
+        llvm::formatv("nothing to do: the run starts at epoch {0} step {1} "
+                      "but trains {2} epochs of {3} steps",
+                      start.epoch + 1, start.step, options.epochs,
+                      batcher.batchesPerEpoch()));
+  std::optional<MetricsLog> log;
+  if (!options.metricsPath.empty()) {
+    auto opened = start.globalStep > 0
+                      ? MetricsLog::reopen(options.metricsPath,
+                                           start.globalStep, start.epoch)
+                      : MetricsLog::open(options.metricsPath);
+    if (!opened)
+      return opened.takeError();
+    log.emplace(std::move(*opened));
+  }
+
+  ProgressBar bar(progress, options.epochs, batcher.batchesPerEpoch());
+  // Every exit from here on error leaves the terminal on a fresh line.
+  auto stop = [&](llvm::Error err) {
+    bar.interrupt();
+    return err;
+  };
+  // The training samples the metric is also measured on, gathered once.
+  std::optional<Dataset> trainSubset;
+  if (evalMetric && options.trainMetricSamples > 0) {
+    std::vector<int64_t> first(
+        std::min(options.trainMetricSamples, trainSet.size()));
+    for (size_t i = 0; i < first.size(); ++i)
+      first[i] = int64_t(i);
+    trainSubset = Dataset{takeRows(trainSet.inputs, first),
+                          takeRows(trainSet.labels, first)};
+  }
+  std::vector<EpochResult> results;
+  TrainPosition at = start;
+  for (; at.epoch < options.epochs; ++at.epoch, at.step = 0, at.lossSum = 0) {
+    auto epochStart = Clock::now();
+    int64_t samples = 0;
+    std::vector<std::vector<int64_t>> batches = batcher.epoch(at.epoch);
+    for (; at.step < int64_t(batches.size());) {
+      const std::vector<int64_t> &rows = batches[at.step];
+      Tensor x = takeRows(trainSet.inputs, rows);
+      Tensor t = takeRows(trainSet.labels, rows);
+      auto stepStart = Clock::now();
+      auto loss = step(x, t, at.globalStep);
+      if (!loss)
+        return stop(loss.takeError());
+      if (!std::isfinite(*loss) && !options.continueOnNonfinite)
+        return stop(llvm::createStringError(llvm::formatv(
+            "epoch {0}, step {1} (global step {2}): the loss is {3}; "
+            "training stopped{4} (a smaller learning rate or clipping may "
+            "help; --on-nonfinite=continue trains on)",
+            at.epoch + 1, at.step + 1, at.globalStep,
+            std::isnan(*loss) ? "NaN" : (*loss > 0 ? "+inf" : "-inf"),
+            options.checkpoint ? ", the last checkpoint is kept" : "")));
+      double stepSeconds = secondsSince(stepStart);
+      at.lossSum += *loss;
+      ++at.step;
+      samples += static_cast<int64_t>(rows.size());
+      // The log keeps each step's own rate; the bar shows the epoch's rate
+      // so far (batch gathering included), which does not flicker.
+      double stepRate = stepSeconds > 0 ? rows.size() / stepSeconds : 0;
+      double epochSeconds = secondsSince(epochStart);
+      double epochRate = epochSeconds > 0 ? samples / epochSeconds : 0;
+      bar.update(at.epoch + 1, at.step, *loss, epochRate);
+      if (log)
+        log->logStep(at.epoch + 1, at.step, at.globalStep, *loss, stepRate);
+      ++at.globalStep;
+      if (options.checkpoint && options.checkpointEvery > 0 &&
+          at.globalStep % options.checkpointEvery == 0 &&
+          at.step < int64_t(batches.size()))
+        if (auto err = options.checkpoint(at))
+          return stop(std::move(err));
+    }
+    EpochResult r;
+    r.trainLoss = at.lossSum / static_cast<double>(at.step);
+    auto evalInto = [&](const Dataset &d, const EvalFn &fn,
+                        std::optional<double> &into) -> llvm::Error {
+      auto v = evaluate(d, options.batch, fn);
+      if (!v)
+        return v.takeError();
+      into = *v;
+      return llvm::Error::success();
+    };
+    if (evaluating && evalLoss)
+      if (auto err = evalInto(*eval, evalLoss, r.evalLoss))
+        return stop(std::move(err));
+    if (evaluating && evalMetric)
+      if (auto err = evalInto(*eval, evalMetric, r.evalMetric))
+        return stop(std::move(err));
+    if (trainSubset)
+      if (auto err = evalInto(*trainSubset, evalMetric, r.trainMetric))
+        return stop(std::move(err));
+    double seconds = secondsSince(epochStart);
+    std::string summary = "train loss " + formatLoss(r.trainLoss);
+    if (r.trainMetric)
+      summary += llvm::formatv(", train metric {0:F4}", *r.trainMetric).str();
+    if (r.evalLoss)
+      summary += ", eval loss " + formatLoss(*r.evalLoss);
+    if (r.evalMetric)
+      summary += llvm::formatv(", eval metric {0:F4}", *r.evalMetric).str();
+    summary += llvm::formatv(" ({0:F1} s)", seconds).str();
+    bar.finishEpoch(at.epoch + 1, summary);
+    if (log)
+      if (auto err = log->logEpoch(at.epoch + 1, r.trainLoss, r.evalLoss,
+                                   r.evalMetric, seconds, r.trainMetric))
+        return std::move(err);
+    results.push_back(r);
+    if (options.afterEpoch)
+      if (auto err = options.afterEpoch())
+        return std::move(err);
+    if (options.checkpoint) {
+      TrainPosition next{at.epoch + 1, 0, at.globalStep, 0};
+      if (auto err = options.checkpoint(next))
+        return std::move(err);
+    }
+  }
+  return results;
+}

@@ -1,0 +1,89 @@
+// The training loop: epochs of shuffled batches, evaluation, progress and
+// metrics. How a step runs (evaluator, JIT, AOT) is the caller's function.
+#ifndef AXON_RUNTIME_TRAIN_TRAINER_H
+#define AXON_RUNTIME_TRAIN_TRAINER_H
+
+#include "runtime/data/Dataset.h"
+
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace axon {
+
+/// Where a run stands: what a checkpoint records and a resumed run starts
+/// from. The batch order of an epoch depends only on (seed, epoch), so this
+/// and the parameters determine the rest of the run.
+struct TrainPosition {
+  int64_t epoch = 0;      ///< The epoch in progress, from 0.
+  int64_t step = 0;       ///< Steps of it done.
+  int64_t globalStep = 0; ///< Steps done in the whole run.
+  double lossSum = 0;     ///< Sum of this epoch's batch losses so far.
+};
+
+struct TrainOptions {
+  int64_t epochs = 1;
+  int64_t batch = 32;
+  uint64_t seed = 0;
+  bool shuffle = true;
+  std::string metricsPath; ///< JSON-lines log (see MetricsLog.h); empty: none.
+  /// Where to start (a resumed run); the metrics log keeps the records
+  /// before it and drops any after it.
+  TrainPosition start;
+  /// Called after every `checkpointEvery` steps (0: never) and at the end of
+  /// every epoch (after its evaluation), with the position reached. An
+  /// error stops training.
+  std::function<llvm::Error(const TrainPosition &)> checkpoint;
+  int64_t checkpointEvery = 0;
+  /// The metric is also evaluated on the first `trainMetricSamples`
+  /// training samples after each epoch (0: not at all).
+  int64_t trainMetricSamples = 0;
+  /// Called after each epoch's record is in the metrics log (plots).
+  std::function<llvm::Error()> afterEpoch;
+  /// A NaN or infinite batch loss stops training with an error naming the
+  /// step, before anything is checkpointed after it, unless this is set
+  /// (`--on-nonfinite=continue`): then training goes on.
+  bool continueOnNonfinite = false;
+};
+
+/// Runs one train step on a batch; returns the batch loss. `globalStep`
+/// counts steps over the whole run from 0.
+using StepFn = std::function<llvm::Expected<double>(
+    const Tensor &x, const Tensor &t, int64_t globalStep)>;
+/// A scalar of a batch (mean loss or accuracy), averaged over an eval set.
+using EvalFn =
+    std::function<llvm::Expected<double>(const Tensor &x, const Tensor &t)>;
+
+struct EpochResult {
+  double trainLoss = 0; ///< Mean of the epoch's batch losses.
+  std::optional<double> trainMetric, evalLoss, evalMetric;
+};
+
+/// Trains from `options.start` to the end of epoch `options.epochs` over `Batcher(options.seed, shuffle)`
+/// batches of `trainSet`, dropping the last partial batch. After each epoch,
+/// evaluates `evalLoss` and `evalMetric` (either may be empty) over all of
+/// `eval` (may be null), in batches of `options.batch`, weighted by batch
+/// size. Draws a ProgressBar on `progress` and writes step and epoch records
+/// to `options.metricsPath`. Errors: invalid options, a training set smaller
+/// than one batch, inputs and labels of different lengths, an empty eval
+/// set, an unwritable metrics log, a start position past the end, a
+/// non-finite batch loss (see continueOnNonfinite), and any
+/// error from `step`, an eval function or a hook, which stops training and
+/// is returned as it came. Returns the results of the epochs it finished.
+llvm::Expected<std::vector<EpochResult>>
+train(const TrainOptions &options, const Dataset &trainSet, const Dataset *eval,
+      const StepFn &step, const EvalFn &evalLoss, const EvalFn &evalMetric,
+      llvm::raw_ostream &progress);
+
+/// The mean of `fn` over all of `data` in batches of `batch` (the last one
+/// may be smaller), each batch's value weighted by its size.
+llvm::Expected<double> evaluate(const Dataset &data, int64_t batch,
+                                const EvalFn &fn);
+
+} // namespace axon
+
+#endif // AXON_RUNTIME_TRAIN_TRAINER_H
