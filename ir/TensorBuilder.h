@@ -104,6 +104,42 @@ public:
                            b.getBoolAttr(keepdims));
   }
 
+  Value mean(Value x, ArrayRef<int64_t> axes, bool keepdims) {
+    shape::Result r = shape::reduce(shapeOf(x.getType()),
+                                    std::vector<int64_t>(axes.begin(), axes.end()),
+                                    keepdims);
+    return b.create<MeanOp>(loc, tensorType(r.shape, typeOf(x).getElementType()),
+                            x, b.getDenseI64ArrayAttr(axes),
+                            b.getBoolAttr(keepdims));
+  }
+
+  /// An elementwise op of one operand, of the operand's type.
+  template <typename OpT> Value unary(Value x) {
+    return b.create<OpT>(loc, typeOf(x), x);
+  }
+
+  /// `v` with its elements converted to `elem`.
+  Value castElements(Value v, Type elem) {
+    return castTo(v, RankedTensorType::get(typeOf(v).getShape(), elem));
+  }
+
+  /// The one-hot rows of `labels` as `type`: [..., C] with C static.
+  Value oneHot(Value labels, RankedTensorType type) {
+    return b.create<OneHotOp>(loc, type, labels,
+                              type.getDimSize(type.getRank() - 1));
+  }
+
+  Value logSoftmax(Value x, int64_t axis) {
+    return b.create<LogSoftmaxOp>(loc, typeOf(x), x, axis);
+  }
+
+  /// The i32 index of the largest element along `axis` (dropped).
+  Value argmax(Value x, int64_t axis) {
+    shape::Result r = shape::reduce(shapeOf(x.getType()), {axis}, false);
+    return b.create<ArgmaxOp>(loc, tensorType(r.shape, b.getI32Type()), x,
+                              axis, false);
+  }
+
   /// Sums `g` over the axes along which `target` was broadcast to it.
   Value reduceTo(Value g, RankedTensorType target) {
     auto gt = typeOf(g);
