@@ -4,17 +4,38 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/Transforms/InliningUtils.h"
 
 using namespace mlir;
 using namespace axon;
 
 #include "ir/AxonDialect.cpp.inc"
 
+namespace {
+/// Lets MLIR's inliner inline calls whose callees hold axon ops, and calls
+/// inside axon.loop bodies: no axon op depends on the function it is in
+/// (parameters are module symbols, random draws carry their own seed and
+/// counter).
+struct AxonInlinerInterface : public DialectInlinerInterface {
+  using DialectInlinerInterface::DialectInlinerInterface;
+  bool isLegalToInline(Operation *, Operation *, bool) const final {
+    return true;
+  }
+  bool isLegalToInline(Region *, Region *, bool, IRMapping &) const final {
+    return true;
+  }
+  bool isLegalToInline(Operation *, Region *, bool, IRMapping &) const final {
+    return true;
+  }
+};
+} // namespace
+
 void AxonDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "ir/AxonOps.cpp.inc"
       >();
+  addInterfaces<AxonInlinerInterface>();
 }
 
 // Lets the canonicalizer turn folded attributes back into axon.constant.

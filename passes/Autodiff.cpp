@@ -56,6 +56,11 @@ private:
 };
 
 struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
+  // The forward copy is flattened with inlineCalls (MLIR's inliner).
+  void getDependentDialects(DialectRegistry &registry) const override {
+    addInlinerDependencies(registry);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<func::FuncOp> targets;

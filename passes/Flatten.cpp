@@ -1,20 +1,34 @@
-// Flattening a function body: calls inlined, constant-trip loops unrolled.
-// Autodiff needs it to see one straight-line graph. The compiled backend
-// inlines calls but keeps loops (a plan has loop steps); it unrolls only
-// the loops its plans cannot run (see Specialize.cpp).
+// axon-flatten: calls inlined, constant-trip loops unrolled.
+// Autodiff needs a function as one straight-line graph, and flattens the
+// gradient bodies it builds with inlineCalls and unrollLoops. The compiled
+// backend inlines calls but keeps loops (a plan has loop steps); it unrolls
+// only the loops its plans cannot run (see Specialize.cpp).
 #include "passes/Passes.h"
 
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Transforms/InliningUtils.h"
+
+namespace axon {
+#define GEN_PASS_DEF_FLATTEN
+#include "passes/Passes.h.inc"
+} // namespace axon
 
 using namespace mlir;
 using namespace axon;
 
+void axon::addInlinerDependencies(DialectRegistry &registry) {
+  registry.insert<AxonDialect, func::FuncDialect>();
+  func::registerInlinerExtension(registry);
+}
+
 /// Inlines every func.call in `block` (and the blocks nested in it) until
 /// none is left. Callees are single-block functions ending in func.return.
 LogicalResult axon::inlineCalls(Block &block, ModuleOp module, StringRef purpose) {
+  InlinerInterface inliner(module.getContext());
   for (int round = 0;; ++round) {
     SmallVector<func::CallOp> calls;
     block.walk([&](func::CallOp call) { calls.push_back(call); });
@@ -27,14 +41,21 @@ LogicalResult axon::inlineCalls(Block &block, ModuleOp module, StringRef purpose
       if (!callee || callee.isExternal())
         return call.emitOpError("cannot ") << purpose << " a call of '"
                << call.getCallee() << "', which has no body";
+      // MLIR's inliner cannot clone a region into itself.
+      if (callee->isAncestor(call))
+        return call.emitOpError("cannot ") << purpose << " a recursive call of '"
+               << call.getCallee() << "'";
+      // The arguments map to the call's operands directly, whose types may
+      // be more static than the callee's (a specialised caller): the
+      // inlined ops keep their types for axon-infer-shapes to refine, and
+      // their own locations (no call-site locations), as diagnostics
+      // expect.
       IRMapping map;
       map.map(callee.getArguments(), call.getOperands());
-      OpBuilder b(call);
-      for (Operation &op : callee.front().without_terminator())
-        b.clone(op, map);
-      auto ret = cast<func::ReturnOp>(callee.front().getTerminator());
-      for (auto [result, value] : llvm::zip(call.getResults(), ret.getOperands()))
-        result.replaceAllUsesWith(map.lookup(value));
+      if (failed(inlineRegion(inliner, &callee.getBody(), call, map,
+                              call.getResults(), callee.getResultTypes())))
+        return call.emitOpError("cannot ") << purpose << " a call of '"
+               << call.getCallee() << "': the inliner refused it";
       call.erase();
     }
   }
@@ -92,3 +113,37 @@ LogicalResult axon::unrollLoops(Block &block, StringRef purpose) {
       return failure();
   }
 }
+
+namespace {
+
+struct FlattenPass : public axon::impl::FlattenBase<FlattenPass> {
+  using FlattenBase::FlattenBase;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    addInlinerDependencies(registry);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<func::FuncOp> targets;
+    if (functions.empty()) {
+      for (auto fn : module.getOps<func::FuncOp>())
+        if (!fn.isExternal())
+          targets.push_back(fn);
+    }
+    for (const std::string &name : functions) {
+      auto fn = module.lookupSymbol<func::FuncOp>(name);
+      if (!fn || fn.isExternal()) {
+        module.emitError("axon-flatten: no function '") << name << "' with a body";
+        return signalPassFailure();
+      }
+      targets.push_back(fn);
+    }
+    for (func::FuncOp fn : targets)
+      if (failed(inlineCalls(fn.front(), module, "flatten")) ||
+          failed(unrollLoops(fn.front(), "flatten")))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

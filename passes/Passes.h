@@ -25,8 +25,15 @@ void addGradientPipeline(mlir::OpPassManager &pm);
 /// result (kernel, result, type, bytes, offset or parameter, live range).
 void printMemoryPlan(mlir::func::FuncOp fn, llvm::raw_ostream &os);
 
-/// Inlines every func.call in `block` (recursively); `purpose` completes
-/// the error "cannot <purpose> a call of 'f', which has no body".
+/// What a pass that inlines calls needs loaded: the axon and func dialects
+/// and func's inliner extension (MLIR's DialectInlinerInterface for
+/// func.call and func.return; the axon dialect registers its own). Passes
+/// that call inlineCalls add this in getDependentDialects.
+void addInlinerDependencies(mlir::DialectRegistry &registry);
+
+/// Inlines every func.call in `block` (recursively) with MLIR's inliner;
+/// `purpose` completes the error "cannot <purpose> a call of 'f', which has
+/// no body".
 mlir::LogicalResult inlineCalls(mlir::Block &block, mlir::ModuleOp module,
                                 llvm::StringRef purpose);
 
@@ -38,19 +45,11 @@ mlir::LogicalResult unrollLoops(mlir::Block &block, llvm::StringRef purpose);
 /// as unrollLoops otherwise).
 mlir::LogicalResult unrollLoop(LoopOp loop, llvm::StringRef purpose);
 
-/// Adds to `module` a private copy of function `name` named `newName`,
-/// specialised to the static `argTypes`: calls inlined, shapes inferred
-/// (loop-carried values too), canonicalised, with static result types.
-/// Loops stay loops (the compiled plan runs them step by step) except those
-/// of fewer than two steps and those whose carried values have no static
-/// shape, which are unrolled; a loop whose bounds are not constants is an
-/// error.
-/// Emits an error and returns failure when an argument does not fit the
-/// declared type or an extent stays unknown.
-mlir::FailureOr<mlir::func::FuncOp>
-specializeFunction(mlir::ModuleOp module, llvm::StringRef name,
-                   llvm::ArrayRef<mlir::Type> argTypes,
-                   llvm::StringRef newName);
+/// axon-specialize for the static `argTypes` of function `name`, the copy
+/// named `newName` (the pass's options, from C++ values).
+std::unique_ptr<mlir::Pass> createSpecialize(llvm::StringRef name,
+                                             llvm::ArrayRef<mlir::Type> argTypes,
+                                             llvm::StringRef newName);
 
 } // namespace axon
 

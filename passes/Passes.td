@@ -148,4 +148,59 @@ def Fuse : Pass<"axon-fuse", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def Flatten : Pass<"axon-flatten", "::mlir::ModuleOp"> {
+  let summary = "Inline every call and unroll every loop with constant bounds";
+  let description = [{
+    Autodiff needs a function as one straight-line graph: the forward values
+    its reverse sweep reads must be plain SSA values, and a random draw in a
+    called function or a loop step must be the very same draw forwards and
+    backwards. This pass flattens the bodies of the listed functions (every
+    function with a body when `functions` is empty): each func.call is
+    inlined through MLIR's inliner (the axon dialect's
+    DialectInlinerInterface), repeatedly until no call is left, and each
+    axon.loop is unrolled step by step. A call of a function without a body,
+    a call chain deeper than 64 and a loop whose trip count is only known at
+    run time are errors. axon-autodiff flattens the gradient bodies it
+    builds the same way (inlineCalls, unrollLoops); axon-specialize inlines
+    calls but keeps the loops a plan can run.
+  }];
+  let options = [
+    ListOption<"functions", "functions", "std::string",
+               "The functions to flatten (default: every function with a body)">,
+  ];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
+def Specialize : Pass<"axon-specialize", "::mlir::ModuleOp"> {
+  let summary = "Add a copy of a function specialised to static argument shapes";
+  let description = [{
+    Model functions are written over symbolic dims (`f32[N, 784]`); compiled
+    kernels and memory plans want every extent known. Like XLA and
+    torch.compile, the compiled path specialises per argument shape and keeps
+    one plan per shape it has seen. This pass adds to the module a private
+    copy of `function`, named `name`, whose arguments have the static types
+    `arg-types` (one per argument, e.g. `tensor<4x784xf32>`; each must fit
+    the declared type), with calls inlined and, to a fixed point, shapes
+    inferred (axon-infer-shapes), axon.dim and the extents of reshape,
+    broadcast, fill and random draws folded, canonicalised and CSE'd, and
+    the results' types made static.
+
+    Loops stay loops: their carried values take the static type of their
+    initial values, and the plan runs the body's kernels once per step, so
+    a 2,000-step loop compiles its body once. Loops of fewer than two steps
+    and loops whose carried values have no static shape are unrolled.
+    Errors: an argument type that does not fit, a loop whose bounds are not
+    constants, and an extent that stays unknown.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"",
+           "The function to specialise">,
+    ListOption<"argTypes", "arg-types", "std::string",
+               "The static type of each argument, e.g. tensor<4x784xf32>">,
+    Option<"name", "name", "std::string", /*default=*/"",
+           "The name of the specialised copy">,
+  ];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 #endif // AXON_PASSES_TD

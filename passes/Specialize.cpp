@@ -1,4 +1,4 @@
-// Specialising a model function to static argument shapes.
+// axon-specialize: a copy of a model function at static argument shapes.
 //
 // Model functions are written over symbolic dims (f32[N, 784]); compiled
 // kernels and memory plans want every extent known. Like XLA and
@@ -13,6 +13,7 @@
 // shapes are known (axon.dim folds to one).
 #include "passes/Passes.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Matchers.h"
@@ -20,6 +21,11 @@
 #include "mlir/Transforms/Passes.h"
 
 #include <optional>
+
+namespace axon {
+#define GEN_PASS_DEF_SPECIALIZE
+#include "passes/Passes.h.inc"
+} // namespace axon
 
 using namespace mlir;
 using namespace axon;
@@ -199,12 +205,15 @@ FailureOr<bool> unrollWhereNeeded(func::FuncOp fn, StringRef name) {
   return unrolled;
 }
 
-} // namespace
-
-FailureOr<func::FuncOp> axon::specializeFunction(ModuleOp module,
-                                                 StringRef name,
-                                                 ArrayRef<Type> argTypes,
-                                                 StringRef newName) {
+/// Adds to `module` a private copy of function `name` named `newName`,
+/// specialised to the static `argTypes`; `simplify` runs shape inference,
+/// canonicalize and CSE on it. Emits an error and returns failure when an
+/// argument does not fit the declared type, a loop's bounds are not
+/// constants or an extent stays unknown.
+FailureOr<func::FuncOp>
+specializeFunction(ModuleOp module, StringRef name, ArrayRef<Type> argTypes,
+                   StringRef newName,
+                   function_ref<LogicalResult(func::FuncOp)> simplify) {
   auto fn = module.lookupSymbol<func::FuncOp>(name);
   if (!fn || fn.isExternal())
     return module.emitError("no function '") << name << "' with a body";
@@ -254,11 +263,7 @@ FailureOr<func::FuncOp> axon::specializeFunction(ModuleOp module,
       // Before anything verifies: a loop whose initial value just became
       // static (a specialised argument) must carry that type.
       staticiseLoops(spec);
-      PassManager pm(module.getContext(), func::FuncOp::getOperationName());
-      pm.addPass(createInferShapes());
-      pm.addPass(createCanonicalizerPass());
-      pm.addPass(createCSEPass());
-      if (failed(pm.run(spec)))
+      if (failed(simplify(spec)))
         return fail();
       bool loops = staticiseLoops(spec);
       // Results last: a returned dynamic_dims op that just became static
@@ -287,4 +292,57 @@ FailureOr<func::FuncOp> axon::specializeFunction(ModuleOp module,
   if (dynamic.wasInterrupted())
     return fail();
   return spec;
+}
+
+struct SpecializePass : public axon::impl::SpecializeBase<SpecializePass> {
+  using SpecializeBase::SpecializeBase;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    addInlinerDependencies(registry);
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (function.empty() || name.empty()) {
+      module.emitError("axon-specialize needs function=<name> and "
+                       "name=<name of the copy>");
+      return signalPassFailure();
+    }
+    SmallVector<Type> types;
+    for (const std::string &text : argTypes) {
+      Type type = parseType(text, &getContext());
+      if (!type) {
+        module.emitError("axon-specialize: arg-types: '")
+            << text << "' is not a type";
+        return signalPassFailure();
+      }
+      types.push_back(type);
+    }
+    OpPassManager simplify(func::FuncOp::getOperationName());
+    simplify.addPass(createInferShapes());
+    simplify.addPass(createCanonicalizerPass());
+    simplify.addPass(createCSEPass());
+    auto run = [&](func::FuncOp fn) { return runPipeline(simplify, fn); };
+    if (failed(specializeFunction(module, function, types, name, run)))
+      signalPassFailure();
+  }
+};
+
+} // namespace
+
+std::unique_ptr<Pass> axon::createSpecialize(StringRef name,
+                                             ArrayRef<Type> argTypes,
+                                             StringRef newName) {
+  std::vector<std::string> types;
+  for (Type type : argTypes) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    os << type;
+    types.push_back(os.str());
+  }
+  SpecializeOptions options;
+  options.function = name.str();
+  options.name = newName.str();
+  options.argTypes = types; // Copied into the pass's option.
+  return createSpecialize(options);
 }

@@ -35,16 +35,18 @@ LogicalResult axon::buildPlan(ModuleOp module,
     for (auto [declared, shape] : llvm::zip(fn.getArgumentTypes(), r.argShapes))
       types.push_back(RankedTensorType::get(
           shape, cast<RankedTensorType>(declared).getElementType()));
-    FailureOr<func::FuncOp> spec =
-        specializeFunction(module, r.function, types, specializedName(r, i));
-    if (failed(spec))
+    std::string name = specializedName(r, i);
+    PassManager specialize(module.getContext());
+    specialize.addPass(createSpecialize(r.function, types, name));
+    if (failed(specialize.run(module)))
       return failure();
+    auto spec = module.lookupSymbol<func::FuncOp>(name);
     PassManager pm(module.getContext(), func::FuncOp::getOperationName());
     pm.addPass(createFuse());
     pm.addPass(createPlanMemory());
-    if (failed(pm.run(*spec)))
+    if (failed(pm.run(spec)))
       return failure();
-    if (failed(addFunctionPlan(*spec, r.function, plan, kernels)))
+    if (failed(addFunctionPlan(spec, r.function, plan, kernels)))
       return failure();
   }
   dedupeKernels(plan, kernels);
