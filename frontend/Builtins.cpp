@@ -25,10 +25,10 @@ bool BuiltinCall::check() {
         minPos == maxPos ? std::to_string(minPos)
                          : std::to_string(minPos) + " to " +
                                std::to_string(maxPos);
-    t.file().error(expr.loc, "'" + expr.name + "' takes " + expected +
-                                 " positional argument" +
-                                 (maxPos == 1 ? "" : "s") + ", got " +
-                                 std::to_string(expr.args.size()));
+    t.file().emitError(expr.loc) << "'" + expr.name + "' takes " + expected +
+                                        " positional argument" +
+                                        (maxPos == 1 ? "" : "s") + ", got " +
+                                        std::to_string(expr.args.size());
     return false;
   }
   for (const KeywordArg &kw : expr.kwargs) {
@@ -39,13 +39,13 @@ bool BuiltinCall::check() {
       std::string list;
       for (const Keyword &k : entry.keywords)
         list += (list.empty() ? "" : ", ") + std::string(k.name);
-      t.file().error(kw.loc, "'" + expr.name + "' has no option '" + kw.name +
-                                 "'" +
-                                 (list.empty() ? "" : " (options: " + list + ")"));
+      t.file().emitError(kw.loc)
+          << "'" + expr.name + "' has no option '" + kw.name + "'" +
+                 (list.empty() ? "" : " (options: " + list + ")");
       return false;
     }
     if (given_.count(kw.name)) {
-      t.file().error(kw.loc, "option '" + kw.name + "' given twice");
+      t.file().emitError(kw.loc) << "option '" + kw.name + "' given twice";
       return false;
     }
     given_[kw.name] = kw.value.get();
@@ -71,8 +71,8 @@ std::optional<int64_t> BuiltinCall::integer(const char *name) {
     return spec(name).integer;
   auto v = Translator::constInt(*e);
   if (!v)
-    t.file().error(e->loc, "option '" + std::string(name) +
-                               "' must be an integer constant");
+    t.file().emitError(e->loc)
+        << "option '" + std::string(name) + "' must be an integer constant";
   return v;
 }
 
@@ -82,8 +82,8 @@ std::optional<double> BuiltinCall::number(const char *name) {
     return spec(name).number;
   auto v = Translator::constNumber(*e);
   if (!v)
-    t.file().error(e->loc,
-                   "option '" + std::string(name) + "' must be a number");
+    t.file().emitError(e->loc)
+        << "option '" + std::string(name) + "' must be a number";
   return v;
 }
 
@@ -104,20 +104,20 @@ BuiltinCall::integers(const Expr &e, const char *name, size_t count) {
     for (const auto &item : e.args) {
       auto v = Translator::constInt(*item);
       if (!v) {
-        t.file().error(item->loc, "expected an integer constant");
+        t.file().emitError(item->loc) << "expected an integer constant";
         return std::nullopt;
       }
       out.push_back(*v);
     }
     if (count && out.size() != count) {
-      t.file().error(e.loc, "option '" + std::string(name) + "' needs " +
-                                std::to_string(count) + " values");
+      t.file().emitError(e.loc) << "option '" + std::string(name) + "' needs " +
+                                       std::to_string(count) + " values";
       return std::nullopt;
     }
     return out;
   }
-  t.file().error(e.loc, "option '" + std::string(name) +
-                            "' must be an integer or a list of integers");
+  t.file().emitError(e.loc) << "option '" + std::string(name) +
+                                   "' must be an integer or a list of integers";
   return std::nullopt;
 }
 
@@ -758,6 +758,7 @@ const std::vector<Builtin> &table() {
       {"tanh", 1, 1, {}, unary<TanhOp, F>},
       {"sigmoid", 1, 1, {}, unary<SigmoidOp, F>},
       {"softplus", 1, 1, {}, unary<SoftplusOp, F>},
+      {"erf", 1, 1, {}, unary<ErfOp, F>},
       {"isnan", 1, 1, {}, classify},
       {"isinf", 1, 1, {}, classify},
       {"isfinite", 1, 1, {}, classify},

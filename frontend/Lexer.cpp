@@ -169,8 +169,8 @@ private:
     default:
       break;
     }
-    file_.error(locAt(start), llvm::Twine("unexpected character '") +
-                                  llvm::Twine(c) + "'");
+    file_.emitError(locAt(start))
+        << llvm::Twine("unexpected character '") + llvm::Twine(c) + "'";
     return make(Tok::Error, start);
   }
 
@@ -209,7 +209,8 @@ private:
       if (peek() == '+' || peek() == '-')
         ++pos_;
       if (!std::isdigit(static_cast<unsigned char>(peek()))) {
-        file_.error(locAt(start), "malformed number: exponent has no digits");
+        file_.emitError(locAt(start))
+            << "malformed number: exponent has no digits";
         return make(Tok::Error, start);
       }
       digits();
@@ -217,8 +218,8 @@ private:
     if (std::isalpha(static_cast<unsigned char>(peek())) || peek() == '_') {
       while (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_')
         ++pos_;
-      file_.error(locAt(start), "malformed number '" +
-                                    text_.substr(start, pos_ - start) + "'");
+      file_.emitError(locAt(start))
+          << "malformed number '" + text_.substr(start, pos_ - start) + "'";
       return make(Tok::Error, start);
     }
     Token t = make(isFloat ? Tok::Float : Tok::Int, start);
@@ -243,7 +244,7 @@ private:
       ++pos_;
     }
     if (peek() != '"') {
-      file_.error(locAt(start), "unterminated string");
+      file_.emitError(locAt(start)) << "unterminated string";
       return make(Tok::Error, start);
     }
     ++pos_;

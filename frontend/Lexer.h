@@ -2,7 +2,7 @@
 #ifndef AXON_FRONTEND_LEXER_H
 #define AXON_FRONTEND_LEXER_H
 
-#include "frontend/Diagnostics.h"
+#include "frontend/SourceFile.h"
 
 #include <string>
 #include <vector>

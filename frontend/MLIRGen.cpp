@@ -48,8 +48,8 @@ mlir::OwningOpRef<mlir::ModuleOp> Translator::run(const Module &m) {
   if (mlir::failed(mlir::verify(*module_))) {
     // A verifier failure here is a frontend bug: the checks above should
     // have caught it. Report it against the file rather than crash.
-    file_.error(llvm::SMLoc::getFromPointer(file_.text().data()),
-                "internal error: generated IR failed verification");
+    file_.emitError(llvm::SMLoc::getFromPointer(file_.text().data()))
+        << "internal error: generated IR failed verification";
     return nullptr;
   }
   return std::move(module_);
@@ -58,13 +58,10 @@ mlir::OwningOpRef<mlir::ModuleOp> Translator::run(const Module &m) {
 // -------------------------------------------------------------------------
 // Locations, errors, types.
 
-mlir::Location Translator::loc(llvm::SMLoc l) {
-  auto [line, col] = file_.lineAndColumn(l);
-  return mlir::FileLineColLoc::get(&ctx_, file_.name(), line, col);
-}
+mlir::Location Translator::loc(llvm::SMLoc l) { return file_.location(l); }
 
 TV Translator::fail(llvm::SMLoc l, const llvm::Twine &msg) {
-  file_.error(l, msg);
+  file_.emitError(l) << msg;
   return TV{};
 }
 
@@ -88,8 +85,8 @@ mlir::RankedTensorType Translator::tensorType(llvm::StringRef elem, const sh::Sh
 bool Translator::resolveType(const Type &t, std::string &elem, sh::Shape &shape,
                              const std::set<std::string> *bound, const char *what) {
   if (!isElemName(t.elem)) {
-    file_.error(t.loc, "unknown element type '" + t.elem +
-                           "' (expected f32, f64, i32, i64 or bool)");
+    file_.emitError(t.loc) << "unknown element type '" + t.elem +
+                                  "' (expected f32, f64, i32, i64 or bool)";
     return false;
   }
   elem = t.elem;
@@ -97,7 +94,7 @@ bool Translator::resolveType(const Type &t, std::string &elem, sh::Shape &shape,
   for (const ast::Dim &d : t.dims) {
     if (d.symbol.empty()) {
       if (d.value < 1) {
-        file_.error(d.loc, "dimension must be a positive integer");
+        file_.emitError(d.loc) << "dimension must be a positive integer";
         return false;
       }
       shape.push_back(sh::Dim::of(d.value));
@@ -106,16 +103,17 @@ bool Translator::resolveType(const Type &t, std::string &elem, sh::Shape &shape,
         for (const ast::Dim &x : t.dims)
           dims += (dims.empty() ? "" : ", ") +
                   (x.symbol.empty() ? std::to_string(x.value) : x.symbol);
-        file_.error(d.loc, "the " + std::string(what) + " type " + t.elem +
-                               "[" + dims + "] has too many elements "
-                               "(more than 2^63 - 1)");
+        file_.emitError(d.loc) << "the " + std::string(what) + " type " +
+                                      t.elem + "[" + dims +
+                                      "] has too many elements "
+                                      "(more than 2^63 - 1)";
         return false;
       }
       continue;
     }
     if (bound && !bound->count(d.symbol)) {
-      file_.error(d.loc, "dimension '" + d.symbol + "' of the " + what +
-                             " is not bound by any argument");
+      file_.emitError(d.loc) << "dimension '" + d.symbol + "' of the " + what +
+                                    " is not bound by any argument";
       return false;
     }
     shape.push_back(sh::Dim::sym(d.symbol));
@@ -128,7 +126,7 @@ bool Translator::resolveType(const Type &t, std::string &elem, sh::Shape &shape,
 
 void Translator::declareParam(const Param &p) {
   if (params_.count(p.name) || sigs_.count(p.name)) {
-    file_.error(p.loc, "'" + p.name + "' is already defined");
+    file_.emitError(p.loc) << "'" + p.name + "' is already defined";
     return;
   }
   std::string elem;
@@ -137,13 +135,13 @@ void Translator::declareParam(const Param &p) {
     return;
   for (size_t i = 0; i < shape.size(); ++i)
     if (!shape[i].isKnown()) {
-      file_.error(p.type.dims[i].loc,
-                  "parameter shapes must be static; '" + shape[i].str() +
-                      "' is symbolic");
+      file_.emitError(p.type.dims[i].loc)
+          << "parameter shapes must be static; '" + shape[i].str() +
+                 "' is symbolic";
       return;
     }
   if (elem != "f32" && elem != "f64") {
-    file_.error(p.type.loc, "parameters must be f32 or f64, not " + elem);
+    file_.emitError(p.type.loc) << "parameters must be f32 or f64, not " + elem;
     return;
   }
   InitKind kind = InitKind::zeros;
@@ -171,16 +169,16 @@ bool Translator::resolveInit(const Param &p, InitKind &kind, double &a, double &
     return true;
   }
   if (e.kind != Expr::Name && e.kind != Expr::Call) {
-    file_.error(e.loc, "expected an initialiser such as zeros, "
-                       "glorot_uniform or normal(std = 0.01)");
+    file_.emitError(e.loc) << "expected an initialiser such as zeros, "
+                              "glorot_uniform or normal(std = 0.01)";
     return false;
   }
   auto k = symbolizeInitKind(e.name);
   if (!k) {
-    file_.error(e.loc, "unknown initialiser '" + e.name +
-                           "' (expected zeros, ones, constant, uniform, "
-                           "normal, glorot_uniform, glorot_normal, "
-                           "he_uniform or he_normal)");
+    file_.emitError(e.loc) << "unknown initialiser '" + e.name +
+                                  "' (expected zeros, ones, constant, uniform, "
+                                  "normal, glorot_uniform, glorot_normal, "
+                                  "he_uniform or he_normal)";
     return false;
   }
   kind = *k;
@@ -194,21 +192,22 @@ bool Translator::resolveInit(const Param &p, InitKind &kind, double &a, double &
   }
   if (e.kind == Expr::Name) {
     if (kind == InitKind::constant) {
-      file_.error(e.loc, "constant needs a value: constant(0.1)");
+      file_.emitError(e.loc) << "constant needs a value: constant(0.1)";
       return false;
     }
     return true;
   }
   double *slots[2] = {&a, &bval};
   if (e.args.size() > names.size()) {
-    file_.error(e.loc, "initialiser '" + e.name + "' takes at most " +
-                           std::to_string(names.size()) + " arguments");
+    file_.emitError(e.loc) << "initialiser '" + e.name + "' takes at most " +
+                                  std::to_string(names.size()) + " arguments";
     return false;
   }
   for (size_t i = 0; i < e.args.size(); ++i) {
     auto v = constNumber(*e.args[i]);
     if (!v) {
-      file_.error(e.args[i]->loc, "initialiser arguments must be numbers");
+      file_.emitError(e.args[i]->loc)
+          << "initialiser arguments must be numbers";
       return false;
     }
     *slots[i] = *v;
@@ -216,19 +215,19 @@ bool Translator::resolveInit(const Param &p, InitKind &kind, double &a, double &
   for (const KeywordArg &kw : e.kwargs) {
     auto it = std::find(names.begin(), names.end(), kw.name);
     if (it == names.end()) {
-      file_.error(kw.loc, "initialiser '" + e.name +
-                              "' has no argument '" + kw.name + "'");
+      file_.emitError(kw.loc)
+          << "initialiser '" + e.name + "' has no argument '" + kw.name + "'";
       return false;
     }
     auto v = constNumber(*kw.value);
     if (!v) {
-      file_.error(kw.value->loc, "initialiser arguments must be numbers");
+      file_.emitError(kw.value->loc) << "initialiser arguments must be numbers";
       return false;
     }
     *slots[it - names.begin()] = *v;
   }
   if (kind == InitKind::constant && e.args.empty() && e.kwargs.empty()) {
-    file_.error(e.loc, "constant needs a value: constant(0.1)");
+    file_.emitError(e.loc) << "constant needs a value: constant(0.1)";
     return false;
   }
   return true;
@@ -236,11 +235,11 @@ bool Translator::resolveInit(const Param &p, InitKind &kind, double &a, double &
 
 void Translator::declareFunction(const Function &f) {
   if (sigs_.count(f.name) || params_.count(f.name)) {
-    file_.error(f.loc, "'" + f.name + "' is already defined");
+    file_.emitError(f.loc) << "'" + f.name + "' is already defined";
     return;
   }
   if (isReservedName(f.name)) {
-    file_.error(f.loc, "'" + f.name + "' is a built-in function");
+    file_.emitError(f.loc) << "'" + f.name + "' is a built-in function";
     return;
   }
   FnSig sig;
@@ -251,7 +250,7 @@ void Translator::declareFunction(const Function &f) {
     std::string elem;
     sh::Shape shape;
     if (!argNames.insert(a.name).second) {
-      file_.error(a.loc, "duplicate argument '" + a.name + "'");
+      file_.emitError(a.loc) << "duplicate argument '" + a.name + "'";
       sig.ok = false;
     }
     if (!resolveType(a.type, elem, shape, nullptr, "argument")) {
@@ -311,8 +310,8 @@ void Translator::emitFunction(const Function &f) {
   bool returned = emitBlock(f.body, &sig);
   if (!returned) {
     if (!f.results.empty())
-      file_.error(f.end, "function '" + f.name +
-                             "' must end with a 'return' statement");
+      file_.emitError(f.end)
+          << "function '" + f.name + "' must end with a 'return' statement";
     // Keep the IR well-formed for the rest of the walk.
     b_.create<mlir::func::ReturnOp>(loc(f.end));
   }
@@ -326,7 +325,7 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
     switch (s.kind) {
     case Stmt::Let: {
       if (scope_.count(s.name) || params_.count(s.name)) {
-        file_.error(s.loc, "'" + s.name + "' is already defined");
+        file_.emitError(s.loc) << "'" + s.name + "' is already defined";
         break;
       }
       TV v = materialize(emitExpr(*s.values[0]), "f32");
@@ -339,11 +338,11 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
       auto it = scope_.find(s.name);
       if (it == scope_.end()) {
         if (params_.count(s.name))
-          file_.error(s.loc, "cannot assign to parameter '" + s.name +
-                                 "' inside a function");
+          file_.emitError(s.loc) << "cannot assign to parameter '" + s.name +
+                                        "' inside a function";
         else
-          file_.error(s.loc, "assignment to undefined name '" + s.name +
-                                 "' (declare it with 'let' first)");
+          file_.emitError(s.loc) << "assignment to undefined name '" + s.name +
+                                        "' (declare it with 'let' first)";
         break;
       }
       TV old = it->second;
@@ -361,9 +360,9 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
       break;
     case Stmt::Return: {
       if (i + 1 != body.size())
-        file_.error(body[i + 1]->loc, "statement after 'return'");
+        file_.emitError(body[i + 1]->loc) << "statement after 'return'";
       if (!sig) {
-        file_.error(s.loc, "'return' is not allowed inside a loop");
+        file_.emitError(s.loc) << "'return' is not allowed inside a loop";
         return true;
       }
       emitReturn(s, *sig);
@@ -380,18 +379,18 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
 void Translator::emitUpdate(const Stmt &s, bool inLoop) {
   auto p = params_.find(s.name);
   if (p == params_.end() || p->second.elem.empty()) {
-    file_.error(s.loc, "'<-' updates a parameter, and '" + s.name +
-                           "' is not one");
+    file_.emitError(s.loc) << "'<-' updates a parameter, and '" + s.name +
+                                  "' is not one";
     return;
   }
   if (inLoop) {
-    file_.error(s.loc, "parameter updates must be at the top level of a "
-                       "function, not inside a loop");
+    file_.emitError(s.loc) << "parameter updates must be at the top level of a "
+                              "function, not inside a loop";
     return;
   }
   if (!updated_.insert(s.name).second) {
-    file_.error(s.loc, "parameter '" + s.name +
-                           "' is updated twice in this function");
+    file_.emitError(s.loc) << "parameter '" + s.name +
+                                  "' is updated twice in this function";
     return;
   }
   TV v = emitExpr(*s.values[0]);
@@ -404,10 +403,10 @@ void Translator::emitUpdate(const Stmt &s, bool inLoop) {
 
 void Translator::emitReturn(const Stmt &s, FnSig &sig) {
   if (s.values.size() != sig.resultElems.size()) {
-    file_.error(s.loc, "function '" + currentFn_ + "' returns " +
-                           std::to_string(sig.resultElems.size()) +
-                           " values but 'return' gives " +
-                           std::to_string(s.values.size()));
+    file_.emitError(s.loc) << "function '" + currentFn_ + "' returns " +
+                                  std::to_string(sig.resultElems.size()) +
+                                  " values but 'return' gives " +
+                                  std::to_string(s.values.size());
     return;
   }
   llvm::SmallVector<Value> values;
@@ -479,7 +478,7 @@ void Translator::emitFor(const Stmt &s) {
     mlir::OpBuilder::InsertionGuard guard(b_);
     b_.setInsertionPointToStart(body);
     if (scope_.count(s.name))
-      file_.error(s.loc, "loop variable '" + s.name + "' shadows a name");
+      file_.emitError(s.loc) << "loop variable '" + s.name + "' shadows a name";
     scope_[s.name] = TV{body->getArgument(0), "i64", {}};
     for (size_t i = 0; i < carried.size(); ++i)
       scope_[carried[i]].value = body->getArgument(i + 1);
@@ -556,8 +555,8 @@ bool Translator::checkElements(const sh::Shape &shape, llvm::StringRef elem,
                                llvm::SMLoc l, llvm::StringRef what) {
   if (knownElements(shape))
     return true;
-  file_.error(l, what + " " + elem + sh::str(shape) +
-                     " has too many elements (more than 2^63 - 1)");
+  file_.emitError(l) << what + " " + elem + sh::str(shape) +
+                            " has too many elements (more than 2^63 - 1)";
   return false;
 }
 
@@ -598,7 +597,8 @@ int64_t Translator::integerLiteral(const TV &v, llvm::StringRef elem) {
     text = std::to_string(v.intValue);
   else
     llvm::raw_string_ostream(text) << llvm::format("%g", v.number);
-  file_.error(v.litLoc, "number " + text + " is out of range for " + elem);
+  file_.emitError(v.litLoc)
+      << "number " + text + " is out of range for " + elem;
   return 0;
 }
 
@@ -685,10 +685,10 @@ bool Translator::unifyElems(TV &a, TV &b, llvm::SMLoc l, const char *what) {
     b = materialize(b, a.elem);
   }
   if (a.elem != b.elem) {
-    file_.error(l, llvm::Twine("operands of ") + what +
-                       " have different element types: " + a.typeString() +
-                       " and " + b.typeString() +
-                       " (convert one with f32(...) or i32(...))");
+    file_.emitError(l) << llvm::Twine("operands of ") + what +
+                              " have different element types: " +
+                              a.typeString() + " and " + b.typeString() +
+                              " (convert one with f32(...) or i32(...))";
     return false;
   }
   return true;
@@ -755,22 +755,24 @@ TV Translator::binary(Tok op, llvm::SMLoc l, TV a, TV b) {
 
 bool Translator::shapeArg(const Expr &e, sh::Shape &shape, bool allowInfer) {
   if (e.kind != Expr::List) {
-    file_.error(e.loc, "expected a shape such as [N, 128]");
+    file_.emitError(e.loc) << "expected a shape such as [N, 128]";
     return false;
   }
   for (const auto &item : e.args) {
     if (auto v = constInt(*item)) {
       if (*v < 1 && !(allowInfer && *v == -1)) {
-        file_.error(item->loc, "dimension must be a positive integer" +
-                                   std::string(allowInfer ? " or -1" : ""));
+        file_.emitError(item->loc)
+            << "dimension must be a positive integer" +
+                   std::string(allowInfer ? " or -1" : "");
         return false;
       }
       shape.push_back(*v == -1 ? sh::Dim::unknown() : sh::Dim::of(*v));
     } else if (item->kind == Expr::Name && symbolSource_.count(item->name)) {
       shape.push_back(sh::Dim::sym(item->name));
     } else {
-      file_.error(item->loc, "a dimension must be an integer or a symbolic "
-                             "dimension of the function's arguments");
+      file_.emitError(item->loc)
+          << "a dimension must be an integer or a symbolic "
+             "dimension of the function's arguments";
       return false;
     }
   }
@@ -1006,8 +1008,9 @@ void Translator::checkRecursion() {
       auto &[callee, l] = callees[f.next++];
       int &st = state[callee];
       if (st == 1) {
-        file_.error(l, "recursive call of '" + callee +
-                           "' (recursion is not supported; use a for loop)");
+        file_.emitError(l)
+            << "recursive call of '" + callee +
+                   "' (recursion is not supported; use a for loop)";
         return;
       }
       if (st == 0) {

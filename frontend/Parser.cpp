@@ -89,7 +89,7 @@ private:
   void error(const llvm::Twine &msg) {
     // Lexical errors were reported by the lexer already.
     if (!at(Tok::Error))
-      file_.error(cur().loc, msg);
+      file_.emitError(cur().loc) << msg;
   }
 
   bool expect(Tok k, llvm::StringRef context) {

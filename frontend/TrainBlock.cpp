@@ -50,8 +50,9 @@ mlir::Attribute Translator::configValue(const Expr &e) {
     }
     return b_.getDictionaryAttr(fields);
   }
-  file_.error(e.loc, "a train setting must be a number, a string, a name, "
-                     "a list or a call such as adam(lr = 1e-3)");
+  file_.emitError(e.loc)
+      << "a train setting must be a number, a string, a name, "
+         "a list or a call such as adam(lr = 1e-3)";
   return {};
 }
 
@@ -61,7 +62,7 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
   if ((kw.name == "batch" || kw.name == "epochs" ||
        kw.name == "one_hot") &&
       (!constInt(v) || *constInt(v) < 1)) {
-    file_.error(v.loc, "'" + kw.name + "' must be a positive integer");
+    file_.emitError(v.loc) << "'" + kw.name + "' must be a positive integer";
     return false;
   }
   if (kw.name == "optimizer") {
@@ -72,25 +73,25 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
          {"lr", "beta1", "beta2", "eps", "weight_decay", "clip_norm"}}};
     auto opt = v.kind == Expr::Call ? opts.find(v.name) : opts.end();
     if (opt == opts.end()) {
-      file_.error(v.loc, "optimizer must be sgd(...), momentum(...) or "
-                         "adam(...)");
+      file_.emitError(v.loc) << "optimizer must be sgd(...), momentum(...) or "
+                                "adam(...)";
       return false;
     }
     bool ok = v.args.empty();
     if (!ok)
-      file_.error(v.args[0]->loc, "optimizer settings are named: " +
-                                      v.name + "(lr = 0.01)");
+      file_.emitError(v.args[0]->loc)
+          << "optimizer settings are named: " + v.name + "(lr = 0.01)";
     for (const KeywordArg &o : v.kwargs) {
       if (!opt->second.count(o.name)) {
         std::string list;
         for (const std::string &k : opt->second)
           list += (list.empty() ? "" : ", ") + k;
-        file_.error(o.loc, "'" + v.name + "' has no setting '" + o.name +
-                               "' (settings: " + list + ")");
+        file_.emitError(o.loc) << "'" + v.name + "' has no setting '" + o.name +
+                                      "' (settings: " + list + ")";
         ok = false;
       } else if (!constNumber(*o.value) || *constNumber(*o.value) < 0) {
-        file_.error(o.value->loc, "'" + o.name +
-                                      "' must be a non-negative number");
+        file_.emitError(o.value->loc)
+            << "'" + o.name + "' must be a non-negative number";
         ok = false;
       }
     }
@@ -99,8 +100,8 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
   }
   if (kw.name == "eval_fn" &&
       (v.kind != Expr::Name || !sigs_.count(v.name))) {
-    file_.error(v.loc, "eval_fn must name a function of the loss's "
-                       "arguments, such as accuracy_of");
+    file_.emitError(v.loc) << "eval_fn must name a function of the loss's "
+                              "arguments, such as accuracy_of";
     return false;
   }
   if (kw.name == "params") {
@@ -108,16 +109,17 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
     for (size_t i = 0; ok && i < v.args.size(); ++i) {
       const ExprPtr &item = v.args[i];
       if (item->kind != Expr::Name || !params_.count(item->name)) {
-        file_.error(item->loc, "'params' lists parameters; '" +
-                                   (item->kind == Expr::Name ? item->name
-                                                             : "?") +
-                                   "' is not one");
+        file_.emitError(item->loc)
+            << "'params' lists parameters; '" +
+                   (item->kind == Expr::Name ? item->name : "?") +
+                   "' is not one";
         ok = false;
         break;
       }
     }
     if (v.kind != Expr::List || v.args.empty())
-      file_.error(v.loc, "'params' must be a non-empty list of parameters");
+      file_.emitError(v.loc)
+          << "'params' must be a non-empty list of parameters";
     if (!ok)
       return false;
   }
@@ -128,24 +130,26 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
       for (const auto &arg : v.args)
         ok &= arg->kind == Expr::String;
     if (!ok) {
-      file_.error(v.loc, "data must be idx(\"images\", \"labels\"), "
-                         "npy(\"inputs\", \"labels\") or "
-                         "csv(\"file\", label = column) with file names");
+      file_.emitError(v.loc) << "data must be idx(\"images\", \"labels\"), "
+                                "npy(\"inputs\", \"labels\") or "
+                                "csv(\"file\", label = column) with file names";
       return false;
     }
     size_t files = v.name == "csv" ? 1 : 2;
     if (v.args.size() != files) {
-      file_.error(v.loc, v.name + "(...) takes " + std::to_string(files) +
-                             (files == 1 ? " file name" : " file names: "
-                                                          "inputs, labels"));
+      file_.emitError(v.loc) << v.name + "(...) takes " +
+                                    std::to_string(files) +
+                                    (files == 1 ? " file name"
+                                                : " file names: "
+                                                  "inputs, labels");
       return false;
     }
     for (const KeywordArg &o : v.kwargs)
       if (v.name != "csv" || o.name != "label" || !constInt(*o.value)) {
-        file_.error(o.loc, v.name == "csv"
-                               ? "csv(...) takes one setting, label = "
-                                 "column number (negative: from the end)"
-                               : v.name + "(...) takes no settings");
+        file_.emitError(o.loc)
+            << (v.name == "csv" ? "csv(...) takes one setting, label = "
+                                  "column number (negative: from the end)"
+                                : v.name + "(...) takes no settings");
         ok = false;
       }
     if (!ok)
@@ -163,12 +167,12 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
     bool fixed = v.kwargs.size() == 2 && given.count("mean") &&
                  given.count("std");
     if (!named && !fixed) {
-      file_.error(v.loc, "normalize must be scale, standard, none or "
-                         "normalize(mean = m, std = s)");
+      file_.emitError(v.loc) << "normalize must be scale, standard, none or "
+                                "normalize(mean = m, std = s)";
       return false;
     }
     if (fixed && !(*constNumber(*given["std"]) > 0)) {
-      file_.error(given["std"]->loc, "'std' must be positive");
+      file_.emitError(given["std"]->loc) << "'std' must be positive";
       return false;
     }
   }
@@ -179,8 +183,8 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
 void Translator::emitTrain(const Train &t) {
   auto sig = sigs_.find(t.loss);
   if (sig == sigs_.end()) {
-    file_.error(t.lossLoc, "train block names unknown function '" + t.loss +
-                               "'");
+    file_.emitError(t.lossLoc)
+        << "train block names unknown function '" + t.loss + "'";
     return;
   }
   if (sig->second.ok &&
@@ -188,8 +192,8 @@ void Translator::emitTrain(const Train &t) {
        !sig->second.resultShapes[0].empty() ||
        (sig->second.resultElems[0] != "f32" &&
         sig->second.resultElems[0] != "f64"))) {
-    file_.error(t.lossLoc, "loss function '" + t.loss +
-                               "' must return one floating-point scalar");
+    file_.emitError(t.lossLoc) << "loss function '" + t.loss +
+                                      "' must return one floating-point scalar";
     return;
   }
   static const std::set<std::string> keys = {
@@ -199,14 +203,15 @@ void Translator::emitTrain(const Train &t) {
   std::set<std::string> seen;
   for (const KeywordArg &kw : t.settings) {
     if (!keys.count(kw.name)) {
-      file_.error(kw.loc, "unknown train setting '" + kw.name +
-                              "' (expected data, eval_data, optimizer, "
-                              "batch, epochs, seed, shuffle, log, eval_fn, "
-                              "params, normalize or one_hot)");
+      file_.emitError(kw.loc)
+          << "unknown train setting '" + kw.name +
+                 "' (expected data, eval_data, optimizer, "
+                 "batch, epochs, seed, shuffle, log, eval_fn, "
+                 "params, normalize or one_hot)";
       continue;
     }
     if (!seen.insert(kw.name).second) {
-      file_.error(kw.loc, "train setting '" + kw.name + "' given twice");
+      file_.emitError(kw.loc) << "train setting '" + kw.name + "' given twice";
       continue;
     }
     if (!checkTrainSetting(kw))
@@ -217,7 +222,7 @@ void Translator::emitTrain(const Train &t) {
       fields.push_back(b_.getNamedAttr(kw.name, a));
   }
   if (!seen.count("optimizer"))
-    file_.error(t.loc, "train block needs an 'optimizer' setting");
+    file_.emitError(t.loc) << "train block needs an 'optimizer' setting";
   // The gradient of the loss with respect to every parameter.
   // Only the listed parameters when `params` is given (one group per
   // train block: a GAN trains its two groups with two blocks).

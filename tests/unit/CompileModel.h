@@ -17,7 +17,6 @@ namespace axon::test_support {
 
 struct CompiledModel {
   mlir::MLIRContext context;
-  std::unique_ptr<SourceFile> file;
   mlir::OwningOpRef<mlir::ModuleOp> module; ///< Null when compilation failed.
   std::string errors;                       ///< Diagnostics, as printed.
 };
@@ -28,16 +27,19 @@ compileModel(const std::string &text, bool gradientPipeline,
   auto m = std::make_unique<CompiledModel>();
   m->context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
   m->context.printOpOnDiagnostic(false);
-  llvm::raw_string_ostream os(m->errors);
-  m->file = std::make_unique<SourceFile>(name, text, os);
-  m->module = compileSource(m->context, *m->file);
+  {
+    // The frontend's diagnostics, printed into `errors` while the file is
+    // open (the passes' go to stderr, as MLIR prints them by default).
+    llvm::raw_string_ostream os(m->errors);
+    SourceFile file(m->context, name, text, os);
+    m->module = compileSource(m->context, file);
+  }
   if (m->module && gradientPipeline) {
     mlir::PassManager pm(&m->context);
     addGradientPipeline(pm);
     if (mlir::failed(pm.run(*m->module)))
       m->module = nullptr;
   }
-  os.flush();
   return m;
 }
 

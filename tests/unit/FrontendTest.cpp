@@ -2,6 +2,7 @@
 // printer and parser; language features lower to the expected ops and give
 // the expected numbers on the reference evaluator.
 #include "backends/reference/Evaluator.h"
+#include "frontend/Diagnostics.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
 #include "ir/ShapeRules.h"
@@ -187,13 +188,13 @@ struct Outcome {
 Outcome compileText(const std::string &text, bool dumpAst = false) {
   Outcome out;
   llvm::raw_string_ostream os(out.output);
-  axon::SourceFile file("deep.axon", text, os);
   mlir::MLIRContext context;
   context.loadDialect<axon::AxonDialect, mlir::func::FuncDialect>();
+  axon::SourceFile file(context, "deep.axon", text, os);
   if (dumpAst) { // --emit=ast walks the tree too
     std::string ignored;
     llvm::raw_string_ostream is(ignored);
-    axon::SourceFile again("deep.axon", text, is);
+    axon::SourceFile again(context, "deep.axon", text, is);
     axon::ast::Module m = axon::parse(again);
     std::string ast;
     llvm::raw_string_ostream as(ast);
@@ -348,11 +349,11 @@ struct Diagnosed {
 Diagnosed diagnose(const std::string &text, std::optional<unsigned> limit = {}) {
   Diagnosed d;
   llvm::raw_string_ostream os(d.output);
-  axon::SourceFile file("long.axon", text, os);
-  if (limit)
-    file.setErrorLimit(*limit);
   mlir::MLIRContext context;
   context.loadDialect<axon::AxonDialect, mlir::func::FuncDialect>();
+  axon::SourceFile file(context, "long.axon", text, os);
+  if (limit)
+    file.setErrorLimit(*limit);
   EXPECT_FALSE(axon::compileSource(context, file));
   d.errors = file.errorCount();
   return d;

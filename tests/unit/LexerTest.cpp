@@ -1,6 +1,8 @@
 // Lexer: token kinds, numbers, strings, comments, line starts, errors.
 #include "frontend/Lexer.h"
 
+#include "mlir/IR/MLIRContext.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,9 +16,16 @@ std::vector<Token> lexText(const std::string &text, std::string *errs = nullptr)
   static std::string sink;
   sink.clear();
   llvm::raw_string_ostream os(errs ? *errs : sink);
-  static std::vector<std::unique_ptr<SourceFile>> keep; // tokens point into it
-  keep.push_back(std::make_unique<SourceFile>("t.axon", text, os));
-  auto toks = lex(*keep.back());
+  // Tokens point into the file: keep each file (and its context).
+  struct Kept {
+    mlir::MLIRContext context;
+    std::unique_ptr<SourceFile> file;
+  };
+  static std::vector<std::unique_ptr<Kept>> keep;
+  keep.push_back(std::make_unique<Kept>());
+  keep.back()->file =
+      std::make_unique<SourceFile>(keep.back()->context, "t.axon", text, os);
+  auto toks = lex(*keep.back()->file);
   os.flush();
   return toks;
 }

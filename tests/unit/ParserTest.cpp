@@ -1,6 +1,8 @@
 // Parser: precedence, statements, declarations, recovery.
 #include "frontend/Parser.h"
 
+#include "mlir/IR/MLIRContext.h"
+
 #include <gtest/gtest.h>
 
 using namespace axon;
@@ -8,6 +10,7 @@ using namespace axon;
 namespace {
 
 struct Parsed {
+  mlir::MLIRContext context;
   std::unique_ptr<SourceFile> file;
   ast::Module module;
   std::string errors;
@@ -17,7 +20,7 @@ struct Parsed {
 std::unique_ptr<Parsed> parseText(const std::string &text) {
   auto p = std::make_unique<Parsed>();
   llvm::raw_string_ostream errs(p->errors);
-  p->file = std::make_unique<SourceFile>("p.axon", text, errs);
+  p->file = std::make_unique<SourceFile>(p->context, "p.axon", text, errs);
   p->module = parse(*p->file);
   errs.flush();
   llvm::raw_string_ostream os(p->dump);

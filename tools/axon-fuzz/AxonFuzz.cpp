@@ -101,7 +101,7 @@ std::string runOne(const Bytes &input, const std::string &path,
   if (target == "model") {
     std::string errors;
     llvm::raw_string_ostream os(errors);
-    axon::SourceFile file("fuzz.axon", input, os);
+    axon::SourceFile file(context, "fuzz.axon", input, os);
     auto module = axon::compileSource(context, file);
     os.flush();
     return errors.substr(0, errors.find('\n'));

@@ -382,7 +382,14 @@ int main(int argc, char **argv) {
       "  axonc model.axon --emit=axon          print the axon dialect\n"
       "  axonc run model.axon --fn forward --input x=x.npy\n");
 
-  auto file = SourceFile::open(inputFile, llvm::errs());
+  mlir::MLIRContext context;
+  context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+  // Diagnostics of the generated IR are reported by the frontend itself.
+  context.printOpOnDiagnostic(false);
+  // The file prints the context's diagnostics while it is open: errors of
+  // the frontend and of the passes point at the model file, with line and
+  // caret.
+  auto file = SourceFile::open(context, inputFile, llvm::errs());
   if (!file)
     return 1;
   if (emit == Emit::AST && !runCommand && !trainCommand && !buildCommand) {
@@ -398,12 +405,6 @@ int main(int argc, char **argv) {
     return 0;
   }
 
-  mlir::MLIRContext context;
-  context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
-  // Diagnostics of the generated IR are reported by the frontend itself.
-  context.printOpOnDiagnostic(false);
-  // Errors from passes point at the model file too, with line and caret.
-  mlir::SourceMgrDiagnosticHandler diagnostics(file->sourceMgr(), &context);
   auto module = compileSource(context, *file);
   if (!module)
     return 1;
