@@ -48,13 +48,12 @@ axon::parseNormalization(llvm::StringRef kind, double mean, double std) {
 namespace axon {
 
 // fromJSON/toJSON overloads found by ADL from ObjectMapper.
-static bool fromJSON(const json::Value &v, DType &out, json::Path p) {
+bool fromJSON(const json::Value &v, DType &out, json::Path p) {
   auto s = v.getAsString();
-  for (DType d : {DType::F32, DType::F64, DType::I1, DType::I32, DType::I64})
-    if (s && *s == dtypeName(d)) {
-      out = d;
-      return true;
-    }
+  if (auto d = s ? dtypeNamed(*s) : std::nullopt) {
+    out = *d;
+    return true;
+  }
   p.report("expected a dtype name such as \"f32\"");
   return false;
 }

@@ -76,6 +76,10 @@ struct TrainConfig {
   std::string log; ///< The block's `log` path; empty: the default.
 };
 
+/// A dtype's name ("f32") as JSON, for llvm::json::ObjectMapper (here and
+/// in the plan's JSON).
+bool fromJSON(const llvm::json::Value &v, DType &out, llvm::json::Path p);
+
 llvm::json::Value toJson(const TrainConfig &config);
 /// Errors name the first missing or malformed field.
 llvm::Expected<TrainConfig> trainConfigFromJson(const llvm::json::Value &v);

@@ -20,67 +20,6 @@ json::Array ints(const std::vector<int> &v) {
   return a;
 }
 
-std::optional<DType> dtypeNamed(llvm::StringRef s) {
-  for (DType d : {DType::F32, DType::F64, DType::I1, DType::I32, DType::I64})
-    if (s == dtypeName(d))
-      return d;
-  return std::nullopt;
-}
-
-/// Reads fields with one error for the first thing missing.
-class Reader {
-public:
-  std::string error;
-  const json::Object *obj(const json::Object &o, llvm::StringRef key) {
-    const json::Object *v = o.getObject(key);
-    if (!v)
-      fail(key);
-    return v;
-  }
-  const json::Array *arr(const json::Object &o, llvm::StringRef key) {
-    const json::Array *v = o.getArray(key);
-    if (!v)
-      fail(key);
-    return v;
-  }
-  std::string str(const json::Object &o, llvm::StringRef key) {
-    auto v = o.getString(key);
-    if (!v)
-      fail(key);
-    return v ? v->str() : "";
-  }
-  int64_t num(const json::Object &o, llvm::StringRef key) {
-    auto v = o.getInteger(key);
-    if (!v)
-      fail(key);
-    return v.value_or(0);
-  }
-  double real(const json::Object &o, llvm::StringRef key) {
-    auto v = o.getNumber(key);
-    if (!v)
-      fail(key);
-    return v.value_or(0);
-  }
-  template <typename T> std::vector<T> list(const json::Object &o, llvm::StringRef key) {
-    std::vector<T> out;
-    if (const json::Array *a = arr(o, key))
-      for (const json::Value &v : *a)
-        out.push_back(T(v.getAsInteger().value_or(0)));
-    return out;
-  }
-  DType dtype(const json::Object &o) {
-    auto d = dtypeNamed(str(o, "dtype"));
-    if (!d)
-      fail("dtype");
-    return d.value_or(DType::F32);
-  }
-
-  void fail(llvm::StringRef key) {
-    if (error.empty())
-      error = "missing or malformed '" + key.str() + "'";
-  }
-};
-
 /// Steps as JSON; a loop has "lower", "upper" and its "body" too.
 json::Array stepsJson(const std::vector<PlanStep> &steps) {
   json::Array out;
@@ -98,32 +37,123 @@ json::Array stepsJson(const std::vector<PlanStep> &steps) {
   return out;
 }
 
-/// Reads what stepsJson wrote.
-void readSteps(Reader &r, const json::Array &array, std::vector<PlanStep> &steps) {
-  for (const json::Value &sv : array) {
-    const json::Object *so = sv.getAsObject();
-    if (!so) {
-      r.fail("steps");
-      return;
-    }
-    PlanStep s;
-    int64_t kind = r.num(*so, "kind");
-    if (kind < 0 || kind > int64_t(PlanStep::Kind::Loop))
-      r.fail("kind");
-    s.kind = PlanStep::Kind(kind);
-    s.kernel = int(r.num(*so, "kernel"));
-    s.buffers = r.list<int>(*so, "buffers");
-    if (s.kind == PlanStep::Kind::Loop) {
-      s.lower = r.num(*so, "lower");
-      s.upper = r.num(*so, "upper");
-      if (const json::Array *body = r.arr(*so, "body"))
-        readSteps(r, *body, s.body);
-    }
-    steps.push_back(std::move(s));
+} // namespace
+
+// fromJSON overloads, found by ADL from llvm::json::ObjectMapper, reading
+// what writePlanJson writes.
+namespace axon {
+
+/// An enum written as its integer; out of [0, last]: an error.
+template <typename Enum>
+static bool enumFromJSON(const json::Value &v, Enum &out, Enum last,
+                         json::Path p) {
+  int64_t n = 0;
+  if (!fromJSON(v, n, p))
+    return false;
+  if (n < 0 || n > int64_t(last)) {
+    p.report("out of range");
+    return false;
   }
+  out = Enum(n);
+  return true;
 }
 
-} // namespace
+static bool fromJSON(const json::Value &v, PlanBuffer::Kind &out,
+                     json::Path p) {
+  return enumFromJSON(v, out, PlanBuffer::Kind::Constant, p);
+}
+
+static bool fromJSON(const json::Value &v, PlanStep::Kind &out, json::Path p) {
+  return enumFromJSON(v, out, PlanStep::Kind::Loop, p);
+}
+
+static bool fromJSON(const json::Value &v, PlanParam &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  int64_t seed = 0;
+  bool ok = o && o.map("name", out.name) && o.map("dtype", out.dtype) &&
+            o.map("shape", out.shape) && o.map("init", out.init) &&
+            o.map("a", out.a) && o.map("b", out.b) && o.map("seed", seed) &&
+            o.mapOptional("optimizer_state", out.optimizerState);
+  out.seed = uint64_t(seed); // written as int64_t
+  return ok;
+}
+
+static bool fromJSON(const json::Value &v, PlanKernel &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  return o && o.map("name", out.name) && o.map("inputs", out.numInputs) &&
+         o.map("outputs", out.numOutputs) &&
+         o.mapOptional("location", out.location);
+}
+
+/// A constant: "dtype", "shape" and its values as "data".
+static bool fromJSON(const json::Value &v, Tensor &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  std::vector<int64_t> shape;
+  std::vector<double> data;
+  if (!o || !o.map("dtype", out.dtype) || !o.map("shape", shape) ||
+      !o.map("data", data))
+    return false;
+  out = Tensor(out.dtype, std::move(shape));
+  if (data.size() != out.data.size()) {
+    p.field("data").report("not as many values as the shape holds");
+    return false;
+  }
+  out.data = std::move(data);
+  return true;
+}
+
+static bool fromJSON(const json::Value &v, PlanBuffer &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  return o && o.map("kind", out.kind) && o.map("dtype", out.dtype) &&
+         o.map("shape", out.shape) && o.map("offset", out.offset) &&
+         o.map("index", out.index);
+}
+
+/// A step; a loop has "lower", "upper" and its "body" too.
+static bool fromJSON(const json::Value &v, PlanStep &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  if (!o || !o.map("kind", out.kind) || !o.map("kernel", out.kernel) ||
+      !o.map("buffers", out.buffers))
+    return false;
+  return out.kind != PlanStep::Kind::Loop ||
+         (o.map("lower", out.lower) && o.map("upper", out.upper) &&
+          o.map("body", out.body));
+}
+
+static bool fromJSON(const json::Value &v, FunctionPlan &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  return o && o.map("name", out.name) && o.map("arg_names", out.argNames) &&
+         o.map("inputs", out.inputs) && o.map("outputs", out.outputs) &&
+         o.map("buffers", out.buffers) && o.map("steps", out.steps) &&
+         o.map("arena_bytes", out.arenaBytes) &&
+         o.map("buffer_bytes", out.bufferBytes);
+}
+
+/// The config but its "train" (TrainConfig has its own reader).
+static bool fromJSON(const json::Value &v, BinaryConfig &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  return o && o.map("model", out.model) && o.map("batch", out.batch);
+}
+
+/// The whole file: "format" axon-plan-1, the plan and the binary's config.
+static bool fromJSON(const json::Value &v, std::pair<Plan, BinaryConfig> &out,
+                     json::Path p) {
+  json::ObjectMapper o(v, p);
+  std::string format;
+  if (!o || !o.map("format", format))
+    return false;
+  if (format != "axon-plan-1") {
+    p.field("format").report("not axon-plan-1");
+    return false;
+  }
+  Plan &plan = out.first;
+  return o.map("target", plan.target) && o.map("config", out.second) &&
+         o.map("params", plan.params) && o.map("kernels", plan.kernels) &&
+         o.map("constants", plan.constants) &&
+         o.map("functions", plan.functions);
+}
+
+} // namespace axon
 
 std::string axon::writePlanJson(const Plan &plan, const BinaryConfig &c) {
   json::Array params, kernels, constants, functions;
@@ -189,80 +219,20 @@ llvm::Error axon::readPlanJson(llvm::StringRef text, Plan &plan,
   if (!parsed)
     return llvm::createStringError("embedded plan: " +
                                    llvm::toString(parsed.takeError()));
-  const json::Object *root = parsed->getAsObject();
-  if (!root || root->getString("format") != "axon-plan-1")
-    return llvm::createStringError("embedded plan: not an axon-plan-1 object");
-  Reader r;
-  plan.target = r.str(*root, "target");
-  if (const json::Object *cfg = r.obj(*root, "config")) {
-    c.model = r.str(*cfg, "model");
-    c.batch = r.num(*cfg, "batch");
-    if (const json::Value *train = cfg->get("train")) {
-      auto t = trainConfigFromJson(*train);
-      if (!t)
-        return llvm::createStringError("embedded plan: " +
-                                       llvm::toString(t.takeError()));
-      c.train = std::move(*t);
-    }
+  std::pair<Plan, BinaryConfig> read;
+  json::Path::Root root("embedded plan");
+  if (!fromJSON(*parsed, read, root))
+    return llvm::createStringError("embedded plan: " +
+                                   llvm::toString(root.getError()));
+  plan = std::move(read.first);
+  c = std::move(read.second);
+  if (const json::Value *train =
+          parsed->getAsObject()->getObject("config")->get("train")) {
+    auto t = trainConfigFromJson(*train);
+    if (!t)
+      return llvm::createStringError("embedded plan: " +
+                                     llvm::toString(t.takeError()));
+    c.train = std::move(*t);
   }
-  if (const json::Array *a = r.arr(*root, "params"))
-    for (const json::Value &v : *a) {
-      const json::Object &o = *v.getAsObject();
-      PlanParam p;
-      p.name = r.str(o, "name");
-      p.dtype = r.dtype(o);
-      p.shape = r.list<int64_t>(o, "shape");
-      p.init = r.str(o, "init");
-      p.a = r.real(o, "a");
-      p.b = r.real(o, "b");
-      p.seed = uint64_t(r.num(o, "seed"));
-      p.optimizerState = o.getBoolean("optimizer_state").value_or(false);
-      plan.params.push_back(p);
-    }
-  if (const json::Array *a = r.arr(*root, "kernels"))
-    for (const json::Value &v : *a) {
-      const json::Object &o = *v.getAsObject();
-      plan.kernels.push_back({r.str(o, "name"), int(r.num(o, "inputs")),
-                              int(r.num(o, "outputs")),
-                              o.getString("location").value_or("").str()});
-    }
-  if (const json::Array *a = r.arr(*root, "constants"))
-    for (const json::Value &v : *a) {
-      const json::Object &o = *v.getAsObject();
-      Tensor t(r.dtype(o), r.list<int64_t>(o, "shape"));
-      if (const json::Array *d = r.arr(o, "data"))
-        for (size_t i = 0; i < d->size() && i < t.data.size(); ++i)
-          t.data[i] = (*d)[i].getAsNumber().value_or(0);
-      plan.constants.push_back(std::move(t));
-    }
-  if (const json::Array *a = r.arr(*root, "functions"))
-    for (const json::Value &v : *a) {
-      const json::Object &o = *v.getAsObject();
-      FunctionPlan f;
-      f.name = r.str(o, "name");
-      if (const json::Array *n = r.arr(o, "arg_names"))
-        for (const json::Value &s : *n)
-          f.argNames.push_back(s.getAsString().value_or("").str());
-      f.inputs = r.list<int>(o, "inputs");
-      f.outputs = r.list<int>(o, "outputs");
-      if (const json::Array *bs = r.arr(o, "buffers"))
-        for (const json::Value &bv : *bs) {
-          const json::Object &bo = *bv.getAsObject();
-          PlanBuffer b;
-          b.kind = PlanBuffer::Kind(r.num(bo, "kind"));
-          b.dtype = r.dtype(bo);
-          b.shape = r.list<int64_t>(bo, "shape");
-          b.offset = r.num(bo, "offset");
-          b.index = int(r.num(bo, "index"));
-          f.buffers.push_back(b);
-        }
-      if (const json::Array *ss = r.arr(o, "steps"))
-        readSteps(r, *ss, f.steps);
-      f.arenaBytes = r.num(o, "arena_bytes");
-      f.bufferBytes = r.num(o, "buffer_bytes");
-      plan.functions.push_back(std::move(f));
-    }
-  if (!r.error.empty())
-    return llvm::createStringError("embedded plan: " + r.error);
   return llvm::Error::success();
 }
