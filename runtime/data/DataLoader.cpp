@@ -177,6 +177,29 @@ llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
   return d;
 }
 
+llvm::Expected<int64_t> axon::sampleCount(const DataSource &source) {
+  if (source.format == "idx" && source.files.size() == 2) {
+    auto header = readIdxHeader(source.files[1]);
+    if (!header)
+      return header.takeError();
+    return header->shape.empty() ? 0 : header->shape[0];
+  }
+  if (source.format == "npy" && source.files.size() == 2) {
+    auto labels = readNpy(source.files[1]);
+    if (!labels)
+      return labels.takeError();
+    return labels->rank() == 0 ? 0 : labels->shape[0];
+  }
+  if (source.format == "csv" && source.files.size() == 1) {
+    auto table = readCsv(source.files[0]);
+    if (!table)
+      return table.takeError();
+    return table->values.shape[0];
+  }
+  return llvm::createStringError("cannot count the samples of " +
+                                 source.describe());
+}
+
 llvm::Expected<InputScaling> axon::fitScaling(const Normalization &n,
                                               const Tensor &inputs) {
   InputScaling s;

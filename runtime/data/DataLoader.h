@@ -24,6 +24,11 @@ namespace axon {
 llvm::Expected<Dataset> readSamples(const DataSource &source, int64_t limit,
                                     bool allowNonfinite = false);
 
+/// How many samples `source` holds, from as little of it as tells: the
+/// labels IDX file's header, the labels .npy file, the CSV file. Errors as
+/// readSamples'.
+llvm::Expected<int64_t> sampleCount(const DataSource &source);
+
 /// x' = (x - offset) * scale, fitted on the training inputs.
 struct InputScaling {
   double offset = 0, scale = 1;

@@ -2,8 +2,11 @@
 
 #include "backends/halide/CompilePipeline.h"
 #include "ir/AxonDialect.h"
+#include "runtime/data/DataLoader.h"
 #include "runtime/io/PlanJson.h"
+#include "runtime/train/TrainSession.h"
 #include "tools/axonc/BinaryArchives.h"
+#include "tools/axonc/CompilePolicy.h"
 #include "tools/axonc/Fail.h"
 #include "tools/axonc/TrainBlock.h"
 
@@ -41,34 +44,57 @@ BinaryConfig configOf(ModuleOp module, const std::string &modelPath,
   return c;
 }
 
+/// The sizes of the sets `./binary train` evaluates on, from the train
+/// block's data as it is now (the whole sets; --limit and --eval-limit
+/// leftovers run in pieces). Data not readable here is left unknown: the
+/// build never needs it.
+EvaluatedSizes evaluatedSizes(const TrainConfig &train) {
+  EvaluatedSizes sizes;
+  if (train.stepFn.empty())
+    return sizes;
+  auto count = [](const DataSource &source) -> std::optional<int64_t> {
+    if (source.empty())
+      return std::nullopt;
+    auto n = sampleCount(source);
+    if (!n) {
+      llvm::consumeError(n.takeError());
+      return std::nullopt;
+    }
+    return *n;
+  };
+  sizes.eval = count(train.eval);
+  if (std::optional<int64_t> n = count(train.train))
+    sizes.trainMetric = std::min(SessionOptions().trainMetricSamples, *n);
+  return sizes;
+}
+
+/// What a binary's infer may call: every public function. Gradient
+/// functions are reached through the train step.
+std::vector<std::string> publicFunctions(ModuleOp module) {
+  std::vector<std::string> names;
+  for (func::FuncOp f : module.getOps<func::FuncOp>())
+    if (!f.isExternal() && !f.isPrivate() && !f->hasAttr("axon.grad_of"))
+      names.push_back(f.getName().str());
+  return names;
+}
+
 } // namespace
 
 int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   auto start = std::chrono::steady_clock::now();
   if (flags.output.empty() || flags.output == "-")
     return fail("build needs -o <binary>");
-  int64_t batch = flags.batch;
-  if (batch <= 0) {
-    batch = 32;
-    for (TrainOp t : module.getOps<TrainOp>())
-      if (auto b = t.getConfig().getAs<IntegerAttr>("batch"))
-        batch = b.getInt();
-  }
+  int64_t batch =
+      flags.batch > 0 ? flags.batch : trainBlockBatch(module).value_or(32);
   BinaryConfig config = configOf(module, flags.modelPath, batch);
 
-  // Every public function at the batch size and at 1 (for leftover rows);
-  // the train step at the batch size only. Gradient functions are reached
-  // through the train step.
   std::vector<FunctionRequest> requests;
-  for (func::FuncOp f : module.getOps<func::FuncOp>()) {
-    if (f.isExternal() || f.isPrivate() || f->hasAttr("axon.grad_of"))
-      continue;
-    for (int64_t rows : {batch, int64_t(1)}) {
-      if (rows == 1 && (batch == 1 || f.getName() == config.train.stepFn))
-        continue;
-      requests.push_back(requestAtRows(f, rows));
-    }
-  }
+  for (const CompiledRows &f : rowsToCompile(config.train, batch,
+                                             evaluatedSizes(config.train),
+                                             publicFunctions(module)))
+    for (int64_t rows : f.rows)
+      requests.push_back(
+          requestAtRows(module.lookupSymbol<func::FuncOp>(f.function), rows));
   auto options = resolveOptions(flags.compile);
   if (!options)
     return fail(llvm::toString(options.takeError()));

@@ -1,5 +1,6 @@
 #include "tools/axonc/Runner.h"
 #include "tools/axonc/Fail.h"
+#include "tools/axonc/TrainBlock.h"
 
 #include "backends/reference/Evaluator.h"
 #include "ir/AxonDialect.h"
@@ -118,12 +119,8 @@ axon::makeRunner(ModuleOp module, const RunnerOptions &options,
 
 llvm::Expected<std::vector<FunctionRequest>>
 axon::requestsAtBatch(ModuleOp module, const std::string &fn, int64_t batch) {
-  if (batch <= 0) {
-    batch = 1;
-    for (TrainOp t : module.getOps<TrainOp>())
-      if (auto b = t.getConfig().getAs<IntegerAttr>("batch"))
-        batch = b.getInt();
-  }
+  if (batch <= 0)
+    batch = trainBlockBatch(module).value_or(1);
   std::vector<FunctionRequest> requests;
   for (func::FuncOp f : module.getOps<func::FuncOp>()) {
     if (f.isExternal() || f.isPrivate() || (!fn.empty() && f.getName() != fn))

@@ -100,6 +100,14 @@ llvm::Expected<TrainOp> axon::findTrainBlock(ModuleOp module,
   return train;
 }
 
+std::optional<int64_t> axon::trainBlockBatch(ModuleOp module) {
+  std::optional<int64_t> batch;
+  for (TrainOp t : module.getOps<TrainOp>())
+    if (auto b = t.getConfig().getAs<IntegerAttr>("batch"))
+      batch = b.getInt();
+  return batch;
+}
+
 llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
                                                 llvm::StringRef modelPath) {
   TrainConfig c;

@@ -9,6 +9,8 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 namespace axon {
@@ -17,6 +19,10 @@ namespace axon {
 /// block, several and none chosen, no block for that loss.
 llvm::Expected<TrainOp> findTrainBlock(mlir::ModuleOp module,
                                        llvm::StringRef loss);
+
+/// The `batch` of the model's train block (the last one's when several);
+/// none without a train block or a batch setting.
+std::optional<int64_t> trainBlockBatch(mlir::ModuleOp module);
 
 /// `train`'s settings. The module must have been through the gradient
 /// pipeline (the block has a step_fn). Defaults: normalize = scale for idx

@@ -1,14 +1,13 @@
 // `axonc train`: a train block's data, then its training session (runtime/
-// TrainSession) on JIT-compiled kernels or the reference evaluator.
+// train/TrainSession) on JIT-compiled kernels or the reference evaluator.
 #include "tools/axonc/TrainCommand.h"
 
 #include "runtime/train/TrainSession.h"
+#include "tools/axonc/CompilePolicy.h"
 #include "tools/axonc/Fail.h"
 #include "tools/axonc/TrainBlock.h"
 
 #include "llvm/Support/raw_ostream.h"
-
-#include <set>
 
 using namespace mlir;
 using namespace axon;
@@ -16,65 +15,52 @@ using namespace axon;
 std::vector<FunctionRequest> axon::trainRequests(const TrainConfig &c,
                                                  const TrainData &data,
                                                  int64_t trainMetricSamples) {
-  auto at = [](const Dataset &d, int64_t rows) {
-    std::vector<int64_t> x = d.inputs.shape, t = d.labels.shape;
-    x[0] = rows;
-    t[0] = rows;
-    return std::vector<std::vector<int64_t>>{x, t};
-  };
+  EvaluatedSizes sizes;
+  if (data.eval)
+    sizes.eval = data.eval->size();
+  sizes.trainMetric = std::min(trainMetricSamples, data.train.size());
   std::vector<FunctionRequest> requests;
-  auto stepShapes = at(data.train, c.batch);
-  stepShapes.push_back({}); // the step counter
-  requests.push_back({c.stepFn, stepShapes});
-  // Evaluation runs in full batches and then the remainder (Trainer.h).
-  std::set<std::pair<std::string, int64_t>> seen;
-  auto evaluated = [&](const std::string &fn, const Dataset &d, int64_t n) {
-    for (int64_t rows : {std::min(c.batch, n), n > c.batch ? n % c.batch : 0})
-      if (rows > 0 && seen.insert({fn, rows}).second)
-        requests.push_back({fn, at(d, rows)});
-  };
-  if (data.eval) {
-    evaluated(c.lossFn, *data.eval, data.eval->size());
-    if (!c.evalFn.empty())
-      evaluated(c.evalFn, *data.eval, data.eval->size());
-  }
-  // The train metric, on the first samples of the training set.
-  if (!c.evalFn.empty())
-    evaluated(c.evalFn, data.train,
-              std::min(trainMetricSamples, data.train.size()));
+  for (const CompiledRows &f : rowsToCompile(c, c.batch, sizes, {}))
+    for (int64_t rows : f.rows) {
+      // The loss's arguments, at the data's shapes; the step's also take
+      // the step counter.
+      std::vector<int64_t> x = data.train.inputs.shape,
+                           t = data.train.labels.shape;
+      x[0] = rows;
+      t[0] = rows;
+      FunctionRequest request{f.function, {x, t}};
+      if (f.function == c.stepFn)
+        request.argShapes.push_back({});
+      requests.push_back(std::move(request));
+    }
   return requests;
 }
 
-int axon::runTraining(ModuleOp module, const TrainFlags &flags) {
-  auto train = findTrainBlock(module, flags.loss);
+int axon::runTraining(ModuleOp module, const std::string &modelPath,
+                      const std::string &loss, int64_t batch,
+                      const TrainFlags &flags, const RunnerOptions &runnerOptions) {
+  auto train = findTrainBlock(module, loss);
   if (!train)
     return fail(llvm::toString(train.takeError()));
-  auto config = trainConfigOf(module, *train, flags.modelPath);
+  auto config = trainConfigOf(module, *train, modelPath);
   if (!config)
     return fail(llvm::toString(config.takeError()));
-  if (flags.batch)
-    config->batch = flags.batch;
-  config->allowNonfinite = flags.allowNonfinite;
+  if (batch)
+    config->batch = batch;
+  config->allowNonfinite = flags.allowNonfiniteInputs;
   auto data = loadTrainData(*config, flags.limit, flags.evalLimit);
   if (!data)
     return fail(llvm::toString(data.takeError()));
 
-  SessionOptions options;
+  SessionOptions options = flags.sessionOptions();
   std::vector<FunctionRequest> requests =
       trainRequests(*config, *data, options.trainMetricSamples);
-  if (flags.runner.backend == "halide")
+  if (runnerOptions.backend == "halide")
     llvm::outs() << "compiling " << requests.size()
                  << " functions to Halide kernels...\n";
-  auto runner = makeRunner(module, flags.runner, requests);
+  auto runner = makeRunner(module, runnerOptions, requests);
   if (!runner)
     return fail(llvm::toString(runner.takeError()));
-
-  options.epochs = flags.epochs;
-  options.metricsPath = flags.metrics;
-  options.checkpointPath = flags.checkpoint;
-  options.checkpointEvery = flags.checkpointEvery;
-  options.resumePath = flags.resume;
-  options.continueOnNonfinite = flags.continueOnNonfinite;
   auto results = runTrainSession(**runner, *config, *data, options,
                                  llvm::outs(), llvm::errs());
   if (!results)

@@ -19,8 +19,9 @@
 #include "ir/ElementTypes.h"
 #include "passes/Passes.h"
 #include "runtime/core/CpuTarget.h"
+#include "runtime/io/FunctionIO.h"
 #include "runtime/io/Npy.h"
-#include "runtime/train/TrainSession.h"
+#include "runtime/train/TrainFlags.h"
 #include "tools/axonc/TrainCommand.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -110,9 +111,11 @@ cl::opt<bool> debugFlag("debug",
                         cl::cat(category), cl::sub(runCommand),
                         cl::sub(trainCommand), cl::sub(buildCommand),
                         cl::sub(cl::SubCommand::getTopLevel()));
+// cl::desc keeps a StringRef: the text must outlive the option.
+const std::string targetHelp =
+    std::string("CPU the kernels are compiled for: ") + kTargetHelp;
 cl::opt<std::string> targetName(
-    "target",
-    cl::desc(std::string("CPU the kernels are compiled for: ") + kTargetHelp),
+    "target", cl::desc(targetHelp),
     cl::init("host"), cl::cat(category), cl::sub(runCommand),
     cl::sub(trainCommand), cl::sub(buildCommand),
     cl::sub(cl::SubCommand::getTopLevel()));
@@ -142,7 +145,8 @@ cl::opt<int64_t> emitBatch("batch",
                            cl::desc("The batch size (every `?` extent) that "
                                     "--emit=fused|plan|halide and build "
                                     "specialise to (default: the train "
-                                    "block's batch, else 1)"),
+                                    "block's batch, else 1 for --emit and "
+                                    "32 for build)"),
                            cl::init(0), cl::cat(category),
                            cl::sub(cl::SubCommand::getTopLevel()),
                            cl::sub(buildCommand));
@@ -161,98 +165,28 @@ cl::opt<std::string> trainLoss("loss", cl::desc("The train block to run, by its 
                                                "function (default: the only one)"),
                                cl::value_desc("name"), cl::cat(category),
                                cl::sub(trainCommand));
-cl::opt<int64_t> trainEpochs("epochs", cl::desc("Override the block's epochs"),
-                             cl::init(0), cl::cat(category), cl::sub(trainCommand));
 cl::opt<int64_t> trainBatch("batch", cl::desc("Override the block's batch size"),
                             cl::init(0), cl::cat(category), cl::sub(trainCommand));
-cl::opt<int64_t> trainLimit("limit", cl::desc("Train on the first N samples only"),
-                            cl::init(0), cl::cat(category), cl::sub(trainCommand));
-cl::opt<int64_t> evalLimit("eval-limit",
-                           cl::desc("Evaluate on the first N held-out samples only"),
-                           cl::init(0), cl::cat(category), cl::sub(trainCommand));
-cl::opt<std::string> metricsFile("metrics",
-                                 cl::desc("Metrics log (JSON lines; default: the "
-                                          "block's log, or MODEL.metrics.jsonl)"),
-                                 cl::value_desc("path"), cl::cat(category),
-                                 cl::sub(trainCommand));
-cl::opt<std::string> checkpointFile(
-    "checkpoint",
-    cl::desc("Checkpoint written at each epoch's end (safetensors; default "
-             "MODEL.ckpt.safetensors; 'none': no checkpoints)"),
-    cl::value_desc("path"), cl::cat(category), cl::sub(trainCommand));
-cl::opt<int64_t> checkpointEvery("checkpoint-every",
-                                 cl::desc("Also checkpoint every N steps"),
-                                 cl::init(0), cl::cat(category),
-                                 cl::sub(trainCommand));
-cl::opt<std::string> resumeFile(
-    "resume",
-    cl::desc("Continue the run saved in this checkpoint (same data, batch "
-             "and seed): the result is bit-identical to an uninterrupted run"),
-    cl::value_desc("path"), cl::cat(category), cl::sub(trainCommand));
+TrainFlags trainFlags(trainCommand, category);
 
-cl::opt<bool> allowNonfiniteInputs(
-    "allow-nonfinite-inputs",
-    cl::desc("Load NaN and infinite input and label values instead of "
-             "refusing them"),
-    cl::cat(category), cl::sub(trainCommand));
-cl::opt<OnNonfinite> onNonfinite(
-    "on-nonfinite",
-    cl::desc("A NaN or infinite loss: stop training (an error naming the "
-             "step, exit 1) or continue. Checkpoints holding non-finite "
-             "values are never written"),
-    cl::values(clEnumValN(OnNonfinite::Stop, "stop", "stop (the default)"),
-               clEnumValN(OnNonfinite::Continue, "continue", "train on")),
-    cl::init(OnNonfinite::Stop), cl::cat(category), cl::sub(trainCommand));
-
-/// Splits "name=path"; false when there is no '='.
-bool splitAssignment(llvm::StringRef s, std::string &name, std::string &path) {
-  auto [n, p] = s.split('=');
-  if (n.empty() || p.empty() || !s.contains('='))
-    return false;
-  name = n.str();
-  path = p.str();
-  return true;
-}
-
-void printTensor(const Tensor &t, llvm::raw_ostream &os) {
-  os << t.typeString() << "\n";
-  // One row per line for matrices; integers without decimals.
-  int64_t cols = t.rank() == 0 ? 1 : t.shape.back();
-  for (int64_t i = 0; i < t.numElements(); ++i) {
-    double v = t.data[i];
-    if (isFloat(t.dtype))
-      os << llvm::format("%.6g", v);
-    else
-      os << static_cast<int64_t>(v);
-    os << ((i + 1) % cols == 0 ? "\n" : " ");
+/// What each argument of `fn` takes, for readArguments' messages; names
+/// come from `axon.arg_names`.
+std::vector<ArgumentSpec> argumentSpecs(mlir::func::FuncOp fn) {
+  auto names = fn->getAttrOfType<mlir::ArrayAttr>("axon.arg_names");
+  std::vector<ArgumentSpec> specs;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    ArgumentSpec spec;
+    spec.name = names ? mlir::cast<mlir::StringAttr>(names[i]).str()
+                      : "arg" + std::to_string(i);
+    if (auto t = mlir::dyn_cast<mlir::RankedTensorType>(
+            fn.getArgumentTypes()[i])) {
+      spec.dtype = dtypeOf(t.getElementType());
+      for (int64_t d : t.getShape())
+        spec.dims.push_back(mlir::ShapedType::isDynamic(d) ? -1 : d);
+    }
+    specs.push_back(std::move(spec));
   }
-}
-
-/// Why `value` cannot be argument `type` (empty: it can), for messages that
-/// name the .npy file rather than an argument number.
-std::string argumentMismatch(mlir::Type type, const Tensor &value,
-                             std::string &expected) {
-  auto t = mlir::dyn_cast<mlir::RankedTensorType>(type);
-  if (!t)
-    return "";
-  auto dtype = dtypeOf(t.getElementType());
-  expected = dtype ? dtypeName(*dtype) : "?";
-  expected += "[";
-  for (int64_t d = 0; d < t.getRank(); ++d)
-    expected += (d ? ", " : "") + (t.isDynamicDim(d)
-                                       ? std::string("?")
-                                       : std::to_string(t.getDimSize(d)));
-  expected += "]";
-  if (!dtype || *dtype != value.dtype)
-    return "element type differs";
-  if (t.getRank() != value.rank())
-    return "rank differs";
-  for (int64_t d = 0; d < t.getRank(); ++d)
-    if (!t.isDynamicDim(d) && t.getDimSize(d) != value.shape[d])
-      return "dim " + std::to_string(d) + " is " +
-             std::to_string(value.shape[d]) + ", not " +
-             std::to_string(t.getDimSize(d));
-  return "";
+  return specs;
 }
 
 RunnerOptions runnerOptions() {
@@ -272,60 +206,31 @@ int runFunction(mlir::ModuleOp module) {
   auto fn = module.lookupSymbol<mlir::func::FuncOp>(fnName);
   if (!fn)
     return fail("no function '" + fnName + "' in " + inputFile);
-  // Arguments by name, in the function's order.
-  std::map<std::string, std::string> given;
-  for (const std::string &s : inputs) {
-    std::string name, path;
-    if (!splitAssignment(s, name, path))
-      return fail("--input expects name=path.npy, got '" + s + "'");
-    given[name] = path;
-  }
+  auto files = parseAssignments(inputs, "input");
+  if (!files)
+    return fail(llvm::toString(files.takeError()));
+  auto paramPaths = parseAssignments(paramFiles, "param");
+  if (!paramPaths)
+    return fail(llvm::toString(paramPaths.takeError()));
   std::vector<std::pair<std::string, Tensor>> paramValues;
-  for (const std::string &s : paramFiles) {
-    std::string name, path;
-    if (!splitAssignment(s, name, path))
-      return fail("--param expects name=path.npy, got '" + s + "'");
+  for (const auto &[name, path] : *paramPaths) {
     auto value = readNpy(path);
     if (!value)
       return fail(llvm::toString(value.takeError()));
     paramValues.emplace_back(name, std::move(*value));
   }
-  // Argument names are kept on the function as `axon.arg_names`.
-  auto names = fn->getAttrOfType<mlir::ArrayAttr>("axon.arg_names");
-  std::vector<Tensor> args;
-  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
-    std::string name = names ? mlir::cast<mlir::StringAttr>(names[i]).str()
-                             : "arg" + std::to_string(i);
-    auto it = given.find(name);
-    if (it == given.end())
-      return fail("missing --input " + name + "=... for function '" + fnName +
-                  "'");
-    auto value = readNpy(it->second);
-    if (!value)
-      return fail(llvm::toString(value.takeError()));
-    std::string expected;
-    std::string why = argumentMismatch(fn.getArgumentTypes()[i], *value,
-                                       expected);
-    if (!why.empty())
-      return fail(it->second + ": argument '" + name + "' (#" +
-                  std::to_string(i) + ") of '" + fnName + "' takes " +
-                  expected + ", but the file holds " + value->typeString() +
-                  " (" + why + ")");
-    args.push_back(std::move(*value));
-    given.erase(it);
-  }
-  if (!given.empty())
-    return fail("function '" + fnName + "' has no argument '" +
-                given.begin()->first + "'");
+  auto args = readArguments(fnName, argumentSpecs(fn), *files);
+  if (!args)
+    return fail(llvm::toString(args.takeError()));
   auto runner = makeRunner(module, runnerOptions(),
-                           {FunctionRequest{fnName, shapesOf(args)}});
+                           {FunctionRequest{fnName, shapesOf(*args)}});
   if (!runner)
     return fail(llvm::toString(runner.takeError()));
   for (auto &[name, value] : paramValues)
     if (auto err = (*runner)->setParam(name, value))
       return fail(llvm::toString(std::move(err)));
   auto start = std::chrono::steady_clock::now();
-  auto results = (*runner)->call(fnName, args);
+  auto results = (*runner)->call(fnName, *args);
   if (!results)
     return fail(llvm::toString(results.takeError()));
   if (timeCall)
@@ -335,19 +240,8 @@ int runFunction(mlir::ModuleOp module) {
                                .count());
   if (auto err = (*runner)->finish())
     return fail(llvm::toString(std::move(err)));
-  for (size_t i = 0; i < results->size(); ++i) {
-    const Tensor &r = (*results)[i];
-    if (outputFile == "-") {
-      printTensor(r, llvm::outs());
-      continue;
-    }
-    std::string path = outputFile;
-    if (results->size() > 1)
-      path = (llvm::StringRef(path).rsplit(".npy").first + "." +
-              std::to_string(i) + ".npy").str();
-    if (auto err = writeNpy(path, r))
-      return fail(llvm::toString(std::move(err)));
-  }
+  if (auto err = writeResults(*results, outputFile, llvm::outs()))
+    return fail(llvm::toString(std::move(err)));
   return 0;
 }
 
@@ -417,21 +311,8 @@ int main(int argc, char **argv) {
   if (runCommand)
     return runFunction(*module);
   if (trainCommand) {
-    TrainFlags flags;
-    flags.modelPath = inputFile;
-    flags.loss = trainLoss;
-    flags.epochs = trainEpochs;
-    flags.batch = trainBatch;
-    flags.limit = trainLimit;
-    flags.evalLimit = evalLimit;
-    flags.metrics = metricsFile;
-    flags.checkpoint = checkpointFile;
-    flags.checkpointEvery = checkpointEvery;
-    flags.resume = resumeFile;
-    flags.allowNonfinite = allowNonfiniteInputs;
-    flags.continueOnNonfinite = onNonfinite == OnNonfinite::Continue;
-    flags.runner = runnerOptions();
-    return runTraining(*module, flags);
+    return runTraining(*module, inputFile, trainLoss, trainBatch, trainFlags,
+                       runnerOptions());
   }
   std::string error;
   if (!halide::isValidSchedule(scheduleName, error))

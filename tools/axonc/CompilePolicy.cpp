@@ -1,0 +1,46 @@
+#include "tools/axonc/CompilePolicy.h"
+
+#include "llvm/ADT/STLExtras.h"
+
+using namespace axon;
+
+std::vector<CompiledRows>
+axon::rowsToCompile(const TrainConfig &train, int64_t batch,
+                    const EvaluatedSizes &sizes,
+                    llvm::ArrayRef<std::string> anyRows) {
+  std::vector<CompiledRows> out;
+  auto add = [&](const std::string &fn, int64_t rows) {
+    if (fn.empty() || rows <= 0)
+      return;
+    auto it = llvm::find_if(out, [&](const CompiledRows &c) {
+      return c.function == fn;
+    });
+    if (it == out.end()) {
+      out.push_back({fn, {rows}});
+      return;
+    }
+    if (!llvm::is_contained(it->rows, rows))
+      it->rows.push_back(rows);
+  };
+  // n samples are evaluated in batches: min(batch, n) rows, then the
+  // leftover n % batch.
+  auto evaluated = [&](const std::string &fn, std::optional<int64_t> n) {
+    if (!n)
+      return;
+    add(fn, std::min(batch, *n));
+    if (*n > batch)
+      add(fn, *n % batch);
+  };
+  if (!train.stepFn.empty()) {
+    add(train.stepFn, batch);
+    evaluated(train.lossFn, sizes.eval);
+    evaluated(train.evalFn, sizes.eval);
+    evaluated(train.evalFn, sizes.trainMetric);
+  }
+  for (const std::string &fn : anyRows) {
+    add(fn, batch);
+    if (fn != train.stepFn)
+      add(fn, 1);
+  }
+  return out;
+}

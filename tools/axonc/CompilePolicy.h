@@ -1,0 +1,50 @@
+// Which functions get compiled at which row counts: one policy for `axonc
+// train` (the JIT) and `axonc build`, so that a training session calls the
+// same compiled shapes in both.
+#ifndef AXON_TOOLS_AXONC_COMPILEPOLICY_H
+#define AXON_TOOLS_AXONC_COMPILEPOLICY_H
+
+#include "runtime/core/TrainConfig.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace axon {
+
+/// The sizes of the sets a training session evaluates on (runtime/train/
+/// TrainSession): the loss and the eval_fn over the eval set, the eval_fn
+/// over the train metric's first samples of the training set. Unknown
+/// sizes (data not readable at build time) are left empty.
+struct EvaluatedSizes {
+  std::optional<int64_t> eval, trainMetric;
+};
+
+/// A function and the row counts (the extent of every `?` dimension) it is
+/// compiled at.
+struct CompiledRows {
+  std::string function;
+  std::vector<int64_t> rows;
+};
+
+/// The policy, for the train block `train` (stepFn empty: none) at `batch`:
+///  - the train step at the batch size;
+///  - the loss and the eval_fn at the batch size (the whole set when it is
+///    smaller) and at the leftover batch of each evaluated set: the batches
+///    a session evaluates in (runtime/train/Trainer.h evaluate);
+///  - each function of `anyRows` (called on any number of rows: a built
+///    binary's infer) at the batch size and, but for the train step, at 1,
+///    which serve any row count in pieces (runtime/core/ExecutorModel.h).
+/// Train step, loss, eval_fn, then `anyRows`' order; each function and
+/// row count once.
+std::vector<CompiledRows> rowsToCompile(const TrainConfig &train,
+                                        int64_t batch,
+                                        const EvaluatedSizes &sizes,
+                                        llvm::ArrayRef<std::string> anyRows);
+
+} // namespace axon
+
+#endif // AXON_TOOLS_AXONC_COMPILEPOLICY_H
