@@ -10,6 +10,8 @@
 // executor reports as the function's error.
 #include "backends/halide/KernelLowering.h"
 #include "backends/halide/KernelGraph.h"
+#include "ir/ShapeRules.h"
+#include "runtime/core/Philox.h"
 #include "runtime/core/Plan.h"
 
 #include <algorithm>
@@ -54,8 +56,9 @@ using Shape = std::vector<int64_t>;
   throw std::runtime_error(what);
 }
 
+/// An axis the verifier accepted, mapped into [0, rank).
 int normalizeAxis(int64_t axis, size_t rank) {
-  return int(axis < 0 ? axis + int64_t(rank) : axis);
+  return int(*shape::normalizeAxis(axis, rank));
 }
 
 /// Halide compiles float code with fast-math flags under which LLVM may
@@ -931,13 +934,13 @@ private:
     Expr c0 = cast<uint32_t>(index), c1 = cast<uint32_t>(index >> 32);
     Expr c2 = cast<uint32_t>(counter), c3 = cast<uint32_t>(counter >> 32);
     uint32_t k0 = uint32_t(seed), k1 = uint32_t(seed >> 32);
-    for (int round = 0; round < 10; ++round) {
+    for (int round = 0; round < philox::kRounds; ++round) {
       if (round > 0) {
-        k0 += 0x9E3779B9u;
-        k1 += 0xBB67AE85u;
+        k0 += philox::kWeyl0;
+        k1 += philox::kWeyl1;
       }
-      Expr p0 = cast<uint64_t>(c0) * Expr(uint64_t(0xD2511F53u));
-      Expr p1 = cast<uint64_t>(c2) * Expr(uint64_t(0xCD9E8D57u));
+      Expr p0 = cast<uint64_t>(c0) * Expr(uint64_t(philox::kMul0));
+      Expr p1 = cast<uint64_t>(c2) * Expr(uint64_t(philox::kMul1));
       Expr hi0 = cast<uint32_t>(p0 >> 32), lo0 = cast<uint32_t>(p0);
       Expr hi1 = cast<uint32_t>(p1 >> 32), lo1 = cast<uint32_t>(p1);
       Expr n0 = hi1 ^ c1 ^ Expr(k0), n2 = hi0 ^ c3 ^ Expr(k1);
@@ -954,20 +957,19 @@ private:
       auto it = op.floats.find(key);
       return it == op.floats.end() ? otherwise : it->second;
     };
-    const double inv24 = 1.0 / 16777216.0;
     return define(name, resultShape, [&](const Coords &c) -> Expr {
       Expr index = cast<uint64_t>(cast<int64_t>(flatten(c, resultShape)));
       Expr ctr = cast<uint64_t>(counter.func(std::vector<Expr>{}));
       std::vector<Expr> x = philox(seed, ctr, index);
-      Expr u = cast<double>(x[0] >> 8) * Expr(inv24);
+      Expr u = cast<double>(x[0] >> 8) * Expr(philox::kInv24);
       if (n == "random_uniform") {
         double lo = param("low", 0.0), hi = param("high", 1.0);
         return cast(resultType, Expr(lo) + Expr(hi - lo) * u);
       }
       if (n == "random_bernoulli")
         return cast(resultType, select(u < Expr(param("p", 0.5)), Expr(1.0), Expr(0.0)));
-      Expr u1 = cast<double>((x[0] >> 8) + 1) * Expr(inv24);
-      Expr u2 = cast<double>(x[1] >> 8) * Expr(inv24);
+      Expr u1 = cast<double>((x[0] >> 8) + 1) * Expr(philox::kInv24);
+      Expr u2 = cast<double>(x[1] >> 8) * Expr(philox::kInv24);
       const double pi = 3.14159265358979323846;
       Expr z = sqrt(Expr(-2.0) * log(u1)) * cos(Expr(2.0 * pi) * u2);
       return cast(resultType,

@@ -44,13 +44,6 @@ constexpr int64_t kMaxElements = int64_t(1) << 31;
 // Shapes and indices
 //===----------------------------------------------------------------------===//
 
-std::string shapeStr(const Shape &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 std::string typeStr(Type type) {
   std::string s;
   llvm::raw_string_ostream os(s);
@@ -133,12 +126,7 @@ AxisSplit splitAt(const Shape &shape, int64_t axis) {
           product(llvm::ArrayRef(shape).drop_front(axis + 1))};
 }
 
-std::optional<int64_t> normalizeAxis(int64_t axis, size_t rank) {
-  int64_t r = static_cast<int64_t>(rank);
-  if (axis < -r || axis >= r)
-    return std::nullopt;
-  return axis < 0 ? axis + r : axis;
-}
+using shape::normalizeAxis;
 
 /// Window attributes are (h, w) pairs of values >= `min`. The verifier
 /// checks them too, but the evaluator may be handed an unverified module.
@@ -353,7 +341,7 @@ Error Interpreter::execute(Operation *op, Env &env) {
     for (int64_t d = 0; fits && d < t.rank(); ++d)
       fits = type.isDynamicDim(d) || type.getDimSize(d) == t.shape[d];
     if (!fits)
-      return opError(op, "result shape " + shapeStr(t.shape) +
+      return opError(op, "result shape " + Tensor::shapeString(t.shape) +
                              " does not match the declared type " +
                              typeStr(type));
     t.dtype = *dtype;
@@ -374,9 +362,9 @@ Interpreter::compute(Operation *op, const Operands &in, Env &env) {
     if (it == params.end())
       return opError(op, "no parameter named @" + store.getParam());
     if (it->second.shape != in[0]->shape)
-      return opError(op, "value " + shapeStr(in[0]->shape) +
+      return opError(op, "value " + Tensor::shapeString(in[0]->shape) +
                              " does not match parameter " +
-                             shapeStr(it->second.shape));
+                             Tensor::shapeString(it->second.shape));
     Tensor value = *in[0];
     for (double &v : value.data)
       v = roundTo(it->second.dtype, v);
@@ -545,8 +533,8 @@ Expected<Tensor> Interpreter::binary(Operation *op, const Tensor &a,
                                      const Tensor &b) {
   auto shape = broadcastShapes(a.shape, b.shape);
   if (!shape)
-    return opError(op, "shapes " + shapeStr(a.shape) + " and " +
-                           shapeStr(b.shape) + " do not broadcast");
+    return opError(op, "shapes " + Tensor::shapeString(a.shape) + " and " +
+                           Tensor::shapeString(b.shape) + " do not broadcast");
   if (isa<DivOp>(op) && !isFloat(a.dtype))
     for (double v : b.data)
       if (v == 0)
@@ -608,8 +596,8 @@ Expected<Tensor> Interpreter::select(SelectOp op, const Tensor &c,
   auto values = broadcastShapes(t.shape, f.shape);
   auto shape = values ? broadcastShapes(c.shape, *values) : std::nullopt;
   if (!shape)
-    return opError(op, "shapes " + shapeStr(c.shape) + ", " +
-                           shapeStr(t.shape) + " and " + shapeStr(f.shape) +
+    return opError(op, "shapes " + Tensor::shapeString(c.shape) + ", " +
+                           Tensor::shapeString(t.shape) + " and " + Tensor::shapeString(f.shape) +
                            " do not broadcast");
   Shape sc = broadcastStrides(c.shape, *shape),
         st = broadcastStrides(t.shape, *shape),
@@ -630,18 +618,18 @@ Expected<Tensor> Interpreter::matmul(MatmulOp op, const Tensor &a,
                                      const Tensor &b) {
   if (a.rank() < 2 || b.rank() < 2)
     return opError(op, "operands must have rank >= 2, got " +
-                           shapeStr(a.shape) + " and " + shapeStr(b.shape));
+                           Tensor::shapeString(a.shape) + " and " + Tensor::shapeString(b.shape));
   int64_t m = a.shape[a.rank() - 2], k = a.shape[a.rank() - 1];
   int64_t k2 = b.shape[b.rank() - 2], n = b.shape[b.rank() - 1];
   if (k != k2)
-    return opError(op, "inner dimensions differ: " + shapeStr(a.shape) + " @ " +
-                           shapeStr(b.shape));
+    return opError(op, "inner dimensions differ: " + Tensor::shapeString(a.shape) + " @ " +
+                           Tensor::shapeString(b.shape));
   Shape batchA(a.shape.begin(), a.shape.end() - 2);
   Shape batchB(b.shape.begin(), b.shape.end() - 2);
   auto batch = broadcastShapes(batchA, batchB);
   if (!batch)
-    return opError(op, "batch dimensions of " + shapeStr(a.shape) + " and " +
-                           shapeStr(b.shape) + " do not broadcast");
+    return opError(op, "batch dimensions of " + Tensor::shapeString(a.shape) + " and " +
+                           Tensor::shapeString(b.shape) + " do not broadcast");
   Shape outShape = *batch;
   outShape.push_back(m);
   outShape.push_back(n);
@@ -669,7 +657,7 @@ Expected<Tensor> Interpreter::conv2d(Conv2DOp op, const Tensor &x,
                                      const Tensor &w) {
   if (x.rank() != 4 || w.rank() != 4)
     return opError(op, "needs a rank-4 input and filter, got " +
-                           shapeStr(x.shape) + " and " + shapeStr(w.shape));
+                           Tensor::shapeString(x.shape) + " and " + Tensor::shapeString(w.shape));
   int64_t groups = static_cast<int64_t>(op.getGroups());
   auto s = op.getStrides(), p = op.getPadding(), d = op.getDilations();
   if (!isPair(s, 1) || !isPair(p, 0) || !isPair(d, 1))
@@ -677,15 +665,15 @@ Expected<Tensor> Interpreter::conv2d(Conv2DOp op, const Tensor &x,
   int64_t batch = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   int64_t o = w.shape[0], cg = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   if (groups < 1 || c != cg * groups || o % groups != 0)
-    return opError(op, "input " + shapeStr(x.shape) + " and filter " +
-                           shapeStr(w.shape) + " do not agree for " +
+    return opError(op, "input " + Tensor::shapeString(x.shape) + " and filter " +
+                           Tensor::shapeString(w.shape) + " do not agree for " +
                            Twine(groups) + " groups");
   int64_t oh = (h + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0] + 1;
   int64_t ow = (wd + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1] + 1;
   if (h + 2 * p[0] < d[0] * (kh - 1) + 1 || wd + 2 * p[1] < d[1] * (kw - 1) + 1)
-    return opError(op, "filter " + shapeStr(w.shape) +
+    return opError(op, "filter " + Tensor::shapeString(w.shape) +
                            " is larger than the padded input " +
-                           shapeStr(x.shape));
+                           Tensor::shapeString(x.shape));
   int64_t og = o / groups;
   Tensor out(x.dtype, {batch, o, oh, ow});
   forEachIndex(out.shape, [&](const Shape &i, int64_t flat) {
@@ -714,7 +702,7 @@ Expected<Tensor> Interpreter::convTranspose2d(ConvTranspose2DOp op,
                                               const Tensor &w) {
   if (x.rank() != 4 || w.rank() != 4)
     return opError(op, "needs a rank-4 input and filter, got " +
-                           shapeStr(x.shape) + " and " + shapeStr(w.shape));
+                           Tensor::shapeString(x.shape) + " and " + Tensor::shapeString(w.shape));
   int64_t groups = static_cast<int64_t>(op.getGroups());
   auto s = op.getStrides(), p = op.getPadding(), op_ = op.getOutputPadding();
   if (!isPair(s, 1) || !isPair(p, 0) || !isPair(op_, 0))
@@ -723,14 +711,14 @@ Expected<Tensor> Interpreter::convTranspose2d(ConvTranspose2DOp op,
   int64_t batch = x.shape[0], c = x.shape[1], h = x.shape[2], wd = x.shape[3];
   int64_t og = w.shape[1], kh = w.shape[2], kw = w.shape[3];
   if (groups < 1 || w.shape[0] != c || c % groups != 0)
-    return opError(op, "input " + shapeStr(x.shape) + " and filter " +
-                           shapeStr(w.shape) + " do not agree for " +
+    return opError(op, "input " + Tensor::shapeString(x.shape) + " and filter " +
+                           Tensor::shapeString(w.shape) + " do not agree for " +
                            Twine(groups) + " groups");
   int64_t o = og * groups, cg = c / groups;
   int64_t oh = (h - 1) * s[0] - 2 * p[0] + kh + op_[0];
   int64_t ow = (wd - 1) * s[1] - 2 * p[1] + kw + op_[1];
   if (oh < 1 || ow < 1)
-    return opError(op, "the output of input " + shapeStr(x.shape) +
+    return opError(op, "the output of input " + Tensor::shapeString(x.shape) +
                            " would be empty");
   Tensor out(x.dtype, {batch, o, oh, ow});
   forEachIndex(x.shape, [&](const Shape &i, int64_t flat) {
@@ -758,20 +746,20 @@ Expected<Shape> pooledShape(Operation *op, const Tensor &x,
                             llvm::ArrayRef<int64_t> s,
                             llvm::ArrayRef<int64_t> p) {
   if (x.rank() != 4)
-    return opError(op, "needs a rank-4 input, got " + shapeStr(x.shape));
+    return opError(op, "needs a rank-4 input, got " + Tensor::shapeString(x.shape));
   if (!isPair(k, 1) || !isPair(s, 1) || !isPair(p, 0))
     return opError(op, "kernel, strides and padding must be (h, w) pairs");
   int64_t h = x.shape[2], wd = x.shape[3];
   if (h + 2 * p[0] < k[0] || wd + 2 * p[1] < k[1])
     return opError(op, "window is larger than the padded input " +
-                           shapeStr(x.shape));
+                           Tensor::shapeString(x.shape));
   int64_t oh = (h + 2 * p[0] - k[0]) / s[0] + 1;
   int64_t ow = (wd + 2 * p[1] - k[1]) / s[1] + 1;
   // An unverified module may pad far beyond the input.
   if (static_cast<double>(oh) * static_cast<double>(ow) *
           static_cast<double>(std::max<int64_t>(x.shape[0] * x.shape[1], 1)) >
       static_cast<double>(kMaxElements))
-    return opError(op, "the pooled output of " + shapeStr(x.shape) +
+    return opError(op, "the pooled output of " + Tensor::shapeString(x.shape) +
                            " is too large for the reference evaluator");
   // A window of padding alone has no max and nothing to average. It holds
   // no input position exactly when its rows or its columns miss the input.
@@ -858,9 +846,9 @@ Interpreter::pool2dGrad(Operation *op, const Tensor &x, const Tensor &g,
   if (!outShape)
     return outShape.takeError();
   if (g.shape != *outShape)
-    return opError(op, "gradient shape " + shapeStr(g.shape) +
+    return opError(op, "gradient shape " + Tensor::shapeString(g.shape) +
                            " does not match the pooled shape " +
-                           shapeStr(*outShape));
+                           Tensor::shapeString(*outShape));
   Tensor out(g.dtype, x.shape);
   forEachWindow(x, k, s, p, *outShape,
                 [&](int64_t flat, llvm::ArrayRef<int64_t> positions) {
@@ -1008,7 +996,7 @@ Interpreter::resolveDynamic(Operation *op, RankedTensorType type,
   for (int64_t d : shape)
     count *= static_cast<double>(d);
   if (count > static_cast<double>(kMaxElements))
-    return opError(op, "result " + shapeStr(shape) +
+    return opError(op, "result " + Tensor::shapeString(shape) +
                            " is too large for the reference evaluator");
   return shape;
 }
@@ -1020,9 +1008,9 @@ Expected<Tensor> Interpreter::reshape(ReshapeOp op, const Operands &in) {
   if (!shape)
     return shape.takeError();
   if (product(*shape) != x.numElements())
-    return opError(op, "cannot reshape " + shapeStr(x.shape) + " (" +
+    return opError(op, "cannot reshape " + Tensor::shapeString(x.shape) + " (" +
                            Twine(x.numElements()) + " elements) to " +
-                           shapeStr(*shape) + " (" + Twine(product(*shape)) +
+                           Tensor::shapeString(*shape) + " (" + Twine(product(*shape)) +
                            " elements)");
   return Tensor(x.dtype, *shape, x.data);
 }
@@ -1058,8 +1046,8 @@ Expected<Tensor> Interpreter::broadcast(BroadcastOp op, const Operands &in) {
   if (!shape)
     return shape.takeError();
   if (!broadcastsTo(x.shape, *shape))
-    return opError(op, "cannot broadcast " + shapeStr(x.shape) + " to " +
-                           shapeStr(*shape));
+    return opError(op, "cannot broadcast " + Tensor::shapeString(x.shape) + " to " +
+                           Tensor::shapeString(*shape));
   Shape strides = broadcastStrides(x.shape, *shape);
   Tensor out(x.dtype, *shape);
   forEachIndex(*shape, [&](const Shape &idx, int64_t flat) {
@@ -1076,11 +1064,11 @@ Expected<Tensor> Interpreter::insertSlice(InsertSliceOp op,
   if (!axis || update.rank() != target.rank())
     return opError(op, "axis " + Twine(rawAxis) +
                            " or the update's rank does not fit the target " +
-                           shapeStr(target.shape));
+                           Tensor::shapeString(target.shape));
   for (int64_t d = 0; d < target.rank(); ++d)
     if (d != *axis && update.shape[d] != target.shape[d])
-      return opError(op, "update " + shapeStr(update.shape) +
-                             " does not fit target " + shapeStr(target.shape));
+      return opError(op, "update " + Tensor::shapeString(update.shape) +
+                             " does not fit target " + Tensor::shapeString(target.shape));
   AxisSplit sp = splitAt(target.shape, *axis);
   int64_t start = static_cast<int64_t>(op.getStart());
   int64_t stride = static_cast<int64_t>(op.getStride());
@@ -1091,10 +1079,10 @@ Expected<Tensor> Interpreter::insertSlice(InsertSliceOp op,
               (n == 0 || (start < sp.extent &&
                           (n - 1) <= (sp.extent - 1 - start) / stride));
   if (!fits)
-    return opError(op, "update " + shapeStr(update.shape) + " at " +
+    return opError(op, "update " + Tensor::shapeString(update.shape) + " at " +
                            Twine(start) + " step " + Twine(stride) +
                            " runs past axis " + Twine(*axis) + " of " +
-                           shapeStr(target.shape));
+                           Tensor::shapeString(target.shape));
   Tensor out = target;
   for (int64_t o = 0; o < sp.outer; ++o)
     for (int64_t k = 0; k < n; ++k)
@@ -1119,7 +1107,7 @@ Expected<Tensor> Interpreter::slice(SliceOp op, const Tensor &x) {
   if (start < 0 || limit < start || limit > sp.extent || stride < 1)
     return opError(op, "slice [" + Twine(start) + ", " + Twine(limit) +
                            ") step " + Twine(stride) + " does not fit axis " +
-                           Twine(*axis) + " of " + shapeStr(x.shape));
+                           Twine(*axis) + " of " + Tensor::shapeString(x.shape));
   int64_t n = (limit - start + stride - 1) / stride;
   Shape outShape = x.shape;
   outShape[*axis] = n;
@@ -1146,8 +1134,8 @@ Expected<Tensor> Interpreter::concat(ConcatOp op, const Operands &in) {
     for (int64_t d = 0; same && d < t->rank(); ++d)
       same = d == *axis || t->shape[d] == first.shape[d];
     if (!same)
-      return opError(op, "operands " + shapeStr(first.shape) + " and " +
-                             shapeStr(t->shape) + " differ outside axis " +
+      return opError(op, "operands " + Tensor::shapeString(first.shape) + " and " +
+                             Tensor::shapeString(t->shape) + " differ outside axis " +
                              Twine(*axis));
     outShape[*axis] += t->shape[*axis];
   }
@@ -1186,7 +1174,7 @@ Expected<Tensor> Interpreter::gather(GatherOp op, const Tensor &table,
       return opError(op, "index " + Twine(static_cast<int64_t>(row)) +
                              " is out of range [0, " + Twine(sp.extent) +
                              ") for axis " + Twine(*axis) + " of " +
-                             shapeStr(table.shape));
+                             Tensor::shapeString(table.shape));
     int64_t r = static_cast<int64_t>(row);
     for (int64_t o = 0; o < sp.outer; ++o)
       for (int64_t i = 0; i < sp.inner; ++i)
@@ -1210,9 +1198,9 @@ Expected<Tensor> Interpreter::scatterAdd(ScatterAddOp op, const Tensor &target,
   gathered.insert(gathered.end(), target.shape.begin() + *axis + 1,
                   target.shape.end());
   if (updates.shape != gathered)
-    return opError(op, "updates " + shapeStr(updates.shape) +
+    return opError(op, "updates " + Tensor::shapeString(updates.shape) +
                            " do not have the gathered shape " +
-                           shapeStr(gathered));
+                           Tensor::shapeString(gathered));
   int64_t count = idx.numElements();
   Tensor out = target;
   for (int64_t k = 0; k < count; ++k) {
@@ -1221,7 +1209,7 @@ Expected<Tensor> Interpreter::scatterAdd(ScatterAddOp op, const Tensor &target,
       return opError(op, "index " + Twine(static_cast<int64_t>(row)) +
                              " is out of range [0, " + Twine(sp.extent) +
                              ") for axis " + Twine(*axis) + " of " +
-                             shapeStr(target.shape));
+                             Tensor::shapeString(target.shape));
     int64_t r = static_cast<int64_t>(row);
     for (int64_t o = 0; o < sp.outer; ++o)
       for (int64_t i = 0; i < sp.inner; ++i)

@@ -91,14 +91,6 @@ int64_t readNumber(const char *path, const std::string &key) {
   return -1;
 }
 
-std::string typeOf(DType dtype, const std::vector<int64_t> &shape) {
-  std::string s = dtypeName(dtype);
-  s += "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 } // namespace
 
 int64_t axon::availableMemoryBytes() {
@@ -222,13 +214,13 @@ std::vector<MemoryItem> axon::planMemory(const Plan &plan) {
   std::vector<MemoryItem> items;
   for (const PlanParam &p : plan.params)
     items.push_back({(p.optimizerState ? "optimizer state " : "parameter ") +
-                         p.name + " (" + typeOf(p.dtype, p.shape) + ")",
+                         p.name + " (" + typeString(p.dtype, p.shape) + ")",
                      saturatingBytes(p.shape, dtypeBytes(p.dtype)),
                      ""});
   for (size_t i = 0; i < plan.constants.size(); ++i) {
     const Tensor &c = plan.constants[i];
     items.push_back({"constant #" + std::to_string(i) + " (" +
-                         typeOf(c.dtype, c.shape) + ")",
+                         typeString(c.dtype, c.shape) + ")",
                      saturatingBytes(c.shape, dtypeBytes(c.dtype)), ""});
   }
   const FunctionPlan *widest = nullptr;
@@ -253,7 +245,7 @@ std::string axon::checkPlanExtents(const Plan &plan) {
     int64_t n = saturatingBytes(shape, 1);
     if (n <= most)
       return "";
-    return what + " (" + typeOf(dtype, shape) + ") has " +
+    return what + " (" + typeString(dtype, shape) + ") has " +
            (n == INT64_MAX ? std::string("more than 2^63") : std::to_string(n)) +
            " elements; compiled kernels address at most 2147483647 (2^31 - 1) "
            "in one buffer (--backend=reference has no such limit)";

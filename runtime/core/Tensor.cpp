@@ -19,6 +19,14 @@ const char *dtypeName(DType dtype) {
   return "?";
 }
 
+std::optional<DType> dtypeNamed(std::string_view name,
+                                const char *(*nameOf)(DType)) {
+  for (DType d : {DType::F32, DType::F64, DType::I1, DType::I32, DType::I64})
+    if (name == nameOf(d))
+      return d;
+  return std::nullopt;
+}
+
 bool isFloat(DType dtype) { return dtype == DType::F32 || dtype == DType::F64; }
 
 double roundTo(DType dtype, double v) {
@@ -75,8 +83,10 @@ std::string Tensor::shapeString(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
-std::string Tensor::typeString() const {
-  return dtypeName(dtype) + shapeString(shape);
+std::string typeString(DType dtype, const std::vector<int64_t> &shape) {
+  return dtypeName(dtype) + Tensor::shapeString(shape);
 }
+
+std::string Tensor::typeString() const { return axon::typeString(dtype, shape); }
 
 } // namespace axon

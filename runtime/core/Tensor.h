@@ -9,7 +9,9 @@
 #define AXON_RUNTIME_CORE_TENSOR_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace axon {
@@ -18,6 +20,12 @@ enum class DType { F32, F64, I1, I32, I64 };
 
 /// "f32", "f64", "i1", "i32", "i64".
 const char *dtypeName(DType dtype);
+/// The DType that `nameOf` names `name` (by default dtypeName's names), or
+/// nullopt: the one parser of every file format's element-type names.
+std::optional<DType> dtypeNamed(std::string_view name,
+                                const char *(*nameOf)(DType) = dtypeName);
+/// "f32[2, 3]".
+std::string typeString(DType dtype, const std::vector<int64_t> &shape);
 bool isFloat(DType dtype);
 /// Rounds `v` to what an element of `dtype` can hold (f32 rounding, integer
 /// truncation toward zero, i1 to 0/1). Defined for every double: NaN

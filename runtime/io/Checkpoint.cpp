@@ -47,13 +47,6 @@ const char *safetensorsDType(DType d) {
   return "F32";
 }
 
-std::optional<DType> dtypeOfSafetensors(llvm::StringRef s) {
-  for (DType d : {DType::F32, DType::F64, DType::I1, DType::I32, DType::I64})
-    if (s == safetensorsDType(d))
-      return d;
-  return std::nullopt;
-}
-
 /// Little-endian bytes of `t`'s elements.
 std::string bytesOf(const Tensor &t) {
   std::string out(t.numElements() * dtypeBytes(t.dtype), '\0');
@@ -284,7 +277,7 @@ llvm::Expected<Checkpoint> axon::readCheckpoint(llvm::StringRef path) {
     if (!dtypeName || !shape || !offsets || offsets->size() != 2)
       return error("tensor '" + name +
                    "' needs dtype, shape and data_offsets [begin, end]");
-    auto dtype = dtypeOfSafetensors(*dtypeName);
+    auto dtype = dtypeNamed(*dtypeName, safetensorsDType);
     if (!dtype)
       return error("tensor '" + name + "' has unsupported dtype " +
                    *dtypeName + " (F32, F64, I32, I64, BOOL)");

@@ -3,12 +3,12 @@
 #ifndef AXON_TOOLS_AXONC_FAIL_H
 #define AXON_TOOLS_AXONC_FAIL_H
 
-#include "llvm/ADT/Twine.h"
+#include "tools/ToolError.h"
 
 namespace axon {
 
 /// Prints `msg` as axonc's error and returns the exit code 1.
-int fail(const llvm::Twine &msg);
+inline int fail(const llvm::Twine &msg) { return failAs("axonc", msg); }
 
 } // namespace axon
 
