@@ -21,6 +21,11 @@ using Ints = Keyword::Ints;
 bool BuiltinCall::check() {
   unsigned minPos = entry.minArgs, maxPos = entry.maxArgs;
   if (expr.args.size() < minPos || expr.args.size() > maxPos) {
+    if (entry.arityMessage) {
+      t.file().emitError(expr.loc) << "'" << expr.name << "' "
+                                   << entry.arityMessage;
+      return false;
+    }
     std::string expected =
         minPos == maxPos ? std::to_string(minPos)
                          : std::to_string(minPos) + " to " +
@@ -197,11 +202,6 @@ template <Tok op> TV asOperator(BuiltinCall &c) {
   if (!x.valid() || !y.valid())
     return TV{};
   return c.t.binary(op, c.loc(), x, y);
-}
-
-/// min and pow with other than two operands: they are not reductions.
-TV takesTwoArguments(BuiltinCall &c) {
-  return c.t.fail(c.loc(), "'" + c.name() + "' takes 2 arguments");
 }
 
 // -------------------------------------------------------------------------
@@ -743,7 +743,6 @@ TV penalty(BuiltinCall &c) {
 
 const std::vector<Builtin> &table() {
   constexpr Operand F = Operand::Float, N = Operand::Numeric;
-  constexpr unsigned any = Builtin::kAny;
   static const std::vector<Builtin> entries = {
       // Elementwise math.
       {"neg", 1, 1, {}, unary<NegOp, N>},
@@ -768,10 +767,9 @@ const std::vector<Builtin> &table() {
       {"i64", 1, 1, {}, cast},
       {"bool", 1, 1, {}, cast},
       {"max", 2, 2, {}, elementwiseBinary<MaxOp>},
-      {"min", 2, 2, {}, elementwiseBinary<MinOp>},
-      {"min", 0, any, {}, takesTwoArguments},
-      {"pow", 2, 2, {}, asOperator<Tok::Caret>},
-      {"pow", 0, any, {}, takesTwoArguments},
+      // min and pow have no one-operand (reduction) form.
+      {"min", 2, 2, {}, elementwiseBinary<MinOp>, "takes 2 arguments"},
+      {"pow", 2, 2, {}, asOperator<Tok::Caret>, "takes 2 arguments"},
       // Reductions and normalisations.
       {"sum", 1, 1, {{"axis", Ints{}}, {"keepdims", 0}}, reduce<SumOp, N>},
       {"mean", 1, 1, {{"axis", Ints{}}, {"keepdims", 0}}, reduce<MeanOp, F>},

@@ -8,7 +8,6 @@
 
 #include "frontend/Translator.h"
 
-#include <limits>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,13 +42,13 @@ class BuiltinCall;
 /// positional count): a call takes the first whose arity admits it, or
 /// the last, which then reports the arity error.
 struct Builtin {
-  /// Arity of a built-in that takes any number of positional arguments.
-  static constexpr unsigned kAny = std::numeric_limits<unsigned>::max();
-
   const char *name;
   unsigned minArgs, maxArgs; ///< Positional arguments.
   std::vector<Keyword> keywords;
   TV (*build)(BuiltinCall &call);
+  /// What follows "'NAME' " when the positional count does not fit, if not
+  /// "takes N positional arguments, got M".
+  const char *arityMessage = nullptr;
 };
 
 /// The arguments of one call of a built-in, checked against its entry:
