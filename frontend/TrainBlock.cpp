@@ -5,6 +5,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <functional>
 #include <map>
 #include <set>
 
@@ -56,60 +57,71 @@ mlir::Attribute Translator::configValue(const Expr &e) {
   return {};
 }
 
-/// The checks of one setting, by name; the name itself was checked.
-bool Translator::checkTrainSetting(const KeywordArg &kw) {
-  const Expr &v = *kw.value;
-  if ((kw.name == "batch" || kw.name == "epochs" ||
-       kw.name == "one_hot") &&
-      (!constInt(v) || *constInt(v) < 1)) {
-    file_.emitError(v.loc) << "'" + kw.name + "' must be a positive integer";
-    return false;
+namespace {
+
+/// The checks of the settings' values; each reports why a value is wrong.
+struct SettingChecks {
+  SourceFile &file;
+  std::function<bool(const std::string &)> isFunction, isParam;
+
+  bool anything(const KeywordArg &) { return true; }
+  bool positiveInteger(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
+    if (!Translator::constInt(v) || *Translator::constInt(v) < 1) {
+      file.emitError(v.loc) << "'" + kw.name + "' must be a positive integer";
+      return false;
+    }
+    return true;
   }
-  if (kw.name == "optimizer") {
+  bool optimizer(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
     static const std::map<std::string, std::set<std::string>> opts = {
         {"sgd", {"lr", "weight_decay", "clip_norm"}},
         {"momentum", {"lr", "beta", "weight_decay", "clip_norm"}},
-        {"adam",
-         {"lr", "beta1", "beta2", "eps", "weight_decay", "clip_norm"}}};
+        {"adam", {"lr", "beta1", "beta2", "eps", "weight_decay", "clip_norm"}}};
     auto opt = v.kind == Expr::Call ? opts.find(v.name) : opts.end();
     if (opt == opts.end()) {
-      file_.emitError(v.loc) << "optimizer must be sgd(...), momentum(...) or "
-                                "adam(...)";
+      file.emitError(v.loc) << "optimizer must be sgd(...), momentum(...) or "
+                               "adam(...)";
       return false;
     }
     bool ok = v.args.empty();
     if (!ok)
-      file_.emitError(v.args[0]->loc)
+      file.emitError(v.args[0]->loc)
           << "optimizer settings are named: " + v.name + "(lr = 0.01)";
     for (const KeywordArg &o : v.kwargs) {
       if (!opt->second.count(o.name)) {
         std::string list;
         for (const std::string &k : opt->second)
           list += (list.empty() ? "" : ", ") + k;
-        file_.emitError(o.loc) << "'" + v.name + "' has no setting '" + o.name +
-                                      "' (settings: " + list + ")";
+        file.emitError(o.loc) << "'" + v.name + "' has no setting '" + o.name +
+                                     "' (settings: " + list + ")";
         ok = false;
-      } else if (!constNumber(*o.value) || *constNumber(*o.value) < 0) {
-        file_.emitError(o.value->loc)
+      } else if (!Translator::constNumber(*o.value) ||
+                 *Translator::constNumber(*o.value) < 0) {
+        file.emitError(o.value->loc)
             << "'" + o.name + "' must be a non-negative number";
         ok = false;
       }
     }
-    if (!ok)
+    return ok;
+  }
+  bool evalFn(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
+    if (v.kind != Expr::Name || !isFunction(v.name)) {
+      file.emitError(v.loc) << "eval_fn must name a function of the loss's "
+                               "arguments, such as accuracy_of";
       return false;
+    }
+    return true;
   }
-  if (kw.name == "eval_fn" &&
-      (v.kind != Expr::Name || !sigs_.count(v.name))) {
-    file_.emitError(v.loc) << "eval_fn must name a function of the loss's "
-                              "arguments, such as accuracy_of";
-    return false;
-  }
-  if (kw.name == "params") {
+  bool params(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
     bool ok = v.kind == Expr::List && !v.args.empty();
     for (size_t i = 0; ok && i < v.args.size(); ++i) {
       const ExprPtr &item = v.args[i];
-      if (item->kind != Expr::Name || !params_.count(item->name)) {
-        file_.emitError(item->loc)
+      if (item->kind != Expr::Name || !isParam(item->name)) {
+        file.emitError(item->loc)
             << "'params' lists parameters; '" +
                    (item->kind == Expr::Name ? item->name : "?") +
                    "' is not one";
@@ -118,67 +130,108 @@ bool Translator::checkTrainSetting(const KeywordArg &kw) {
       }
     }
     if (v.kind != Expr::List || v.args.empty())
-      file_.emitError(v.loc)
+      file.emitError(v.loc)
           << "'params' must be a non-empty list of parameters";
-    if (!ok)
-      return false;
+    return ok;
   }
-  if (kw.name == "data" || kw.name == "eval_data") {
+  bool data(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
     static const std::set<std::string> loaders = {"idx", "npy", "csv"};
     bool ok = v.kind == Expr::Call && loaders.count(v.name);
     if (ok)
       for (const auto &arg : v.args)
         ok &= arg->kind == Expr::String;
     if (!ok) {
-      file_.emitError(v.loc) << "data must be idx(\"images\", \"labels\"), "
-                                "npy(\"inputs\", \"labels\") or "
-                                "csv(\"file\", label = column) with file names";
+      file.emitError(v.loc) << "data must be idx(\"images\", \"labels\"), "
+                               "npy(\"inputs\", \"labels\") or "
+                               "csv(\"file\", label = column) with file names";
       return false;
     }
     size_t files = v.name == "csv" ? 1 : 2;
     if (v.args.size() != files) {
-      file_.emitError(v.loc) << v.name + "(...) takes " +
-                                    std::to_string(files) +
-                                    (files == 1 ? " file name"
-                                                : " file names: "
-                                                  "inputs, labels");
+      file.emitError(v.loc) << v.name + "(...) takes " + std::to_string(files) +
+                                   (files == 1 ? " file name"
+                                               : " file names: "
+                                                 "inputs, labels");
       return false;
     }
     for (const KeywordArg &o : v.kwargs)
-      if (v.name != "csv" || o.name != "label" || !constInt(*o.value)) {
-        file_.emitError(o.loc)
+      if (v.name != "csv" || o.name != "label" ||
+          !Translator::constInt(*o.value)) {
+        file.emitError(o.loc)
             << (v.name == "csv" ? "csv(...) takes one setting, label = "
                                   "column number (negative: from the end)"
                                 : v.name + "(...) takes no settings");
         ok = false;
       }
-    if (!ok)
-      return false;
+    return ok;
   }
-  if (kw.name == "normalize") {
-    static const std::set<std::string> kinds = {"scale", "standard",
-                                                "none"};
+  bool normalize(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
+    static const std::set<std::string> kinds = {"scale", "standard", "none"};
     bool named = v.kind == Expr::Name && kinds.count(v.name);
     std::map<std::string, const Expr *> given;
     if (v.kind == Expr::Call && v.name == "normalize" && v.args.empty())
       for (const KeywordArg &o : v.kwargs)
-        if (constNumber(*o.value))
+        if (Translator::constNumber(*o.value))
           given[o.name] = o.value.get();
-    bool fixed = v.kwargs.size() == 2 && given.count("mean") &&
-                 given.count("std");
+    bool fixed =
+        v.kwargs.size() == 2 && given.count("mean") && given.count("std");
     if (!named && !fixed) {
-      file_.emitError(v.loc) << "normalize must be scale, standard, none or "
-                                "normalize(mean = m, std = s)";
+      file.emitError(v.loc) << "normalize must be scale, standard, none or "
+                               "normalize(mean = m, std = s)";
       return false;
     }
-    if (fixed && !(*constNumber(*given["std"]) > 0)) {
-      file_.emitError(given["std"]->loc) << "'std' must be positive";
+    if (fixed && !(*Translator::constNumber(*given["std"]) > 0)) {
+      file.emitError(given["std"]->loc) << "'std' must be positive";
       return false;
     }
+    return true;
   }
-  return true;
+};
+
+/// A setting of a train block and the check of its value.
+struct Setting {
+  const char *name;
+  bool (SettingChecks::*check)(const KeywordArg &);
+};
+
+/// The settings, in the order the error message lists them.
+const Setting kSettings[] = {
+    {"data", &SettingChecks::data},
+    {"eval_data", &SettingChecks::data},
+    {"optimizer", &SettingChecks::optimizer},
+    {"batch", &SettingChecks::positiveInteger},
+    {"epochs", &SettingChecks::positiveInteger},
+    {"seed", &SettingChecks::anything},
+    {"shuffle", &SettingChecks::anything},
+    {"log", &SettingChecks::anything},
+    {"eval_fn", &SettingChecks::evalFn},
+    {"params", &SettingChecks::params},
+    {"normalize", &SettingChecks::normalize},
+    {"one_hot", &SettingChecks::positiveInteger},
+};
+
+const Setting *findSetting(llvm::StringRef name) {
+  for (const Setting &s : kSettings)
+    if (name == s.name)
+      return &s;
+  return nullptr;
 }
 
+/// "data, eval_data, ... or one_hot".
+std::string settingNames() {
+  std::string names;
+  size_t n = std::size(kSettings);
+  for (size_t i = 0; i < n; ++i)
+    names += std::string(i == 0       ? ""
+                         : i + 1 == n ? " or "
+                                      : ", ") +
+             kSettings[i].name;
+  return names;
+}
+
+} // namespace
 
 void Translator::emitTrain(const Train &t) {
   auto sig = sigs_.find(t.loss);
@@ -187,37 +240,33 @@ void Translator::emitTrain(const Train &t) {
         << "train block names unknown function '" + t.loss + "'";
     return;
   }
-  if (sig->second.ok &&
-      (sig->second.resultElems.size() != 1 ||
-       !sig->second.resultShapes[0].empty() ||
-       (sig->second.resultElems[0] != "f32" &&
-        sig->second.resultElems[0] != "f64"))) {
+  if (sig->second.ok && (sig->second.resultElems.size() != 1 ||
+                         !sig->second.resultShapes[0].empty() ||
+                         (sig->second.resultElems[0] != "f32" &&
+                          sig->second.resultElems[0] != "f64"))) {
     file_.emitError(t.lossLoc) << "loss function '" + t.loss +
                                       "' must return one floating-point scalar";
     return;
   }
-  static const std::set<std::string> keys = {
-      "data", "eval_data", "optimizer", "batch", "epochs", "seed",
-      "shuffle", "log", "eval_fn", "params", "normalize", "one_hot"};
+  SettingChecks checks{
+      file_, [&](const std::string &n) { return sigs_.count(n) > 0; },
+      [&](const std::string &n) { return params_.count(n) > 0; }};
   llvm::SmallVector<mlir::NamedAttribute> fields;
   std::set<std::string> seen;
   for (const KeywordArg &kw : t.settings) {
-    if (!keys.count(kw.name)) {
-      file_.emitError(kw.loc)
-          << "unknown train setting '" + kw.name +
-                 "' (expected data, eval_data, optimizer, "
-                 "batch, epochs, seed, shuffle, log, eval_fn, "
-                 "params, normalize or one_hot)";
+    const Setting *setting = findSetting(kw.name);
+    if (!setting) {
+      file_.emitError(kw.loc) << "unknown train setting '" + kw.name +
+                                     "' (expected " + settingNames() + ")";
       continue;
     }
     if (!seen.insert(kw.name).second) {
       file_.emitError(kw.loc) << "train setting '" + kw.name + "' given twice";
       continue;
     }
-    if (!checkTrainSetting(kw))
+    if (!(checks.*setting->check)(kw))
       continue;
-    const Expr &v = *kw.value;
-    mlir::Attribute a = configValue(v);
+    mlir::Attribute a = configValue(*kw.value);
     if (a)
       fields.push_back(b_.getNamedAttr(kw.name, a));
   }

@@ -205,8 +205,6 @@ private:
   /// A train setting's value as an attribute (numbers, strings, names,
   /// lists, and calls as dictionaries with a "kind").
   mlir::Attribute configValue(const ast::Expr &e);
-  /// Whether setting `kw` of a train block is valid; reports why not.
-  bool checkTrainSetting(const ast::KeywordArg &kw);
   void emitTrain(const ast::Train &t);
 
   mlir::MLIRContext &ctx_;
