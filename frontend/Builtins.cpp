@@ -22,14 +22,13 @@ bool BuiltinCall::check() {
   unsigned minPos = entry.minArgs, maxPos = entry.maxArgs;
   if (expr.args.size() < minPos || expr.args.size() > maxPos) {
     if (entry.arityMessage) {
-      t.file().emitError(expr.loc) << "'" << expr.name << "' "
-                                   << entry.arityMessage;
+      t.file().emitError(expr.loc)
+          << "'" << expr.name << "' " << entry.arityMessage;
       return false;
     }
-    std::string expected =
-        minPos == maxPos ? std::to_string(minPos)
-                         : std::to_string(minPos) + " to " +
-                               std::to_string(maxPos);
+    std::string expected = minPos == maxPos ? std::to_string(minPos)
+                                            : std::to_string(minPos) + " to " +
+                                                  std::to_string(maxPos);
     t.file().emitError(expr.loc) << "'" + expr.name + "' takes " + expected +
                                         " positional argument" +
                                         (maxPos == 1 ? "" : "s") + ", got " +
@@ -294,11 +293,10 @@ template <bool transposed> TV convolution(BuiltinCall &c) {
     return TV{};
   if (!t.unifyElems(x, w, l, ("'" + c.name() + "'").c_str()))
     return TV{};
-  sh::Result r =
-      transposed
-          ? sh::convTranspose2d(x.shape, w.shape, *strides, *padding, *extra,
-                                *groups)
-          : sh::conv2d(x.shape, w.shape, *strides, *padding, *extra, *groups);
+  sh::Result r = transposed ? sh::convTranspose2d(x.shape, w.shape, *strides,
+                                                  *padding, *extra, *groups)
+                            : sh::conv2d(x.shape, w.shape, *strides, *padding,
+                                         *extra, *groups);
   if (!r.ok())
     return t.fail(l, r.error);
   if (transposed)
@@ -401,8 +399,8 @@ TV transpose(BuiltinCall &c) {
     perm = *p;
   } else {
     if (x.shape.size() < 2)
-      return t.fail(c.loc(), "transpose needs rank >= 2, got " +
-                                 x.typeString());
+      return t.fail(c.loc(),
+                    "transpose needs rank >= 2, got " + x.typeString());
     for (size_t i = 0; i < x.shape.size(); ++i)
       perm.push_back(i);
     std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
@@ -443,8 +441,8 @@ TV slice(BuiltinCall &c) {
   sh::Result r = sh::slice(x.shape, *norm, *start, *end, *step);
   if (!r.ok())
     return t.fail(c.loc(), r.error);
-  return t.make<SliceOp>(c.loc(), x.elem, r.shape, x.value, *norm, *start,
-                         *end, *step);
+  return t.make<SliceOp>(c.loc(), x.elem, r.shape, x.value, *norm, *start, *end,
+                         *step);
 }
 
 TV concat(BuiltinCall &c) {
@@ -470,7 +468,8 @@ TV concat(BuiltinCall &c) {
     return TV{};
   auto norm = sh::normalizeAxis(*axis, shapes[0].size());
   if (!norm)
-    return t.fail(c.loc(), "axis " + std::to_string(*axis) + " is out of range");
+    return t.fail(c.loc(),
+                  "axis " + std::to_string(*axis) + " is out of range");
   sh::Result r = sh::concat(shapes, *norm);
   if (!r.ok())
     return t.fail(c.loc(), r.error);
@@ -488,8 +487,8 @@ TV gather(BuiltinCall &c) {
   if (!r.ok())
     return t.fail(c.loc(), r.error);
   int64_t norm = *sh::normalizeAxis(*axis, table.shape.size());
-  return t.make<GatherOp>(c.loc(), table.elem, r.shape, table.value,
-                          idx.value, norm);
+  return t.make<GatherOp>(c.loc(), table.elem, r.shape, table.value, idx.value,
+                          norm);
 }
 
 TV scatterAdd(BuiltinCall &c) {
@@ -509,8 +508,8 @@ TV scatterAdd(BuiltinCall &c) {
                                     sh::str(r.shape) + ", got " +
                                     upd.typeString());
   int64_t norm = *sh::normalizeAxis(*axis, target.shape.size());
-  return t.make<ScatterAddOp>(c.loc(), target.elem, target.shape,
-                              target.value, idx.value, upd.value, norm);
+  return t.make<ScatterAddOp>(c.loc(), target.elem, target.shape, target.value,
+                              idx.value, upd.value, norm);
 }
 
 TV oneHot(BuiltinCall &c) {
@@ -534,7 +533,8 @@ TV where(BuiltinCall &c) {
     return TV{};
   if (cond.elem != "bool")
     return t.fail(c.arg(0).loc, "where's condition must be a bool tensor "
-                                "(a comparison), got " + cond.typeString());
+                                "(a comparison), got " +
+                                    cond.typeString());
   if (!t.unifyElems(x, y, l, "'where'"))
     return TV{};
   sh::Result xy = sh::broadcast(x.shape, y.shape);
@@ -551,8 +551,8 @@ TV dim(BuiltinCall &c) {
   if (!x.valid())
     return x;
   if (!axis || !sh::normalizeAxis(*axis, x.shape.size()))
-    return t.fail(c.arg(1).loc, "dim needs a constant axis in range for " +
-                                    x.typeString());
+    return t.fail(c.arg(1).loc,
+                  "dim needs a constant axis in range for " + x.typeString());
   return t.make<DimOp>(c.loc(), "i64", {}, x.value,
                        *sh::normalizeAxis(*axis, x.shape.size()));
 }
@@ -600,8 +600,8 @@ TV fill(BuiltinCall &c) {
 
 /// uniform(shape, low, high), normal(shape, mean, std), bernoulli(shape,
 /// p): `first` and `second` name the distribution's two options.
-template <typename OpT> TV random(BuiltinCall &c, const char *first,
-                                  const char *second) {
+template <typename OpT>
+TV random(BuiltinCall &c, const char *first, const char *second) {
   Translator &t = c.t;
   llvm::SMLoc l = c.loc();
   const std::string &n = c.name();
@@ -648,7 +648,9 @@ template <typename OpT> TV random(BuiltinCall &c, const char *first,
 TV uniform(BuiltinCall &c) { return random<RandomUniformOp>(c, "low", "high"); }
 TV normal(BuiltinCall &c) { return random<RandomNormalOp>(c, "mean", "std"); }
 // bernoulli has always accepted (and ignored) a 'std' option.
-TV bernoulli(BuiltinCall &c) { return random<RandomBernoulliOp>(c, "p", "std"); }
+TV bernoulli(BuiltinCall &c) {
+  return random<RandomBernoulliOp>(c, "p", "std");
+}
 
 // -------------------------------------------------------------------------
 // Losses and metrics: operands checked here, ops built in Losses.cpp.
@@ -659,11 +661,10 @@ TV scalarResult(Value v, const std::string &elem) { return TV{v, elem, {}}; }
 /// Logits or log-probabilities [..., C] (static C) and labels [...].
 bool checkClassOperands(BuiltinCall &c, const TV &z, const TV &labels,
                         bool sameRows, const std::string &expected) {
-  bool ok = z.shape.size() == labels.shape.size() + 1 &&
-            z.shape.back().isKnown() &&
-            (!sameRows ||
-             sh::compatible(labels.shape,
-                            sh::Shape(z.shape.begin(), z.shape.end() - 1)));
+  bool ok =
+      z.shape.size() == labels.shape.size() + 1 && z.shape.back().isKnown() &&
+      (!sameRows || sh::compatible(labels.shape, sh::Shape(z.shape.begin(),
+                                                           z.shape.end() - 1)));
   if (!ok)
     c.t.fail(c.loc(), expected + ", got " + z.typeString() + " and " +
                           labels.typeString());
@@ -678,8 +679,9 @@ TV classification(BuiltinCall &c) {
   if (!z.valid() || !labels.valid())
     return TV{};
   if (!checkClassOperands(c, z, labels, /*sameRows=*/true,
-                          "'" + c.name() + "' takes logits [..., C] with a "
-                          "static class count C and integer labels [...]"))
+                          "'" + c.name() +
+                              "' takes logits [..., C] with a "
+                              "static class count C and integer labels [...]"))
     return TV{};
   TensorBuilder tb(t.builder(), t.loc(c.loc()));
   if (c.name() == "accuracy")
@@ -698,9 +700,8 @@ TV nll(BuiltinCall &c) {
                           "C and integer labels [...]"))
     return TV{};
   TensorBuilder tb(t.builder(), t.loc(c.loc()));
-  return scalarResult(losses::negativeLogLikelihood(tb, logp.value,
-                                                    labels.value),
-                      logp.elem);
+  return scalarResult(
+      losses::negativeLogLikelihood(tb, logp.value, labels.value), logp.elem);
 }
 
 /// mse, bce, bce_with_logits: a prediction and a target of one float type
@@ -708,7 +709,8 @@ TV nll(BuiltinCall &c) {
 TV regression(BuiltinCall &c) {
   Translator &t = c.t;
   llvm::SMLoc l = c.loc();
-  TV y = t.floatArg(c.arg(0), c.name()), target = t.floatArg(c.arg(1), c.name());
+  TV y = t.floatArg(c.arg(0), c.name()),
+     target = t.floatArg(c.arg(1), c.name());
   if (!y.valid() || !target.valid())
     return TV{};
   if (!t.unifyElems(y, target, l, "the operator"))
@@ -718,11 +720,10 @@ TV regression(BuiltinCall &c) {
     return t.fail(l, r.error);
   TensorBuilder tb(t.builder(), t.loc(l));
   const std::string &n = c.name();
-  Value v = n == "mse" ? losses::meanSquaredError(tb, y.value, target.value)
-            : n == "bce"
-                ? losses::binaryCrossEntropy(tb, y.value, target.value)
-                : losses::binaryCrossEntropyWithLogits(tb, y.value,
-                                                       target.value);
+  Value v = n == "mse"   ? losses::meanSquaredError(tb, y.value, target.value)
+            : n == "bce" ? losses::binaryCrossEntropy(tb, y.value, target.value)
+                         : losses::binaryCrossEntropyWithLogits(tb, y.value,
+                                                                target.value);
   return scalarResult(v, y.elem);
 }
 
@@ -743,6 +744,8 @@ TV penalty(BuiltinCall &c) {
 
 const std::vector<Builtin> &table() {
   constexpr Operand F = Operand::Float, N = Operand::Numeric;
+  // One line per entry where it fits.
+  // clang-format off
   static const std::vector<Builtin> entries = {
       // Elementwise math.
       {"neg", 1, 1, {}, unary<NegOp, N>},
@@ -757,7 +760,6 @@ const std::vector<Builtin> &table() {
       {"tanh", 1, 1, {}, unary<TanhOp, F>},
       {"sigmoid", 1, 1, {}, unary<SigmoidOp, F>},
       {"softplus", 1, 1, {}, unary<SoftplusOp, F>},
-      {"erf", 1, 1, {}, unary<ErfOp, F>},
       {"isnan", 1, 1, {}, classify},
       {"isinf", 1, 1, {}, classify},
       {"isfinite", 1, 1, {}, classify},
@@ -831,6 +833,7 @@ const std::vector<Builtin> &table() {
       {"l1", 1, 1, {}, penalty},
       {"l2", 1, 1, {}, penalty},
   };
+  // clang-format on
   return entries;
 }
 

@@ -72,8 +72,7 @@ Value losses::binaryCrossEntropy(TensorBuilder &b, Value p, Value t) {
 }
 
 // softplus(z) - t z: the same loss on logits, without log(0).
-Value losses::binaryCrossEntropyWithLogits(TensorBuilder &b, Value z,
-                                           Value t) {
+Value losses::binaryCrossEntropyWithLogits(TensorBuilder &b, Value z, Value t) {
   Value softplus = b.unary<SoftplusOp>(z);
   return meanAll(b, b.sub(softplus, b.mul(t, z)));
 }

@@ -24,8 +24,8 @@ bool axon::isElemName(llvm::StringRef s) {
 }
 
 mlir::OwningOpRef<mlir::ModuleOp> Translator::run(const Module &m) {
-  module_ = mlir::ModuleOp::create(loc(llvm::SMLoc::getFromPointer(
-      file_.text().data())));
+  module_ = mlir::ModuleOp::create(
+      loc(llvm::SMLoc::getFromPointer(file_.text().data())));
   b_.setInsertionPointToEnd(module_->getBody());
   // Past the error limit the file is abandoned (stopped()).
   for (const Param &p : m.params)
@@ -75,7 +75,8 @@ mlir::Type Translator::elemType(llvm::StringRef elem) {
       .Default(mlir::Type());
 }
 
-mlir::RankedTensorType Translator::tensorType(llvm::StringRef elem, const sh::Shape &s) {
+mlir::RankedTensorType Translator::tensorType(llvm::StringRef elem,
+                                              const sh::Shape &s) {
   llvm::SmallVector<int64_t> dims;
   for (const sh::Dim &d : s)
     dims.push_back(d.isKnown() ? d.value : mlir::ShapedType::kDynamic);
@@ -83,7 +84,8 @@ mlir::RankedTensorType Translator::tensorType(llvm::StringRef elem, const sh::Sh
 }
 
 bool Translator::resolveType(const Type &t, std::string &elem, sh::Shape &shape,
-                             const std::set<std::string> *bound, const char *what) {
+                             const std::set<std::string> *bound,
+                             const char *what) {
   if (!isElemName(t.elem)) {
     file_.emitError(t.loc) << "unknown element type '" + t.elem +
                                   "' (expected f32, f64, i32, i64 or bool)";
@@ -159,7 +161,8 @@ void Translator::declareParam(const Param &p) {
   paramOrder_.push_back(p.name);
 }
 
-bool Translator::resolveInit(const Param &p, InitKind &kind, double &a, double &bval) {
+bool Translator::resolveInit(const Param &p, InitKind &kind, double &a,
+                             double &bval) {
   if (!p.init)
     return true;
   const Expr &e = *p.init;
@@ -185,10 +188,21 @@ bool Translator::resolveInit(const Param &p, InitKind &kind, double &a, double &
   // Defaults, then the call's arguments by position or name.
   std::vector<std::string> names;
   switch (kind) {
-  case InitKind::constant: names = {"value"}; break;
-  case InitKind::uniform: names = {"low", "high"}; a = -0.05; bval = 0.05; break;
-  case InitKind::normal: names = {"mean", "std"}; a = 0; bval = 0.01; break;
-  default: break;
+  case InitKind::constant:
+    names = {"value"};
+    break;
+  case InitKind::uniform:
+    names = {"low", "high"};
+    a = -0.05;
+    bval = 0.05;
+    break;
+  case InitKind::normal:
+    names = {"mean", "std"};
+    a = 0;
+    bval = 0.01;
+    break;
+  default:
+    break;
   }
   if (e.kind == Expr::Name) {
     if (kind == InitKind::constant) {
@@ -351,8 +365,7 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
         it->second = TV{};
         break;
       }
-      it->second = coerceTo(v, old, s.values[0]->loc,
-                            "'" + s.name + "'");
+      it->second = coerceTo(v, old, s.values[0]->loc, "'" + s.name + "'");
       break;
     }
     case Stmt::Update:
@@ -423,7 +436,8 @@ void Translator::emitReturn(const Stmt &s, FnSig &sig) {
   b_.create<mlir::func::ReturnOp>(loc(s.loc), values);
 }
 
-TV Translator::coerceTo(TV v, const TV &want, llvm::SMLoc l, const std::string &what) {
+TV Translator::coerceTo(TV v, const TV &want, llvm::SMLoc l,
+                        const std::string &what) {
   v = materialize(v, want.elem);
   if (!v.valid())
     return v;
@@ -516,8 +530,8 @@ TV Translator::emitIndex(const Expr &e) {
     return materialize(v, "i64");
   }
   if (!v.isInteger() || !v.shape.empty())
-    return fail(e.loc, "loop bounds must be integer scalars, got " +
-                           v.typeString());
+    return fail(e.loc,
+                "loop bounds must be integer scalars, got " + v.typeString());
   if (v.elem != "i64")
     v = castTo(v, "i64", e.loc);
   return v;
@@ -574,11 +588,12 @@ TV Translator::materialize(TV v, llvm::StringRef elem) {
     attr = mlir::DenseElementsAttr::get(type, v.number != 0);
   else
     attr = mlir::DenseElementsAttr::get(
-        type, llvm::APInt(elem == "i32" ? 32 : 64, integerLiteral(v, elem),
-                          true));
+        type,
+        llvm::APInt(elem == "i32" ? 32 : 64, integerLiteral(v, elem), true));
   TV out{b_.create<ConstantOp>(b_.getUnknownLoc(), type,
                                mlir::cast<mlir::ElementsAttr>(attr)),
-         elem.str(), {}};
+         elem.str(),
+         {}};
   return out;
 }
 
@@ -657,8 +672,8 @@ TV Translator::emitName(const Expr &e) {
   auto p = params_.find(e.name);
   if (p != params_.end()) {
     TV v = p->second;
-    v.value = b_.create<ParamRefOp>(loc(e.loc), tensorType(v.elem, v.shape),
-                                    e.name);
+    v.value =
+        b_.create<ParamRefOp>(loc(e.loc), tensorType(v.elem, v.shape), e.name);
     return v;
   }
   if (symbolSource_.count(e.name)) // a symbolic dimension as a value
@@ -735,18 +750,30 @@ TV Translator::binary(Tok op, llvm::SMLoc l, TV a, TV b) {
   if (a.elem == "bool" && op != Tok::EqEq && op != Tok::NotEq)
     return fail(l, "arithmetic on bool tensors; convert with f32(...)");
   switch (op) {
-  case Tok::Plus: return make<AddOp>(l, a.elem, r.shape, a.value, b.value);
-  case Tok::Minus: return make<SubOp>(l, a.elem, r.shape, a.value, b.value);
-  case Tok::Star: return make<MulOp>(l, a.elem, r.shape, a.value, b.value);
-  case Tok::Slash: return make<DivOp>(l, a.elem, r.shape, a.value, b.value);
-  case Tok::Caret: return make<PowOp>(l, a.elem, r.shape, a.value, b.value);
-  case Tok::Less: return cmp(CmpPredicate::lt);
-  case Tok::LessEq: return cmp(CmpPredicate::le);
-  case Tok::Greater: return cmp(CmpPredicate::gt);
-  case Tok::GreaterEq: return cmp(CmpPredicate::ge);
-  case Tok::EqEq: return cmp(CmpPredicate::eq);
-  case Tok::NotEq: return cmp(CmpPredicate::ne);
-  default: return fail(l, "unsupported operator");
+  case Tok::Plus:
+    return make<AddOp>(l, a.elem, r.shape, a.value, b.value);
+  case Tok::Minus:
+    return make<SubOp>(l, a.elem, r.shape, a.value, b.value);
+  case Tok::Star:
+    return make<MulOp>(l, a.elem, r.shape, a.value, b.value);
+  case Tok::Slash:
+    return make<DivOp>(l, a.elem, r.shape, a.value, b.value);
+  case Tok::Caret:
+    return make<PowOp>(l, a.elem, r.shape, a.value, b.value);
+  case Tok::Less:
+    return cmp(CmpPredicate::lt);
+  case Tok::LessEq:
+    return cmp(CmpPredicate::le);
+  case Tok::Greater:
+    return cmp(CmpPredicate::gt);
+  case Tok::GreaterEq:
+    return cmp(CmpPredicate::ge);
+  case Tok::EqEq:
+    return cmp(CmpPredicate::eq);
+  case Tok::NotEq:
+    return cmp(CmpPredicate::ne);
+  default:
+    return fail(l, "unsupported operator");
   }
 }
 
@@ -779,7 +806,8 @@ bool Translator::shapeArg(const Expr &e, sh::Shape &shape, bool allowInfer) {
   return true;
 }
 
-llvm::SmallVector<Value> Translator::dynamicDims(const sh::Shape &shape, llvm::SMLoc l) {
+llvm::SmallVector<Value> Translator::dynamicDims(const sh::Shape &shape,
+                                                 llvm::SMLoc l) {
   llvm::SmallVector<Value> dims;
   for (const sh::Dim &d : shape)
     if (!d.isKnown())
@@ -800,8 +828,8 @@ TV Translator::intTensor(const Expr &e) {
   if (v.literal && v.isInt)
     v = materialize(v, "i64");
   if (v.valid() && !v.isInteger())
-    return fail(e.loc, "indices must be an integer tensor, got " +
-                           v.typeString());
+    return fail(e.loc,
+                "indices must be an integer tensor, got " + v.typeString());
   return v;
 }
 
@@ -846,7 +874,8 @@ TV Translator::emitUserCall(const Expr &e, FnSig &sig) {
 
 TV Translator::emitCallTo(llvm::SMLoc l, const std::string &callee,
                           const std::string &shown, FnSig &sig,
-                          const std::vector<const Expr *> &argExprs, unsigned resultIndex) {
+                          const std::vector<const Expr *> &argExprs,
+                          unsigned resultIndex) {
   if (argExprs.size() != sig.argElems.size())
     return fail(l, "'" + shown + "' takes " +
                        std::to_string(sig.argElems.size()) +
@@ -874,13 +903,13 @@ TV Translator::emitCallTo(llvm::SMLoc l, const std::string &callee,
         expect = it->second;
       }
       if (!sh::unify(expect, v.shape[d]))
-        return fail(arg.loc,
-                    "argument " + std::to_string(i + 1) + " of '" + shown +
-                        "' has shape " + sh::str(v.shape) + " but dimension " +
-                        std::to_string(d) + " must be " + expect.str() +
-                        (want[d].isSymbol() ? " (bound to '" +
-                                                  want[d].symbol + "')"
-                                            : ""));
+        return fail(arg.loc, "argument " + std::to_string(i + 1) + " of '" +
+                                 shown + "' has shape " + sh::str(v.shape) +
+                                 " but dimension " + std::to_string(d) +
+                                 " must be " + expect.str() +
+                                 (want[d].isSymbol()
+                                      ? " (bound to '" + want[d].symbol + "')"
+                                      : ""));
     }
     auto type = sig.type.getInput(i);
     if (v.value.getType() != type)
@@ -956,20 +985,23 @@ TV Translator::emitGrad(const Expr &e) {
   if (src.resultElems.size() != 1 || !src.resultShapes[0].empty() ||
       (src.resultElems[0] != "f32" && src.resultElems[0] != "f64"))
     return fail(e.args[0]->loc, "grad needs a function returning one "
-                                "floating-point scalar; '" + fn +
-                                    "' does not");
+                                "floating-point scalar; '" +
+                                    fn + "' does not");
   if (e.kwargs.size() != 1 || e.kwargs[0].name != "wrt" ||
       e.kwargs[0].value->kind != Expr::Name)
     return fail(e.loc, "grad needs 'wrt = NAME' naming a parameter or an "
-                       "argument of '" + fn + "'");
+                       "argument of '" +
+                           fn + "'");
   const KeywordArg &kw = e.kwargs[0];
   const std::string &w = kw.value->name;
   bool isArg = false;
   for (const Arg &a : src.ast->args)
     isArg |= a.name == w;
   if (!isArg && !params_.count(w))
-    return fail(kw.value->loc, "'" + w + "' is neither a parameter nor an "
-                               "argument of '" + fn + "'");
+    return fail(kw.value->loc, "'" + w +
+                                   "' is neither a parameter nor an "
+                                   "argument of '" +
+                                   fn + "'");
   if (!isArg && params_[w].elem.empty())
     return TV{};
   auto key = std::make_pair(fn, w);
@@ -1032,8 +1064,8 @@ static unsigned frontendStack = 64u << 20;
 unsigned axon::frontendStackSize() { return frontendStack; }
 void axon::setFrontendStackSize(unsigned bytes) { frontendStack = bytes; }
 
-mlir::OwningOpRef<mlir::ModuleOp> axon::compileSource(mlir::MLIRContext &context,
-                                                      SourceFile &file) {
+mlir::OwningOpRef<mlir::ModuleOp>
+axon::compileSource(mlir::MLIRContext &context, SourceFile &file) {
   mlir::OwningOpRef<mlir::ModuleOp> result;
   auto work = [&] {
     Module m = parse(file);

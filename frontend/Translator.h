@@ -194,8 +194,7 @@ private:
   /// Returns its name and signature: fn's inputs -> (fn's value, grads...).
   std::string declareGradient(const std::string &fn,
                               const std::vector<std::string> &wrt,
-                              const std::string &preferredName,
-                              llvm::SMLoc l);
+                              const std::string &preferredName, llvm::SMLoc l);
   /// `grad(f, args..., wrt = name)`: the gradient of scalar function f at
   /// args with respect to one of its arguments or a parameter.
   TV emitGrad(const ast::Expr &e);
