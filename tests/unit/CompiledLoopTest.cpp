@@ -355,8 +355,8 @@ TEST(CompiledLoop, BuiltBinaryRunsTheLoop) {
     ASSERT_EQ(std::system(infer.c_str()), 0) << readText(path("log"));
     auto want = reference.call(c.fn, {c.x});
     ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
-    // Several results go to y.npy.0, y.npy.1, ...
-    auto got = readNpy(path(want->size() == 1 ? "y.npy" : "y.npy.0"));
+    // Several results go to y.0.npy, y.1.npy, ..., as axonc run writes them.
+    auto got = readNpy(path(want->size() == 1 ? "y.npy" : "y.0.npy"));
     ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
     expectClose(*got, want->front(), std::string("binary ") + c.fn);
   }
