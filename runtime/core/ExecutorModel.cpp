@@ -39,10 +39,12 @@ std::vector<int64_t> ExecutorModel::compiledRows(const std::string &fn) const {
 
 llvm::Expected<std::vector<Tensor>>
 ExecutorModel::call(const std::string &fn, const std::vector<Tensor> &args) {
-  if (executor.hasPlan(fn, args) || args.empty() || args[0].rank() == 0)
+  std::vector<int64_t> counts = compiledRows(fn);
+  // Compiled at these shapes, or not at all (the executor says so).
+  if (executor.hasPlan(fn, args) || counts.empty() || args.empty() ||
+      args[0].rank() == 0)
     return executor.call(fn, args);
   int64_t n = args[0].shape[0];
-  std::vector<int64_t> counts = compiledRows(fn);
   std::string compiled;
   for (int64_t c : counts)
     compiled += (compiled.empty() ? "" : ", ") + std::to_string(c);
