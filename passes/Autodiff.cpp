@@ -56,7 +56,7 @@ private:
 };
 
 struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
-  // The forward copy is flattened with inlineCalls (MLIR's inliner).
+  // The forward copy is flattened (axon-flatten's `flatten`).
   void getDependentDialects(DialectRegistry &registry) const override {
     addInlinerDependencies(registry);
   }
@@ -119,7 +119,7 @@ struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
     map.map(source.getArguments(), entry->getArguments());
     for (Operation &op : source.front())
       b.clone(op, map);
-    if (failed(inlineCalls(*entry, module, "differentiate through")) || failed(unrollLoops(*entry, "differentiate through")))
+    if (failed(flatten(*entry, module, "differentiate through")))
       return failure();
     // Read the loss only now: unrolling may have replaced the value returned.
     Operation *ret = entry->getTerminator();

@@ -1,6 +1,6 @@
 // axon-flatten: calls inlined, constant-trip loops unrolled.
 // Autodiff needs a function as one straight-line graph, and flattens the
-// gradient bodies it builds with inlineCalls and unrollLoops. The compiled
+// gradient bodies it builds with the same `flatten`. The compiled
 // backend inlines calls but keeps loops (a plan has loop steps); it unrolls
 // only the loops its plans cannot run (see Specialize.cpp).
 #include "passes/Passes.h"
@@ -100,7 +100,7 @@ LogicalResult axon::unrollLoop(LoopOp loop, StringRef purpose) {
 
 /// Unrolls every axon.loop in `block` whose bounds are constants; a loop
 /// whose trip count only run time knows cannot be differentiated yet.
-LogicalResult axon::unrollLoops(Block &block, StringRef purpose) {
+static LogicalResult unrollLoops(Block &block, StringRef purpose) {
   for (;;) {
     LoopOp loop;
     block.walk<WalkOrder::PreOrder>([&](LoopOp l) {
@@ -112,6 +112,12 @@ LogicalResult axon::unrollLoops(Block &block, StringRef purpose) {
     if (failed(unrollLoop(loop, purpose)))
       return failure();
   }
+}
+
+LogicalResult axon::flatten(Block &block, ModuleOp module, StringRef purpose) {
+  if (failed(inlineCalls(block, module, purpose)))
+    return failure();
+  return unrollLoops(block, purpose);
 }
 
 namespace {
@@ -140,8 +146,7 @@ struct FlattenPass : public axon::impl::FlattenBase<FlattenPass> {
       targets.push_back(fn);
     }
     for (func::FuncOp fn : targets)
-      if (failed(inlineCalls(fn.front(), module, "flatten")) ||
-          failed(unrollLoops(fn.front(), "flatten")))
+      if (failed(flatten(fn.front(), module, "flatten")))
         return signalPassFailure();
   }
 };

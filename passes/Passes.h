@@ -37,12 +37,14 @@ void addInlinerDependencies(mlir::DialectRegistry &registry);
 mlir::LogicalResult inlineCalls(mlir::Block &block, mlir::ModuleOp module,
                                 llvm::StringRef purpose);
 
-/// Unrolls every axon.loop in `block` with constant bounds; a run-time trip
-/// count is an error ("cannot <purpose> a loop whose trip count ...").
-mlir::LogicalResult unrollLoops(mlir::Block &block, llvm::StringRef purpose);
+/// What axon-flatten does to a function body: inlineCalls, then every
+/// axon.loop unrolled; a run-time trip count is an error ("cannot <purpose>
+/// a loop whose trip count ...").
+mlir::LogicalResult flatten(mlir::Block &block, mlir::ModuleOp module,
+                            llvm::StringRef purpose);
 
 /// Unrolls one axon.loop, whose bounds must be constants (the same error
-/// as unrollLoops otherwise).
+/// as flatten otherwise).
 mlir::LogicalResult unrollLoop(LoopOp loop, llvm::StringRef purpose);
 
 /// axon-specialize for the static `argTypes` of function `name`, the copy

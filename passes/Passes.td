@@ -159,10 +159,10 @@ def Flatten : Pass<"axon-flatten", "::mlir::ModuleOp"> {
     inlined through MLIR's inliner (the axon dialect's
     DialectInlinerInterface), repeatedly until no call is left, and each
     axon.loop is unrolled step by step. A call of a function without a body,
-    a call chain deeper than 64 and a loop whose trip count is only known at
-    run time are errors. axon-autodiff flattens the gradient bodies it
-    builds the same way (inlineCalls, unrollLoops); axon-specialize inlines
-    calls but keeps the loops a plan can run.
+    a recursive call, a call chain deeper than 64 and a loop whose trip
+    count is only known at run time are errors. axon-autodiff flattens the
+    gradient bodies it builds the same way (`flatten` in Passes.h);
+    axon-specialize inlines calls but keeps the loops a plan can run.
   }];
   let options = [
     ListOption<"functions", "functions", "std::string",
