@@ -5,43 +5,65 @@
 using namespace axon;
 namespace json = llvm::json;
 
-namespace {
-
-json::Array ints(const std::vector<int64_t> &v) {
-  json::Array a;
-  for (int64_t x : v)
-    a.push_back(x);
-  return a;
-}
-json::Array ints(const std::vector<int> &v) {
-  json::Array a;
-  for (int x : v)
-    a.push_back(x);
-  return a;
-}
-
-/// Steps as JSON; a loop has "lower", "upper" and its "body" too.
-json::Array stepsJson(const std::vector<PlanStep> &steps) {
-  json::Array out;
-  for (const PlanStep &s : steps) {
-    json::Object o{{"kind", int(s.kind)},
-                   {"kernel", s.kernel},
-                   {"buffers", ints(s.buffers)}};
-    if (s.kind == PlanStep::Kind::Loop) {
-      o["lower"] = s.lower;
-      o["upper"] = s.upper;
-      o["body"] = stepsJson(s.body);
-    }
-    out.push_back(std::move(o));
-  }
-  return out;
-}
-
-} // namespace
-
-// fromJSON overloads, found by ADL from llvm::json::ObjectMapper, reading
-// what writePlanJson writes.
+// toJSON and fromJSON overloads of the plan's structs, found by ADL from
+// llvm::json::Value and ObjectMapper: writePlanJson writes with the first,
+// readPlanJson reads with the second.
 namespace axon {
+
+static json::Value toJSON(const PlanParam &p) {
+  return json::Object{{"name", p.name},
+                      {"dtype", dtypeName(p.dtype)},
+                      {"shape", p.shape},
+                      {"init", p.init},
+                      {"a", p.a},
+                      {"b", p.b},
+                      {"seed", int64_t(p.seed)},
+                      {"optimizer_state", p.optimizerState}};
+}
+
+static json::Value toJSON(const PlanKernel &k) {
+  return json::Object{{"name", k.name},
+                      {"inputs", k.numInputs},
+                      {"outputs", k.numOutputs},
+                      {"location", k.location}};
+}
+
+/// A constant: "dtype", "shape" and its values as "data".
+static json::Value toJSON(const Tensor &t) {
+  return json::Object{
+      {"dtype", dtypeName(t.dtype)}, {"shape", t.shape}, {"data", t.data}};
+}
+
+static json::Value toJSON(const PlanBuffer &b) {
+  return json::Object{{"kind", int(b.kind)},
+                      {"dtype", dtypeName(b.dtype)},
+                      {"shape", b.shape},
+                      {"offset", b.offset},
+                      {"index", b.index}};
+}
+
+/// A step; a loop has "lower", "upper" and its "body" too.
+static json::Value toJSON(const PlanStep &s) {
+  json::Object o{
+      {"kind", int(s.kind)}, {"kernel", s.kernel}, {"buffers", s.buffers}};
+  if (s.kind == PlanStep::Kind::Loop) {
+    o["lower"] = s.lower;
+    o["upper"] = s.upper;
+    o["body"] = s.body;
+  }
+  return o;
+}
+
+static json::Value toJSON(const FunctionPlan &f) {
+  return json::Object{{"name", f.name},
+                      {"arg_names", f.argNames},
+                      {"inputs", f.inputs},
+                      {"outputs", f.outputs},
+                      {"buffers", f.buffers},
+                      {"steps", f.steps},
+                      {"arena_bytes", f.arenaBytes},
+                      {"buffer_bytes", f.bufferBytes}};
+}
 
 /// An enum written as its integer; out of [0, last]: an error.
 template <typename Enum>
@@ -85,7 +107,6 @@ static bool fromJSON(const json::Value &v, PlanKernel &out, json::Path p) {
          o.mapOptional("location", out.location);
 }
 
-/// A constant: "dtype", "shape" and its values as "data".
 static bool fromJSON(const json::Value &v, Tensor &out, json::Path p) {
   json::ObjectMapper o(v, p);
   std::vector<int64_t> shape;
@@ -109,7 +130,6 @@ static bool fromJSON(const json::Value &v, PlanBuffer &out, json::Path p) {
          o.map("index", out.index);
 }
 
-/// A step; a loop has "lower", "upper" and its "body" too.
 static bool fromJSON(const json::Value &v, PlanStep &out, json::Path p) {
   json::ObjectMapper o(v, p);
   if (!o || !o.map("kind", out.kind) || !o.map("kernel", out.kernel) ||
@@ -156,49 +176,6 @@ static bool fromJSON(const json::Value &v, std::pair<Plan, BinaryConfig> &out,
 } // namespace axon
 
 std::string axon::writePlanJson(const Plan &plan, const BinaryConfig &c) {
-  json::Array params, kernels, constants, functions;
-  for (const PlanParam &p : plan.params)
-    params.push_back(json::Object{{"name", p.name},
-                                  {"dtype", dtypeName(p.dtype)},
-                                  {"shape", ints(p.shape)},
-                                  {"init", p.init},
-                                  {"a", p.a},
-                                  {"b", p.b},
-                                  {"seed", int64_t(p.seed)},
-                                  {"optimizer_state", p.optimizerState}});
-  for (const PlanKernel &k : plan.kernels)
-    kernels.push_back(json::Object{{"name", k.name},
-                                   {"inputs", k.numInputs},
-                                   {"outputs", k.numOutputs},
-                                   {"location", k.location}});
-  for (const Tensor &t : plan.constants) {
-    json::Array data;
-    for (double v : t.data)
-      data.push_back(v);
-    constants.push_back(json::Object{{"dtype", dtypeName(t.dtype)},
-                                     {"shape", ints(t.shape)},
-                                     {"data", std::move(data)}});
-  }
-  for (const FunctionPlan &f : plan.functions) {
-    json::Array buffers, steps, names;
-    for (const std::string &n : f.argNames)
-      names.push_back(n);
-    for (const PlanBuffer &b : f.buffers)
-      buffers.push_back(json::Object{{"kind", int(b.kind)},
-                                     {"dtype", dtypeName(b.dtype)},
-                                     {"shape", ints(b.shape)},
-                                     {"offset", b.offset},
-                                     {"index", b.index}});
-    steps = stepsJson(f.steps);
-    functions.push_back(json::Object{{"name", f.name},
-                                     {"arg_names", std::move(names)},
-                                     {"inputs", ints(f.inputs)},
-                                     {"outputs", ints(f.outputs)},
-                                     {"buffers", std::move(buffers)},
-                                     {"steps", std::move(steps)},
-                                     {"arena_bytes", f.arenaBytes},
-                                     {"buffer_bytes", f.bufferBytes}});
-  }
   json::Object config{
       {"model", c.model}, {"batch", c.batch}, {"train", toJson(c.train)}};
   std::string out;
@@ -206,10 +183,10 @@ std::string axon::writePlanJson(const Plan &plan, const BinaryConfig &c) {
   os << json::Value(json::Object{{"format", "axon-plan-1"},
                                  {"target", plan.target},
                                  {"config", std::move(config)},
-                                 {"params", std::move(params)},
-                                 {"kernels", std::move(kernels)},
-                                 {"constants", std::move(constants)},
-                                 {"functions", std::move(functions)}});
+                                 {"params", plan.params},
+                                 {"kernels", plan.kernels},
+                                 {"constants", plan.constants},
+                                 {"functions", plan.functions}});
   return out;
 }
 
