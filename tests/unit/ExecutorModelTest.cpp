@@ -29,19 +29,28 @@ func.func @mean(%x: tensor<?x3xf32>) -> tensor<f32> {
 
 class ExecutorModelTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
-    module = mlir::parseSourceString<mlir::ModuleOp>(kModel, &ctx);
-    ASSERT_TRUE(module);
-    // Compiled at 4 rows and at 1, as a binary built at batch 4.
+  /// One program for the suite: compiled at 4 rows and at 1, as a binary
+  /// built at batch 4.
+  static void SetUpTestSuite() {
+    ctx = new mlir::MLIRContext;
+    ctx->loadDialect<AxonDialect, mlir::func::FuncDialect>();
+    module = new mlir::OwningOpRef<mlir::ModuleOp>(
+        mlir::parseSourceString<mlir::ModuleOp>(kModel, ctx));
+    ASSERT_TRUE(*module);
     std::vector<FunctionRequest> requests;
     for (const char *fn : {"rowsum", "mean"})
       for (int64_t rows : {4, 1})
         requests.push_back({fn, {{rows, 3}}});
-    auto p = JitProgram::compile(*module, requests, {});
+    auto p = JitProgram::compile(**module, requests, {});
     ASSERT_TRUE(bool(p)) << llvm::toString(p.takeError());
-    program = std::move(*p);
+    program = p->release();
   }
+  static void TearDownTestSuite() {
+    delete program;
+    delete module;
+    delete ctx;
+  }
+  void SetUp() override { ASSERT_TRUE(program); }
 
   /// Rows of three values: row r holds r, r + 0.5, r + 0.25.
   static Tensor rows(int64_t n) {
@@ -52,10 +61,14 @@ protected:
     return t;
   }
 
-  mlir::MLIRContext ctx;
-  mlir::OwningOpRef<mlir::ModuleOp> module;
-  std::unique_ptr<JitProgram> program;
+  static mlir::MLIRContext *ctx;
+  static mlir::OwningOpRef<mlir::ModuleOp> *module;
+  static JitProgram *program;
 };
+
+mlir::MLIRContext *ExecutorModelTest::ctx;
+mlir::OwningOpRef<mlir::ModuleOp> *ExecutorModelTest::module;
+JitProgram *ExecutorModelTest::program;
 
 // 9 rows run as 4 + 4 + 1; row results join in order.
 TEST_F(ExecutorModelTest, RowResultsJoinAlongTheRows) {
