@@ -92,9 +92,13 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   for (const CompiledRows &f : rowsToCompile(config.train, batch,
                                              evaluatedSizes(config.train),
                                              publicFunctions(module)))
+  {
+    auto fn = module.lookupSymbol<func::FuncOp>(f.function);
+    if (!fn)
+      return fail("no function '" + f.function + "' to compile");
     for (int64_t rows : f.rows)
-      requests.push_back(
-          requestAtRows(module.lookupSymbol<func::FuncOp>(f.function), rows));
+      requests.push_back(requestAtRows(fn, rows));
+  }
   auto options = resolveOptions(flags.compile);
   if (!options)
     return fail(llvm::toString(options.takeError()));
