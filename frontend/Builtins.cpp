@@ -71,8 +71,10 @@ const Keyword &BuiltinCall::spec(llvm::StringRef name) const {
 
 std::optional<int64_t> BuiltinCall::integer(const char *name) {
   const Expr *e = keyword(name);
-  if (!e)
+  if (!e) {
+    assert(spec(name).kind == Keyword::Kind::Int && "no integer default");
     return spec(name).integer;
+  }
   auto v = Translator::constInt(*e);
   if (!v)
     t.file().emitError(e->loc)
@@ -82,8 +84,10 @@ std::optional<int64_t> BuiltinCall::integer(const char *name) {
 
 std::optional<double> BuiltinCall::number(const char *name) {
   const Expr *e = keyword(name);
-  if (!e)
+  if (!e) {
+    assert(spec(name).kind == Keyword::Kind::Number && "no number default");
     return spec(name).number;
+  }
   auto v = Translator::constNumber(*e);
   if (!v)
     t.file().emitError(e->loc)
@@ -94,8 +98,10 @@ std::optional<double> BuiltinCall::number(const char *name) {
 std::optional<std::vector<int64_t>> BuiltinCall::integers(const char *name,
                                                           size_t count) {
   const Expr *e = keyword(name);
-  if (!e)
+  if (!e) {
+    assert(spec(name).kind == Keyword::Kind::Ints && "no list default");
     return spec(name).integers;
+  }
   return integers(*e, name, count);
 }
 
