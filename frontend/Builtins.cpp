@@ -766,6 +766,7 @@ const std::vector<Builtin> &table() {
       {"tanh", 1, 1, {}, unary<TanhOp, F>},
       {"sigmoid", 1, 1, {}, unary<SigmoidOp, F>},
       {"softplus", 1, 1, {}, unary<SoftplusOp, F>},
+      {"erf", 1, 1, {}, unary<ErfOp, F>},
       {"isnan", 1, 1, {}, classify},
       {"isinf", 1, 1, {}, classify},
       {"isfinite", 1, 1, {}, classify},

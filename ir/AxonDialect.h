@@ -12,7 +12,10 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "ir/OpFamily.h"
 #include "ir/ShapeRules.h"
+
+#include <optional>
 
 namespace axon {
 /// The shape of a ranked tensor type, `?` extents as unknown dims.
@@ -22,7 +25,30 @@ namespace OpTrait {
 /// Marks ops through which autodiff propagates no gradient.
 template <typename ConcreteType>
 class NoGradient : public mlir::OpTrait::TraitBase<ConcreteType, NoGradient> {};
+
+/// The op's family (ir/OpFamily.h), declared in ODS as Axon_*Family.
+template <OpFamily F> struct Family {
+  template <typename ConcreteType>
+  class Impl : public mlir::OpTrait::TraitBase<ConcreteType, Impl> {
+  public:
+    static constexpr OpFamily family = F;
+  };
+};
+
+/// All operands broadcast numpy-style to the result's shape.
+template <typename ConcreteType>
+class Broadcasting : public mlir::OpTrait::TraitBase<ConcreteType, Broadcasting> {};
+
+/// Each result element is one element of operand 0, moved.
+template <typename ConcreteType>
+class View : public mlir::OpTrait::TraitBase<ConcreteType, View> {};
 } // namespace OpTrait
+
+/// The family an op declares, or nullopt for an op of another dialect.
+std::optional<OpFamily> familyOf(mlir::OperationName name);
+inline std::optional<OpFamily> familyOf(mlir::Operation *op) {
+  return familyOf(op->getName());
+}
 } // namespace axon
 
 #include "ir/AxonDialect.h.inc"

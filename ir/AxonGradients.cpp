@@ -63,6 +63,9 @@ AXON_UNARY_VJP(SigmoidOp,
                gb.mul(g, gb.mul(y, gb.sub(gb.scalar(1.0, elem), y))))
 AXON_UNARY_VJP(ReluOp, gb.gate(gb.cmp(CmpPredicate::gt, x, gb.scalar(0.0, elem)), g))
 AXON_UNARY_VJP(SoftplusOp, gb.mul(g, builder.create<SigmoidOp>(getLoc(), x)))
+// erf'(x) = 2/sqrt(pi) e^(-x^2).
+AXON_UNARY_VJP(ErfOp, gb.mul(g, gb.mul(gb.scalar(1.1283791670955126, elem),
+                                       builder.create<ExpOp>(getLoc(), gb.neg(gb.mul(x, x))))))
 #undef AXON_UNARY_VJP
 
 // sign is piecewise constant: no gradient.

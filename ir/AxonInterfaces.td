@@ -47,9 +47,59 @@ def Axon_GradientOpInterface : OpInterface<"GradientOpInterface"> {
   ];
 }
 
+def Axon_DynamicDimsOpInterface : OpInterface<"DynamicDimsOpInterface"> {
+  let cppNamespace = "::axon";
+  let description = [{
+    An op whose `dynamic_dims` operands give the extent of each `?` of its
+    result, in order: its result type cannot be inferred from its other
+    operands, so shape refinement keeps the `?`s matched to those operands.
+  }];
+  let methods = [
+    InterfaceMethod<"The operands giving the result's `?` extents.",
+      "::mlir::OperandRange", "getDynamicDims", (ins), [{
+        return $_op.getDynamicDims();
+      }]>
+  ];
+}
+
 // The op's results are piecewise constant in its operands (or do not
 // depend on them at all): autodiff propagates no gradient through it.
 def Axon_NoGradient : NativeOpTrait<"NoGradient"> {
+  let cppNamespace = "::axon::OpTrait";
+}
+
+//===----------------------------------------------------------------------===//
+// Op families (ir/OpFamily.h): every op has exactly one, which passes,
+// the evaluator and the backends read instead of lists of ops.
+//===----------------------------------------------------------------------===//
+
+class Axon_Family<string name>
+    : ParamNativeOpTrait<"Family", "::axon::OpFamily::" # name> {
+  let cppNamespace = "::axon::OpTrait";
+}
+def Axon_ElementwiseUnaryFamily : Axon_Family<"ElementwiseUnary">;
+def Axon_ElementwiseBinaryFamily : Axon_Family<"ElementwiseBinary">;
+def Axon_SelectionFamily : Axon_Family<"Selection">;
+def Axon_ConversionFamily : Axon_Family<"Conversion">;
+def Axon_DataMovementFamily : Axon_Family<"DataMovement">;
+def Axon_ConstantFamily : Axon_Family<"Constant">;
+def Axon_RandomFamily : Axon_Family<"Random">;
+def Axon_ReductionFamily : Axon_Family<"Reduction">;
+def Axon_ContractionFamily : Axon_Family<"Contraction">;
+def Axon_WindowFamily : Axon_Family<"Window">;
+def Axon_ScatterFamily : Axon_Family<"Scatter">;
+def Axon_ShapeQueryFamily : Axon_Family<"ShapeQuery">;
+def Axon_StateFamily : Axon_Family<"State">;
+def Axon_ControlFamily : Axon_Family<"Control">;
+
+// All operands broadcast numpy-style to the result's shape.
+def Axon_Broadcasting : NativeOpTrait<"Broadcasting"> {
+  let cppNamespace = "::axon::OpTrait";
+}
+
+// Each result element is one element of operand 0, moved (no arithmetic):
+// transpose, reshape, broadcast, slice.
+def Axon_View : NativeOpTrait<"View"> {
   let cppNamespace = "::axon::OpTrait";
 }
 

@@ -13,10 +13,46 @@ using namespace axon;
 
 #include "mlir/IR/Matchers.h"
 
+/// axon.kernel's kind, written as a quoted string ("injective").
+static ParseResult parseQuotedKernelKind(OpAsmParser &parser,
+                                         KernelKindAttr &kind) {
+  std::string text;
+  SMLoc at = parser.getCurrentLocation();
+  if (parser.parseString(&text))
+    return failure();
+  std::optional<KernelKind> value = symbolizeKernelKind(text);
+  if (!value)
+    return parser.emitError(at, "unknown kernel kind '") << text << "'";
+  kind = KernelKindAttr::get(parser.getContext(), *value);
+  return success();
+}
+static void printQuotedKernelKind(OpAsmPrinter &p, Operation *,
+                                  KernelKindAttr kind) {
+  p << '"' << stringifyKernelKind(kind.getValue()) << '"';
+}
+
 #include "ir/AxonEnums.cpp.inc"
 #include "ir/AxonInterfaces.cpp.inc"
 #define GET_OP_CLASSES
 #include "ir/AxonOps.cpp.inc"
+
+namespace {
+/// The family among 0..N-1 whose trait `name` carries.
+template <int... F>
+std::optional<OpFamily> declaredFamily(OperationName name,
+                                       std::integer_sequence<int, F...>) {
+  std::optional<OpFamily> found;
+  ((name.hasTrait<axon::OpTrait::Family<static_cast<OpFamily>(F)>::template Impl>()
+        ? void(found = OpFamily(F))
+        : void()),
+   ...);
+  return found;
+}
+} // namespace
+
+std::optional<OpFamily> axon::familyOf(OperationName name) {
+  return declaredFamily(name, std::make_integer_sequence<int, kNumOpFamilies>());
+}
 
 shape::Shape axon::shapeOf(Type type) {
   shape::Shape s;
@@ -499,6 +535,9 @@ LogicalResult TrainOp::verifySymbolUses(SymbolTableCollection &symbols) {
                     : RankedTensorType();
   if (!result || result.getRank() != 0 || !isa<FloatType>(result.getElementType()))
     return emitOpError("loss function '") << getLoss() << "' must return a scalar";
+  if (auto step = getStepFnAttr();
+      step && !symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, step))
+    return emitOpError("step_fn '") << step.getValue() << "' does not name a function";
   return success();
 }
 

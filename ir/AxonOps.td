@@ -32,7 +32,8 @@ def Axon_FloatTensor : RankedTensorOf<[AnyFloat]>;
 //===----------------------------------------------------------------------===//
 
 class Axon_UnaryOp<string mnemonic, string math>
-    : Axon_Op<mnemonic, [Pure, Elementwise, SameOperandsAndResultType, InferShapeDefault, Grad]> {
+    : Axon_Op<mnemonic, [Pure, Elementwise, Axon_ElementwiseUnaryFamily,
+                         SameOperandsAndResultType, InferShapeDefault, Grad]> {
   let summary = "elementwise " # math;
   let description = "Applies `" # math # "` to every element.";
   let arguments = (ins AnyRankedTensor:$input);
@@ -52,13 +53,15 @@ def Axon_SigmoidOp  : Axon_UnaryOp<"sigmoid", "1 / (1 + e^-x)">;
 def Axon_ReluOp     : Axon_UnaryOp<"relu", "max(x, 0)">;
 def Axon_SoftplusOp : Axon_UnaryOp<"softplus", "ln(1 + e^x)">;
 def Axon_SignOp     : Axon_UnaryOp<"sign", "sign(x) in {-1, 0, 1}">;
+def Axon_ErfOp      : Axon_UnaryOp<"erf", "erf(x) = 2/sqrt(pi) * integral of e^(-t^2) from 0 to x">;
 
 //===----------------------------------------------------------------------===//
 // Elementwise binary ops with numpy-style broadcasting
 //===----------------------------------------------------------------------===//
 
 class Axon_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
-    : Axon_Op<mnemonic, !listconcat([Pure, InferShape, Grad], traits)> {
+    : Axon_Op<mnemonic, !listconcat([Pure, Axon_ElementwiseBinaryFamily,
+                                     Axon_Broadcasting, InferShape, Grad], traits)> {
   let summary = "elementwise " # math # " with broadcasting";
   let description = [{
     Operands broadcast numpy-style: shapes align on the right, and an
@@ -90,7 +93,8 @@ def Axon_CmpPredicate : I64EnumAttr<"CmpPredicate", "comparison predicate", [
   let cppNamespace = "::axon";
 }
 
-def Axon_CmpOp : Axon_Op<"cmp", [Pure, Axon_NoGradient, InferShape]> {
+def Axon_CmpOp : Axon_Op<"cmp", [Pure, Axon_ElementwiseBinaryFamily, Axon_Broadcasting,
+                                 Axon_NoGradient, InferShape]> {
   let summary = "elementwise comparison with broadcasting, giving i1";
   let arguments = (ins Axon_CmpPredicate:$predicate, AnyRankedTensor:$lhs,
                        AnyRankedTensor:$rhs);
@@ -101,7 +105,8 @@ def Axon_CmpOp : Axon_Op<"cmp", [Pure, Axon_NoGradient, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_SelectOp : Axon_Op<"select", [Pure, Grad, InferShape]> {
+def Axon_SelectOp : Axon_Op<"select", [Pure, Axon_SelectionFamily, Axon_Broadcasting,
+                                       Grad, InferShape]> {
   let summary = "elementwise cond ? a : b with broadcasting of all three";
   let arguments = (ins RankedTensorOf<[I1]>:$cond, AnyRankedTensor:$on_true,
                        AnyRankedTensor:$on_false);
@@ -112,7 +117,8 @@ def Axon_SelectOp : Axon_Op<"select", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, InferShapeDefault, Grad]> {
+def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, Axon_ConversionFamily,
+                                   InferShapeDefault, Grad]> {
   let summary = "elementwise conversion to another element type and/or shape refinement";
   let description = [{
     Float to int truncates toward zero; i1 converts to 0/1. The shape may
@@ -130,7 +136,7 @@ def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, InferShapeDefault, Grad]> 
 // Contractions and convolutions
 //===----------------------------------------------------------------------===//
 
-def Axon_MatmulOp : Axon_Op<"matmul", [Pure, Grad, InferShape]> {
+def Axon_MatmulOp : Axon_Op<"matmul", [Pure, Axon_ContractionFamily, Grad, InferShape]> {
   let summary = "batched matrix product [..., M, K] x [..., K, N] -> [..., M, N]";
   let description = [{
     Both operands have rank >= 2. Leading (batch) dims broadcast numpy-style,
@@ -144,7 +150,7 @@ def Axon_MatmulOp : Axon_Op<"matmul", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, Grad, InferShape]> {
+def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, Axon_ContractionFamily, Grad, InferShape]> {
   let summary = "2-D convolution, NCHW input, OIHW filter";
   let description = [{
     `input` is [N, C, H, W], `filter` is [O, C / groups, KH, KW]; the result
@@ -162,7 +168,8 @@ def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, Grad, InferShape]> {
+def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, Axon_ContractionFamily,
+                                                          Grad, InferShape]> {
   let summary = "2-D transposed convolution, NCHW input, IOHW filter";
   let description = [{
     The adjoint of conv2d with respect to its input. `input` is [N, C, H, W],
@@ -181,7 +188,7 @@ def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, Grad, InferShape
 }
 
 class Axon_PoolOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, InferShape, Grad]> {
+    : Axon_Op<mnemonic, [Pure, Axon_WindowFamily, InferShape, Grad]> {
   let summary = how # " pooling over the two trailing dims of NCHW";
   let description = [{
     Window `kernel`, step `strides`, implicit `padding` on both sides.
@@ -198,7 +205,7 @@ def Axon_MaxPool2DOp : Axon_PoolOp<"max_pool2d", "max">;
 def Axon_AvgPool2DOp : Axon_PoolOp<"avg_pool2d", "average">;
 
 class Axon_PoolGradOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, InferShape]> {
+    : Axon_Op<mnemonic, [Pure, Axon_WindowFamily, InferShape]> {
   let summary = "gradient of " # mnemonic # " with respect to its input";
   let description = how # [{
     `grad` has the pooled shape; the result has the input's shape. The
@@ -224,7 +231,7 @@ def Axon_AvgPool2DGradOp : Axon_PoolGradOp<"avg_pool2d_grad",
 //===----------------------------------------------------------------------===//
 
 class Axon_ReduceOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, InferShape, Grad]> {
+    : Axon_Op<mnemonic, [Pure, Axon_ReductionFamily, InferShape, Grad]> {
   let summary = how # " over `axes`";
   let description = [{
     Reduces the listed axes (all axes when the list is empty). With
@@ -241,7 +248,8 @@ def Axon_SumOp : Axon_ReduceOp<"sum", "sum">;
 def Axon_MeanOp : Axon_ReduceOp<"mean", "arithmetic mean">;
 def Axon_ReduceMaxOp : Axon_ReduceOp<"reduce_max", "maximum">;
 
-def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, Axon_NoGradient, InferShape]> {
+def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, Axon_ReductionFamily, Axon_NoGradient,
+                                       InferShape]> {
   let summary = "index of the largest element along one axis";
   let description = "Ties go to the lowest index. The result is integer.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis,
@@ -252,7 +260,8 @@ def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, Axon_NoGradient, InferShape]> {
 }
 
 class Axon_SoftmaxLikeOp<string mnemonic, string math>
-    : Axon_Op<mnemonic, [Pure, SameOperandsAndResultType, InferShapeDefault, Grad]> {
+    : Axon_Op<mnemonic, [Pure, Axon_ReductionFamily, SameOperandsAndResultType,
+                         InferShapeDefault, Grad]> {
   let summary = math # " along `axis`";
   let description = "Computed stably: the maximum along the axis is subtracted first.";
   let arguments = (ins Axon_FloatTensor:$input, I64Attr:$axis);
@@ -268,7 +277,8 @@ def Axon_LogSoftmaxOp : Axon_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))"
 // Movement ops
 //===----------------------------------------------------------------------===//
 
-def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, Grad, InferShape]> {
+def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, Axon_DataMovementFamily, Axon_View,
+                                         Axon_DynamicDimsOpInterface, Grad, InferShape]> {
   let summary = "same elements in row-major order, new shape";
   let description = [{
     One `dynamic_dims` operand gives the extent of each `?` of the result,
@@ -283,7 +293,8 @@ def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, Grad, InferShape]> {
   let hasFolder = 1;
 }
 
-def Axon_TransposeOp : Axon_Op<"transpose", [Pure, Grad, InferShape]> {
+def Axon_TransposeOp : Axon_Op<"transpose", [Pure, Axon_DataMovementFamily, Axon_View,
+                                             Grad, InferShape]> {
   let summary = "permutes dims: result dim i is input dim perm[i]";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$result);
@@ -291,7 +302,8 @@ def Axon_TransposeOp : Axon_Op<"transpose", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, Grad, InferShape]> {
+def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, Axon_DataMovementFamily, Axon_View,
+                                             Axon_DynamicDimsOpInterface, Grad, InferShape]> {
   let summary = "numpy-style broadcast to the result shape";
   let description = [{
     Shapes align on the right; input extents of 1 stretch. One
@@ -306,7 +318,8 @@ def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, Grad, InferShape]> {
   let hasFolder = 1;
 }
 
-def Axon_SliceOp : Axon_Op<"slice", [Pure, Grad, InferShape]> {
+def Axon_SliceOp : Axon_Op<"slice", [Pure, Axon_DataMovementFamily, Axon_View, Grad,
+                                     InferShape]> {
   let summary = "elements start, start+stride, ... < limit along one axis";
   let description = "`limit` may be -1 for the end of the axis.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$start,
@@ -316,7 +329,8 @@ def Axon_SliceOp : Axon_Op<"slice", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_InsertSliceOp : Axon_Op<"insert_slice", [Pure, Grad, InferShape]> {
+def Axon_InsertSliceOp : Axon_Op<"insert_slice", [Pure, Axon_DataMovementFamily, Grad,
+                                                  InferShape]> {
   let summary = "a copy of `target` with a strided slice along one axis replaced";
   let description = [{
     Positions start, start + stride, ... along `axis` take the values of
@@ -333,7 +347,7 @@ def Axon_InsertSliceOp : Axon_Op<"insert_slice", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_ConcatOp : Axon_Op<"concat", [Pure, Grad, InferShape]> {
+def Axon_ConcatOp : Axon_Op<"concat", [Pure, Axon_DataMovementFamily, Grad, InferShape]> {
   let summary = "joins tensors along `axis`";
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
@@ -341,7 +355,7 @@ def Axon_ConcatOp : Axon_Op<"concat", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_GatherOp : Axon_Op<"gather", [Pure, Grad, InferShape]> {
+def Axon_GatherOp : Axon_Op<"gather", [Pure, Axon_DataMovementFamily, Grad, InferShape]> {
   let summary = "picks slices of `table` along `axis` (embedding lookup)";
   let description = [{
     result shape = table.shape[:axis] ++ indices.shape ++ table.shape[axis+1:].
@@ -356,7 +370,7 @@ def Axon_GatherOp : Axon_Op<"gather", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Grad, InferShape]> {
+def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Axon_ScatterFamily, Grad, InferShape]> {
   let summary = "adds `updates` into a copy of `target` at `indices` (gather's adjoint)";
   let description = [{
     `updates` has the shape gather(target, indices, axis) would give; each
@@ -372,7 +386,8 @@ def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Grad, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_NoGradient, InferShape]> {
+def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_DataMovementFamily, Axon_NoGradient,
+                                         InferShape]> {
   let summary = "integer labels [...] to one-hot rows [..., depth]";
   let arguments = (ins Axon_IntTensor:$indices, I64Attr:$depth);
   let results = (outs AnyRankedTensor:$result);
@@ -380,7 +395,7 @@ def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_NoGradient, InferShape]> {
   let hasVerifier = 1;
 }
 
-def Axon_DimOp : Axon_Op<"dim", [Pure, Axon_NoGradient, InferShape]> {
+def Axon_DimOp : Axon_Op<"dim", [Pure, Axon_ShapeQueryFamily, Axon_NoGradient, InferShape]> {
   let summary = "extent of one axis, as a rank-0 i64 tensor";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
   let results = (outs Axon_I64Scalar:$result);
@@ -393,7 +408,8 @@ def Axon_DimOp : Axon_Op<"dim", [Pure, Axon_NoGradient, InferShape]> {
 // Tensor creation
 //===----------------------------------------------------------------------===//
 
-def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike, Axon_NoGradient]> {
+def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike, Axon_ConstantFamily,
+                                           Axon_NoGradient]> {
   let summary = "a constant tensor";
   let arguments = (ins ElementsAttr:$value);
   let results = (outs AnyRankedTensor:$result);
@@ -402,7 +418,8 @@ def Axon_ConstantOp : Axon_Op<"constant", [Pure, ConstantLike, Axon_NoGradient]>
   let hasVerifier = 1;
 }
 
-def Axon_FillOp : Axon_Op<"fill", [Pure, Axon_NoGradient, InferShape]> {
+def Axon_FillOp : Axon_Op<"fill", [Pure, Axon_ConstantFamily, Axon_DynamicDimsOpInterface,
+                                   Axon_NoGradient, InferShape]> {
   let summary = "a tensor with every element equal to `value`";
   let arguments = (ins F64Attr:$value, Variadic<Axon_I64Scalar>:$dynamic_dims);
   let results = (outs AnyRankedTensor:$result);
@@ -411,7 +428,8 @@ def Axon_FillOp : Axon_Op<"fill", [Pure, Axon_NoGradient, InferShape]> {
 }
 
 class Axon_RandomOp<string mnemonic, string dist, dag params>
-    : Axon_Op<mnemonic, [Pure, Axon_NoGradient, InferShape]> {
+    : Axon_Op<mnemonic, [Pure, Axon_RandomFamily, Axon_DynamicDimsOpInterface,
+                         Axon_NoGradient, InferShape]> {
   let summary = "draws from " # dist # " with the counter-based generator";
   let description = [{
     Element i of the result is a pure function of (seed, counter, i) through
@@ -446,7 +464,7 @@ def Axon_InitKind : I64EnumAttr<"InitKind", "parameter initialiser", [
   let cppNamespace = "::axon";
 }
 
-def Axon_ParamOp : Axon_Op<"param", [Symbol]> {
+def Axon_ParamOp : Axon_Op<"param", [Symbol, Axon_StateFamily]> {
   let summary = "a trainable parameter: a module-level tensor with an initialiser";
   let description = [{
     `a` and `b` parametrise the initialiser: the value of `constant`, the
@@ -463,7 +481,8 @@ def Axon_ParamOp : Axon_Op<"param", [Symbol]> {
   let hasVerifier = 1;
 }
 
-def Axon_ParamRefOp : Axon_Op<"param_ref", [Pure, Axon_NoGradient, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+def Axon_ParamRefOp : Axon_Op<"param_ref", [Pure, Axon_StateFamily, Axon_NoGradient,
+                                            DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "reads the current value of a parameter";
   let arguments = (ins FlatSymbolRefAttr:$param);
   let results = (outs AnyRankedTensor:$result);
@@ -471,7 +490,7 @@ def Axon_ParamRefOp : Axon_Op<"param_ref", [Pure, Axon_NoGradient, DeclareOpInte
 }
 
 def Axon_ParamStoreOp : Axon_Op<"param_store", [
-    DeclareOpInterfaceMethods<SymbolUserOpInterface>,
+    Axon_StateFamily, DeclareOpInterfaceMethods<SymbolUserOpInterface>,
     MemoryEffects<[MemWrite]>]> {
   let summary = "gives a parameter a new value when the call returns";
   let description = [{
@@ -485,13 +504,17 @@ def Axon_ParamStoreOp : Axon_Op<"param_store", [
   let assemblyFormat = "$value `into` $param attr-dict `:` type($value)";
 }
 
-def Axon_TrainOp : Axon_Op<"train", [DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+def Axon_TrainOp : Axon_Op<"train", [Axon_StateFamily,
+                                     DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
   let summary = "training configuration for a loss function";
   let description = [{
     Keeps the model file's `train` block (data, optimizer, batch, epochs,
     ...) as a dictionary, for the optimizer lowering and training driver.
+    `step_fn` names the function `axon-lower-train` built for one optimizer
+    step; it is absent until then.
   }];
-  let arguments = (ins FlatSymbolRefAttr:$loss, DictionaryAttr:$config);
+  let arguments = (ins FlatSymbolRefAttr:$loss, DictionaryAttr:$config,
+                       OptionalAttr<FlatSymbolRefAttr>:$step_fn);
   let assemblyFormat = "$loss $config attr-dict";
 }
 
@@ -500,7 +523,8 @@ def Axon_TrainOp : Axon_Op<"train", [DeclareOpInterfaceMethods<SymbolUserOpInter
 //===----------------------------------------------------------------------===//
 
 def Axon_LoopOp : Axon_Op<"loop", [
-    SingleBlockImplicitTerminator<"YieldOp">, RecursiveMemoryEffects]> {
+    Axon_ControlFamily, SingleBlockImplicitTerminator<"YieldOp">,
+    RecursiveMemoryEffects]> {
   let summary = "for t in [lower, upper): carried values flow from one step to the next";
   let description = [{
     The body block takes the step `t` (rank-0 i64) and the carried values;
@@ -518,7 +542,8 @@ def Axon_LoopOp : Axon_Op<"loop", [
   let hasVerifier = 1;
 }
 
-def Axon_YieldOp : Axon_Op<"yield", [Pure, Terminator, ReturnLike, HasParent<"LoopOp">]> {
+def Axon_YieldOp : Axon_Op<"yield", [Pure, Axon_ControlFamily, Terminator, ReturnLike,
+                                     HasParent<"LoopOp">]> {
   let summary = "carried values of the next loop step";
   let arguments = (ins Variadic<AnyRankedTensor>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";
@@ -529,8 +554,16 @@ def Axon_YieldOp : Axon_Op<"yield", [Pure, Terminator, ReturnLike, HasParent<"Lo
 // Fused kernels (formed by axon-fuse)
 //===----------------------------------------------------------------------===//
 
+def Axon_KernelKind : I32EnumAttr<"KernelKind", "the fusion rule that formed a kernel", [
+    I32EnumAttrCase<"injective", 0>, I32EnumAttrCase<"reduction", 1>,
+    I32EnumAttrCase<"contraction", 2>, I32EnumAttrCase<"window", 3>,
+    I32EnumAttrCase<"single", 4>]> {
+  let cppNamespace = "::axon";
+}
+
 def Axon_KernelOp : Axon_Op<"kernel", [
-    Axon_NoGradient, IsolatedFromAbove, SingleBlockImplicitTerminator<"KernelYieldOp">,
+    Axon_ControlFamily, Axon_NoGradient, IsolatedFromAbove,
+    SingleBlockImplicitTerminator<"KernelYieldOp">,
     RecursiveMemoryEffects]> {
   let summary = "a fused kernel: ops the backend compiles into one pipeline";
   let description = [{
@@ -542,17 +575,19 @@ def Axon_KernelOp : Axon_Op<"kernel", [
     the backend picks its schedule. Isolated from above: everything the body
     reads comes in as an operand, so a kernel can be compiled alone.
   }];
-  let arguments = (ins StrAttr:$sym_name, StrAttr:$kind,
+  let arguments = (ins StrAttr:$sym_name, Axon_KernelKind:$kind,
                        Variadic<AnyRankedTensor>:$inputs);
   let results = (outs Variadic<AnyRankedTensor>:$results);
   let regions = (region SizedRegion<1>:$body);
+  // The kind is written as a string ("injective"), as before it was an enum.
   let assemblyFormat = [{
-    $sym_name $kind (`(` $inputs^ `:` type($inputs) `)`)? $body attr-dict `->` type($results)
+    $sym_name custom<QuotedKernelKind>($kind) (`(` $inputs^ `:` type($inputs) `)`)? $body attr-dict `->` type($results)
   }];
   let hasVerifier = 1;
 }
 
-def Axon_KernelYieldOp : Axon_Op<"kernel_yield", [Pure, Axon_NoGradient, Terminator, ReturnLike, HasParent<"KernelOp">]> {
+def Axon_KernelYieldOp : Axon_Op<"kernel_yield", [Pure, Axon_ControlFamily, Axon_NoGradient,
+                                                  Terminator, ReturnLike, HasParent<"KernelOp">]> {
   let summary = "the results of a fused kernel";
   let arguments = (ins Variadic<AnyRankedTensor>:$values);
   let assemblyFormat = "($values^ `:` type($values))? attr-dict";

@@ -72,7 +72,7 @@ enum class OpClass {
   Contraction,
   /// Pooling and its gradients: a group's anchor, without prologue.
   Window,
-  /// Always alone in a kernel of kind "single".
+  /// Always alone in a kernel of kind `single`.
   Opaque,
   /// Never in a kernel: parameters, stores, calls, loops (and everything in
   /// their bodies), axon.dim, axon.train, non-splat constants, ops without
@@ -88,7 +88,7 @@ bool isSplatConstant(Operation *op) {
   return dense && dense.isSplat();
 }
 
-/// The one place that says which ops fuse how.
+/// The one place that says which ops fuse how: by the op's family (ODS).
 OpClass classify(Operation *op) {
   // Only ops whose results are all tensors; nothing with regions.
   if (op->getNumResults() == 0 || op->getNumRegions() != 0 ||
@@ -97,42 +97,43 @@ OpClass classify(Operation *op) {
     return OpClass::Outside;
   if (isa<ConstantOp>(op))
     return isSplatConstant(op) ? OpClass::SplatConstant : OpClass::Outside;
-  if (isa<
-          // unary elementwise
-          NegOp, ExpOp, LogOp, SqrtOp, AbsOp, SinOp, CosOp, TanhOp, SigmoidOp,
-          ReluOp, SoftplusOp, SignOp,
-          // binary elementwise, comparison, selection, conversion
-          AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, CmpOp, SelectOp,
-          CastOp,
-          // data movement
-          BroadcastOp, ReshapeOp, TransposeOp, SliceOp, InsertSliceOp,
-          ConcatOp, GatherOp, OneHotOp,
-          // creation
-          FillOp, RandomUniformOp, RandomNormalOp, RandomBernoulliOp>(op))
+  std::optional<OpFamily> family = familyOf(op);
+  if (!family)
+    return OpClass::Outside; // func.call, ...
+  switch (*family) {
+  case OpFamily::ElementwiseUnary:
+  case OpFamily::ElementwiseBinary:
+  case OpFamily::Selection:
+  case OpFamily::Conversion:
+  case OpFamily::DataMovement:
+  case OpFamily::Constant: // fill (constant is handled above)
+  case OpFamily::Random:
     return OpClass::Injective;
-  if (isa<SumOp, MeanOp, ReduceMaxOp, ArgmaxOp, SoftmaxOp, LogSoftmaxOp>(op))
+  case OpFamily::Reduction:
     return OpClass::Reduction;
-  if (isa<MatmulOp, Conv2DOp, ConvTranspose2DOp>(op))
+  case OpFamily::Contraction:
     return OpClass::Contraction;
-  if (isa<MaxPool2DOp, AvgPool2DOp, MaxPool2DGradOp, AvgPool2DGradOp>(op))
+  case OpFamily::Window:
     return OpClass::Window;
-  if (isa<ScatterAddOp>(op))
+  case OpFamily::Scatter:
     return OpClass::Opaque;
-  return OpClass::Outside; // param_ref, dim, call, loop, ...
+  case OpFamily::ShapeQuery: // read by the host
+  case OpFamily::State:
+  case OpFamily::Control:
+    return OpClass::Outside;
+  }
+  return OpClass::Outside;
 }
 
 /// Injective ops that only move or convert elements: the prologues worth
 /// fusing into a contraction (R3).
 bool isDataMovement(Operation *op) {
-  return isa<TransposeOp, ReshapeOp, BroadcastOp, CastOp, SliceOp>(op);
+  return op->hasTrait<axon::OpTrait::View>() || familyOf(op) == OpFamily::Conversion;
 }
 
 /// Injective ops whose result element at i is not computed from their
 /// operands' elements at i.
-bool moves(Operation *op) {
-  return isa<TransposeOp, ReshapeOp, BroadcastOp, SliceOp, InsertSliceOp,
-             ConcatOp, GatherOp, OneHotOp>(op);
-}
+bool moves(Operation *op) { return familyOf(op) == OpFamily::DataMovement; }
 
 /// How an injective op reads operand `i`.
 enum class OperandRole {
@@ -144,13 +145,18 @@ enum class OperandRole {
 ArrayRef<int64_t> dims(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
 
 OperandRole operandRole(Operation *op, unsigned i) {
-  if (isa<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, CmpOp, SelectOp>(op))
+  if (op->hasTrait<axon::OpTrait::Broadcasting>())
     return dims(op->getOperand(i)) == dims(op->getResult(0)) ? OperandRole::Data
                                                               : OperandRole::Broadcast;
-  if (isa<ReshapeOp, BroadcastOp>(op))
-    return i == 0 ? OperandRole::Data : OperandRole::Control;
-  if (isa<FillOp, RandomUniformOp, RandomNormalOp, RandomBernoulliOp>(op))
+  // Ops that make values from attributes read only extents and counters.
+  std::optional<OpFamily> family = familyOf(op);
+  if (family == OpFamily::Constant || family == OpFamily::Random)
     return OperandRole::Control;
+  if (auto dynamic = dyn_cast<DynamicDimsOpInterface>(op)) {
+    OperandRange extents = dynamic.getDynamicDims();
+    if (!extents.empty() && i >= extents.getBeginOperandIndex())
+      return OperandRole::Control;
+  }
   return OperandRole::Data;
 }
 
@@ -189,18 +195,18 @@ struct Group {
 
   bool alive() const { return mergedInto < 0; }
   bool injective() const { return !anchor && !single; }
-  StringRef kind() const {
+  KernelKind kind() const {
     if (single)
-      return "single";
+      return KernelKind::single;
     if (!anchor)
-      return "injective";
+      return KernelKind::injective;
     switch (classify(anchor)) {
     case OpClass::Reduction:
-      return "reduction";
+      return KernelKind::reduction;
     case OpClass::Contraction:
-      return "contraction";
+      return KernelKind::contraction;
     default:
-      return "window";
+      return KernelKind::window;
     }
   }
 };
@@ -654,7 +660,8 @@ void Fuser::explain() {
       if (g != e.group)
         d << "starts a group, later merged into kernel '" << kernelName(g) << "'";
       else
-        d << "starts kernel '" << kernelName(g) << "' (" << groups[g].kind() << ")";
+        d << "starts kernel '" << kernelName(g) << "' ("
+          << stringifyKernelKind(groups[g].kind()) << ")";
       break;
     case Explanation::Joins:
       d << "joins kernel '" << kernelName(g) << "'";

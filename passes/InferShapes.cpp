@@ -35,8 +35,7 @@ struct InferShapesPass : public axon::impl::InferShapesBase<InferShapesPass> {
     // Pre-order: operands are refined before their users look at them.
     getOperation().walk<WalkOrder::PreOrder>([&](InferShapeOpInterface op) {
       // Ops with dynamic_dims operands keep them matched to their `?`s.
-      if (isa<ReshapeOp, BroadcastOp, FillOp, RandomUniformOp, RandomNormalOp,
-              RandomBernoulliOp>(op))
+      if (isa<DynamicDimsOpInterface>(op.getOperation()))
         return;
       Value result = op->getResult(0);
       auto declared = cast<RankedTensorType>(result.getType());

@@ -40,7 +40,7 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
     ModuleOp module = getOperation();
     SmallVector<TrainOp> trains(module.getOps<TrainOp>());
     for (TrainOp train : trains)
-      if (!train->hasAttr("step_fn") && failed(lower(train, module)))
+      if (!train.getStepFn() && failed(lower(train, module)))
         return signalPassFailure();
   }
 
@@ -170,7 +170,7 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
       return train.emitOpError("unknown optimizer '") << kind << "'";
     }
     b.create<func::ReturnOp>(loc, call.getResult(0));
-    train->setAttr("step_fn", FlatSymbolRefAttr::get(step));
+    train.setStepFnAttr(FlatSymbolRefAttr::get(step));
     return success();
   }
 };

@@ -235,7 +235,7 @@ StringAttr inPlaceParam(Value v, KernelOp kernel, int k, const Schedule &schedul
           return {};
       }
   if (readByOwnKernel) {
-    if (kernel.getKind() != "injective" && kernel.getKind() != "elementwise")
+    if (kernel.getKind() != KernelKind::injective)
       return {};
     auto shapeOf = [](Value r) { return cast<RankedTensorType>(r.getType()).getShape(); };
     for (Value r : kernel.getResults())
@@ -277,7 +277,7 @@ bool writesIntoCarried(Value v, LoopOp loop, unsigned i, const Schedule &schedul
       return false; // Read later: by a kernel, a loop or the yield.
   }
   if (readByOwnKernel) {
-    if (kernel.getKind() != "injective" && kernel.getKind() != "elementwise")
+    if (kernel.getKind() != KernelKind::injective)
       return false;
     auto shapeOf = [](Value r) { return cast<RankedTensorType>(r.getType()).getShape(); };
     for (Value r : kernel.getResults())

@@ -32,11 +32,8 @@ using namespace axon;
 
 namespace {
 
-/// Ops whose trailing operands give the extents of their result's `?`s.
-bool takesDynamicDims(Operation *op) {
-  return isa<ReshapeOp, BroadcastOp, FillOp, RandomUniformOp, RandomNormalOp,
-             RandomBernoulliOp>(op);
-}
+/// Ops whose dynamic_dims operands give the extents of their result's `?`s.
+bool takesDynamicDims(Operation *op) { return isa<DynamicDimsOpInterface>(op); }
 
 /// Makes the result of a dynamic_dims op static where all its extents are
 /// constants. Returns whether anything changed.

@@ -15,6 +15,7 @@
 #include "runtime/core/Plan.h"
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <limits>
 #include <set>
@@ -275,14 +276,18 @@ private:
   }
 
   Func lower(const kernel::OpSpec &op) {
-    const std::string &n = op.name;
-    if (n == "neg" || n == "exp" || n == "log" || n == "sqrt" || n == "abs" ||
-        n == "sin" || n == "cos" || n == "tanh" || n == "sigmoid" ||
-        n == "relu" || n == "softplus" || n == "sign")
+    // Families lowered alike (their members differ in one expression each).
+    switch (op.family) {
+    case OpFamily::ElementwiseUnary:
       return unary(op);
-    if (n == "add" || n == "sub" || n == "mul" || n == "div" || n == "pow" ||
-        n == "max" || n == "min" || n == "cmp")
+    case OpFamily::ElementwiseBinary:
       return binary(op);
+    case OpFamily::Random:
+      return random(op);
+    default:
+      break;
+    }
+    const std::string &n = op.name;
     if (n == "select") {
       const ValueFunc &c = operand(op, 0), &t = operand(op, 1),
                       &f = operand(op, 2);
@@ -359,9 +364,6 @@ private:
         return select(i == cast<int>(c.back()), 1, 0);
       });
     }
-    if (n == "random_uniform" || n == "random_normal" ||
-        n == "random_bernoulli")
-      return random(op);
     unsupported("the Halide backend cannot lower axon." + n + " yet");
   }
 
@@ -395,15 +397,83 @@ private:
         return select(v < zero, zero, v);
       if (n == "softplus")
         return maxNaN(v, zero) + ieeeLog(one + ieeeExp(-abs(v)));
-      // sign
-      return select(v > zero, one, select(v < zero, -one, v));
+      if (n == "sign")
+        return select(v > zero, one, select(v < zero, -one, v));
+      if (n == "erf")
+        return ieeeErf(v);
+      unsupported("the Halide backend cannot lower axon." + n + " yet");
     });
+  }
+
+  /// erf with IEEE edges, as std::erf: NaN stays NaN; from |x| = 4 (f32)
+  /// or 6 (f64) on, infinities included, erfc is below half an ulp of 1 and
+  /// the result is +-1. Halide's own erf (to the last 3 bits) is f32 only.
+  static Expr ieeeErf(Expr v) {
+    Type t = v.type();
+    bool f32 = t.is_float() && t.bits() == 32;
+    Expr x = f32 ? v : cast<double>(v);
+    Expr one = make_one(x.type());
+    Expr saturated = select(x < make_zero(x.type()), -one, one);
+    Expr e = select(abs(x) >= cast(x.type(), Expr(f32 ? 4.0 : 6.0)), saturated,
+                    f32 ? Halide::erf(x) : erf64(x));
+    return cast(t, strict_float(select(is_nan(x), x, e)));
+  }
+
+  /// erf in double precision (to ~1e-14): the Maclaurin series where it
+  /// converges fast, |x| < 2.5, else the Taylor series at the nearest of
+  /// 3, 4, 5, 6. Polynomials only: Halide's compile time grows
+  /// exponentially with the depth of a chain of divisions (a continued
+  /// fraction for erfc) when the argument is loop-invariant.
+  static Expr erf64(Expr x) {
+    const double twoOverSqrtPi = 1.1283791670955126;
+    // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)), by Horner
+    // in x^2 over 40 terms (the 40th is below 1e-18 for |x| < 2.5).
+    const int terms = 40;
+    std::vector<double> c(terms);
+    double factorial = 1;
+    for (int k = 0; k < terms; ++k) {
+      if (k > 0)
+        factorial *= k;
+      c[k] = (k % 2 ? -1.0 : 1.0) / (factorial * (2 * k + 1));
+    }
+    Expr x2 = x * x;
+    Expr series = Expr(c[terms - 1]);
+    for (int k = terms - 2; k >= 0; --k)
+      series = series * x2 + Expr(c[k]);
+    series = Expr(twoOverSqrtPi) * x * series;
+    Expr a = abs(x);
+    Expr tail = erfNear(6, a - Expr(6.0));
+    for (double center : {5.0, 4.0, 3.0})
+      tail = select(a < Expr(center + 0.5), erfNear(center, a - Expr(center)), tail);
+    return select(a < Expr(2.5), series, select(x < Expr(0.0), -tail, tail));
+  }
+
+  /// erf(c + h) for |h| <= 1/2, by its Taylor series at c to 30 terms:
+  /// the n-th derivative of erf is 2/sqrt(pi) (-1)^(n-1) H_(n-1)(x) e^(-x^2),
+  /// H the Hermite polynomials (H_(n+1) = 2x H_n - 2n H_(n-1)).
+  static Expr erfNear(double c, Expr h) {
+    const int terms = 30;
+    std::vector<double> coef(terms + 1);
+    coef[0] = std::erf(c);
+    double scale = 1.1283791670955126 * std::exp(-c * c);
+    double hermitePrev = 0, hermite = 1, factorial = 1; // H_(n-2), H_(n-1), n!
+    for (int n = 1; n <= terms; ++n) {
+      factorial *= n;
+      coef[n] = scale * ((n - 1) % 2 ? -1 : 1) * hermite / factorial;
+      double next = 2 * c * hermite - 2 * (n - 1) * hermitePrev;
+      hermitePrev = hermite;
+      hermite = next;
+    }
+    Expr sum = Expr(coef[terms]);
+    for (int n = terms - 1; n >= 0; --n)
+      sum = sum * h + Expr(coef[n]);
+    return sum;
   }
 
   Func binary(const kernel::OpSpec &op) {
     const ValueFunc &a = operand(op, 0), &b = operand(op, 1);
     const std::string &n = op.name;
-    int64_t predicate = op.getInt("predicate");
+    auto predicate = kernel::CmpPredicate(op.getInt("predicate"));
     return define(name, resultShape, [&](const Coords &c) -> Expr {
       Expr x = broadcastAt(a, resultShape, c), y = broadcastAt(b, resultShape, c);
       if (n == "add")
@@ -429,20 +499,24 @@ private:
         return maxNaN(x, y);
       if (n == "min")
         return minNaN(x, y);
-      switch (predicate) { // CmpPredicate: eq ne lt le gt ge.
-      case 0:
+      if (n != "cmp")
+        unsupported("the Halide backend cannot lower axon." + n + " yet");
+      switch (predicate) {
+      case kernel::CmpPredicate::Eq:
         return x == y;
-      case 1:
+      case kernel::CmpPredicate::Ne:
         return x != y;
-      case 2:
+      case kernel::CmpPredicate::Lt:
         return x < y;
-      case 3: // Not x <= y: Halide rewrites it to !(y < x), true for NaN.
+      case kernel::CmpPredicate::Le:
+        // Not x <= y: Halide rewrites it to !(y < x), true for NaN.
         return x < y || x == y;
-      case 4:
+      case kernel::CmpPredicate::Gt:
         return x > y;
-      default:
+      case kernel::CmpPredicate::Ge:
         return x > y || x == y;
       }
+      unsupported("axon.cmp: unknown predicate " + std::to_string(int(predicate)));
     });
   }
 
@@ -998,7 +1072,8 @@ LoweredKernel lowerKernel(const kernel::KernelSpec &spec,
   // Tuple-valued Func: an elementwise update (an optimizer step) then
   // reads each element before writing it, which makes in-place parameter
   // updates safe, and a contraction's epilogue shares its tiles.
-  g.tupleOutput = (spec.kind == "injective" || spec.kind == "contraction") &&
+  g.tupleOutput = (spec.kind == kernel::KernelKind::Injective ||
+                   spec.kind == kernel::KernelKind::Contraction) &&
                   spec.outputs.size() > 1 && sameShape;
   auto copyOf = [&](int id, const std::string &suffix) {
     const ValueFunc &v = g.values[id];

@@ -5,6 +5,7 @@
 #ifndef AXON_BACKENDS_HALIDE_KERNELSPEC_H
 #define AXON_BACKENDS_HALIDE_KERNELSPEC_H
 
+#include "ir/OpFamily.h"
 #include "runtime/core/Tensor.h"
 
 #include <cstdint>
@@ -13,6 +14,14 @@
 #include <vector>
 
 namespace axon::kernel {
+
+/// The fusion rule that formed a kernel: axon::KernelKind (ODS), value for
+/// value (PlanBuilder.cpp checks they agree).
+enum class KernelKind { Injective, Reduction, Contraction, Window, Single };
+
+/// axon.cmp's predicate, in OpSpec::ints["predicate"]: axon::CmpPredicate
+/// (ODS), value for value (PlanBuilder.cpp checks they agree).
+enum class CmpPredicate : int64_t { Eq, Ne, Lt, Le, Gt, Ge };
 
 /// Element type and static shape of a kernel input or op result.
 struct TensorDesc {
@@ -24,6 +33,7 @@ struct TensorDesc {
 /// 0..inputs-1 are the kernel's inputs, id inputs+i is the result of ops[i].
 struct OpSpec {
   std::string name;          ///< Dialect op name without "axon.": "add".
+  OpFamily family = OpFamily::ElementwiseUnary; ///< As declared in ODS.
   std::vector<int> operands; ///< Value ids, in the op's operand order.
   TensorDesc result;
   /// Integer, boolean (0/1), enum (as its integer) and integer-array
@@ -46,7 +56,7 @@ struct OpSpec {
 
 struct KernelSpec {
   std::string name; ///< Unique in the program; also the generated symbol.
-  std::string kind; ///< The fusion rule that formed it (see axon.kernel).
+  KernelKind kind = KernelKind::Injective; ///< See axon.kernel.
   std::vector<TensorDesc> inputs;
   std::vector<OpSpec> ops;  ///< In dependency order.
   std::vector<int> outputs; ///< Value ids the kernel writes, in order.

@@ -56,12 +56,27 @@ std::vector<double> constantValues(DenseElementsAttr attr) {
   return out;
 }
 
+// KernelSpec's plain copies of the ODS enums carry the same values.
+static_assert(int(kernel::KernelKind::Injective) == int(KernelKind::injective) &&
+              int(kernel::KernelKind::Reduction) == int(KernelKind::reduction) &&
+              int(kernel::KernelKind::Contraction) == int(KernelKind::contraction) &&
+              int(kernel::KernelKind::Window) == int(KernelKind::window) &&
+              int(kernel::KernelKind::Single) == int(KernelKind::single) &&
+              getMaxEnumValForKernelKind() == 4);
+static_assert(int(kernel::CmpPredicate::Eq) == int(CmpPredicate::eq) &&
+              int(kernel::CmpPredicate::Ne) == int(CmpPredicate::ne) &&
+              int(kernel::CmpPredicate::Lt) == int(CmpPredicate::lt) &&
+              int(kernel::CmpPredicate::Le) == int(CmpPredicate::le) &&
+              int(kernel::CmpPredicate::Gt) == int(CmpPredicate::gt) &&
+              int(kernel::CmpPredicate::Ge) == int(CmpPredicate::ge) &&
+              getMaxEnumValForCmpPredicate() == 5);
+
 } // namespace
 
 FailureOr<kernel::KernelSpec> axon::extractKernel(KernelOp op) {
   kernel::KernelSpec spec;
   spec.name = op.getSymName().str();
-  spec.kind = op.getKind().str();
+  spec.kind = kernel::KernelKind(op.getKind());
   DenseMap<Value, int> ids;
   Block &body = op.getBody().front();
   for (BlockArgument arg : body.getArguments()) {
@@ -76,6 +91,10 @@ FailureOr<kernel::KernelSpec> axon::extractKernel(KernelOp op) {
       return inner.emitError("the compiled backend takes ops with one result");
     kernel::OpSpec o;
     o.name = inner.getName().stripDialect().str();
+    std::optional<OpFamily> family = familyOf(&inner);
+    if (!family)
+      return inner.emitError("the compiled backend takes only axon ops");
+    o.family = *family;
     for (Value v : inner.getOperands()) {
       auto it = ids.find(v);
       if (it == ids.end())
@@ -375,7 +394,7 @@ std::string signatureOf(const kernel::KernelSpec &k) {
       os << e << ",";
     os << "]";
   };
-  os << k.kind << "(";
+  os << stringifyKernelKind(KernelKind(k.kind)) << "(";
   for (const kernel::TensorDesc &in : k.inputs)
     desc(in);
   os << ")";

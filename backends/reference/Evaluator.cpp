@@ -415,13 +415,16 @@ Interpreter::runLoop(LoopOp op, const Operands &in, Env &env) {
 }
 
 Expected<Tensor> Interpreter::computeOne(Operation *op, const Operands &in) {
+  // Families evaluated alike (their members differ in one function each).
+  std::optional<OpFamily> family = familyOf(op);
+  if (family == OpFamily::ElementwiseUnary)
+    return unary(op, *in[0]);
+  if (family == OpFamily::ElementwiseBinary)
+    return binary(op, *in[0], *in[1]);
+  if (family == OpFamily::Random)
+    return random(op, in);
   // clang-format off
   return llvm::TypeSwitch<Operation *, Expected<Tensor>>(op)
-      .Case<NegOp, ExpOp, LogOp, SqrtOp, AbsOp, SinOp, CosOp, TanhOp, SigmoidOp,
-            ReluOp, SoftplusOp, SignOp>(
-          [&](Operation *o) { return unary(o, *in[0]); })
-      .Case<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, CmpOp>(
-          [&](Operation *o) { return binary(o, *in[0], *in[1]); })
       .Case([&](SelectOp o) { return select(o, *in[0], *in[1], *in[2]); })
       .Case([&](CastOp) -> Expected<Tensor> { return *in[0]; })
       .Case([&](MatmulOp o) { return matmul(o, *in[0], *in[1]); })
@@ -472,8 +475,6 @@ Expected<Tensor> Interpreter::computeOne(Operation *op, const Operands &in) {
           return shape.takeError();
         return Tensor(DType::F64, *shape, o.getValue().convertToDouble());
       })
-      .Case<RandomUniformOp, RandomNormalOp, RandomBernoulliOp>(
-          [&](Operation *o) { return random(o, in); })
       .Case([&](ParamRefOp o) -> Expected<Tensor> {
         auto it = params.find(o.getParam().str());
         if (it == params.end())
@@ -520,6 +521,7 @@ Expected<Tensor> Interpreter::unary(Operation *op, const Tensor &x) {
               return std::isnan(v) ? v : v > 0 ? 1.0 : v < 0 ? -1.0 : 0.0;
             };
           })
+          .Case([](ErfOp) { return [](double v) { return std::erf(v); }; })
           .Default([](Operation *) { return nullptr; });
   if (!f)
     return opError(op, "not a unary op");

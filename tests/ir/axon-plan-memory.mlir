@@ -153,7 +153,7 @@ func.func @sgd(%g: tensor<4x4xf32>) -> tensor<f32> {
   axon.param_store %nw into @W : tensor<4x4xf32>
   %w2 = axon.param_ref @W2 : tensor<4x4xf32>
   %m = axon.param_ref @M : tensor<4x4xf32>
-  %nw2, %nm = axon.kernel "adam" "elementwise" (%w2, %m, %g : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
+  %nw2, %nm = axon.kernel "adam" "injective" (%w2, %m, %g : tensor<4x4xf32>, tensor<4x4xf32>, tensor<4x4xf32>) {
   ^bb0(%p: tensor<4x4xf32>, %mo: tensor<4x4xf32>, %q: tensor<4x4xf32>):
     %b = axon.constant dense<9.0e-01> : tensor<f32>
     %a = axon.mul %mo, %b : tensor<4x4xf32>, tensor<f32> -> tensor<4x4xf32>

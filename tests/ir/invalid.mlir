@@ -1050,6 +1050,14 @@ axon.train @loss {}
 
 // -----
 
+func.func @loss(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+// expected-error@+1 {{step_fn 'nope' does not name a function}}
+axon.train @loss {} {step_fn = @nope}
+
+// -----
+
 func.func @loop_carried_type(%h: tensor<4xf32>, %n: tensor<i64>) -> tensor<4xf32> {
   %lo = axon.constant dense<0> : tensor<i64>
   // expected-error@+1 {{carried value types must match across init, body and results}}
@@ -1349,6 +1357,17 @@ func.func @kernel_isolated(%x: tensor<4xf32>) -> tensor<4xf32> {
     // expected-error@+1 {{using value defined outside the region}}
     %e = axon.exp %x : tensor<4xf32>
     axon.kernel_yield %e : tensor<4xf32>
+  } -> tensor<4xf32>
+  return %r : tensor<4xf32>
+}
+
+// -----
+
+func.func @kernel_unknown_kind(%x: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{unknown kernel kind 'elementwise'}}
+  %r = axon.kernel "k" "elementwise" (%x : tensor<4xf32>) {
+  ^bb0(%a: tensor<4xf32>):
+    axon.kernel_yield %a : tensor<4xf32>
   } -> tensor<4xf32>
   return %r : tensor<4xf32>
 }

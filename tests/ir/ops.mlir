@@ -51,8 +51,10 @@ func.func @unary(%x: tensor<2x?xf32>) -> tensor<2x?xf32> {
   %10 = axon.softplus %9 : tensor<2x?xf32>
   // CHECK-NEXT: %[[V11:.*]] = axon.sign %[[V10]] : tensor<2x?xf32>
   %11 = axon.sign %10 : tensor<2x?xf32>
-  // CHECK-NEXT: return %[[V11]] : tensor<2x?xf32>
-  return %11 : tensor<2x?xf32>
+  // CHECK-NEXT: %[[V12:.*]] = axon.erf %[[V11]] : tensor<2x?xf32>
+  %12 = axon.erf %11 : tensor<2x?xf32>
+  // CHECK-NEXT: return %[[V12]] : tensor<2x?xf32>
+  return %12 : tensor<2x?xf32>
 }
 
 // Binary ops broadcast: a dynamic extent against a static one, rank-0
@@ -341,6 +343,9 @@ func.func @loss(%x: tensor<?x784xf32>, %y: tensor<?x10xf32>) -> tensor<f32> {
 axon.train @loss {batch = 32 : i64, epochs = 3 : i64, optimizer = {kind = "sgd", lr = 0.1 : f64}}
 // CHECK: axon.train @loss {} {tag = "empty"}
 axon.train @loss {} {tag = "empty"}
+// Once lowered, the train block names its step function.
+// CHECK: axon.train @loss {} {step_fn = @loss}
+axon.train @loss {} {step_fn = @loss}
 
 // CHECK-LABEL: func.func @loop
 func.func @loop(%h0: tensor<4xf32>, %c0: tensor<4xf32>, %n: tensor<i64>) -> (tensor<4xf32>, tensor<4xf32>) {

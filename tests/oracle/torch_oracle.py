@@ -128,7 +128,7 @@ def unary_cases():
         "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs,
         "sin": torch.sin, "cos": torch.cos, "tanh": torch.tanh,
         "sigmoid": torch.sigmoid, "relu": torch.relu, "softplus": F.softplus,
-        "sign": torch.sign, "neg": torch.neg,
+        "sign": torch.sign, "neg": torch.neg, "erf": torch.erf,
     }
     positive = {"log", "sqrt"}
     cases = []

@@ -88,6 +88,34 @@ func.func @f(%x: tensor<?xf32>, %y: tensor<?xf32>) -> (tensor<?xf32>, tensor<?xf
   checkAgainstReference(text, sets);
 }
 
+// erf where each branch of its lowering applies: Halide's erf (f32), the
+// series (|x| < 2.5) and continued fraction (f64), saturation from 4 (f32)
+// or 6 (f64), infinities and NaN; the OpTable cases stay within [-1, 1).
+TEST(HalideBackend, ErfOverItsWholeRange) {
+  std::string text = R"(
+func.func @f(%x: tensor<?xf32>, %y: tensor<?xf64>) -> (tensor<?xf32>, tensor<?xf64>) {
+  %a = axon.erf %x : tensor<?xf32>
+  %b = axon.erf %y : tensor<?xf64>
+  return %a, %b : tensor<?xf32>, tensor<?xf64>
+})";
+  uint64_t seed = 5;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : kSizes)
+    sets.push_back({randomTensor(DType::F32, {n}, seed, -7, 7),
+                    randomTensor(DType::F64, {n}, seed, -7, 7)});
+  std::vector<double> edges = {NAN,  INFINITY, -INFINITY, 0,    -0.0, 1e-300,
+                               2.4999, 2.5,    -2.5,      3.99, 4,    -5.99,
+                               6,      -6.01,  26,        -27};
+  Tensor e32(DType::F32, {int64_t(edges.size())}),
+      e64(DType::F64, {int64_t(edges.size())});
+  for (size_t i = 0; i < edges.size(); ++i) {
+    e32.data[i] = roundTo(DType::F32, edges[i]);
+    e64.data[i] = edges[i];
+  }
+  sets.push_back({e32, e64});
+  checkAgainstReference(text, sets);
+}
+
 TEST(HalideBackend, BroadcastsAndReductions) {
   std::string text = R"(
 func.func @f(%x: tensor<?x33xf32>, %b: tensor<33xf32>) -> (tensor<33xf32>, tensor<?xf32>, tensor<?x1xf32>, tensor<?xi32>, tensor<?x33xf32>, tensor<?x33xf32>, tensor<f32>) {

@@ -69,7 +69,7 @@ std::string randomFunction(unsigned seed, int numKernels, bool chain) {
     if (!chain && pick(0, 3) == 0) {
       updates = pick(0, numParams - 1);
       inputs.push_back(values[1 + updates]);
-      const char *kinds[] = {"injective", "elementwise", "injective", "reduction", "single"};
+      const char *kinds[] = {"injective", "injective", "injective", "reduction", "single"};
       kind = kinds[pick(0, 4)];
       for (int r = pick(1, 2); r > 0; --r)
         types.push_back(paramTypes[updates]);
@@ -235,7 +235,7 @@ Stats checkPlan(mlir::func::FuncOp fn, const std::string &what) {
             int at = indexOf(user);
             EXPECT_LE(at, k) << name << " reads old @" << param.str() << " later";
             if (at == k) {
-              EXPECT_TRUE(kernel.getKind() == "injective" || kernel.getKind() == "elementwise")
+              EXPECT_TRUE(kernel.getKind() == axon::KernelKind::injective)
                   << name;
               for (mlir::Value other : kernel->getResults())
                 EXPECT_EQ(other.getType(), v.getType()) << name;

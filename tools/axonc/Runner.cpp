@@ -160,7 +160,8 @@ int axon::emitCompiled(ModuleOp module, EmitStage stage, const std::string &fn,
     std::string stmt, error;
     if (!halide::loweredStatement(k, *resolved, stmt, error))
       return fail(error);
-    os << "// kernel " << k.name << " (" << k.kind << ")\n" << stmt << "\n";
+    os << "// kernel " << k.name << " ("
+       << stringifyKernelKind(KernelKind(k.kind)) << ")\n" << stmt << "\n";
   }
   return 0;
 }
