@@ -115,8 +115,9 @@ void runOracle(const std::string &op, const Instance &instance) {
     std::vector<Tensor> want = instance.oracle(args);
     ASSERT_EQ(got->size(), want.size());
     for (size_t r = 0; r < want.size(); ++r)
-      expectMatchesOracle((*got)[r], want[r],
-                          instance.name + " at ? = " + std::to_string(extent));
+      expectMatchesOracle(
+          (*got)[r], want[r],
+          instance.name + (extent ? " at ? = " + std::to_string(extent) : ""));
   }
 }
 

@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace axon::op_table {
 
@@ -151,8 +150,7 @@ std::string instanceFunction(const Instance &c, const std::string &fn) {
 }
 
 std::string testName(const std::string &op) {
-  std::string name = op.substr(op.find('.') + 1);
-  return name;
+  return op.substr(op.find('.') + 1);
 }
 
 void PrintTo(const OpInstance &c, std::ostream *os) { *os << c.instance.name; }
@@ -645,6 +643,7 @@ void addComparisonsAndCasts(std::vector<OpEntry> &t) {
          {any("tensor<3x2xf64>")},
          "tensor<?x2xf64>",
          "%y = axon.cast %a0 : tensor<3x2xf64> -> tensor<?x2xf64>"},
+        // Valid only where `?` is 3, as in the gradient check.
         {"cast_refine_shape",
          {any("tensor<?x2xf64>")},
          "tensor<3x2xf64>",

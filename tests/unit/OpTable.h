@@ -9,8 +9,11 @@
 //   OpCompiledTest:  the Halide-compiled kernels against the evaluator;
 // and OpCoverageTest fails naming any registered op that lacks one of them.
 //
-// Adding an op is one entry in OpTable.cpp (for an elementwise op, one call
-// of `unary` or `binary` with its std:: function).
+// Adding an op is one entry in OpTable.cpp: for an elementwise op, one call
+// of `unary` or `binary` with its std:: function and a hand-computed
+// example; otherwise instances (with an oracle where a naive loop is short),
+// examples, and an exemption only where a check cannot apply (no gradient
+// for integer results or random draws), each with its reason.
 #ifndef AXON_TESTS_UNIT_OPTABLE_H
 #define AXON_TESTS_UNIT_OPTABLE_H
 
