@@ -2367,35 +2367,21 @@ func.func @f(%v0: tensor<2xf32>, %k: tensor<2xf32>) -> tensor<2xf32> {
 
 std::vector<OpEntry> buildTable() {
   std::vector<OpEntry> table;
-  auto add = [&](const char *family, void (*addOps)(std::vector<OpEntry> &)) {
-    size_t first = table.size();
-    addOps(table);
-    for (size_t i = first; i < table.size(); ++i)
-      table[i].family = family;
-  };
-  add("unary", addUnaryOps);
-  add("binary", addBinaryOps);
-  add("comparison_select_cast", addComparisonsAndCasts);
-  add("contraction", addContractions);
-  add("pooling", addPooling);
-  add("reduction", addReductions);
-  add("movement", addMovement);
-  add("creation", addCreation);
-  add("parameters_loops", addParametersAndLoops);
+  addUnaryOps(table);
+  addBinaryOps(table);
+  addComparisonsAndCasts(table);
+  addContractions(table);
+  addPooling(table);
+  addReductions(table);
+  addMovement(table);
+  addCreation(table);
+  addParametersAndLoops(table);
   return table;
 }
 
 const std::vector<OpEntry> &opTable() {
   static const std::vector<OpEntry> table = buildTable();
   return table;
-}
-
-std::vector<std::string> families() {
-  std::vector<std::string> out;
-  for (const OpEntry &e : opTable())
-    if (out.empty() || out.back() != e.family)
-      out.push_back(e.family);
-  return out;
 }
 
 } // namespace axon::op_table

@@ -115,9 +115,6 @@ struct OpEntry {
   std::vector<Instance> instances;
   std::vector<Example> examples;
   std::vector<Exemption> exempt = {};
-  /// The ops compiled together in one OpCompiledTest case ("unary",
-  /// "pooling", ...): one Halide runtime and link for all of them.
-  std::string family = "";
 
   /// The reason `check` does not apply, or null.
   const std::string *exemption(Check check) const;
@@ -125,9 +122,6 @@ struct OpEntry {
 
 /// The whole table, one entry per op.
 const std::vector<OpEntry> &opTable();
-
-/// The families of the table's ops, in table order.
-std::vector<std::string> families();
 
 /// An entry's instances that a suite runs, paired with their op, for
 /// INSTANTIATE_TEST_SUITE_P.
