@@ -1,6 +1,5 @@
 // What runs a model for `axonc run` and `axonc train`: the reference
-// evaluator or JIT-compiled Halide kernels, behind one interface; and the
-// compiled stages `--emit=fused|plan|halide` print.
+// evaluator or JIT-compiled Halide kernels, behind one interface.
 #ifndef AXON_TOOLS_AXONC_RUNNER_H
 #define AXON_TOOLS_AXONC_RUNNER_H
 
@@ -46,20 +45,6 @@ makeRunner(mlir::ModuleOp module, const RunnerOptions &options,
            const std::vector<FunctionRequest> &requests);
 
 std::vector<std::vector<int64_t>> shapesOf(const std::vector<Tensor> &args);
-
-/// Requests for `fn` (or every public function when empty) with every `?`
-/// extent of their arguments set to `batch` (0: the train block's batch,
-/// else 1).
-llvm::Expected<std::vector<FunctionRequest>>
-requestsAtBatch(mlir::ModuleOp module, const std::string &fn, int64_t batch);
-
-enum class EmitStage { Fused, Plan, Halide };
-
-/// Prints a compiled stage of `fn` (every public function when empty) at
-/// batch size `batch`. Returns the process exit code.
-int emitCompiled(mlir::ModuleOp module, EmitStage stage, const std::string &fn,
-                 int64_t batch, const halide::CompileOptions &options,
-                 llvm::raw_ostream &os);
 
 } // namespace axon
 

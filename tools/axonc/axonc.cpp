@@ -11,6 +11,7 @@
 #include "backends/halide/CompilePipeline.h"
 #include "backends/reference/Evaluator.h"
 #include "tools/axonc/BuildCommand.h"
+#include "tools/axonc/EmitCompiled.h"
 #include "tools/axonc/Runner.h"
 #include "tools/axonc/Fail.h"
 #include "frontend/MLIRGen.h"
