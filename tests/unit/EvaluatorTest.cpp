@@ -5,6 +5,7 @@
 // (OpTable.cpp, OpEvaluatorTest.cpp).
 #include "backends/reference/Evaluator.h"
 #include "ir/AxonDialect.h"
+#include "tests/unit/OpTable.h"
 #include "runtime/core/Initializers.h"
 #include "runtime/core/Philox.h"
 
@@ -106,18 +107,10 @@ protected:
   mlir::MLIRContext ctx;
 };
 
-/// A module whose @f applies one op to its arguments and returns the result.
-/// `body` uses %a, %b, %c for the arguments and defines %r.
-std::string module(const std::vector<std::string> &argTypes,
-                   const std::string &resultType, const std::string &body) {
-  std::string src = "func.func @f(";
-  const char *names[] = {"%a", "%b", "%c", "%d"};
-  for (size_t i = 0; i < argTypes.size(); ++i)
-    src += std::string(i ? ", " : "") + names[i] + ": " + argTypes[i];
-  src += ") -> " + resultType + " {\n  " + body +
-         "\n  return %r : " + resultType + "\n}\n";
-  return src;
-}
+using axon::op_table::convAttrs;
+using axon::op_table::convModule;
+using axon::op_table::convTransposeModule;
+using axon::op_table::module;
 
 //===----------------------------------------------------------------------===//
 // Rounding
@@ -147,34 +140,6 @@ TEST_F(EvaluatorTest, ResultsAreRoundedToTheirElementType) {
 //===----------------------------------------------------------------------===//
 // Convolutions: conv_transpose2d is conv2d's adjoint
 //===----------------------------------------------------------------------===//
-
-std::string convAttrs(const char *strides, const char *padding,
-                      const char *dilations, int groups = 1) {
-  return std::string("{strides = array<i64: ") + strides +
-         ">, padding = array<i64: " + padding +
-         ">, dilations = array<i64: " + dilations +
-         ">, groups = " + std::to_string(groups) + " : i64}";
-}
-
-std::string convModule(const std::string &x, const std::string &w,
-                       const std::string &out, const std::string &attrs) {
-  return module({x, w}, out,
-                "%r = axon.conv2d %a, %b " + attrs + " : " + x + ", " + w +
-                    " -> " + out);
-}
-
-std::string convTransposeModule(const std::string &x, const std::string &w,
-                                const std::string &out, const char *strides,
-                                const char *padding, const char *outputPadding,
-                                int groups = 1) {
-  std::string attrs = std::string("{strides = array<i64: ") + strides +
-                      ">, padding = array<i64: " + padding +
-                      ">, output_padding = array<i64: " + outputPadding +
-                      ">, groups = " + std::to_string(groups) + " : i64}";
-  return module({x, w}, out,
-                "%r = axon.conv_transpose2d %a, %b " + attrs + " : " + x +
-                    ", " + w + " -> " + out);
-}
 
 /// Deterministic test data: v[i] = sin(i * a + b).
 Tensor wave(const Shape &shape, double a, double b) {

@@ -733,7 +733,7 @@ std::vector<Tensor> naiveMatmul(const std::vector<Tensor> &in) {
 }
 
 std::string convAttrs(const char *strides, const char *padding,
-                      const char *dilations, int groups = 1) {
+                      const char *dilations, int groups) {
   return std::string("{strides = array<i64: ") + strides +
          ">, padding = array<i64: " + padding +
          ">, dilations = array<i64: " + dilations +
@@ -750,7 +750,7 @@ std::string convModule(const std::string &x, const std::string &w,
 std::string convTransposeModule(const std::string &x, const std::string &w,
                                 const std::string &out, const char *strides,
                                 const char *padding, const char *outputPadding,
-                                int groups = 1) {
+                                int groups) {
   std::string attrs = std::string("{strides = array<i64: ") + strides +
                       ">, padding = array<i64: " + padding +
                       ">, output_padding = array<i64: " + outputPadding +

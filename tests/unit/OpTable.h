@@ -155,6 +155,22 @@ std::string instanceParams(const Instance &instance);
 /// A stable test-name form of "axon.max_pool2d": "max_pool2d".
 std::string testName(const std::string &op);
 
+/// Snippet builders, shared with the tests that check several ops together.
+/// A module whose @f applies one op to its arguments and returns the result;
+/// `body` uses %a, %b, %c for the arguments and defines %r on line 2.
+std::string module(const std::vector<std::string> &argTypes,
+                   const std::string &resultType, const std::string &body);
+/// conv2d's attribute dictionary, and modules of one conv2d or
+/// conv_transpose2d.
+std::string convAttrs(const char *strides, const char *padding,
+                      const char *dilations, int groups = 1);
+std::string convModule(const std::string &x, const std::string &w,
+                       const std::string &out, const std::string &attrs);
+std::string convTransposeModule(const std::string &x, const std::string &w,
+                                const std::string &out, const char *strides,
+                                const char *padding, const char *outputPadding,
+                                int groups = 1);
+
 } // namespace axon::op_table
 
 #endif // AXON_TESTS_UNIT_OPTABLE_H
