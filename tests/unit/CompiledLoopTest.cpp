@@ -261,7 +261,7 @@ train loss {
   mlir::ModuleOp module = *m->module;
   TrainOp train = *module.getOps<TrainOp>().begin();
   std::string step =
-      train->getAttrOfType<mlir::FlatSymbolRefAttr>("step_fn").getValue().str();
+      train.getStepFnAttr().getValue().str();
   const int64_t batch = 7;
   reference::Evaluator reference(module);
   auto program = JitProgram::compile(

@@ -215,7 +215,7 @@ void checkTrainSteps(const std::string &model, std::vector<int64_t> xShape,
   mlir::ModuleOp module = *m->module;
   TrainOp train = *module.getOps<TrainOp>().begin();
   std::string step =
-      train->getAttrOfType<mlir::FlatSymbolRefAttr>("step_fn").getValue().str();
+      train.getStepFnAttr().getValue().str();
   std::string loss = train.getLoss().str();
   int64_t batch = xShape[0];
   reference::Evaluator reference(module);

@@ -113,7 +113,7 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
   TrainConfig c;
   c.model = modelPath.str();
   DictionaryAttr config = train.getConfig();
-  auto stepFn = train->getAttrOfType<FlatSymbolRefAttr>("step_fn");
+  FlatSymbolRefAttr stepFn = train.getStepFnAttr();
   auto loss = module.lookupSymbol<func::FuncOp>(train.getLoss());
   if (!stepFn || !loss)
     return llvm::createStringError(
