@@ -26,15 +26,11 @@ using Values = std::vector<double>;
 
 namespace {
 
-Tensor f32(Shape shape, Values data) { return Tensor(DType::F32, shape, data); }
-Tensor f64(Shape shape, Values data) { return Tensor(DType::F64, shape, data); }
-Tensor i32(Shape shape, Values data) { return Tensor(DType::I32, shape, data); }
-Tensor i64(Shape shape, Values data) { return Tensor(DType::I64, shape, data); }
-Tensor i1(Shape shape, Values data) { return Tensor(DType::I1, shape, data); }
-Tensor scalarI64(int64_t v) {
-  return Tensor(DType::I64, {}, static_cast<double>(v));
-}
-double roundF32(double v) { return static_cast<double>(static_cast<float>(v)); }
+using axon::op_table::f32;
+using axon::op_table::f64;
+using axon::op_table::i32;
+using axon::op_table::roundF32;
+using axon::op_table::scalarI64;
 
 /// Checks dtype, shape and every value of `t` within `tol`.
 void expectTensor(const Tensor &t, DType dtype, const Shape &shape,

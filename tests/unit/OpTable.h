@@ -155,6 +155,16 @@ std::string instanceParams(const Instance &instance);
 /// A stable test-name form of "axon.max_pool2d": "max_pool2d".
 std::string testName(const std::string &op);
 
+/// Tensors written out by hand, and f32 rounding, shared with the tests that
+/// check several ops together.
+Tensor f32(std::vector<int64_t> shape, std::vector<double> data);
+Tensor f64(std::vector<int64_t> shape, std::vector<double> data);
+Tensor i32(std::vector<int64_t> shape, std::vector<double> data);
+Tensor i64(std::vector<int64_t> shape, std::vector<double> data);
+Tensor i1(std::vector<int64_t> shape, std::vector<double> data);
+Tensor scalarI64(int64_t v);
+double roundF32(double v);
+
 /// Snippet builders, shared with the tests that check several ops together.
 /// A module whose @f applies one op to its arguments and returns the result;
 /// `body` uses %a, %b, %c for the arguments and defines %r on line 2.
