@@ -39,10 +39,12 @@ std::vector<int64_t> ExecutorModel::compiledRows(const std::string &fn) const {
 
 llvm::Expected<std::vector<Tensor>>
 ExecutorModel::call(const std::string &fn, const std::vector<Tensor> &args) {
+  // Compiled at these shapes (every train step and evaluation batch: no
+  // plan scan on that path), or not at all (the executor says so).
+  if (executor.hasPlan(fn, args))
+    return executor.call(fn, args);
   std::vector<int64_t> counts = compiledRows(fn);
-  // Compiled at these shapes, or not at all (the executor says so).
-  if (executor.hasPlan(fn, args) || counts.empty() || args.empty() ||
-      args[0].rank() == 0)
+  if (counts.empty() || args.empty() || args[0].rank() == 0)
     return executor.call(fn, args);
   int64_t n = args[0].shape[0];
   std::string compiled;
