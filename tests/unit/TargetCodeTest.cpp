@@ -23,13 +23,16 @@ namespace {
 
 // Kernels that have broken on some CPU: relu and comparison masks stored
 // next to f32 values (vmovw on Zen 4 under Halide's sapphirerapids), a
-// conv/pool gradient, bool comparisons, and a whole MLP train step.
+// conv/pool gradient, bool comparisons, and a whole MLP train step; and erf,
+// whose f64 lowering is Axon's own series rather than Halide's.
 const char *kModel = R"(
 param K1: f32[4, 3, 3, 3] = uniform(-0.5, 0.5)
 param W: f32[20, 7] = glorot_uniform
 fn f1(x: f32[2, 3, 11, 11]) -> f32 { return sum(max_pool2d(relu(conv2d(x, K1, padding = 1)), kernel = 2)) }
 fn g1(x: f32[2, 3, 11, 11]) -> f32[2, 3, 11, 11] { return grad(f1, x, wrt = x) }
 fn ne(x0: bool[3, 4, 5], x1: bool[5]) -> bool[3, 4, 5] { return x0 != x1 }
+fn erf32(x: f32[37]) -> f32[37] { return erf(x) }
+fn erf64(x: f64[37]) -> f64[37] { return erf(x) }
 fn loss(x: f32[N, 20], t: i32[N]) -> f32 { return cross_entropy(relu(x @ W), t) }
 train loss { data = npy("x.npy", "t.npy"), optimizer = adam(lr = 0.01), batch = 33, epochs = 1 }
 )";
@@ -90,6 +93,8 @@ std::map<std::string, std::string> classesUsed(const std::string &target,
   std::vector<FunctionRequest> requests = {
       {"g1", {{2, 3, 11, 11}}},
       {"ne", {{3, 4, 5}, {5}}},
+      {"erf32", {{37}}},
+      {"erf64", {{37}}},
       {"loss_train_step", {{33, 20}, {33}, {}}},
   };
   Plan plan;
