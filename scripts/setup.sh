@@ -17,6 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   zlib1g-dev python3
   dataset-fashion-mnist
+  fortunes # the text corpus of text("fortunes"): /usr/share/games/fortunes
 )
 BENCH_PACKAGES=(python3-torch libopenblas0-openmp)
 

@@ -6,6 +6,7 @@
 //                                           evaluate a function
 //   axonc train FILE [--epochs N] [--limit N] run the train block
 //   axonc build FILE -o BINARY               compile to a standalone binary
+//   axonc text-baseline [fortunes | FILE...]  a text's bigram NLL baseline
 // run and train use JIT-compiled Halide kernels (--backend=halide, the
 // default) or the reference evaluator (--backend=reference).
 #include "backends/halide/CompilePipeline.h"
@@ -23,6 +24,7 @@
 #include "runtime/io/FunctionIO.h"
 #include "runtime/io/Npy.h"
 #include "runtime/train/TrainFlags.h"
+#include "tools/axonc/TextBaselineCommand.h"
 #include "tools/axonc/TrainCommand.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -270,12 +272,14 @@ int main(int argc, char **argv) {
   else
     for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT})
       std::signal(s, quietCrash);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &textBaselineCategory()});
   cl::ParseCommandLineOptions(
       argc, argv,
       "axonc: compile Axon model files\n\n"
       "  axonc model.axon --emit=axon          print the axon dialect\n"
       "  axonc run model.axon --fn forward --input x=x.npy\n");
+  if (textBaselineCommand())
+    return runTextBaseline();
 
   mlir::MLIRContext context;
   context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
