@@ -37,6 +37,20 @@ OpFoldResult foldIdentity(Value x, Attribute c, double identity, Type result) {
   return {};
 }
 
+/// `l op r` on integer scalars (extents, loop bounds and steps): both
+/// constants, so a trip count upper - lower is a constant once the upper
+/// bound is (axon-specialize needs constant extents and bounds).
+OpFoldResult foldIntegerScalars(Attribute l, Attribute r, Type result,
+                                function_ref<APInt(const APInt &, const APInt &)> op) {
+  auto a = dyn_cast_or_null<DenseIntElementsAttr>(l);
+  auto b = dyn_cast_or_null<DenseIntElementsAttr>(r);
+  auto type = cast<RankedTensorType>(result);
+  if (!a || !b || type.getRank() != 0 || !isa<IntegerType>(type.getElementType()) ||
+      a.getType() != type || b.getType() != type)
+    return {};
+  return DenseElementsAttr::get(type, op(*a.begin(), *b.begin()));
+}
+
 } // namespace
 
 OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
@@ -48,12 +62,18 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult AddOp::fold(FoldAdaptor adaptor) {
+  if (auto r = foldIntegerScalars(adaptor.getLhs(), adaptor.getRhs(), getType(),
+                                  [](const APInt &a, const APInt &b) { return a + b; }))
+    return r;
   if (auto r = foldIdentity(getLhs(), adaptor.getRhs(), 0.0, getType()))
     return r;
   return foldIdentity(getRhs(), adaptor.getLhs(), 0.0, getType());
 }
 
 OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
+  if (auto r = foldIntegerScalars(adaptor.getLhs(), adaptor.getRhs(), getType(),
+                                  [](const APInt &a, const APInt &b) { return a - b; }))
+    return r;
   return foldIdentity(getLhs(), adaptor.getRhs(), 0.0, getType());
 }
 

@@ -5,11 +5,21 @@
 //   axon.grad_of = @f           the scalar function to differentiate
 //   axon.wrt     = ["W1", "x"]  parameters (symbols) or f's argument names
 // and type (f's inputs) -> (f's result, one gradient per wrt name). This
-// pass gives it a body: f's computation (calls inlined, loops with constant
-// trip counts unrolled, so the forward values the backward sweep needs are
-// plain SSA values and random draws are the very same draws), then one
-// reverse sweep in which each op's GradientOpInterface rule turns result
-// gradients into operand gradients, summing where a value fans out.
+// pass gives it a body: f's computation (calls inlined), then one reverse
+// sweep in which each op's GradientOpInterface rule turns result gradients
+// into operand gradients, summing where a value fans out.
+//
+// A loop stays a loop (backprop through time, whatever the trip count, so
+// the IR does not grow with it): the forward loop also stores each step's
+// incoming carried values in [T, ...] tensors at index t - lower, and the
+// gradient is a reverse loop from the last step to the first that reads
+// step t's values back, recomputes the body from them (checkpoint per step:
+// random draws are the very same draws, their counters and the step being
+// the same) and runs the reverse sweep over the recomputed body. It carries
+// the carried values' gradients backwards, and sums the gradients of the
+// values the body reads from outside (parameters, inputs) in carried
+// accumulators. Loops nested in the body are differentiated the same way,
+// inside the reverse loop.
 // The result is ordinary axon IR for canonicalize, CSE and fusion.
 #include "passes/Passes.h"
 
@@ -17,6 +27,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -55,8 +66,305 @@ private:
   DenseMap<Value, Value> grads;
 };
 
+bool isFloatTensor(Value v) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  return t && isa<FloatType>(t.getElementType());
+}
+
+/// Whether `op` or an op nested in it reads a value in `active`.
+bool readsActive(Operation *op, const DenseSet<Value> &active) {
+  WalkResult r = op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (active.contains(v))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return r.wasInterrupted();
+}
+
+/// Marks the results of `ops` (in order) that depend on a value in
+/// `active`: the activity of a forward pass. Parameter reads in
+/// `wrtParams` start it; NoGradient ops stop it.
+void propagateActivity(ArrayRef<Operation *> ops, DenseSet<Value> &active,
+                       const llvm::StringSet<> &wrtParams) {
+  for (Operation *op : ops) {
+    if (auto ref = dyn_cast<ParamRefOp>(op)) {
+      if (wrtParams.contains(ref.getParam()))
+        active.insert(ref.getResult());
+      continue;
+    }
+    if (op->hasTrait<axon::OpTrait::NoGradient>())
+      continue;
+    if (readsActive(op, active))
+      for (Value r : op->getResults())
+        active.insert(r);
+  }
+}
+
+/// The ops of `block`, its terminator excepted.
+SmallVector<Operation *> opsOf(Block &block) {
+  SmallVector<Operation *> ops;
+  for (Operation &op : block.without_terminator())
+    ops.push_back(&op);
+  return ops;
+}
+
+/// Builds the reverse sweeps of one gradient function.
+class ReverseSweep {
+public:
+  ReverseSweep(OpBuilder &b, func::FuncOp source) : b(b), source(source) {}
+
+  /// Turns the gradients in `grads` of the results of `ops` (a block's ops
+  /// in order) into gradients of what they read, appending the VJPs at the
+  /// builder's insertion point. Parameter reads add to `paramGrads`.
+  LogicalResult run(ArrayRef<Operation *> ops, const DenseSet<Value> &active,
+                    GradientMap &grads, llvm::StringMap<Value> &paramGrads) {
+    for (Operation *op : llvm::reverse(ops)) {
+      if (!llvm::any_of(op->getResults(), [&](Value r) { return active.count(r); }))
+        continue;
+      SmallVector<Value> resultGrads;
+      for (Value r : op->getResults())
+        resultGrads.push_back(grads.lookup(r));
+      if (llvm::all_of(resultGrads, [](Value g) { return !g; }))
+        continue;
+      if (auto ref = dyn_cast<ParamRefOp>(op)) {
+        Value &slot = paramGrads[ref.getParam()];
+        slot = slot ? b.create<AddOp>(op->getLoc(), slot.getType(), slot,
+                                      resultGrads[0])
+                    : resultGrads[0];
+        continue;
+      }
+      if (auto loop = dyn_cast<LoopOp>(op)) {
+        if (failed(differentiateLoop(loop, resultGrads, active, grads, paramGrads)))
+          return failure();
+        continue;
+      }
+      auto rule = dyn_cast<GradientOpInterface>(op);
+      if (!rule) {
+        InFlightDiagnostic diag = op->emitError()
+                                  << "cannot differentiate through '"
+                                  << op->getName() << "'";
+        diag.attachNote(source.getLoc())
+            << "while differentiating '" << source.getName() << "'";
+        return failure();
+      }
+      SmallVector<Value> operandGrads;
+      if (failed(rule.buildVJP(b, resultGrads, operandGrads)))
+        return failure();
+      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
+        if (g && active.count(operand))
+          grads.add(operand, g, op->getLoc());
+    }
+    return success();
+  }
+
+  /// Loops replaced by their storing copies; erased once the gradient is
+  /// built (until then no new value may reuse their results' addresses,
+  /// which the activity sets and gradient maps still hold).
+  SmallVector<Operation *> replaced;
+
+private:
+  OpBuilder &b;
+  func::FuncOp source;
+
+  Value i64Constant(Location loc, int64_t v) {
+    auto type = RankedTensorType::get({}, b.getI64Type());
+    return b.create<ConstantOp>(
+        loc, type, cast<ElementsAttr>(DenseElementsAttr::get(type, APInt(64, v, true))));
+  }
+  /// l + r or l - r on rank-0 i64 tensors (r = 0 gives l).
+  Value i64Op(Location loc, bool add, Value l, Value r) {
+    DenseIntElementsAttr c;
+    if (matchPattern(r, m_Constant(&c)) && (*c.begin()).isZero())
+      return l;
+    Type type = l.getType();
+    return add ? Value(b.create<AddOp>(loc, type, l, r))
+               : Value(b.create<SubOp>(loc, type, l, r));
+  }
+
+  /// Zeros of `type`, whose `?` extents are those of `like`.
+  Value zerosLike(Location loc, Type type, Value like) {
+    auto t = cast<RankedTensorType>(type);
+    SmallVector<Value> dims;
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (t.isDynamicDim(d))
+        dims.push_back(b.create<DimOp>(loc, like, d));
+    return b.create<FillOp>(loc, t, b.getF64FloatAttr(0.0), dims);
+  }
+
+  /// Replaces `loop` by a copy that also returns, for each carried value
+  /// the body reads, a [T, ...] tensor of its value at the start of each
+  /// step (T = upper - lower). Returns the new loop; `stored` gets the
+  /// indices of the stored carried values, in the order of the stacks.
+  LoopOp storeSteps(LoopOp loop, SmallVectorImpl<unsigned> &stored) {
+    Location loc = loop.getLoc();
+    Block &body = loop.getBody().front();
+    unsigned n = loop.getInits().size();
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(loop);
+
+    // The trip count: a constant when the bounds are (so the stacks are
+    // static), else upper - lower at run time.
+    DenseIntElementsAttr lo, hi;
+    std::optional<int64_t> trips;
+    if (matchPattern(loop.getLower(), m_Constant(&lo)) &&
+        matchPattern(loop.getUpper(), m_Constant(&hi)))
+      trips = std::max<int64_t>(0, (*hi.begin()).getSExtValue() -
+                                       (*lo.begin()).getSExtValue());
+    Value tripValue;
+    if (!trips)
+      tripValue = i64Op(loc, false, loop.getUpper(), loop.getLower());
+
+    SmallVector<Value> inits(loop.getInits());
+    SmallVector<Type> types(loop.getResultTypes());
+    for (unsigned i = 0; i < n; ++i) {
+      if (body.getArgument(1 + i).use_empty())
+        continue;
+      stored.push_back(i);
+      auto carried = cast<RankedTensorType>(body.getArgument(1 + i).getType());
+      SmallVector<int64_t> shape = {trips ? *trips : ShapedType::kDynamic};
+      llvm::append_range(shape, carried.getShape());
+      auto stackType = RankedTensorType::get(shape, carried.getElementType());
+      SmallVector<Value> dims;
+      if (!trips)
+        dims.push_back(tripValue);
+      for (int64_t d = 0; d < carried.getRank(); ++d)
+        if (carried.isDynamicDim(d))
+          dims.push_back(b.create<DimOp>(loc, loop.getInits()[i], d));
+      inits.push_back(b.create<FillOp>(loc, stackType, b.getF64FloatAttr(0.0), dims));
+      types.push_back(stackType);
+    }
+
+    auto stepped = b.create<LoopOp>(loc, types, loop.getLower(), loop.getUpper(), inits);
+    stepped.getBody().takeBody(loop.getBody());
+    Block &newBody = stepped.getBody().front();
+    auto yield = cast<YieldOp>(newBody.getTerminator());
+    b.setInsertionPoint(yield);
+    Value index = i64Op(loc, false, newBody.getArgument(0), stepped.getLower());
+    SmallVector<Value> next(yield.getValues());
+    for (auto [k, i] : llvm::enumerate(stored)) {
+      Value stack = newBody.addArgument(inits[n + k].getType(), loc);
+      next.push_back(b.create<ScatterAddOp>(loc, stack.getType(), stack, index,
+                                            newBody.getArgument(1 + i), uint64_t(0)));
+    }
+    yield->setOperands(next);
+    for (unsigned i = 0; i < n; ++i)
+      loop.getResult(i).replaceAllUsesWith(stepped.getResult(i));
+    replaced.push_back(loop);
+    return stepped;
+  }
+
+  /// The reverse loop of `loop` (see the top of the file), appended at the
+  /// builder's insertion point; adds the gradients of its carried inputs
+  /// and of the active values its body reads from outside to `grads`.
+  LogicalResult differentiateLoop(LoopOp loop, ArrayRef<Value> resultGrads,
+                                  const DenseSet<Value> &active, GradientMap &grads,
+                                  llvm::StringMap<Value> &paramGrads) {
+    Location loc = loop.getLoc();
+    Block &body = loop.getBody().front();
+    unsigned n = loop.getInits().size();
+
+    // The body as it is before the stores are added, and the active float
+    // values it reads from outside the loop.
+    SmallVector<Operation *> bodyOps = opsOf(body);
+    SmallVector<Value> yielded(cast<YieldOp>(body.getTerminator()).getValues());
+    llvm::SetVector<Value> captured;
+    loop.getBody().walk([&](Operation *op) {
+      for (Value v : op->getOperands())
+        if (!loop.getBody().isAncestor(v.getParentRegion()) && active.contains(v) &&
+            isFloatTensor(v))
+          captured.insert(v);
+    });
+    SmallVector<Value> blockArgs(body.getArguments());
+
+    SmallVector<unsigned> stored;
+    LoopOp stepped = storeSteps(loop, stored);
+
+    // Initial values: the gradients of the loop's float results, then zero
+    // accumulators of the captured values.
+    SmallVector<unsigned> diffCarried;
+    SmallVector<Value> revInits;
+    for (unsigned i = 0; i < n; ++i) {
+      if (!isFloatTensor(stepped.getResult(i)))
+        continue;
+      diffCarried.push_back(i);
+      Value g = resultGrads[i];
+      g = g ? grads.castTo(g, stepped.getResult(i).getType(), loc)
+            : zerosLike(loc, stepped.getResult(i).getType(), stepped.getResult(i));
+      revInits.push_back(g);
+    }
+    for (Value c : captured)
+      revInits.push_back(zerosLike(loc, c.getType(), c));
+    // Step t of the forward loop is lower + upper - 1 - s in the reverse.
+    Value mirror = i64Op(loc, false, i64Op(loc, true, loop.getLower(), loop.getUpper()),
+                         i64Constant(loc, 1));
+
+    auto reverse = b.create<LoopOp>(loc, ValueRange(revInits).getTypes(), stepped.getLower(),
+                                    stepped.getUpper(), revInits);
+    Block *revBody = new Block();
+    reverse.getBody().push_back(revBody);
+    Value s = revBody->addArgument(stepped.getLower().getType(), loc);
+    for (Value v : revInits)
+      revBody->addArgument(v.getType(), loc);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(revBody);
+      Value t = i64Op(loc, false, mirror, s);
+      Value index = i64Op(loc, false, t, stepped.getLower());
+      IRMapping map;
+      map.map(blockArgs[0], t);
+      DenseSet<Value> bodyActive(captured.begin(), captured.end());
+      for (auto [k, i] : llvm::enumerate(stored)) {
+        Value stack = stepped.getResult(n + k);
+        Value carried =
+            b.create<GatherOp>(loc, blockArgs[1 + i].getType(), stack, index, uint64_t(0));
+        map.map(blockArgs[1 + i], carried);
+        if (isFloatTensor(carried))
+          bodyActive.insert(carried);
+      }
+      SmallVector<Operation *> recomputed;
+      for (Operation *op : bodyOps)
+        recomputed.push_back(b.clone(*op, map));
+      propagateActivity(recomputed, bodyActive, {});
+
+      GradientMap stepGrads(b);
+      for (auto [k, i] : llvm::enumerate(diffCarried)) {
+        Value y = map.lookupOrDefault(yielded[i]);
+        if (bodyActive.contains(y))
+          stepGrads.add(y, revBody->getArgument(1 + k), loc);
+      }
+      if (failed(run(recomputed, bodyActive, stepGrads, paramGrads)))
+        return failure();
+
+      SmallVector<Value> next;
+      for (auto [k, i] : llvm::enumerate(diffCarried)) {
+        Value arg = map.lookupOrNull(blockArgs[1 + i]);
+        Value g = arg ? stepGrads.lookup(arg) : Value();
+        Type type = revBody->getArgument(1 + k).getType();
+        next.push_back(g ? stepGrads.castTo(g, type, loc)
+                         : zerosLike(loc, type, revBody->getArgument(1 + k)));
+      }
+      for (auto [j, c] : llvm::enumerate(captured)) {
+        Value acc = revBody->getArgument(1 + diffCarried.size() + j);
+        Value g = stepGrads.lookup(c);
+        next.push_back(g ? b.create<AddOp>(loc, acc.getType(), acc,
+                                           stepGrads.castTo(g, acc.getType(), loc))
+                         : acc);
+      }
+      b.create<YieldOp>(loc, next);
+    }
+
+    for (auto [k, i] : llvm::enumerate(diffCarried))
+      if (active.contains(stepped.getInits()[i]))
+        grads.add(stepped.getInits()[i], reverse.getResult(k), loc);
+    for (auto [j, c] : llvm::enumerate(captured))
+      grads.add(c, reverse.getResult(diffCarried.size() + j), loc);
+    return success();
+  }
+};
+
 struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
-  // The forward copy is flattened (axon-flatten's `flatten`).
+  // Calls in the forward copy are inlined (axon-flatten's inlineCalls).
   void getDependentDialects(DialectRegistry &registry) const override {
     addInlinerDependencies(registry);
   }
@@ -112,19 +420,28 @@ struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
     if (gradFn.getFunctionType() != expected)
       return gradFn.emitOpError("type must be ") << expected;
 
-    // Forward: the source's body, flattened.
+    // Forward: the source's body, calls inlined. Parameter reads in loop
+    // bodies move to the top, so that a loop's reverse sums their
+    // gradients over the steps like those of any value read from outside.
     Block *entry = gradFn.addEntryBlock();
     OpBuilder b = OpBuilder::atBlockEnd(entry);
     IRMapping map;
     map.map(source.getArguments(), entry->getArguments());
     for (Operation &op : source.front())
       b.clone(op, map);
-    if (failed(flatten(*entry, module, "differentiate through")))
+    if (failed(inlineCalls(*entry, module, "differentiate through")))
       return failure();
-    // Read the loss only now: unrolling may have replaced the value returned.
+    SmallVector<ParamRefOp> nestedRefs;
+    entry->walk([&](ParamRefOp ref) {
+      if (ref->getBlock() != entry)
+        nestedRefs.push_back(ref);
+    });
+    for (ParamRefOp ref : nestedRefs)
+      ref->moveBefore(entry, entry->begin());
+    // The return stays until the end: a loop's storing copy replaces the
+    // value it returns.
     Operation *ret = entry->getTerminator();
-    Value loss = ret->getOperand(0);
-    ret->erase();
+    SmallVector<Operation *> forward = opsOf(*entry);
 
     // Activity: values that depend on something we differentiate for.
     DenseSet<Value> active;
@@ -135,22 +452,12 @@ struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
       else
         wrtParams.insert(name);
     }
-    for (Operation &op : *entry) {
-      if (auto ref = dyn_cast<ParamRefOp>(op)) {
-        if (wrtParams.contains(ref.getParam()))
-          active.insert(ref.getResult());
-        continue;
-      }
-      if (op.hasTrait<axon::OpTrait::NoGradient>())
-        continue;
-      if (llvm::any_of(op.getOperands(), [&](Value v) { return active.count(v); }))
-        for (Value r : op.getResults())
-          active.insert(r);
-    }
+    propagateActivity(forward, active, wrtParams);
 
     // Reverse sweep.
-    b.setInsertionPointToEnd(entry);
+    b.setInsertionPoint(ret);
     GradientMap grads(b);
+    Value loss = ret->getOperand(0);
     Location lossLoc = loss.getLoc();
     auto lossType = cast<RankedTensorType>(loss.getType());
     grads.add(loss,
@@ -160,43 +467,12 @@ struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
                                                      .getValue()))),
               lossLoc);
     llvm::StringMap<Value> paramGrads;
-    SmallVector<Operation *> forward;
-    for (Operation &op : *entry)
-      forward.push_back(&op);
-    for (Operation *op : llvm::reverse(forward)) {
-      if (!llvm::any_of(op->getResults(), [&](Value r) { return active.count(r); }))
-        continue;
-      SmallVector<Value> resultGrads;
-      for (Value r : op->getResults())
-        resultGrads.push_back(grads.lookup(r));
-      if (llvm::all_of(resultGrads, [](Value g) { return !g; }))
-        continue;
-      if (auto ref = dyn_cast<ParamRefOp>(op)) {
-        Value &slot = paramGrads[ref.getParam()];
-        slot = slot ? b.create<AddOp>(op->getLoc(), slot.getType(), slot,
-                                      resultGrads[0])
-                    : resultGrads[0];
-        continue;
-      }
-      auto rule = dyn_cast<GradientOpInterface>(op);
-      if (!rule) {
-        InFlightDiagnostic diag = op->emitError()
-                                  << "cannot differentiate through '"
-                                  << op->getName() << "'";
-        diag.attachNote(source.getLoc())
-            << "while differentiating '" << source.getName() << "'";
-        return failure();
-      }
-      SmallVector<Value> operandGrads;
-      if (failed(rule.buildVJP(b, resultGrads, operandGrads)))
-        return failure();
-      for (auto [operand, g] : llvm::zip(op->getOperands(), operandGrads))
-        if (g && active.count(operand))
-          grads.add(operand, g, op->getLoc());
-    }
+    ReverseSweep sweep(b, source);
+    if (failed(sweep.run(forward, active, grads, paramGrads)))
+      return failure();
 
     // Results: the loss, then each gradient (zeros where none flowed).
-    SmallVector<Value> outs = {loss};
+    SmallVector<Value> outs = {ret->getOperand(0)};
     for (auto [i, w] : llvm::enumerate(wrt)) {
       Type type = results[i + 1];
       Value g = w.first >= 0 ? grads.lookup(entry->getArgument(w.first))
@@ -213,6 +489,9 @@ struct AutodiffPass : public axon::impl::AutodiffBase<AutodiffPass> {
       outs.push_back(grads.castTo(g, type, gradFn.getLoc()));
     }
     b.create<func::ReturnOp>(gradFn.getLoc(), outs);
+    ret->erase();
+    for (Operation *op : sweep.replaced)
+      op->erase();
     gradFn.setPublic();
     gradFn->setAttr("axon.arg_names", source->getAttr("axon.arg_names"));
     return success();

@@ -1,8 +1,8 @@
 // axon-flatten: calls inlined, constant-trip loops unrolled.
-// Autodiff needs a function as one straight-line graph, and flattens the
-// gradient bodies it builds with the same `flatten`. The compiled
-// backend inlines calls but keeps loops (a plan has loop steps); it unrolls
-// only the loops its plans cannot run (see Specialize.cpp).
+// Autodiff inlines calls with the same `inlineCalls` but keeps loops (it
+// differentiates them as loops). The compiled backend inlines calls and
+// keeps loops too (a plan has loop steps); it unrolls only the loops its
+// plans cannot run (see Specialize.cpp).
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"

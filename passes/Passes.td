@@ -27,10 +27,16 @@ def Autodiff : Pass<"axon-autodiff", "::mlir::ModuleOp"> {
     (and, for attacks such as FGSM, inputs). The frontend declares each
     gradient it needs as a bodiless function with `axon.grad_of = @f` and
     `axon.wrt = [...]`, returning f's value followed by the gradients. This
-    pass fills in the body: f's forward computation (calls inlined, loops
-    with constant trip counts unrolled), then a reverse sweep applying each
-    op's vector-Jacobian rule (GradientOpInterface) and summing gradients
-    where a value has several uses. Ops marked NoGradient (comparisons,
+    pass fills in the body: f's forward computation (calls inlined), then a
+    reverse sweep applying each op's vector-Jacobian rule
+    (GradientOpInterface) and summing gradients where a value has several
+    uses. A loop stays a loop whatever its trip count (a constant or known
+    at run time only): the forward loop also stores each step's incoming
+    carried values in [T, ...] tensors, and a reverse loop from the last
+    step to the first reads them back, recomputes the step's body and runs
+    the reverse sweep on it, carrying the carried values' gradients back
+    and summing those of values the body reads from outside (backprop
+    through time). Ops marked NoGradient (comparisons,
     argmax, random draws) pass no gradient; any other op without a rule is
     reported at its source location. Run canonicalize and CSE afterwards.
   }];
@@ -160,9 +166,10 @@ def Flatten : Pass<"axon-flatten", "::mlir::ModuleOp"> {
     DialectInlinerInterface), repeatedly until no call is left, and each
     axon.loop is unrolled step by step. A call of a function without a body,
     a recursive call, a call chain deeper than 64 and a loop whose trip
-    count is only known at run time are errors. axon-autodiff flattens the
-    gradient bodies it builds the same way (`flatten` in Passes.h);
-    axon-specialize inlines calls but keeps the loops a plan can run.
+    count is only known at run time are errors. axon-autodiff and
+    axon-specialize inline calls the same way (`inlineCalls` in Passes.h)
+    but keep loops (autodiff differentiates them as loops; a plan runs
+    them).
   }];
   let options = [
     ListOption<"functions", "functions", "std::string",

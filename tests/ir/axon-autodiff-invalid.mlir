@@ -11,21 +11,6 @@ func.func private @f_grad(tensor<1x1x4x4xf32>, tensor<1x1x2x2xf32>) -> (tensor<f
 
 // -----
 
-func.func @f(%x: tensor<2xf32>, %n: tensor<i64>) -> tensor<f32> attributes {axon.arg_names = ["x", "n"]} {
-  %lo = axon.constant dense<0> : tensor<i64>
-  // expected-error@+1 {{trip count is only known at run time}}
-  %r = axon.loop %lo to %n carry(%x : tensor<2xf32>) {
-  ^bb0(%i: tensor<i64>, %h: tensor<2xf32>):
-    %t = axon.tanh %h : tensor<2xf32>
-    axon.yield %t : tensor<2xf32>
-  } -> tensor<2xf32>
-  %s = axon.sum %r {axes = array<i64>} : tensor<2xf32> -> tensor<f32>
-  return %s : tensor<f32>
-}
-func.func private @f_grad(tensor<2xf32>, tensor<i64>) -> (tensor<f32>, tensor<2xf32>) attributes {axon.grad_of = @f, axon.wrt = ["x"]}
-
-// -----
-
 func.func @f(%x: tensor<2xf32>) -> tensor<2xf32> attributes {axon.arg_names = ["x"]} {
   return %x : tensor<2xf32>
 }

@@ -35,13 +35,30 @@ func.func private @bias_grad(tensor<?x3xf32>) -> (tensor<f32>, tensor<3xf32>, te
 
 // -----
 
-// Calls are inlined and constant-trip loops unrolled (backprop through
-// time over plain SSA values); comparisons pass no gradient.
+// Calls are inlined; a loop stays a loop (backprop through time): the
+// forward loop also stores each step's carried value in a [3, 2] tensor at
+// the step's index, and the reverse loop over the same bounds reads it back
+// (step 2 - s), recomputes the body (the second tanh) and carries the
+// gradient back to x. Comparisons pass no gradient.
 // CHECK-LABEL: func.func @rnn_grad
-// CHECK-NOT: axon.loop
 // CHECK-NOT: call
-// CHECK-COUNT-3: axon.tanh
-// CHECK: return
+// CHECK-DAG: %[[LAST:.*]] = axon.constant dense<2> : tensor<i64>
+// CHECK-DAG: %[[LO:.*]] = axon.constant dense<0> : tensor<i64>
+// CHECK-DAG: %[[HI:.*]] = axon.constant dense<3> : tensor<i64>
+// CHECK: %[[EMPTY:.*]] = axon.fill {value = 0.000000e+00 : f64} : tensor<3x2xf32>
+// CHECK: %[[FWD:.*]]:2 = axon.loop %[[LO]] to %[[HI]] carry(%arg0, %[[EMPTY]] : tensor<2xf32>, tensor<3x2xf32>) {
+// CHECK-NEXT: ^bb0(%[[T:.*]]: tensor<i64>, %[[H:.*]]: tensor<2xf32>, %[[STACK:.*]]: tensor<3x2xf32>):
+// CHECK-NEXT: %[[N:.*]] = axon.tanh %[[H]]
+// CHECK-NEXT: %[[STORED:.*]] = axon.scatter_add %[[STACK]][%[[T]]], %[[H]] : tensor<3x2xf32>, tensor<i64>, tensor<2xf32> -> tensor<3x2xf32>
+// CHECK-NEXT: axon.yield %[[N]], %[[STORED]]
+// CHECK: %[[REV:.*]] = axon.loop %[[LO]] to %[[HI]] carry(%{{.*}} : tensor<2xf32>) {
+// CHECK-NEXT: ^bb0(%[[S:.*]]: tensor<i64>, %[[G:.*]]: tensor<2xf32>):
+// CHECK-NEXT: %[[STEP:.*]] = axon.sub %[[LAST]], %[[S]]
+// CHECK-NEXT: %[[HT:.*]] = axon.gather %[[FWD]]#1[%[[STEP]]] : tensor<3x2xf32>, tensor<i64> -> tensor<2xf32>
+// CHECK-NEXT: axon.tanh %[[HT]]
+// CHECK-NOT: axon.tanh
+// CHECK: axon.yield
+// CHECK: return %{{.*}}, %[[REV]]
 func.func @cell(%h: tensor<2xf32>) -> tensor<2xf32> attributes {axon.arg_names = ["h"]} {
   %t = axon.tanh %h : tensor<2xf32>
   return %t : tensor<2xf32>
@@ -61,3 +78,41 @@ func.func @rnn(%x: tensor<2xf32>) -> tensor<f32> attributes {axon.arg_names = ["
   return %s : tensor<f32>
 }
 func.func private @rnn_grad(tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) attributes {axon.grad_of = @rnn, axon.wrt = ["x"]}
+
+// -----
+
+// A trip count known only at run time (the extent of x): the stored
+// values are a tensor<?x2xf32> of n - 0 = n rows; the parameter read in the
+// body moves out of it and its gradient is summed over the steps in a
+// carried accumulator of the reverse loop.
+// CHECK-LABEL: func.func @steps_grad
+// CHECK: %[[W:.*]] = axon.param_ref @W
+// CHECK: %[[N:.*]] = axon.dim %arg0 {axis = 0 : i64}
+// CHECK: %[[EMPTY:.*]] = axon.fill[%[[N]]] {value = 0.000000e+00 : f64} : tensor<?x2xf32>
+// CHECK: %[[FWD:.*]]:2 = axon.loop %{{.*}} to %[[N]] carry(%arg1, %[[EMPTY]] : tensor<2xf32>, tensor<?x2xf32>)
+// CHECK: axon.matmul %{{.*}}, %[[W]]
+// CHECK: axon.scatter_add
+// CHECK: %[[ZERO:.*]] = axon.fill {value = 0.000000e+00 : f64} : tensor<2x2xf32>
+// CHECK: %[[REV:.*]]:2 = axon.loop %{{.*}} to %[[N]] carry(%{{.*}}, %[[ZERO]] : tensor<2xf32>, tensor<2x2xf32>)
+// CHECK-NEXT: ^bb0(%{{.*}}: tensor<i64>, %{{.*}}: tensor<2xf32>, %[[ACC:.*]]: tensor<2x2xf32>):
+// CHECK: axon.gather %[[FWD]]#1
+// CHECK: %[[SUM:.*]] = axon.add %[[ACC]], %{{.*}} : tensor<2x2xf32>, tensor<2x2xf32>
+// CHECK: axon.yield %{{.*}}, %[[SUM]]
+// CHECK: return %{{.*}}, %[[REV]]#0, %[[REV]]#1
+axon.param @W : tensor<2x2xf32> = zeros
+func.func @steps(%x: tensor<?x3xf32>, %h0: tensor<2xf32>) -> tensor<f32> attributes {axon.arg_names = ["x", "h0"]} {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %n = axon.dim %x {axis = 0 : i64} : tensor<?x3xf32>
+  %r = axon.loop %lo to %n carry(%h0 : tensor<2xf32>) {
+  ^bb0(%i: tensor<i64>, %h: tensor<2xf32>):
+    %W = axon.param_ref @W : tensor<2x2xf32>
+    %h2 = axon.reshape %h : tensor<2xf32> -> tensor<1x2xf32>
+    %m = axon.matmul %h2, %W : tensor<1x2xf32>, tensor<2x2xf32> -> tensor<1x2xf32>
+    %m2 = axon.reshape %m : tensor<1x2xf32> -> tensor<2xf32>
+    %t = axon.tanh %m2 : tensor<2xf32>
+    axon.yield %t : tensor<2xf32>
+  } -> tensor<2xf32>
+  %s = axon.sum %r {axes = array<i64>} : tensor<2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func private @steps_grad(tensor<?x3xf32>, tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>, tensor<2x2xf32>) attributes {axon.grad_of = @steps, axon.wrt = ["h0", "W"]}

@@ -232,7 +232,7 @@ fn scatter(x: f32[N, 64], idx: i32[70]) -> f32[N, 64] {
 }
 
 // A loop in the forward pass of a trained model: the train step (whose
-// gradient autodiff unrolls) and the compiled loop of `forward` both match
+// gradient is a reverse loop) and the compiled loop of `forward` both match
 // the reference over a few steps.
 TEST(CompiledLoop, TrainingThroughALoopMatchesTheReference) {
   std::string text = R"(
@@ -291,6 +291,135 @@ train loss {
   const FunctionPlan *forward = plan.function("forward");
   ASSERT_TRUE(forward);
   EXPECT_EQ(loopSteps(*forward).size(), 1u);
+}
+
+/// An RNN classifier over the T steps of x ([N, T, 5]) and its train block.
+/// `steps` is how the model names T: a symbol ("T", bound when a function
+/// is compiled or called) or a number.
+std::string rnnOverSteps(const std::string &steps, int epochs = 1) {
+  return R"(
+param Wx: f32[5, 8] = glorot_uniform
+param Wh: f32[8, 8] = glorot_uniform
+param Wo: f32[8, 2] = glorot_uniform
+fn forward(x: f32[N, )" + steps + R"(, 5]) -> f32[N, 2] {
+  let h = zeros([N, 8])
+  for t in 0..dim(x, 1) {
+    h = tanh(gather(x, t, axis = 1) @ Wx + h @ Wh)
+  }
+  return h @ Wo
+}
+fn loss(x: f32[N, )" + steps + R"(, 5], y: i32[N]) -> f32 {
+  return cross_entropy(forward(x), y)
+}
+train loss {
+  data = npy("x.npy", "y.npy")
+  optimizer = adam(lr = 0.02)
+  batch = 8
+  epochs = )" + std::to_string(epochs) + R"(
+}
+)";
+}
+
+// The trip count is x's extent T, a symbol of the model bound when the
+// train step is compiled: the compiled train step (a forward loop storing
+// each step's state, a reverse loop over them) matches the reference's at
+// T = 7, and at T = 2 and 1, which the plan unrolls.
+TEST(CompiledLoop, TrainingOverTheInputsStepsMatchesTheReference) {
+  const int64_t batch = 3;
+  for (int64_t steps : {7, 2, 1}) {
+    SCOPED_TRACE("T = " + std::to_string(steps));
+    // Compiling adds the specialised functions to the module: one each.
+    auto m = test_support::compileModel(rnnOverSteps("T"), true);
+    ASSERT_TRUE(m->module) << m->errors;
+    mlir::ModuleOp module = *m->module;
+    std::string step = (*module.getOps<TrainOp>().begin()).getStepFnAttr().getValue().str();
+    reference::Evaluator reference(module);
+    auto program = JitProgram::compile(module, {{step, {{batch, steps, 5}, {batch}, {}}}}, {});
+    ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError()) << "\n" << m->errors;
+    Executor &jit = (*program)->executor();
+    uint64_t seed = 40;
+    for (int s = 0; s < 2; ++s) {
+      Tensor x = randomTensor(DType::F32, {batch, steps, 5}, seed);
+      Tensor y = randomTensor(DType::I32, {batch}, seed, 0, 2);
+      Tensor counter(DType::I64, {}, {double(s)});
+      auto want = reference.call(step, {x, y, counter});
+      auto got = jit.call(step, {x, y, counter});
+      ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+      ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+      expectClose(got->front(), want->front(), "loss at step " + std::to_string(s));
+    }
+    const Plan &plan = (*program)->plan();
+    for (size_t i = 0; i < plan.params.size(); ++i)
+      expectClose(jit.getParam(int(i)), *reference.getParam(plan.params[i].name),
+                  "parameter " + plan.params[i].name);
+    // Forward and reverse loops stay loops from two steps on.
+    EXPECT_EQ(loopSteps(plan.functions.front()).size(), steps >= 2 ? 2u : 0u);
+  }
+}
+
+// The train step's plan does not grow with the trip count: the same
+// kernels at T = 16 and T = 512, in a forward and a reverse loop step.
+TEST(CompiledLoop, TrainStepKernelCountDoesNotGrowWithTheTripCount) {
+  size_t kernels = 0;
+  for (int64_t steps : {16, 512}) {
+    std::string text = rnnOverSteps(std::to_string(steps));
+    auto m = test_support::compileModel(text, true);
+    ASSERT_TRUE(m->module) << m->errors;
+    std::string step =
+        (*m->module->getOps<TrainOp>().begin()).getStepFnAttr().getValue().str();
+    Plan plan = planOf(text, step, {{4, steps, 5}, {4}, {}});
+    ASSERT_EQ(plan.functions.size(), 1u);
+    auto loops = loopSteps(plan.functions.front());
+    ASSERT_EQ(loops.size(), 2u);
+    for (const PlanStep *loop : loops)
+      EXPECT_EQ(loop->upper, steps);
+    if (steps == 16)
+      kernels = plan.kernels.size();
+    else
+      EXPECT_EQ(plan.kernels.size(), kernels);
+  }
+}
+
+// `axonc train` learns through a loop over the input's steps: whether the
+// first feature sums to more than 0 over T = 12 steps, from an npy dataset
+// written here; the last epoch's loss is well below the first's.
+TEST(CompiledLoop, AxoncTrainLearnsThroughTheLoop) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-loop-train", dir));
+  auto path = [&](const char *name) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+  const int64_t rows = 96, steps = 12;
+  uint64_t seed = 61;
+  Tensor x = randomTensor(DType::F32, {rows, steps, 5}, seed);
+  Tensor y(DType::I32, {rows});
+  for (int64_t r = 0; r < rows; ++r) {
+    double sum = 0;
+    for (int64_t t = 0; t < steps; ++t)
+      sum += x.data[(r * steps + t) * 5];
+    y.data[r] = sum > 0 ? 1 : 0;
+  }
+  ASSERT_FALSE(bool(writeNpy(path("x.npy"), x)));
+  ASSERT_FALSE(bool(writeNpy(path("y.npy"), y)));
+  {
+    std::ofstream out(path("rnn.axon"));
+    out << rnnOverSteps(std::to_string(steps), /*epochs=*/8);
+  }
+  std::string train = "cd " + std::string(dir) + " && " + AXONC_PATH + " train rnn.axon --metrics " +
+                      path("m.jsonl") + " > " + path("log") + " 2>&1";
+  ASSERT_EQ(std::system(train.c_str()), 0) << readText(path("log"));
+  std::vector<double> losses;
+  std::istringstream log(readText(path("m.jsonl")));
+  for (std::string line; std::getline(log, line);) {
+    size_t at = line.find("\"train_loss\":");
+    if (at != std::string::npos)
+      losses.push_back(std::stod(line.substr(at + 13)));
+  }
+  ASSERT_EQ(losses.size(), 8u) << readText(path("m.jsonl"));
+  EXPECT_LT(losses.back(), 0.6 * losses.front());
+  llvm::sys::fs::remove_directories(dir);
 }
 
 // A loop step survives the JSON a built binary embeds.

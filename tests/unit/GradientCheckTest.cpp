@@ -148,7 +148,7 @@ Tensor randomTensor(std::vector<int64_t> shape, uint32_t seed,
   return t;
 }
 
-// Backprop through time: autodiff unrolls a loop with constant bounds.
+// Backprop through time over a loop with constant bounds.
 TEST(GradientCheckLoop, TanhRecurrenceOverFiveSteps) {
   checkModuleText(R"(
 func.func @f(%h0: tensor<2x4xf64>, %W: tensor<4x4xf64>, %x: tensor<2x4xf64>) -> tensor<f64>
@@ -171,6 +171,151 @@ func.func private @f_grad(tensor<2x4xf64>, tensor<4x4xf64>, tensor<2x4xf64>)
 )",
                   {randomTensor({2, 4}, 1), randomTensor({4, 4}, 2, 0.8),
                    randomTensor({2, 4}, 3)});
+}
+
+/// An RNN over the steps of x ([T, 2, 3]) as an axon.loop from 0 to x's
+/// extent T (`steps`: a number, or "?" for a bound known at run time only):
+///   h <- tanh(h W + x_t U + 0.1 z_t),  acc <- acc + sum(h * h)
+/// with W a parameter read in the body, U and x read from outside it, z_t a
+/// normal draw whose counter is the step, and the loss weightedSum(h_T) +
+/// acc_T.
+std::string rnnLoop(const std::string &steps) {
+  std::string x = "tensor<" + steps + "x2x3xf64>";
+  return R"(
+axon.param @W : tensor<4x4xf64> = glorot_uniform
+func.func @f(%h0: tensor<2x4xf64>, %U: tensor<3x4xf64>, %x: )" + x + R"() -> tensor<f64>
+    attributes {axon.arg_names = ["h0", "U", "x"]} {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.dim %x {axis = 0 : i64} : )" + x + R"(
+  %a0 = axon.fill {value = 0.0 : f64} : tensor<f64>
+  %hN, %acc = axon.loop %lo to %hi carry(%h0, %a0 : tensor<2x4xf64>, tensor<f64>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<2x4xf64>, %a: tensor<f64>):
+    %W = axon.param_ref @W : tensor<4x4xf64>
+    %xt = axon.gather %x[%t] : )" + x + R"(, tensor<i64> -> tensor<2x3xf64>
+    %hw = axon.matmul %h, %W : tensor<2x4xf64>, tensor<4x4xf64> -> tensor<2x4xf64>
+    %xu = axon.matmul %xt, %U : tensor<2x3xf64>, tensor<3x4xf64> -> tensor<2x4xf64>
+    %z = axon.random_normal %t {seed = 5 : i64} : tensor<2x4xf64>
+    %k = axon.constant dense<0.1> : tensor<f64>
+    %zk = axon.mul %z, %k : tensor<2x4xf64>, tensor<f64> -> tensor<2x4xf64>
+    %s = axon.add %hw, %xu : tensor<2x4xf64>, tensor<2x4xf64> -> tensor<2x4xf64>
+    %p = axon.add %s, %zk : tensor<2x4xf64>, tensor<2x4xf64> -> tensor<2x4xf64>
+    %hn = axon.tanh %p : tensor<2x4xf64>
+    %sq = axon.mul %hn, %hn : tensor<2x4xf64>, tensor<2x4xf64> -> tensor<2x4xf64>
+    %ss = axon.sum %sq {axes = array<i64>} : tensor<2x4xf64> -> tensor<f64>
+    %an = axon.add %a, %ss : tensor<f64>, tensor<f64> -> tensor<f64>
+    axon.yield %hn, %an : tensor<2x4xf64>, tensor<f64>
+  } -> tensor<2x4xf64>, tensor<f64>
+)" + weightedSum("hN", "tensor<2x4xf64>", "wsum", 9) +
+         R"(  %loss = axon.add %wsum, %acc : tensor<f64>, tensor<f64> -> tensor<f64>
+  return %loss : tensor<f64>
+}
+func.func private @f_grad(tensor<2x4xf64>, tensor<3x4xf64>, )" + x + R"()
+    -> (tensor<f64>, tensor<4x4xf64>, tensor<2x4xf64>, tensor<3x4xf64>, )" + x + R"()
+    attributes {axon.grad_of = @f, axon.wrt = ["W", "h0", "U", "x"]}
+)";
+}
+
+std::vector<Tensor> rnnArgs(int64_t steps) {
+  return {randomTensor({2, 4}, 41), randomTensor({3, 4}, 42),
+          randomTensor({steps, 2, 3}, 43)};
+}
+
+// One and two steps with constant bounds; 7 and 0 steps with the bound
+// read from x's shape at run time (0: the gradients pass straight from the
+// results to the initial values, and W's is zero).
+TEST(GradientCheckLoop, RnnAtOneTwoAndRunTimeSteps) {
+  std::map<std::string, Tensor> params = {{"W", randomTensor({4, 4}, 44, 0.8)}};
+  for (int64_t steps : {1, 2})
+    checkModuleText(rnnLoop(std::to_string(steps)), rnnArgs(steps), params);
+  for (int64_t steps : {7, 0}) {
+    SCOPED_TRACE("run-time steps " + std::to_string(steps));
+    checkModuleText(rnnLoop("?"), rnnArgs(steps), params);
+  }
+}
+
+/// Runs autodiff on `text` (after axon-flatten when `unrolled`) and returns
+/// @f_grad's results at `args`.
+std::vector<Tensor> gradientsOf(const std::string &text, bool unrolled,
+                                const std::vector<Tensor> &args,
+                                const std::map<std::string, Tensor> &params) {
+  mlir::MLIRContext ctx;
+  ctx.loadDialect<AxonDialect, mlir::func::FuncDialect>();
+  CapturedDiagnostics diags(ctx);
+  auto module = mlir::parseSourceString<mlir::ModuleOp>(text, &ctx);
+  EXPECT_TRUE(module) << diags.text;
+  if (!module)
+    return {};
+  if (unrolled) {
+    // Canonicalize folds the bound (x's extent) to the constant unrolling needs.
+    mlir::PassManager pm(&ctx);
+    pm.addPass(mlir::createCanonicalizerPass());
+    pm.addPass(createFlatten());
+    EXPECT_TRUE(mlir::succeeded(pm.run(*module))) << diags.text;
+  }
+  EXPECT_TRUE(mlir::succeeded(runAutodiff(*module))) << diags.text;
+  bool loops = false;
+  module->walk([&](LoopOp) { loops = true; });
+  EXPECT_EQ(loops, !unrolled);
+  reference::Evaluator ev(*module);
+  for (auto &[name, value] : params)
+    EXPECT_FALSE(bool(ev.setParam(name, value))) << name;
+  auto r = ev.call("f_grad", args);
+  EXPECT_TRUE(bool(r)) << llvm::toString(r.takeError());
+  return r ? *r : std::vector<Tensor>{};
+}
+
+// The reverse loop recomputes each step from its stored carried values:
+// the same random draws, so the same gradients as backprop through the
+// unrolled loop (up to the order of the sums).
+TEST(GradientCheckLoop, SameGradientsAsTheUnrolledLoop) {
+  std::map<std::string, Tensor> params = {{"W", randomTensor({4, 4}, 45, 0.8)}};
+  std::vector<Tensor> args = rnnArgs(7);
+  std::vector<Tensor> looped = gradientsOf(rnnLoop("7"), false, args, params);
+  std::vector<Tensor> unrolled = gradientsOf(rnnLoop("7"), true, args, params);
+  ASSERT_EQ(looped.size(), 5u);
+  ASSERT_EQ(unrolled.size(), 5u);
+  for (size_t i = 0; i < looped.size(); ++i) {
+    ASSERT_EQ(looped[i].shape, unrolled[i].shape) << i;
+    for (size_t k = 0; k < looped[i].data.size(); ++k)
+      EXPECT_NEAR(looped[i].data[k], unrolled[i].data[k],
+                  1e-12 * (1 + std::abs(unrolled[i].data[k])))
+          << "result " << i << " element " << k;
+  }
+}
+
+// A loop in a loop body (the inner one reads the outer step and a value of
+// the outer body), both with run-time bounds: the inner reverse loop runs
+// inside the outer one, over the recomputed inner loop.
+TEST(GradientCheckLoop, NestedLoops) {
+  checkModuleText(R"(
+func.func @f(%h0: tensor<3xf64>, %w: tensor<3xf64>, %n: tensor<i64>, %m: tensor<i64>) -> tensor<f64>
+    attributes {axon.arg_names = ["h0", "w", "n", "m"]} {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hN = axon.loop %lo to %n carry(%h0 : tensor<3xf64>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<3xf64>):
+    %hw = axon.mul %h, %w : tensor<3xf64>, tensor<3xf64> -> tensor<3xf64>
+    %tf = axon.cast %t : tensor<i64> -> tensor<f64>
+    %g = axon.loop %lo to %m carry(%h : tensor<3xf64>) {
+    ^bb0(%u: tensor<i64>, %q: tensor<3xf64>):
+      %uf = axon.cast %u : tensor<i64> -> tensor<f64>
+      %qa = axon.add %q, %hw : tensor<3xf64>, tensor<3xf64> -> tensor<3xf64>
+      %qb = axon.mul %qa, %uf : tensor<3xf64>, tensor<f64> -> tensor<3xf64>
+      %qc = axon.add %qb, %tf : tensor<3xf64>, tensor<f64> -> tensor<3xf64>
+      %qn = axon.sin %qc : tensor<3xf64>
+      axon.yield %qn : tensor<3xf64>
+    } -> tensor<3xf64>
+    %hn = axon.tanh %g : tensor<3xf64>
+    axon.yield %hn : tensor<3xf64>
+  } -> tensor<3xf64>
+)" + weightedSum("hN", "tensor<3xf64>", "loss", 10) +
+                      R"(  return %loss : tensor<f64>
+}
+func.func private @f_grad(tensor<3xf64>, tensor<3xf64>, tensor<i64>, tensor<i64>)
+    -> (tensor<f64>, tensor<3xf64>, tensor<3xf64>)
+    attributes {axon.grad_of = @f, axon.wrt = ["h0", "w"]}
+)",
+                  {randomTensor({3}, 51), randomTensor({3}, 52),
+                   Tensor(DType::I64, {}, {3.0}), Tensor(DType::I64, {}, {4.0})});
 }
 
 //===----------------------------------------------------------------------===//
@@ -351,6 +496,30 @@ fn loss(x: f64[5, N, 3], t: f64[N, 4]) -> f64 {
 train loss { optimizer = sgd(lr = 0.1) }
 )",
                      {randomTensor({5, 2, 3}, 3), randomTensor({2, 4}, 4)});
+}
+
+// The same, with the trip count the extent T of the input, bound when the
+// function is called: a loop, differentiated as one.
+TEST(GradientCheckLanguageModels, RnnOverTheInputsSteps) {
+  std::string text = R"(
+param U: f64[3, 4] = glorot_uniform
+param V: f64[4, 4] = glorot_uniform
+param b: f64[4]    = normal(std = 0.1)
+fn loss(x: f64[T, N, 3], t: f64[N, 4]) -> f64 {
+  let h = zeros([N, 4], dtype = f64)
+  let total = f64(0)
+  for s in 0..T {
+    h = tanh(gather(x, s) @ U + h @ V + b)
+    total = total + mse(h, t)
+  }
+  return total
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)";
+  for (int64_t steps : {1, 2, 7}) {
+    SCOPED_TRACE("steps " + std::to_string(steps));
+    checkLanguageModel(text, {randomTensor({steps, 2, 3}, 3), randomTensor({2, 4}, 4)});
+  }
 }
 
 // bce, its logs clamped at -100 (inactive here), keeps its gradient
