@@ -1,6 +1,8 @@
 #!/usr/bin/python3
-"""Axon against PyTorch on one CPU, at one thread count, in one run:
+"""Axon against PyTorch on one CPU, at one or more thread counts, in one run:
 
+  machine   axon-bench-machine: fp32 FMA peak and memory bandwidth at each
+            thread count, for the roofline (roofline.py).
   kernels   matmul (sgemm) 256^3, 512^3, 1024^3 and the conv2d layers of
             examples/cnn at batch 64: build/bin/axon-bench-kernels (Halide
             JIT) against torch_kernels.py; median ms and GFLOP/s.
@@ -10,23 +12,30 @@
             against torch_models.py; median ms and each process's peak RSS.
             A model without examples/<name>/<name>.axon is "not yet" on
             Axon's side, and PyTorch's side still runs.
+  epoch     one epoch of mlp and cnn on Fashion-MNIST, data loading and
+            evaluation included: the binary's `train --epochs 1` against
+            torch_epoch.py; wall time of each process and test accuracy.
   loops     loop-heavy models (bench/models/loop_*.axon: a 50-step sampler,
             a 2,000-step integrate-and-fire population): the built binary
             against the reference evaluator, time per step and the
             executor's overhead per step (`bench --overhead`).
 
-Prints one table and writes bench/results/bench.json (rows that could not be
+Kernel and train rows get a roofline: their FLOPs and bytes, the time the
+machine's peak or bandwidth allows for them, and the fraction of it Axon
+and PyTorch reach. Prints one table per thread count (and the thread
+counts side by side), and merges the rows into this machine's file,
+bench/results/<cpu>-<isa>.json (machine_file.py; rows that could not be
 measured are null there, with the reason in axon_status / torch_status).
 Normally started through bench/run.sh, which installs PyTorch and builds the
 tools first:
 
-  bench/run.sh [--threads N] [--min-time SECONDS] [--filter SUBSTRING]
+  bench/run.sh [--threads 1,2] [--min-time SECONDS] [--filter SUBSTRING]
                [--build-dir DIR] [--skip-kernels] [--out FILE]
 
 Every measurement runs in its own child process, one at a time, so that
 peak RSS (os.wait4's ru_maxrss) is per workload and per system, and no two
 measurements share the CPU. HL_NUM_THREADS and OMP_NUM_THREADS are set to
---threads for every child. Exits 1 if some measurement failed (after
+the thread count for every child. Exits 1 if some measurement failed (after
 printing and writing what was measured).
 """
 import argparse
@@ -42,12 +51,16 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import machine_file
+import roofline
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 # Debian's interpreter: the one that sees python3-torch (the python3 on PATH
 # may be another, e.g. pyenv's).
 TORCH_PYTHON = "/usr/bin/python3"
 TRAIN_MODELS = ("mlp", "cnn", "lstm", "transformer")
+EPOCH_MODELS = ("mlp", "cnn")
 NOT_YET = "not yet"
 
 
@@ -104,10 +117,12 @@ def progress(msg):
 
 
 def row(workload, kind, **fields):
-    r = {"workload": workload, "kind": kind, "batch": None,
+    r = {"workload": workload, "kind": kind, "date": time.strftime("%Y-%m-%dT%H:%M:%S"),
+         "batch": None,
          "axon_ms": None, "torch_ms": None, "ratio_time": None,
          "axon_gflops": None, "torch_gflops": None,
          "axon_rss_mib": None, "torch_rss_mib": None, "compile_s": None,
+         "flops": None, "bytes": None,
          "axon_status": "ok", "torch_status": "ok"}
     r.update(fields)
     if r["axon_ms"] and r["torch_ms"]:
@@ -115,18 +130,36 @@ def row(workload, kind, **fields):
     return r
 
 
+def thread_env(threads):
+    """Every child's thread count: Halide's pool, OpenMP's (OpenBLAS)."""
+    os.environ["HL_NUM_THREADS"] = str(threads)
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+
+
+# ---------------------------------------------------------------------------
+# Machine: peak and bandwidth at each thread count, once per run.
+
+def probe_machine(args, tmp):
+    """axon-bench-machine's results, or None and why not."""
+    progress("machine: fp32 FMA peak and memory bandwidth (axon-bench-machine)")
+    out = tmp / "machine.json"
+    child = run_child([args.build_dir / "bin/axon-bench-machine", "--threads",
+                       ",".join(map(str, args.threads)), "--json", out])
+    return json_result(child, out)
+
+
 # ---------------------------------------------------------------------------
 # Kernels: one process per system for all kernels (their RSS is not per
 # workload, so it is not reported).
 
-def bench_kernels(args, tmp):
+def bench_kernels(args, threads, tmp):
     filt = ["--filter", args.filter] if args.filter else []
-    progress("kernels: Axon (axon-bench-kernels)")
+    progress(f"kernels, {threads} thread(s): Axon (axon-bench-kernels)")
     axon = run_child([args.build_dir / "bin/axon-bench-kernels", "--min-time",
                       args.min_time, "--json", tmp / "kernels-axon.json", *filt])
-    progress("kernels: PyTorch (torch_kernels.py)")
+    progress(f"kernels, {threads} thread(s): PyTorch (torch_kernels.py)")
     torch = run_child([TORCH_PYTHON, BENCH / "torch_kernels.py", "--threads",
-                       args.threads, "--min-time", args.min_time, "--json",
+                       threads, "--min-time", args.min_time, "--json",
                        tmp / "kernels-torch.json", *filt])
     ours, axon_err = json_result(axon, tmp / "kernels-axon.json")
     theirs, torch_err = json_result(torch, tmp / "kernels-torch.json")
@@ -135,9 +168,11 @@ def bench_kernels(args, tmp):
     rows = []
     for name in dict.fromkeys([*ours_by_name, *theirs_by_name]):  # ordered union
         a, t = ours_by_name.get(name), theirs_by_name.get(name)
+        work = roofline.kernel_work(name)
         rows.append(row(name, "kernel",
                         axon_ms=a and a["ms"], axon_gflops=a and a["gflops"],
                         torch_ms=t and t["ms"], torch_gflops=t and t["gflops"],
+                        flops=work and work[0], bytes=work and work[1],
                         axon_status="ok" if a else axon_err or "missing",
                         torch_status="ok" if t else torch_err or "missing"))
     if not rows and (axon_err or torch_err):
@@ -149,8 +184,8 @@ def bench_kernels(args, tmp):
 
 
 # ---------------------------------------------------------------------------
-# Models: compile with axonc, then time the train step of the binary and of
-# torch_models.py, each in its own process.
+# Models: compile with axonc once, then, at each thread count, time the
+# train step of the binary and of torch_models.py, each in its own process.
 
 def step_function(model_path, build_output):
     """The name of the compiled train step: from axonc's output if it names
@@ -162,20 +197,50 @@ def step_function(model_path, build_output):
     return f"{m.group(1) if m else 'loss'}_train_step"
 
 
-def compile_model(args, name, model_path, tmp):
-    """Builds the model's binary; returns its compile row and the binary's
-    path and train step (None where the build failed)."""
-    progress(f"compile {name}: axonc build {model_path.relative_to(ROOT)}")
-    binary = tmp / name
-    child = run_child([args.build_dir / "bin/axonc", "build", model_path,
-                       "-o", binary])
-    err = child.error()
-    r = row(f"compile_{name}", "compile", compile_s=None if err else child.wall_s,
-            axon_rss_mib=None if err else child.rss_mib,
-            axon_status=err or "ok", torch_status="n/a")
-    if err:
-        return r, None, None
-    return r, binary, step_function(model_path, child.output)
+@dataclass
+class Built:
+    """An example model's binary (None where it is not built) and train
+    step, or why there is none."""
+    binary: Path = None
+    step_fn: str = None
+    error: str = NOT_YET
+
+
+def wanted_models(args):
+    """The example models some requested row needs: name -> which rows."""
+    want = {}
+    for name in TRAIN_MODELS:
+        rows = {kind for kind in ("compile", "train", "epoch")
+                if args.filter in f"{kind}_{name}"
+                and (kind != "epoch" or name in EPOCH_MODELS)}
+        if rows:
+            want[name] = rows
+    return want
+
+
+def compile_models(args, tmp):
+    """Builds each wanted example model's binary once (for every thread
+    count); returns the compile rows and name -> Built. The compile row is
+    reported even when only a train or epoch row was asked for: it has been
+    measured, and it explains a row that failed to build."""
+    rows, built = [], {}
+    for name in wanted_models(args):
+        model_path = ROOT / "examples" / name / f"{name}.axon"
+        if not model_path.exists():
+            built[name] = Built()
+            continue
+        progress(f"compile {name}: axonc build {model_path.relative_to(ROOT)}")
+        binary = tmp / name
+        child = run_child([args.build_dir / "bin/axonc", "build", model_path,
+                           "-o", binary])
+        err = child.error()
+        rows.append(row(f"compile_{name}", "compile",
+                        compile_s=None if err else child.wall_s,
+                        axon_rss_mib=None if err else child.rss_mib,
+                        axon_status=err or "ok", torch_status="n/a"))
+        built[name] = (Built(error=f"not built (see compile_{name})") if err else
+                       Built(binary, step_function(model_path, child.output), None))
+    return rows, built
 
 
 def axon_bench(binary, fn, threads, iterations, out):
@@ -190,61 +255,137 @@ def axon_bench(binary, fn, threads, iterations, out):
     return child, result, None if result else f"no result for '{fn}' in {out.name}"
 
 
-def bench_axon_step(args, name, binary, fn, tmp):
+def bench_axon_step(args, threads, name, built, tmp):
     """Times the step for about --min-time: a short calibration run first,
     since the binary takes an iteration count, not a duration."""
-    progress(f"train {name}: Axon ({binary.name} bench --fn {fn})")
-    _, calib, err = axon_bench(binary, fn, args.threads, 5, tmp / f"{name}-calib.json")
+    fn = built.step_fn
+    progress(f"train {name}, {threads} thread(s): Axon ({built.binary.name} bench --fn {fn})")
+    _, calib, err = axon_bench(built.binary, fn, threads, 5, tmp / f"{name}-calib.json")
     if err:
         return None, None, err
     iterations = max(10, min(1000, math.ceil(args.min_time * 1e3 / max(calib["median_ms"], 1e-3))))
-    child, result, err = axon_bench(binary, fn, args.threads, iterations,
+    child, result, err = axon_bench(built.binary, fn, threads, iterations,
                                     tmp / f"{name}-axon.json")
     return result, child.rss_mib, err
 
 
-def bench_torch_step(args, name, tmp):
-    progress(f"train {name}: PyTorch (torch_models.py --model {name})")
+def bench_torch_step(args, threads, name, tmp):
+    progress(f"train {name}, {threads} thread(s): PyTorch (torch_models.py --model {name})")
     out = tmp / f"{name}-torch.json"
     child = run_child([TORCH_PYTHON, BENCH / "torch_models.py", "--model", name,
-                       "--threads", args.threads, "--min-time", args.min_time,
+                       "--threads", threads, "--min-time", args.min_time,
                        "--json", out])
     data, err = json_result(child, out)
     return data, child.rss_mib, err
 
 
-def bench_models(args, tmp):
-    compile_rows, train_rows = [], []
-    torch_version = None
-    for name in TRAIN_MODELS:
-        model_path = ROOT / "examples" / name / f"{name}.axon"
-        want_compile = args.filter in f"compile_{name}"
-        want_train = args.filter in f"train_{name}"
-        if not (want_compile or want_train):
+def bench_train(args, threads, built, tmp):
+    rows, torch_version = [], None
+    for name, b in built.items():
+        if args.filter not in f"train_{name}":
             continue
-        binary = fn = None
-        axon_err = NOT_YET
-        if model_path.exists():
-            # Reported even when only the train row was asked for: it has
-            # been measured, and it explains a train row that failed to build.
-            compile_row, binary, fn = compile_model(args, name, model_path, tmp)
-            compile_rows.append(compile_row)
-            axon_err = None if binary else f"not built (see compile_{name})"
-        if not want_train:
-            continue
-        axon, axon_rss = None, None
-        if binary:
-            axon, axon_rss, axon_err = bench_axon_step(args, name, binary, fn, tmp)
-        torch, torch_rss, torch_err = bench_torch_step(args, name, tmp)
+        axon, axon_rss, axon_err = None, None, b.error
+        if b.binary:
+            axon, axon_rss, axon_err = bench_axon_step(args, threads, name, b, tmp)
+        torch, torch_rss, torch_err = bench_torch_step(args, threads, name, tmp)
         torch_version = torch_version or (torch or {}).get("version")
-        train_rows.append(row(
-            f"train_{name}", "train",
-            batch=(axon or torch or {}).get("batch"),
+        batch = (axon or torch or {}).get("batch")
+        work = roofline.train_step_work(name, batch) if batch else None
+        rows.append(row(
+            f"train_{name}", "train", batch=batch,
             axon_ms=axon and axon["median_ms"], torch_ms=torch and torch["median_ms"],
             axon_rss_mib=axon_rss if axon else None,
             torch_rss_mib=torch_rss if torch else None,
+            flops=work and work[0], bytes=work and work[1],
             axon_status=axon_err or "ok", torch_status=torch_err or "ok"))
-    return compile_rows + train_rows, torch_version
+    return rows, torch_version
+
+
+# ---------------------------------------------------------------------------
+# Epochs: one epoch of training on Fashion-MNIST, end to end (the process's
+# wall time: start-up, data loading, the epoch, evaluation).
+
+def last_epoch(metrics_path):
+    """The last epoch record of a metrics log (JSON lines), or None."""
+    try:
+        lines = Path(metrics_path).read_text().splitlines()
+    except OSError:
+        return None
+    records = [json.loads(l) for l in lines if l.strip()]
+    return next((r for r in reversed(records) if r.get("kind") == "epoch"), None)
+
+
+def bench_epoch_axon(threads, name, built, tmp):
+    """(result dict, rss, error) of `<binary> train --epochs 1`."""
+    progress(f"epoch {name}, {threads} thread(s): Axon ({built.binary.name} train --epochs 1)")
+    metrics = tmp / f"{name}-epoch-{threads}.jsonl"
+    metrics.unlink(missing_ok=True)
+    child = run_child([built.binary, "train", "--epochs", 1, "--threads", threads,
+                       "--checkpoint", "none", "--metrics", metrics], cwd=tmp)
+    if child.error():
+        return None, None, child.error()
+    epoch = last_epoch(metrics)
+    if not epoch:
+        return None, None, f"no epoch record in {metrics.name}"
+    return {"wall_s": child.wall_s, "epoch_s": epoch.get("seconds"),
+            "accuracy": epoch.get("eval_metric"), "test_loss": epoch.get("eval_loss"),
+            "train_loss": epoch.get("train_loss")}, child.rss_mib, None
+
+
+def bench_epoch_torch(threads, name, tmp):
+    progress(f"epoch {name}, {threads} thread(s): PyTorch (torch_epoch.py --model {name})")
+    out = tmp / f"{name}-epoch-torch.json"
+    child = run_child([TORCH_PYTHON, BENCH / "torch_epoch.py", "--model", name,
+                       "--threads", threads, "--json", out])
+    data, err = json_result(child, out)
+    if err:
+        return None, None, err
+    return {"wall_s": child.wall_s, "epoch_s": data["epoch_s"],
+            "accuracy": data["test_accuracy"], "test_loss": data["test_loss"],
+            "train_loss": data["train_loss"], "batch": data["batch"]}, child.rss_mib, None
+
+
+def bench_epochs(args, threads, built, tmp):
+    rows = []
+    for name, b in built.items():
+        if name not in EPOCH_MODELS or args.filter not in f"epoch_{name}":
+            continue
+        axon, axon_rss, axon_err = None, None, b.error
+        if b.binary:
+            axon, axon_rss, axon_err = bench_epoch_axon(threads, name, b, tmp)
+        torch, torch_rss, torch_err = bench_epoch_torch(threads, name, tmp)
+        r = row(f"epoch_{name}", "epoch", batch=(torch or {}).get("batch"),
+                axon_rss_mib=axon_rss, torch_rss_mib=torch_rss,
+                axon_status=axon_err or "ok", torch_status=torch_err or "ok")
+        for system, result in (("axon", axon), ("torch", torch)):
+            for key in ("wall_s", "epoch_s", "accuracy", "test_loss", "train_loss"):
+                r[f"{system}_{key}"] = result and result[key]
+        if axon and torch:
+            r["ratio_time"] = axon["wall_s"] / torch["wall_s"]
+        rows.append(r)
+    return rows
+
+
+def print_epoch_table(rows):
+    epochs = [r for r in rows if r["kind"] == "epoch"]
+    if not epochs:
+        return
+    head = ["epoch workload", "Axon s", "PyTorch s", "Axon/PyTorch", "Axon epoch s",
+            "PyTorch epoch s", "Axon acc", "PyTorch acc", "Axon MiB", "PyTorch MiB"]
+    def num(v, spec):
+        return "-" if v is None else format(v, spec)
+    body = [[r["workload"] + (f" (batch {r['batch']})" if r["batch"] else ""),
+             num(r["axon_wall_s"], ".2f"), num(r["torch_wall_s"], ".2f"),
+             num(r["ratio_time"], ".2f"), num(r["axon_epoch_s"], ".2f"),
+             num(r["torch_epoch_s"], ".2f"), num(r["axon_accuracy"], ".4f"),
+             num(r["torch_accuracy"], ".4f"), num(r["axon_rss_mib"], ".0f"),
+             num(r["torch_rss_mib"], ".0f")] for r in epochs]
+    print_grid(head, body)
+    print("s: wall time of the whole process (start-up, reading and scaling the "
+          "IDX files, one epoch,\nevaluation); epoch s: the epoch and its "
+          "evaluation alone (as each reports it); acc: test\naccuracy after the "
+          "epoch.")
+    print_errors(epochs, ("axon_status", "torch_status"))
 
 
 # ---------------------------------------------------------------------------
@@ -293,47 +434,71 @@ def reference_ms(args, model, fn, arg, npy, tmp):
     return min(times), None
 
 
-def bench_loops(args, tmp):
-    rows = []
+@dataclass
+class LoopBuild:
+    """A loop model built once for every thread count, with the reference
+    evaluator's time (single-threaded: measured once)."""
+    name: str
+    fn: str
+    steps: int
+    batch: int
+    binary: Path = None
+    compile_s: float = None
+    error: str = None
+    reference_ms: float = None
+    reference_error: str = None
+
+
+def build_loops(args, tmp):
+    builds = []
     for name, file, fn, arg, shape in LOOP_MODELS:
         if args.filter not in name:
             continue
         model = BENCH / "models" / file
-        steps = loop_steps(model.read_text())
-        batch = shape[0]
+        b = LoopBuild(name, fn, loop_steps(model.read_text()), shape[0])
         npy = tmp / f"{name}-{arg}.npy"
         n = math.prod(shape)
         write_npy(npy, shape, [0.3 * ((i * 7919) % 1000) / 1000 for i in range(n)])
         progress(f"loop {name}: axonc build {model.relative_to(ROOT)}")
         binary = tmp / name
         built = run_child([args.build_dir / "bin/axonc", "build", model, "--batch",
-                           batch, "-o", binary])
-        axon, axon_err = None, built.error()
-        if not axon_err:
-            progress(f"loop {name}: Axon ({binary.name} bench --overhead)")
-            out = tmp / f"{name}-axon.json"
-            calib = run_child([binary, "bench", "--fn", fn, "--threads", args.threads,
+                           b.batch, "-o", binary])
+        b.error = built.error()
+        if not b.error:
+            b.binary, b.compile_s = binary, built.wall_s
+        progress(f"loop {name}: reference evaluator (axonc run --backend=reference)")
+        b.reference_ms, b.reference_error = reference_ms(args, model, fn, arg, npy, tmp)
+        builds.append(b)
+    return builds
+
+
+def bench_loops(args, threads, builds, tmp):
+    rows = []
+    for b in builds:
+        axon, axon_err = None, b.error
+        if b.binary:
+            progress(f"loop {b.name}, {threads} thread(s): Axon ({b.binary.name} bench --overhead)")
+            out = tmp / f"{b.name}-axon.json"
+            calib = run_child([b.binary, "bench", "--fn", b.fn, "--threads", threads,
                                "--iterations", 5, "--json", out])
             data, axon_err = json_result(calib, out)
             if data:
                 ms = data["results"][0]["median_ms"]
                 iterations = max(10, min(10000, math.ceil(args.min_time * 1e3 / max(ms, 1e-3))))
-                child = run_child([binary, "bench", "--fn", fn, "--threads",
-                                   args.threads, "--iterations", iterations,
+                child = run_child([b.binary, "bench", "--fn", b.fn, "--threads",
+                                   threads, "--iterations", iterations,
                                    "--overhead", "--json", out])
                 data, axon_err = json_result(child, out)
                 axon = data and data["results"][0]
-        progress(f"loop {name}: reference evaluator (axonc run --backend=reference)")
-        ref, ref_err = reference_ms(args, model, fn, arg, npy, tmp)
-        r = row(name, "loop", batch=batch,
-                axon_ms=axon and axon["median_ms"],
-                compile_s=None if built.error() else built.wall_s,
+        ref = b.reference_ms
+        r = row(b.name, "loop", batch=b.batch,
+                axon_ms=axon and axon["median_ms"], compile_s=b.compile_s,
                 axon_status=axon_err or "ok", torch_status="n/a")
-        r.update({"steps": steps, "reference_ms": ref,
-                  "reference_status": ref_err or "ok",
+        r.update({"steps": b.steps, "reference_ms": ref,
+                  "reference_status": b.reference_error or "ok",
                   "ratio_reference": (axon["median_ms"] / ref) if axon and ref else None,
-                  "axon_us_per_step": axon and axon["median_ms"] * 1e3 / steps,
-                  "overhead_us_per_step": axon and axon["overhead_ms"] * 1e3 / steps})
+                  "axon_us_per_step": axon and axon["median_ms"] * 1e3 / b.steps,
+                  "overhead_us_per_step": axon and axon["overhead_ms"] * 1e3 / b.steps})
         rows.append(r)
     return rows
 
@@ -351,33 +516,42 @@ def print_loop_table(rows):
              num(r["reference_ms"], ".1f"), num(r["ratio_reference"], ".4f"),
              num(r["axon_us_per_step"], ".3f"), num(r["overhead_us_per_step"], ".4f")]
             for r in loops]
-    widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
-    line = lambda c: "  ".join(c[0].ljust(widths[0]) if i == 0 else c[i].rjust(widths[i])
-                               for i in range(len(c)))
-    print()
-    print(line(head))
-    print("-" * len(line(head)))
-    for c in body:
-        print(line(c))
+    print_grid(head, body)
     print("Axon ms: median time of one call of the built binary (all steps); "
           "reference ms: the reference\nevaluator's time for the same call "
-          "(axonc run --time, best of 3); overhead: the same plan with\n"
-          "no-op kernels (loop control, copies, calls), per step.")
-    for r in loops:
-        for key, who in (("axon_status", "Axon"), ("reference_status", "reference")):
-            if r.get(key) not in (None, "ok", "n/a"):
-                print(f"  {r['workload']} ({who}): {r[key]}")
+          "(axonc run --time, best of 3, single-threaded); overhead: the same\n"
+          "plan with no-op kernels (loop control, copies, calls), per step.")
+    print_errors(loops, ("axon_status", "reference_status"))
 
 
 # ---------------------------------------------------------------------------
 # Report
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            return next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
-    except (OSError, StopIteration):
-        return platform.processor() or platform.machine()
+def print_grid(head, body, rules_before=()):
+    """A table: the first column left-aligned, the others right-aligned; a
+    rule under the header and before each row index in rules_before."""
+    widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
+    line = lambda c: "  ".join(c[0].ljust(widths[0]) if i == 0 else c[i].rjust(widths[i])
+                               for i in range(len(c)))
+    rule = "-" * len(line(head))
+    print()
+    print(line(head))
+    for i, c in enumerate(body):
+        if i == 0 or i in rules_before:
+            print(rule)
+        print(line(c))
+
+
+def print_errors(rows, keys):
+    who = {"axon_status": "Axon", "torch_status": "PyTorch", "reference_status": "reference"}
+    for r in rows:
+        for key in keys:
+            if r.get(key) not in (None, "ok", "n/a", NOT_YET):
+                print(f"  {r['workload']} ({who[key]}): {r[key]}")
+
+
+def percent(v):
+    return "-" if v is None else f"{100 * v:.0f}%"
 
 
 def cells(r):
@@ -395,91 +569,196 @@ def cells(r):
             num(r["axon_rss_mib"], "ok", ".0f"),
             num(r["torch_rss_mib"], "ok", ".0f"),
             num(r["axon_gflops"], "ok", ".1f"),
-            num(r["torch_gflops"], "ok", ".1f")]
+            num(r["torch_gflops"], "ok", ".1f"),
+            num(r.get("bound_ms"), "ok", ".3f") + ({"compute": " C", "memory": " M"}
+                                                  .get(r.get("bound_kind"), "")),
+            percent(r.get("axon_roofline")),
+            percent(r.get("torch_roofline"))]
 
 
-def print_table(rows, meta):
-    loops = [r for r in rows if r["kind"] == "loop"]
-    rows = [r for r in rows if r["kind"] != "loop"]
-    print(f"\ncpu: {meta['cpu']}   threads: {meta['threads']}   "
-          f"torch: {meta['torch_version'] or '-'}   Axon target: {meta['axon_target'] or '-'}")
-    if rows:
-        print_main_table(rows)
-    print_loop_table(loops)
+def print_probe(probe, threads):
+    if not probe:
+        print("machine: not probed (no roofline)")
+        return
+    t = str(threads)
+    print(f"machine: fp32 FMA peak {probe['fma_gflops'].get(t, 0):.1f} GFLOP/s "
+          f"({probe['isa']}, {threads} thread(s)), memory bandwidth "
+          f"{probe['triad_gbs'].get(t, 0):.1f} GB/s (triad; copy "
+          f"{probe['copy_gbs'].get(t, 0):.1f})")
 
 
 def print_main_table(rows):
     head = ["workload", "Axon ms", "PyTorch ms", "Axon/PyTorch", "Axon MiB",
-            "PyTorch MiB", "Axon GF/s", "PyTorch GF/s"]
-    body = [cells(r) for r in rows]
-    widths = [max(len(c[i]) for c in [head, *body]) for i in range(len(head))]
-    line = lambda c: "  ".join(c[0].ljust(widths[0]) if i == 0 else c[i].rjust(widths[i])
-                               for i in range(len(c)))
-    print(line(head))
-    rule = "-" * len(line(head))
-    kind = None
-    for r, c in zip(rows, body):
-        if r["kind"] != kind:  # a rule between kernels, compile and train
-            print(rule)
-            kind = r["kind"]
-        print(line(c))
+            "PyTorch MiB", "Axon GF/s", "PyTorch GF/s", "bound ms", "Axon roof",
+            "PyTorch roof"]
+    rules = [i for i in range(1, len(rows)) if rows[i]["kind"] != rows[i - 1]["kind"]]
+    print_grid(head, [cells(r) for r in rows], rules)
     print("Axon/PyTorch: Axon's time over PyTorch's (< 1: Axon faster). MiB: peak "
           "RSS of the process\n(for compile rows, of axonc; its time is in seconds, "
-          "goal < 10 s).")
-    for r in rows:
-        for system in ("axon", "torch"):
-            status = r[f"{system}_status"]
-            if status not in ("ok", "n/a", NOT_YET):
-                print(f"  {r['workload']} ({'Axon' if system == 'axon' else 'PyTorch'}): {status}")
+          "goal < 10 s). bound ms: the fastest\nthe machine allows for the row's "
+          "FLOPs and bytes (C: compute-bound, M: memory-bound);\nroof: that "
+          "bound over the measured time (100%: at the machine's limit).")
+    print_errors(rows, ("axon_status", "torch_status"))
+
+
+def print_run(run, probe, threads):
+    rows = run["results"]
+    print(f"\n=== {threads} thread(s)   cpu: {run['cpu']}   load: {run.get('loadavg')}   "
+          f"torch: {run['torch_version'] or '-'}   Axon target: {run['axon_target'] or '-'}")
+    print_probe(probe, threads)
+    main = [r for r in rows if r["kind"] not in ("loop", "epoch")]
+    if main:
+        print_main_table(main)
+    print_epoch_table(rows)
+    print_loop_table(rows)
+
+
+def print_side_by_side(runs):
+    """The thread counts next to each other: each system's time and its
+    speed-up over its own time at the fewest threads."""
+    counts = sorted(runs)
+    if len(counts) < 2:
+        return
+    def time_of(r, system):
+        if r is None:
+            return None
+        if r["kind"] == "epoch":
+            return r.get(f"{system}_wall_s")
+        if r["kind"] == "compile":
+            return None
+        return r.get(f"{system}_ms")
+    names = list(dict.fromkeys(r["workload"] for t in counts for r in runs[t]["results"]
+                               if r["kind"] not in ("compile",)))
+    head = ["workload"]
+    for t in counts:
+        head += [f"Axon {t}t", f"PyTorch {t}t"]
+    for t in counts[1:]:
+        head += [f"Axon {t}t/{counts[0]}t", f"PyTorch {t}t/{counts[0]}t"]
+    body = []
+    for name in names:
+        by_t = {t: next((r for r in runs[t]["results"] if r["workload"] == name), None)
+                for t in counts}
+        kind = next(r["kind"] for r in by_t.values() if r)
+        unit = " s" if kind == "epoch" else ""
+        cells_ = [name]
+        for t in counts:
+            for system in ("axon", "torch"):
+                v = time_of(by_t[t], system)
+                cells_.append("-" if v is None else f"{v:.3f}{unit}")
+        for t in counts[1:]:
+            for system in ("axon", "torch"):
+                base, v = time_of(by_t[counts[0]], system), time_of(by_t[t], system)
+                cells_.append(f"{base / v:.2f}x" if base and v else "-")
+        body.append(cells_)
+    print("\n=== thread counts side by side (ms; epochs: s of the whole process)")
+    print_grid(head, body)
+    print(f"Nt/{counts[0]}t: the speed-up of each system over its own time at "
+          f"{counts[0]} thread(s) (> 1: faster with more threads).")
+
+
+def thread_counts(text):
+    """--threads: one count or a comma-separated list ("1,2")."""
+    try:
+        counts = sorted({int(t) for t in text.split(",")})
+    except ValueError:
+        counts = []
+    if not counts or counts[0] < 1:
+        raise argparse.ArgumentTypeError(f"expected thread counts like 1 or 1,2, got '{text}'")
+    return counts
+
+
+def load_average():
+    """The 1-minute load average as this run starts (other work on the
+    machine skews every figure), or None off Linux."""
+    try:
+        with open("/proc/loadavg") as f:
+            return float(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
 
 
 def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=thread_counts, default=[1],
+                        help="thread count, or several (1,2): every row at each")
     parser.add_argument("--min-time", type=float, default=1.0,
                         help="seconds of timed runs per workload and system")
     parser.add_argument("--filter", default="",
                         help="only workloads whose name contains this, e.g. "
-                             "matmul, conv2d, compile_, train_, mlp")
+                             "matmul, conv2d, compile_, train_, epoch_, mlp")
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
     parser.add_argument("--skip-kernels", action="store_true",
                         help="skip the kernel rows (matmul, conv2d)")
-    parser.add_argument("--out", type=Path, default=BENCH / "results" / "bench.json")
+    parser.add_argument("--out", type=Path,
+                        help="the results file to merge into (default: this "
+                             "machine's, bench/results/<cpu>-<isa>.json)")
     args = parser.parse_args()
     args.build_dir = args.build_dir.resolve()
-    for tool in ("axonc", "axon-bench-kernels"):
+    for tool in ("axonc", "axon-bench-kernels", "axon-bench-machine"):
         if not (args.build_dir / "bin" / tool).exists():
             sys.exit(f"run.py: {args.build_dir}/bin/{tool} is missing (bench/run.sh builds it)")
 
-    os.environ["HL_NUM_THREADS"] = str(args.threads)
-    os.environ["OMP_NUM_THREADS"] = str(args.threads)
-    meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "machine": platform.machine(), "cpu": cpu_model(),
-            "threads": args.threads, "min_time_s": args.min_time,
-            "filter": args.filter, "statistic": "median",
-            "axon_target": None, "torch_version": None}
-    rows = []
+    with open("/proc/cpuinfo") as f:
+        ident = machine_file.identity(f.read(), platform.machine())
+    out = args.out or BENCH / "results" / machine_file.file_name(ident)
+    runs = {}
     with tempfile.TemporaryDirectory(prefix="axon-bench-") as tmp:
         tmp = Path(tmp)
-        if not args.skip_kernels:
-            kernel_rows, kernel_meta = bench_kernels(args, tmp)
-            rows += kernel_rows
-            meta.update(kernel_meta)
-        model_rows, torch_version = bench_models(args, tmp)
-        rows += model_rows
-        rows += bench_loops(args, tmp)
-        meta["torch_version"] = meta["torch_version"] or torch_version
+        probe, probe_err = probe_machine(args, tmp)
+        if probe_err:
+            print(f"machine probe failed (no roofline): {probe_err}")
+        compile_rows, built = compile_models(args, tmp)
+        loop_builds = build_loops(args, tmp)
+        for threads in args.threads:
+            thread_env(threads)
+            meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": ident["cpu"],
+                    "loadavg": load_average(), "threads": threads, "min_time_s": args.min_time,
+                    "filter": args.filter, "statistic": "median",
+                    "axon_target": None, "torch_version": None}
+            rows = []
+            if not args.skip_kernels:
+                kernel_rows, kernel_meta = bench_kernels(args, threads, tmp)
+                rows += kernel_rows
+                meta.update(kernel_meta)
+            rows += compile_rows  # thread-independent: listed under each count
+            train_rows, torch_version = bench_train(args, threads, built, tmp)
+            rows += train_rows
+            rows += bench_epochs(args, threads, built, tmp)
+            rows += bench_loops(args, threads, loop_builds, tmp)
+            meta["torch_version"] = meta["torch_version"] or torch_version
+            for r in rows:
+                roofline.apply(r, probe, threads)
+            runs[threads] = {**meta, "results": rows}
 
-    print_table(rows, meta)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w") as f:
-        json.dump({**meta, "results": rows}, f, indent=2)
+    for threads, run in runs.items():
+        print_run(run, probe, threads)
+    print_side_by_side(runs)
+    try:
+        merged = machine_file.merge(read_json(out), ident, probe, runs)
+    except ValueError as e:
+        sys.exit(f"run.py: {out}: {e}; pass --out to write elsewhere")
+    # Rows kept from earlier runs get their roofline from the latest probe.
+    for threads, run in merged["runs"].items():
+        for r in run["results"]:
+            roofline.apply(r, merged["probe"], threads)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "w") as f:
+        json.dump(merged, f, indent=2)
         f.write("\n")
-    print(f"\nwritten: {args.out}")
+    print(f"\nmerged into: {out}")
     failed = any(r.get(f"{s}_status", "ok") not in ("ok", "n/a", NOT_YET)
-                 for r in rows for s in ("axon", "torch", "reference"))
-    return 1 if failed else 0
+                 for run in runs.values() for r in run["results"]
+                 for s in ("axon", "torch", "reference"))
+    return 1 if failed or probe_err else 0
 
 
 if __name__ == "__main__":

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Benchmarks Axon against PyTorch on this CPU: kernels (sgemm, conv2d),
-# compile time of the example models, and one training step of mlp, cnn,
-# lstm and transformer (time and peak memory). See bench/README.md.
+# compile time of the example models, one training step of mlp, cnn, lstm
+# and transformer (time and peak memory) and one epoch of mlp and cnn on
+# Fashion-MNIST, each against the machine's own limits (a roofline from its
+# measured FMA peak and memory bandwidth). See bench/README.md.
 #
-#   bench/run.sh [--threads N] [--min-time SECONDS] [--filter SUBSTRING]
+#   bench/run.sh [--threads N|1,2] [--min-time SECONDS] [--filter SUBSTRING]
 #                [--build-dir DIR] [--skip-kernels] [--out FILE]
 #
-# Installs PyTorch (scripts/setup.sh --bench), builds axonc and
-# axon-bench-kernels, then hands its arguments to bench/run.py, which prints
-# the table and writes bench/results/bench.json.
+# Installs PyTorch (scripts/setup.sh --bench), builds axonc,
+# axon-bench-kernels and axon-bench-machine, then hands its arguments to
+# bench/run.py, which prints the tables and merges the rows into this
+# machine's bench/results/<cpu>-<isa>.json.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,6 +34,6 @@ lock=/tmp/axon-build.lock
 if [[ ! -f "$build/build.ninja" ]]; then
   flock "$lock" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi
-flock "$lock" ninja -C "$build" axonc axon-bench-kernels >/dev/null
+flock "$lock" ninja -C "$build" axonc axon-bench-kernels axon-bench-machine >/dev/null
 
 exec /usr/bin/python3 "$root/bench/run.py" "$@"

@@ -41,28 +41,46 @@ import torch.nn.functional as F
 from timing import median_ms
 
 
-def mlp():
-    batch = 128
-    model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
-    x = torch.randn(batch, 784)
-    t = torch.randint(0, 10, (batch,))
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    return batch, opt, lambda: F.cross_entropy(model(x), t)
+def mlp_model():
+    return nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
 
 
-def cnn():
-    batch = 64
+def cnn_model():
     # Conv2d's bias is one value per output channel, broadcast over the
     # image: cnn.axon's `conv2d(x, K1) + c1` with c1: f32[16, 1, 1].
-    model = nn.Sequential(
+    return nn.Sequential(
         nn.Conv2d(1, 16, 5), nn.ReLU(), nn.MaxPool2d(2),   # [N, 16, 12, 12]
         nn.Conv2d(16, 32, 5), nn.ReLU(), nn.MaxPool2d(2),  # [N, 32, 4, 4]
         nn.Flatten(),                                      # [N, 512]
         nn.Linear(512, 120), nn.ReLU(), nn.Linear(120, 10))
-    x = torch.randn(batch, 1, 28, 28)
-    t = torch.randint(0, 10, (batch,))
-    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-    return batch, opt, lambda: F.cross_entropy(model(x), t)
+
+
+# The example models' train blocks (examples/<name>/<name>.axon), shared
+# with torch_epoch.py: the network, the batch, the optimizer, and the shape
+# of one input sample.
+EXAMPLES = {
+    "mlp": dict(model=mlp_model, batch=128, sample=(784,),
+                optimizer=lambda p: torch.optim.Adam(p, lr=1e-3)),
+    "cnn": dict(model=cnn_model, batch=64, sample=(1, 28, 28),
+                optimizer=lambda p: torch.optim.SGD(p, lr=0.01, momentum=0.9)),
+}
+
+
+def example(name):
+    e = EXAMPLES[name]
+    model = e["model"]()
+    x = torch.randn(e["batch"], *e["sample"])
+    t = torch.randint(0, 10, (e["batch"],))
+    opt = e["optimizer"](model.parameters())
+    return e["batch"], opt, lambda: F.cross_entropy(model(x), t)
+
+
+def mlp():
+    return example("mlp")
+
+
+def cnn():
+    return example("cnn")
 
 
 def lstm():
