@@ -570,6 +570,8 @@ def cells(r):
             num(r["torch_rss_mib"], "ok", ".0f"),
             num(r["axon_gflops"], "ok", ".1f"),
             num(r["torch_gflops"], "ok", ".1f"),
+            num(r["flops"] and r["flops"] / 1e6, "ok", ".1f"),
+            num(r["bytes"] and r["bytes"] / 1e6, "ok", ".2f"),
             num(r.get("bound_ms"), "ok", ".3f") + ({"compute": " C", "memory": " M"}
                                                   .get(r.get("bound_kind"), "")),
             percent(r.get("axon_roofline")),
@@ -589,15 +591,16 @@ def print_probe(probe, threads):
 
 def print_main_table(rows):
     head = ["workload", "Axon ms", "PyTorch ms", "Axon/PyTorch", "Axon MiB",
-            "PyTorch MiB", "Axon GF/s", "PyTorch GF/s", "bound ms", "Axon roof",
-            "PyTorch roof"]
+            "PyTorch MiB", "Axon GF/s", "PyTorch GF/s", "MFLOP", "MB", "bound ms",
+            "Axon roof", "PyTorch roof"]
     rules = [i for i in range(1, len(rows)) if rows[i]["kind"] != rows[i - 1]["kind"]]
     print_grid(head, [cells(r) for r in rows], rules)
     print("Axon/PyTorch: Axon's time over PyTorch's (< 1: Axon faster). MiB: peak "
           "RSS of the process\n(for compile rows, of axonc; its time is in seconds, "
-          "goal < 10 s). bound ms: the fastest\nthe machine allows for the row's "
-          "FLOPs and bytes (C: compute-bound, M: memory-bound);\nroof: that "
-          "bound over the measured time (100%: at the machine's limit).")
+          "goal < 10 s). MFLOP, MB: the row's work and\nleast memory traffic "
+          "(roofline.py); bound ms: the fastest the machine allows for them (C:\n"
+          "compute-bound, M: memory-bound); roof: that bound over the measured "
+          "time (100%: at the\nmachine's limit).")
     print_errors(rows, ("axon_status", "torch_status"))
 
 
