@@ -10,6 +10,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 using namespace axon;
 
@@ -28,7 +29,7 @@ std::string TextOptions::describe() const {
   std::string s = "text(";
   for (const std::string &f : files)
     s += "\"" + f + "\", ";
-  s += llvm::formatv("level = {0}, validation = {1}", tokenLevelName(level),
+  s += llvm::formatv("level = \"{0}\", validation = {1}", tokenLevelName(level),
                      numberText(validation))
            .str();
   if (maxWords > 0)
@@ -144,4 +145,115 @@ axon::makeSkipGramPairs(TokenizedText text, int64_t window, int64_t negatives,
   }
   out.vocabulary = std::move(text.vocabulary);
   return out;
+}
+
+llvm::ArrayRef<TextSetting> axon::textSettings() {
+  using K = TextSetting::Kind;
+  static const TextSetting kSettings[] = {
+      {"level", K::String, "level = \"char\" or \"word\" (tokens)"},
+      {"seq", K::Integer, "seq = T (windows of T + 1 tokens)"},
+      {"stride", K::Integer, "stride = tokens between windows (default T)"},
+      {"validation", K::Number,
+       "validation = the fraction at the end held out (default 0.1)"},
+      {"words", K::Integer, "words = K most frequent words (word level)"},
+      {"window", K::Integer, "window = reach of skip-gram pairs"},
+      {"negatives", K::Integer, "negatives = noise words per pair"},
+  };
+  return kSettings;
+}
+
+llvm::Expected<TextSourceSpec>
+axon::textSourceSpec(llvm::ArrayRef<std::string> files,
+                     const llvm::json::Object &settings) {
+  TextSourceSpec spec;
+  spec.text.files.assign(files.begin(), files.end());
+  std::string what = "text(";
+  for (size_t i = 0; i < files.size(); ++i)
+    what += (i ? ", \"" : "\"") + files[i] + "\"";
+  what += ")";
+  auto error = [&](const llvm::Twine &why) {
+    return llvm::createStringError(what + ": " + why);
+  };
+  bool hasSeq = false, hasWindow = false;
+  for (const auto &[key, value] : settings) {
+    llvm::StringRef name = key;
+    const TextSetting *setting = nullptr;
+    for (const TextSetting &s : textSettings())
+      if (name == s.name)
+        setting = &s;
+    if (!setting) {
+      std::string known;
+      for (const TextSetting &s : textSettings())
+        known += std::string(known.empty() ? "" : ", ") + s.name;
+      return error("unknown setting '" + name + "' (expected " + known + ")");
+    }
+    std::optional<int64_t> integer = value.getAsInteger();
+    std::optional<double> number = value.getAsNumber();
+    std::optional<llvm::StringRef> string = value.getAsString();
+    switch (setting->kind) {
+    case TextSetting::Kind::Integer:
+      if (!integer || *integer < 0)
+        return error(llvm::Twine(setting->usage) +
+                     ": expected a whole number >= 0");
+      break;
+    case TextSetting::Kind::Number:
+      if (!number)
+        return error(llvm::Twine(setting->usage) + ": expected a number");
+      break;
+    case TextSetting::Kind::String:
+      if (!string)
+        return error(llvm::Twine(setting->usage) + ": expected a string");
+      break;
+    }
+    if (name == "level") {
+      if (*string != "char" && *string != "word")
+        return error("level must be \"char\" or \"word\", got \"" + *string +
+                     "\"");
+      spec.text.level = *string == "char" ? TokenLevel::Char : TokenLevel::Word;
+    } else if (name == "seq") {
+      spec.seq = *integer;
+      hasSeq = true;
+    } else if (name == "stride") {
+      spec.stride = *integer;
+    } else if (name == "validation") {
+      spec.text.validation = *number;
+    } else if (name == "words") {
+      spec.text.maxWords = *integer;
+    } else if (name == "window") {
+      spec.window = *integer;
+      hasWindow = true;
+    } else if (name == "negatives") {
+      spec.negatives = *integer;
+    }
+  }
+  if (hasSeq == hasWindow)
+    return error(hasSeq ? "seq (windows) and window (skip-gram pairs) "
+                          "exclude each other"
+                        : "needs seq = T (windows for a language model) or "
+                          "window = W (skip-gram pairs)");
+  spec.samples = hasSeq ? TextSourceSpec::Samples::Windows
+                        : TextSourceSpec::Samples::SkipGram;
+  // The other kind's settings (stride of windows, negatives of pairs).
+  const char *other = hasSeq ? "negatives" : "stride";
+  if (settings.get(other))
+    return error(
+        llvm::Twine(other) + " is a setting of " +
+        (hasSeq ? "skip-gram pairs (window = W)" : "windows (seq = T)"));
+  if (hasWindow && spec.text.level != TokenLevel::Word)
+    return error("skip-gram pairs (window = W) need level = \"word\"");
+  if (spec.text.maxWords > 0 && spec.text.level != TokenLevel::Word)
+    return error("words = K is a setting of level = \"word\"");
+  return spec;
+}
+
+llvm::Expected<TextSamples> axon::loadTextSamples(const TextSourceSpec &spec,
+                                                  uint64_t seed) {
+  auto text = tokenizeText(spec.text);
+  if (!text)
+    return text.takeError();
+  std::string what = spec.text.describe();
+  if (spec.samples == TextSourceSpec::Samples::Windows)
+    return makeTextWindows(std::move(*text), spec.seq, spec.stride, what);
+  return makeSkipGramPairs(std::move(*text), spec.window, spec.negatives, seed,
+                           what);
 }

@@ -10,6 +10,7 @@
 #include "runtime/data/Vocabulary.h"
 
 #include "llvm/Support/Error.h"
+#include "llvm/Support/JSON.h"
 
 #include <memory>
 
@@ -26,7 +27,7 @@ struct TextOptions {
   int64_t maxWords = 0;
   std::string fortunesDir = kFortunesDir;
 
-  /// `text("fortunes", level = char, validation = 0.1)`, for messages.
+  /// `text("fortunes", level = "char", validation = 0.1)`, for messages.
   std::string describe() const;
 };
 
@@ -63,6 +64,45 @@ llvm::Expected<TextSamples> makeSkipGramPairs(TokenizedText text,
                                               int64_t window, int64_t negatives,
                                               uint64_t seed,
                                               llvm::StringRef what);
+
+/// A train block's `text(...)` source as its settings say:
+///   text("fortunes", level = "char", seq = 64, validation = 0.1)
+///   text("corpus.txt", level = "word", words = 5000, window = 2,
+///        negatives = 5)
+/// `seq` makes windows (with `stride`), `window` skip-gram pairs (with
+/// `negatives`); one of the two.
+struct TextSourceSpec {
+  TextOptions text;
+  enum class Samples { Windows, SkipGram } samples = Samples::Windows;
+  int64_t seq = 0, stride = 0;       ///< Windows.
+  int64_t window = 0, negatives = 0; ///< Skip-gram pairs.
+};
+
+/// The settings `text(...)` takes, with what each means (for messages and
+/// for the model file's checks): level (string), seq, stride, validation
+/// (number), words, window, negatives (integers).
+struct TextSetting {
+  const char *name;
+  enum class Kind { Integer, Number, String } kind;
+  const char *usage;
+};
+llvm::ArrayRef<TextSetting> textSettings();
+
+/// The spec of `text(file, settings...)`, `settings` as a train
+/// configuration's JSON holds them ({"level": "char", "seq": 64}). Errors
+/// name the setting: unknown (listing the known ones), of the wrong type,
+/// out of range, a level other than char and word, neither or both of seq
+/// and window, settings of the other kind of samples, skip-gram pairs at the
+/// character level.
+llvm::Expected<TextSourceSpec>
+textSourceSpec(llvm::ArrayRef<std::string> files,
+               const llvm::json::Object &settings);
+
+/// Reads, tokenizes and samples the source `spec` describes (negative
+/// samples drawn from `seed`). Errors as tokenizeText's, makeTextWindows'
+/// and makeSkipGramPairs', each starting with the source's description.
+llvm::Expected<TextSamples> loadTextSamples(const TextSourceSpec &spec,
+                                            uint64_t seed);
 
 } // namespace axon
 

@@ -231,6 +231,102 @@ TEST(SkipGramPairsTest, SourceErrors) {
             "w: skip-gram pairs need level = word");
 }
 
+TEST(TextSourceSpecTest, SettingsAreCheckedByName) {
+  auto spec = [](std::initializer_list<llvm::json::Object::KV> settings) {
+    return textSourceSpec({"fortunes"}, llvm::json::Object(settings));
+  };
+  auto s = spec({{"level", "char"}, {"seq", 64}, {"validation", 0.05}});
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  EXPECT_EQ(s->samples, TextSourceSpec::Samples::Windows);
+  EXPECT_EQ(s->seq, 64);
+  EXPECT_EQ(s->text.validation, 0.05);
+  EXPECT_EQ(s->text.level, TokenLevel::Char);
+  EXPECT_EQ(s->text.describe(),
+            "text(\"fortunes\", level = \"char\", validation = 0.05)");
+  s = spec(
+      {{"level", "word"}, {"words", 5000}, {"window", 2}, {"negatives", 5}});
+  ASSERT_TRUE(bool(s)) << llvm::toString(s.takeError());
+  EXPECT_EQ(s->samples, TextSourceSpec::Samples::SkipGram);
+  EXPECT_EQ(s->text.maxWords, 5000);
+  EXPECT_EQ(s->window, 2);
+  EXPECT_EQ(s->negatives, 5);
+  EXPECT_EQ(errorOf(spec({{"seq", 8}, {"sequence", 8}})),
+            "text(\"fortunes\"): unknown setting 'sequence' (expected level, "
+            "seq, stride, validation, words, window, negatives)");
+  EXPECT_EQ(errorOf(spec({{"seq", 8.5}})),
+            "text(\"fortunes\"): seq = T (windows of T + 1 tokens): expected "
+            "a whole number >= 0");
+  EXPECT_EQ(errorOf(spec({{"seq", -1}})),
+            "text(\"fortunes\"): seq = T (windows of T + 1 tokens): expected "
+            "a whole number >= 0");
+  EXPECT_EQ(errorOf(spec({{"seq", 8}, {"validation", "most"}})),
+            "text(\"fortunes\"): validation = the fraction at the end held out "
+            "(default 0.1): expected a number");
+  EXPECT_EQ(errorOf(spec({{"seq", 8}, {"level", 1}})),
+            "text(\"fortunes\"): level = \"char\" or \"word\" (tokens): "
+            "expected a string");
+  EXPECT_EQ(errorOf(spec({{"seq", 8}, {"level", "byte"}})),
+            "text(\"fortunes\"): level must be \"char\" or \"word\", got "
+            "\"byte\"");
+  EXPECT_EQ(errorOf(spec({})),
+            "text(\"fortunes\"): needs seq = T (windows for a language model) "
+            "or window = W (skip-gram pairs)");
+  EXPECT_EQ(errorOf(spec({{"seq", 8}, {"window", 2}})),
+            "text(\"fortunes\"): seq (windows) and window (skip-gram pairs) "
+            "exclude each other");
+  EXPECT_EQ(errorOf(spec({{"seq", 8}, {"negatives", 2}})),
+            "text(\"fortunes\"): negatives is a setting of skip-gram pairs "
+            "(window = W)");
+  EXPECT_EQ(errorOf(spec({{"level", "word"}, {"window", 2}, {"stride", 2}})),
+            "text(\"fortunes\"): stride is a setting of windows (seq = T)");
+  EXPECT_EQ(errorOf(spec({{"window", 2}})),
+            "text(\"fortunes\"): skip-gram pairs (window = W) need level = "
+            "\"word\"");
+  EXPECT_EQ(errorOf(spec({{"seq", 2}, {"words", 10}})),
+            "text(\"fortunes\"): words = K is a setting of level = \"word\"");
+}
+
+TEST(TextSourceSpecTest, LoadsWindowsAndPairsFromAFile) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-spec-test", dir));
+  std::string file = (dir + "/t.txt").str();
+  std::ofstream(file) << "The cat sat. The dog sat. The cat ran.";
+  auto spec = textSourceSpec(
+      {file}, llvm::json::Object{{"seq", 4}, {"validation", 0.25}});
+  ASSERT_TRUE(bool(spec)) << llvm::toString(spec.takeError());
+  auto samples = loadTextSamples(*spec, 0);
+  ASSERT_TRUE(bool(samples)) << llvm::toString(samples.takeError());
+  // 38 characters: 28 training ((28 - 5) / 4 + 1 = 6 windows of 4 + 1
+  // tokens, 4 apart) and 10 validation (2 windows).
+  EXPECT_EQ(samples->train->size(), 6);
+  EXPECT_EQ(samples->validation->size(), 2);
+  NamedArrays first = samples->train->gather({0}, 0);
+  EXPECT_EQ(samples->vocabulary.decode(row(*first.find("tokens"), 0)), "The ");
+  EXPECT_EQ(samples->vocabulary.decode(row(*first.find("targets"), 0)), "he c");
+  spec = textSourceSpec({file}, llvm::json::Object{{"level", "word"},
+                                                   {"window", 1},
+                                                   {"negatives", 2},
+                                                   {"validation", 0}});
+  ASSERT_TRUE(bool(spec)) << llvm::toString(spec.takeError());
+  samples = loadTextSamples(*spec, 7);
+  ASSERT_TRUE(bool(samples)) << llvm::toString(samples.takeError());
+  // 12 tokens (9 words, 3 full stops), 2 * 12 - 2 pairs.
+  EXPECT_EQ(samples->train->size(), 22);
+  EXPECT_EQ(samples->validation, nullptr);
+  NamedArrays b = samples->train->gather({0, 21}, 0);
+  EXPECT_EQ(samples->vocabulary.text(b.find("center")->data[0]), "the");
+  EXPECT_EQ(samples->vocabulary.text(b.find("context")->data[0]), "cat");
+  EXPECT_EQ(samples->vocabulary.text(b.find("center")->data[1]), ".");
+  EXPECT_EQ(b.find("negatives")->shape, (std::vector<int64_t>{2, 2}));
+  // The file's own errors come through.
+  spec = textSourceSpec({(dir + "/none.txt").str()},
+                        llvm::json::Object{{"seq", 4}});
+  ASSERT_TRUE(bool(spec));
+  EXPECT_NE(errorOf(loadTextSamples(*spec, 0)).find("none.txt: cannot open"),
+            std::string::npos);
+  llvm::sys::fs::remove_directories(dir);
+}
+
 TEST(BigramBaselineTest, MatchesAHandCount) {
   // Vocabulary of 3 ids; training 1 2 1 2 1: pairs (1,2) twice, (2,1)
   // twice. Add-one: P(2|1) = (2+1)/(2+3) = 0.6, P(1|2) = 0.6,

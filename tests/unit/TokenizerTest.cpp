@@ -138,7 +138,7 @@ TEST_F(TokenizerTest, VocabularyComesFromTheTrainingSplitOnly) {
   o.validation = 1;
   EXPECT_EQ(errorOf(tokenizeText(o)),
             "text(\"" + path("w.txt") +
-                "\", level = word, validation = "
+                "\", level = \"word\", validation = "
                 "1): validation must be a fraction in [0, 1), got 1");
   o.validation = 0.1;
   o.files = {write("blank.txt", " \n\n")};
