@@ -1,10 +1,12 @@
 // Train blocks: each setting is checked (names, kinds and ranges of
-// values), then the block becomes one axon.train op whose configuration is
-// the settings as attributes, with the gradient function of its loss.
+// values) and stored, typed, in one TrainConfigAttr (ir/AxonAttrs.td); the
+// block becomes one axon.train op with that configuration and the gradient
+// function of its loss.
 #include "frontend/Translator.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -12,75 +14,94 @@
 using namespace axon;
 using namespace axon::ast;
 
-mlir::Attribute Translator::configValue(const Expr &e) {
-  if (auto i = constInt(e))
-    return b_.getI64IntegerAttr(*i);
-  if (auto n = constNumber(e))
-    return b_.getF64FloatAttr(*n);
-  if (e.kind == Expr::String)
-    return b_.getStringAttr(e.name);
-  if (e.kind == Expr::Name)
-    return b_.getStringAttr(e.name);
-  if (e.kind == Expr::List) {
-    llvm::SmallVector<mlir::Attribute> items;
-    for (const auto &item : e.args) {
-      mlir::Attribute a = configValue(*item);
-      if (!a)
-        return {};
-      items.push_back(a);
-    }
-    return b_.getArrayAttr(items);
-  }
-  if (e.kind == Expr::Call) {
-    llvm::SmallVector<mlir::NamedAttribute> fields;
-    fields.push_back(b_.getNamedAttr("kind", b_.getStringAttr(e.name)));
-    llvm::SmallVector<mlir::Attribute> args;
-    for (const auto &a : e.args) {
-      mlir::Attribute v = configValue(*a);
-      if (!v)
-        return {};
-      args.push_back(v);
-    }
-    if (!args.empty())
-      fields.push_back(b_.getNamedAttr("args", b_.getArrayAttr(args)));
-    for (const KeywordArg &kw : e.kwargs) {
-      mlir::Attribute v = configValue(*kw.value);
-      if (!v)
-        return {};
-      fields.push_back(b_.getNamedAttr(kw.name, v));
-    }
-    return b_.getDictionaryAttr(fields);
-  }
-  file_.emitError(e.loc)
-      << "a train setting must be a number, a string, a name, "
-         "a list or a call such as adam(lr = 1e-3)";
-  return {};
-}
-
 namespace {
 
-/// The checks of the settings' values; each reports why a value is wrong.
+/// A train block's settings as checked, the parameters of its
+/// TrainConfigAttr; each is absent or at its default until set.
+struct Settings {
+  DataSourceAttr data, evalData;
+  OptimizerAttr optimizer;
+  std::optional<int64_t> batch;
+  int64_t epochs = 1, seed = 0, oneHot = 0;
+  bool shuffle = true;
+  std::string log;
+  mlir::FlatSymbolRefAttr evalFn;
+  llvm::SmallVector<mlir::FlatSymbolRefAttr> params;
+  NormalizeAttr normalize;
+};
+
+/// "a, b or c".
+std::string listed(llvm::ArrayRef<std::string> items) {
+  std::string s;
+  for (size_t i = 0; i < items.size(); ++i)
+    s += std::string(i == 0                  ? ""
+                     : i + 1 == items.size() ? " or "
+                                             : ", ") +
+         items[i];
+  return s;
+}
+
+/// The checks of the settings' values: each reports why a value is wrong,
+/// or stores it in `out`.
 struct SettingChecks {
   SourceFile &file;
+  mlir::MLIRContext *context;
   std::function<bool(const std::string &)> isFunction, isParam;
+  Settings out;
 
-  bool anything(const KeywordArg &) { return true; }
-  bool positiveInteger(const KeywordArg &kw) {
+  bool positiveInteger(const KeywordArg &kw, int64_t &into) {
     const Expr &v = *kw.value;
-    if (!Translator::constInt(v) || *Translator::constInt(v) < 1) {
+    auto i = Translator::constInt(v);
+    if (!i || *i < 1) {
       file.emitError(v.loc) << "'" + kw.name + "' must be a positive integer";
       return false;
     }
+    into = *i;
+    return true;
+  }
+  bool batch(const KeywordArg &kw) {
+    int64_t b;
+    if (!positiveInteger(kw, b))
+      return false;
+    out.batch = b;
+    return true;
+  }
+  bool seed(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
+    auto i = Translator::constInt(v);
+    if (!i || *i < 0) {
+      file.emitError(v.loc) << "'seed' must be a non-negative integer";
+      return false;
+    }
+    out.seed = *i;
+    return true;
+  }
+  bool shuffle(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
+    auto i = Translator::constInt(v);
+    bool named = v.kind == Expr::Name && (v.name == "true" || v.name == "false");
+    if (!named && (!i || (*i != 0 && *i != 1))) {
+      file.emitError(v.loc) << "'shuffle' must be true or false";
+      return false;
+    }
+    out.shuffle = named ? v.name == "true" : *i == 1;
+    return true;
+  }
+  bool log(const KeywordArg &kw) {
+    const Expr &v = *kw.value;
+    if (v.kind != Expr::String) {
+      file.emitError(v.loc) << "'log' must be a file name in quotes, such as "
+                               "log = \"run.metrics.jsonl\"";
+      return false;
+    }
+    out.log = v.name;
     return true;
   }
   bool optimizer(const KeywordArg &kw) {
     const Expr &v = *kw.value;
-    static const std::map<std::string, std::set<std::string>> opts = {
-        {"sgd", {"lr", "weight_decay", "clip_norm"}},
-        {"momentum", {"lr", "beta", "weight_decay", "clip_norm"}},
-        {"adam", {"lr", "beta1", "beta2", "eps", "weight_decay", "clip_norm"}}};
-    auto opt = v.kind == Expr::Call ? opts.find(v.name) : opts.end();
-    if (opt == opts.end()) {
+    auto kind = v.kind == Expr::Call ? symbolizeOptimizerKind(v.name)
+                                     : std::nullopt;
+    if (!kind) {
       file.emitError(v.loc) << "optimizer must be sgd(...), momentum(...) or "
                                "adam(...)";
       return false;
@@ -89,22 +110,37 @@ struct SettingChecks {
     if (!ok)
       file.emitError(v.args[0]->loc)
           << "optimizer settings are named: " + v.name + "(lr = 0.01)";
+    std::vector<std::string> names;
+    for (const OptimizerSetting &s : optimizerSettings())
+      if (s.takenBy(*kind))
+        names.push_back(s.name.str());
+    std::sort(names.begin(), names.end());
+    llvm::SmallVector<std::pair<llvm::StringRef, double>> given;
     for (const KeywordArg &o : v.kwargs) {
-      if (!opt->second.count(o.name)) {
+      auto value = Translator::constNumber(*o.value);
+      if (std::find(names.begin(), names.end(), o.name) == names.end()) {
         std::string list;
-        for (const std::string &k : opt->second)
+        for (const std::string &k : names)
           list += (list.empty() ? "" : ", ") + k;
         file.emitError(o.loc) << "'" + v.name + "' has no setting '" + o.name +
                                      "' (settings: " + list + ")";
         ok = false;
-      } else if (!Translator::constNumber(*o.value) ||
-                 *Translator::constNumber(*o.value) < 0) {
+      } else if (!value || *value < 0) {
         file.emitError(o.value->loc)
             << "'" + o.name + "' must be a non-negative number";
         ok = false;
+      } else {
+        given.push_back({o.name, *value});
       }
     }
-    return ok;
+    if (!ok)
+      return false;
+    auto attr = OptimizerAttr::fromSettings(context, *kind, given,
+                                            [&] { return file.emitError(v.loc); });
+    if (failed(attr))
+      return false;
+    out.optimizer = *attr;
+    return true;
   }
   bool evalFn(const KeywordArg &kw) {
     const Expr &v = *kw.value;
@@ -113,6 +149,7 @@ struct SettingChecks {
                                "arguments, such as accuracy_of";
       return false;
     }
+    out.evalFn = mlir::FlatSymbolRefAttr::get(context, v.name);
     return true;
   }
   bool params(const KeywordArg &kw) {
@@ -128,48 +165,85 @@ struct SettingChecks {
         ok = false;
         break;
       }
+      out.params.push_back(mlir::FlatSymbolRefAttr::get(context, item->name));
     }
     if (v.kind != Expr::List || v.args.empty())
       file.emitError(v.loc)
           << "'params' must be a non-empty list of parameters";
     return ok;
   }
-  bool data(const KeywordArg &kw) {
+  bool data(const KeywordArg &kw, DataSourceAttr &into) {
     const Expr &v = *kw.value;
-    static const std::set<std::string> loaders = {"idx", "npy", "csv"};
-    bool ok = v.kind == Expr::Call && loaders.count(v.name);
+    const DataFormat *format =
+        v.kind == Expr::Call ? findDataFormat(v.name) : nullptr;
+    bool ok = format;
     if (ok)
       for (const auto &arg : v.args)
         ok &= arg->kind == Expr::String;
     if (!ok) {
-      file.emitError(v.loc) << "data must be idx(\"images\", \"labels\"), "
-                               "npy(\"inputs\", \"labels\") or "
-                               "csv(\"file\", label = column) with file names";
+      std::vector<std::string> usages;
+      for (const DataFormat &f : dataFormats())
+        usages.push_back(f.usage.str());
+      file.emitError(v.loc) << "data must be " + listed(usages) +
+                                   " with file names";
       return false;
     }
-    size_t files = v.name == "csv" ? 1 : 2;
+    size_t files = format->files.size();
     if (v.args.size() != files) {
+      std::string roles;
+      for (llvm::StringRef r : format->files)
+        roles += (roles.empty() ? "" : ", ") + r.str();
       file.emitError(v.loc) << v.name + "(...) takes " + std::to_string(files) +
                                    (files == 1 ? " file name"
-                                               : " file names: "
-                                                 "inputs, labels");
+                                               : " file names: " + roles);
       return false;
     }
-    for (const KeywordArg &o : v.kwargs)
-      if (v.name != "csv" || o.name != "label" ||
-          !Translator::constInt(*o.value)) {
-        file.emitError(o.loc)
-            << (v.name == "csv" ? "csv(...) takes one setting, label = "
-                                  "column number (negative: from the end)"
-                                : v.name + "(...) takes no settings");
-        ok = false;
+    llvm::SmallVector<mlir::NamedAttribute> options;
+    for (const KeywordArg &o : v.kwargs) {
+      const DataOption *option = format->findOption(o.name);
+      mlir::Attribute value;
+      if (option && option->kind == DataOption::Kind::Integer) {
+        if (auto i = Translator::constInt(*o.value))
+          value = mlir::IntegerAttr::get(mlir::IntegerType::get(context, 64), *i);
+      } else if (option && option->kind == DataOption::Kind::Number) {
+        if (auto n = Translator::constNumber(*o.value))
+          value = mlir::FloatAttr::get(mlir::Float64Type::get(context), *n);
+      } else if (option && (o.value->kind == Expr::String ||
+                            o.value->kind == Expr::Name)) {
+        value = mlir::StringAttr::get(context, o.value->name);
       }
-    return ok;
+      if (!value) {
+        std::string usage;
+        for (const DataOption &d : format->options)
+          usage += (usage.empty() ? "" : "; ") + d.usage.str();
+        file.emitError(o.loc)
+            << (format->options.empty()
+                    ? v.name + "(...) takes no settings"
+                : format->options.size() == 1
+                    ? v.name + "(...) takes one setting, " + usage
+                    : v.name + "(...) takes the settings " + usage);
+        ok = false;
+        continue;
+      }
+      options.push_back(mlir::NamedAttribute(
+          mlir::StringAttr::get(context, o.name), value));
+    }
+    if (!ok)
+      return false;
+    llvm::SmallVector<mlir::StringAttr> names;
+    for (const auto &arg : v.args)
+      names.push_back(mlir::StringAttr::get(context, arg->name));
+    into = DataSourceAttr::get(
+        context, v.name, names,
+        options.empty() ? mlir::DictionaryAttr()
+                        : mlir::DictionaryAttr::get(context, options));
+    return true;
   }
   bool normalize(const KeywordArg &kw) {
     const Expr &v = *kw.value;
-    static const std::set<std::string> kinds = {"scale", "standard", "none"};
-    bool named = v.kind == Expr::Name && kinds.count(v.name);
+    auto kind = v.kind == Expr::Name ? symbolizeNormalizeKind(v.name)
+                                     : std::nullopt;
+    bool named = kind && *kind != NormalizeKind::fixed;
     std::map<std::string, const Expr *> given;
     if (v.kind == Expr::Call && v.name == "normalize" && v.args.empty())
       for (const KeywordArg &o : v.kwargs)
@@ -182,34 +256,59 @@ struct SettingChecks {
                                "normalize(mean = m, std = s)";
       return false;
     }
-    if (fixed && !(*Translator::constNumber(*given["std"]) > 0)) {
+    if (named) {
+      out.normalize = NormalizeAttr::get(context, *kind);
+      return true;
+    }
+    double mean = *Translator::constNumber(*given["mean"]),
+           std = *Translator::constNumber(*given["std"]);
+    if (!(std > 0)) {
       file.emitError(given["std"]->loc) << "'std' must be positive";
       return false;
     }
+    out.normalize = NormalizeAttr::get(context, NormalizeKind::fixed,
+                                       llvm::APFloat(mean), llvm::APFloat(std));
     return true;
   }
 };
 
-/// A setting of a train block and the check of its value.
+/// A setting of a train block and the check that stores its value.
 struct Setting {
   const char *name;
-  bool (SettingChecks::*check)(const KeywordArg &);
+  bool (*check)(SettingChecks &, const KeywordArg &);
 };
 
 /// The settings, in the order the error message lists them.
 const Setting kSettings[] = {
-    {"data", &SettingChecks::data},
-    {"eval_data", &SettingChecks::data},
-    {"optimizer", &SettingChecks::optimizer},
-    {"batch", &SettingChecks::positiveInteger},
-    {"epochs", &SettingChecks::positiveInteger},
-    {"seed", &SettingChecks::anything},
-    {"shuffle", &SettingChecks::anything},
-    {"log", &SettingChecks::anything},
-    {"eval_fn", &SettingChecks::evalFn},
-    {"params", &SettingChecks::params},
-    {"normalize", &SettingChecks::normalize},
-    {"one_hot", &SettingChecks::positiveInteger},
+    {"data",
+     [](SettingChecks &c, const KeywordArg &kw) {
+       return c.data(kw, c.out.data);
+     }},
+    {"eval_data",
+     [](SettingChecks &c, const KeywordArg &kw) {
+       return c.data(kw, c.out.evalData);
+     }},
+    {"optimizer",
+     [](SettingChecks &c, const KeywordArg &kw) { return c.optimizer(kw); }},
+    {"batch", [](SettingChecks &c, const KeywordArg &kw) { return c.batch(kw); }},
+    {"epochs",
+     [](SettingChecks &c, const KeywordArg &kw) {
+       return c.positiveInteger(kw, c.out.epochs);
+     }},
+    {"seed", [](SettingChecks &c, const KeywordArg &kw) { return c.seed(kw); }},
+    {"shuffle",
+     [](SettingChecks &c, const KeywordArg &kw) { return c.shuffle(kw); }},
+    {"log", [](SettingChecks &c, const KeywordArg &kw) { return c.log(kw); }},
+    {"eval_fn",
+     [](SettingChecks &c, const KeywordArg &kw) { return c.evalFn(kw); }},
+    {"params",
+     [](SettingChecks &c, const KeywordArg &kw) { return c.params(kw); }},
+    {"normalize",
+     [](SettingChecks &c, const KeywordArg &kw) { return c.normalize(kw); }},
+    {"one_hot",
+     [](SettingChecks &c, const KeywordArg &kw) {
+       return c.positiveInteger(kw, c.out.oneHot);
+     }},
 };
 
 const Setting *findSetting(llvm::StringRef name) {
@@ -221,14 +320,10 @@ const Setting *findSetting(llvm::StringRef name) {
 
 /// "data, eval_data, ... or one_hot".
 std::string settingNames() {
-  std::string names;
-  size_t n = std::size(kSettings);
-  for (size_t i = 0; i < n; ++i)
-    names += std::string(i == 0       ? ""
-                         : i + 1 == n ? " or "
-                                      : ", ") +
-             kSettings[i].name;
-  return names;
+  std::vector<std::string> names;
+  for (const Setting &s : kSettings)
+    names.push_back(s.name);
+  return listed(names);
 }
 
 } // namespace
@@ -249,9 +344,8 @@ void Translator::emitTrain(const Train &t) {
     return;
   }
   SettingChecks checks{
-      file_, [&](const std::string &n) { return sigs_.count(n) > 0; },
-      [&](const std::string &n) { return params_.count(n) > 0; }};
-  llvm::SmallVector<mlir::NamedAttribute> fields;
+      file_, &ctx_, [&](const std::string &n) { return sigs_.count(n) > 0; },
+      [&](const std::string &n) { return params_.count(n) > 0; }, {}};
   std::set<std::string> seen;
   for (const KeywordArg &kw : t.settings) {
     const Setting *setting = findSetting(kw.name);
@@ -264,29 +358,28 @@ void Translator::emitTrain(const Train &t) {
       file_.emitError(kw.loc) << "train setting '" + kw.name + "' given twice";
       continue;
     }
-    if (!(checks.*setting->check)(kw))
-      continue;
-    mlir::Attribute a = configValue(*kw.value);
-    if (a)
-      fields.push_back(b_.getNamedAttr(kw.name, a));
+    setting->check(checks, kw);
   }
   if (!seen.count("optimizer"))
     file_.emitError(t.loc) << "train block needs an 'optimizer' setting";
-  // The gradient of the loss with respect to every parameter.
-  // Only the listed parameters when `params` is given (one group per
-  // train block: a GAN trains its two groups with two blocks).
+  if (file_.errorCount() != 0 || !sig->second.ok)
+    return;
+  const Settings &s = checks.out;
+  // The gradient of the loss with respect to every parameter, or only
+  // the listed ones when `params` is given (one group per train block: a
+  // GAN trains its two groups with two blocks).
   std::vector<std::string> wrt;
-  for (const KeywordArg &kw : t.settings)
-    if (kw.name == "params" && kw.value->kind == Expr::List)
-      for (const auto &item : kw.value->args)
-        if (item->kind == Expr::Name)
-          wrt.push_back(item->name);
+  for (mlir::FlatSymbolRefAttr p : s.params)
+    wrt.push_back(p.getValue().str());
   if (wrt.empty())
     wrt = paramOrder_;
-  if (!wrt.empty() && sig->second.ok && file_.errorCount() == 0) {
-    std::string g = declareGradient(t.loss, wrt, t.loss + "_grad", t.loc);
-    fields.push_back(b_.getNamedAttr("grad_fn", b_.getStringAttr(g)));
-  }
-  b_.create<TrainOp>(loc(t.loc), t.loss, b_.getDictionaryAttr(fields),
+  mlir::FlatSymbolRefAttr gradFn;
+  if (!wrt.empty())
+    gradFn = mlir::FlatSymbolRefAttr::get(
+        &ctx_, declareGradient(t.loss, wrt, t.loss + "_grad", t.loc));
+  auto config = TrainConfigAttr::get(
+      &ctx_, s.data, s.evalData, s.optimizer, s.batch, s.epochs, s.seed,
+      s.shuffle, s.log, s.evalFn, s.params, s.normalize, s.oneHot);
+  b_.create<TrainOp>(loc(t.loc), t.loss, config, gradFn,
                      /*step_fn=*/nullptr);
 }

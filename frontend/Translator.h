@@ -201,9 +201,8 @@ private:
   void checkRecursion();
 
   // Train blocks (TrainBlock.cpp).
-  /// A train setting's value as an attribute (numbers, strings, names,
-  /// lists, and calls as dictionaries with a "kind").
-  mlir::Attribute configValue(const ast::Expr &e);
+  /// Checks a train block's settings and emits its axon.train op, with the
+  /// settings as one TrainConfigAttr.
   void emitTrain(const ast::Train &t);
 
   mlir::MLIRContext &ctx_;

@@ -36,6 +36,7 @@ void AxonDialect::initialize() {
 #include "ir/AxonOps.cpp.inc"
       >();
   addInterfaces<AxonInlinerInterface>();
+  registerAttributes();
 }
 
 // Lets the canonicalizer turn folded attributes back into axon.constant.

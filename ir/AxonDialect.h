@@ -53,6 +53,7 @@ inline std::optional<OpFamily> familyOf(mlir::Operation *op) {
 
 #include "ir/AxonDialect.h.inc"
 #include "ir/AxonEnums.h.inc"
+#include "ir/AxonAttrs.h"
 #include "ir/AxonInterfaces.h.inc"
 
 #define GET_OP_CLASSES

@@ -15,6 +15,11 @@ def Axon_Dialect : Dialect {
     broadcast numpy-style, so the IR reads like the model file.
   }];
   let hasConstantMaterializer = 1;
+  // The attributes of ir/AxonAttrs.td, registered by registerAttributes().
+  let useDefaultAttributePrinterParser = 1;
+  let extraClassDeclaration = [{
+    void registerAttributes();
+  }];
   let dependentDialects = ["::mlir::func::FuncDialect"];
 }
 

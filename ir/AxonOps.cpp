@@ -535,9 +535,14 @@ LogicalResult TrainOp::verifySymbolUses(SymbolTableCollection &symbols) {
                     : RankedTensorType();
   if (!result || result.getRank() != 0 || !isa<FloatType>(result.getElementType()))
     return emitOpError("loss function '") << getLoss() << "' must return a scalar";
-  if (auto step = getStepFnAttr();
-      step && !symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, step))
-    return emitOpError("step_fn '") << step.getValue() << "' does not name a function";
+  for (auto [what, fn] : {std::pair{"step_fn", getStepFnAttr()},
+                          {"grad_fn", getGradFnAttr()},
+                          {"eval_fn", getConfig().getEvalFn()}})
+    if (fn && !symbols.lookupNearestSymbolFrom<func::FuncOp>(*this, fn))
+      return emitOpError(what) << " '" << fn.getValue() << "' does not name a function";
+  for (FlatSymbolRefAttr p : getConfig().getParams())
+    if (!symbols.lookupNearestSymbolFrom<ParamOp>(*this, p))
+      return emitOpError("params: '") << p.getValue() << "' does not name an axon.param";
   return success();
 }
 

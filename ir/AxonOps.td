@@ -4,6 +4,7 @@
 
 include "ir/AxonDialect.td"
 include "ir/AxonInterfaces.td"
+include "ir/AxonAttrs.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/CommonTypeConstraints.td"
@@ -509,13 +510,16 @@ def Axon_TrainOp : Axon_Op<"train", [Axon_StateFamily,
   let summary = "training configuration for a loss function";
   let description = [{
     Keeps the model file's `train` block (data, optimizer, batch, epochs,
-    ...) as a dictionary, for the optimizer lowering and training driver.
-    `step_fn` names the function `axon-lower-train` built for one optimizer
-    step; it is absent until then.
+    ...) as a typed attribute (ir/AxonAttrs.td), for the optimizer lowering
+    and training driver; `<...>` is left out when the block sets nothing.
+    `grad_fn` names the gradient function of the loss the frontend declared
+    (with respect to the block's parameters); `step_fn` names the function
+    `axon-lower-train` built for one optimizer step, absent until then.
   }];
-  let arguments = (ins FlatSymbolRefAttr:$loss, DictionaryAttr:$config,
+  let arguments = (ins FlatSymbolRefAttr:$loss, Axon_TrainConfigAttr:$config,
+                       OptionalAttr<FlatSymbolRefAttr>:$grad_fn,
                        OptionalAttr<FlatSymbolRefAttr>:$step_fn);
-  let assemblyFormat = "$loss $config attr-dict";
+  let assemblyFormat = "$loss `` custom<TrainConfig>($config) attr-dict";
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,6 +1,6 @@
 // axon-lower-train: a train block becomes one train-step function.
 //
-// For `axon.train @loss {optimizer = ..., grad_fn = "loss_grad"}` this pass
+// For `axon.train @loss <optimizer = ...> {grad_fn = @loss_grad}` this pass
 // emits
 //   func.func @loss_train_step(<loss's arguments>, %step: tensor<i64>) -> loss
 // which calls the gradient function, optionally clips the gradients by their
@@ -25,16 +25,6 @@ using namespace axon;
 
 namespace {
 
-/// A numeric optimizer setting, or its default.
-double setting(DictionaryAttr optimizer, StringRef name, double def) {
-  Attribute a = optimizer.get(name);
-  if (auto f = dyn_cast_or_null<FloatAttr>(a))
-    return f.getValueAsDouble();
-  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
-    return static_cast<double>(i.getInt());
-  return def;
-}
-
 struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -45,17 +35,16 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
   }
 
   LogicalResult lower(TrainOp train, ModuleOp module) {
-    DictionaryAttr config = train.getConfig();
-    auto gradName = config.getAs<StringAttr>("grad_fn");
-    auto optimizer = config.getAs<DictionaryAttr>("optimizer");
+    FlatSymbolRefAttr gradName = train.getGradFnAttr();
+    OptimizerAttr optimizer = train.getConfig().getOptimizer();
     if (!gradName || !optimizer)
-      return train.emitOpError("needs 'optimizer' and 'grad_fn' settings");
-    auto gradFn = module.lookupSymbol<func::FuncOp>(gradName);
+      return train.emitOpError("needs an 'optimizer' setting and a grad_fn");
+    auto gradFn = module.lookupSymbol<func::FuncOp>(gradName.getAttr());
     auto loss = module.lookupSymbol<func::FuncOp>(train.getLoss());
     if (!gradFn || !loss)
       return train.emitOpError("gradient or loss function not found");
     auto wrt = gradFn->getAttrOfType<ArrayAttr>("axon.wrt");
-    StringRef kind = optimizer.getAs<StringAttr>("kind").getValue();
+    OptimizerKind kind = optimizer.getKind();
 
     // The step function: the loss's arguments, then the step counter.
     SymbolTable symbols(module);
@@ -92,7 +81,7 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
     }
 
     // Clip by global norm: g <- g * min(1, c / ||g||).
-    if (double clip = setting(optimizer, "clip_norm", 0); clip > 0) {
+    if (double clip = optimizer.getClipNorm().convertToDouble(); clip > 0) {
       Value total;
       for (Value g : grads) {
         Value sq = tb.sum(tb.mul(g, g), {}, /*keepdims=*/false);
@@ -105,11 +94,11 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
         g = tb.mul(g, scale);
     }
     // Weight decay as an L2 term: g <- g + wd * W.
-    if (double wd = setting(optimizer, "weight_decay", 0); wd > 0)
+    if (double wd = optimizer.getWeightDecay().convertToDouble(); wd > 0)
       for (auto [g, w] : llvm::zip(grads, params))
         g = tb.add(g, tb.mul(num(wd), w));
 
-    double lr = setting(optimizer, "lr", kind == "adam" ? 1e-3 : 0.01);
+    double lr = optimizer.getLr().convertToDouble();
     // Optimizer state: one zero-initialised buffer per parameter.
     auto stateFor = [&](ParamOp p, StringRef suffix) {
       OpBuilder sb(p);
@@ -128,12 +117,14 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
       b.create<ParamStoreOp>(loc, param, v);
     };
 
-    if (kind == "sgd") {
+    switch (kind) {
+    case OptimizerKind::sgd:
       for (auto [p, w, g] : llvm::zip(decls, params, grads))
         store(p.getSymName(), tb.sub(w, tb.mul(num(lr), g)));
-    } else if (kind == "momentum") {
+      break;
+    case OptimizerKind::momentum: {
       // v <- beta v + g;  W <- W - lr v
-      double beta = setting(optimizer, "beta", 0.9);
+      double beta = optimizer.getBeta().convertToDouble();
       for (auto [p, w, g] : llvm::zip(decls, params, grads)) {
         ParamOp vs = stateFor(p, "velocity");
         Value v = b.create<ParamRefOp>(loc, vs.getType(), vs.getSymName());
@@ -141,13 +132,15 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
         store(vs.getSymName(), v2);
         store(p.getSymName(), tb.sub(w, tb.mul(num(lr), v2)));
       }
-    } else if (kind == "adam") {
+      break;
+    }
+    case OptimizerKind::adam: {
       // m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
       // W <- W - lr m^ / (sqrt(v^) + eps), with m^ = m / (1 - b1^t),
       // v^ = v / (1 - b2^t) and t = step + 1.
-      double b1 = setting(optimizer, "beta1", 0.9);
-      double b2 = setting(optimizer, "beta2", 0.999);
-      double eps = setting(optimizer, "eps", 1e-8);
+      double b1 = optimizer.getBeta1().convertToDouble();
+      double b2 = optimizer.getBeta2().convertToDouble();
+      double eps = optimizer.getEps().convertToDouble();
       Value t = b.create<CastOp>(loc, RankedTensorType::get({}, elem),
                                  entry->getArguments().back());
       t = tb.add(t, num(1.0));
@@ -166,8 +159,8 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
         store(vs.getSymName(), v2);
         store(p.getSymName(), tb.sub(w, tb.mul(num(lr), update)));
       }
-    } else {
-      return train.emitOpError("unknown optimizer '") << kind << "'";
+      break;
+    }
     }
     b.create<func::ReturnOp>(loc, call.getResult(0));
     train.setStepFnAttr(FlatSymbolRefAttr::get(step));

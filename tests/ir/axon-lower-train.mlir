@@ -1,7 +1,7 @@
 // RUN: axon-opt %s --axon-lower-train -split-input-file | FileCheck %s
 
 // SGD: W <- W - lr * dW, reading the gradient function's results.
-// CHECK: axon.train @loss {{.*}} {step_fn = @loss_train_step}
+// CHECK: axon.train @loss <optimizer = sgd(lr = 0.5)> {grad_fn = @loss_grad, step_fn = @loss_train_step}
 // CHECK-LABEL: func.func @loss_train_step(%arg0: tensor<?x3xf32>, %arg1: tensor<i64>) -> tensor<f32>
 // CHECK-SAME: axon.arg_names = ["x", "step"]
 // CHECK: %[[R:.*]]:2 = call @loss_grad(%arg0)
@@ -19,7 +19,7 @@ func.func @loss(%x: tensor<?x3xf32>) -> tensor<f32> attributes {axon.arg_names =
   return %s : tensor<f32>
 }
 func.func private @loss_grad(tensor<?x3xf32>) -> (tensor<f32>, tensor<3xf32>) attributes {axon.grad_of = @loss, axon.wrt = ["W"]}
-axon.train @loss {optimizer = {kind = "sgd", lr = 0.5 : f64}, grad_fn = "loss_grad"}
+axon.train @loss <optimizer = sgd(lr = 0.5)> {grad_fn = @loss_grad}
 
 // -----
 
@@ -40,4 +40,4 @@ func.func @loss(%x: tensor<?x3xf32>) -> tensor<f32> attributes {axon.arg_names =
   return %s : tensor<f32>
 }
 func.func private @loss_grad(tensor<?x3xf32>) -> (tensor<f32>, tensor<3xf32>) attributes {axon.grad_of = @loss, axon.wrt = ["W"]}
-axon.train @loss {optimizer = {kind = "momentum", lr = 0.1 : f64, beta = 0.9 : f64}, grad_fn = "loss_grad"}
+axon.train @loss <optimizer = momentum(lr = 0.1, beta = 0.9)> {grad_fn = @loss_grad}

@@ -1030,7 +1030,7 @@ func.func @loss(%x: tensor<4xf32>) -> tensor<4xf32> {
   return %x : tensor<4xf32>
 }
 // expected-error@+1 {{loss function 'loss' must return a scalar}}
-axon.train @loss {optimizer = {kind = "sgd", lr = 1.000000e-01 : f64}}
+axon.train @loss <optimizer = sgd(lr = 1.000000e-01)>
 
 // -----
 
@@ -1054,7 +1054,7 @@ func.func @loss(%x: tensor<f32>) -> tensor<f32> {
   return %x : tensor<f32>
 }
 // expected-error@+1 {{step_fn 'nope' does not name a function}}
-axon.train @loss {} {step_fn = @nope}
+axon.train @loss {step_fn = @nope}
 
 // -----
 

@@ -338,14 +338,16 @@ func.func @loss(%x: tensor<?x784xf32>, %y: tensor<?x10xf32>) -> tensor<f32> {
   return %l : tensor<f32>
 }
 
-// The train configuration is an arbitrary dictionary, nested ones included.
-// CHECK: axon.train @loss {batch = 32 : i64, epochs = 3 : i64, optimizer = {kind = "sgd", lr = 1.000000e-01 : f64}}
-axon.train @loss {batch = 32 : i64, epochs = 3 : i64, optimizer = {kind = "sgd", lr = 0.1 : f64}}
-// CHECK: axon.train @loss {} {tag = "empty"}
-axon.train @loss {} {tag = "empty"}
+// The train configuration is typed (tests/ir/train-config.mlir has every
+// setting); it prints in the settings' order, as the model file writes them.
+// CHECK: axon.train @loss <optimizer = sgd(lr = 0.1), batch = 32, epochs = 3>
+axon.train @loss <batch = 32, epochs = 3, optimizer = sgd(lr = 0.1)>
+// A block that sets nothing prints no configuration.
+// CHECK: axon.train @loss {tag = "empty"}
+axon.train @loss {tag = "empty"}
 // Once lowered, the train block names its step function.
-// CHECK: axon.train @loss {} {step_fn = @loss}
-axon.train @loss {} {step_fn = @loss}
+// CHECK: axon.train @loss {step_fn = @loss}
+axon.train @loss {step_fn = @loss}
 
 // CHECK-LABEL: func.func @loop
 func.func @loop(%h0: tensor<4xf32>, %c0: tensor<4xf32>, %n: tensor<i64>) -> (tensor<4xf32>, tensor<4xf32>) {

@@ -31,19 +31,29 @@ llvm::Error perSample(Type type, llvm::StringRef what,
   return llvm::Error::success();
 }
 
-DataSource sourceOf(DictionaryAttr spec) {
+DataSource sourceOf(DataSourceAttr spec) {
   DataSource s;
   if (!spec)
     return s;
-  if (auto kind = spec.getAs<StringAttr>("kind"))
-    s.format = kind.str();
-  if (auto args = spec.getAs<ArrayAttr>("args"))
-    for (Attribute a : args)
-      if (auto str = dyn_cast<StringAttr>(a))
-        s.files.push_back(str.str());
-  if (auto label = spec.getAs<IntegerAttr>("label"))
-    s.labelColumn = label.getInt();
+  s.format = spec.getFormat().str();
+  for (StringAttr file : spec.getFiles())
+    s.files.push_back(file.str());
+  s.labelColumn = spec.getIntOption("label", 0);
   return s;
+}
+
+Normalization::Kind normalizationOf(NormalizeKind kind) {
+  switch (kind) {
+  case NormalizeKind::none:
+    return Normalization::Kind::None;
+  case NormalizeKind::scale:
+    return Normalization::Kind::Scale;
+  case NormalizeKind::standard:
+    return Normalization::Kind::Standard;
+  case NormalizeKind::fixed:
+    return Normalization::Kind::Fixed;
+  }
+  llvm_unreachable("a NormalizeKind");
 }
 
 /// The classes integer labels `v` index: the depth of a one_hot they reach
@@ -73,14 +83,6 @@ int64_t classesOf(Value v, ModuleOp module, int depth = 0) {
   return best;
 }
 
-double numberOf(Attribute a) {
-  if (auto f = dyn_cast_or_null<FloatAttr>(a))
-    return f.getValueAsDouble();
-  if (auto i = dyn_cast_or_null<IntegerAttr>(a))
-    return double(i.getInt());
-  return 0;
-}
-
 } // namespace
 
 llvm::Expected<TrainOp> axon::findTrainBlock(ModuleOp module,
@@ -103,8 +105,8 @@ llvm::Expected<TrainOp> axon::findTrainBlock(ModuleOp module,
 std::optional<int64_t> axon::trainBlockBatch(ModuleOp module) {
   std::optional<int64_t> batch;
   for (TrainOp t : module.getOps<TrainOp>())
-    if (auto b = t.getConfig().getAs<IntegerAttr>("batch"))
-      batch = b.getInt();
+    if (auto b = t.getConfig().getBatch())
+      batch = *b;
   return batch;
 }
 
@@ -112,7 +114,7 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
                                                 llvm::StringRef modelPath) {
   TrainConfig c;
   c.model = modelPath.str();
-  DictionaryAttr config = train.getConfig();
+  TrainConfigAttr config = train.getConfig();
   FlatSymbolRefAttr stepFn = train.getStepFnAttr();
   auto loss = module.lookupSymbol<func::FuncOp>(train.getLoss());
   if (!stepFn || !loss)
@@ -130,48 +132,31 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
   if (auto e = perSample(loss.getArgumentTypes()[1], "labels", c.labelShape,
                          c.labelType))
     return std::move(e);
-  if (auto metric = config.getAs<StringAttr>("eval_fn")) {
-    c.evalFn = metric.str();
+  if (FlatSymbolRefAttr metric = config.getEvalFn()) {
+    c.evalFn = metric.getValue().str();
     if (!module.lookupSymbol<func::FuncOp>(c.evalFn))
       return llvm::createStringError("eval_fn names unknown function '" +
                                      c.evalFn + "'");
   }
   // The block's parameter group: `params = [...]`, else every parameter
   // (the optimizer's state excluded), as the frontend differentiates.
-  if (auto group = config.getAs<ArrayAttr>("params")) {
-    for (Attribute a : group)
-      if (auto name = dyn_cast<StringAttr>(a))
-        c.params.push_back(name.str());
-  } else {
+  for (FlatSymbolRefAttr p : config.getParams())
+    c.params.push_back(p.getValue().str());
+  if (c.params.empty())
     for (ParamOp p : module.getOps<ParamOp>())
       if (!p.getOptimizerState())
         c.params.push_back(p.getSymName().str());
-  }
-  if (auto optimizer = config.getAs<DictionaryAttr>("optimizer"))
-    if (auto kind = optimizer.getAs<StringAttr>("kind"))
-      c.optimizer = kind.str();
-  c.train = sourceOf(config.getAs<DictionaryAttr>("data"));
-  c.eval = sourceOf(config.getAs<DictionaryAttr>("eval_data"));
+  if (OptimizerAttr optimizer = config.getOptimizer())
+    c.optimizer = stringifyOptimizerKind(optimizer.getKind()).str();
+  c.train = sourceOf(config.getData());
+  c.eval = sourceOf(config.getEvalData());
+  NormalizeAttr normalize = config.getNormalizeOrDefault();
+  c.normalize.kind = normalizationOf(normalize.getKind());
+  c.normalize.mean = normalize.getMean().convertToDouble();
+  c.normalize.std = normalize.getStd().convertToDouble();
 
-  // IDX files hold bytes; scaling them to [0, 1] is what every model of
-  // them wants, so it is the default there.
-  Attribute normalize = config.get("normalize");
-  std::string kind = c.train.format == "idx" ? "scale" : "none";
-  double mean = 0, std = 1;
-  if (auto name = dyn_cast_or_null<StringAttr>(normalize))
-    kind = name.str();
-  if (auto fixed = dyn_cast_or_null<DictionaryAttr>(normalize)) {
-    kind = "fixed";
-    mean = numberOf(fixed.get("mean"));
-    std = numberOf(fixed.get("std"));
-  }
-  auto n = parseNormalization(kind, mean, std);
-  if (!n)
-    return n.takeError();
-  c.normalize = *n;
-
-  if (auto oneHot = config.getAs<IntegerAttr>("one_hot")) {
-    c.oneHot = oneHot.getInt();
+  if (int64_t oneHot = config.getOneHot()) {
+    c.oneHot = oneHot;
     if (c.labelShape != std::vector<int64_t>{c.oneHot} ||
         !isFloat(c.labelType))
       return llvm::createStringError(
@@ -181,15 +166,11 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
   }
   if (!c.oneHot && !isFloat(c.labelType) && !loss.isExternal())
     c.numClasses = classesOf(loss.getArgument(1), module);
-  if (auto v = config.getAs<IntegerAttr>("epochs"))
-    c.epochs = v.getInt();
-  if (auto v = config.getAs<IntegerAttr>("batch"))
-    c.batch = v.getInt();
-  if (auto v = config.getAs<IntegerAttr>("seed"))
-    c.seed = uint64_t(v.getInt());
-  if (auto v = config.getAs<IntegerAttr>("shuffle"))
-    c.shuffle = v.getInt() != 0;
-  if (auto v = config.getAs<StringAttr>("log"))
-    c.log = v.str();
+  c.epochs = config.getEpochs();
+  if (auto batch = config.getBatch())
+    c.batch = *batch;
+  c.seed = uint64_t(config.getSeed());
+  c.shuffle = config.getShuffle();
+  c.log = config.getLog().str();
   return c;
 }

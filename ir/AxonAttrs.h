@@ -1,0 +1,86 @@
+// The axon dialect's attributes (ir/AxonAttrs.td): a train block's
+// configuration, typed, with the tables of data formats and optimizer
+// settings that the frontend's checks and the attributes' verifiers share.
+// Included through ir/AxonDialect.h, after the enums it uses.
+#ifndef AXON_IR_AXONATTRS_H
+#define AXON_IR_AXONATTRS_H
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/APFloat.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <optional>
+
+namespace axon {
+
+/// A data format's own setting, such as csv's `label = column`.
+struct DataOption {
+  enum class Kind { Integer, Number, String };
+  llvm::StringLiteral name;
+  Kind kind;
+  /// What it means, for messages: "label = column number (negative: from
+  /// the end)".
+  llvm::StringLiteral usage;
+};
+
+/// A format a train block's data can come in: `idx(images, labels)`, ...
+struct DataFormat {
+  llvm::StringLiteral name;
+  /// As a model file writes it, for messages: `idx("images", "labels")`.
+  llvm::StringLiteral usage;
+  /// What each file holds, in order: {"inputs", "labels"}.
+  llvm::ArrayRef<llvm::StringLiteral> files;
+  llvm::ArrayRef<DataOption> options;
+
+  const DataOption *findOption(llvm::StringRef name) const;
+};
+
+/// Every data format, in the order messages list them.
+llvm::ArrayRef<DataFormat> dataFormats();
+const DataFormat *findDataFormat(llvm::StringRef name);
+
+/// A numeric optimizer setting: its name in a model file, the kinds that
+/// take it and its default for each.
+struct OptimizerSetting {
+  llvm::StringLiteral name;
+  bool takenBy(OptimizerKind kind) const;
+  double defaultFor(OptimizerKind kind) const;
+  unsigned kindMask; ///< Bit 1 << kind for each kind that takes it.
+  double defaultValue, adamDefault;
+};
+
+/// The settings in OptimizerAttr's parameter order (lr first).
+llvm::ArrayRef<OptimizerSetting> optimizerSettings();
+
+// Parsers and printers of parameters, used by the generated code.
+/// An integer or floating-point literal, as a double.
+mlir::FailureOr<double> parseNumber(mlir::AsmParser &parser);
+mlir::FailureOr<llvm::APFloat> parseF64(mlir::AsmParser &parser);
+/// `value` as the shortest decimal that reads back the same: 0.001.
+void printNumber(mlir::AsmPrinter &printer, const llvm::APFloat &value);
+mlir::FailureOr<bool> parseBool(mlir::AsmParser &parser);
+mlir::FailureOr<llvm::SmallVector<mlir::FlatSymbolRefAttr>>
+parseSymbolList(mlir::AsmParser &parser);
+void printSymbolList(mlir::AsmPrinter &printer,
+                     llvm::ArrayRef<mlir::FlatSymbolRefAttr> symbols);
+
+} // namespace axon
+
+#define GET_ATTRDEF_CLASSES
+#include "ir/AxonAttrs.h.inc"
+
+namespace axon {
+/// axon.train's config: `<...>` when the block sets anything, nothing
+/// otherwise (an empty TrainConfigAttr).
+mlir::ParseResult parseTrainConfig(mlir::OpAsmParser &parser,
+                                   TrainConfigAttr &config);
+void printTrainConfig(mlir::OpAsmPrinter &printer, mlir::Operation *op,
+                      TrainConfigAttr config);
+/// A config that sets nothing: every setting absent or at its default.
+TrainConfigAttr emptyTrainConfig(mlir::MLIRContext *context);
+} // namespace axon
+
+#endif // AXON_IR_AXONATTRS_H
