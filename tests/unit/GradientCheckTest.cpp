@@ -1,5 +1,5 @@
-// Gradient checks beyond single ops: autodiff's diagnostics and loop
-// unrolling, whole models (in the dialect and in the language), and ties,
+// Gradient checks beyond single ops: autodiff's diagnostics and loops
+// (backprop through time, as a reverse loop), whole models (in the dialect and in the language), and ties,
 // against central finite differences in f64 on the reference evaluator
 // (GradientCheck.h). Each op's own VJP rule is checked from the per-op table
 // (OpGradientTest.cpp), which also enumerates the dialect's ops
@@ -316,6 +316,37 @@ func.func private @f_grad(tensor<3xf64>, tensor<3xf64>, tensor<i64>, tensor<i64>
 )",
                   {randomTensor({3}, 51), randomTensor({3}, 52),
                    Tensor(DType::I64, {}, {3.0}), Tensor(DType::I64, {}, {4.0})});
+}
+
+// An integer carried value (a counter the body reads) is stored and read
+// back like the others but carries no gradient; a carried value the body
+// passes through unchanged still hands its gradient back.
+TEST(GradientCheckLoop, IntegerAndUnchangedCarriedValues) {
+  checkModuleText(R"(
+func.func @f(%h0: tensor<3xf64>, %c: tensor<3xf64>, %n: tensor<i64>) -> tensor<f64>
+    attributes {axon.arg_names = ["h0", "c", "n"]} {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %k0 = axon.constant dense<2> : tensor<i64>
+  %one = axon.constant dense<1> : tensor<i64>
+  %hN, %kN, %cN = axon.loop %lo to %n carry(%h0, %k0, %c : tensor<3xf64>, tensor<i64>, tensor<3xf64>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<3xf64>, %k: tensor<i64>, %u: tensor<3xf64>):
+    %kf = axon.cast %k : tensor<i64> -> tensor<f64>
+    %hk = axon.mul %h, %kf : tensor<3xf64>, tensor<f64> -> tensor<3xf64>
+    %hu = axon.add %hk, %u : tensor<3xf64>, tensor<3xf64> -> tensor<3xf64>
+    %hn = axon.sin %hu : tensor<3xf64>
+    %kn = axon.add %k, %one : tensor<i64>, tensor<i64> -> tensor<i64>
+    axon.yield %hn, %kn, %u : tensor<3xf64>, tensor<i64>, tensor<3xf64>
+  } -> tensor<3xf64>, tensor<i64>, tensor<3xf64>
+  %s = axon.add %hN, %cN : tensor<3xf64>, tensor<3xf64> -> tensor<3xf64>
+)" + weightedSum("s", "tensor<3xf64>", "loss", 11) +
+                      R"(  return %loss : tensor<f64>
+}
+func.func private @f_grad(tensor<3xf64>, tensor<3xf64>, tensor<i64>)
+    -> (tensor<f64>, tensor<3xf64>, tensor<3xf64>)
+    attributes {axon.grad_of = @f, axon.wrt = ["h0", "c"]}
+)",
+                  {randomTensor({3}, 53), randomTensor({3}, 54, 0.3),
+                   Tensor(DType::I64, {}, {4.0})});
 }
 
 //===----------------------------------------------------------------------===//
