@@ -25,7 +25,8 @@ CharTokenizer::CharTokenizer(Vocabulary vocabulary)
          "a character tokenizer needs a character-level vocabulary");
   const std::vector<std::string> &tokens = vocabulary_.tokens();
   for (size_t i = 0; i < tokens.size(); ++i)
-    ids_[codePoints(tokens[i]).front()] = int32_t(i + 1);
+    if (std::vector<uint32_t> c = codePoints(tokens[i]); c.size() == 1)
+      ids_[c.front()] = int32_t(i + 1);
 }
 
 std::vector<int32_t>

@@ -15,7 +15,8 @@ public:
   /// The vocabulary of `trainText`: its distinct code points in code point
   /// order (ids 1, 2, ...; 0 for every other character).
   static CharTokenizer fromText(llvm::ArrayRef<uint32_t> trainText);
-  /// A character-level vocabulary (one read from a checkpoint).
+  /// A character-level vocabulary (one read from a checkpoint); a token that
+  /// is not one character (Vocabulary::fromJson refuses them) gets no id.
   explicit CharTokenizer(Vocabulary vocabulary);
 
   const Vocabulary &vocabulary() const { return vocabulary_; }

@@ -80,6 +80,13 @@ llvm::Expected<TokenizedText> axon::tokenizeText(const TextOptions &o) {
   return out;
 }
 
+std::vector<int32_t> axon::encodeText(const Vocabulary &vocabulary,
+                                      llvm::StringRef text) {
+  if (vocabulary.level() == TokenLevel::Char)
+    return CharTokenizer(vocabulary).encode(text);
+  return WordTokenizer(vocabulary).encode(text);
+}
+
 llvm::Expected<TextSamples> axon::makeTextWindows(TokenizedText text,
                                                   int64_t seq, int64_t stride,
                                                   llvm::StringRef what) {

@@ -44,6 +44,11 @@ struct TokenizedText {
 /// corpus without tokens.
 llvm::Expected<TokenizedText> tokenizeText(const TextOptions &options);
 
+/// `text` (UTF-8) as the ids of `vocabulary`, at its level (a prompt to
+/// generate from, with a checkpoint's vocabulary).
+std::vector<int32_t> encodeText(const Vocabulary &vocabulary,
+                                llvm::StringRef text);
+
 /// Training and validation samples (validation null when the split is
 /// empty) and the vocabulary they were encoded with.
 struct TextSamples {

@@ -169,6 +169,10 @@ TEST_F(TokenizerTest, VocabularyRoundTripsThroughACheckpoint) {
     for (int32_t i = 0; i < v.size(); ++i)
       ids.push_back(i);
     EXPECT_EQ(back->decode(ids), v.decode(ids));
+    // A prompt encodes with the checkpoint's vocabulary at its level.
+    EXPECT_EQ(back->decode(encodeText(*back, "a hi")),
+              v.level() == TokenLevel::Char ? "\xEF\xBF\xBD hi" // no 'a'
+                                            : "a <unk>");
   }
 }
 
