@@ -12,6 +12,7 @@
 // only legal on pure definitions, and the accumulator is computed per tile,
 // where all of its extents are compile-time constants.
 #include "backends/halide/Contraction.h"
+#include "backends/halide/Parallelism.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -237,7 +238,7 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   for (int i = 0; i < batchRank; ++i)
     out.fuse(tile, args[2 + i], tile);
   const double flops = double(M) * N * std::max<int64_t>(K, 1);
-  if (flops >= 1 << 18)
+  if (worthSharing(flops * kNsPerMultiplyAdd))
     out.parallel(tile);
 
   // The accumulator: one tile, computed where the output tile is.
@@ -375,7 +376,7 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   out.bound(x, 0, int(g.ow)).bound(y, 0, int(g.oh)).bound(o, 0, int(g.o));
   out.fuse(oo, n, t);
   const double flops = double(g.n) * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
-  if (flops >= 1 << 18)
+  if (worthSharing(flops * kNsPerMultiplyAdd))
     out.parallel(t);
 
   std::vector<Var> accArgs = acc.args();

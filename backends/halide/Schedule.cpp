@@ -1,8 +1,10 @@
 // Hand-written schedules for kernels other than the contraction core (which
-// Contraction.cpp schedules): elementwise outputs vectorised and split
-// across cores, reductions computed once per kernel call (compute_root)
-// with their pure dims vectorised where the reduced dims are not innermost.
+// Contraction.cpp schedules): elementwise outputs vectorised and shared
+// among threads where their work is worth it (Parallelism.h), reductions
+// computed once per kernel call (compute_root) with their pure dims
+// vectorised where the reduced dims are not innermost, and shared.
 #include "backends/halide/KernelGraph.h"
+#include "backends/halide/Parallelism.h"
 
 #include <set>
 
@@ -11,42 +13,84 @@ using namespace Halide;
 namespace axon::halide {
 namespace {
 
-/// Below this many elements a loop is not worth a thread-pool dispatch.
-constexpr int64_t kParallelThreshold = 1 << 14;
+/// The vector width for an innermost dim of `extent` elements of `types`:
+/// the target's natural width, or for a narrower dim the widest power of
+/// two (4 lanes or more) that fits (a row of 12 floats: 8 lanes and a
+/// 4-lane tail instead of 12 scalars); 0 (scalar) below 4.
+int vectorWidth(const std::vector<Type> &types, int64_t extent,
+                const Target &target) {
+  int width = target.natural_vector_size(types[0]);
+  for (Type t : types)
+    width = std::min(width, target.natural_vector_size(t));
+  while (width > 4 && width > extent)
+    width /= 2;
+  return width <= extent ? width : 0;
+}
 
-/// Vectorises the innermost dim of a pure definition and parallelises its
-/// outermost dim (or the fusion of all outer dims) when large enough.
+/// Shares `stage` among threads as planParallelLoop decides: its loops
+/// `outer` (pure dims, outermost first, of `extents`) fused as far as the
+/// plan says, split into tasks (the last one guarded, never recomputing
+/// an element: an output may be written in place over an input), the task
+/// loop parallel. `ns`: the stage's estimated work at one thread.
+void share(Stage stage, const std::vector<VarOrRVar> &outer,
+           const std::vector<int64_t> &extents, double ns) {
+  ParallelLoop plan = planParallelLoop(extents, ns);
+  if (!plan.parallel())
+    return;
+  VarOrRVar fused = outer[0];
+  for (int i = 1; i < plan.fusedDims; ++i) {
+    Var next("shared" + std::to_string(i));
+    stage.fuse(outer[i], fused, next);
+    fused = next;
+  }
+  if (plan.perTask == 1) {
+    stage.parallel(fused);
+    return;
+  }
+  Var task("task"), within("within");
+  stage.split(fused, task, within, int(plan.perTask), TailStrategy::GuardWithIf)
+      .parallel(task);
+}
+
+/// Vectorises the innermost dim of a pure definition and shares its outer
+/// dims among threads (a 1-D one: its vectors) when its work is worth it.
 void schedulePointwise(Func f, const std::vector<int64_t> &shape,
                        const Target &target) {
   std::vector<Var> args = f.args(); // Innermost first.
   if (args.empty())
     return;
-  int width = target.natural_vector_size(f.output_types()[0]);
-  for (Type t : f.output_types())
-    width = std::min(width, target.natural_vector_size(t));
-  if (shape.back() >= width)
+  int width = vectorWidth(f.output_types(), shape.back(), target);
+  if (width)
     f.vectorize(args[0], width, TailStrategy::GuardWithIf);
-  if (Tensor::numElements(shape) < kParallelThreshold)
-    return;
+  std::vector<VarOrRVar> outer;
+  std::vector<int64_t> extents;
+  for (size_t i = args.size(); i-- > 1;) {
+    outer.push_back(args[i]);
+    extents.push_back(shape[args.size() - 1 - i]);
+  }
   if (args.size() == 1) {
-    Var outer("outer"), inner("inner");
-    int chunk = int(std::max<int64_t>(width * 64, shape.back() / 16));
-    f.split(args[0], outer, inner, chunk, TailStrategy::GuardWithIf)
-        .parallel(outer);
-    return;
+    // After vectorize, args[0] names the loop over vectors.
+    outer.push_back(args[0]);
+    extents.push_back((shape[0] + std::max(width, 1) - 1) / std::max(width, 1));
   }
-  Var fused = args.back();
-  for (size_t i = args.size() - 1; i-- > 1;) {
-    Var next("fused" + std::to_string(i));
-    f.fuse(args[i], fused, next);
-    fused = next;
+  share(f, outer, extents, double(Tensor::numElements(shape)) * kNsPerElement);
+}
+
+/// Elements an update reads per element it writes: its RDom's size.
+int64_t reductionExtent(const Func &f) {
+  int64_t n = 1;
+  for (const RVar &r : f.rvars(0)) {
+    const int64_t *e = Internal::as_const_int(r.extent());
+    n *= e ? std::max<int64_t>(*e, 1) : 1;
   }
-  f.parallel(fused);
+  return n;
 }
 
 /// A reduction stage: computed whole, before its consumers; its update
 /// walks the reduced dims outside the innermost pure dim, so that dim can
-/// be vectorised (sum over rows of a [N, 256] tensor reads rows in order).
+/// be vectorised (sum over rows of a [N, 256] tensor reads rows in order),
+/// and is shared among threads over its outer pure dims (never over the
+/// reduced ones: each element sums in the same order at any thread count).
 void scheduleReduction(Func f, const std::vector<int64_t> &shape,
                        const Target &target, bool isOutput) {
   if (!isOutput)
@@ -56,8 +100,11 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
     return;
   std::vector<Var> args = f.args();
   std::vector<Expr> lhs = f.update_args(0);
-  const Internal::Variable *inner = lhs[0].as<Internal::Variable>();
-  if (!inner || inner->name != args[0].name()) {
+  auto pureAt = [&](size_t i) {
+    const auto *v = lhs[i].as<Internal::Variable>();
+    return v && v->name == args[i].name();
+  };
+  if (!pureAt(0)) {
     // The innermost dim is scattered into, not pure: the update runs in
     // its natural order (and Halide is told so, or it warns at every
     // compile that the update has no schedule).
@@ -71,9 +118,22 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
   Halide::Stage update = f.update(0);
   if (!rvars.empty())
     update.reorder(order);
-  int width = target.natural_vector_size(f.output_types()[0]);
-  if (shape.back() >= width)
+  int width = vectorWidth(f.output_types(), shape.back(), target);
+  if (width)
     update.vectorize(args[0], width, TailStrategy::GuardWithIf);
+  // The reduced dims sit inside the pure ones (reorder above): the outer
+  // pure dims, down to the first one the update does not write at its
+  // own coordinate, can be shared.
+  std::vector<VarOrRVar> outer;
+  std::vector<int64_t> extents;
+  for (size_t i = args.size(); i-- > 1 && pureAt(i);) {
+    outer.push_back(args[i]);
+    extents.push_back(shape[args.size() - 1 - i]);
+  }
+  if (!outer.empty())
+    share(update, outer, extents,
+          double(Tensor::numElements(shape)) * double(reductionExtent(f)) *
+              kNsPerElement);
 }
 
 /// Whether `out` reads `target` (through Funcs it calls) only at its own

@@ -57,6 +57,18 @@ public:
   /// Per-kernel timing (off until enabled).
   Profiler &profiler() { return profiler_; }
 
+  /// How to set the kernels' thread count: halide_set_num_threads of the
+  /// Halide runtime the kernels call (a binary's own, or the JIT library's;
+  /// it returns the previous count). With it, a profiled call at more than
+  /// one thread is re-run at one thread, kernel by kernel on the same
+  /// data, for the profile's parallel-efficiency column: every function's
+  /// calls 2 to 1 + kReferenceCalls (the first warms caches and the thread
+  /// pool up). The parameters are saved before the re-run and restored
+  /// after it, so the state a call leaves (a train step's update) is the
+  /// profiled run's alone; the call's results are taken before it.
+  void setThreadControl(int (*setThreads)(int)) { threadControl = setThreads; }
+  static constexpr int kReferenceCalls = 20;
+
   int64_t arenaBytes() const { return arenaBytes_; }
 
   /// Empty when the parameters, constants and arena were allocated; else
@@ -74,10 +86,23 @@ private:
   std::string allocationError_;
   std::vector<std::unique_ptr<Bound>> bound;
   Profiler profiler_;
+  int (*threadControl)(int) = nullptr;
 
   const FunctionPlan *find(const std::string &name,
                            const std::vector<Tensor> &args) const;
   Bound &bind(const FunctionPlan &fn);
+  struct KernelTime {
+    int kernel;     ///< Index in plan.kernels.
+    double seconds;
+  };
+  /// Runs b's program: records each kernel call in the profiler when
+  /// `profile`, and its duration in `times` (in program order) if given.
+  llvm::Error run(Bound &b, const std::string &name, bool profile,
+                  std::vector<KernelTime> *times);
+  /// The 1-thread re-run of the call b just made (setThreadControl);
+  /// `threaded`: the kernel times of that call.
+  llvm::Error runOneThreadReference(Bound &b, const std::string &name,
+                                    const std::vector<KernelTime> &threaded);
 };
 
 /// Halide's error handler for compiled kernels (halide_set_error_handler):

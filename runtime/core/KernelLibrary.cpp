@@ -34,9 +34,12 @@ KernelLibrary::~KernelLibrary() {
     dlclose(handle);
 }
 
+int (*KernelLibrary::threadControl() const)(int) {
+  return reinterpret_cast<int (*)(int)>(
+      dlsym(handle, "halide_set_num_threads"));
+}
+
 void KernelLibrary::setThreads(int threads) {
-  using SetThreads = int (*)(int);
-  if (auto set = reinterpret_cast<SetThreads>(
-          dlsym(handle, "halide_set_num_threads")))
+  if (auto set = threadControl())
     set(threads);
 }

@@ -76,6 +76,12 @@ cl::opt<bool> benchOverhead(
     cl::desc("Also time each function with every kernel replaced by a "
              "no-op: the executor's own cost (steps, loops, copies)"),
     cl::cat(category), cl::sub(benchCommand));
+cl::opt<bool> benchProfile(
+    "profile",
+    cl::desc("After timing, run each function --iterations times more with "
+             "per-kernel timing and print the profile (with a parallel "
+             "efficiency column at more than one thread)"),
+    cl::cat(category), cl::sub(benchCommand));
 cl::opt<std::string> benchJson("json",
                                cl::desc("Also write the results as JSON"),
                                cl::value_desc("path"), cl::cat(category),
@@ -194,7 +200,17 @@ int runBench(Executor &ex, const Plan &plan, const BinaryConfig &c) {
     }
     llvm::outs() << "\n";
     results.push_back(std::move(result));
+    if (benchProfile) {
+      // Separate from the timed runs, which the profiling would slow.
+      ex.profiler().enable();
+      auto profiled = time(ex, f.name, args);
+      ex.profiler().enable(false);
+      if (!profiled)
+        return fail(llvm::toString(profiled.takeError()));
+    }
   }
+  if (benchProfile)
+    ex.profiler().print(llvm::outs());
   if (results.empty())
     return fail(benchFn.empty() ? "no function compiled at the batch size"
                                 : "no function '" + benchFn +
@@ -252,6 +268,7 @@ int main(int argc, char **argv) {
               limit);
   if (!ex.allocationError().empty())
     return fail(ex.allocationError());
+  ex.setThreadControl(halide_set_num_threads);
   if (inferCommand)
     return runInfer(ex, plan);
   if (trainCommand)

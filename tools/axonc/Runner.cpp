@@ -104,8 +104,11 @@ axon::makeRunner(ModuleOp module, const RunnerOptions &options,
     return program.takeError();
   if (options.threads > 0)
     (*program)->library().setThreads(options.threads);
-  if (!options.profilePath.empty())
+  if (!options.profilePath.empty()) {
     (*program)->executor().profiler().enable();
+    (*program)->executor().setThreadControl(
+        (*program)->library().threadControl());
+  }
   return std::make_unique<HalideRunner>(std::move(*program),
                                         options.profilePath);
 }

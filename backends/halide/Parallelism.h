@@ -1,0 +1,76 @@
+// How a kernel's loops are shared among threads: one decision, from the
+// work of the loop, for every schedule (Schedule.cpp for pointwise,
+// reduction and window stages; Contraction.cpp for matmul and conv2d).
+//
+// Why it matters: every parallel loop of a Halide kernel goes through the
+// runtime's thread pool, which takes a lock per task and wakes sleeping
+// workers per loop. A loop of thousands of tiny tasks (a row of 12 floats
+// each: cnn's pooling gradient) spends more in the pool than in the work,
+// and with two threads the lock is contended: such kernels ran 2-4x
+// slower with 2 threads than with 1. So a loop is shared only when its work
+// covers the pool's cost, in tasks of at least kMinTaskNs each.
+//
+// Plain C++ (no Halide, no LLVM), so its tests need neither.
+#ifndef AXON_BACKENDS_HALIDE_PARALLELISM_H
+#define AXON_BACKENDS_HALIDE_PARALLELISM_H
+
+#include <cstdint>
+#include <vector>
+
+namespace axon::halide {
+
+/// Estimated one-core cost of a kernel's work, in nanoseconds: rough, only
+/// to compare with the thread pool's cost (measured on cnn's kernels, AMD
+/// EPYC with AVX-512: a sum over 590k elements 0.49 ns per element read,
+/// pointwise kernels 0.2-0.6 ns per element written).
+constexpr double kNsPerElement = 0.5;
+/// A contraction's multiply-add (2 flops) at ~100 GFLOP/s per core.
+constexpr double kNsPerMultiplyAdd = 0.02;
+
+/// Least work per parallel task. Waking a sleeping worker and joining it
+/// takes some 5-20 us (a futex wake and a context switch, more on a busy
+/// machine); tasks of this size keep that a small share.
+constexpr double kMinTaskNs = 20000;
+
+/// The most threads a parallel loop is split for: the code is compiled
+/// once and runs at whatever thread count the runtime is given (--threads,
+/// HL_NUM_THREADS), so the task count is not the thread count but enough
+/// tasks (kTasksPerThread per thread, work allowing) to balance up to
+/// this many.
+constexpr int kPlannedThreads = 16;
+constexpr int kTasksPerThread = 4;
+
+/// A parallel loop over the fusion of a loop nest's outermost dims, split
+/// into tasks.
+struct ParallelLoop {
+  int fusedDims = 0;      ///< Outermost dims fused into the parallel loop.
+  int64_t iterations = 0; ///< Extent of the fused loop.
+  int64_t perTask = 0;    ///< Fused iterations per task (a split factor).
+  int64_t tasks = 0;      ///< ceil(iterations / perTask); 0: serial.
+
+  bool parallel() const { return tasks >= 2; }
+};
+
+/// Decides the parallel loop of a nest whose shareable dims (pure dims: no
+/// two iterations write the same element) have `extents`, outermost first,
+/// and whose whole work is `ns` (estimated, as above) at one thread:
+///  - serial when the work is below two tasks' worth (2 x kMinTaskNs), or
+///    `threads` < 2, or there is only one iteration to share;
+///  - else tasks = min(work / kMinTaskNs, kTasksPerThread x threads),
+///    over the fewest outermost dims whose fused extent reaches that many
+///    (outermost: each task writes one contiguous block), with iterations
+///    dealt out evenly, ceil(iterations / tasks) per task.
+/// The result depends on the shape and work only, never on the thread
+/// count the code later runs at, and parallel loops over pure dims never
+/// change what an element sums: results are the same at any thread count.
+ParallelLoop planParallelLoop(const std::vector<int64_t> &extents, double ns,
+                              int threads = kPlannedThreads);
+
+/// Whether work of `ns` is worth a thread-pool dispatch at all (the same
+/// threshold as planParallelLoop): for loops whose tasks are fixed
+/// otherwise (a contraction's tiles).
+bool worthSharing(double ns);
+
+} // namespace axon::halide
+
+#endif // AXON_BACKENDS_HALIDE_PARALLELISM_H

@@ -1,0 +1,102 @@
+// The parallelism decision (backends/halide/Parallelism.h): which outer
+// dims a kernel's loop shares among threads, in how many tasks, for shapes
+// at awkward sizes (1, 7, 33) and at the thresholds.
+#include "backends/halide/Parallelism.h"
+
+#include <gtest/gtest.h>
+
+namespace {
+
+using axon::halide::kMinTaskNs;
+using axon::halide::kPlannedThreads;
+using axon::halide::kTasksPerThread;
+using axon::halide::ParallelLoop;
+using axon::halide::planParallelLoop;
+using axon::halide::worthSharing;
+
+/// Work of `tasks` minimal tasks.
+double tasksOfWork(double tasks) { return tasks * kMinTaskNs; }
+
+TEST(ParallelismTest, WorkBelowTwoTasksStaysSerial) {
+  EXPECT_FALSE(planParallelLoop({64, 16, 24}, tasksOfWork(1.99)).parallel());
+  EXPECT_FALSE(worthSharing(tasksOfWork(1.99)));
+  ParallelLoop two = planParallelLoop({64, 16, 24}, tasksOfWork(2));
+  EXPECT_TRUE(worthSharing(tasksOfWork(2)));
+  ASSERT_TRUE(two.parallel());
+  EXPECT_EQ(two.tasks, 2);
+  EXPECT_EQ(two.fusedDims, 1);
+  EXPECT_EQ(two.perTask, 32);
+}
+
+TEST(ParallelismTest, OneThreadOrOneIterationStaysSerial) {
+  EXPECT_FALSE(planParallelLoop({64, 16}, tasksOfWork(100), 1).parallel());
+  EXPECT_FALSE(planParallelLoop({1}, tasksOfWork(100)).parallel());
+  EXPECT_FALSE(planParallelLoop({1, 1, 1}, tasksOfWork(100)).parallel());
+  EXPECT_FALSE(planParallelLoop({}, tasksOfWork(100)).parallel());
+  EXPECT_EQ(planParallelLoop({1}, tasksOfWork(100)).tasks, 0);
+}
+
+TEST(ParallelismTest, TasksGrowWithWorkUpToThePlannedThreads) {
+  const int64_t most = int64_t(kTasksPerThread) * kPlannedThreads;
+  ParallelLoop some = planParallelLoop({4096}, tasksOfWork(10.5));
+  EXPECT_EQ(some.tasks, 10);
+  EXPECT_EQ(some.perTask, 410); // ceil(4096 / 10)
+  ParallelLoop lots = planParallelLoop({4096}, tasksOfWork(1e6));
+  EXPECT_EQ(lots.tasks, most);
+  EXPECT_EQ(lots.perTask, 4096 / most);
+  // Planned for fewer threads: fewer tasks for the same work.
+  ParallelLoop two = planParallelLoop({4096}, tasksOfWork(1e6), 2);
+  EXPECT_EQ(two.tasks, 2 * kTasksPerThread);
+}
+
+TEST(ParallelismTest, FusesTheFewestOuterDimsThatGiveEnoughTasks) {
+  // cnn's pooling gradient, [64, 16, 24, 24] with the innermost dim kept
+  // for vectors: the batch alone covers the 14 tasks its work asks for
+  // (5 images each: 13 tasks).
+  ParallelLoop pool = planParallelLoop({64, 16, 24}, tasksOfWork(14.7));
+  EXPECT_EQ(pool.fusedDims, 1);
+  EXPECT_EQ(pool.iterations, 64);
+  EXPECT_EQ(pool.tasks, 13);
+  EXPECT_EQ(pool.perTask, 5);
+  // A batch of 1: the next dim is fused in.
+  ParallelLoop one = planParallelLoop({1, 33, 7}, tasksOfWork(16));
+  EXPECT_EQ(one.fusedDims, 2);
+  EXPECT_EQ(one.iterations, 33);
+  EXPECT_EQ(one.tasks, 11); // 3 iterations each: 16 tasks would be uneven
+  EXPECT_EQ(one.perTask, 3);
+  // Batch 7 (fewer iterations than tasks wanted), then 7 x 33.
+  ParallelLoop seven = planParallelLoop({7, 33}, tasksOfWork(5));
+  EXPECT_EQ(seven.fusedDims, 1);
+  EXPECT_EQ(seven.tasks, 4); // 2, 2, 2, 1
+  EXPECT_EQ(seven.perTask, 2);
+  ParallelLoop both = planParallelLoop({7, 33}, tasksOfWork(30));
+  EXPECT_EQ(both.fusedDims, 2);
+  EXPECT_EQ(both.iterations, 231);
+  EXPECT_EQ(both.tasks, 29); // 8 iterations each, the last 7
+  EXPECT_EQ(both.perTask, 8);
+}
+
+TEST(ParallelismTest, NeverMoreTasksThanIterations) {
+  ParallelLoop seven = planParallelLoop({7}, tasksOfWork(1000));
+  EXPECT_EQ(seven.tasks, 7);
+  EXPECT_EQ(seven.perTask, 1);
+  ParallelLoop all = planParallelLoop({1, 7, 1}, tasksOfWork(1000));
+  EXPECT_EQ(all.fusedDims, 3);
+  EXPECT_EQ(all.tasks, 7);
+}
+
+TEST(ParallelismTest, EveryIterationIsInExactlyOneTask) {
+  for (int64_t a : {1, 2, 7, 33, 64})
+    for (int64_t b : {1, 7, 33})
+      for (double tasks : {2.0, 3.0, 7.0, 33.0, 1e4}) {
+        ParallelLoop p = planParallelLoop({a, b}, tasksOfWork(tasks));
+        if (!p.parallel())
+          continue;
+        SCOPED_TRACE(testing::Message() << a << "x" << b << ", " << tasks);
+        EXPECT_GE(p.perTask * p.tasks, p.iterations);
+        EXPECT_LT(p.perTask * (p.tasks - 1), p.iterations);
+        EXPECT_LE(p.tasks, int64_t(tasks));
+      }
+}
+
+} // namespace
