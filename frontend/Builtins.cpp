@@ -155,7 +155,7 @@ template <typename OpT, Operand kind> TV unary(BuiltinCall &c) {
   TV x = elementwiseOperand(c, c.arg(0), kind);
   if (!x.valid())
     return x;
-  return c.t.make<OpT>(c.loc(), x.elem, x.shape, x.value);
+  return c.t.make<OpT>(c.loc(), x.shape, x.value);
 }
 
 /// IEEE classification, as comparisons: x != x only for NaN, |x| == inf
@@ -167,12 +167,11 @@ TV classify(BuiltinCall &c) {
   if (!x.valid())
     return x;
   if (c.name() == "isnan")
-    return t.make<CmpOp>(l, "bool", x.shape, CmpPredicate::ne, x.value,
-                         x.value);
-  TV mag = t.make<AbsOp>(l, x.elem, x.shape, x.value);
+    return t.make<CmpOp>(l, x.shape, CmpPredicate::ne, x.value, x.value);
+  TV mag = t.make<AbsOp>(l, x.shape, x.value);
   TV inf = t.materialize(
       TV::numberLiteral(std::numeric_limits<double>::infinity()), x.elem);
-  return t.make<CmpOp>(l, "bool", x.shape,
+  return t.make<CmpOp>(l, x.shape,
                        c.name() == "isinf" ? CmpPredicate::eq
                                            : CmpPredicate::lt,
                        mag.value, inf.value);
@@ -197,7 +196,7 @@ template <typename OpT> TV elementwiseBinary(BuiltinCall &c) {
   sh::Result r = sh::broadcast(x.shape, y.shape);
   if (!r.ok())
     return t.fail(c.loc(), r.error);
-  return t.make<OpT>(c.loc(), x.elem, r.shape, x.value, y.value);
+  return t.make<OpT>(c.loc(), r.shape, x.value, y.value);
 }
 
 /// The operator `op` called by name: pow(a, b) is a ^ b, matmul(a, b) is
@@ -250,8 +249,7 @@ template <typename OpT, Operand kind> TV reduce(BuiltinCall &c) {
   if (!r.ok())
     return t.fail(c.loc(), r.error);
   mlir::OpBuilder &b = t.builder();
-  return t.make<OpT>(c.loc(), x.elem, r.shape, x.value,
-                     b.getDenseI64ArrayAttr(*axes), b.getBoolAttr(*keep != 0));
+  return t.make<OpT>(c.loc(), r.shape, x.value, *axes, *keep != 0);
 }
 
 TV argmax(BuiltinCall &c) {
@@ -267,7 +265,7 @@ TV argmax(BuiltinCall &c) {
     return c.t.fail(c.loc(), "axis " + std::to_string(*axis) +
                                  " is out of range for " + x.typeString());
   sh::Result r = sh::reduce(x.shape, {*norm}, *keep != 0);
-  return c.t.make<ArgmaxOp>(c.loc(), "i32", r.shape, x.value, *norm,
+  return c.t.makeTyped<ArgmaxOp>(c.loc(), "i32", r.shape, x.value, *norm,
                             *keep != 0);
 }
 
@@ -281,7 +279,7 @@ template <typename OpT> TV normalizeAlong(BuiltinCall &c) {
   if (!norm)
     return c.t.fail(c.loc(), "axis " + std::to_string(*axis) +
                                  " is out of range for " + x.typeString());
-  return c.t.make<OpT>(c.loc(), x.elem, x.shape, x.value, *norm);
+  return c.t.make<OpT>(c.loc(), x.shape, x.value, *norm);
 }
 
 // -------------------------------------------------------------------------
@@ -306,9 +304,9 @@ template <bool transposed> TV convolution(BuiltinCall &c) {
   if (!r.ok())
     return t.fail(l, r.error);
   if (transposed)
-    return t.make<ConvTranspose2DOp>(l, x.elem, r.shape, x.value, w.value,
+    return t.make<ConvTranspose2DOp>(l, r.shape, x.value, w.value,
                                      *strides, *padding, *extra, *groups);
-  return t.make<Conv2DOp>(l, x.elem, r.shape, x.value, w.value, *strides,
+  return t.make<Conv2DOp>(l, r.shape, x.value, w.value, *strides,
                           *padding, *extra, *groups);
 }
 
@@ -325,7 +323,7 @@ template <typename OpT> TV pool(BuiltinCall &c) {
   sh::Result r = sh::pool2d(x.shape, *kernel, *strides, *padding);
   if (!r.ok())
     return c.t.fail(c.loc(), r.error);
-  return c.t.make<OpT>(c.loc(), x.elem, r.shape, x.value, *kernel, *strides,
+  return c.t.make<OpT>(c.loc(), r.shape, x.value, *kernel, *strides,
                        *padding);
 }
 
@@ -387,7 +385,7 @@ TV reshape(BuiltinCall &c) {
   sh::Result r = sh::reshape(x.shape, target);
   if (!r.ok())
     return t.fail(l, r.error);
-  return t.make<ReshapeOp>(l, x.elem, target, x.value,
+  return t.makeTyped<ReshapeOp>(l, x.elem, target, x.value,
                            t.dynamicDims(target, l));
 }
 
@@ -414,7 +412,7 @@ TV transpose(BuiltinCall &c) {
   sh::Result r = sh::transpose(x.shape, perm);
   if (!r.ok())
     return t.fail(c.loc(), r.error);
-  return t.make<TransposeOp>(c.loc(), x.elem, r.shape, x.value, perm);
+  return t.make<TransposeOp>(c.loc(), r.shape, x.value, perm);
 }
 
 TV broadcastTo(BuiltinCall &c) {
@@ -427,7 +425,7 @@ TV broadcastTo(BuiltinCall &c) {
   if (!sh::broadcastsTo(x.shape, target))
     return t.fail(l, "cannot broadcast " + x.typeString() + " to " +
                          sh::str(target));
-  return t.make<BroadcastOp>(l, x.elem, target, x.value,
+  return t.makeTyped<BroadcastOp>(l, x.elem, target, x.value,
                              t.dynamicDims(target, l));
 }
 
@@ -447,7 +445,7 @@ TV slice(BuiltinCall &c) {
   sh::Result r = sh::slice(x.shape, *norm, *start, *end, *step);
   if (!r.ok())
     return t.fail(c.loc(), r.error);
-  return t.make<SliceOp>(c.loc(), x.elem, r.shape, x.value, *norm, *start, *end,
+  return t.make<SliceOp>(c.loc(), r.shape, x.value, *norm, *start, *end,
                          *step);
 }
 
@@ -479,7 +477,7 @@ TV concat(BuiltinCall &c) {
   sh::Result r = sh::concat(shapes, *norm);
   if (!r.ok())
     return t.fail(c.loc(), r.error);
-  return t.make<ConcatOp>(c.loc(), xs[0].elem, r.shape, values, *norm);
+  return t.make<ConcatOp>(c.loc(), r.shape, values, *norm);
 }
 
 TV gather(BuiltinCall &c) {
@@ -493,7 +491,7 @@ TV gather(BuiltinCall &c) {
   if (!r.ok())
     return t.fail(c.loc(), r.error);
   int64_t norm = *sh::normalizeAxis(*axis, table.shape.size());
-  return t.make<GatherOp>(c.loc(), table.elem, r.shape, table.value, idx.value,
+  return t.make<GatherOp>(c.loc(), r.shape, table.value, idx.value,
                           norm);
 }
 
@@ -514,7 +512,7 @@ TV scatterAdd(BuiltinCall &c) {
                                     sh::str(r.shape) + ", got " +
                                     upd.typeString());
   int64_t norm = *sh::normalizeAxis(*axis, target.shape.size());
-  return t.make<ScatterAddOp>(c.loc(), target.elem, target.shape, target.value,
+  return t.make<ScatterAddOp>(c.loc(), target.shape, target.value,
                               idx.value, upd.value, norm);
 }
 
@@ -527,7 +525,7 @@ TV oneHot(BuiltinCall &c) {
   if (!idx.valid())
     return idx;
   sh::Result r = sh::oneHot(idx.shape, *depth);
-  return t.make<OneHotOp>(c.loc(), "f32", r.shape, idx.value, *depth);
+  return t.makeTyped<OneHotOp>(c.loc(), "f32", r.shape, idx.value, *depth);
 }
 
 TV where(BuiltinCall &c) {
@@ -547,7 +545,7 @@ TV where(BuiltinCall &c) {
   sh::Result r = xy.ok() ? sh::broadcast(cond.shape, xy.shape) : xy;
   if (!r.ok())
     return t.fail(l, r.error);
-  return t.make<SelectOp>(l, x.elem, r.shape, cond.value, x.value, y.value);
+  return t.make<SelectOp>(l, r.shape, cond.value, x.value, y.value);
 }
 
 TV dim(BuiltinCall &c) {
@@ -559,7 +557,7 @@ TV dim(BuiltinCall &c) {
   if (!axis || !sh::normalizeAxis(*axis, x.shape.size()))
     return t.fail(c.arg(1).loc,
                   "dim needs a constant axis in range for " + x.typeString());
-  return t.make<DimOp>(c.loc(), "i64", {}, x.value,
+  return t.make<DimOp>(c.loc(), {}, x.value,
                        *sh::normalizeAxis(*axis, x.shape.size()));
 }
 
@@ -600,7 +598,7 @@ TV fill(BuiltinCall &c) {
     if (t.file().errorCount() != before)
       return TV{};
   }
-  return t.make<FillOp>(l, elem, shape, t.builder().getF64FloatAttr(value),
+  return t.makeTyped<FillOp>(l, elem, shape, t.builder().getF64FloatAttr(value),
                         t.dynamicDims(shape, l));
 }
 
@@ -644,11 +642,11 @@ TV random(BuiltinCall &c, const char *first, const char *second) {
   mlir::OpBuilder &b = t.builder();
   auto seedAttr = b.getI64IntegerAttr(*seed);
   if constexpr (std::is_same_v<OpT, RandomBernoulliOp>)
-    return t.make<OpT>(l, "f32", shape, seedAttr, counter.value, dims,
-                       b.getF64FloatAttr(*v1));
+    return t.makeTyped<OpT>(l, "f32", shape, seedAttr, counter.value, dims,
+                            b.getF64FloatAttr(*v1));
   else
-    return t.make<OpT>(l, "f32", shape, seedAttr, counter.value, dims,
-                       b.getF64FloatAttr(*v1), b.getF64FloatAttr(*v2));
+    return t.makeTyped<OpT>(l, "f32", shape, seedAttr, counter.value, dims,
+                            b.getF64FloatAttr(*v1), b.getF64FloatAttr(*v2));
 }
 
 TV uniform(BuiltinCall &c) { return random<RandomUniformOp>(c, "low", "high"); }

@@ -75,12 +75,17 @@ mlir::Type Translator::elemType(llvm::StringRef elem) {
       .Default(mlir::Type());
 }
 
+std::string Translator::elemName(mlir::Type elem) {
+  if (elem.isInteger(1))
+    return "bool";
+  std::string name;
+  llvm::raw_string_ostream(name) << elem;
+  return name;
+}
+
 mlir::RankedTensorType Translator::tensorType(llvm::StringRef elem,
                                               const sh::Shape &s) {
-  llvm::SmallVector<int64_t> dims;
-  for (const sh::Dim &d : s)
-    dims.push_back(d.isKnown() ? d.value : mlir::ShapedType::kDynamic);
-  return mlir::RankedTensorType::get(dims, elemType(elem));
+  return tensorTypeOf(s, elemType(elem));
 }
 
 bool Translator::resolveType(const Type &t, std::string &elem, sh::Shape &shape,
@@ -655,7 +660,7 @@ TV Translator::emitExpr(const Expr &e) {
     }
     if (x.elem == "bool")
       return fail(e.loc, "cannot negate a bool tensor");
-    return make<NegOp>(e.loc, x.elem, x.shape, x.value);
+    return make<NegOp>(e.loc, x.shape, x.value);
   }
   case Expr::Binary:
     return emitBinary(e);
@@ -739,27 +744,27 @@ TV Translator::binary(Tok op, llvm::SMLoc l, TV a, TV b) {
     sh::Result r = sh::matmul(a.shape, b.shape);
     if (!r.ok())
       return fail(l, r.error);
-    return make<MatmulOp>(l, a.elem, r.shape, a.value, b.value);
+    return make<MatmulOp>(l, r.shape, a.value, b.value);
   }
   sh::Result r = sh::broadcast(a.shape, b.shape);
   if (!r.ok())
     return fail(l, r.error);
   auto cmp = [&](CmpPredicate p) {
-    return make<CmpOp>(l, "bool", r.shape, p, a.value, b.value);
+    return make<CmpOp>(l, r.shape, p, a.value, b.value);
   };
   if (a.elem == "bool" && op != Tok::EqEq && op != Tok::NotEq)
     return fail(l, "arithmetic on bool tensors; convert with f32(...)");
   switch (op) {
   case Tok::Plus:
-    return make<AddOp>(l, a.elem, r.shape, a.value, b.value);
+    return make<AddOp>(l, r.shape, a.value, b.value);
   case Tok::Minus:
-    return make<SubOp>(l, a.elem, r.shape, a.value, b.value);
+    return make<SubOp>(l, r.shape, a.value, b.value);
   case Tok::Star:
-    return make<MulOp>(l, a.elem, r.shape, a.value, b.value);
+    return make<MulOp>(l, r.shape, a.value, b.value);
   case Tok::Slash:
-    return make<DivOp>(l, a.elem, r.shape, a.value, b.value);
+    return make<DivOp>(l, r.shape, a.value, b.value);
   case Tok::Caret:
-    return make<PowOp>(l, a.elem, r.shape, a.value, b.value);
+    return make<PowOp>(l, r.shape, a.value, b.value);
   case Tok::Less:
     return cmp(CmpPredicate::lt);
   case Tok::LessEq:

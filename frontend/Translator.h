@@ -88,6 +88,8 @@ public:
   /// Reports `msg` at `l`; returns the invalid value.
   TV fail(llvm::SMLoc l, const llvm::Twine &msg);
   mlir::Type elemType(llvm::StringRef elem);
+  /// The language's name of an element type ("f32", ..., "bool").
+  static std::string elemName(mlir::Type elem);
   mlir::RankedTensorType tensorType(llvm::StringRef elem,
                                     const shape::Shape &s);
 
@@ -121,11 +123,26 @@ public:
   /// The parser refused integers above INT64_MAX, so these are exact.
   static std::optional<int64_t> constInt(const ast::Expr &e);
 
-  /// Builds op OpT with result type elem[shape], after checking that the
-  /// shape's element count fits in int64.
+  /// Builds op OpT, which infers its result type from its operands and
+  /// attributes (InferTypeOpInterface); `shape` is the result's shape in the
+  /// language (with its symbols), checked by the caller with the same shape
+  /// rule. Reports a result whose element count does not fit in int64.
   template <typename OpT, typename... Args>
-  TV make(llvm::SMLoc l, const std::string &elem, const shape::Shape &shape,
-          Args &&...args) {
+  TV make(llvm::SMLoc l, const shape::Shape &shape, Args &&...args) {
+    OpT op = b_.create<OpT>(loc(l), std::forward<Args>(args)...);
+    TV v{op.getResult(), elemName(op.getType().getElementType()), shape};
+    if (!checkElements(shape, v.elem, l, "the result")) {
+      op->erase();
+      return TV{};
+    }
+    return v;
+  }
+  /// Builds op OpT with result type elem[shape], for the ops whose result
+  /// type the operands do not fix (a target shape, an element type of the
+  /// caller's choosing), after checking that its element count fits in int64.
+  template <typename OpT, typename... Args>
+  TV makeTyped(llvm::SMLoc l, const std::string &elem,
+               const shape::Shape &shape, Args &&...args) {
     if (!checkElements(shape, elem, l, "the result"))
       return TV{};
     mlir::Value v = b_.create<OpT>(loc(l), tensorType(elem, shape),

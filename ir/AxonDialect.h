@@ -8,6 +8,7 @@
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -20,6 +21,20 @@
 namespace axon {
 /// The shape of a ranked tensor type, `?` extents as unknown dims.
 shape::Shape shapeOf(mlir::Type type);
+/// The tensor type of `shape` (unknown and symbolic dims as `?`) and `elem`.
+mlir::RankedTensorType tensorTypeOf(const shape::Shape &shape, mlir::Type elem);
+/// InferTypeOpInterface's check of the axon ops: a declared result may be
+/// more or less refined than the inferred one where the shape rule allows
+/// (shape::compatible), with the same element type.
+bool compatibleResultTypes(mlir::TypeRange inferred, mlir::TypeRange declared);
+
+namespace detail {
+/// InferShapeOpInterface's verifier: the op's shape rule holds and the
+/// declared result can hold the shape it infers.
+mlir::LogicalResult verifyResultShape(mlir::Operation *op);
+/// DynamicDimsOpInterface's verifier: one extent per `?` of the result.
+mlir::LogicalResult verifyDynamicDims(mlir::Operation *op);
+} // namespace detail
 
 namespace OpTrait {
 /// Marks ops through which autodiff propagates no gradient.
@@ -42,6 +57,18 @@ class Broadcasting : public mlir::OpTrait::TraitBase<ConcreteType, Broadcasting>
 /// Each result element is one element of operand 0, moved.
 template <typename ConcreteType>
 class View : public mlir::OpTrait::TraitBase<ConcreteType, View> {};
+
+/// The op's result type is inferred by its shape rule, a static
+/// `shapeRule(Adaptor)` (Axon_InferResultType in AxonOps.td).
+template <typename ConcreteType>
+class InferredResultType
+    : public mlir::OpTrait::TraitBase<ConcreteType, InferredResultType> {};
+
+/// The op's InferTypeOpInterface accepts declared results as refined as
+/// the shape rule allows (compatibleResultTypes).
+template <typename ConcreteType>
+class CompatibleResultTypes
+    : public mlir::OpTrait::TraitBase<ConcreteType, CompatibleResultTypes> {};
 } // namespace OpTrait
 
 /// The family an op declares, or nullopt for an op of another dialect.

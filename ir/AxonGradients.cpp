@@ -165,14 +165,8 @@ Value filterGradient(GradBuilder &gb, Value input, Value filter,
                      ArrayRef<int64_t> dilations, RankedTensorType filterType) {
   Value inT = gb.transpose(input, {1, 0, 2, 3});
   Value filtT = gb.transpose(filter, {1, 0, 2, 3});
-  shape::Result r = shape::conv2d(
-      shapeOf(inT.getType()), shapeOf(filtT.getType()),
-      std::vector<int64_t>(strides.begin(), strides.end()),
-      std::vector<int64_t>(padding.begin(), padding.end()),
-      std::vector<int64_t>(dilations.begin(), dilations.end()), 1);
-  Value full = gb.b.create<Conv2DOp>(
-      gb.loc, gb.tensorType(r.shape, filterType.getElementType()), inT, filtT,
-      strides, padding, dilations, 1);
+  Value full = gb.b.create<Conv2DOp>(gb.loc, inT, filtT, strides, padding,
+                                     dilations, 1);
   Value cropped = gb.slice(gb.slice(full, 2, 0, filterType.getDimSize(2)), 3, 0,
                            filterType.getDimSize(3));
   return gb.castTo(gb.transpose(cropped, {1, 0, 2, 3}), filterType);
@@ -231,6 +225,8 @@ LogicalResult Conv2DOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
                       2 * getPadding()[i] + wt.getDimSize(2 + i);
     outPad.push_back(xt.getDimSize(2 + i) - rebuilt);
   }
+  // The rule is asked first so that a refusal is a diagnostic: the builder
+  // infers the result type and cannot report one.
   shape::Result r = shape::convTranspose2d(
       shapeOf(g.getType()), shapeOf(wt),
       std::vector<int64_t>(getStrides().begin(), getStrides().end()),
@@ -239,10 +235,8 @@ LogicalResult Conv2DOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
   if (!r.ok())
     return emitOpError("cannot build the input gradient: ") << r.error;
   grads[0] = gb.castTo(
-      builder.create<ConvTranspose2DOp>(getLoc(),
-                                        gb.tensorType(r.shape, xt.getElementType()),
-                                        g, getFilter(), getStrides(), getPadding(),
-                                        outPad, getGroups()),
+      builder.create<ConvTranspose2DOp>(getLoc(), g, getFilter(), getStrides(),
+                                        getPadding(), outPad, getGroups()),
       xt);
   // dW[o, c, i, j] = sum over n, oh, ow of g[n, o, oh, ow] x[n, c, oh s + i - p, ...]:
   // a convolution of x^T by g^T with the forward stride as dilation.
@@ -265,7 +259,8 @@ LogicalResult ConvTranspose2DOp::buildVJP(OpBuilder &builder,
   auto xt = getInput().getType();
   auto wt = getFilter().getType();
   GradBuilder gb(builder, getLoc());
-  // dx: the forward convolution with the same filter.
+  // dx: the forward convolution with the same filter (the rule asked first,
+  // as for conv2d's gradient).
   shape::Result r = shape::conv2d(
       shapeOf(g.getType()), shapeOf(wt),
       std::vector<int64_t>(getStrides().begin(), getStrides().end()),
@@ -274,11 +269,10 @@ LogicalResult ConvTranspose2DOp::buildVJP(OpBuilder &builder,
   if (!r.ok())
     return emitOpError("cannot build the input gradient: ") << r.error;
   SmallVector<int64_t> ones = {1, 1};
-  grads[0] = gb.castTo(
-      builder.create<Conv2DOp>(getLoc(), gb.tensorType(r.shape, xt.getElementType()),
-                               g, getFilter(), getStrides(), getPadding(), ones,
-                               getGroups()),
-      xt);
+  grads[0] = gb.castTo(builder.create<Conv2DOp>(getLoc(), g, getFilter(),
+                                                getStrides(), getPadding(), ones,
+                                                getGroups()),
+                       xt);
   // dW[c, o, i, j] = sum of x[n, c, a, b] g[n, o, a s + i - p, b s + j - p]:
   // a convolution of g^T by x^T with the stride as dilation.
   auto dw = groupedFilterGradient(*this, gb, g, getInput(), getGroups(), ones,
@@ -530,11 +524,8 @@ LogicalResult ScatterAddOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
     return success();
   GradBuilder gb(builder, getLoc());
   grads[0] = g;
-  shape::Result r = shape::gather(shapeOf(g.getType()),
-                                  shapeOf(getIndices().getType()), getAxis());
-  Value picked = builder.create<GatherOp>(
-      getLoc(), gb.tensorType(r.shape, getType().getElementType()), g,
-      getIndices(), getAxis());
+  Value picked =
+      builder.create<GatherOp>(getLoc(), g, getIndices(), getAxis());
   grads[2] = gb.castTo(picked, getUpdates().getType());
   return success();
 }

@@ -8,10 +8,13 @@ def Axon_InferShapeOpInterface : OpInterface<"InferShapeOpInterface"> {
   let cppNamespace = "::axon";
   let description = [{
     An op's shape rule: the result shape its operand types and attributes
-    imply, with unknown extents where only run time can tell. The verifier
-    checks the declared result type against it, and `axon-infer-shapes`
-    uses it to make `?` extents static wherever the rule knows them. The
-    rules themselves live in ir/ShapeRules.h, shared with the frontend.
+    imply, with unknown extents where only run time can tell. Its verifier
+    checks the declared result type against it (before the op's own
+    verifier), and `axon-infer-shapes` uses it to make `?` extents static
+    wherever the rule knows them. The rules themselves live in
+    ir/ShapeRules.h, shared with the frontend; ops whose whole result type
+    follows from the rule also answer MLIR's InferTypeOpInterface through
+    it (Axon_InferResultType).
   }];
   let methods = [
     InterfaceMethod<"The result shape implied by the operands, or an error.",
@@ -20,6 +23,7 @@ def Axon_InferShapeOpInterface : OpInterface<"InferShapeOpInterface"> {
         return ::axon::shape::Result{::axon::shapeOf($_op->getOperand(0).getType()), {}};
       }]>
   ];
+  let verify = [{ return ::axon::detail::verifyResultShape($_op); }];
 }
 
 def Axon_GradientOpInterface : OpInterface<"GradientOpInterface"> {
@@ -60,6 +64,8 @@ def Axon_DynamicDimsOpInterface : OpInterface<"DynamicDimsOpInterface"> {
         return $_op.getDynamicDims();
       }]>
   ];
+  // One extent per `?`, checked before the shape rule reads them.
+  let verify = [{ return ::axon::detail::verifyDynamicDims($_op); }];
 }
 
 // The op's results are piecewise constant in its operands (or do not

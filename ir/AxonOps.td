@@ -16,8 +16,70 @@ include "mlir/Interfaces/InferTypeOpInterface.td"
 
 // Ops whose shape rule is the interface's default (shape of operand 0).
 defvar InferShapeDefault = DeclareOpInterfaceMethods<Axon_InferShapeOpInterface>;
-// Ops that implement their own shape rule in AxonOps.cpp.
+// Ops that implement their own shape rule in AxonOps.cpp, reading their
+// declared result type (its `?`s match dynamic_dims operands) or leaving
+// the result's element type to the builder (argmax, one_hot).
 defvar InferShape = DeclareOpInterfaceMethods<Axon_InferShapeOpInterface, ["inferResultShape"]>;
+
+// The C++ side of Axon_InferResultType: the op's shape rule is a static
+// `shapeRule(Adaptor)` (AxonOps.cpp), so it needs no op instance; it is the
+// op's InferShapeOpInterface rule and, with `elementType` (an expression of
+// `context`, `operands` and `adaptor`), its InferTypeOpInterface answer.
+class Axon_InferredResultTypeTrait<code elementType>
+    : NativeOpTrait<"InferredResultType", [], [{
+        /// The result shape the operands and attributes imply, or why none.
+        static ::axon::shape::Result shapeRule(Adaptor adaptor);
+      }], [{
+        ::llvm::LogicalResult $cppClass::inferReturnTypes(
+            ::mlir::MLIRContext *context, std::optional<::mlir::Location> location,
+            ::mlir::ValueRange operands, ::mlir::DictionaryAttr attributes,
+            ::mlir::OpaqueProperties properties, ::mlir::RegionRange regions,
+            ::llvm::SmallVectorImpl<::mlir::Type> &inferredReturnTypes) {
+          Adaptor adaptor(operands, attributes, properties, regions);
+          ::axon::shape::Result shape = shapeRule(adaptor);
+          if (!shape.ok())
+            return ::mlir::emitOptionalError(location, "'", getOperationName(),
+                                             "' op ", shape.error);
+          inferredReturnTypes.push_back(::axon::tensorTypeOf(shape.shape, }] # elementType # [{));
+          return ::mlir::success();
+        }
+        ::axon::shape::Result $cppClass::inferResultShape() {
+          return shapeRule(Adaptor(*this));
+        }
+      }]> {
+  let cppNamespace = "::axon::OpTrait";
+}
+
+// A declared result type may be more or less refined than the inferred one
+// where the shape rule allows (a static extent for a `?`, as
+// axon-infer-shapes and specialisation leave them), with the same element
+// type: InferTypeOpInterface's check, the same the shape-rule verifier makes.
+def Axon_CompatibleResultTypes : NativeOpTrait<"CompatibleResultTypes", [], [{
+    static bool isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                        ::mlir::TypeRange declared);
+  }], [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange inferred,
+                                            ::mlir::TypeRange declared) {
+      return ::axon::compatibleResultTypes(inferred, declared);
+    }
+  }]> {
+  let cppNamespace = "::axon::OpTrait";
+}
+
+// Ops whose result type follows from their operands and attributes: MLIR's
+// InferTypeOpInterface (builders without a result type), answered by the
+// op's shape rule.
+class Axon_InferResultType<code elementType = "::mlir::getElementTypeOrSelf(operands.front())">
+    : TraitList<[DeclareOpInterfaceMethods<InferTypeOpInterface>, Axon_CompatibleResultTypes,
+                 DeclareOpInterfaceMethods<Axon_InferShapeOpInterface, ["inferResultShape"]>,
+                 Axon_InferredResultTypeTrait<elementType>]>;
+// The result's element type is that of operand 0 (the common case).
+defvar InferResult = Axon_InferResultType<>;
+// Ops whose result type ODS already knows (SameOperandsAndResultType, or a
+// result constraint with a fixed type): ODS generates inferReturnTypes; the
+// shape rule is the interface's default or the op's own.
+defvar InferTypeFromODS = TraitList<[DeclareOpInterfaceMethods<InferTypeOpInterface>,
+                                     Axon_CompatibleResultTypes]>;
 // Differentiable ops: their VJP rule is in AxonGradients.cpp.
 defvar Grad = DeclareOpInterfaceMethods<Axon_GradientOpInterface>;
 
@@ -34,7 +96,8 @@ def Axon_FloatTensor : RankedTensorOf<[AnyFloat]>;
 
 class Axon_UnaryOp<string mnemonic, string math>
     : Axon_Op<mnemonic, [Pure, Elementwise, Axon_ElementwiseUnaryFamily,
-                         SameOperandsAndResultType, InferShapeDefault, Grad]> {
+                         SameOperandsAndResultType, InferTypeFromODS, InferShapeDefault,
+                         Grad]> {
   let summary = "elementwise " # math;
   let description = "Applies `" # math # "` to every element.";
   let arguments = (ins AnyRankedTensor:$input);
@@ -62,7 +125,8 @@ def Axon_ErfOp      : Axon_UnaryOp<"erf", "erf(x) = 2/sqrt(pi) * integral of e^(
 
 class Axon_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
     : Axon_Op<mnemonic, !listconcat([Pure, Axon_ElementwiseBinaryFamily,
-                                     Axon_Broadcasting, InferShape, Grad], traits)> {
+                                     Axon_Broadcasting, SameOperandsAndResultElementType,
+                                     InferResult, Grad], traits)> {
   let summary = "elementwise " # math # " with broadcasting";
   let description = [{
     Operands broadcast numpy-style: shapes align on the right, and an
@@ -73,7 +137,6 @@ class Axon_BinaryOp<string mnemonic, string math, list<Trait> traits = []>
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 def Axon_AddOp : Axon_BinaryOp<"add", "a + b", [Commutative]> {
@@ -95,7 +158,8 @@ def Axon_CmpPredicate : I64EnumAttr<"CmpPredicate", "comparison predicate", [
 }
 
 def Axon_CmpOp : Axon_Op<"cmp", [Pure, Axon_ElementwiseBinaryFamily, Axon_Broadcasting,
-                                 Axon_NoGradient, InferShape]> {
+                                 Axon_NoGradient, AllElementTypesMatch<["lhs", "rhs"]>,
+                                 Axon_InferResultType<"::mlir::IntegerType::get(context, 1)">]> {
   let summary = "elementwise comparison with broadcasting, giving i1";
   let arguments = (ins Axon_CmpPredicate:$predicate, AnyRankedTensor:$lhs,
                        AnyRankedTensor:$rhs);
@@ -103,11 +167,11 @@ def Axon_CmpOp : Axon_Op<"cmp", [Pure, Axon_ElementwiseBinaryFamily, Axon_Broadc
   let assemblyFormat = [{
     $predicate `,` $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
-def Axon_SelectOp : Axon_Op<"select", [Pure, Axon_SelectionFamily, Axon_Broadcasting,
-                                       Grad, InferShape]> {
+def Axon_SelectOp : Axon_Op<"select", [Pure, Axon_SelectionFamily, Axon_Broadcasting, Grad,
+                                       AllElementTypesMatch<["on_true", "on_false", "result"]>,
+                                       Axon_InferResultType<"::mlir::getElementTypeOrSelf(adaptor.getOnTrue())">]> {
   let summary = "elementwise cond ? a : b with broadcasting of all three";
   let arguments = (ins RankedTensorOf<[I1]>:$cond, AnyRankedTensor:$on_true,
                        AnyRankedTensor:$on_false);
@@ -115,7 +179,6 @@ def Axon_SelectOp : Axon_Op<"select", [Pure, Axon_SelectionFamily, Axon_Broadcas
   let assemblyFormat = [{
     $cond `,` $on_true `,` $on_false attr-dict `:` type($cond) `,` type($on_true) `,` type($on_false) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, Axon_ConversionFamily,
@@ -129,7 +192,6 @@ def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, Axon_ConversionFamily,
   let arguments = (ins AnyRankedTensor:$input);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -137,7 +199,8 @@ def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, Axon_ConversionFamily,
 // Contractions and convolutions
 //===----------------------------------------------------------------------===//
 
-def Axon_MatmulOp : Axon_Op<"matmul", [Pure, Axon_ContractionFamily, Grad, InferShape]> {
+def Axon_MatmulOp : Axon_Op<"matmul", [Pure, Axon_ContractionFamily, Grad,
+                                       SameOperandsAndResultElementType, InferResult]> {
   let summary = "batched matrix product [..., M, K] x [..., K, N] -> [..., M, N]";
   let description = [{
     Both operands have rank >= 2. Leading (batch) dims broadcast numpy-style,
@@ -148,10 +211,10 @@ def Axon_MatmulOp : Axon_Op<"matmul", [Pure, Axon_ContractionFamily, Grad, Infer
   let assemblyFormat = [{
     $lhs `,` $rhs attr-dict `:` type($lhs) `,` type($rhs) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
-def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, Axon_ContractionFamily, Grad, InferShape]> {
+def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, Axon_ContractionFamily, Grad,
+                                       SameOperandsAndResultElementType, InferResult]> {
   let summary = "2-D convolution, NCHW input, OIHW filter";
   let description = [{
     `input` is [N, C, H, W], `filter` is [O, C / groups, KH, KW]; the result
@@ -166,11 +229,11 @@ def Axon_Conv2DOp : Axon_Op<"conv2d", [Pure, Axon_ContractionFamily, Grad, Infer
   let assemblyFormat = [{
     $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
-def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, Axon_ContractionFamily,
-                                                          Grad, InferShape]> {
+def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, Axon_ContractionFamily, Grad,
+                                                          SameOperandsAndResultElementType,
+                                                          InferResult]> {
   let summary = "2-D transposed convolution, NCHW input, IOHW filter";
   let description = [{
     The adjoint of conv2d with respect to its input. `input` is [N, C, H, W],
@@ -185,11 +248,11 @@ def Axon_ConvTranspose2DOp : Axon_Op<"conv_transpose2d", [Pure, Axon_Contraction
   let assemblyFormat = [{
     $input `,` $filter attr-dict `:` type($input) `,` type($filter) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 class Axon_PoolOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, Axon_WindowFamily, InferShape, Grad]> {
+    : Axon_Op<mnemonic, [Pure, Axon_WindowFamily, SameOperandsAndResultElementType,
+                         InferResult, Grad]> {
   let summary = how # " pooling over the two trailing dims of NCHW";
   let description = [{
     Window `kernel`, step `strides`, implicit `padding` on both sides.
@@ -199,14 +262,14 @@ class Axon_PoolOp<string mnemonic, string how>
                        DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$padding);
   let results = (outs Axon_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
 }
 
 def Axon_MaxPool2DOp : Axon_PoolOp<"max_pool2d", "max">;
 def Axon_AvgPool2DOp : Axon_PoolOp<"avg_pool2d", "average">;
 
 class Axon_PoolGradOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, Axon_WindowFamily, InferShape]> {
+    : Axon_Op<mnemonic, [Pure, Axon_WindowFamily, SameOperandsAndResultElementType,
+                         InferResult]> {
   let summary = "gradient of " # mnemonic # " with respect to its input";
   let description = how # [{
     `grad` has the pooled shape; the result has the input's shape. The
@@ -219,7 +282,6 @@ class Axon_PoolGradOp<string mnemonic, string how>
   let assemblyFormat = [{
     $input `,` $grad attr-dict `:` type($input) `,` type($grad) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
 def Axon_MaxPool2DGradOp : Axon_PoolGradOp<"max_pool2d_grad",
@@ -232,7 +294,8 @@ def Axon_AvgPool2DGradOp : Axon_PoolGradOp<"avg_pool2d_grad",
 //===----------------------------------------------------------------------===//
 
 class Axon_ReduceOp<string mnemonic, string how>
-    : Axon_Op<mnemonic, [Pure, Axon_ReductionFamily, InferShape, Grad]> {
+    : Axon_Op<mnemonic, [Pure, Axon_ReductionFamily, SameOperandsAndResultElementType,
+                         InferResult, Grad]> {
   let summary = how # " over `axes`";
   let description = [{
     Reduces the listed axes (all axes when the list is empty). With
@@ -242,11 +305,10 @@ class Axon_ReduceOp<string mnemonic, string how>
                        DefaultValuedAttr<BoolAttr, "false">:$keepdims);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
 }
 
 def Axon_SumOp : Axon_ReduceOp<"sum", "sum">;
-def Axon_MeanOp : Axon_ReduceOp<"mean", "arithmetic mean">;
+def Axon_MeanOp : Axon_ReduceOp<"mean", "arithmetic mean"> { let hasVerifier = 1; }
 def Axon_ReduceMaxOp : Axon_ReduceOp<"reduce_max", "maximum">;
 
 def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, Axon_ReductionFamily, Axon_NoGradient,
@@ -257,18 +319,16 @@ def Axon_ArgmaxOp : Axon_Op<"argmax", [Pure, Axon_ReductionFamily, Axon_NoGradie
                        DefaultValuedAttr<BoolAttr, "false">:$keepdims);
   let results = (outs Axon_IntTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
 }
 
 class Axon_SoftmaxLikeOp<string mnemonic, string math>
     : Axon_Op<mnemonic, [Pure, Axon_ReductionFamily, SameOperandsAndResultType,
-                         InferShapeDefault, Grad]> {
+                         InferTypeFromODS, InferShape, Grad]> {
   let summary = math # " along `axis`";
   let description = "Computed stably: the maximum along the axis is subtracted first.";
   let arguments = (ins Axon_FloatTensor:$input, I64Attr:$axis);
   let results = (outs Axon_FloatTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($result)";
-  let hasVerifier = 1;
 }
 
 def Axon_SoftmaxOp : Axon_SoftmaxLikeOp<"softmax", "exp(x) / sum(exp(x))">;
@@ -279,6 +339,7 @@ def Axon_LogSoftmaxOp : Axon_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))"
 //===----------------------------------------------------------------------===//
 
 def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, Axon_DataMovementFamily, Axon_View,
+                                         AllElementTypesMatch<["input", "result"]>,
                                          Axon_DynamicDimsOpInterface, Grad, InferShape]> {
   let summary = "same elements in row-major order, new shape";
   let description = [{
@@ -290,20 +351,19 @@ def Axon_ReshapeOp : Axon_Op<"reshape", [Pure, Axon_DataMovementFamily, Axon_Vie
   let assemblyFormat = [{
     $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
-def Axon_TransposeOp : Axon_Op<"transpose", [Pure, Axon_DataMovementFamily, Axon_View,
-                                             Grad, InferShape]> {
+def Axon_TransposeOp : Axon_Op<"transpose", [Pure, Axon_DataMovementFamily, Axon_View, Grad,
+                                             SameOperandsAndResultElementType, InferResult]> {
   let summary = "permutes dims: result dim i is input dim perm[i]";
   let arguments = (ins AnyRankedTensor:$input, DenseI64ArrayAttr:$perm);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
 }
 
 def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, Axon_DataMovementFamily, Axon_View,
+                                             AllElementTypesMatch<["input", "result"]>,
                                              Axon_DynamicDimsOpInterface, Grad, InferShape]> {
   let summary = "numpy-style broadcast to the result shape";
   let description = [{
@@ -315,23 +375,22 @@ def Axon_BroadcastOp : Axon_Op<"broadcast", [Pure, Axon_DataMovementFamily, Axon
   let assemblyFormat = [{
     $input (`[` $dynamic_dims^ `]`)? attr-dict `:` type($input) `->` type($result)
   }];
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
 def Axon_SliceOp : Axon_Op<"slice", [Pure, Axon_DataMovementFamily, Axon_View, Grad,
-                                     InferShape]> {
+                                     SameOperandsAndResultElementType, InferResult]> {
   let summary = "elements start, start+stride, ... < limit along one axis";
   let description = "`limit` may be -1 for the end of the axis.";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$start,
                        I64Attr:$limit, DefaultValuedAttr<I64Attr, "1">:$stride);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
-  let hasVerifier = 1;
 }
 
 def Axon_InsertSliceOp : Axon_Op<"insert_slice", [Pure, Axon_DataMovementFamily, Grad,
-                                                  InferShape]> {
+                                                  SameOperandsAndResultElementType,
+                                                  InferResult]> {
   let summary = "a copy of `target` with a strided slice along one axis replaced";
   let description = [{
     Positions start, start + stride, ... along `axis` take the values of
@@ -348,15 +407,18 @@ def Axon_InsertSliceOp : Axon_Op<"insert_slice", [Pure, Axon_DataMovementFamily,
   let hasVerifier = 1;
 }
 
-def Axon_ConcatOp : Axon_Op<"concat", [Pure, Axon_DataMovementFamily, Grad, InferShape]> {
+// The shape rule first: it says "needs at least one operand" where the
+// element-type trait would only count operands.
+def Axon_ConcatOp : Axon_Op<"concat", [Pure, Axon_DataMovementFamily, Grad, InferResult,
+                                       SameOperandsAndResultElementType]> {
   let summary = "joins tensors along `axis`";
   let arguments = (ins Variadic<AnyRankedTensor>:$inputs, I64Attr:$axis);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
-  let hasVerifier = 1;
 }
 
-def Axon_GatherOp : Axon_Op<"gather", [Pure, Axon_DataMovementFamily, Grad, InferShape]> {
+def Axon_GatherOp : Axon_Op<"gather", [Pure, Axon_DataMovementFamily, Grad,
+                                       AllElementTypesMatch<["table", "result"]>, InferResult]> {
   let summary = "picks slices of `table` along `axis` (embedding lookup)";
   let description = [{
     result shape = table.shape[:axis] ++ indices.shape ++ table.shape[axis+1:].
@@ -368,10 +430,11 @@ def Axon_GatherOp : Axon_Op<"gather", [Pure, Axon_DataMovementFamily, Grad, Infe
   let assemblyFormat = [{
     $table `[` $indices `]` attr-dict `:` type($table) `,` type($indices) `->` type($result)
   }];
-  let hasVerifier = 1;
 }
 
-def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Axon_ScatterFamily, Grad, InferShape]> {
+def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Axon_ScatterFamily, Grad,
+                                                AllElementTypesMatch<["target", "updates", "result"]>,
+                                                InferResult]> {
   let summary = "adds `updates` into a copy of `target` at `indices` (gather's adjoint)";
   let description = [{
     `updates` has the shape gather(target, indices, axis) would give; each
@@ -393,15 +456,14 @@ def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_DataMovementFamily, Axon_NoGr
   let arguments = (ins Axon_IntTensor:$indices, I64Attr:$depth);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "$indices attr-dict `:` type($indices) `->` type($result)";
-  let hasVerifier = 1;
 }
 
-def Axon_DimOp : Axon_Op<"dim", [Pure, Axon_ShapeQueryFamily, Axon_NoGradient, InferShape]> {
+def Axon_DimOp : Axon_Op<"dim", [Pure, Axon_ShapeQueryFamily, Axon_NoGradient,
+                                 InferTypeFromODS, InferShape]> {
   let summary = "extent of one axis, as a rank-0 i64 tensor";
   let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis);
   let results = (outs Axon_I64Scalar:$result);
   let assemblyFormat = "$input attr-dict `:` type($input)";
-  let hasVerifier = 1;
   let hasFolder = 1;
 }
 
@@ -425,7 +487,6 @@ def Axon_FillOp : Axon_Op<"fill", [Pure, Axon_ConstantFamily, Axon_DynamicDimsOp
   let arguments = (ins F64Attr:$value, Variadic<Axon_I64Scalar>:$dynamic_dims);
   let results = (outs AnyRankedTensor:$result);
   let assemblyFormat = "(`[` $dynamic_dims^ `]`)? attr-dict `:` type($result)";
-  let hasVerifier = 1;
 }
 
 class Axon_RandomOp<string mnemonic, string dist, dag params>

@@ -1,6 +1,8 @@
-// TensorBuilder: small builders of axon ops that compute result types with
-// the shared shape rules. Used by the VJP rules and the optimizer lowering,
-// which build new IR rather than translate a model file.
+// TensorBuilder: small builders of axon ops for the VJP rules, the losses
+// and the optimizer lowering, which build new IR rather than translate a
+// model file. Ops infer their result types (InferTypeOpInterface, through
+// the shared shape rules); only ops whose result type their operands do not
+// fix (a target shape, a chosen element type) are given one here.
 #ifndef AXON_IR_TENSORBUILDER_H
 #define AXON_IR_TENSORBUILDER_H
 
@@ -33,10 +35,7 @@ public:
   }
 
   RankedTensorType tensorType(const shape::Shape &s, Type elem) {
-    SmallVector<int64_t> dims;
-    for (const shape::Dim &d : s)
-      dims.push_back(d.isKnown() ? d.value : ShapedType::kDynamic);
-    return RankedTensorType::get(dims, elem);
+    return tensorTypeOf(s, elem);
   }
 
   /// One axon.dim of `like` per `?` of `target` (same rank as `like`).
@@ -63,9 +62,7 @@ public:
   }
 
   template <typename OpT> Value binary(Value x, Value y) {
-    shape::Result r = shape::broadcast(shapeOf(x.getType()), shapeOf(y.getType()));
-    return b.create<OpT>(loc, tensorType(r.shape, typeOf(x).getElementType()),
-                         x, y);
+    return b.create<OpT>(loc, x, y);
   }
   Value add(Value x, Value y) { return binary<AddOp>(x, y); }
   Value sub(Value x, Value y) { return binary<SubOp>(x, y); }
@@ -74,16 +71,12 @@ public:
   Value neg(Value x) { return b.create<NegOp>(loc, x); }
 
   Value cmp(CmpPredicate p, Value x, Value y) {
-    shape::Result r = shape::broadcast(shapeOf(x.getType()), shapeOf(y.getType()));
-    return b.create<CmpOp>(loc, tensorType(r.shape, b.getI1Type()), p, x, y);
+    return b.create<CmpOp>(loc, p, x, y);
   }
 
   /// `cond ? x : y`, broadcasting all three.
   Value select(Value cond, Value x, Value y) {
-    shape::Result xy = shape::broadcast(shapeOf(x.getType()), shapeOf(y.getType()));
-    shape::Result r = shape::broadcast(shapeOf(cond.getType()), xy.shape);
-    Type elem = typeOf(x).getElementType();
-    return b.create<SelectOp>(loc, tensorType(r.shape, elem), cond, x, y);
+    return b.create<SelectOp>(loc, cond, x, y);
   }
 
   /// `g` gated by `cond`: g where cond holds, 0 elsewhere.
@@ -96,27 +89,15 @@ public:
   }
 
   Value sum(Value x, ArrayRef<int64_t> axes, bool keepdims) {
-    shape::Result r = shape::reduce(shapeOf(x.getType()),
-                                    std::vector<int64_t>(axes.begin(), axes.end()),
-                                    keepdims);
-    return b.create<SumOp>(loc, tensorType(r.shape, typeOf(x).getElementType()),
-                           x, b.getDenseI64ArrayAttr(axes),
-                           b.getBoolAttr(keepdims));
+    return b.create<SumOp>(loc, x, axes, keepdims);
   }
 
   Value mean(Value x, ArrayRef<int64_t> axes, bool keepdims) {
-    shape::Result r = shape::reduce(shapeOf(x.getType()),
-                                    std::vector<int64_t>(axes.begin(), axes.end()),
-                                    keepdims);
-    return b.create<MeanOp>(loc, tensorType(r.shape, typeOf(x).getElementType()),
-                            x, b.getDenseI64ArrayAttr(axes),
-                            b.getBoolAttr(keepdims));
+    return b.create<MeanOp>(loc, x, axes, keepdims);
   }
 
   /// An elementwise op of one operand, of the operand's type.
-  template <typename OpT> Value unary(Value x) {
-    return b.create<OpT>(loc, typeOf(x), x);
-  }
+  template <typename OpT> Value unary(Value x) { return b.create<OpT>(loc, x); }
 
   /// `v` with its elements converted to `elem`.
   Value castElements(Value v, Type elem) {
@@ -130,10 +111,11 @@ public:
   }
 
   Value logSoftmax(Value x, int64_t axis) {
-    return b.create<LogSoftmaxOp>(loc, typeOf(x), x, axis);
+    return b.create<LogSoftmaxOp>(loc, x, axis);
   }
 
-  /// The i32 index of the largest element along `axis` (dropped).
+  /// The i32 index of the largest element along `axis` (dropped); the
+  /// index type is the caller's choice, so argmax is given its type.
   Value argmax(Value x, int64_t axis) {
     shape::Result r = shape::reduce(shapeOf(x.getType()), {axis}, false);
     return b.create<ArgmaxOp>(loc, tensorType(r.shape, b.getI32Type()), x,
@@ -189,10 +171,7 @@ public:
   }
 
   Value transpose(Value x, ArrayRef<int64_t> perm) {
-    shape::Result r = shape::transpose(shapeOf(x.getType()),
-                                       std::vector<int64_t>(perm.begin(), perm.end()));
-    return b.create<TransposeOp>(loc, tensorType(r.shape, typeOf(x).getElementType()),
-                                 x, perm);
+    return b.create<TransposeOp>(loc, x, perm);
   }
 
   /// Swaps the two trailing dims.
@@ -204,17 +183,11 @@ public:
     return transpose(x, perm);
   }
 
-  Value matmul(Value x, Value y) {
-    shape::Result r = shape::matmul(shapeOf(x.getType()), shapeOf(y.getType()));
-    return b.create<MatmulOp>(loc, tensorType(r.shape, typeOf(x).getElementType()),
-                              x, y);
-  }
+  Value matmul(Value x, Value y) { return b.create<MatmulOp>(loc, x, y); }
 
   Value slice(Value x, int64_t axis, int64_t start, int64_t limit,
               int64_t stride = 1) {
-    shape::Result r = shape::slice(shapeOf(x.getType()), axis, start, limit, stride);
-    return b.create<SliceOp>(loc, tensorType(r.shape, typeOf(x).getElementType()),
-                             x, axis, start, limit, stride);
+    return b.create<SliceOp>(loc, x, axis, start, limit, stride);
   }
 
   OpBuilder &b;

@@ -10,7 +10,7 @@ func.func @add_broadcast(%a: tensor<2x3xf32>, %b: tensor<4xf32>) -> tensor<2x3xf
 // -----
 
 func.func @sub_element_types(%a: tensor<3xf32>, %b: tensor<3xf64>) -> tensor<3xf32> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'f64'}}
+  // expected-error@+1 {{requires the same element type for all operands and results}}
   %0 = axon.sub %a, %b : tensor<3xf32>, tensor<3xf64> -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
@@ -50,7 +50,7 @@ func.func @unary_type(%a: tensor<3xf32>) -> tensor<3xf64> {
 // -----
 
 func.func @cmp_element_types(%a: tensor<3xf32>, %b: tensor<3xi32>) -> tensor<3xi1> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'i32'}}
+  // expected-error@+1 {{failed to verify that all of {lhs, rhs} have same element type}}
   %0 = axon.cmp lt, %a, %b : tensor<3xf32>, tensor<3xi32> -> tensor<3xi1>
   return %0 : tensor<3xi1>
 }
@@ -98,7 +98,7 @@ func.func @select_cond_type(%c: tensor<3xf32>, %a: tensor<3xf32>) -> tensor<3xf3
 // -----
 
 func.func @select_element_types(%c: tensor<3xi1>, %a: tensor<3xf32>, %b: tensor<3xf64>) -> tensor<3xf32> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'f64'}}
+  // expected-error@+1 {{failed to verify that all of {on_true, on_false, result} have same element type}}
   %0 = axon.select %c, %a, %b : tensor<3xi1>, tensor<3xf32>, tensor<3xf64> -> tensor<3xf32>
   return %0 : tensor<3xf32>
 }
@@ -515,7 +515,7 @@ func.func @reshape_constant_extent(%x: tensor<2x3xf32>) -> tensor<?x2xf32> {
 // -----
 
 func.func @reshape_element_type(%x: tensor<2x3xf32>) -> tensor<6xf64> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'f64'}}
+  // expected-error@+1 {{failed to verify that all of {input, result} have same element type}}
   %0 = axon.reshape %x : tensor<2x3xf32> -> tensor<6xf64>
   return %0 : tensor<6xf64>
 }
@@ -707,7 +707,7 @@ func.func @concat_axis(%a: tensor<2x3xf32>, %b: tensor<2x3xf32>) -> tensor<2x6xf
 // -----
 
 func.func @concat_element_types(%a: tensor<2x3xf32>, %b: tensor<2x3xf64>) -> tensor<2x6xf32> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'f64'}}
+  // expected-error@+1 {{requires the same element type for all operands and results}}
   %0 = axon.concat %a, %b {axis = 1 : i64} : tensor<2x3xf32>, tensor<2x3xf64> -> tensor<2x6xf32>
   return %0 : tensor<2x6xf32>
 }
@@ -755,7 +755,7 @@ func.func @gather_float_indices(%t: tensor<10x4xf32>, %i: tensor<3xf32>) -> tens
 // -----
 
 func.func @gather_element_type(%t: tensor<10x4xf32>, %i: tensor<3xi64>) -> tensor<3x4xf64> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'f64'}}
+  // expected-error@+1 {{failed to verify that all of {table, result} have same element type}}
   %0 = axon.gather %t[%i] : tensor<10x4xf32>, tensor<3xi64> -> tensor<3x4xf64>
   return %0 : tensor<3x4xf64>
 }
@@ -787,7 +787,7 @@ func.func @scatter_axis(%t: tensor<10x4xf32>, %i: tensor<3xi64>, %u: tensor<3x4x
 // -----
 
 func.func @scatter_element_type(%t: tensor<10x4xf32>, %i: tensor<3xi64>, %u: tensor<3x4xf64>) -> tensor<10x4xf32> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'f64'}}
+  // expected-error@+1 {{failed to verify that all of {target, updates, result} have same element type}}
   %0 = axon.scatter_add %t[%i], %u : tensor<10x4xf32>, tensor<3xi64>, tensor<3x4xf64> -> tensor<10x4xf32>
   return %0 : tensor<10x4xf32>
 }
@@ -1251,10 +1251,9 @@ func.func @insert_slice_negative_stride(%t: tensor<?x3xf32>, %u: tensor<2x3xf32>
 
 // -----
 
-// Reductions verify with verifyShape(*this, {}): the result's element type
-// is never compared with the input's.
+// Reductions keep the input's element type (SameOperandsAndResultElementType).
 func.func @sum_element_type(%x: tensor<4xf32>) -> tensor<i32> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'i32'}}
+  // expected-error@+1 {{requires the same element type for all operands and results}}
   %0 = axon.sum %x {axes = array<i64>} : tensor<4xf32> -> tensor<i32>
   return %0 : tensor<i32>
 }
@@ -1262,7 +1261,7 @@ func.func @sum_element_type(%x: tensor<4xf32>) -> tensor<i32> {
 // -----
 
 func.func @mean_element_type(%x: tensor<4xf32>) -> tensor<f64> {
-  // expected-error@+1 {{element types differ: 'f32' vs 'f64'}}
+  // expected-error@+1 {{requires the same element type for all operands and results}}
   %0 = axon.mean %x {axes = array<i64>} : tensor<4xf32> -> tensor<f64>
   return %0 : tensor<f64>
 }
@@ -1270,7 +1269,7 @@ func.func @mean_element_type(%x: tensor<4xf32>) -> tensor<f64> {
 // -----
 
 func.func @reduce_max_element_type(%x: tensor<4xi32>) -> tensor<f32> {
-  // expected-error@+1 {{element types differ: 'i32' vs 'f32'}}
+  // expected-error@+1 {{requires the same element type for all operands and results}}
   %0 = axon.reduce_max %x {axes = array<i64>} : tensor<4xi32> -> tensor<f32>
   return %0 : tensor<f32>
 }
