@@ -4,8 +4,10 @@
 // through LLVM) and the memory bandwidth (STREAM's copy and triad over
 // arrays much larger than the last-level cache), at each thread count.
 //
-//   axon-bench-machine [--threads 1,2] [--json FILE]
+//   axon-bench-machine [--threads 1,2] [--isa avx512|avx2|sse2] [--json FILE]
 //
+// --isa measures a narrower ISA than the widest (the peak of kernels
+// compiled for an AVX2 target on an AVX-512 machine).
 // Peaks are the best of several runs (as STREAM reports): the question is
 // what the hardware allows, not what a typical run gets.
 #include "runtime/core/HostCpu.h"
@@ -102,19 +104,30 @@ float mulAddSse2(int64_t iterations) {
 #endif
 
 /// The widest kernel this CPU runs, from LLVM's reading of CPUID and XCR0
-/// (a feature the OS does not save the registers of is not reported).
-bool pickFmaKernel(FmaKernel &kernel) {
+/// (a feature the OS does not save the registers of is not reported), or
+/// the one `isa` names if the CPU runs it. False with `error` set otherwise.
+bool pickFmaKernel(const std::string &isa, FmaKernel &kernel, std::string &error) {
 #if defined(__x86_64__)
   axon::CpuFeatures cpu = axon::hostCpuFeatures();
+  std::vector<FmaKernel> runnable;
   if (cpu.count("avx512f"))
-    kernel = {"avx512", 16, 16, fmaAvx512};
-  else if (cpu.count("avx2") && cpu.count("fma"))
-    kernel = {"avx2", 8, 12, fmaAvx2};
-  else
-    kernel = {"sse2", 4, 12, mulAddSse2};
-  return true;
+    runnable.push_back({"avx512", 16, 16, fmaAvx512});
+  if (cpu.count("avx2") && cpu.count("fma"))
+    runnable.push_back({"avx2", 8, 12, fmaAvx2});
+  runnable.push_back({"sse2", 4, 12, mulAddSse2});
+  for (const FmaKernel &k : runnable)
+    if (isa.empty() || isa == k.isa) {
+      kernel = k;
+      return true;
+    }
+  error = "this CPU does not run '" + isa + "' (it runs:";
+  for (const FmaKernel &k : runnable)
+    error += std::string(" ") + k.isa;
+  error += ")";
+  return false;
 #else
-  (void)kernel;
+  (void)isa, (void)kernel;
+  error = "no FMA probe for this architecture";
   return false;
 #endif
 }
@@ -225,7 +238,7 @@ std::vector<int> parseThreads(const std::string &list) {
 
 int main(int argc, char **argv) {
   std::vector<int> threads = {1};
-  std::string jsonPath;
+  std::string jsonPath, isa;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--threads" && i + 1 < argc) {
@@ -236,8 +249,11 @@ int main(int argc, char **argv) {
       }
     } else if (arg == "--json" && i + 1 < argc) {
       jsonPath = argv[++i];
+    } else if (arg == "--isa" && i + 1 < argc) {
+      isa = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: %s [--threads 1,2] [--json FILE]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads 1,2] [--isa avx512|avx2|sse2] [--json FILE]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -245,8 +261,9 @@ int main(int argc, char **argv) {
   threads.erase(std::unique(threads.begin(), threads.end()), threads.end());
 
   FmaKernel kernel;
-  if (!pickFmaKernel(kernel)) {
-    std::fprintf(stderr, "axon-bench-machine: no FMA probe for this architecture\n");
+  std::string error;
+  if (!pickFmaKernel(isa, kernel, error)) {
+    std::fprintf(stderr, "axon-bench-machine: %s\n", error.c_str());
     return 1;
   }
   // Arrays of 4x the last-level cache (so that at most a quarter of a pass
