@@ -12,7 +12,8 @@
 // t = A read through a transpose); --best reports the fastest run instead
 // of the median (steadier for comparing schedules on a noisy machine);
 // --asm writes the first --matmul's assembly (or lowered Halide IR with a
-// .stmt name) instead of timing. The target is HL_JIT_TARGET or the best
+// .stmt name) instead of timing, or without --matmul the first conv row's
+// that --filter selects. The target is HL_JIT_TARGET or the best
 // this CPU runs (runtime/core/CpuTarget: never Halide 14's get_host_target, which
 // claims avx512_sapphirerapids on AMD Zen 4/5); Halide's thread pool size is
 // HL_NUM_THREADS.
@@ -34,6 +35,8 @@
 
 using namespace Halide;
 using axon::halide::Conv2DGeometry;
+using axon::halide::ConvRole;
+using axon::halide::convRoleGeometry;
 using axon::halide::elementAt;
 using axon::halide::naiveConv2DAt;
 using axon::halide::naiveMatmulAt;
@@ -120,16 +123,19 @@ struct ConvPipeline {
   ImageParam input, filter;
   Func out;
   Pipeline pipeline;
+  std::vector<int> inExt, wExt; ///< Extents of the two inputs' buffers.
 };
 
+/// `role`'s conv2d, `g` as convRoleGeometry gives it: the ImageParams are
+/// the tensors the role reads (NaiveContraction.h).
 ConvPipeline buildConv(const Conv2DGeometry &g, const Target &target,
-                       bool epilogue = false, ImageParam *bias = nullptr) {
+                       bool epilogue = false, ImageParam *bias = nullptr,
+                       ConvRole role = ConvRole::Forward) {
   ConvPipeline p{ImageParam(Float(32), 4, "input"), ImageParam(Float(32), 4, "filter"),
-                 Func(), Pipeline()};
+                 Func(), Pipeline(), {}, {}};
   Var x, y, c, n;
   Func in("in"), w("w");
-  in(x, y, c, n) = p.input(x, y, c, n);
-  w(x, y, c, n) = p.filter(x, y, c, n);
+  axon::halide::defineConvRoleOperands(role, g, p.input, p.filter, in, w, p.inExt, p.wExt);
   Func conv = axon::halide::defineConv2D(in, w, g, Float(32), "conv");
   Func out = conv;
   if (epilogue) {
@@ -144,8 +150,8 @@ ConvPipeline buildConv(const Conv2DGeometry &g, const Target &target,
       stride *= ext[i];
     }
   };
-  setDense(p.input, {g.w, g.h, g.c, g.n});
-  setDense(p.filter, {g.kw, g.kh, g.c / g.groups, g.o});
+  setDense(p.input, std::vector<int64_t>(p.inExt.begin(), p.inExt.end()));
+  setDense(p.filter, std::vector<int64_t>(p.wExt.begin(), p.wExt.end()));
   setDense(out.output_buffer(), {g.ow, g.oh, g.o, g.n});
   p.out = out;
   p.pipeline = Pipeline(out);
@@ -217,18 +223,21 @@ Result benchMatmul(const MatmulCase &c, const Target &target, double minSeconds)
   return {matmulName(c), ms, 2.0 * c.M * c.N * c.K / (ms * 1e6)};
 }
 
-Result benchConv(const std::string &name, const Conv2DGeometry &g, const Target &target,
-                 double minSeconds) {
-  ConvPipeline p = buildConv(g, target);
-  Buffer<float> in(i32(g.w), i32(g.h), i32(g.c), i32(g.n));
-  Buffer<float> w(i32(g.kw), i32(g.kh), i32(g.c / g.groups), i32(g.o));
+/// Times `role` of the forward layer `f`; GFLOP/s counts the layer's
+/// multiply-adds (2 N O OH OW C/groups KH KW), not the padded zeros a
+/// gradient's formulation may add.
+Result benchConv(const std::string &name, const Conv2DGeometry &f, ConvRole role,
+                 const Target &target, double minSeconds) {
+  Conv2DGeometry g = convRoleGeometry(f, role);
+  ConvPipeline p = buildConv(g, target, false, nullptr, role);
+  Buffer<float> in(p.inExt), w(p.wExt);
   Buffer<float> out(i32(g.ow), i32(g.oh), i32(g.o), i32(g.n));
   fillRandom(in, 3);
   fillRandom(w, 4);
   p.input.set(in);
   p.filter.set(w);
   double ms = medianMs([&] { p.pipeline.realize(out); }, minSeconds);
-  double flops = 2.0 * g.n * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
+  double flops = 2.0 * f.n * f.o * f.oh * f.ow * (f.c / f.groups) * f.kh * f.kw;
   return {name, ms, flops / (ms * 1e6)};
 }
 
@@ -276,22 +285,27 @@ bool checkMatmul(const MatmulCase &c, const Target &target) {
   return ok;
 }
 
-bool checkConv(const Conv2DGeometry &g, bool epilogue, const Target &target) {
+/// `role` of the forward layer `f` (f itself for Forward) against the naive
+/// loops over the flipped or transposed operands.
+bool checkConv(const Conv2DGeometry &f, bool epilogue, const Target &target,
+               ConvRole role = ConvRole::Forward) {
+  const Conv2DGeometry g = convRoleGeometry(f, role);
   ImageParam biasParam(Float(32), 1, "bias");
-  ConvPipeline p = buildConv(g, target, epilogue, &biasParam);
+  ConvPipeline p = buildConv(g, target, epilogue, &biasParam, role);
   if (epilogue)
     biasParam.dim(0).set_bounds(0, int(g.o));
-  Buffer<float> in(i32(g.w), i32(g.h), i32(g.c), i32(g.n));
-  Buffer<float> w(i32(g.kw), i32(g.kh), i32(g.c / g.groups), i32(g.o));
+  Buffer<float> inP(p.inExt), wP(p.wExt);
   Buffer<float> out(i32(g.ow), i32(g.oh), i32(g.o), i32(g.n)), bias(i32(g.o));
-  fillRandom(in, 21);
-  fillRandom(w, 22);
+  fillRandom(inP, 21);
+  fillRandom(wP, 22);
   fillRandom(bias, 23);
-  p.input.set(in);
-  p.filter.set(w);
+  p.input.set(inP);
+  p.filter.set(wP);
   if (epilogue)
     biasParam.set(bias);
   p.pipeline.realize(out);
+  Buffer<float> in, w;
+  axon::halide::convRoleBuffers(role, g, inP, wP, in, w);
   double maxErr = 0;
   for (int64_t n = 0; n < g.n; ++n)
     for (int64_t o = 0; o < g.o; ++o)
@@ -305,9 +319,10 @@ bool checkConv(const Conv2DGeometry &g, bool epilogue, const Target &target) {
           maxErr = std::max(maxErr, err);
         }
   bool ok = maxErr <= 1e-4;
-  std::printf("%s conv2d n=%lld c=%lld %lldx%lld o=%lld k=%lldx%lld stride=%lld pad=%lld "
+  const char *roleName[] = {"", " input-gradient", " filter-gradient"};
+  std::printf("%s conv2d%s n=%lld c=%lld %lldx%lld o=%lld k=%lldx%lld stride=%lld pad=%lld "
               "dil=%lld groups=%lld%s: max rel err %.3g\n",
-              ok ? "ok  " : "FAIL", (long long)g.n, (long long)g.c, (long long)g.h,
+              ok ? "ok  " : "FAIL", roleName[int(role)], (long long)g.n, (long long)g.c, (long long)g.h,
               (long long)g.w, (long long)g.o, (long long)g.kh, (long long)g.kw,
               (long long)g.strideH, (long long)g.padH, (long long)g.dilationH,
               (long long)g.groups, epilogue ? " +epilogue" : "", maxErr);
@@ -346,8 +361,23 @@ int runChecks(const Target &target) {
   ok &= checkConv(makeConv(2, 6, 12, 12, 16, 5), false, target);
   ok &= checkConv(makeConv(1, 2, 5, 5, 2, 5, 1, 0, 1, 2), false, target);
   ok &= checkConv(makeConv(2, 3, 7, 31, 7, 1, 3, 2, 1, 1), false, target);
+  // Gradients of stride-1 layers, as autodiff forms them.
+  for (ConvRole role : {ConvRole::InputGrad, ConvRole::FilterGrad}) {
+    ok &= checkConv(makeConv(3, 5, 12, 12, 7, 5), false, target, role);
+    ok &= checkConv(makeConv(2, 6, 9, 33, 17, 3, 1, 1), false, target, role);
+    ok &= checkConv(makeConv(7, 1, 28, 28, 3, 5), false, target, role);
+    ok &= checkConv(makeConv(1, 3, 7, 7, 1, 3, 1, 2), false, target, role);
+  }
   std::printf(ok ? "all checks passed\n" : "SOME CHECKS FAILED\n");
   return ok ? 0 : 1;
+}
+
+/// --asm: `p`'s assembly, or its lowered Halide IR for a .stmt path.
+void writeAsm(Pipeline p, const std::string &path, const Target &target) {
+  if (path.size() > 5 && path.substr(path.size() - 5) == ".stmt")
+    p.compile_to_lowered_stmt(path, p.infer_arguments(), Text, target);
+  else
+    p.compile_to_assembly(path, p.infer_arguments(), "kernel", target);
 }
 
 } // namespace
@@ -416,10 +446,7 @@ int main(int argc, char **argv) {
   if (!asmPath.empty() && !matmuls.empty()) {
     // Assembly of the first --matmul's pipeline, for reading the inner loop.
     MatmulPipeline p = buildMatmul(matmuls[0], target);
-    if (asmPath.size() > 5 && asmPath.substr(asmPath.size() - 5) == ".stmt")
-      p.pipeline.compile_to_lowered_stmt(asmPath, p.pipeline.infer_arguments(), Text, target);
-    else
-      p.pipeline.compile_to_assembly(asmPath, p.pipeline.infer_arguments(), "matmul", target);
+    writeAsm(p.pipeline, asmPath, target);
     return 0;
   }
   if (matmuls.empty())
@@ -431,13 +458,38 @@ int main(int argc, char **argv) {
   for (const MatmulCase &c : matmuls)
     if (want(matmulName(c)))
       results.push_back(benchMatmul(c, target, minSeconds));
-  // examples/cnn/cnn.axon at batch 64.
-  if (want("conv2d_cnn_conv1"))
-    results.push_back(benchConv("conv2d_cnn_conv1", makeConv(64, 1, 28, 28, 16, 5), target,
-                                minSeconds));
-  if (want("conv2d_cnn_conv2"))
-    results.push_back(benchConv("conv2d_cnn_conv2", makeConv(64, 16, 12, 12, 32, 5), target,
-                                minSeconds));
+  // examples/cnn/cnn.axon's layers at batch 64, and a 3x3 64->64 layer on
+  // 32x32 images (padding 1) as a modern shape, each forward, input
+  // gradient (_dx; not for conv1, whose input is the data) and filter
+  // gradient (_dw).
+  struct ConvRow {
+    std::string name;
+    Conv2DGeometry layer;
+    ConvRole role;
+  };
+  const Conv2DGeometry conv1 = makeConv(64, 1, 28, 28, 16, 5),
+                       conv2 = makeConv(64, 16, 12, 12, 32, 5),
+                       conv64 = makeConv(64, 64, 32, 32, 64, 3, 1, 1);
+  const std::vector<ConvRow> convRows = {
+      {"conv2d_cnn_conv1", conv1, ConvRole::Forward},
+      {"conv2d_cnn_conv1_dw", conv1, ConvRole::FilterGrad},
+      {"conv2d_cnn_conv2", conv2, ConvRole::Forward},
+      {"conv2d_cnn_conv2_dx", conv2, ConvRole::InputGrad},
+      {"conv2d_cnn_conv2_dw", conv2, ConvRole::FilterGrad},
+      {"conv2d_3x3_64x32x32", conv64, ConvRole::Forward},
+      {"conv2d_3x3_64x32x32_dx", conv64, ConvRole::InputGrad},
+      {"conv2d_3x3_64x32x32_dw", conv64, ConvRole::FilterGrad}};
+  for (const ConvRow &r : convRows) {
+    if (!want(r.name))
+      continue;
+    if (!asmPath.empty()) {
+      // --asm without --matmul: the first conv row --filter selects.
+      ConvPipeline p = buildConv(convRoleGeometry(r.layer, r.role), target, false, nullptr, r.role);
+      writeAsm(p.pipeline, asmPath, target);
+      return 0;
+    }
+    results.push_back(benchConv(r.name, r.layer, r.role, target, minSeconds));
+  }
 
   const char *threads = std::getenv("HL_NUM_THREADS");
   for (const Result &r : results)

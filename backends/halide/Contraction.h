@@ -70,7 +70,10 @@ Halide::Func defineConv2D(Halide::Func input, Halide::Func filter,
 /// channels); register blocks of up to 3 vectors along output x by OB
 /// output channels by YB output rows, chosen for multiply-adds per load;
 /// the reduction (ci, ky, kx) runs inside with kx unrolled; the padded (or
-/// computed) input is computed once per task.
+/// computed) input is computed once per task. Outputs narrower than a
+/// vector (small feature maps, filter gradients) are vectorised over output
+/// channels instead, register blocks of channel vectors by output pixels,
+/// with the filter repacked channels-innermost once per call.
 void scheduleConv2D(Halide::Func conv, Halide::Func out, Halide::Func input,
                     Halide::Func filter, const Conv2DGeometry &g,
                     const Halide::Target &target);

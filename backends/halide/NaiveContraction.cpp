@@ -38,4 +38,55 @@ double naiveConv2DAt(const Halide::Buffer<float> &in,
   return sum;
 }
 
+Conv2DGeometry convRoleGeometry(const Conv2DGeometry &f, ConvRole role) {
+  Conv2DGeometry g = f;
+  if (role == ConvRole::InputGrad) {
+    g.c = f.o, g.h = f.oh, g.w = f.ow, g.o = f.c, g.oh = f.h, g.ow = f.w;
+    g.padH = f.kh - 1 - f.padH, g.padW = f.kw - 1 - f.padW;
+  } else if (role == ConvRole::FilterGrad) {
+    g.n = f.c, g.c = f.n, g.kh = f.oh, g.kw = f.ow, g.oh = f.kh, g.ow = f.kw;
+  }
+  return g;
+}
+
+void defineConvRoleOperands(ConvRole role, const Conv2DGeometry &g,
+                            Halide::Func input, Halide::Func filter,
+                            Halide::Func &in, Halide::Func &w,
+                            std::vector<int> &inExt, std::vector<int> &wExt) {
+  Halide::Var x("x"), y("y"), c("c"), n("n");
+  auto i32 = [](int64_t v) { return int(v); };
+  inExt = {i32(g.w), i32(g.h), i32(g.c), i32(g.n)};
+  wExt = {i32(g.kw), i32(g.kh), i32(g.c / g.groups), i32(g.o)};
+  if (role == ConvRole::InputGrad) {
+    in(x, y, c, n) = input(x, y, c, n);
+    w(x, y, c, n) = filter(i32(g.kw) - 1 - x, i32(g.kh) - 1 - y, n, c);
+    wExt = {i32(g.kw), i32(g.kh), i32(g.o), i32(g.c)};
+  } else if (role == ConvRole::FilterGrad) {
+    in(x, y, c, n) = input(x, y, n, c);
+    w(x, y, c, n) = filter(x, y, n, c);
+    inExt = {i32(g.w), i32(g.h), i32(g.n), i32(g.c)};
+    wExt = {i32(g.kw), i32(g.kh), i32(g.o), i32(g.c)};
+  } else {
+    in(x, y, c, n) = input(x, y, c, n);
+    w(x, y, c, n) = filter(x, y, c, n);
+  }
+}
+
+void convRoleBuffers(ConvRole role, const Conv2DGeometry &g,
+                     const Halide::Buffer<float> &input,
+                     const Halide::Buffer<float> &filter,
+                     Halide::Buffer<float> &in, Halide::Buffer<float> &w) {
+  in = Halide::Buffer<float>(int(g.w), int(g.h), int(g.c), int(g.n));
+  w = Halide::Buffer<float>(int(g.kw), int(g.kh), int(g.c / g.groups), int(g.o));
+  in.for_each_element([&](int x, int y, int c, int n) {
+    in(x, y, c, n) = role == ConvRole::FilterGrad ? input(x, y, n, c) : input(x, y, c, n);
+  });
+  w.for_each_element([&](int x, int y, int c, int o) {
+    w(x, y, c, o) = role == ConvRole::InputGrad
+                        ? filter(int(g.kw) - 1 - x, int(g.kh) - 1 - y, o, c)
+                    : role == ConvRole::FilterGrad ? filter(x, y, o, c)
+                                                   : filter(x, y, c, o);
+  });
+}
+
 } // namespace axon::halide

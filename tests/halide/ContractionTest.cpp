@@ -1,8 +1,10 @@
 // The Halide contractions (backends/halide/Contraction.h) against naive
 // loops: matmul on odd and tiny shapes, batched, with and without an
 // epilogue, f32 and f64, A read through a transpose; conv2d with stride,
-// padding, dilation and groups; plus a grid of sizes on and off every
-// register block, tile and vector width.
+// padding, dilation and groups, vectorised along x or (narrow outputs)
+// over channels, and the conv2d forms of a layer's input and filter
+// gradients; plus a grid of sizes on and off every register block, tile
+// and vector width.
 //
 // Every case runs at each x86 target the schedules tell apart (vector width
 // and register count: SSE4.1, AVX2, AVX-512). A target runs (realize and
@@ -33,6 +35,7 @@
 
 using namespace Halide;
 using axon::halide::Conv2DGeometry;
+using axon::halide::ConvRole;
 using axon::halide::elementAt;
 using axon::halide::naiveConv2DAt;
 using axon::halide::naiveMatmulAt;
@@ -281,8 +284,11 @@ INSTANTIATE_TEST_SUITE_P(Grid, MatmulTest, ::testing::ValuesIn(gridCases()), mat
 //===----------------------------------------------------------------------===//
 
 struct ConvParams {
-  Conv2DGeometry g;
+  Conv2DGeometry g; ///< The conv2d computed (convRoleGeometry of a layer).
   bool epilogue = false; ///< out = max(conv + bias(o), 0)
+  /// Which contraction of a layer `g` is: its operands read the role's
+  /// tensors through a flip or transposes, as the kernel lowering does.
+  ConvRole role = ConvRole::Forward;
   std::string name;
   const TestTarget *target = &kTargets[0];
 };
@@ -308,6 +314,15 @@ ConvParams makeConv(std::string name, int64_t n, int64_t c, int64_t h, int64_t w
   return p;
 }
 
+/// The `role` contraction of a stride-1 layer.
+ConvParams makeGradient(std::string name, ConvRole role, int64_t n, int64_t c, int64_t h,
+                        int64_t w, int64_t o, int64_t k, int64_t pad) {
+  ConvParams p = makeConv(std::move(name), n, c, h, w, o, k, k, 1, pad, 1, 1);
+  p.g = axon::halide::convRoleGeometry(p.g, role);
+  p.role = role;
+  return p;
+}
+
 class Conv2DTest : public ::testing::TestWithParam<ConvParams> {};
 
 TEST_P(Conv2DTest, MatchesNaiveLoops) {
@@ -317,8 +332,8 @@ TEST_P(Conv2DTest, MatchesNaiveLoops) {
       bias(Float(32), 1, "bias");
   Var x, y, c, n;
   Func in("in"), w("w");
-  in(x, y, c, n) = input(x, y, c, n);
-  w(x, y, c, n) = filter(x, y, c, n);
+  std::vector<int> inExt, wExt;
+  axon::halide::defineConvRoleOperands(p.role, g, input, filter, in, w, inExt, wExt);
   Func conv = axon::halide::defineConv2D(in, w, g, Float(32), "conv");
   Func out = conv;
   if (p.epilogue) {
@@ -333,18 +348,19 @@ TEST_P(Conv2DTest, MatchesNaiveLoops) {
     GTEST_SKIP() << "compiled only: this CPU lacks " << missing;
   }
 
-  const int64_t cg = g.c / g.groups;
-  Buffer<float> bufIn(int(g.w), int(g.h), int(g.c), int(g.n));
-  Buffer<float> bufW(int(g.kw), int(g.kh), int(cg), int(g.o));
+  Buffer<float> tensorIn(inExt), tensorW(wExt);
   Buffer<float> bufOut(int(g.ow), int(g.oh), int(g.o), int(g.n));
   Buffer<float> bufBias(int(g.o));
-  fillRandom(bufIn, 4);
-  fillRandom(bufW, 5);
+  fillRandom(tensorIn, 4);
+  fillRandom(tensorW, 5);
   fillRandom(bufBias, 6);
-  input.set(bufIn);
-  filter.set(bufW);
+  input.set(tensorIn);
+  filter.set(tensorW);
   bias.set(bufBias);
   ASSERT_NO_THROW(out.realize(bufOut, target));
+  // The operands as the conv2d reads them, for the naive loops.
+  Buffer<float> bufIn, bufW;
+  axon::halide::convRoleBuffers(p.role, g, tensorIn, tensorW, bufIn, bufW);
 
   int failures = 0;
   for (int64_t b = 0; b < g.n; ++b)
@@ -393,6 +409,23 @@ std::vector<ConvParams> convCases() {
       makeConv("OW47_C3_O7", 1, 3, 4, 49, 7, 3, 3, 1, 0, 1, 1, true),
       makeConv("OW48_C5_O9", 2, 5, 4, 48, 9, 3, 3, 1, 1, 1, 1),
       makeConv("OW49_C7_O7_Depthwise", 1, 7, 5, 51, 7, 3, 3, 1, 0, 1, 7),
+      // Output rows narrower than a vector with whole vectors of output
+      // channels (16 and 32 at every width): vectorised over channels.
+      makeConv("Channels_OW5_C3_O16", 2, 3, 9, 9, 16, 5, 5, 1, 0, 1, 1),
+      makeConv("Channels_OW7_C5_O32_Stride2Pad1", 1, 5, 13, 13, 32, 3, 3, 2, 1, 1, 1, true),
+      makeConv("Channels_OW1_C2_O48_Dilation2", 2, 2, 5, 5, 48, 3, 3, 1, 0, 2, 1),
+      makeConv("Channels_OW3_C4_O32_Groups2", 1, 4, 5, 5, 32, 3, 3, 1, 0, 1, 2, true),
+      makeConv("Channels_OW12_C3_O16", 1, 3, 14, 14, 16, 3, 3, 1, 0, 1, 1, true),
+      // The gradients autodiff forms (stride 1): the input gradient (a conv
+      // of the padded output gradient by the flipped filter) and the filter
+      // gradient (of the batch-transposed input and output gradient).
+      makeGradient("InputGradCnnConv2", ConvRole::InputGrad, 3, 16, 12, 12, 32, 5, 0),
+      makeGradient("InputGrad_C7_O5_Pad1", ConvRole::InputGrad, 2, 7, 9, 33, 5, 3, 1),
+      makeGradient("InputGrad_C16_O16_Pad2", ConvRole::InputGrad, 1, 16, 7, 7, 16, 3, 2),
+      makeGradient("FilterGradCnnConv1", ConvRole::FilterGrad, 7, 1, 28, 28, 16, 5, 0),
+      makeGradient("FilterGradCnnConv2", ConvRole::FilterGrad, 3, 16, 12, 12, 32, 5, 0),
+      makeGradient("FilterGrad_C3_O17_Pad1", ConvRole::FilterGrad, 2, 3, 9, 33, 17, 3, 1),
+      makeGradient("FilterGrad_C1_O32_K3", ConvRole::FilterGrad, 1, 1, 7, 7, 32, 3, 0),
   });
 }
 
