@@ -1,6 +1,8 @@
 // The bigram baseline (see BigramBaseline.h).
 #include "runtime/data/BigramBaseline.h"
 
+#include "llvm/ADT/DenseMap.h"
+
 #include <cassert>
 #include <cmath>
 #include <vector>
@@ -20,20 +22,23 @@ axon::bigramBaseline(llvm::ArrayRef<int32_t> train,
         llvm::Twine(train.size()) + ", validation " +
         llvm::Twine(validation.size()) + ")");
   int64_t v = vocabSize;
-  // A dense table: character vocabularies have ~100 ids; a 10,000-word
-  // vocabulary would need 800 MB, and bigrams are a character baseline.
-  std::vector<double> pairs(v * v, 0), firsts(v, 0);
+  // Sparse pair counts: a character vocabulary would fit a dense table, a
+  // 10,000-word one would need 800 MB for the few pairs that occur.
+  llvm::DenseMap<uint64_t, double> pairs;
+  std::vector<double> firsts(v, 0);
+  auto key = [&](int32_t a, int32_t b) { return uint64_t(a) * v + b; };
   for (size_t i = 0; i + 1 < train.size(); ++i) {
     assert(train[i] >= 0 && train[i] < v && train[i + 1] >= 0 &&
            train[i + 1] < v && "token id outside the vocabulary");
-    ++pairs[train[i] * v + train[i + 1]];
+    ++pairs[key(train[i], train[i + 1])];
     ++firsts[train[i]];
   }
   auto meanNll = [&](llvm::ArrayRef<int32_t> ids) {
     double sum = 0;
     for (size_t i = 0; i + 1 < ids.size(); ++i) {
       int32_t a = ids[i], b = ids[i + 1];
-      sum -= std::log((pairs[a * v + b] + alpha) / (firsts[a] + alpha * v));
+      sum -=
+          std::log((pairs.lookup(key(a, b)) + alpha) / (firsts[a] + alpha * v));
     }
     return sum / double(ids.size() - 1);
   };
