@@ -5,6 +5,7 @@
 #include "frontend/Translator.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <algorithm>
 #include <functional>
@@ -110,15 +111,19 @@ struct SettingChecks {
     if (!ok)
       file.emitError(v.args[0]->loc)
           << "optimizer settings are named: " + v.name + "(lr = 0.01)";
-    std::vector<std::string> names;
+    std::vector<std::string> names = {"lr"};
     for (const OptimizerSetting &s : optimizerSettings())
       if (s.takenBy(*kind))
         names.push_back(s.name.str());
     std::sort(names.begin(), names.end());
     llvm::SmallVector<std::pair<llvm::StringRef, double>> given;
+    LrScheduleAttr lr;
     for (const KeywordArg &o : v.kwargs) {
       auto value = Translator::constNumber(*o.value);
-      if (std::find(names.begin(), names.end(), o.name) == names.end()) {
+      if (o.name == "lr" && o.value->kind == Expr::Call) {
+        lr = schedule(*o.value);
+        ok &= bool(lr);
+      } else if (std::find(names.begin(), names.end(), o.name) == names.end()) {
         std::string list;
         for (const std::string &k : names)
           list += (list.empty() ? "" : ", ") + k;
@@ -129,18 +134,80 @@ struct SettingChecks {
         file.emitError(o.value->loc)
             << "'" + o.name + "' must be a non-negative number";
         ok = false;
+      } else if (o.name == "lr") {
+        lr = LrScheduleAttr::getConstant(context, *value);
       } else {
         given.push_back({o.name, *value});
       }
     }
     if (!ok)
       return false;
-    auto attr = OptimizerAttr::fromSettings(context, *kind, given,
+    auto attr = OptimizerAttr::fromSettings(context, *kind, lr, given,
                                             [&] { return file.emitError(v.loc); });
     if (failed(attr))
       return false;
     out.optimizer = *attr;
     return true;
+  }
+  /// `lr = cosine(0.01, warmup = 100, steps = 5000)`; null after an error.
+  LrScheduleAttr schedule(const Expr &v) {
+    auto kind = symbolizeScheduleKind(v.name);
+    if (!kind) {
+      file.emitError(v.loc)
+          << "lr must be a number or a schedule: constant(lr, warmup = W), "
+             "cosine(lr, steps = S, warmup = W, min = m), linear(lr, steps = "
+             "S, warmup = W, min = m) or step_decay(lr, every = K, factor = "
+             "f, warmup = W)";
+      return {};
+    }
+    auto lr = v.args.size() == 1 ? Translator::constNumber(*v.args[0])
+                                 : std::nullopt;
+    if (!lr || *lr < 0) {
+      file.emitError(v.args.empty() ? v.loc : v.args[0]->loc)
+          << v.name + "(...) takes the peak learning rate first, a "
+                      "non-negative number: " +
+                 v.name + "(0.01, ...)";
+      return {};
+    }
+    llvm::SmallVector<llvm::StringRef> names = scheduleSettingNames(*kind);
+    int64_t warmup = 0, steps = 0, every = 0;
+    double min = 0, factor = 1;
+    bool ok = true;
+    for (const KeywordArg &o : v.kwargs) {
+      if (!llvm::is_contained(names, o.name)) {
+        file.emitError(o.loc) << "'" + v.name + "' has no setting '" + o.name +
+                                     "' (settings: " + llvm::join(names, ", ") +
+                                     ")";
+        ok = false;
+        continue;
+      }
+      bool integer = o.name == "warmup" || o.name == "steps" || o.name == "every";
+      auto i = Translator::constInt(*o.value);
+      auto n = Translator::constNumber(*o.value);
+      if (integer ? (!i || *i < 0) : (!n || *n < 0)) {
+        file.emitError(o.value->loc)
+            << "'" + o.name + "' must be a non-negative " +
+                   (integer ? "integer (steps)" : "number");
+        ok = false;
+        continue;
+      }
+      if (o.name == "warmup")
+        warmup = *i;
+      else if (o.name == "steps")
+        steps = *i;
+      else if (o.name == "every")
+        every = *i;
+      else if (o.name == "min")
+        min = *n;
+      else
+        factor = *n;
+    }
+    if (!ok)
+      return {};
+    return LrScheduleAttr::getChecked(
+        [&] { return file.emitError(v.loc); }, context, *kind,
+        llvm::APFloat(*lr), warmup, steps, llvm::APFloat(min), every,
+        llvm::APFloat(factor));
   }
   bool evalFn(const KeywordArg &kw) {
     const Expr &v = *kw.value;

@@ -5,7 +5,9 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/MathExtras.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -35,9 +37,8 @@ constexpr unsigned kAllKinds = bit(OptimizerKind::sgd) |
                                bit(OptimizerKind::momentum) |
                                bit(OptimizerKind::adam);
 
-// In OptimizerAttr's parameter order.
+// In OptimizerAttr's parameter order, after lr.
 const OptimizerSetting kOptimizerSettings[] = {
-    {"lr", kAllKinds, 0.01, 1e-3},
     {"weight_decay", kAllKinds, 0, 0},
     {"clip_norm", kAllKinds, 0, 0},
     {"beta", bit(OptimizerKind::momentum), 0.9, 0.9},
@@ -46,10 +47,10 @@ const OptimizerSetting kOptimizerSettings[] = {
     {"eps", bit(OptimizerKind::adam), 1e-8, 1e-8},
 };
 
-/// The optimizer's fields in parameter order (kOptimizerSettings').
-std::array<APFloat, 7> fieldsOf(OptimizerAttr o) {
-  return {o.getLr(),   o.getWeightDecay(), o.getClipNorm(), o.getBeta(),
-          o.getBeta1(), o.getBeta2(),      o.getEps()};
+/// The optimizer's numeric fields in kOptimizerSettings' order.
+std::array<APFloat, 6> fieldsOf(OptimizerAttr o) {
+  return {o.getWeightDecay(), o.getClipNorm(), o.getBeta(),
+          o.getBeta1(),       o.getBeta2(),    o.getEps()};
 }
 } // namespace
 
@@ -79,6 +80,10 @@ double OptimizerSetting::defaultFor(OptimizerKind kind) const {
 
 llvm::ArrayRef<OptimizerSetting> axon::optimizerSettings() {
   return kOptimizerSettings;
+}
+
+double axon::defaultLearningRate(OptimizerKind kind) {
+  return kind == OptimizerKind::adam ? 1e-3 : 0.01;
 }
 
 //===----------------------------------------------------------------------===//
@@ -264,9 +269,11 @@ void DataSourceAttr::printBody(AsmPrinter &printer) const {
 //===----------------------------------------------------------------------===//
 
 FailureOr<OptimizerAttr> OptimizerAttr::fromSettings(
-    MLIRContext *context, OptimizerKind kind,
+    MLIRContext *context, OptimizerKind kind, LrScheduleAttr lr,
     ArrayRef<std::pair<StringRef, double>> settings,
     llvm::function_ref<InFlightDiagnostic()> emitError) {
+  if (!lr)
+    lr = LrScheduleAttr::getConstant(context, defaultLearningRate(kind));
   SmallVector<APFloat> values;
   for (const OptimizerSetting &s : kOptimizerSettings)
     values.push_back(APFloat(s.defaultFor(kind)));
@@ -279,8 +286,8 @@ FailureOr<OptimizerAttr> OptimizerAttr::fromSettings(
                          << "' has no setting '" << name << "'";
     values[s - std::begin(kOptimizerSettings)] = APFloat(value);
   }
-  auto attr = getChecked(emitError, context, kind, values[0], values[1],
-                         values[2], values[3], values[4], values[5], values[6]);
+  auto attr = getChecked(emitError, context, kind, lr, values[0], values[1],
+                         values[2], values[3], values[4], values[5]);
   if (!attr)
     return failure();
   return attr;
@@ -288,10 +295,12 @@ FailureOr<OptimizerAttr> OptimizerAttr::fromSettings(
 
 LogicalResult
 OptimizerAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
-                      OptimizerKind kind, APFloat lr, APFloat weightDecay,
-                      APFloat clipNorm, APFloat beta, APFloat beta1,
-                      APFloat beta2, APFloat eps) {
-  APFloat values[] = {lr, weightDecay, clipNorm, beta, beta1, beta2, eps};
+                      OptimizerKind kind, LrScheduleAttr lr,
+                      APFloat weightDecay, APFloat clipNorm, APFloat beta,
+                      APFloat beta1, APFloat beta2, APFloat eps) {
+  if (!lr)
+    return emitError() << "an optimizer needs a learning rate";
+  APFloat values[] = {weightDecay, clipNorm, beta, beta1, beta2, eps};
   for (auto [s, v] : llvm::zip(kOptimizerSettings, values)) {
     double d = v.convertToDouble();
     if (!(d >= 0))
@@ -311,8 +320,16 @@ FailureOr<OptimizerAttr> OptimizerAttr::parseBody(AsmParser &parser) {
   auto kind = symbolizeOptimizerKind(name);
   if (!kind)
     return parser.emitError(loc, "expected sgd, momentum or adam");
+  LrScheduleAttr lr;
   SmallVector<std::pair<StringRef, double>> settings;
-  if (parseSettings(parser, [&](StringRef setting) {
+  if (parseSettings(parser, [&](StringRef setting) -> ParseResult {
+        if (setting == "lr") {
+          FailureOr<LrScheduleAttr> schedule = LrScheduleAttr::parseBody(parser);
+          if (failed(schedule))
+            return failure();
+          lr = *schedule;
+          return success();
+        }
         FailureOr<double> v = parseNumber(parser);
         if (failed(v))
           return failure();
@@ -320,21 +337,189 @@ FailureOr<OptimizerAttr> OptimizerAttr::parseBody(AsmParser &parser) {
         return success();
       }))
     return failure();
-  return fromSettings(parser.getContext(), *kind, settings,
+  return fromSettings(parser.getContext(), *kind, lr, settings,
                       [&] { return parser.emitError(loc); });
 }
 
 void OptimizerAttr::printBody(AsmPrinter &printer) const {
-  printer << stringifyOptimizerKind(getKind()) << '(';
-  for (auto [s, v] : llvm::zip(kOptimizerSettings, fieldsOf(*this))) {
-    // lr always; the others where they differ from their defaults.
-    bool first = s.name == "lr";
-    if (first || (s.takenBy(getKind()) &&
-                  v.convertToDouble() != s.defaultFor(getKind())))
-    {
-      printer << (first ? "" : ", ") << s.name << " = ";
+  // lr always; the others where they differ from their defaults.
+  printer << stringifyOptimizerKind(getKind()) << "(lr = ";
+  getLr().printBody(printer);
+  for (auto [s, v] : llvm::zip(kOptimizerSettings, fieldsOf(*this)))
+    if (s.takenBy(getKind()) && v.convertToDouble() != s.defaultFor(getKind())) {
+      printer << ", " << s.name << " = ";
       printNumber(printer, v);
     }
+  printer << ')';
+}
+
+//===----------------------------------------------------------------------===//
+// LrScheduleAttr: 0.01 | cosine(0.01, warmup = 100, steps = 5000)
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// A schedule's integer and number settings, by name.
+struct ScheduleSetting {
+  llvm::StringLiteral name;
+  bool integer;
+  unsigned kindMask; ///< Bit 1 << kind for each kind that takes it.
+};
+constexpr unsigned sbit(ScheduleKind k) { return 1u << unsigned(k); }
+constexpr unsigned kDecays = sbit(ScheduleKind::cosine) | sbit(ScheduleKind::linear);
+const ScheduleSetting kScheduleSettings[] = {
+    {"warmup", true,
+     sbit(ScheduleKind::constant) | kDecays | sbit(ScheduleKind::step_decay)},
+    {"steps", true, kDecays},
+    {"min", false, kDecays},
+    {"every", true, sbit(ScheduleKind::step_decay)},
+    {"factor", false, sbit(ScheduleKind::step_decay)},
+};
+} // namespace
+
+llvm::SmallVector<llvm::StringRef> axon::scheduleSettingNames(ScheduleKind kind) {
+  llvm::SmallVector<llvm::StringRef> names;
+  for (const ScheduleSetting &s : kScheduleSettings)
+    if (s.kindMask & sbit(kind))
+      names.push_back(s.name);
+  llvm::sort(names);
+  return names;
+}
+
+LrScheduleAttr LrScheduleAttr::getConstant(MLIRContext *context, double lr) {
+  return get(context, ScheduleKind::constant, APFloat(lr), 0, 0, APFloat(0.0),
+             0, APFloat(1.0));
+}
+
+double LrScheduleAttr::at(int64_t step) const {
+  double lr = getLr().convertToDouble(), min = getMin().convertToDouble();
+  int64_t warmup = getWarmup(), t = step;
+  double ramp = warmup > 0 ? std::min(1.0, double(t + 1) / double(warmup)) : 1;
+  double p = 0;
+  if (getSteps() > warmup)
+    p = std::clamp(double(t - warmup) / double(getSteps() - warmup), 0.0, 1.0);
+  switch (getKind()) {
+  case ScheduleKind::constant:
+    return ramp * lr;
+  case ScheduleKind::cosine:
+    return ramp * (min + (lr - min) * (1 + std::cos(llvm::numbers::pi * p)) / 2);
+  case ScheduleKind::linear:
+    return ramp * (min + (lr - min) * (1 - p));
+  case ScheduleKind::step_decay:
+    return ramp * lr *
+           std::pow(getFactor().convertToDouble(),
+                    double(std::max<int64_t>(t - warmup, 0) / getEvery()));
+  }
+  llvm_unreachable("a ScheduleKind");
+}
+
+LogicalResult
+LrScheduleAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                       ScheduleKind kind, APFloat lrValue, int64_t warmup,
+                       int64_t steps, APFloat minValue, int64_t every,
+                       APFloat factorValue) {
+  double lr = lrValue.convertToDouble(), min = minValue.convertToDouble(),
+         factor = factorValue.convertToDouble();
+  StringRef name = stringifyScheduleKind(kind);
+  if (!(lr >= 0))
+    return emitError() << "'lr' must be a non-negative number";
+  if (warmup < 0)
+    return emitError() << "'warmup' must be a non-negative integer (steps)";
+  bool decays = kind == ScheduleKind::cosine || kind == ScheduleKind::linear;
+  if (decays && steps <= warmup)
+    return emitError() << name << "(...) needs steps = S, the step its decay "
+                       << "ends at, after the warm-up (steps > warmup = "
+                       << warmup << ")";
+  if (decays && !(min >= 0 && min <= lr))
+    return emitError() << "'min' must be a number in [0, lr]";
+  if (kind == ScheduleKind::step_decay && every < 1)
+    return emitError() << "step_decay(...) needs every = K, the steps between "
+                          "decays (K >= 1)";
+  if (kind == ScheduleKind::step_decay && !(factor > 0 && factor <= 1))
+    return emitError() << "'factor' must be a number in (0, 1]";
+  if (!decays && (steps != 0 || min != 0))
+    return emitError() << "'" << name << "' has no setting '"
+                       << (steps != 0 ? "steps" : "min") << "'";
+  if (kind != ScheduleKind::step_decay && (every != 0 || factor != 1))
+    return emitError() << "'" << name << "' has no setting '"
+                       << (every != 0 ? "every" : "factor") << "'";
+  return success();
+}
+
+FailureOr<LrScheduleAttr> LrScheduleAttr::parseBody(AsmParser &parser) {
+  SMLoc loc = parser.getCurrentLocation();
+  auto emitError = [&] { return parser.emitError(loc); };
+  StringRef name;
+  if (failed(parser.parseOptionalKeyword(&name))) {
+    FailureOr<double> lr = parseNumber(parser);
+    if (failed(lr))
+      return failure();
+    auto attr = getChecked(emitError, parser.getContext(),
+                           ScheduleKind::constant, APFloat(*lr), 0, 0,
+                           APFloat(0.0), 0, APFloat(1.0));
+    if (!attr)
+      return failure();
+    return attr;
+  }
+  auto kind = symbolizeScheduleKind(name);
+  if (!kind)
+    return emitError() << "expected a number or constant(...), cosine(...), "
+                          "linear(...) or step_decay(...)";
+  FailureOr<double> lr;
+  if (parser.parseLParen() || failed(lr = parseNumber(parser)))
+    return failure();
+  int64_t warmup = 0, steps = 0, every = 0;
+  double min = 0, factor = 1;
+  auto one = [&](StringRef setting) -> ParseResult {
+    auto s = llvm::find_if(kScheduleSettings, [&](const ScheduleSetting &s) {
+      return s.name == setting && (s.kindMask & sbit(*kind));
+    });
+    if (s == std::end(kScheduleSettings))
+      return parser.emitError(parser.getCurrentLocation())
+             << "'" << name << "' has no setting '" << setting << "'";
+    FailureOr<double> v = parseNumber(parser);
+    if (failed(v))
+      return failure();
+    if (setting == "warmup")
+      warmup = int64_t(*v);
+    else if (setting == "steps")
+      steps = int64_t(*v);
+    else if (setting == "every")
+      every = int64_t(*v);
+    else if (setting == "min")
+      min = *v;
+    else
+      factor = *v;
+    return success();
+  };
+  if (succeeded(parser.parseOptionalComma()) ? failed(parseSettings(parser, one))
+                                             : failed(parser.parseRParen()))
+    return failure();
+  auto attr = getChecked(emitError, parser.getContext(), *kind, APFloat(*lr),
+                         warmup, steps, APFloat(min), every, APFloat(factor));
+  if (!attr)
+    return failure();
+  return attr;
+}
+
+void LrScheduleAttr::printBody(AsmPrinter &printer) const {
+  if (getKind() == ScheduleKind::constant && getWarmup() == 0) {
+    printNumber(printer, getLr());
+    return;
+  }
+  printer << stringifyScheduleKind(getKind()) << '(';
+  printNumber(printer, getLr());
+  if (getWarmup() != 0)
+    printer << ", warmup = " << getWarmup();
+  if (getKind() == ScheduleKind::cosine || getKind() == ScheduleKind::linear) {
+    printer << ", steps = " << getSteps();
+    if (!getMin().isZero()) {
+      printer << ", min = ";
+      printNumber(printer, getMin());
+    }
+  }
+  if (getKind() == ScheduleKind::step_decay) {
+    printer << ", every = " << getEvery() << ", factor = ";
+    printNumber(printer, getFactor());
   }
   printer << ')';
 }
@@ -490,6 +675,12 @@ Attribute DataSourceAttr::parse(AsmParser &parser, Type) {
   return parseAngled<DataSourceAttr>(parser);
 }
 void DataSourceAttr::print(AsmPrinter &printer) const {
+  printAngled(printer, *this);
+}
+Attribute LrScheduleAttr::parse(AsmParser &parser, Type) {
+  return parseAngled<LrScheduleAttr>(parser);
+}
+void LrScheduleAttr::print(AsmPrinter &printer) const {
   printAngled(printer, *this);
 }
 Attribute OptimizerAttr::parse(AsmParser &parser, Type) {

@@ -52,8 +52,15 @@ struct OptimizerSetting {
   double defaultValue, adamDefault;
 };
 
-/// The settings in OptimizerAttr's parameter order (lr first).
+/// The numeric settings in OptimizerAttr's parameter order (after lr,
+/// which every kind takes).
 llvm::ArrayRef<OptimizerSetting> optimizerSettings();
+/// The learning rate of `kind` when a model file gives none.
+double defaultLearningRate(OptimizerKind kind);
+
+/// The settings a learning-rate schedule of `kind` takes after its rate,
+/// sorted by name: {"min", "steps", "warmup"} for cosine.
+llvm::SmallVector<llvm::StringRef> scheduleSettingNames(ScheduleKind kind);
 
 // Parsers and printers of parameters, used by the generated code.
 /// An integer or floating-point literal, as a double.

@@ -57,6 +57,49 @@ def Axon_NormalizeKind : I32EnumAttr<"NormalizeKind", "input normalisation", [
   let genSpecializedAttr = 0;
 }
 
+def Axon_ScheduleKind : I32EnumAttr<"ScheduleKind", "learning-rate schedule", [
+    I32EnumAttrCase<"constant", 0>, I32EnumAttrCase<"cosine", 1>,
+    I32EnumAttrCase<"linear", 2>, I32EnumAttrCase<"step_decay", 3>]> {
+  let cppNamespace = "::axon";
+  let genSpecializedAttr = 0;
+}
+
+def Axon_LrScheduleAttr : Axon_Attr<"LrSchedule", "lr"> {
+  let summary = "the learning rate as a function of the step";
+  let description = [{
+    The learning rate at global step t (0, 1, ...), computed in the train
+    step from its step counter (axon-lower-train), so a resumed run takes
+    the same rates. `lr` is the peak; the first `warmup` steps ramp up to
+    it linearly, lr * (t + 1) / warmup, then:
+      constant   lr
+      cosine     min + (lr - min) (1 + cos(pi p)) / 2
+      linear     min + (lr - min) (1 - p)
+      step_decay lr * factor ^ floor((t - warmup) / every)
+    with p = (t - warmup) / (steps - warmup) clamped to [0, 1] (`min` from
+    step `steps` on). Printed as written: `0.01` (constant, no warm-up),
+    `cosine(0.01, warmup = 100, steps = 5000)`.
+  }];
+  let parameters = (ins EnumParameter<Axon_ScheduleKind>:$kind,
+                        Axon_F64Parameter:$lr,
+                        "int64_t":$warmup,
+                        "int64_t":$steps,
+                        Axon_F64Parameter:$min,
+                        "int64_t":$every,
+                        Axon_F64Parameter:$factor);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The form between `<` and `>`, which OptimizerAttr prints alone.
+    static ::mlir::FailureOr<LrScheduleAttr> parseBody(::mlir::AsmParser &parser);
+    void printBody(::mlir::AsmPrinter &printer) const;
+    /// A constant rate without warm-up.
+    static LrScheduleAttr getConstant(::mlir::MLIRContext *context, double lr);
+    /// The rate at step `step`, in double: the formula the train step
+    /// computes (in the loss's element type), for tests and messages.
+    double at(int64_t step) const;
+  }];
+}
+
 def Axon_DataSourceAttr : Axon_Attr<"DataSource", "data"> {
   let summary = "where a train block's samples come from";
   let description = [{
@@ -79,18 +122,24 @@ def Axon_DataSourceAttr : Axon_Attr<"DataSource", "data"> {
   }];
 }
 
+def Axon_ScheduleParameter : AttrParameter<"::axon::LrScheduleAttr", "a schedule"> {
+  let parser = "::axon::LrScheduleAttr::parseBody($_parser)";
+  let printer = "$_self.printBody($_printer)";
+}
+
 def Axon_OptimizerAttr : Axon_Attr<"Optimizer", "optimizer"> {
   let summary = "an optimizer and its hyper-parameters";
   let description = [{
     `sgd(lr, weight_decay, clip_norm)`, `momentum(lr, beta, weight_decay,
     clip_norm)` or `adam(lr, beta1, beta2, eps, weight_decay, clip_norm)`.
-    Every field holds a value: settings a model file leaves out hold their
-    defaults (`optimizerSettings()`), and a field another kind uses holds
-    its default. Printed with `lr` and the settings that differ from their
+    `lr` is a number or a schedule (LrScheduleAttr). Every field holds a
+    value: settings a model file leaves out hold their defaults
+    (`optimizerSettings()`), and a field another kind uses holds its
+    default. Printed with `lr` and the settings that differ from their
     defaults: `adam(lr = 0.001, clip_norm = 1.0)`.
   }];
   let parameters = (ins EnumParameter<Axon_OptimizerKind>:$kind,
-                        Axon_F64Parameter:$lr,
+                        Axon_ScheduleParameter:$lr,
                         Axon_F64Parameter:$weight_decay,
                         Axon_F64Parameter:$clip_norm,
                         Axon_F64Parameter:$beta,
@@ -103,10 +152,12 @@ def Axon_OptimizerAttr : Axon_Attr<"Optimizer", "optimizer"> {
     /// The form between `<` and `>`, which TrainConfigAttr prints alone.
     static ::mlir::FailureOr<OptimizerAttr> parseBody(::mlir::AsmParser &parser);
     void printBody(::mlir::AsmPrinter &printer) const;
-    /// `kind` with the named settings given and the others at their
-    /// defaults; an unknown name or one `kind` does not take is an error.
+    /// `kind` with the learning rate `lr` (null: the kind's default) and
+    /// the named numeric settings given, the others at their defaults; an
+    /// unknown name or one `kind` does not take is an error.
     static ::mlir::FailureOr<OptimizerAttr>
     fromSettings(::mlir::MLIRContext *context, OptimizerKind kind,
+        LrScheduleAttr lr,
         ::llvm::ArrayRef<std::pair<::llvm::StringRef, double>> settings,
         ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError);
   }];

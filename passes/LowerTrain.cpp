@@ -5,7 +5,7 @@
 //   func.func @loss_train_step(<loss's arguments>, %step: tensor<i64>) -> loss
 // which calls the gradient function, optionally clips the gradients by their
 // global norm and adds weight decay, then applies the optimizer's update as
-// axon ops and writes parameters and optimizer state with axon.param_store.
+// axon ops at the learning rate its schedule gives for %step and writes parameters and optimizer state with axon.param_store.
 // The optimizer's state (momentum velocity, Adam's moments) is new
 // axon.param symbols marked `optimizer_state`. Run it before axon-autodiff,
 // which fills in the gradient function the step calls.
@@ -14,6 +14,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "llvm/Support/MathExtras.h"
 
 namespace axon {
 #define GEN_PASS_DEF_LOWERTRAIN
@@ -24,6 +25,78 @@ using namespace mlir;
 using namespace axon;
 
 namespace {
+
+/// The learning rate at `step` (rank-0 i64) that `schedule` gives, as a
+/// rank-0 tensor of `elem`: LrScheduleAttr::at's formula as IR, so the
+/// rate follows the step counter (and a resumed run's checkpointed one).
+Value learningRate(OpBuilder &b, Location loc, LrScheduleAttr schedule,
+                   Value step, Type elem) {
+  TensorBuilder tb(b, loc);
+  auto num = [&](double v) { return tb.scalar(v, elem); };
+  double lr = schedule.getLr().convertToDouble();
+  int64_t warmup = schedule.getWarmup();
+  if (schedule.getKind() == ScheduleKind::constant && warmup == 0)
+    return num(lr);
+  auto scalarOf = [](Type t) { return RankedTensorType::get({}, t); };
+  Value t; // The step as `elem`, made when first needed.
+  auto stepAsElem = [&] {
+    if (!t)
+      t = b.create<CastOp>(loc, scalarOf(elem), step);
+    return t;
+  };
+  Value rate;
+  switch (schedule.getKind()) {
+  case ScheduleKind::constant:
+    rate = num(lr);
+    break;
+  case ScheduleKind::cosine:
+  case ScheduleKind::linear: {
+    // p = clamp((t - warmup) / (steps - warmup), 0, 1)
+    double min = schedule.getMin().convertToDouble();
+    Value since = stepAsElem();
+    since = tb.sub(since, num(double(warmup)));
+    Value p = tb.div(since, num(double(schedule.getSteps() - warmup)));
+    Value zero = num(0.0), one = num(1.0);
+    p = tb.binary<MinOp>(one, tb.binary<MaxOp>(zero, p));
+    // cosine: (1 + cos(pi p)) / 2; linear: 1 - p
+    Value shape;
+    if (schedule.getKind() == ScheduleKind::cosine) {
+      Value cos = tb.unary<CosOp>(tb.mul(num(llvm::numbers::pi), p));
+      shape = tb.mul(num(0.5), tb.add(one, cos));
+    } else {
+      shape = tb.sub(one, p);
+    }
+    Value span = tb.mul(num(lr - min), shape);
+    rate = tb.add(num(min), span);
+    break;
+  }
+  case ScheduleKind::step_decay: {
+    // lr * factor ^ floor(max(t - warmup, 0) / every), the floor as i64
+    // division.
+    auto i64 = [&](int64_t v) -> Value {
+      auto type = scalarOf(b.getI64Type());
+      return b.create<ConstantOp>(
+          loc, type,
+          cast<ElementsAttr>(DenseElementsAttr::get(type, APInt(64, v))));
+    };
+    Value since = tb.sub(step, i64(warmup));
+    since = tb.binary<MaxOp>(since, i64(0));
+    Value count = tb.div(since, i64(schedule.getEvery()));
+    Value decays = b.create<CastOp>(loc, scalarOf(elem), count);
+    Value factor = num(schedule.getFactor().convertToDouble());
+    rate = tb.mul(num(lr), tb.binary<PowOp>(factor, decays));
+    break;
+  }
+  }
+  // Warm-up: rate * min(1, (t + 1) / warmup).
+  if (warmup > 0) {
+    Value ramp = stepAsElem();
+    ramp = tb.add(ramp, num(1.0));
+    ramp = tb.div(ramp, num(double(warmup)));
+    rate = tb.mul(rate, tb.binary<MinOp>(num(1.0), ramp));
+  }
+  return rate;
+}
 
 struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
   void runOnOperation() override {
@@ -98,7 +171,8 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
       for (auto [g, w] : llvm::zip(grads, params))
         g = tb.add(g, tb.mul(num(wd), w));
 
-    double lr = optimizer.getLr().convertToDouble();
+    Value lr = learningRate(b, loc, optimizer.getLr(),
+                            entry->getArguments().back(), elem);
     // Optimizer state: one zero-initialised buffer per parameter.
     auto stateFor = [&](ParamOp p, StringRef suffix) {
       OpBuilder sb(p);
@@ -120,7 +194,7 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
     switch (kind) {
     case OptimizerKind::sgd:
       for (auto [p, w, g] : llvm::zip(decls, params, grads))
-        store(p.getSymName(), tb.sub(w, tb.mul(num(lr), g)));
+        store(p.getSymName(), tb.sub(w, tb.mul(lr, g)));
       break;
     case OptimizerKind::momentum: {
       // v <- beta v + g;  W <- W - lr v
@@ -130,7 +204,7 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
         Value v = b.create<ParamRefOp>(loc, vs.getType(), vs.getSymName());
         Value v2 = tb.add(tb.mul(num(beta), v), g);
         store(vs.getSymName(), v2);
-        store(p.getSymName(), tb.sub(w, tb.mul(num(lr), v2)));
+        store(p.getSymName(), tb.sub(w, tb.mul(lr, v2)));
       }
       break;
     }
@@ -157,7 +231,7 @@ struct LowerTrainPass : public axon::impl::LowerTrainBase<LowerTrainPass> {
         Value update = tb.div(mhat, tb.add(b.create<SqrtOp>(loc, vhat), num(eps)));
         store(ms.getSymName(), m2);
         store(vs.getSymName(), v2);
-        store(p.getSymName(), tb.sub(w, tb.mul(num(lr), update)));
+        store(p.getSymName(), tb.sub(w, tb.mul(lr, update)));
       }
       break;
     }

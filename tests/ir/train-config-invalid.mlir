@@ -105,3 +105,30 @@ func.func @loss(%x: tensor<f32>) -> tensor<f32> {
 }
 // expected-error@+1 {{grad_fn 'nope' does not name a function}}
 axon.train @loss {grad_fn = @nope}
+
+// -----
+
+func.func @loss(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+// expected-error@+2 {{cosine(...) needs steps = S, the step its decay ends at, after the warm-up (steps > warmup = 10)}}
+// expected-error@+1 {{failed to parse Axon_TrainConfigAttr parameter 'optimizer'}}
+axon.train @loss <optimizer = sgd(lr = cosine(0.1, warmup = 10, steps = 10))>
+
+// -----
+
+func.func @loss(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+// expected-error@+2 {{'linear' has no setting 'every'}}
+// expected-error@+1 {{failed to parse Axon_TrainConfigAttr parameter 'optimizer'}}
+axon.train @loss <optimizer = sgd(lr = linear(0.1, steps = 10, every = 2))>
+
+// -----
+
+func.func @loss(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+// expected-error@+2 {{'min' must be a number in [0, lr]}}
+// expected-error@+1 {{failed to parse Axon_TrainConfigAttr parameter 'optimizer'}}
+axon.train @loss <optimizer = sgd(lr = cosine(0.1, steps = 10, min = 0.5))>

@@ -28,3 +28,21 @@ func.func @loss(%x: tensor<f32>) -> tensor<f32> {
 axon.train @loss <optimizer = sgd()>
 axon.train @loss <optimizer = momentum(beta = 0.95, clip_norm = 1), normalize = standard>
 axon.train @loss <optimizer = adam(eps = 1.0e-6)>
+
+// -----
+
+// Learning-rate schedules: a plain number is a constant rate without
+// warm-up; the others print their rate first, then their settings.
+// CHECK: axon.train @loss <optimizer = sgd(lr = 0.1)>
+// CHECK: axon.train @loss <optimizer = sgd(lr = constant(0.1, warmup = 5))>
+// CHECK: axon.train @loss <optimizer = adam(lr = cosine(0.001, warmup = 100, steps = 5000, min = 1.0e-05))>
+// CHECK: axon.train @loss <optimizer = momentum(lr = linear(0.05, steps = 7))>
+// CHECK: axon.train @loss <optimizer = sgd(lr = step_decay(0.1, every = 30, factor = 0.5))>
+func.func @loss(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
+axon.train @loss <optimizer = sgd(lr = constant(0.1))>
+axon.train @loss <optimizer = sgd(lr = constant(0.1, warmup = 5))>
+axon.train @loss <optimizer = adam(lr = cosine(1.0e-3, steps = 5000, min = 0.00001, warmup = 100))>
+axon.train @loss <optimizer = momentum(lr = linear(0.05, steps = 7))>
+axon.train @loss <optimizer = sgd(lr = step_decay(0.1, factor = 0.5, every = 30))>

@@ -78,14 +78,23 @@ public:
 };
 
 /// examples/mlp compiled for a session over the first `limit` training and
-/// `evalLimit` test images, with its initial parameters kept to start
-/// every run of a test from the same state.
+/// `evalLimit` test images (with `optimizer` for its own, if given), with
+/// its initial parameters kept to start every run of a test from the same
+/// state.
 class MlpSession : public ::testing::Test {
 protected:
-  void load(int64_t limit, int64_t evalLimit, int64_t trainMetricSamples) {
+  void load(int64_t limit, int64_t evalLimit, int64_t trainMetricSamples,
+            const std::string &optimizer = "") {
     ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-session", dir));
     std::string path = std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon";
-    compiled = compileModel(readFile(path), /*gradientPipeline=*/true, path);
+    std::string text = readFile(path);
+    if (!optimizer.empty()) {
+      size_t at = text.find("optimizer = ");
+      ASSERT_NE(at, std::string::npos);
+      size_t end = text.find('\n', at);
+      text.replace(at, end - at, "optimizer = " + optimizer);
+    }
+    compiled = compileModel(text, /*gradientPipeline=*/true, path);
     ASSERT_TRUE(compiled->module) << compiled->errors;
     auto train = findTrainBlock(*compiled->module, "");
     ASSERT_TRUE(bool(train)) << llvm::toString(train.takeError());
@@ -196,6 +205,55 @@ TEST_F(MlpSession, ResumeAfterACrashIsBitIdentical) {
     all[i] = i;
   EXPECT_EQ(steps, all);
   EXPECT_EQ(epochs, 3);
+}
+
+// Issue 13: the learning rate follows the global step the checkpoint
+// holds, so a resumed run with a schedule (here crossing the warm-up's end
+// at step 5 and the decay's at step 20 of 24) is bit-identical too.
+TEST_F(MlpSession, ResumeWithALearningRateScheduleIsBitIdentical) {
+  load(1024, 256, 256,
+       "adam(lr = cosine(0.003, warmup = 5, steps = 20, min = 0.0001))");
+  SessionOptions base;
+  base.epochs = 3;
+  base.trainMetricSamples = 256;
+  llvm::raw_string_ostream os(out), bar(progress);
+
+  SessionOptions whole = base;
+  whole.metricsPath = path("whole.jsonl");
+  whole.checkpointPath = path("whole.safetensors");
+  auto reference = runTrainSession(*runner, config, data, whole, os, bar);
+  ASSERT_TRUE(bool(reference)) << llvm::toString(reference.takeError());
+  auto expected = checkpointOf(*runner);
+  ASSERT_TRUE(bool(expected));
+
+  // Dies at global step 14, after the checkpoint of step 10 (in the decay,
+  // which the resumed run takes to its end).
+  restart();
+  SessionOptions interrupted = base;
+  interrupted.metricsPath = path("run.jsonl");
+  interrupted.checkpointPath = path("run.safetensors");
+  interrupted.checkpointEvery = 5;
+  CrashingModel crashing(*runner, config.stepFn, 14);
+  ASSERT_FALSE(bool(runTrainSession(crashing, config, data, interrupted, os,
+                                    bar)));
+  auto saved = readCheckpoint(path("run.safetensors"));
+  ASSERT_TRUE(bool(saved)) << llvm::toString(saved.takeError());
+  EXPECT_EQ(saved->metadata["global_step"], "10");
+
+  restart();
+  SessionOptions resumed = interrupted;
+  resumed.resumePath = path("resume-from.safetensors");
+  ASSERT_FALSE(llvm::sys::fs::copy_file(path("run.safetensors"), resumed.resumePath));
+  auto finished = runTrainSession(*runner, config, data, resumed, os, bar);
+  ASSERT_TRUE(bool(finished)) << llvm::toString(finished.takeError());
+  auto got = checkpointOf(*runner);
+  ASSERT_TRUE(bool(got));
+  ASSERT_EQ(got->tensors.size(), expected->tensors.size());
+  for (size_t i = 0; i < got->tensors.size(); ++i)
+    EXPECT_EQ(got->tensors[i].second.data, expected->tensors[i].second.data)
+        << got->tensors[i].first << " differs after resuming";
+  ASSERT_EQ(finished->size(), 2u);
+  EXPECT_EQ(finished->back().trainLoss, reference->back().trainLoss);
 }
 
 // Issue 11 item 7: a temporary left by a run killed mid-write (its process
