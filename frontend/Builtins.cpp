@@ -5,6 +5,9 @@
 #include "frontend/Losses.h"
 #include "ir/TensorBuilder.h"
 
+#include "llvm/Support/Format.h"
+
+#include <cmath>
 #include <limits>
 #include <set>
 #include <type_traits>
@@ -656,6 +659,155 @@ TV bernoulli(BuiltinCall &c) {
   return random<RandomBernoulliOp>(c, "p", "std");
 }
 
+/// arange(n) (0, 1, ..., n - 1; n an integer constant or a symbolic
+/// dimension) and arange(start, stop, step) (constants; stop excluded).
+/// i64 when the numbers are integers, f32 otherwise, or `dtype`.
+TV arange(BuiltinCall &c) {
+  Translator &t = c.t;
+  llvm::SMLoc l = c.loc();
+  sh::Dim n;
+  double start = 0, step = 1;
+  bool ints = true;
+  if (c.size() == 1) {
+    if (!t.extentArg(c.arg(0), n, c.name()))
+      return TV{};
+  } else {
+    double bounds[3] = {0, 0, 1};
+    for (size_t i = 0; i < c.size(); ++i) {
+      auto v = Translator::constNumber(c.arg(i));
+      if (!v)
+        return t.fail(c.arg(i).loc, "arange's start, stop and step must be "
+                                    "number constants");
+      bounds[i] = *v;
+      ints = ints && Translator::constInt(c.arg(i)).has_value();
+    }
+    start = bounds[0], step = bounds[2];
+    if (step == 0)
+      return t.fail(c.arg(2).loc, "arange's step must not be 0");
+    double count = std::ceil((bounds[1] - start) / step);
+    if (!(count >= 1)) {
+      std::string shown;
+      llvm::raw_string_ostream os(shown);
+      os << llvm::format("arange(%g, %g, %g)", start, bounds[1], step);
+      return t.fail(l, shown + " is empty: stop must lie beyond start in the "
+                               "direction of step");
+    }
+    if (count > double(std::numeric_limits<int64_t>::max() / 2))
+      return t.fail(l, "arange has too many elements");
+    n = sh::Dim::of(static_cast<int64_t>(count));
+  }
+  std::string elem = ints ? "i64" : "f32";
+  if (const Expr *d = c.keyword("dtype")) {
+    if (d->kind != Expr::Name || !isElemName(d->name) || d->name == "bool")
+      return t.fail(d->loc, "dtype must be f32, f64, i32 or i64");
+    elem = d->name;
+  }
+  sh::Shape shape{n};
+  mlir::OpBuilder &b = t.builder();
+  return t.makeTyped<ArangeOp>(l, elem, shape, b.getF64FloatAttr(start),
+                               b.getF64FloatAttr(step), t.dynamicDims(shape, l));
+}
+
+/// eye(n): the f32 identity, n x n: a triangle of both kinds of ones.
+TV eye(BuiltinCall &c) {
+  Translator &t = c.t;
+  llvm::SMLoc l = c.loc();
+  sh::Dim n;
+  if (!t.extentArg(c.arg(0), n, c.name()))
+    return TV{};
+  sh::Shape shape{n, n};
+  mlir::OpBuilder &b = t.builder();
+  TV ones = t.makeTyped<FillOp>(l, "f32", shape, b.getF64FloatAttr(1.0),
+                                t.dynamicDims(shape, l));
+  if (!ones.valid())
+    return ones;
+  TV upper = t.make<TriuOp>(l, shape, ones.value, b.getI64IntegerAttr(0));
+  return t.make<TrilOp>(l, shape, upper.value, b.getI64IntegerAttr(0));
+}
+
+/// tril(x, k = 0), triu(x, k = 0): the causal mask is tril(ones([T, T])).
+template <typename OpT> TV triangle(BuiltinCall &c) {
+  Translator &t = c.t;
+  TV x = t.materialize(t.emitExpr(c.arg(0)), "f32");
+  auto k = c.integer("k");
+  if (!x.valid() || !k)
+    return TV{};
+  if (x.shape.size() < 2)
+    return t.fail(c.arg(0).loc, "'" + c.name() +
+                                    "' needs a tensor of rank >= 2 (a "
+                                    "triangle of the last two axes), got " +
+                                    x.typeString());
+  return t.make<OpT>(c.loc(), x.shape, x.value,
+                     t.builder().getI64IntegerAttr(*k));
+}
+
+/// `v` broadcast to `shape` (a no-op when it has it).
+TV broadcastOperand(Translator &t, TV v, const sh::Shape &shape,
+                    llvm::SMLoc l) {
+  if (sh::str(v.shape) == sh::str(shape))
+    return v;
+  return t.makeTyped<BroadcastOp>(l, v.elem, shape, v.value,
+                                  t.dynamicDims(shape, l));
+}
+
+/// scan(a, b, axis = -1, reverse = 0): h_t = a_t * h_(t-1) + b_t along
+/// `axis` (h_0 = b_0); a and b broadcast together. cumsum(x) and
+/// cumprod(x) are scans: a = 1, b = x; a = x, b = x at t = 0 and 0 after.
+TV scan(BuiltinCall &c) {
+  Translator &t = c.t;
+  llvm::SMLoc l = c.loc();
+  bool cumsum = c.name() == "cumsum", cumprod = c.name() == "cumprod";
+  TV a, x;
+  if (cumsum || cumprod) {
+    x = t.floatArg(c.arg(0), c.name());
+    a = x;
+  } else {
+    a = t.emitExpr(c.arg(0));
+    x = t.emitExpr(c.arg(1));
+    if (!a.valid() || !x.valid() || !t.unifyElems(a, x, l, "'scan'"))
+      return TV{};
+    if (!a.isFloat())
+      return t.fail(l, "'scan' needs floating-point operands, got " +
+                           a.typeString());
+  }
+  auto axis = c.integer("axis");
+  std::optional<int64_t> reverse =
+      c.keyword("reverse") ? c.integer("reverse") : std::optional<int64_t>(0);
+  if (!x.valid() || !axis || !reverse)
+    return TV{};
+  sh::Result r = sh::broadcast(a.shape, x.shape);
+  if (!r.ok())
+    return t.fail(l, r.error);
+  auto norm = sh::normalizeAxis(*axis, r.shape.size());
+  if (!norm)
+    return t.fail(c.keyword("axis") ? c.keyword("axis")->loc : l,
+                  "axis " + std::to_string(*axis) + " is out of range for " +
+                      x.elem + sh::str(r.shape));
+  mlir::OpBuilder &b = t.builder();
+  TV bv = x;
+  if (cumsum) {
+    a = t.makeTyped<FillOp>(l, x.elem, x.shape, b.getF64FloatAttr(1.0),
+                            t.dynamicDims(x.shape, l));
+  } else if (cumprod) {
+    // b = x at the first position of the axis, zero after.
+    sh::Result first = sh::slice(x.shape, *norm, 0, 1, 1);
+    TV head = t.make<SliceOp>(l, first.shape, x.value, *norm, 0, 1, 1);
+    TV zeros = t.makeTyped<FillOp>(l, x.elem, x.shape, b.getF64FloatAttr(0.0),
+                                   t.dynamicDims(x.shape, l));
+    if (!head.valid() || !zeros.valid())
+      return TV{};
+    bv = t.make<InsertSliceOp>(l, x.shape, zeros.value, head.value, *norm, 0, 1);
+  } else {
+    a = broadcastOperand(t, a, r.shape, l);
+    bv = broadcastOperand(t, x, r.shape, l);
+  }
+  if (!a.valid() || !bv.valid())
+    return TV{};
+  return t.make<ScanOp>(l, r.shape, a.value, bv.value,
+                        b.getI64IntegerAttr(*norm),
+                        *reverse ? b.getUnitAttr() : mlir::UnitAttr());
+}
+
 // -------------------------------------------------------------------------
 // Losses and metrics: operands checked here, ops built in Losses.cpp.
 
@@ -828,6 +980,14 @@ const std::vector<Builtin> &table() {
       {"bernoulli", 1, 1,
        {{"p", 0.5}, {"std", 1.0}, {"seed"}, {"counter"}},
        bernoulli},
+      {"arange", 1, 3, {{"dtype"}}, arange},
+      {"eye", 1, 1, {}, eye},
+      {"tril", 1, 1, {{"k", 0}}, triangle<TrilOp>},
+      {"triu", 1, 1, {{"k", 0}}, triangle<TriuOp>},
+      // Scans.
+      {"cumsum", 1, 1, {{"axis", -1}}, scan},
+      {"cumprod", 1, 1, {{"axis", -1}}, scan},
+      {"scan", 2, 2, {{"axis", -1}, {"reverse", 0}}, scan},
       // Losses and metrics.
       {"cross_entropy", 2, 2, {}, classification},
       {"accuracy", 2, 2, {}, classification},

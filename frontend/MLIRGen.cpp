@@ -631,6 +631,59 @@ TV Translator::castTo(TV v, llvm::StringRef elem, llvm::SMLoc l) {
   return v;
 }
 
+/// A tensor literal `[[1, 2], [3, 4]]`: nested lists of number constants,
+/// rectangular and non-empty, as an axon.constant; i64 when every element is
+/// written as an integer, f32 otherwise (convert with f64(...) or i32(...)).
+static TV emitTensorLiteral(Translator &t, const Expr &e) {
+  sh::Shape shape;
+  std::vector<int64_t> dims;
+  for (const Expr *n = &e; n->kind == Expr::List; n = n->args[0].get()) {
+    if (n->args.empty())
+      return t.fail(n->loc, "a tensor literal needs at least one element");
+    dims.push_back(static_cast<int64_t>(n->args.size()));
+    shape.push_back(sh::Dim::of(dims.back()));
+  }
+  std::vector<double> values;
+  std::vector<int64_t> ints;
+  bool allInts = true;
+  // Iteratively, depth first, so a deep literal does not recurse.
+  std::vector<std::pair<const Expr *, size_t>> stack{{&e, 0}};
+  while (!stack.empty()) {
+    auto [n, depth] = stack.back();
+    stack.pop_back();
+    if (depth < dims.size()) {
+      if (n->kind != Expr::List || n->args.size() != size_t(dims[depth]))
+        return t.fail(n->loc,
+                      "tensor literal is not rectangular: expected a list of " +
+                          std::to_string(dims[depth]) + " element" +
+                          (dims[depth] == 1 ? "" : "s") + " here, as in the first row");
+      for (size_t i = n->args.size(); i-- > 0;)
+        stack.push_back({n->args[i].get(), depth + 1});
+      continue;
+    }
+    if (n->kind == Expr::List)
+      return t.fail(n->loc, "tensor literal is not rectangular: expected a "
+                            "number here, as in the first row");
+    auto v = Translator::constNumber(*n);
+    if (!v)
+      return t.fail(n->loc, "tensor literal elements must be number constants");
+    auto i = Translator::constInt(*n);
+    allInts = allInts && i.has_value();
+    values.push_back(*v);
+    ints.push_back(i.value_or(0));
+  }
+  std::string elem = allInts ? "i64" : "f32";
+  mlir::RankedTensorType type = t.tensorType(elem, shape);
+  mlir::DenseElementsAttr data =
+      allInts ? mlir::DenseElementsAttr::get(type, llvm::ArrayRef(ints))
+              : mlir::DenseElementsAttr::get(
+                    type, llvm::ArrayRef(std::vector<float>(values.begin(),
+                                                            values.end())));
+  Value v = t.builder().create<ConstantOp>(t.loc(e.loc), type,
+                                           mlir::cast<mlir::ElementsAttr>(data));
+  return TV{v, elem, shape};
+}
+
 TV Translator::emitExpr(const Expr &e) {
   switch (e.kind) {
   case Expr::Number: {
@@ -645,7 +698,7 @@ TV Translator::emitExpr(const Expr &e) {
   case Expr::String:
     return fail(e.loc, "strings are only allowed in a train block");
   case Expr::List:
-    return fail(e.loc, "a list is only allowed as a shape or an option");
+    return emitTensorLiteral(*this, e);
   case Expr::Name:
     return emitName(e);
   case Expr::Unary: {
@@ -809,6 +862,27 @@ bool Translator::shapeArg(const Expr &e, sh::Shape &shape, bool allowInfer) {
     }
   }
   return true;
+}
+
+bool Translator::extentArg(const Expr &e, sh::Dim &dim, const std::string &fn) {
+  if (auto v = constInt(e)) {
+    if (*v < 1) {
+      file_.emitError(e.loc) << "'" + fn + "' needs a positive extent, got " +
+                                    std::to_string(*v);
+      return false;
+    }
+    dim = sh::Dim::of(*v);
+    return true;
+  }
+  if (e.kind == Expr::Name && !scope_.count(e.name) &&
+      symbolSource_.count(e.name)) {
+    dim = sh::Dim::sym(e.name);
+    return true;
+  }
+  file_.emitError(e.loc) << "'" + fn +
+                                "' needs an integer constant or a symbolic "
+                                "dimension of the function's arguments";
+  return false;
 }
 
 llvm::SmallVector<Value> Translator::dynamicDims(const sh::Shape &shape,

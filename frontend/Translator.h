@@ -112,6 +112,9 @@ public:
   /// A shape literal `[N, 128]`: integers and symbolic dimensions of the
   /// function; -1 allowed where `allowInfer` (reshape).
   bool shapeArg(const ast::Expr &e, shape::Shape &shape, bool allowInfer);
+  /// An extent (arange(n), eye(n)): a positive integer constant or a
+  /// symbolic dimension of the function's arguments; reports otherwise.
+  bool extentArg(const ast::Expr &e, shape::Dim &dim, const std::string &fn);
   /// One rank-0 i64 operand per symbolic dim of `shape`.
   llvm::SmallVector<mlir::Value> dynamicDims(const shape::Shape &shape,
                                              llvm::SMLoc l);

@@ -529,3 +529,62 @@ LogicalResult ScatterAddOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
   grads[2] = gb.castTo(picked, getUpdates().getType());
   return success();
 }
+
+//===----------------------------------------------------------------------===//
+// Triangles, shifts and scans.
+//===----------------------------------------------------------------------===//
+
+// The kept triangle passes the gradient through, the zeroed one takes none:
+// the same mask applied to the incoming gradient.
+#define AXON_TRIANGLE_VJP(Op)                                                  \
+  LogicalResult Op::buildVJP(OpBuilder &builder, ValueRange resultGrads,      \
+                             SmallVectorImpl<Value> &grads) {                  \
+    noGradients(*this, grads);                                                 \
+    if (!resultGrads[0] || !isFloatTensor(getInput()))                         \
+      return success();                                                        \
+    grads[0] = builder.create<Op>(getLoc(), resultGrads[0], getKAttr());       \
+    return success();                                                          \
+  }
+AXON_TRIANGLE_VJP(TrilOp)
+AXON_TRIANGLE_VJP(TriuOp)
+#undef AXON_TRIANGLE_VJP
+
+LogicalResult ShiftOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
+                                SmallVectorImpl<Value> &grads) {
+  noGradients(*this, grads);
+  if (!resultGrads[0] || !isFloatTensor(getInput()))
+    return success();
+  grads[0] = builder.create<ShiftOp>(
+      getLoc(), resultGrads[0], getAxisAttr(),
+      builder.getI64IntegerAttr(-static_cast<int64_t>(getOffset())));
+  return success();
+}
+
+// h = L(a) b with L lower-triangular (L[t, s] = a_(s+1) ... a_t), so the
+// gradient with respect to b is L^T g: the reverse scan with the same a
+// (and a reverse scan's is the forward one). a_t multiplies h_(t-1) in the
+// forward recurrence, h_t in the reverse one (where it is a_(t+1) of
+// h_(t-1)): one shift by a place along the axis gives the partner. Nothing
+// is divided, so zeros in a (cumprod) are exact.
+LogicalResult ScanOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
+                               SmallVectorImpl<Value> &grads) {
+  noGradients(*this, grads);
+  Value g = resultGrads[0];
+  if (!g)
+    return success();
+  GradBuilder gb(builder, getLoc());
+  int64_t axis = *shape::normalizeAxis(getAxis(), getType().getRank());
+  IntegerAttr axisAttr = builder.getI64IntegerAttr(axis);
+  bool reverse = getReverse();
+  Value adjoint = builder.create<ScanOp>(
+      getLoc(), getA(), g, axisAttr,
+      reverse ? UnitAttr() : builder.getUnitAttr());
+  auto previous = [&](Value v) -> Value {
+    return builder.create<ShiftOp>(getLoc(), v, axisAttr,
+                                   builder.getI64IntegerAttr(1));
+  };
+  grads[0] = reverse ? gb.mul(previous(adjoint), getResult())
+                     : gb.mul(adjoint, previous(getResult()));
+  grads[1] = adjoint;
+  return success();
+}

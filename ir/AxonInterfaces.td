@@ -94,6 +94,7 @@ def Axon_ReductionFamily : Axon_Family<"Reduction">;
 def Axon_ContractionFamily : Axon_Family<"Contraction">;
 def Axon_WindowFamily : Axon_Family<"Window">;
 def Axon_ScatterFamily : Axon_Family<"Scatter">;
+def Axon_ScanFamily : Axon_Family<"Scan">;
 def Axon_ShapeQueryFamily : Axon_Family<"ShapeQuery">;
 def Axon_StateFamily : Axon_Family<"State">;
 def Axon_ControlFamily : Axon_Family<"Control">;

@@ -305,6 +305,30 @@ shape::Result LogSoftmaxOp::inferResultShape() {
   return axisInRange(getAxis(), getType().getRank(), toShape(getInput()));
 }
 
+/// tril and triu keep a triangle of the last two axes.
+static shape::Result lastTwoAxes(shape::Shape input) {
+  if (input.size() < 2)
+    return shape::Result::fail("needs rank >= 2 (a triangle of the last two "
+                               "axes), got " + shape::str(input));
+  return {std::move(input), {}};
+}
+shape::Result TrilOp::inferResultShape() { return lastTwoAxes(toShape(getInput())); }
+shape::Result TriuOp::inferResultShape() { return lastTwoAxes(toShape(getInput())); }
+
+shape::Result ScanOp::inferResultShape() {
+  return axisInRange(getAxis(), getType().getRank(), toShape(getA()));
+}
+shape::Result ShiftOp::inferResultShape() {
+  return axisInRange(getAxis(), getType().getRank(), toShape(getInput()));
+}
+
+shape::Result ArangeOp::inferResultShape() {
+  if (getType().getRank() != 1)
+    return shape::Result::fail("arange gives a 1-D tensor, not " +
+                               shape::str(toShape(getType())));
+  return {shapeFromDynamicDims(getType(), getDynamicDims()), {}};
+}
+
 shape::Result ReshapeOp::inferResultShape() {
   return shape::reshape(toShape(getInput()),
                         shapeFromDynamicDims(getType(), getDynamicDims()));

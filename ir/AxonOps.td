@@ -181,6 +181,26 @@ def Axon_SelectOp : Axon_Op<"select", [Pure, Axon_SelectionFamily, Axon_Broadcas
   }];
 }
 
+// tril/triu are ops of their own rather than compositions (a cmp of two
+// arange broadcasts and a select): one op in the IR and in the gradient
+// (the same mask applied to the incoming gradient), one select on the
+// coordinates in the kernel, and they fuse like any injective op. Their
+// family is DataMovement, the one whose results depend on coordinates.
+class Axon_TriangleOp<string mnemonic, string which, string kept>
+    : Axon_Op<mnemonic, [Pure, Axon_DataMovementFamily, SameOperandsAndResultType,
+                         InferTypeFromODS, InferShape, Grad]> {
+  let summary = "keeps the " # which # " triangle of the last two axes, zero elsewhere";
+  let description = "Element [..., i, j] is kept where `" # kept # [{` and is
+    zero elsewhere: `k` = 0 is the main diagonal, k > 0 above it, k < 0
+    below. The input has rank >= 2.}];
+  let arguments = (ins AnyRankedTensor:$input, DefaultValuedAttr<I64Attr, "0">:$k);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+def Axon_TrilOp : Axon_TriangleOp<"tril", "lower", "j - i <= k">;
+def Axon_TriuOp : Axon_TriangleOp<"triu", "upper", "j - i >= k">;
+
 def Axon_CastOp : Axon_Op<"cast", [Pure, Elementwise, Axon_ConversionFamily,
                                    InferShapeDefault, Grad]> {
   let summary = "elementwise conversion to another element type and/or shape refinement";
@@ -335,6 +355,44 @@ def Axon_SoftmaxOp : Axon_SoftmaxLikeOp<"softmax", "exp(x) / sum(exp(x))">;
 def Axon_LogSoftmaxOp : Axon_SoftmaxLikeOp<"log_softmax", "x - log(sum(exp(x)))">;
 
 //===----------------------------------------------------------------------===//
+// Scans along an axis
+//===----------------------------------------------------------------------===//
+
+def Axon_ScanOp : Axon_Op<"scan", [Pure, Axon_ScanFamily, SameOperandsAndResultType,
+                                   InferTypeFromODS, InferShape, Grad]> {
+  let summary = "linear recurrence h_t = a_t * h_(t-1) + b_t along `axis`";
+  let description = [{
+    From h_0 = b_0 (a_0 is not read; h_(-1) = 0 without the 0 * inf of a
+    literal reading), over same-shaped `a` and `b`: cumsum is a = 1, cumprod
+    is a = x with b = x at t = 0 and 0 after; minGRU's h_t = (1 - z_t) h_(t-1)
+    + z_t g_t is a = 1 - z, b = z g. With `reverse` it runs from the end as
+    the transpose of the forward recurrence with the same `a`:
+    h_t = a_(t+1) * h_(t+1) + b_t, h_(T-1) = b_(T-1), which is the forward scan's
+    gradient with respect to `b` (and the other way round). Compiled kernels
+    scan blocks of the axis independently and then combine the block
+    carries in log2(blocks) passes.
+  }];
+  let arguments = (ins Axon_FloatTensor:$a, Axon_FloatTensor:$b, I64Attr:$axis,
+                       UnitAttr:$reverse);
+  let results = (outs Axon_FloatTensor:$result);
+  let assemblyFormat = "$a `,` $b attr-dict `:` type($result)";
+}
+
+def Axon_ShiftOp : Axon_Op<"shift", [Pure, Axon_DataMovementFamily, SameOperandsAndResultType,
+                                     InferTypeFromODS, InferShape, Grad]> {
+  let summary = "moves elements `offset` places along `axis`, filling with zero";
+  let description = [{
+    result[..., t, ...] = input[..., t - offset, ...] where t - offset is in
+    range, zero elsewhere. A shift by -offset is its adjoint; scan's
+    gradient reads h_(t-1) through it (a slice cannot drop the last element
+    of an axis whose extent is only known at run time).
+  }];
+  let arguments = (ins AnyRankedTensor:$input, I64Attr:$axis, I64Attr:$offset);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($result)";
+}
+
+//===----------------------------------------------------------------------===//
 // Movement ops
 //===----------------------------------------------------------------------===//
 
@@ -486,6 +544,21 @@ def Axon_FillOp : Axon_Op<"fill", [Pure, Axon_ConstantFamily, Axon_DynamicDimsOp
   let summary = "a tensor with every element equal to `value`";
   let arguments = (ins F64Attr:$value, Variadic<Axon_I64Scalar>:$dynamic_dims);
   let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = "(`[` $dynamic_dims^ `]`)? attr-dict `:` type($result)";
+}
+
+def Axon_ArangeOp : Axon_Op<"arange", [Pure, Axon_ConstantFamily, Axon_DynamicDimsOpInterface,
+                                       Axon_NoGradient, InferShape]> {
+  let summary = "start, start + step, start + 2 step, ... as a 1-D tensor";
+  let description = [{
+    Element i is start + i * step, in the result's element type. The extent
+    is static or given by one `dynamic_dims` operand (arange(T) with T a
+    symbolic dimension).
+  }];
+  let arguments = (ins DefaultValuedAttr<F64Attr, "0.0">:$start,
+                       DefaultValuedAttr<F64Attr, "1.0">:$step,
+                       Variadic<Axon_I64Scalar>:$dynamic_dims);
+  let results = (outs RankedTensorOf<[F32, F64, I32, I64]>:$result);
   let assemblyFormat = "(`[` $dynamic_dims^ `]`)? attr-dict `:` type($result)";
 }
 

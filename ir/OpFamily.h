@@ -19,6 +19,7 @@ enum class OpFamily {
   Contraction,       ///< Matmul and convolutions.
   Window,            ///< Pooling and its gradients.
   Scatter,           ///< Accumulation at run-time indices (scatter_add).
+  Scan,              ///< Recurrences along an axis (scan).
   ShapeQuery,        ///< An extent of its operand (dim).
   State,             ///< Parameters and the training configuration.
   Control,           ///< Loops, kernels and their terminators.
@@ -41,6 +42,7 @@ inline const char *opFamilyName(OpFamily f) {
   case OpFamily::Contraction: return "Contraction";
   case OpFamily::Window: return "Window";
   case OpFamily::Scatter: return "Scatter";
+  case OpFamily::Scan: return "Scan";
   case OpFamily::ShapeQuery: return "ShapeQuery";
   case OpFamily::State: return "State";
   case OpFamily::Control: return "Control";

@@ -116,6 +116,7 @@ OpClass classify(Operation *op) {
   case OpFamily::Window:
     return OpClass::Window;
   case OpFamily::Scatter:
+  case OpFamily::Scan: // its block passes are stages of its own kernel
     return OpClass::Opaque;
   case OpFamily::ShapeQuery: // read by the host
   case OpFamily::State:

@@ -356,6 +356,14 @@ private:
       return gather(op);
     if (n == "scatter_add")
       return scatterAdd(op);
+    if (n == "arange")
+      return arange(op);
+    if (n == "tril" || n == "triu")
+      return triangle(op, n == "tril");
+    if (n == "shift")
+      return shift(op);
+    if (n == "scan")
+      return scan(op);
     if (n == "one_hot") {
       const ValueFunc &idx = operand(op, 0);
       return pointwise([&](const Coords &c) {
@@ -999,6 +1007,163 @@ private:
     f(lhsArgs) += at(u, updAt);
     g.stages.push_back({KernelStage::Kind::Reduction, f, resultShape});
     return f;
+  }
+
+  /// An attribute offset as an int Expr, saturated far outside any extent.
+  static Expr smallInt(int64_t v) {
+    return Expr(int(std::clamp<int64_t>(v, -(int64_t(1) << 30), int64_t(1) << 30)));
+  }
+
+  Func arange(const kernel::OpSpec &op) {
+    auto param = [&](const char *key, double otherwise) {
+      auto it = op.floats.find(key);
+      return it == op.floats.end() ? otherwise : it->second;
+    };
+    double start = param("start", 0.0), step = param("step", 1.0);
+    // In double, then converted: the reference's start + i * step.
+    return pointwise([&](const Coords &c) {
+      return Expr(start) + cast<double>(c[0]) * Expr(step);
+    });
+  }
+
+  /// tril (j - i <= k) and triu (j - i >= k) over the last two axes.
+  Func triangle(const kernel::OpSpec &op, bool lower) {
+    const ValueFunc &x = operand(op, 0);
+    Expr k = smallInt(op.getInt("k"));
+    return define(name, resultShape, [&](const Coords &c) {
+      Expr v = at(x, c);
+      Expr d = c[c.size() - 1] - c[c.size() - 2];
+      return select(lower ? d <= k : d >= k, v, make_zero(v.type()));
+    });
+  }
+
+  Func shift(const kernel::OpSpec &op) {
+    const ValueFunc &x = operand(op, 0);
+    int axis = normalizeAxis(op.getInt("axis"), x.shape.size());
+    int extent = int(x.shape[axis]);
+    Expr offset = smallInt(op.getInt("offset"));
+    return define(name, resultShape, [&](const Coords &c) -> Expr {
+      Expr src = c[axis] - offset;
+      Coords in = c;
+      in[axis] = clamp(src, 0, std::max(extent - 1, 0));
+      Expr v = at(x, in);
+      return select(src >= 0 && src < extent, v, make_zero(v.type()));
+    });
+  }
+
+  /// The linear recurrence h_t = A_t h_(t-1) + B_t (h_0 = B_0) along one
+  /// axis in O(log T) depth: the axis is cut into blocks of kScanBlock,
+  /// each scanned on its own (a short sequential update whose pure dims,
+  /// the other axes and the block index, vectorise), together with the
+  /// product of its A's; the blocks' (product, last h) pairs are then
+  /// combined by Hillis-Steele in log2(blocks) passes, (A2 A1, A2 H1 + H2)
+  /// for a block pair, giving the carry into each block; and
+  /// h = H_local + A_local * carry. A reverse scan is the forward one on
+  /// the flipped axis (its A_t' is a at T - t'). Each block-local H
+  /// does not read the A of its block's first element, and the combined
+  /// A's of the prefixes starting at block 0 (which hold a_0) never
+  /// multiply an H, so h_0 = b_0 whatever a_0 is, as in the reference.
+  Func scan(const kernel::OpSpec &op) {
+    constexpr int kScanBlock = 16;
+    const ValueFunc &a = operand(op, 0), &b = operand(op, 1);
+    size_t rank = b.shape.size();
+    int axis = normalizeAxis(op.getInt("axis"), rank);
+    bool reverse = op.getInt("reverse") != 0;
+    int T = int(b.shape[axis]);
+    if (T <= 1)
+      return define(name, resultShape, [&](const Coords &c) { return at(b, c); });
+    int C = std::min(T, kScanBlock), blocks = (T + C - 1) / C;
+    // Reads at position t of the flipped-or-not axis, clamped (positions
+    // past T fill the last block and are never read back).
+    auto readAt = [&](const ValueFunc &v, Coords c, Expr t, bool isA) {
+      Expr i = reverse ? (isA ? Expr(T) - t : Expr(T - 1) - t) : t;
+      c[axis] = clamp(i, 0, T - 1);
+      return at(v, c);
+    };
+    // Block-local scans: dialect coords [before..., j, q, after...], so the
+    // Halide args are [after..., q, j, before...] innermost first.
+    Shape localShape(b.shape.begin(), b.shape.begin() + axis);
+    localShape.push_back(C);
+    localShape.push_back(blocks);
+    localShape.insert(localShape.end(), b.shape.begin() + axis + 1, b.shape.end());
+    std::vector<Var> vars;
+    for (size_t d = 0; d < localShape.size(); ++d)
+      vars.emplace_back("d" + std::to_string(d));
+    Coords lc(vars.begin(), vars.end());
+    auto outerCoords = [&](const Coords &c, Expr t) {
+      Coords o(c.begin(), c.begin() + axis);
+      o.push_back(t);
+      o.insert(o.end(), c.begin() + axis + 2, c.end());
+      return o;
+    };
+    auto callAt = [](Func f, const Coords &c) {
+      return f(std::vector<Expr>(c.rbegin(), c.rend()));
+    };
+    Func local(name + "_blocks");
+    Expr t0 = lc[axis + 1] * C + lc[axis];
+    Coords src = outerCoords(lc, t0);
+    local(std::vector<Var>(vars.rbegin(), vars.rend())) =
+        Tuple(readAt(a, src, t0, true), readAt(b, src, t0, false));
+    RDom r(1, C - 1, name + "_r");
+    Coords at1 = lc, at0 = lc;
+    at1[axis] = r;
+    at0[axis] = r - 1;
+    Tuple cur = callAt(local, at1), prev = callAt(local, at0);
+    std::vector<Expr> lhs(at1.rbegin(), at1.rend());
+    local(lhs) = Tuple(cur[0] * prev[0], cur[0] * prev[1] + cur[1]);
+    g.stages.push_back({KernelStage::Kind::Reduction, local, localShape});
+    // Hillis-Steele over the block totals: dialect coords [before..., q, after...].
+    Shape carryShape(b.shape.begin(), b.shape.begin() + axis);
+    carryShape.push_back(blocks);
+    carryShape.insert(carryShape.end(), b.shape.begin() + axis + 1, b.shape.end());
+    auto carryFunc = [&](const std::string &fname,
+                         const std::function<Tuple(const Coords &)> &body) {
+      std::vector<Var> cv;
+      for (size_t d = 0; d < carryShape.size(); ++d)
+        cv.emplace_back("d" + std::to_string(d));
+      Func f(fname);
+      f(std::vector<Var>(cv.rbegin(), cv.rend())) = body(Coords(cv.begin(), cv.end()));
+      g.stages.push_back({KernelStage::Kind::Reduction, f, carryShape});
+      return f;
+    };
+    auto blockAt = [&](const Coords &c, Expr j) {
+      Coords l(c.begin(), c.begin() + axis);
+      l.push_back(j);
+      l.insert(l.end(), c.begin() + axis, c.end());
+      return l;
+    };
+    Func total;
+    if (blocks > 1) {
+      total = carryFunc(name + "_carry0", [&](const Coords &c) {
+        return callAt(local, blockAt(c, C - 1));
+      });
+      for (int d = 1, pass = 1; d < blocks; d *= 2, ++pass) {
+        Func in = total;
+        total = carryFunc(name + "_carry" + std::to_string(pass), [&](const Coords &c) {
+          Coords left = c;
+          left[axis] = max(c[axis] - d, 0);
+          Tuple l = callAt(in, left), rt = callAt(in, c);
+          Expr has = c[axis] >= d;
+          return Tuple(select(has, rt[0] * l[0], rt[0]),
+                       select(has, rt[0] * l[1] + rt[1], rt[1]));
+        });
+      }
+    }
+    return define(name, resultShape, [&](const Coords &c) -> Expr {
+      Expr t = reverse ? Expr(T - 1) - c[axis] : c[axis];
+      Expr q = t / C, j = t % C;
+      Coords l(c.begin(), c.begin() + axis);
+      l.push_back(j);
+      l.push_back(q);
+      l.insert(l.end(), c.begin() + axis + 1, c.end());
+      Tuple here = callAt(local, l);
+      if (blocks == 1)
+        return here[1];
+      Coords before = c;
+      before[axis] = max(q - 1, 0);
+      Expr carry = callAt(total, before)[1];
+      return select(q == 0, here[1], here[1] + here[0] * carry);
+    });
   }
 
   /// Philox-4x32-10 as Halide expressions: the bit recipe of

@@ -231,6 +231,11 @@ private:
   Expected<Tensor> scatterAdd(ScatterAddOp op, const Tensor &target,
                               const Tensor &idx, const Tensor &updates);
   Expected<Tensor> oneHot(OneHotOp op, const Tensor &idx);
+  Expected<Tensor> triangle(Operation *op, const Tensor &x, int64_t k,
+                            bool lower);
+  Expected<Tensor> shift(ShiftOp op, const Tensor &x);
+  Expected<Tensor> scan(ScanOp op, const Tensor &a, const Tensor &b);
+  Expected<Tensor> arange(ArangeOp op, const Operands &in);
   Expected<Tensor> constant(ConstantOp op);
   Expected<Tensor> random(Operation *op, const Operands &in);
 
@@ -461,6 +466,11 @@ Expected<Tensor> Interpreter::computeOne(Operation *op, const Operands &in) {
       .Case([&](GatherOp o) { return gather(o, *in[0], *in[1]); })
       .Case([&](ScatterAddOp o) { return scatterAdd(o, *in[0], *in[1], *in[2]); })
       .Case([&](OneHotOp o) { return oneHot(o, *in[0]); })
+      .Case([&](TrilOp o) { return triangle(o, *in[0], o.getK(), true); })
+      .Case([&](TriuOp o) { return triangle(o, *in[0], o.getK(), false); })
+      .Case([&](ShiftOp o) { return shift(o, *in[0]); })
+      .Case([&](ScanOp o) { return scan(o, *in[0], *in[1]); })
+      .Case([&](ArangeOp o) { return arange(o, in); })
       .Case([&](DimOp o) -> Expected<Tensor> {
         auto axis = normalizeAxis(static_cast<int64_t>(o.getAxis()), in[0]->shape.size());
         if (!axis)
@@ -1091,6 +1101,84 @@ Expected<Tensor> Interpreter::insertSlice(InsertSliceOp op,
       for (int64_t i = 0; i < sp.inner; ++i)
         out.data[(o * sp.extent + start + k * stride) * sp.inner + i] =
             update.data[(o * n + k) * sp.inner + i];
+  return out;
+}
+
+Expected<Tensor> Interpreter::triangle(Operation *op, const Tensor &x,
+                                       int64_t k, bool lower) {
+  if (x.rank() < 2)
+    return opError(op, "needs rank >= 2, got " + Tensor::shapeString(x.shape));
+  int64_t rows = x.shape[x.rank() - 2], cols = x.shape[x.rank() - 1];
+  Tensor out = x;
+  for (int64_t flat = 0; flat < x.numElements(); ++flat) {
+    int64_t j = flat % cols, i = (flat / cols) % rows;
+    if (lower ? j - i > k : j - i < k)
+      out.data[flat] = 0;
+  }
+  return out;
+}
+
+Expected<Tensor> Interpreter::shift(ShiftOp op, const Tensor &x) {
+  int64_t rawAxis = static_cast<int64_t>(op.getAxis());
+  auto axis = normalizeAxis(rawAxis, x.shape.size());
+  if (!axis)
+    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
+                           Twine(x.rank()));
+  AxisSplit sp = splitAt(x.shape, *axis);
+  int64_t offset = static_cast<int64_t>(op.getOffset());
+  Tensor out(x.dtype, x.shape, 0.0);
+  for (int64_t o = 0; o < sp.outer; ++o)
+    for (int64_t t = 0; t < sp.extent; ++t)
+      if (t - offset >= 0 && t - offset < sp.extent)
+        for (int64_t i = 0; i < sp.inner; ++i)
+          out.data[(o * sp.extent + t) * sp.inner + i] =
+              x.data[(o * sp.extent + t - offset) * sp.inner + i];
+  return out;
+}
+
+/// The recurrence one step at a time, the definition the compiled block
+/// scan is checked against.
+Expected<Tensor> Interpreter::scan(ScanOp op, const Tensor &a,
+                                   const Tensor &b) {
+  int64_t rawAxis = static_cast<int64_t>(op.getAxis());
+  auto axis = normalizeAxis(rawAxis, b.shape.size());
+  if (!axis || a.shape != b.shape)
+    return opError(op, "needs a and b of one shape and an axis in range, got " +
+                           Tensor::shapeString(a.shape) + " and " +
+                           Tensor::shapeString(b.shape) + " along " +
+                           Twine(rawAxis));
+  AxisSplit sp = splitAt(b.shape, *axis);
+  bool reverse = op.getReverse();
+  Tensor h(b.dtype, b.shape, 0.0);
+  auto at = [&](int64_t o, int64_t t, int64_t i) {
+    return (o * sp.extent + t) * sp.inner + i;
+  };
+  for (int64_t o = 0; o < sp.outer; ++o)
+    for (int64_t i = 0; i < sp.inner; ++i)
+      for (int64_t n = 0; n < sp.extent; ++n) {
+        // Forward: h_t = a_t h_(t-1) + b_t; reverse: h_t = a_(t+1) h_(t+1) + b_t.
+        int64_t t = reverse ? sp.extent - 1 - n : n;
+        double carried = 0;
+        if (n > 0)
+          carried = reverse ? a.data[at(o, t + 1, i)] * h.data[at(o, t + 1, i)]
+                            : a.data[at(o, t, i)] * h.data[at(o, t - 1, i)];
+        // Rounded at each step, as a kernel of the result's type would.
+        h.data[at(o, t, i)] = roundTo(b.dtype, carried + b.data[at(o, t, i)]);
+      }
+  return h;
+}
+
+Expected<Tensor> Interpreter::arange(ArangeOp op, const Operands &in) {
+  auto shape = resolveDynamic(op, op.getType(), in);
+  if (!shape)
+    return shape.takeError();
+  if (shape->size() != 1)
+    return opError(op, "arange gives a 1-D tensor");
+  double start = op.getStart().convertToDouble();
+  double step = op.getStep().convertToDouble();
+  Tensor out(DType::F64, *shape);
+  for (int64_t i = 0; i < (*shape)[0]; ++i)
+    out.data[i] = start + static_cast<double>(i) * step;
   return out;
 }
 

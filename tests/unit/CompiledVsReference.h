@@ -34,7 +34,7 @@ inline Tensor randomTensor(DType dtype, std::vector<int64_t> shape,
 /// `got` equals `want` in shape and dtype, integers exactly, floats to a
 /// relative `tol` (default: 2e-4 for f32, whose kernels accumulate in f32
 /// and may reassociate while the reference rounds each op's double result;
-/// 1e-9 for f64), NaN where the reference has NaN.
+/// 1e-9 for f64), NaN where the reference has NaN, infinities exactly.
 inline void expectClose(const Tensor &got, const Tensor &want,
                         const std::string &what, double tol = 0) {
   ASSERT_EQ(got.shape, want.shape) << what;
@@ -46,8 +46,9 @@ inline void expectClose(const Tensor &got, const Tensor &want,
     double g = got.data[i], w = want.data[i];
     if (std::isnan(w) && std::isnan(g))
       continue;
+    // Equal infinities are close (their difference is NaN).
     bool ok = isFloat(got.dtype)
-                  ? std::fabs(g - w) <= tol * std::max(1.0, std::fabs(w))
+                  ? g == w || std::fabs(g - w) <= tol * std::max(1.0, std::fabs(w))
                   : g == w;
     if (!ok && reported++ < 5)
       ADD_FAILURE() << what << ": element " << i << " is " << g

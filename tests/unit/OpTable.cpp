@@ -2362,6 +2362,208 @@ func.func @f(%v0: tensor<2xf32>, %k: tensor<2xf32>) -> tensor<2xf32> {
 }
 
 //===----------------------------------------------------------------------===//
+// Sequences: ranges, triangle masks, shifts and scans
+//===----------------------------------------------------------------------===//
+
+/// The recurrence of axon.scan one step at a time in long double, apart
+/// from the evaluator: along `axis` of a and b (same shape), h_0 = b_0.
+Tensor scanLoop(const Tensor &a, const Tensor &b, int64_t axis, bool reverse) {
+  int64_t outer = 1, inner = 1, n = b.shape[axis];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= b.shape[d];
+  for (size_t d = axis + 1; d < b.shape.size(); ++d)
+    inner *= b.shape[d];
+  Tensor h(b.dtype, b.shape);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t i = 0; i < inner; ++i) {
+      long double carry = 0;
+      for (int64_t s = 0; s < n; ++s) {
+        int64_t t = reverse ? n - 1 - s : s;
+        int64_t at = (o * n + t) * inner + i;
+        // Forward: a_t multiplies h_(t-1); reverse: a_(t+1) multiplies h_(t+1).
+        long double k = s == 0 ? 0
+                        : reverse ? a.data[at + inner]
+                                  : a.data[at];
+        // Rounded at each step, as a loop in the result's type would be
+        // (an f32 product overflows to inf, and inf * 0 is NaN).
+        carry = roundTo(b.dtype, double(s == 0 ? (long double)b.data[at]
+                                               : k * carry + b.data[at]));
+        h.data[at] = double(carry);
+      }
+    }
+  return h;
+}
+
+/// tril (j - i <= k) or triu (j - i >= k) over the last two axes.
+Oracle triangleOracle(int64_t k, bool lower) {
+  return [=](const std::vector<Tensor> &in) {
+    Tensor y = in[0];
+    int64_t rows = y.shape[y.shape.size() - 2], cols = y.shape.back();
+    for (int64_t f = 0; f < y.numElements(); ++f) {
+      int64_t j = f % cols, i = (f / cols) % rows;
+      if (lower ? j - i > k : j - i < k)
+        y.data[f] = 0;
+    }
+    return std::vector<Tensor>{y};
+  };
+}
+
+void addSequenceOps(std::vector<OpEntry> &t) {
+  const char *noInputs = "it has no operands to differentiate";
+  t.push_back(
+      {"axon.arange",
+       {{"arange_rows_f32",
+         {any("tensor<?x3xf32>")},
+         "tensor<?xf32>",
+         "%n = axon.dim %a0 {axis = 0 : i64} : tensor<?x3xf32>\n"
+         "  %y = axon.arange [%n] {start = 2.0 : f64, step = -0.5 : f64} : "
+         "tensor<?xf32>",
+         {},
+         Compiled | Evaluator,
+         [](const std::vector<Tensor> &in) {
+           Tensor y(DType::F32, {in[0].shape[0]});
+           for (int64_t i = 0; i < y.numElements(); ++i)
+             y.data[i] = 2.0 - 0.5 * double(i);
+           return std::vector<Tensor>{y};
+         }},
+        {"arange_added_f32",
+         {any("tensor<?x7xf32>")},
+         "tensor<?x7xf32>",
+         "%r = axon.arange {start = -3.0 : f64, step = 0.25 : f64} : "
+         "tensor<7xf32>\n"
+         "  %y = axon.add %a0, %r : tensor<?x7xf32>, tensor<7xf32> -> "
+         "tensor<?x7xf32>",
+         {},
+         Compiled}},
+       {{"integers, static and dynamic, and a negative extent",
+         "func.func @f(%n: tensor<i64>) -> (tensor<3xi64>, tensor<?xi32>) {\n"
+         "  %a = axon.arange : tensor<3xi64>\n"
+         "  %b = axon.arange [%n] {start = 5.0 : f64, step = -2.0 : f64} : "
+         "tensor<?xi32>\n"
+         "  return %a, %b : tensor<3xi64>, tensor<?xi32>\n}\n",
+         {Call{{scalarI64(4)},
+               {{DType::I64, {3}, {0, 1, 2}},
+                {DType::I32, {4}, {5, 3, 1, -1}}}},
+          failing({scalarI64(-2)}, {"negative extent -2"})}}},
+       {{Gradient, noInputs}}});
+
+  for (bool lower : {true, false}) {
+    std::string name = lower ? "tril" : "triu", op = "axon." + name;
+    int64_t k1 = lower ? 1 : 2, k2 = -1;
+    auto body = [&](const std::string &type, int64_t k) {
+      return "%y = " + op + " %a0 {k = " + std::to_string(k) + " : i64} : " +
+             type;
+    };
+    // The causal mask: ones on and below the diagonal (tril), on and
+    // above it (triu).
+    std::vector<double> mask = lower ? std::vector<double>{1, 0, 0, 1, 1, 0, 1, 1, 1}
+                                     : std::vector<double>{1, 1, 1, 0, 1, 1, 0, 0, 1};
+    t.push_back(
+        {op,
+         {{name + "_f64", {any("tensor<4x5xf64>")}, "tensor<4x5xf64>",
+           body("tensor<4x5xf64>", k1), {}, Gradient | Compiled | Evaluator,
+           triangleOracle(k1, lower)},
+          {name + "_batched_f32", {withEdges("tensor<2x?x6xf32>")},
+           "tensor<2x?x6xf32>", body("tensor<2x?x6xf32>", k2), {},
+           Compiled | Evaluator, triangleOracle(k2, lower)}},
+         {example("the causal mask of ones",
+                  module({"tensor<3x3xf32>"}, "tensor<3x3xf32>",
+                         "%r = " + op + " %a : tensor<3x3xf32>"),
+                  {f32({3, 3}, std::vector<double>(9, 1.0))},
+                  {DType::F32, {3, 3}, mask})}});
+  }
+
+  t.push_back(
+      {"axon.shift",
+       {{"shift_right_f64", {any("tensor<3x5xf64>")}, "tensor<3x5xf64>",
+         "%y = axon.shift %a0 {axis = 1 : i64, offset = 2 : i64} : "
+         "tensor<3x5xf64>"},
+        {"shift_left_rows_f32", {any("tensor<?x4xf32>")}, "tensor<?x4xf32>",
+         "%y = axon.shift %a0 {axis = 0 : i64, offset = -1 : i64} : "
+         "tensor<?x4xf32>",
+         {},
+         Compiled}},
+       {example("right by one, left by three, and past the end",
+                "func.func @f(%a: tensor<4xf32>) -> (tensor<4xf32>, "
+                "tensor<4xf32>, tensor<4xf32>) {\n"
+                "  %r = axon.shift %a {axis = 0 : i64, offset = 1 : i64} : "
+                "tensor<4xf32>\n"
+                "  %l = axon.shift %a {axis = -1 : i64, offset = -3 : i64} : "
+                "tensor<4xf32>\n"
+                "  %z = axon.shift %a {axis = 0 : i64, offset = 5 : i64} : "
+                "tensor<4xf32>\n"
+                "  return %r, %l, %z : tensor<4xf32>, tensor<4xf32>, "
+                "tensor<4xf32>\n}\n",
+                {f32({4}, {1, 2, 3, 4})}, {DType::F32, {4}, {0, 1, 2, 3}})}});
+  // The example above checks one result; its other two are the point too.
+  t.back().examples[0].calls[0].results.push_back({DType::F32, {4}, {4, 0, 0, 0}});
+  t.back().examples[0].calls[0].results.push_back({DType::F32, {4}, {0, 0, 0, 0}});
+
+  auto scanBody = [](const std::string &type, int64_t axis, bool reverse) {
+    return "%y = axon.scan %a0, %a1 {axis = " + std::to_string(axis) +
+           " : i64" + (reverse ? ", reverse" : "") + "} : " + type;
+  };
+  auto scanOracle = [](int64_t axis, bool reverse) -> Oracle {
+    return [=](const std::vector<Tensor> &in) {
+      int64_t ax = axis < 0 ? axis + int64_t(in[1].shape.size()) : axis;
+      return std::vector<Tensor>{scanLoop(in[0], in[1], ax, reverse)};
+    };
+  };
+  auto scanModule = [](const std::string &attrs) {
+    return module({"tensor<3xf32>", "tensor<3xf32>"}, "tensor<3xf32>",
+                  "%r = axon.scan %a, %b {axis = 0 : i64" + attrs +
+                      "} : tensor<3xf32>");
+  };
+  const double inf = INFINITY, nan = NAN;
+  t.push_back(
+      {"axon.scan",
+       {{"scan_f64", {any("tensor<2x5xf64>"), any("tensor<2x5xf64>")},
+         "tensor<2x5xf64>", scanBody("tensor<2x5xf64>", 1, false), {},
+         Gradient | Compiled | Evaluator, scanOracle(1, false)},
+        {"scan_reverse_f64", {any("tensor<5x3xf64>"), any("tensor<5x3xf64>")},
+         "tensor<5x3xf64>", scanBody("tensor<5x3xf64>", 0, true), {},
+         Gradient | Compiled | Evaluator, scanOracle(0, true)},
+        // Zeros in a (cumprod's case) must not turn into divisions.
+        {"scan_zeros_in_a_f64",
+         {ints("tensor<6xf64>", {0.5, 0, -1.5, 0, 2, 0.75}),
+          any("tensor<6xf64>")},
+         "tensor<6xf64>", scanBody("tensor<6xf64>", 0, false)},
+        {"scan_rows_f32", {any("tensor<?x3xf32>"), any("tensor<?x3xf32>")},
+         "tensor<?x3xf32>", scanBody("tensor<?x3xf32>", 0, false), {},
+         Compiled | Evaluator, scanOracle(0, false)},
+        {"scan_last_axis_reverse_f32",
+         {any("tensor<4x?xf32>"), any("tensor<4x?xf32>")}, "tensor<4x?xf32>",
+         scanBody("tensor<4x?xf32>", -1, true), {}, Compiled | Evaluator,
+         scanOracle(-1, true)},
+        // FP edges, against the loop in both paths: cumsum (a = 1) carries
+        // a NaN and an overflow to inf to every later position; cumprod
+        // (a = x, b = x then 0) overflows to inf, and inf times a later
+        // zero is NaN as in torch.cumprod; a_0 (inf here) is never read.
+        {"scan_cumsum_nan_f32",
+         {ints("tensor<4xf32>", {1, 1, 1, 1}),
+          ints("tensor<4xf32>", {1, nan, 2, 3})},
+         "tensor<4xf32>", scanBody("tensor<4xf32>", 0, false), {},
+         Compiled | Evaluator, scanOracle(0, false)},
+        {"scan_cumsum_overflow_f32",
+         {ints("tensor<4xf32>", {1, 1, 1, 1}),
+          ints("tensor<4xf32>", {3e38, 3e38, -1, 5})},
+         "tensor<4xf32>", scanBody("tensor<4xf32>", 0, false), {},
+         Compiled | Evaluator, scanOracle(0, false)},
+        {"scan_cumprod_overflow_f32",
+         {ints("tensor<5xf32>", {inf, 1e30, 1e10, 0, 2}),
+          ints("tensor<5xf32>", {1e30, 0, 0, 0, 0})},
+         "tensor<5xf32>", scanBody("tensor<5xf32>", 0, false), {},
+         Compiled | Evaluator, scanOracle(0, false)}},
+       {example("a reverse scan runs from the end with a_(t+1)",
+                scanModule(", reverse"),
+                {f32({3}, {2, 3, 4}), f32({3}, {1, 1, 1})},
+                {DType::F32, {3}, {16, 5, 1}}),
+        example("cumprod through a zero", scanModule(""),
+                {f32({3}, {2, 0, 3}), f32({3}, {2, 0, 0})},
+                {DType::F32, {3}, {2, 0, 0}})}});
+}
+
+//===----------------------------------------------------------------------===//
 // The table
 //===----------------------------------------------------------------------===//
 
@@ -2375,6 +2577,7 @@ std::vector<OpEntry> buildTable() {
   addReductions(table);
   addMovement(table);
   addCreation(table);
+  addSequenceOps(table);
   addParametersAndLoops(table);
   return table;
 }

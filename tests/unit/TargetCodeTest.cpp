@@ -24,7 +24,10 @@ namespace {
 // Kernels that have broken on some CPU: relu and comparison masks stored
 // next to f32 values (vmovw on Zen 4 under Halide's sapphirerapids), a
 // conv/pool gradient, bool comparisons, and a whole MLP train step; and erf,
-// whose f64 lowering is Axon's own series rather than Halide's.
+// whose f64 lowering is Axon's own series rather than Halide's; and the
+// block scan (its block-local update vectorised across an inner axis, or
+// across blocks when the scan axis is innermost, with cumprod's gradient:
+// a reverse scan and a shift), tril and arange.
 const char *kModel = R"(
 param K1: f32[4, 3, 3, 3] = uniform(-0.5, 0.5)
 param W: f32[20, 7] = glorot_uniform
@@ -34,6 +37,10 @@ fn ne(x0: bool[3, 4, 5], x1: bool[5]) -> bool[3, 4, 5] { return x0 != x1 }
 fn ne3(x0: bool[3, 4, 3], x1: bool[3]) -> bool[3, 4, 3] { return x0 != x1 }
 fn erf32(x: f32[37]) -> f32[37] { return erf(x) }
 fn erf64(x: f64[37]) -> f64[37] { return erf(x) }
+fn scans(a: f32[2, 40, 8], b: f32[2, 40, 8]) -> f32[2, 40, 8] { return scan(a, b, axis = 1) }
+fn cp(x: f32[3, 100]) -> f32 { return sum(cumprod(x)) }
+fn gcp(x: f32[3, 100]) -> f32[3, 100] { return grad(cp, x, wrt = x) }
+fn mask(x: f32[9, 9]) -> f32[9, 9] { return tril(x, k = -1) + f32(arange(9)) }
 fn loss(x: f32[N, 20], t: i32[N]) -> f32 { return cross_entropy(relu(x @ W), t) }
 train loss { data = npy("x.npy", "t.npy"), optimizer = adam(lr = 0.01), batch = 33, epochs = 1 }
 )";
@@ -97,6 +104,9 @@ std::map<std::string, std::string> classesUsed(const std::string &target,
       {"ne3", {{3, 4, 3}, {3}}},
       {"erf32", {{37}}},
       {"erf64", {{37}}},
+      {"scans", {{2, 40, 8}, {2, 40, 8}}},
+      {"gcp", {{3, 100}}},
+      {"mask", {{9, 9}}},
       {"loss_train_step", {{33, 20}, {33}, {}}},
   };
   Plan plan;
