@@ -334,7 +334,8 @@ Executor::call(const std::string &name, const std::vector<Tensor> &args) {
   }
   // A 1-thread reference on profiled calls 2 to 1 + kReferenceCalls.
   bool profile = profiler_.isEnabled();
-  bool reference = profile && threadControl && b.profiledCalls >= 1 &&
+  bool reference = profile && threadControl.setNumThreads &&
+                   threadControl.setDoParFor && b.profiledCalls >= 1 &&
                    b.profiledCalls <= kReferenceCalls;
   b.profiledCalls += profile;
   std::vector<KernelTime> threaded;
@@ -393,28 +394,41 @@ llvm::Error Executor::run(Bound &b, const std::string &name, bool profile,
   return llvm::Error::success();
 }
 
+namespace {
+
+/// Halide's do_par_for, one task after another on the calling thread.
+int serialDoParFor(void *userContext, int (*task)(void *, int, uint8_t *),
+                   int min, int size, uint8_t *closure) {
+  for (int i = min; i < min + size; ++i)
+    if (int rc = task(userContext, i, closure))
+      return rc;
+  return 0;
+}
+
+} // namespace
+
 llvm::Error Executor::runOneThreadReference(Bound &b, const std::string &name,
                                             const std::vector<KernelTime> &threaded) {
-  // halide_set_num_threads returns the previous count, 0 before the
-  // runtime's first parallel loop: then the default (HL_NUM_THREADS, else
-  // one per core) is what ran.
-  int threads = threadControl(1);
+  // The thread count the call ran at: halide_set_num_threads returns the
+  // previous count, 0 before the runtime's first parallel loop (then the
+  // default ran: HL_NUM_THREADS, else one per core).
+  int threads = threadControl.setNumThreads(1);
   if (threads == 0) {
-    threadControl(0);
-    threads = threadControl(1);
+    threadControl.setNumThreads(0);
+    threads = threadControl.setNumThreads(1);
   }
+  threadControl.setNumThreads(threads);
   profiler_.setThreads(threads);
-  if (threads <= 1) {
-    threadControl(threads);
+  if (threads <= 1)
     return llvm::Error::success();
-  }
   // The kernels' buffers point into the parameters' storage: it is copied
   // back in place, not swapped.
   std::vector<std::vector<unsigned char>> saved = params;
   std::vector<KernelTime> oneThread;
   oneThread.reserve(threaded.size());
+  DoParFor pool = threadControl.setDoParFor(serialDoParFor);
   llvm::Error e = run(b, name, /*profile=*/false, &oneThread);
-  threadControl(threads);
+  threadControl.setDoParFor(pool);
   for (size_t i = 0; i < params.size(); ++i)
     std::memcpy(params[i].data(), saved[i].data(), saved[i].size());
   if (e)

@@ -12,6 +12,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,16 +58,28 @@ public:
   /// Per-kernel timing (off until enabled).
   Profiler &profiler() { return profiler_; }
 
-  /// How to set the kernels' thread count: halide_set_num_threads of the
-  /// Halide runtime the kernels call (a binary's own, or the JIT library's;
-  /// it returns the previous count). With it, a profiled call at more than
-  /// one thread is re-run at one thread, kernel by kernel on the same
-  /// data, for the profile's parallel-efficiency column: every function's
-  /// calls 2 to 1 + kReferenceCalls (the first warms caches and the thread
-  /// pool up). The parameters are saved before the re-run and restored
-  /// after it, so the state a call leaves (a train step's update) is the
-  /// profiled run's alone; the call's results are taken before it.
-  void setThreadControl(int (*setThreads)(int)) { threadControl = setThreads; }
+  /// The thread controls of the Halide runtime the kernels call (a
+  /// binary's own, or the JIT library's): halide_set_num_threads (returns
+  /// the previous count) and halide_set_custom_do_par_for (returns the
+  /// previous handler; the types are Halide's).
+  using DoParFor = int (*)(void *, int (*)(void *, int, uint8_t *), int, int,
+                           uint8_t *);
+  struct ThreadControl {
+    int (*setNumThreads)(int) = nullptr;
+    DoParFor (*setDoParFor)(DoParFor) = nullptr;
+  };
+  /// With thread controls, a profiled call at more than one thread is
+  /// re-run at one thread, kernel by kernel on the same data, for the
+  /// profile's parallel-efficiency column: every function's profiled calls
+  /// 2 to 1 + kReferenceCalls (the first warms caches and the thread pool
+  /// up). One thread: every parallel loop's tasks run in order on the
+  /// calling thread (a do_par_for of Halide's that never enters the
+  /// thread pool; lowering the pool's thread count would not stop workers
+  /// already awake from taking tasks). The parameters are saved before the
+  /// re-run and restored after it, so the state a call leaves (a train
+  /// step's update) is the profiled run's alone; the call's results are
+  /// taken before it.
+  void setThreadControl(ThreadControl control) { threadControl = control; }
   static constexpr int kReferenceCalls = 20;
 
   int64_t arenaBytes() const { return arenaBytes_; }
@@ -86,7 +99,7 @@ private:
   std::string allocationError_;
   std::vector<std::unique_ptr<Bound>> bound;
   Profiler profiler_;
-  int (*threadControl)(int) = nullptr;
+  ThreadControl threadControl;
 
   const FunctionPlan *find(const std::string &name,
                            const std::vector<Tensor> &args) const;

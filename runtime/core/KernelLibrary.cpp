@@ -34,12 +34,17 @@ KernelLibrary::~KernelLibrary() {
     dlclose(handle);
 }
 
-int (*KernelLibrary::threadControl() const)(int) {
-  return reinterpret_cast<int (*)(int)>(
+Executor::ThreadControl KernelLibrary::threadControl() const {
+  Executor::ThreadControl control;
+  control.setNumThreads = reinterpret_cast<int (*)(int)>(
       dlsym(handle, "halide_set_num_threads"));
+  control.setDoParFor =
+      reinterpret_cast<Executor::DoParFor (*)(Executor::DoParFor)>(
+          dlsym(handle, "halide_set_custom_do_par_for"));
+  return control;
 }
 
 void KernelLibrary::setThreads(int threads) {
-  if (auto set = threadControl())
+  if (auto set = threadControl().setNumThreads)
     set(threads);
 }

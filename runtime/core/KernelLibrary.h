@@ -27,10 +27,10 @@ public:
   /// thread per core, Halide's default; HL_NUM_THREADS also works).
   void setThreads(int threads);
 
-  /// halide_set_num_threads of these kernels' own Halide runtime (the
-  /// library keeps it private), for Executor::setThreadControl; null if
-  /// the library lacks it.
-  int (*threadControl() const)(int);
+  /// The thread controls of these kernels' own Halide runtime (the library
+  /// keeps it private), for Executor::setThreadControl; null where the
+  /// library lacks one.
+  Executor::ThreadControl threadControl() const;
 
 private:
   void *handle = nullptr;

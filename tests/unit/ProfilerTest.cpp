@@ -107,13 +107,22 @@ TEST(ProfilerTest, AtOneThreadNoEfficiencyColumns) {
 // The executor's 1-thread reference
 //===----------------------------------------------------------------------===//
 
-/// A stand-in for halide_set_num_threads: the count the "kernels" see.
+/// Stand-ins for halide_set_num_threads and halide_set_custom_do_par_for:
+/// the "kernels" see the thread count, or 1 while the serial handler is
+/// in place.
 int threadsNow = 2;
 int setThreads(int n) {
   int old = threadsNow;
   threadsNow = n == 0 ? 2 : n;
   return old;
 }
+Executor::DoParFor doParForNow = nullptr;
+Executor::DoParFor setDoParFor(Executor::DoParFor f) {
+  Executor::DoParFor old = doParForNow;
+  doParForNow = f;
+  return old;
+}
+const Executor::ThreadControl kControl{setThreads, setDoParFor};
 std::vector<int> threadsSeen;
 
 float *hostOf(void *buffer) {
@@ -122,7 +131,7 @@ float *hostOf(void *buffer) {
 
 /// A train step in miniature: p += x in place, out = p.
 int stepKernel(void **args) {
-  threadsSeen.push_back(threadsNow);
+  threadsSeen.push_back(doParForNow ? 1 : threadsNow);
   float *x = hostOf(args[0]), *p = hostOf(args[1]);
   float *pOut = hostOf(args[2]), *out = hostOf(args[3]);
   pOut[0] = p[0] + x[0];
@@ -156,7 +165,7 @@ TEST(ProfilerTest, ReferenceRunsAtOneThreadAndLeavesNoState) {
   Plan plan = stepPlan();
   Executor ex(plan, {stepKernel});
   ASSERT_EQ(ex.allocationError(), "");
-  ex.setThreadControl(setThreads);
+  ex.setThreadControl(kControl);
   ex.profiler().enable();
   threadsNow = 2;
   threadsSeen.clear();
@@ -172,6 +181,7 @@ TEST(ProfilerTest, ReferenceRunsAtOneThreadAndLeavesNoState) {
   // The first call warms up; the next three are re-run at one thread.
   EXPECT_EQ(threadsSeen, (std::vector<int>{2, 2, 1, 2, 1, 2, 1}));
   EXPECT_EQ(threadsNow, 2);
+  EXPECT_EQ(doParForNow, nullptr); // The pool's handler is back.
   const Profiler::Totals &t = ex.profiler().totals().at("step_k0");
   EXPECT_EQ(t.calls, 4);
   EXPECT_EQ(t.referencedCalls, 3);
@@ -182,7 +192,7 @@ TEST(ProfilerTest, ReferenceRunsAtOneThreadAndLeavesNoState) {
 TEST(ProfilerTest, NoReferenceWithoutProfilingOrAtOneThread) {
   Plan plan = stepPlan();
   Executor ex(plan, {stepKernel});
-  ex.setThreadControl(setThreads);
+  ex.setThreadControl(kControl);
   Tensor one(DType::F32, {1});
   one.data[0] = 1;
   threadsNow = 2;

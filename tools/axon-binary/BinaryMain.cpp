@@ -268,7 +268,7 @@ int main(int argc, char **argv) {
               limit);
   if (!ex.allocationError().empty())
     return fail(ex.allocationError());
-  ex.setThreadControl(halide_set_num_threads);
+  ex.setThreadControl({halide_set_num_threads, halide_set_custom_do_par_for});
   if (inferCommand)
     return runInfer(ex, plan);
   if (trainCommand)
