@@ -204,9 +204,13 @@ public:
   void run() {
     // A kernel that can observe NaN or infinity computes its elementwise
     // values strictly: Halide's simplifier and LLVM's no-NaN flags would
-    // otherwise fold x - x to 0 or drop a NaN test of x + y. Contraction
-    // and sum accumulators keep fast math (FMA), their stores and loads
-    // keep what they computed.
+    // otherwise fold x - x to 0 or drop a NaN test of x + y. So does every
+    // injective kernel, whose arithmetic the same flags would rewrite
+    // (x * y + x as x * (y + 1): -inf * 0 + -inf is NaN, -inf * 1 is -inf)
+    // and which is bound by memory, so strictness costs it little.
+    // Contraction and sum accumulators keep fast math (FMA), their stores
+    // and loads keep what they computed.
+    strict = spec.kind == kernel::KernelKind::Injective;
     for (const kernel::OpSpec &op : spec.ops)
       strict = strict || observesNaN(op.name);
     for (size_t i = 0; i < spec.inputs.size(); ++i) {
