@@ -4,6 +4,7 @@
 #include <cassert>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 
 namespace axon {
@@ -85,6 +86,12 @@ std::string Tensor::shapeString(const std::vector<int64_t> &shape) {
 
 std::string typeString(DType dtype, const std::vector<int64_t> &shape) {
   return dtypeName(dtype) + Tensor::shapeString(shape);
+}
+
+std::string numberText(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
 }
 
 std::string Tensor::typeString() const { return axon::typeString(dtype, shape); }

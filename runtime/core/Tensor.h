@@ -26,6 +26,8 @@ std::optional<DType> dtypeNamed(std::string_view name,
                                 const char *(*nameOf)(DType) = dtypeName);
 /// "f32[2, 3]".
 std::string typeString(DType dtype, const std::vector<int64_t> &shape);
+/// A number as a person writes it, for messages and labels: 9, 0.5, 1e-05.
+std::string numberText(double v);
 bool isFloat(DType dtype);
 /// Rounds `v` to what an element of `dtype` can hold (f32 rounding, integer
 /// truncation toward zero, i1 to 0/1). Defined for every double: NaN

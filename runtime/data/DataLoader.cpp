@@ -9,18 +9,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 using namespace axon;
 
 namespace {
-
-/// A label as a user wrote it: 9, 0.5.
-std::string numberText(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
 
 /// Keeps the first `n` rows of `t` (rank >= 1), in place.
 void keepRows(Tensor &t, int64_t n) {

@@ -1,6 +1,7 @@
 // A text data source end to end (see TextSource.h).
 #include "runtime/data/TextSource.h"
 
+#include "runtime/core/Tensor.h"
 #include "runtime/data/CharTokenizer.h"
 #include "runtime/data/SkipGramPairs.h"
 #include "runtime/data/TextWindows.h"
@@ -9,21 +10,9 @@
 #include "llvm/Support/FormatVariadic.h"
 
 #include <cmath>
-#include <cstdio>
 #include <optional>
 
 using namespace axon;
-
-namespace {
-
-/// A number as a model file writes it: 0.1, 1, 0.333333.
-std::string numberText(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
-
-} // namespace
 
 std::string TextOptions::describe() const {
   std::string s = "text(";

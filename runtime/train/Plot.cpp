@@ -2,6 +2,7 @@
 // series with "nice" ticks; no plotting library is packaged for C++.
 #include "runtime/train/Plot.h"
 
+#include "runtime/core/Tensor.h"
 #include "runtime/io/AtomicFile.h"
 
 #include "llvm/ADT/SmallString.h"
@@ -14,7 +15,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <vector>
 
@@ -41,13 +41,6 @@ std::vector<double> niceTicks(double lo, double hi) {
   for (double t = std::ceil(lo / step) * step; t <= hi + step * 1e-9; t += step)
     ticks.push_back(std::abs(t) < step * 1e-9 ? 0 : t);
   return ticks;
-}
-
-/// A tick label as a person writes it: 0.5, 2, 1e-05.
-std::string tickText(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
 }
 
 class Panel {
@@ -89,10 +82,10 @@ public:
                           "class='grid'/><text x='{3}' y='{4:F1}' "
                           "class='ylabel'>{5}</text>\n",
                           left, left + width, sy(t), left - 6, sy(t) + 4,
-                          tickText(t));
+                          numberText(t));
     for (double t : niceTicks(x0, x1))
       os << llvm::formatv("<text x='{0:F1}' y='{1}' class='xlabel'>{2}</text>\n",
-                          sx(t), top + height + 16, tickText(t));
+                          sx(t), top + height + 16, numberText(t));
     os << llvm::formatv("<text x='{0}' y='{1}' class='axis'>epoch</text>\n",
                         left + width / 2, top + height + 34);
     for (const Series &s : series) {
