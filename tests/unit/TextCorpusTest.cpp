@@ -3,42 +3,19 @@
 // installed fortunes corpus (skipped when Debian's fortunes package is
 // missing).
 #include "runtime/data/TextCorpus.h"
+#include "tests/unit/TempDirTest.h"
 
-#include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
 
 using namespace axon;
 
 namespace {
 
-class TextCorpusTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-text-test", dir));
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
-  std::string path(const std::string &name) {
-    llvm::SmallString<128> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  std::string write(const std::string &name, const std::string &bytes) {
-    std::ofstream(path(name), std::ios::binary) << bytes;
-    return path(name);
-  }
-  static std::string errorOf(llvm::Expected<std::string> r) {
-    if (r)
-      return "no error";
-    return llvm::toString(r.takeError());
-  }
-  llvm::SmallString<128> dir;
-};
+class TextCorpusTest : public axon::test::TempDirTest {};
 
 TEST_F(TextCorpusTest, BadFilesAreNamedWithWhy) {
   std::string missing = path("missing.txt");

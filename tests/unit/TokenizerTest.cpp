@@ -5,42 +5,15 @@
 #include "runtime/data/CharTokenizer.h"
 #include "runtime/data/TextSource.h"
 #include "runtime/data/WordTokenizer.h"
-
-#include "llvm/ADT/SmallString.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/Path.h"
+#include "tests/unit/TempDirTest.h"
 
 #include <gtest/gtest.h>
-
-#include <fstream>
 
 using namespace axon;
 
 namespace {
 
-class TokenizerTest : public ::testing::Test {
-protected:
-  void SetUp() override {
-    ASSERT_FALSE(
-        llvm::sys::fs::createUniqueDirectory("axon-tokenizer-test", dir));
-  }
-  void TearDown() override { llvm::sys::fs::remove_directories(dir); }
-  std::string path(const std::string &name) {
-    llvm::SmallString<128> p(dir);
-    llvm::sys::path::append(p, name);
-    return std::string(p);
-  }
-  std::string write(const std::string &name, const std::string &bytes) {
-    std::ofstream(path(name), std::ios::binary) << bytes;
-    return path(name);
-  }
-  template <typename T> static std::string errorOf(llvm::Expected<T> r) {
-    if (r)
-      return "no error";
-    return llvm::toString(r.takeError());
-  }
-  llvm::SmallString<128> dir;
-};
+class TokenizerTest : public axon::test::TempDirTest {};
 
 TEST_F(TokenizerTest, CharactersRoundTripInCodePointOrder) {
   std::string text = "b\xC3\xA9"
