@@ -155,6 +155,14 @@ Error opError(Operation *op, const Twine &message) {
                                  op->getName().getStringRef() + ": " + message);
 }
 
+/// `axis` of `op` mapped into [0, rank of `x`), or an error at `op`.
+Expected<int64_t> axisOf(Operation *op, int64_t axis, const Tensor &x) {
+  if (auto a = normalizeAxis(axis, x.shape.size()))
+    return *a;
+  return opError(op, "axis " + Twine(axis) + " is out of range for rank " +
+                         Twine(x.rank()));
+}
+
 //===----------------------------------------------------------------------===//
 // The interpreter
 //===----------------------------------------------------------------------===//
@@ -472,10 +480,9 @@ Expected<Tensor> Interpreter::computeOne(Operation *op, const Operands &in) {
       .Case([&](ScanOp o) { return scan(o, *in[0], *in[1]); })
       .Case([&](ArangeOp o) { return arange(o, in); })
       .Case([&](DimOp o) -> Expected<Tensor> {
-        auto axis = normalizeAxis(static_cast<int64_t>(o.getAxis()), in[0]->shape.size());
+        auto axis = axisOf(o, static_cast<int64_t>(o.getAxis()), *in[0]);
         if (!axis)
-          return opError(o, "axis " + Twine(static_cast<int64_t>(o.getAxis())) +
-                                " is out of range for rank " + Twine(in[0]->rank()));
+          return axis.takeError();
         return Tensor(DType::I64, {}, static_cast<double>(in[0]->shape[*axis]));
       })
       .Case([&](ConstantOp o) { return constant(o); })
@@ -884,10 +891,9 @@ Expected<Tensor> Interpreter::reduce(Operation *op, const Tensor &x,
                                      bool keepdims) {
   std::vector<bool> reduced(x.shape.size(), axes.empty());
   for (int64_t axis : axes) {
-    auto a = normalizeAxis(axis, x.shape.size());
+    auto a = axisOf(op, axis, x);
     if (!a)
-      return opError(op, "axis " + Twine(axis) + " is out of range for rank " +
-                             Twine(x.rank()));
+      return a.takeError();
     reduced[*a] = true;
   }
   Shape outShape;
@@ -926,10 +932,9 @@ Expected<Tensor> Interpreter::reduce(Operation *op, const Tensor &x,
 
 Expected<Tensor> Interpreter::argmax(ArgmaxOp op, const Tensor &x) {
   int64_t rawAxis = static_cast<int64_t>(op.getAxis());
-  auto axis = normalizeAxis(rawAxis, x.shape.size());
+  auto axis = axisOf(op, rawAxis, x);
   if (!axis)
-    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
-                           Twine(x.rank()));
+    return axis.takeError();
   AxisSplit sp = splitAt(x.shape, *axis);
   if (sp.extent == 0)
     return opError(op, "argmax over an empty axis");
@@ -956,10 +961,9 @@ Expected<Tensor> Interpreter::argmax(ArgmaxOp op, const Tensor &x) {
 
 Expected<Tensor> Interpreter::softmax(Operation *op, const Tensor &x,
                                       int64_t rawAxis, bool log) {
-  auto axis = normalizeAxis(rawAxis, x.shape.size());
+  auto axis = axisOf(op, rawAxis, x);
   if (!axis)
-    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
-                           Twine(x.rank()));
+    return axis.takeError();
   AxisSplit sp = splitAt(x.shape, *axis);
   Tensor out = x;
   for (int64_t o = 0; o < sp.outer; ++o)
@@ -1120,10 +1124,9 @@ Expected<Tensor> Interpreter::triangle(Operation *op, const Tensor &x,
 
 Expected<Tensor> Interpreter::shift(ShiftOp op, const Tensor &x) {
   int64_t rawAxis = static_cast<int64_t>(op.getAxis());
-  auto axis = normalizeAxis(rawAxis, x.shape.size());
+  auto axis = axisOf(op, rawAxis, x);
   if (!axis)
-    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
-                           Twine(x.rank()));
+    return axis.takeError();
   AxisSplit sp = splitAt(x.shape, *axis);
   int64_t offset = static_cast<int64_t>(op.getOffset());
   Tensor out(x.dtype, x.shape, 0.0);
@@ -1184,10 +1187,9 @@ Expected<Tensor> Interpreter::arange(ArangeOp op, const Operands &in) {
 
 Expected<Tensor> Interpreter::slice(SliceOp op, const Tensor &x) {
   int64_t rawAxis = static_cast<int64_t>(op.getAxis());
-  auto axis = normalizeAxis(rawAxis, x.shape.size());
+  auto axis = axisOf(op, rawAxis, x);
   if (!axis)
-    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
-                           Twine(x.rank()));
+    return axis.takeError();
   AxisSplit sp = splitAt(x.shape, *axis);
   int64_t start = static_cast<int64_t>(op.getStart());
   int64_t limit = static_cast<int64_t>(op.getLimit());
@@ -1213,10 +1215,9 @@ Expected<Tensor> Interpreter::slice(SliceOp op, const Tensor &x) {
 Expected<Tensor> Interpreter::concat(ConcatOp op, const Operands &in) {
   const Tensor &first = *in[0];
   int64_t rawAxis = static_cast<int64_t>(op.getAxis());
-  auto axis = normalizeAxis(rawAxis, first.shape.size());
+  auto axis = axisOf(op, rawAxis, first);
   if (!axis)
-    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
-                           Twine(first.rank()));
+    return axis.takeError();
   Shape outShape = first.shape;
   outShape[*axis] = 0;
   for (const Tensor *t : in) {
@@ -1247,10 +1248,9 @@ Expected<Tensor> Interpreter::concat(ConcatOp op, const Operands &in) {
 Expected<Tensor> Interpreter::gather(GatherOp op, const Tensor &table,
                                      const Tensor &idx) {
   int64_t rawAxis = static_cast<int64_t>(op.getAxis());
-  auto axis = normalizeAxis(rawAxis, table.shape.size());
+  auto axis = axisOf(op, rawAxis, table);
   if (!axis)
-    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
-                           Twine(table.rank()));
+    return axis.takeError();
   AxisSplit sp = splitAt(table.shape, *axis);
   Shape outShape(table.shape.begin(), table.shape.begin() + *axis);
   outShape.insert(outShape.end(), idx.shape.begin(), idx.shape.end());
@@ -1278,10 +1278,9 @@ Expected<Tensor> Interpreter::scatterAdd(ScatterAddOp op, const Tensor &target,
                                          const Tensor &idx,
                                          const Tensor &updates) {
   int64_t rawAxis = static_cast<int64_t>(op.getAxis());
-  auto axis = normalizeAxis(rawAxis, target.shape.size());
+  auto axis = axisOf(op, rawAxis, target);
   if (!axis)
-    return opError(op, "axis " + Twine(rawAxis) + " is out of range for rank " +
-                           Twine(target.rank()));
+    return axis.takeError();
   AxisSplit sp = splitAt(target.shape, *axis);
   Shape gathered(target.shape.begin(), target.shape.begin() + *axis);
   gathered.insert(gathered.end(), idx.shape.begin(), idx.shape.end());
