@@ -328,6 +328,19 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
 
 namespace {
 
+/// Bounds `out` to the output (tiles shifted inwards must stay inside it)
+/// and makes its tasks the fused (output-channel block `oo`, image `n`)
+/// pairs as `t`, run in parallel when the layer's work is worth sharing.
+void boundAndShareTasks(Func out, const Conv2DGeometry &g, Var x, Var y, Var o,
+                        Var oo, Var n, Var t) {
+  out.bound(x, 0, int(g.ow)).bound(y, 0, int(g.oh)).bound(o, 0, int(g.o));
+  out.fuse(oo, n, t);
+  const double flops =
+      double(g.n) * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
+  if (worthSharing(flops * kNsPerMultiplyAdd))
+    out.parallel(t);
+}
+
 /// The (padded or computed) input of one image, once per task of `out`
 /// (its fused parallel var `t`), rather than a select (or a computed
 /// producer) in the inner loop; a filter that computes something is
@@ -421,11 +434,7 @@ void scheduleConv2DChannels(Func conv, Func acc, Func out, Func input,
       .unroll(oi)
       .unroll(xi)
       .unroll(yi);
-  out.bound(x, 0, int(g.ow)).bound(y, 0, int(g.oh)).bound(o, 0, int(g.o));
-  out.fuse(oo, n, t);
-  const double flops = double(g.n) * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
-  if (worthSharing(flops * kNsPerMultiplyAdd))
-    out.parallel(t);
+  boundAndShareTasks(out, g, x, y, o, oo, n, t);
 
   std::vector<Var> aa = acc.args();
   acc.compute_at(out, xo)
@@ -510,12 +519,7 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
       .vectorize(xi, int(vw))
       .unroll(yi)
       .unroll(oi);
-  // Tiles shifted inwards must stay inside the output.
-  out.bound(x, 0, int(g.ow)).bound(y, 0, int(g.oh)).bound(o, 0, int(g.o));
-  out.fuse(oo, n, t);
-  const double flops = double(g.n) * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
-  if (worthSharing(flops * kNsPerMultiplyAdd))
-    out.parallel(t);
+  boundAndShareTasks(out, g, x, y, o, oo, n, t);
 
   std::vector<Var> accArgs = acc.args();
   x = accArgs[0], y = accArgs[1], o = accArgs[2];
