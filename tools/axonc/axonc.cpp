@@ -7,12 +7,14 @@
 //   axonc train FILE [--epochs N] [--limit N] run the train block
 //   axonc build FILE -o BINARY               compile to a standalone binary
 //   axonc text-baseline [fortunes | FILE...]  a text's bigram NLL baseline
+//   axonc heatmap M.npy -o M.svg             a matrix (attention) as an image
 // run and train use JIT-compiled Halide kernels (--backend=halide, the
 // default) or the reference evaluator (--backend=reference).
 #include "backends/halide/CompilePipeline.h"
 #include "backends/reference/Evaluator.h"
 #include "tools/axonc/BuildCommand.h"
 #include "tools/axonc/EmitCompiled.h"
+#include "tools/axonc/HeatmapCommand.h"
 #include "tools/axonc/Runner.h"
 #include "tools/axonc/Fail.h"
 #include "frontend/MLIRGen.h"
@@ -272,7 +274,8 @@ int main(int argc, char **argv) {
   else
     for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT})
       std::signal(s, quietCrash);
-  cl::HideUnrelatedOptions({&category, &textBaselineCategory()});
+  cl::HideUnrelatedOptions(
+      {&category, &textBaselineCategory(), &heatmapCategory()});
   cl::ParseCommandLineOptions(
       argc, argv,
       "axonc: compile Axon model files\n\n"
@@ -280,6 +283,8 @@ int main(int argc, char **argv) {
       "  axonc run model.axon --fn forward --input x=x.npy\n");
   if (textBaselineCommand())
     return runTextBaseline();
+  if (heatmapCommand())
+    return runHeatmap();
 
   mlir::MLIRContext context;
   context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
