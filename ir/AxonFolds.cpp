@@ -77,6 +77,14 @@ OpFoldResult SubOp::fold(FoldAdaptor adaptor) {
   return foldIdentity(getLhs(), adaptor.getRhs(), 0.0, getType());
 }
 
+// max(upper - lower, 0): a trip count that is never negative.
+OpFoldResult MaxOp::fold(FoldAdaptor adaptor) {
+  return foldIntegerScalars(adaptor.getLhs(), adaptor.getRhs(), getType(),
+                            [](const APInt &a, const APInt &b) {
+                              return a.sge(b) ? a : b;
+                            });
+}
+
 OpFoldResult MulOp::fold(FoldAdaptor adaptor) {
   if (auto r = foldIdentity(getLhs(), adaptor.getRhs(), 1.0, getType()))
     return r;

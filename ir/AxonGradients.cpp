@@ -530,6 +530,36 @@ LogicalResult ScatterAddOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
   return success();
 }
 
+// y = x[i]: dx is g in row i, zeros elsewhere.
+LogicalResult DynamicRowOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
+                                     SmallVectorImpl<Value> &grads) {
+  noGradients(*this, grads);
+  Value g = resultGrads[0];
+  if (!g || !isFloatTensor(getSource()))
+    return success();
+  GradBuilder gb(builder, getLoc());
+  grads[0] = builder.create<DynamicUpdateRowOp>(
+      getLoc(), gb.zerosLike(getSource()), getIndex(),
+      gb.castTo(g, getType()));
+  return success();
+}
+
+// y = x with row i = u: dx is g with row i zeroed, du is g's row i.
+LogicalResult DynamicUpdateRowOp::buildVJP(OpBuilder &builder, ValueRange resultGrads,
+                                           SmallVectorImpl<Value> &grads) {
+  noGradients(*this, grads);
+  Value g = resultGrads[0];
+  if (!g || !isFloatTensor(getTarget()))
+    return success();
+  GradBuilder gb(builder, getLoc());
+  g = gb.castTo(g, getType());
+  grads[0] = builder.create<DynamicUpdateRowOp>(getLoc(), g, getIndex(),
+                                                gb.zerosLike(getUpdate()));
+  grads[2] = gb.castTo(builder.create<DynamicRowOp>(getLoc(), g, getIndex()),
+                       getUpdate().getType());
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Triangles, shifts and scans.
 //===----------------------------------------------------------------------===//

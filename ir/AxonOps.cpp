@@ -280,6 +280,17 @@ shape::Result ScatterAddOp::shapeRule(Adaptor a) {
   return {toShape(a.getTarget()), {}};
 }
 
+/// The row of `source`: its shape without the first axis.
+static shape::Result rowOf(const shape::Shape &source) {
+  if (source.empty())
+    return shape::Result::fail("needs a tensor with rows (rank >= 1), not a scalar");
+  return {shape::Shape(source.begin() + 1, source.end()), {}};
+}
+
+shape::Result DynamicRowOp::shapeRule(Adaptor a) {
+  return rowOf(toShape(a.getSource()));
+}
+
 //===----------------------------------------------------------------------===//
 // Shape rules of the other ops: their result type is fixed by ODS (dim,
 // softmax), chosen by the builder (argmax's and one_hot's element type), or
@@ -320,6 +331,19 @@ shape::Result ScanOp::inferResultShape() {
 }
 shape::Result ShiftOp::inferResultShape() {
   return axisInRange(getAxis(), getType().getRank(), toShape(getInput()));
+}
+
+shape::Result DynamicUpdateRowOp::inferResultShape() {
+  shape::Shape target = toShape(getTarget());
+  shape::Result row = rowOf(target);
+  if (!row.ok())
+    return row;
+  shape::Shape update = toShape(getUpdate());
+  if (!shape::compatible(update, row.shape))
+    return shape::Result::fail("update " + shape::str(update) +
+                               " is not a row " + shape::str(row.shape) + " of " +
+                               shape::str(target));
+  return {target, {}};
 }
 
 shape::Result ArangeOp::inferResultShape() {

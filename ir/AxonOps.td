@@ -147,7 +147,7 @@ def Axon_SubOp : Axon_BinaryOp<"sub", "a - b"> { let hasFolder = 1; }
 def Axon_MulOp : Axon_BinaryOp<"mul", "a * b", [Commutative]> { let hasFolder = 1; }
 def Axon_DivOp : Axon_BinaryOp<"div", "a / b">;
 def Axon_PowOp : Axon_BinaryOp<"pow", "a ^ b">;
-def Axon_MaxOp : Axon_BinaryOp<"max", "max(a, b)", [Commutative]>;
+def Axon_MaxOp : Axon_BinaryOp<"max", "max(a, b)", [Commutative]> { let hasFolder = 1; }
 def Axon_MinOp : Axon_BinaryOp<"min", "min(a, b)", [Commutative]>;
 
 def Axon_CmpPredicate : I64EnumAttr<"CmpPredicate", "comparison predicate", [
@@ -509,6 +509,44 @@ def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Axon_ScatterFamily, Grad,
 }
 
 def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_DataMovementFamily, Axon_NoGradient,
+// Rows at a run-time index: what a loop stores per step and reads back in
+// its reverse (backprop through time), one row at a time.
+def Axon_DynamicRowOp : Axon_Op<"dynamic_row", [Pure, Axon_DataMovementFamily, Grad,
+                                                 AllElementTypesMatch<["source", "result"]>,
+                                                 InferResult]> {
+  let summary = "row `index` of `source` (its first axis), `index` known at run time";
+  let description = [{
+    result = source[index], of shape source.shape[1:]. An index outside
+    [0, source.shape[0]) is an error at run time, as for gather. Reads one
+    row whatever the number of rows.
+  }];
+  let arguments = (ins AnyRankedTensor:$source, Axon_I64Scalar:$index);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $source `[` $index `]` attr-dict `:` type($source) `->` type($result)
+  }];
+}
+
+def Axon_DynamicUpdateRowOp : Axon_Op<"dynamic_update_row", [
+    Pure, Axon_ScatterFamily, Grad, AllTypesMatch<["target", "result"]>,
+    AllElementTypesMatch<["target", "update"]>, InferTypeFromODS, InferShape]> {
+  let summary = "a copy of `target` with row `index` replaced by `update`";
+  let description = [{
+    result[index] = update (of shape target.shape[1:]); every other row is
+    target's. An index outside [0, target.shape[0]) is an error at run time.
+    Compiled, it writes one row into a buffer that already holds `target`:
+    the memory planner gives the result the target's buffer where the target
+    is not read after it (a loop's carried stack), else the plan copies the
+    target there first.
+  }];
+  let arguments = (ins AnyRankedTensor:$target, Axon_I64Scalar:$index,
+                       AnyRankedTensor:$update);
+  let results = (outs AnyRankedTensor:$result);
+  let assemblyFormat = [{
+    $target `[` $index `]` `,` $update attr-dict `:` type($target) `,` type($update)
+  }];
+}
+
                                          InferShape]> {
   let summary = "integer labels [...] to one-hot rows [..., depth]";
   let arguments = (ins Axon_IntTensor:$indices, I64Attr:$depth);

@@ -11,9 +11,11 @@
 //
 // A loop stays a loop (backprop through time, whatever the trip count, so
 // the IR does not grow with it): the forward loop also stores each step's
-// incoming carried values in [T, ...] tensors at index t - lower, and the
+// incoming carried values in [T, ...] tensors at row t - lower (T =
+// max(upper - lower, 0); dynamic_update_row, compiled as a write of that
+// one row into the carried stack, so a step costs O(row)), and the
 // gradient is a reverse loop from the last step to the first that reads
-// step t's values back, recomputes the body from them (checkpoint per step:
+// step t's values back (dynamic_row), recomputes the body from them (checkpoint per step:
 // random draws are the very same draws, their counters and the step being
 // the same) and runs the reverse sweep over the recomputed body. It carries
 // the carried values' gradients backwards, and sums the gradients of the
@@ -194,7 +196,8 @@ private:
 
   /// Replaces `loop` by a copy that also returns, for each carried value
   /// the body reads, a [T, ...] tensor of its value at the start of each
-  /// step (T = upper - lower). Returns the new loop; `stored` gets the
+  /// step (T = max(upper - lower, 0): a loop whose upper bound is below its
+  /// lower one runs no step). Returns the new loop; `stored` gets the
   /// indices of the stored carried values, in the order of the stacks.
   LoopOp storeSteps(LoopOp loop, SmallVectorImpl<unsigned> &stored) {
     Location loc = loop.getLoc();
@@ -212,8 +215,10 @@ private:
       trips = std::max<int64_t>(0, (*hi.begin()).getSExtValue() -
                                        (*lo.begin()).getSExtValue());
     Value tripValue;
-    if (!trips)
-      tripValue = i64Op(loc, false, loop.getUpper(), loop.getLower());
+    if (!trips) {
+      Value span = i64Op(loc, false, loop.getUpper(), loop.getLower());
+      tripValue = b.create<MaxOp>(loc, span.getType(), span, i64Constant(loc, 0));
+    }
 
     SmallVector<Value> inits(loop.getInits());
     SmallVector<Type> types(loop.getResultTypes());
@@ -239,13 +244,16 @@ private:
     stepped.getBody().takeBody(loop.getBody());
     Block &newBody = stepped.getBody().front();
     auto yield = cast<YieldOp>(newBody.getTerminator());
-    b.setInsertionPoint(yield);
+    // The stores come first in the body: they read the incoming carried
+    // values before anything else, so a step's new value can still be
+    // computed into its carried buffer (axon-plan-memory).
+    b.setInsertionPointToStart(&newBody);
     Value index = i64Op(loc, false, newBody.getArgument(0), stepped.getLower());
     SmallVector<Value> next(yield.getValues());
     for (auto [k, i] : llvm::enumerate(stored)) {
       Value stack = newBody.addArgument(inits[n + k].getType(), loc);
-      next.push_back(b.create<ScatterAddOp>(loc, stack.getType(), stack, index,
-                                            newBody.getArgument(1 + i), uint64_t(0)));
+      next.push_back(
+          b.create<DynamicUpdateRowOp>(loc, stack, index, newBody.getArgument(1 + i)));
     }
     yield->setOperands(next);
     for (unsigned i = 0; i < n; ++i)
@@ -316,8 +324,7 @@ private:
       DenseSet<Value> bodyActive(captured.begin(), captured.end());
       for (auto [k, i] : llvm::enumerate(stored)) {
         Value stack = stepped.getResult(n + k);
-        Value carried =
-            b.create<GatherOp>(loc, blockArgs[1 + i].getType(), stack, index, uint64_t(0));
+        Value carried = b.create<DynamicRowOp>(loc, blockArgs[1 + i].getType(), stack, index);
         map.map(blockArgs[1 + i], carried);
         if (isFloatTensor(carried))
           bodyActive.insert(carried);

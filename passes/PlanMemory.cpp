@@ -168,6 +168,28 @@ bool isPointwise(Operation *op) {
          isa<AddOp, SubOp, MulOp, DivOp, PowOp, MaxOp, MinOp, CmpOp, SelectOp>(op);
 }
 
+/// Whether `kernel` is a lone row write (dynamic_update_row) of a kernel
+/// input it yields: compiled, it reads neither the target nor the rest of
+/// its output buffer and writes one row there (kernel::writesRowInPlace),
+/// so its result may take the target's buffer whenever nothing reads the
+/// target after it.
+bool writesRowInPlace(KernelOp kernel) {
+  Block &body = kernel.getBody().front();
+  if (!llvm::hasSingleElement(body.without_terminator()))
+    return false;
+  auto write = dyn_cast<DynamicUpdateRowOp>(body.front());
+  auto yield = cast<KernelYieldOp>(body.getTerminator());
+  return write && isa<BlockArgument>(write.getTarget()) &&
+         write.getUpdate() != write.getTarget() && yield.getNumOperands() == 1 &&
+         yield.getOperand(0) == write.getResult();
+}
+
+/// The kernel input (its block argument) that `kernel` row-writes in place.
+BlockArgument rowWriteTarget(KernelOp kernel) {
+  return cast<BlockArgument>(
+      cast<DynamicUpdateRowOp>(kernel.getBody().front().front()).getTarget());
+}
+
 /// Whether everything the kernel body computes from `arg` reads it only
 /// element for element: every value derived from it is the result of a
 /// pointwise op of the same shape, up to the kernel_yield.
@@ -262,9 +284,15 @@ bool writesIntoCarried(Value v, LoopOp loop, unsigned i, const Schedule &schedul
     return false;
   int k = schedule.index.lookup(kernel);
   bool readByOwnKernel = false;
+  bool rowWrite = writesRowInPlace(kernel);
   for (OpOperand &use : body.getArgument(1 + i).getUses()) {
     Operation *top = body.findAncestorOpInBlock(*use.getOwner());
     if (top == kernel.getOperation()) {
+      // A row write into the carried stack it was handed: one row per step.
+      if (rowWrite && use.getOwner() == kernel.getOperation() &&
+          rowWriteTarget(kernel).getArgNumber() == use.getOperandNumber() &&
+          llvm::count(kernel.getInputs(), use.get()) == 1)
+        continue;
       if (use.getOwner() != kernel.getOperation() ||
           !readsOnlyPointwise(
               kernel.getBody().front().getArgument(use.getOperandNumber())))
@@ -441,6 +469,35 @@ struct PlanMemoryPass : public axon::impl::PlanMemoryBase<PlanMemoryPass> {
         if (it != bufferAt.end())
           buffers[it->second].carried = carried->second;
       }
+    }
+
+    // Row writes outside that case: the result takes the target's buffer
+    // when the target is a kernel result of the same block (an arena
+    // buffer) that nothing reads after the write; the target's buffer then
+    // lives as long as the result.
+    std::function<int(int)> root = [&](int n) {
+      return buffers[n].carried < 0 ? n : root(buffers[n].carried);
+    };
+    for (KernelOp kernel : schedule.kernels) {
+      auto it = bufferAt.find({kernel.getOperation(), 0u});
+      if (!writesRowInPlace(kernel) || it == bufferAt.end() ||
+          buffers[it->second].carried >= 0 || buffers[it->second].param)
+        continue;
+      Value target = kernel.getInputs()[rowWriteTarget(kernel).getArgNumber()];
+      auto r = dyn_cast<OpResult>(target);
+      auto from = r && isa<KernelOp>(r.getOwner()) &&
+                          r.getOwner()->getBlock() == kernel->getBlock()
+                      ? bufferAt.find({r.getOwner(), r.getResultNumber()})
+                      : bufferAt.end();
+      if (from == bufferAt.end() || buffers[from->second].param ||
+          llvm::count(kernel.getInputs(), target) != 1 ||
+          schedule.lastUse(target, buffers[from->second].first) !=
+              schedule.index.lookup(kernel))
+        continue;
+      Buffer &result = buffers[it->second];
+      Buffer &held = buffers[root(from->second)];
+      result.carried = root(from->second);
+      held.last = std::max(held.last, result.last);
     }
 
     int64_t arena = assignOffsets(buffers);

@@ -28,6 +28,7 @@ struct KernelStage {
     Matmul,    ///< From defineMatmul.
     Conv2D,    ///< From defineConv2D.
     Window,    ///< Pooling and other windowed gathers (RDom, small).
+    RowWrite,  ///< dynamic_update_row: one row at a run-time index.
   };
   Kind kind;
   Halide::Func func;
@@ -37,6 +38,9 @@ struct KernelStage {
   int64_t m = 0, n = 0, k = 0;
   int batchRank = 0;
   std::optional<Conv2DGeometry> conv;
+  /// RowWrite: the pure definition is undef (the output buffer already
+  /// holds the target, kernel::writesRowInPlace), else a copy of the target.
+  bool inPlace = false;
 };
 
 struct KernelGraph {

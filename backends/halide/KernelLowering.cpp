@@ -382,6 +382,10 @@ private:
   Func unary(const kernel::OpSpec &op) {
     const ValueFunc &x = operand(op, 0);
     const std::string &n = op.name;
+    if (n == "dynamic_row")
+      return dynamicRow(op);
+    if (n == "dynamic_update_row")
+      return dynamicUpdateRow(op);
     return define(name, resultShape, [&](const Coords &c) -> Expr {
       Expr v = at(x, c);
       Type t = v.type();
@@ -1035,6 +1039,53 @@ private:
     const ValueFunc &x = operand(op, 0);
     Expr k = smallInt(op.getInt("k"));
     return define(name, resultShape, [&](const Coords &c) {
+  /// Row `index` (a rank-0 input, checked) of the first axis of `source`,
+  /// clamped too for bounds inference.
+  Expr rowIndex(const kernel::OpSpec &op, const ValueFunc &source,
+                const ValueFunc &index) {
+    int64_t rows = source.shape[0];
+    return clamp(checkedIndex(at(index, {}), rows, op), 0,
+                 int(std::max<int64_t>(rows, 1)) - 1);
+  }
+
+  Func dynamicRow(const kernel::OpSpec &op) {
+    const ValueFunc &source = operand(op, 0), &index = operand(op, 1);
+    Expr i = rowIndex(op, source, index);
+    return define(name, resultShape, [&](const Coords &c) {
+      Coords in{i};
+      in.insert(in.end(), c.begin(), c.end());
+      return at(source, in);
+    });
+  }
+
+  /// The row's elements only, over the output buffer that holds the target
+  /// already when the kernel is the lone row write (then no other element
+  /// is touched); otherwise the target is copied first.
+  Func dynamicUpdateRow(const kernel::OpSpec &op) {
+    const ValueFunc &target = operand(op, 0), &index = operand(op, 1),
+                    &update = operand(op, 2);
+    // (An output with no rows has nothing to write: its undef definition
+    // alone would be no definition at all.)
+    bool inPlace = kernel::writesRowInPlace(spec) && resultShape[0] > 0;
+    std::vector<Var> vars;
+    for (size_t d = 0; d < resultShape.size(); ++d)
+      vars.emplace_back("d" + std::to_string(d));
+    Func f(name);
+    Coords all(vars.begin(), vars.end());
+    f(std::vector<Var>(vars.rbegin(), vars.rend())) =
+        inPlace ? undef(resultType) : at(target, all);
+    if (resultShape[0] > 0) {
+      Coords row(vars.begin() + 1, vars.end());
+      Coords lhs{rowIndex(op, target, index)};
+      lhs.insert(lhs.end(), row.begin(), row.end());
+      f(std::vector<Expr>(lhs.rbegin(), lhs.rend())) = at(update, row);
+    }
+    KernelStage stage{KernelStage::Kind::RowWrite, f, resultShape};
+    stage.inPlace = inPlace;
+    g.stages.push_back(stage);
+    return f;
+  }
+
       Expr v = at(x, c);
       Expr d = c[c.size() - 1] - c[c.size() - 2];
       return select(lower ? d <= k : d >= k, v, make_zero(v.type()));

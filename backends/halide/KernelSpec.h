@@ -68,6 +68,19 @@ struct KernelSpec {
   }
 };
 
+/// Whether `k` is a lone dynamic_update_row yielding its result, the target
+/// a kernel input: compiled, it writes just the row into an output buffer
+/// that must already hold the target (PlanBuilder copies the target there
+/// unless axon-plan-memory gave both one buffer), so a step of a loop that
+/// stores a row costs O(row), not O(rows x row).
+inline bool writesRowInPlace(const KernelSpec &k) {
+  int inputs = int(k.inputs.size());
+  return k.ops.size() == 1 && k.ops[0].name == "dynamic_update_row" &&
+         k.ops[0].operands.size() == 3 && k.ops[0].operands[0] < inputs &&
+         k.ops[0].operands[2] != k.ops[0].operands[0] && k.outputs.size() == 1 &&
+         k.outputs[0] == inputs;
+}
+
 } // namespace axon::kernel
 
 #endif // AXON_BACKENDS_HALIDE_KERNELSPEC_H

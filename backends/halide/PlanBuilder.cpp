@@ -270,6 +270,17 @@ LogicalResult axon::addFunctionPlan(func::FuncOp fn, StringRef modelName,
           bufferOf[result] = *b;
           step.buffers.push_back(*b);
         }
+        // A row write fills in one row of a buffer holding its target: the
+        // target's own (axon-plan-memory), else a copy made here.
+        if (kernel::writesRowInPlace(*spec)) {
+          int target = step.buffers[spec->ops[0].operands[0]];
+          int out = step.buffers.back();
+          const PlanBuffer &t = fp.buffers[target], &o = fp.buffers[out];
+          if (target != out && !(t.kind == PlanBuffer::Kind::Arena &&
+                                 o.kind == PlanBuffer::Kind::Arena &&
+                                 t.offset == o.offset))
+            steps.push_back(copy(target, out));
+        }
         steps.push_back(std::move(step));
         PlanKernel pk{spec->name, int(spec->inputs.size()),
                       int(spec->outputs.size()), ""};

@@ -136,6 +136,26 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
               kNsPerElement);
 }
 
+/// A row write (dynamic_update_row): the copy of the target, if any, as any
+/// pointwise output; the row vectorised along its innermost dim, on one
+/// thread (a row is a step's state, too small to share).
+void scheduleRowWrite(Func f, const std::vector<int64_t> &shape, bool inPlace,
+                      const Target &target, bool isOutput) {
+  if (!isOutput)
+    f.compute_root();
+  if (!inPlace)
+    schedulePointwise(f, shape, target);
+  if (f.num_update_definitions() == 0)
+    return;
+  Halide::Stage update = f.update(0);
+  std::vector<Var> args = f.args();
+  int width = shape.size() > 1 ? vectorWidth(f.output_types(), shape.back(), target) : 0;
+  if (width)
+    update.vectorize(args[0], width, TailStrategy::GuardWithIf);
+  else
+    update.unscheduled();
+}
+
 /// Whether `out` reads `target` (through Funcs it calls) only at its own
 /// coordinates, each call passing the caller's pure vars unchanged: then
 /// computing `target` tile by tile where `out` is computed is exact. A
@@ -233,7 +253,10 @@ void scheduleKernel(KernelGraph &g, const Target &target) {
         scheduleConv2D(s.func, out, s.a, s.b, *s.conv, target);
       continue;
     }
-    scheduleReduction(s.func, s.shape, target, asOutput >= 0);
+    if (s.kind == KernelStage::Kind::RowWrite)
+      scheduleRowWrite(s.func, s.shape, s.inPlace, target, asOutput >= 0);
+    else
+      scheduleReduction(s.func, s.shape, target, asOutput >= 0);
     if (asOutput >= 0)
       scheduled[asOutput] = true;
   }

@@ -238,6 +238,8 @@ private:
   Expected<Tensor> gather(GatherOp op, const Tensor &table, const Tensor &idx);
   Expected<Tensor> scatterAdd(ScatterAddOp op, const Tensor &target,
                               const Tensor &idx, const Tensor &updates);
+  Expected<Tensor> dynamicRow(Operation *op, const Tensor &source,
+                              const Tensor &index, const Tensor *update);
   Expected<Tensor> oneHot(OneHotOp op, const Tensor &idx);
   Expected<Tensor> triangle(Operation *op, const Tensor &x, int64_t k,
                             bool lower);
@@ -473,6 +475,8 @@ Expected<Tensor> Interpreter::computeOne(Operation *op, const Operands &in) {
       .Case([&](ConcatOp o) { return concat(o, in); })
       .Case([&](GatherOp o) { return gather(o, *in[0], *in[1]); })
       .Case([&](ScatterAddOp o) { return scatterAdd(o, *in[0], *in[1], *in[2]); })
+      .Case([&](DynamicRowOp o) { return dynamicRow(o, *in[0], *in[1], nullptr); })
+      .Case([&](DynamicUpdateRowOp o) { return dynamicRow(o, *in[0], *in[1], in[2]); })
       .Case([&](OneHotOp o) { return oneHot(o, *in[0]); })
       .Case([&](TrilOp o) { return triangle(o, *in[0], o.getK(), true); })
       .Case([&](TriuOp o) { return triangle(o, *in[0], o.getK(), false); })
@@ -1312,6 +1316,33 @@ Expected<Tensor> Interpreter::scatterAdd(ScatterAddOp op, const Tensor &target,
 // out of range in cross_entropy or nll would otherwise count a zero row.
 Expected<Tensor> Interpreter::oneHot(OneHotOp op, const Tensor &idx) {
   int64_t depth = static_cast<int64_t>(op.getDepth());
+/// Row `index` of `source` (dynamic_row), or a copy of it with that row
+/// replaced by `*update` (dynamic_update_row).
+Expected<Tensor> Interpreter::dynamicRow(Operation *op, const Tensor &source,
+                                         const Tensor &index, const Tensor *update) {
+  if (source.shape.empty())
+    return opError(op, "needs a tensor with rows, not a scalar");
+  int64_t rows = source.shape[0];
+  double i = index.data[0];
+  if (!(i >= 0 && i < static_cast<double>(rows)))
+    return opError(op, "index " + Twine(static_cast<int64_t>(i)) +
+                           " is out of range [0, " + Twine(rows) + ") for the rows of " +
+                           Tensor::shapeString(source.shape));
+  Shape rowShape(source.shape.begin() + 1, source.shape.end());
+  int64_t n = product(rowShape), at = static_cast<int64_t>(i) * n;
+  if (!update) {
+    Tensor row(source.dtype, rowShape);
+    std::copy(source.data.begin() + at, source.data.begin() + at + n, row.data.begin());
+    return row;
+  }
+  if (update->shape != rowShape)
+    return opError(op, "update " + Tensor::shapeString(update->shape) +
+                           " is not a row of " + Tensor::shapeString(source.shape));
+  Tensor out = source;
+  std::copy(update->data.begin(), update->data.end(), out.data.begin() + at);
+  return out;
+}
+
   Shape outShape = idx.shape;
   outShape.push_back(depth);
   Tensor out(DType::F64, outShape);

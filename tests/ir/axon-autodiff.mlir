@@ -36,10 +36,11 @@ func.func private @bias_grad(tensor<?x3xf32>) -> (tensor<f32>, tensor<3xf32>, te
 // -----
 
 // Calls are inlined; a loop stays a loop (backprop through time): the
-// forward loop also stores each step's carried value in a [3, 2] tensor at
-// the step's index, and the reverse loop over the same bounds reads it back
-// (step 2 - s), recomputes the body (the second tanh) and carries the
-// gradient back to x. Comparisons pass no gradient.
+// forward loop also stores each step's carried value as row t of a [3, 2]
+// tensor, first thing in the body (one row written per step), and the
+// reverse loop over the same bounds reads that row back (step 2 - s),
+// recomputes the body (the second tanh) and carries the gradient back to
+// x. Comparisons pass no gradient.
 // CHECK-LABEL: func.func @rnn_grad
 // CHECK-NOT: call
 // CHECK-DAG: %[[LAST:.*]] = axon.constant dense<2> : tensor<i64>
@@ -48,13 +49,13 @@ func.func private @bias_grad(tensor<?x3xf32>) -> (tensor<f32>, tensor<3xf32>, te
 // CHECK: %[[EMPTY:.*]] = axon.fill {value = 0.000000e+00 : f64} : tensor<3x2xf32>
 // CHECK: %[[FWD:.*]]:2 = axon.loop %[[LO]] to %[[HI]] carry(%arg0, %[[EMPTY]] : tensor<2xf32>, tensor<3x2xf32>) {
 // CHECK-NEXT: ^bb0(%[[T:.*]]: tensor<i64>, %[[H:.*]]: tensor<2xf32>, %[[STACK:.*]]: tensor<3x2xf32>):
+// CHECK-NEXT: %[[STORED:.*]] = axon.dynamic_update_row %[[STACK]][%[[T]]], %[[H]] : tensor<3x2xf32>, tensor<2xf32>
 // CHECK-NEXT: %[[N:.*]] = axon.tanh %[[H]]
-// CHECK-NEXT: %[[STORED:.*]] = axon.scatter_add %[[STACK]][%[[T]]], %[[H]] : tensor<3x2xf32>, tensor<i64>, tensor<2xf32> -> tensor<3x2xf32>
 // CHECK-NEXT: axon.yield %[[N]], %[[STORED]]
 // CHECK: %[[REV:.*]] = axon.loop %[[LO]] to %[[HI]] carry(%{{.*}} : tensor<2xf32>) {
 // CHECK-NEXT: ^bb0(%[[S:.*]]: tensor<i64>, %[[G:.*]]: tensor<2xf32>):
 // CHECK-NEXT: %[[STEP:.*]] = axon.sub %[[LAST]], %[[S]]
-// CHECK-NEXT: %[[HT:.*]] = axon.gather %[[FWD]]#1[%[[STEP]]] : tensor<3x2xf32>, tensor<i64> -> tensor<2xf32>
+// CHECK-NEXT: %[[HT:.*]] = axon.dynamic_row %[[FWD]]#1[%[[STEP]]] : tensor<3x2xf32> -> tensor<2xf32>
 // CHECK-NEXT: axon.tanh %[[HT]]
 // CHECK-NOT: axon.tanh
 // CHECK: axon.yield
@@ -82,20 +83,25 @@ func.func private @rnn_grad(tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) attri
 // -----
 
 // A trip count known only at run time (the extent of x): the stored
-// values are a tensor<?x2xf32> of n - 0 = n rows; the parameter read in the
+// values are a tensor<?x2xf32> of max(n - 0, 0) = max(n, 0) rows (none
+// when the upper bound is below the lower one: no step runs, and no
+// negative extent is made); the parameter read in the
 // body moves out of it and its gradient is summed over the steps in a
 // carried accumulator of the reverse loop.
 // CHECK-LABEL: func.func @steps_grad
 // CHECK: %[[W:.*]] = axon.param_ref @W
 // CHECK: %[[N:.*]] = axon.dim %arg0 {axis = 0 : i64}
-// CHECK: %[[EMPTY:.*]] = axon.fill[%[[N]]] {value = 0.000000e+00 : f64} : tensor<?x2xf32>
+// CHECK: %[[ROWS:.*]] = axon.max %[[N]], %{{.*}} : tensor<i64>, tensor<i64> -> tensor<i64>
+// CHECK: %[[EMPTY:.*]] = axon.fill[%[[ROWS]]] {value = 0.000000e+00 : f64} : tensor<?x2xf32>
 // CHECK: %[[FWD:.*]]:2 = axon.loop %{{.*}} to %[[N]] carry(%arg1, %[[EMPTY]] : tensor<2xf32>, tensor<?x2xf32>)
+// CHECK-NEXT: ^bb0(%[[T:.*]]: tensor<i64>, %[[H:.*]]: tensor<2xf32>, %[[STACK:.*]]: tensor<?x2xf32>):
+// CHECK-NEXT: axon.dynamic_update_row %[[STACK]][%[[T]]], %[[H]] : tensor<?x2xf32>, tensor<2xf32>
 // CHECK: axon.matmul %{{.*}}, %[[W]]
-// CHECK: axon.scatter_add
+// CHECK-NOT: scatter_add
 // CHECK: %[[ZERO:.*]] = axon.fill {value = 0.000000e+00 : f64} : tensor<2x2xf32>
 // CHECK: %[[REV:.*]]:2 = axon.loop %{{.*}} to %[[N]] carry(%{{.*}}, %[[ZERO]] : tensor<2xf32>, tensor<2x2xf32>)
 // CHECK-NEXT: ^bb0(%{{.*}}: tensor<i64>, %{{.*}}: tensor<2xf32>, %[[ACC:.*]]: tensor<2x2xf32>):
-// CHECK: axon.gather %[[FWD]]#1
+// CHECK: axon.dynamic_row %[[FWD]]#1
 // CHECK: %[[SUM:.*]] = axon.add %[[ACC]], %{{.*}} : tensor<2x2xf32>, tensor<2x2xf32>
 // CHECK: axon.yield %{{.*}}, %[[SUM]]
 // CHECK: return %{{.*}}, %[[REV]]#0, %[[REV]]#1

@@ -348,3 +348,76 @@ func.func @carried_in_place(%x: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf3
   } -> tensor<16xf32>, tensor<16xf32>
   return %r#0, %r#1 : tensor<16xf32>, tensor<16xf32>
 }
+
+// -----
+
+// A loop that stores a row per step (what axon-autodiff makes of a loop it
+// differentiates): the lone row write into the carried stack reads neither
+// the stack nor the rest of its buffer, so its result takes the stack's
+// buffer (offset 0) and a step writes one row, copying nothing; the store
+// comes first in the body, so k1 may then compute the next h into h's
+// buffer (384).
+// CHECK-LABEL: func.func @stored_rows
+// CHECK: axon.kernel "store"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<5x16xf32>
+// CHECK: axon.kernel "k1"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 384>} -> tensor<16xf32>
+// CHECK: } {axon.offsets = array<i64: 320, 384, 0>, axon.staging = array<i64: -1, -1>}
+func.func @stored_rows(%x: tensor<16xf32>, %z: tensor<5x16xf32>) -> (tensor<16xf32>, tensor<5x16xf32>) {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<5> : tensor<i64>
+  %r:2 = axon.loop %lo to %hi carry(%x, %z : tensor<16xf32>, tensor<5x16xf32>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<16xf32>, %s: tensor<5x16xf32>):
+    %w = axon.kernel "store" "single" (%s, %t, %h : tensor<5x16xf32>, tensor<i64>, tensor<16xf32>) {
+    ^bb0(%a: tensor<5x16xf32>, %i: tensor<i64>, %b: tensor<16xf32>):
+      %u = axon.dynamic_update_row %a[%i], %b : tensor<5x16xf32>, tensor<16xf32>
+      axon.kernel_yield %u : tensor<5x16xf32>
+    } -> tensor<5x16xf32>
+    %n = axon.kernel "k1" "injective" (%h : tensor<16xf32>) {
+    ^bb0(%a: tensor<16xf32>):
+      %e = axon.tanh %a : tensor<16xf32>
+      axon.kernel_yield %e : tensor<16xf32>
+    } -> tensor<16xf32>
+    axon.yield %n, %w : tensor<16xf32>, tensor<5x16xf32>
+  } -> tensor<16xf32>, tensor<5x16xf32>
+  return %r#0, %r#1 : tensor<16xf32>, tensor<5x16xf32>
+}
+
+// -----
+
+// Row writes outside loops: each takes its target's buffer when nothing
+// reads the target after it (zeros -> w0 -> w1 all at 0); w1's result is
+// returned, so w2 writes into a buffer of its own (320), which the plan
+// fills with a copy of w1's result before the kernel runs.
+// CHECK-LABEL: func.func @row_writes
+// CHECK-SAME: attributes {axon.arena_size = 640 : i64, axon.buffer_bytes = 640 : i64}
+// CHECK: axon.kernel "zeros"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<5x16xf32>
+// CHECK: axon.kernel "w0"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<5x16xf32>
+// CHECK: axon.kernel "w1"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<5x16xf32>
+// CHECK: axon.kernel "w2"
+// CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 320>} -> tensor<5x16xf32>
+func.func @row_writes(%x: tensor<16xf32>, %i: tensor<i64>) -> (tensor<5x16xf32>, tensor<5x16xf32>) {
+  %z = axon.kernel "zeros" "injective" {
+    %f = axon.fill {value = 0.0 : f64} : tensor<5x16xf32>
+    axon.kernel_yield %f : tensor<5x16xf32>
+  } -> tensor<5x16xf32>
+  %a = axon.kernel "w0" "single" (%z, %i, %x : tensor<5x16xf32>, tensor<i64>, tensor<16xf32>) {
+  ^bb0(%t: tensor<5x16xf32>, %k: tensor<i64>, %u: tensor<16xf32>):
+    %w = axon.dynamic_update_row %t[%k], %u : tensor<5x16xf32>, tensor<16xf32>
+    axon.kernel_yield %w : tensor<5x16xf32>
+  } -> tensor<5x16xf32>
+  %b = axon.kernel "w1" "single" (%a, %i, %x : tensor<5x16xf32>, tensor<i64>, tensor<16xf32>) {
+  ^bb0(%t: tensor<5x16xf32>, %k: tensor<i64>, %u: tensor<16xf32>):
+    %w = axon.dynamic_update_row %t[%k], %u : tensor<5x16xf32>, tensor<16xf32>
+    axon.kernel_yield %w : tensor<5x16xf32>
+  } -> tensor<5x16xf32>
+  %c = axon.kernel "w2" "single" (%b, %i, %x : tensor<5x16xf32>, tensor<i64>, tensor<16xf32>) {
+  ^bb0(%t: tensor<5x16xf32>, %k: tensor<i64>, %u: tensor<16xf32>):
+    %w = axon.dynamic_update_row %t[%k], %u : tensor<5x16xf32>, tensor<16xf32>
+    axon.kernel_yield %w : tensor<5x16xf32>
+  } -> tensor<5x16xf32>
+  return %b, %c : tensor<5x16xf32>, tensor<5x16xf32>
+}

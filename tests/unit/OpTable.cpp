@@ -2572,6 +2572,117 @@ std::vector<OpEntry> buildTable() {
   addUnaryOps(table);
   addBinaryOps(table);
   addComparisonsAndCasts(table);
+//===----------------------------------------------------------------------===//
+// Rows at a run-time index (what a differentiated loop stores and reads)
+//===----------------------------------------------------------------------===//
+
+/// Row `in[1]` of in[0] (dynamic_row), or in[0] with that row replaced by
+/// in[2] (dynamic_update_row), by flat offsets.
+std::vector<Tensor> rowOracle(const std::vector<Tensor> &in) {
+  const Tensor &x = in[0];
+  int64_t row = x.numElements() / x.shape[0], at = int64_t(in[1].data[0]) * row;
+  if (in.size() == 2) {
+    Tensor y(x.dtype, std::vector<int64_t>(x.shape.begin() + 1, x.shape.end()));
+    for (int64_t k = 0; k < row; ++k)
+      y.data[k] = x.data[at + k];
+    return {y};
+  }
+  Tensor y = x;
+  for (int64_t k = 0; k < row; ++k)
+    y.data[at + k] = in[2].data[k];
+  return {y};
+}
+
+void addRowOps(std::vector<OpEntry> &t) {
+  auto rowBody = [](const std::string &source, const std::string &row) {
+    return "%y = axon.dynamic_row %a0[%a1] : " + source + " -> " + row;
+  };
+  std::string rowModule = module({"tensor<4x2xf32>", "tensor<i64>"}, "tensor<2xf32>",
+                                 "%r = axon.dynamic_row %a[%b] : tensor<4x2xf32> -> "
+                                 "tensor<2xf32>");
+  Example rowOutOfRange{"an index out of range is an error at the op", rowModule, {}};
+  for (int64_t bad : {4, -1})
+    rowOutOfRange.calls.push_back(
+        failing({f32({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), scalarI64(bad)},
+                {"test.mlir:2:", "axon.dynamic_row",
+                 "index " + std::to_string(bad) + " is out of range [0, 4)"}));
+  t.push_back(
+      {"axon.dynamic_row",
+       {{"dynamic_row_f64", {any("tensor<4x2x3xf64>"), ints("tensor<i64>", {2})},
+         "tensor<2x3xf64>", rowBody("tensor<4x2x3xf64>", "tensor<2x3xf64>"), {},
+         Gradient | Compiled | Evaluator, rowOracle},
+        // The first and the last row of 33, rows of awkward lengths.
+        {"dynamic_row_first_f32", {withEdges("tensor<?x7xf32>"), ints("tensor<i64>", {0})},
+         "tensor<7xf32>", rowBody("tensor<?x7xf32>", "tensor<7xf32>"), {},
+         Compiled | Evaluator, rowOracle},
+        {"dynamic_row_last_f32", {any("tensor<33x?xf32>"), ints("tensor<i64>", {32})},
+         "tensor<?xf32>", rowBody("tensor<33x?xf32>", "tensor<?xf32>"), {},
+         Compiled | Evaluator, rowOracle},
+        {"dynamic_row_element_i32", {indices("tensor<7xi32>", 100), ints("tensor<i64>", {6})},
+         "tensor<i32>", rowBody("tensor<7xi32>", "tensor<i32>"), {},
+         Compiled | Evaluator, rowOracle}},
+       {example("row 1 of four", rowModule,
+                {f32({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8}), scalarI64(1)},
+                {DType::F32, {2}, {3, 4}}),
+        rowOutOfRange}});
+
+  auto updateBody = [](const std::string &target, const std::string &row) {
+    return "%y = axon.dynamic_update_row %a0[%a1], %a2 : " + target + ", " + row;
+  };
+  std::string updateModule =
+      module({"tensor<3x2xf32>", "tensor<i64>", "tensor<2xf32>"}, "tensor<3x2xf32>",
+             "%r = axon.dynamic_update_row %a[%b], %c : tensor<3x2xf32>, tensor<2xf32>");
+  Example updateOutOfRange{"an index out of range is an error at the op", updateModule,
+                           {}};
+  for (int64_t bad : {3, -2})
+    updateOutOfRange.calls.push_back(
+        failing({f32({3, 2}, {1, 2, 3, 4, 5, 6}), scalarI64(bad), f32({2}, {7, 8})},
+                {"test.mlir:2:", "axon.dynamic_update_row",
+                 "index " + std::to_string(bad) + " is out of range [0, 3)"}));
+  t.push_back(
+      {"axon.dynamic_update_row",
+       {{"dynamic_update_row_f64",
+         {any("tensor<4x2x3xf64>"), ints("tensor<i64>", {1}), any("tensor<2x3xf64>")},
+         "tensor<4x2x3xf64>", updateBody("tensor<4x2x3xf64>", "tensor<2x3xf64>"), {},
+         Gradient | Compiled | Evaluator, rowOracle},
+        // The target an argument: the plan copies it into the result's
+        // buffer, then the kernel writes the row.
+        {"dynamic_update_row_first_f32",
+         {withEdges("tensor<?x7xf32>"), ints("tensor<i64>", {0}), withEdges("tensor<7xf32>")},
+         "tensor<?x7xf32>", updateBody("tensor<?x7xf32>", "tensor<7xf32>"), {},
+         Compiled | Evaluator, rowOracle},
+        // The target a kernel's result read by nothing after: the write
+        // takes its buffer (the row is written in place).
+        {"dynamic_update_row_in_place_f32",
+         {any("tensor<33x?xf32>"), ints("tensor<i64>", {32}), any("tensor<?xf32>")},
+         "tensor<33x?xf32>",
+         "%e = axon.exp %a0 : tensor<33x?xf32>\n"
+         "  %y = axon.dynamic_update_row %e[%a1], %a2 : tensor<33x?xf32>, tensor<?xf32>",
+         {}, Compiled | Evaluator,
+         [](const std::vector<Tensor> &in) {
+           Tensor e = in[0];
+           for (double &v : e.data)
+             v = roundTo(e.dtype, std::exp(v));
+           return rowOracle({e, in[1], in[2]});
+         }},
+        // The target still read after the write (the sum): not in place.
+        {"dynamic_update_row_target_read_after_f32",
+         {any("tensor<5x?xf32>"), ints("tensor<i64>", {3}), any("tensor<?xf32>")},
+         "tensor<5x?xf32>",
+         "%e = axon.exp %a0 : tensor<5x?xf32>\n"
+         "  %w = axon.dynamic_update_row %e[%a1], %a2 : tensor<5x?xf32>, tensor<?xf32>\n"
+         "  %y = axon.add %w, %e : tensor<5x?xf32>, tensor<5x?xf32> -> tensor<5x?xf32>",
+         {}, Compiled},
+        {"dynamic_update_row_element_i32",
+         {indices("tensor<7xi32>", 100), ints("tensor<i64>", {6}), indices("tensor<i32>", 100)},
+         "tensor<7xi32>", updateBody("tensor<7xi32>", "tensor<i32>"), {},
+         Compiled | Evaluator, rowOracle}},
+       {example("row 2 of three replaced", updateModule,
+                {f32({3, 2}, {1, 2, 3, 4, 5, 6}), scalarI64(2), f32({2}, {7, 8})},
+                {DType::F32, {3, 2}, {1, 2, 3, 4, 7, 8}}),
+        updateOutOfRange}});
+}
+
   addContractions(table);
   addPooling(table);
   addReductions(table);
@@ -2587,4 +2698,5 @@ const std::vector<OpEntry> &opTable() {
   return table;
 }
 
+  addRowOps(table);
 } // namespace axon::op_table

@@ -27,7 +27,8 @@ namespace {
 // whose f64 lowering is Axon's own series rather than Halide's; and the
 // block scan (its block-local update vectorised across an inner axis, or
 // across blocks when the scan axis is innermost, with cumprod's gradient:
-// a reverse scan and a shift), tril and arange.
+// a reverse scan and a shift), tril and arange; and the row write and read
+// of a loop's gradient (one row of 3 x 17, in place, at a run-time index).
 const char *kModel = R"(
 param K1: f32[4, 3, 3, 3] = uniform(-0.5, 0.5)
 param W: f32[20, 7] = glorot_uniform
@@ -41,6 +42,12 @@ fn scans(a: f32[2, 40, 8], b: f32[2, 40, 8]) -> f32[2, 40, 8] { return scan(a, b
 fn cp(x: f32[3, 100]) -> f32 { return sum(cumprod(x)) }
 fn gcp(x: f32[3, 100]) -> f32[3, 100] { return grad(cp, x, wrt = x) }
 fn mask(x: f32[9, 9]) -> f32[9, 9] { return tril(x, k = -1) + f32(arange(9)) }
+fn rec(h0: f32[3, 17]) -> f32 {
+  let h = h0
+  for t in 0..9 { h = tanh(0.5 * h + 1.0) }
+  return sum(h)
+}
+fn grec(h0: f32[3, 17]) -> f32[3, 17] { return grad(rec, h0, wrt = h0) }
 fn loss(x: f32[N, 20], t: i32[N]) -> f32 { return cross_entropy(relu(x @ W), t) }
 train loss { data = npy("x.npy", "t.npy"), optimizer = adam(lr = 0.01), batch = 33, epochs = 1 }
 )";
@@ -107,6 +114,7 @@ std::map<std::string, std::string> classesUsed(const std::string &target,
       {"scans", {{2, 40, 8}, {2, 40, 8}}},
       {"gcp", {{3, 100}}},
       {"mask", {{9, 9}}},
+      {"grec", {{3, 17}}},
       {"loss_train_step", {{33, 20}, {33}, {}}},
   };
   Plan plan;
