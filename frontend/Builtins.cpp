@@ -565,6 +565,75 @@ TV dim(BuiltinCall &c) {
 }
 
 // -------------------------------------------------------------------------
+// Training mode.
+
+/// The `counter =` option of a random draw as a rank-0 i64 (0 when not
+/// given). In a train step axon-resolve-mode adds the step to it.
+TV randomCounter(BuiltinCall &c) {
+  Translator &t = c.t;
+  if (const Expr *given = c.keyword("counter")) {
+    TV counter = t.intTensor(*given);
+    if (!counter.valid())
+      return counter;
+    if (!counter.shape.empty())
+      return t.fail(given->loc, "counter must be an integer scalar");
+    return t.castTo(counter, "i64", c.loc());
+  }
+  TV zero = TV::numberLiteral(0);
+  zero.isInt = true;
+  return t.materialize(zero, "i64");
+}
+
+/// training(): a bool scalar, true in a train step and false in every
+/// other call (axon-resolve-mode decides it per call site).
+TV training(BuiltinCall &c) {
+  return c.t.makeTyped<TrainingOp>(c.loc(), "bool", {});
+}
+
+/// dropout(x, p, seed =, counter =): inverted dropout as
+/// where(training(), x * mask / (1 - p), x), mask ~ Bernoulli(1 - p), as
+/// torch.nn.functional.dropout (kept elements scaled by 1 / (1 - p), so
+/// the expected value is x). p is a number in [0, 1); p = 0 is x.
+TV dropout(BuiltinCall &c) {
+  Translator &t = c.t;
+  llvm::SMLoc l = c.loc();
+  TV x = t.floatArg(c.arg(0), c.name());
+  auto p = Translator::constNumber(c.arg(1));
+  int64_t siteSeed = t.nextRandomSeed();
+  auto seed = c.keyword("seed") ? c.integer("seed") : siteSeed;
+  if (!x.valid() || !seed)
+    return TV{};
+  if (!p)
+    return t.fail(c.arg(1).loc, "dropout's p must be a number (the "
+                                "probability of zeroing an element)");
+  if (!(*p >= 0 && *p < 1)) {
+    std::string text;
+    llvm::raw_string_ostream(text) << llvm::format("%g", *p);
+    return t.fail(c.arg(1).loc, "dropout's p must be in [0, 1), got " + text);
+  }
+  TV counter = randomCounter(c);
+  if (!counter.valid())
+    return counter;
+  if (*p == 0)
+    return x;
+  mlir::OpBuilder &b = t.builder();
+  TV mask = t.makeTyped<RandomBernoulliOp>(
+      l, x.elem, x.shape, b.getI64IntegerAttr(*seed), counter.value,
+      t.dynamicDims(x.shape, l), b.getF64FloatAttr(1 - *p));
+  if (!mask.valid())
+    return mask;
+  // mask / (1 - p) first, as PyTorch's CPU dropout scales its noise.
+  TV kept = t.binary(Tok::Slash, l, mask, TV::numberLiteral(1 - *p));
+  if (!kept.valid())
+    return kept;
+  TV dropped = t.binary(Tok::Star, l, x, kept);
+  if (!dropped.valid())
+    return dropped;
+  TV mode = training(c);
+  return t.make<SelectOp>(l, x.shape, mode.value, dropped.value, x.value);
+}
+
+// -------------------------------------------------------------------------
 // Creation.
 
 /// zeros(shape), ones(shape), full(shape, value), with an optional dtype.
@@ -966,6 +1035,9 @@ const std::vector<Builtin> &table() {
       {"scatter_add", 3, 3, {{"axis", 0}}, scatterAdd},
       {"one_hot", 2, 2, {}, oneHot},
       {"where", 3, 3, {}, where},
+      // Training mode.
+      {"training", 0, 0, {}, training},
+      {"dropout", 2, 2, {{"seed"}, {"counter"}}, dropout},
       {"dim", 2, 2, {}, dim},
       // Creation.
       {"zeros", 1, 1, {{"dtype"}}, fill},

@@ -103,6 +103,20 @@ OpFoldResult BroadcastOp::fold(FoldAdaptor adaptor) {
   return resplat(adaptor.getInput(), getType());
 }
 
+// A constant condition picks one side: `where(training(), a, b)` once
+// axon-resolve-mode has decided the mode, and its gradients' selects.
+OpFoldResult SelectOp::fold(FoldAdaptor adaptor) {
+  auto cond = dyn_cast_or_null<DenseIntElementsAttr>(adaptor.getCond());
+  if (!cond || !cond.isSplat())
+    return {};
+  bool pickTrue = cond.getSplatValue<bool>();
+  Value picked = pickTrue ? getOnTrue() : getOnFalse();
+  if (picked.getType() == getType())
+    return picked;
+  return resplat(pickTrue ? adaptor.getOnTrue() : adaptor.getOnFalse(),
+                 getType());
+}
+
 void AddOp::getCanonicalizationPatterns(RewritePatternSet &results,
                                         MLIRContext *context) {
   // a + a -> a * 2: gradient accumulation of a value used twice.

@@ -179,6 +179,7 @@ def Axon_SelectOp : Axon_Op<"select", [Pure, Axon_SelectionFamily, Axon_Broadcas
   let assemblyFormat = [{
     $cond `,` $on_true `,` $on_false attr-dict `:` type($cond) `,` type($on_true) `,` type($on_false) `->` type($result)
   }];
+  let hasFolder = 1;
 }
 
 // tril/triu are ops of their own rather than compositions (a cmp of two
@@ -608,7 +609,9 @@ class Axon_RandomOp<string mnemonic, string dist, dag params>
     Element i of the result is a pure function of (seed, counter, i) through
     Philox-4x32-10, so the same seed and counter give the same numbers on
     every backend and in forward and backward passes. Pass a different
-    `counter` (e.g. the training step) for fresh draws.
+    `counter` (e.g. a loop's step t) for fresh draws. In a train step,
+    `axon-resolve-mode` adds the global step to every draw's counter
+    (counter + step * 2^24), so a dropout mask is new at each step.
   }];
   let arguments = !con((ins I64Attr:$seed, Axon_I64Scalar:$counter,
                             Variadic<Axon_I64Scalar>:$dynamic_dims), params);
@@ -692,6 +695,21 @@ def Axon_TrainOp : Axon_Op<"train", [Axon_StateFamily,
                        OptionalAttr<FlatSymbolRefAttr>:$grad_fn,
                        OptionalAttr<FlatSymbolRefAttr>:$step_fn);
   let assemblyFormat = "$loss `` custom<TrainConfig>($config) attr-dict";
+}
+
+def Axon_TrainingOp : Axon_Op<"training", [Pure, Axon_StateFamily, Axon_NoGradient]> {
+  let summary = "whether the code runs in a train step: the language's `training()`";
+  let description = [{
+    True in the code a train step runs, false everywhere else (eval_fn,
+    predict, a built binary's infer, `grad(...)` outside a train step). A
+    function may run in both modes, so the mode belongs to the call, not to
+    the function: `axon-resolve-mode` gives each train step its own copy of
+    what it calls and replaces every axon.training with a constant, after
+    which canonicalize folds the selects that test it. Nothing runs it
+    before then (the reference evaluator refuses it).
+  }];
+  let results = (outs 0DTensorOf<[I1]>:$result);
+  let assemblyFormat = "attr-dict `:` type($result)";
 }
 
 //===----------------------------------------------------------------------===//

@@ -16,7 +16,8 @@ namespace axon {
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
 
-/// Train-step lowering and autodiff, then canonicalize and CSE: what
+/// Train-step lowering, autodiff and the train/inference mode (with fresh
+/// random draws at every step), then canonicalize and CSE: what
 /// `axonc --emit=grad` prints and what drivers run before executing.
 void addGradientPipeline(mlir::OpPassManager &pm);
 

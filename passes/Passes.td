@@ -59,6 +59,29 @@ def LowerTrain : Pass<"axon-lower-train", "::mlir::ModuleOp"> {
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def ResolveMode : Pass<"axon-resolve-mode", "::mlir::ModuleOp"> {
+  let summary = "Decide training() per call and give a train step fresh random draws at every step";
+  let description = [{
+    `training()` (axon.training) is true in the code a train step runs and
+    false everywhere else (eval_fn, predict, a built binary's infer,
+    `grad(...)` outside a train step). The same function may run in both
+    modes, so each train step (an axon.train's `step_fn`) whose calls reach
+    an axon.training or a random draw gets its calls inlined, a copy of its
+    own, in which axon.training becomes `true` and every random draw's
+    counter `c` becomes `c + step * 2^24`, `step` being the step function's
+    last argument (the global step). So a dropout mask is new at every step,
+    the same for the same seed and step (a resumed run is bit-identical), a
+    draw in a loop (`counter = t`) still differs per t, and autodiff's
+    reverse loops, which recompute the forward draws from the same counter
+    expressions, see the same numbers. Every other axon.training becomes
+    `false`. Draws outside train steps keep their counters. Run after
+    axon-autodiff (whose gradient functions the steps call) and before
+    canonicalize, which folds the selects on the mode (a dropout in
+    inference is its input, and its mask is never computed).
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 def PlanMemory : Pass<"axon-plan-memory", "::mlir::func::FuncOp"> {
   let summary = "Give every fused kernel's results a slot in one arena, reusing dead buffers";
   let description = [{

@@ -7,6 +7,7 @@
 void axon::addGradientPipeline(mlir::OpPassManager &pm) {
   pm.addPass(createLowerTrain());
   pm.addPass(createAutodiff());
+  pm.addPass(createResolveMode());
   pm.addPass(mlir::createCanonicalizerPass());
   pm.addPass(mlir::createCSEPass());
 }

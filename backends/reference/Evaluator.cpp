@@ -502,6 +502,10 @@ Expected<Tensor> Interpreter::computeOne(Operation *op, const Operands &in) {
           return opError(o, "no parameter named @" + o.getParam());
         return it->second;
       })
+      .Case([&](TrainingOp o) -> Expected<Tensor> {
+        return opError(o, "the mode (train step or not) is decided by "
+                          "axon-resolve-mode, which has not run");
+      })
       .Default([&](Operation *o) -> Expected<Tensor> {
         return opError(o, "the reference evaluator does not know this op");
       });

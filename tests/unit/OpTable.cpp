@@ -2351,6 +2351,15 @@ func.func @f(%v0: tensor<2xf32>, %k: tensor<2xf32>) -> tensor<2xf32> {
                 {Gradient, trainConfig},
                 {Compiled, trainConfig}}});
 
+  const char *mode =
+      "the mode is decided per call by axon-resolve-mode, which replaces "
+      "it with a constant before anything runs (DropoutTest; "
+      "tests/ir/axon-resolve-mode.mlir)";
+  t.push_back({"axon.training",
+               {},
+               {},
+               {{Evaluator, mode}, {Gradient, mode}, {Compiled, mode}}});
+
   const char *fused = "formed by axon-fuse after autodiff, for the compiled "
                       "path only (the reference evaluator runs the unfused "
                       "ops); every compiled check runs through it";

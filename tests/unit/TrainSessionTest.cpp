@@ -78,13 +78,13 @@ public:
 };
 
 /// examples/mlp compiled for a session over the first `limit` training and
-/// `evalLimit` test images (with `optimizer` for its own, if given), with
-/// its initial parameters kept to start every run of a test from the same
-/// state.
+/// `evalLimit` test images (with `optimizer` for its own and `hidden` for
+/// its hidden layer's expression, if given), with its initial parameters
+/// kept to start every run of a test from the same state.
 class MlpSession : public ::testing::Test {
 protected:
   void load(int64_t limit, int64_t evalLimit, int64_t trainMetricSamples,
-            const std::string &optimizer = "") {
+            const std::string &optimizer = "", const std::string &hidden = "") {
     ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-session", dir));
     std::string path = std::string(AXON_SOURCE_DIR) + "/examples/mlp/mlp.axon";
     std::string text = readFile(path);
@@ -93,6 +93,12 @@ protected:
       ASSERT_NE(at, std::string::npos);
       size_t end = text.find('\n', at);
       text.replace(at, end - at, "optimizer = " + optimizer);
+    }
+    if (!hidden.empty()) {
+      const std::string layer = "relu(x @ W1 + b1)";
+      size_t at = text.find(layer);
+      ASSERT_NE(at, std::string::npos);
+      text.replace(at, layer.size(), hidden);
     }
     compiled = compileModel(text, /*gradientPipeline=*/true, path);
     ASSERT_TRUE(compiled->module) << compiled->errors;
@@ -128,6 +134,11 @@ protected:
   std::unique_ptr<Runner> runner;
   Checkpoint initial;
   std::string out, progress;
+
+  /// 3 epochs of 8 steps, then the same run checkpointing every 5 steps
+  /// and dying at global step 14, resumed from its step-10 checkpoint:
+  /// the same parameters and last epoch's loss, bit for bit.
+  void expectResumeAfterStep14IsBitIdentical();
 };
 
 TEST_F(MlpSession, ResumeAfterACrashIsBitIdentical) {
@@ -213,6 +224,18 @@ TEST_F(MlpSession, ResumeAfterACrashIsBitIdentical) {
 TEST_F(MlpSession, ResumeWithALearningRateScheduleIsBitIdentical) {
   load(1024, 256, 256,
        "adam(lr = cosine(0.003, warmup = 5, steps = 20, min = 0.0001))");
+  expectResumeAfterStep14IsBitIdentical();
+}
+
+// Issue 13: dropout's masks come from the seed and the global step (not
+// from how many steps this process ran), so a resumed run with dropout in
+// the model is bit-identical too.
+TEST_F(MlpSession, ResumeWithDropoutIsBitIdentical) {
+  load(1024, 256, 256, "", "dropout(relu(x @ W1 + b1), 0.3)");
+  expectResumeAfterStep14IsBitIdentical();
+}
+
+void MlpSession::expectResumeAfterStep14IsBitIdentical() {
   SessionOptions base;
   base.epochs = 3;
   base.trainMetricSamples = 256;
