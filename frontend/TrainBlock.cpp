@@ -29,6 +29,9 @@ struct Settings {
   mlir::FlatSymbolRefAttr evalFn;
   llvm::SmallVector<mlir::FlatSymbolRefAttr> params;
   NormalizeAttr normalize;
+  std::optional<double> validation;
+  /// Where `validation` is written, for the check against data's.
+  const KeywordArg *validationArg = nullptr;
 };
 
 /// "a, b or c".
@@ -279,6 +282,12 @@ struct SettingChecks {
                             o.value->kind == Expr::Name)) {
         value = mlir::StringAttr::get(context, o.value->name);
       }
+      if (value)
+        if (std::string why = option->valueError(value); !why.empty()) {
+          file.emitError(o.value->loc) << v.name + "(...): " + why;
+          ok = false;
+          continue;
+        }
       if (!value) {
         std::string usage;
         for (const DataOption &d : format->options)
@@ -300,10 +309,24 @@ struct SettingChecks {
     llvm::SmallVector<mlir::StringAttr> names;
     for (const auto &arg : v.args)
       names.push_back(mlir::StringAttr::get(context, arg->name));
-    into = DataSourceAttr::get(
-        context, v.name, names,
+    // The settings together (text's seq or window, ...), at the source.
+    into = DataSourceAttr::getChecked(
+        [&] { return file.emitError(v.loc); }, context, llvm::StringRef(v.name),
+        llvm::ArrayRef<mlir::StringAttr>(names),
         options.empty() ? mlir::DictionaryAttr()
                         : mlir::DictionaryAttr::get(context, options));
+    return bool(into);
+  }
+  bool validation(const KeywordArg &kw) {
+    auto v = Translator::constNumber(*kw.value);
+    if (!v || !(*v >= 0 && *v < 1)) {
+      file.emitError(kw.value->loc)
+          << "'validation' must be a fraction in [0, 1): the part of the "
+             "training data held out, such as validation = 0.1";
+      return false;
+    }
+    out.validation = *v;
+    out.validationArg = &kw;
     return true;
   }
   bool normalize(const KeywordArg &kw) {
@@ -353,6 +376,13 @@ const Setting kSettings[] = {
      }},
     {"eval_data",
      [](SettingChecks &c, const KeywordArg &kw) {
+       // A text source's held-out part is its validation split.
+       if (kw.value->kind == Expr::Call && kw.value->name == "text") {
+         c.file.emitError(kw.value->loc)
+             << "eval_data cannot be text(...): a text source holds out its "
+                "last part itself (validation = fraction)";
+         return false;
+       }
        return c.data(kw, c.out.evalData);
      }},
     {"optimizer",
@@ -376,6 +406,8 @@ const Setting kSettings[] = {
      [](SettingChecks &c, const KeywordArg &kw) {
        return c.positiveInteger(kw, c.out.oneHot);
      }},
+    {"validation",
+     [](SettingChecks &c, const KeywordArg &kw) { return c.validation(kw); }},
 };
 
 const Setting *findSetting(llvm::StringRef name) {
@@ -429,6 +461,15 @@ void Translator::emitTrain(const Train &t) {
   }
   if (!seen.count("optimizer"))
     file_.emitError(t.loc) << "train block needs an 'optimizer' setting";
+  // One place says how much is held out: text(..., validation = f) or the
+  // block's validation = f, not both.
+  if (const Settings &s = checks.out; s.validationArg && s.data &&
+                                      s.data.getOptions() &&
+                                      s.data.getOptions().get("validation"))
+    file_.emitError(s.validationArg->loc)
+        << "'validation' is given twice, here and in " +
+               s.data.getFormat().str() +
+               "(...); give the fraction held out once";
   if (file_.errorCount() != 0 || !sig->second.ok)
     return;
   const Settings &s = checks.out;
@@ -446,7 +487,9 @@ void Translator::emitTrain(const Train &t) {
         &ctx_, declareGradient(t.loss, wrt, t.loss + "_grad", t.loc));
   auto config = TrainConfigAttr::get(
       &ctx_, s.data, s.evalData, s.optimizer, s.batch, s.epochs, s.seed,
-      s.shuffle, s.log, s.evalFn, s.params, s.normalize, s.oneHot);
+      s.shuffle, s.log, s.evalFn, s.params, s.normalize, s.oneHot,
+      s.validation ? std::optional<llvm::APFloat>(llvm::APFloat(*s.validation))
+                   : std::nullopt);
   b_.create<TrainOp>(loc(t.loc), t.loss, config, gradFn,
                      /*step_fn=*/nullptr);
 }

@@ -22,14 +22,60 @@ using namespace axon;
 namespace {
 constexpr llvm::StringLiteral kInputsLabels[] = {"inputs", "labels"};
 constexpr llvm::StringLiteral kOneFile[] = {"file"};
+constexpr llvm::StringLiteral kCorpus[] = {"corpus"};
 constexpr DataOption kCsvOptions[] = {
     {"label", DataOption::Kind::Integer,
      "label = column number (negative: from the end)"}};
+
+// runtime/data/TextSource.h's settings (textSettings), with their ranges so
+// that a model file's mistakes are located; the runtime checks them again
+// when a built binary reads its configuration.
+constexpr llvm::StringLiteral kLevels[] = {"char", "word"};
+constexpr DataOption kTextOptions[] = {
+    {"level", DataOption::Kind::String, "level = \"char\" or \"word\" (tokens)",
+     -1e300, 1e300, kLevels},
+    {"seq", DataOption::Kind::Integer, "seq = T (windows of T + 1 tokens)", 1},
+    {"stride", DataOption::Kind::Integer,
+     "stride = tokens between windows (0: seq)", 0},
+    {"validation", DataOption::Kind::Number,
+     "validation = the fraction at the end held out (default 0.1)", 0, 1},
+    {"words", DataOption::Kind::Integer,
+     "words = K most frequent words (word level; 0: all)", 0},
+    {"window", DataOption::Kind::Integer,
+     "window = reach of skip-gram pairs", 1},
+    {"negatives", DataOption::Kind::Integer,
+     "negatives = noise words per pair", 0},
+};
+
+/// Windows (seq) or skip-gram pairs (window), each with its own settings;
+/// pairs and `words` are of the word level.
+std::string textCombinationError(DictionaryAttr options) {
+  auto has = [&](StringRef name) { return options && options.get(name); };
+  bool seq = has("seq"), window = has("window");
+  if (seq == window)
+    return seq ? "seq (windows) and window (skip-gram pairs) exclude each "
+                 "other"
+               : "text(...) needs seq = T (windows for a language model) or "
+                 "window = W (skip-gram pairs)";
+  if (seq && has("negatives"))
+    return "negatives is a setting of skip-gram pairs (window = W)";
+  if (window && has("stride"))
+    return "stride is a setting of windows (seq = T)";
+  auto level = options.getAs<StringAttr>("level");
+  bool word = level && level.getValue() == "word";
+  if (window && !word)
+    return "skip-gram pairs (window = W) need level = \"word\"";
+  if (has("words") && !word)
+    return "words = K is a setting of level = \"word\"";
+  return "";
+}
 
 const DataFormat kDataFormats[] = {
     {"idx", R"(idx("images", "labels"))", kInputsLabels, {}},
     {"npy", R"(npy("inputs", "labels"))", kInputsLabels, {}},
     {"csv", R"(csv("file", label = column))", kOneFile, kCsvOptions},
+    {"text", R"(text("corpus", level = "char", seq = T))", kCorpus,
+     kTextOptions, textCombinationError},
 };
 
 constexpr unsigned bit(OptimizerKind k) { return 1u << unsigned(k); }
@@ -53,6 +99,39 @@ std::array<APFloat, 6> fieldsOf(OptimizerAttr o) {
           o.getBeta1(),       o.getBeta2(),    o.getEps()};
 }
 } // namespace
+
+std::string DataOption::valueError(Attribute value) const {
+  auto text = [](double v) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%g", v);
+    return std::string(s);
+  };
+  if (auto string = dyn_cast<StringAttr>(value)) {
+    if (choices.empty() || llvm::is_contained(choices, string.getValue()))
+      return "";
+    std::string list;
+    for (size_t i = 0; i < choices.size(); ++i)
+      list += std::string(i == 0 ? "" : i + 1 == choices.size() ? " or " : ", ") +
+              "\"" + choices[i].str() + "\"";
+    return (name + " must be " + list + ", got \"" + string.getValue() + "\"")
+        .str();
+  }
+  double v = 0;
+  if (auto i = dyn_cast<IntegerAttr>(value))
+    v = double(i.getInt());
+  else if (auto f = dyn_cast<FloatAttr>(value))
+    v = f.getValueAsDouble();
+  else
+    return "";
+  if (v < minimum)
+    return (name + " must be at least " + text(minimum) + ", got " + text(v))
+        .str();
+  if (!(v < below))
+    return (name + " must be in [" + text(minimum) + ", " + text(below) +
+            "), got " + text(v))
+        .str();
+  return "";
+}
 
 const DataOption *DataFormat::findOption(llvm::StringRef n) const {
   for (const DataOption &o : options)
@@ -108,6 +187,13 @@ FailureOr<APFloat> axon::parseF64(AsmParser &parser) {
   if (failed(v))
     return failure();
   return APFloat(*v);
+}
+
+FailureOr<std::optional<APFloat>> axon::parseOptionalF64(AsmParser &parser) {
+  FailureOr<APFloat> v = parseF64(parser);
+  if (failed(v))
+    return failure();
+  return std::optional<APFloat>(*v);
 }
 
 FailureOr<bool> axon::parseBool(AsmParser &parser) {
@@ -213,7 +299,12 @@ DataSourceAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
       if (!ok)
         return emitError() << "'" << o.getName().getValue()
                            << "' must be: " << d->usage;
+      if (std::string why = d->valueError(o.getValue()); !why.empty())
+        return emitError() << format << "(...): " << why;
     }
+  if (f->combinationError)
+    if (std::string why = f->combinationError(options); !why.empty())
+      return emitError() << format << "(...): " << why;
   return success();
 }
 
@@ -259,7 +350,11 @@ void DataSourceAttr::printBody(AsmPrinter &printer) const {
     for (auto [i, o] : llvm::enumerate(options)) {
       printer << (getFiles().empty() && i == 0 ? "" : ", ")
               << o.getName().getValue() << " = ";
-      printer.printAttributeWithoutType(o.getValue());
+      // Numbers as a model file writes them: 0.1, not 1.000000e-01.
+      if (auto f = llvm::dyn_cast<FloatAttr>(o.getValue()))
+        printNumber(printer, f.getValue());
+      else
+        printer.printAttributeWithoutType(o.getValue());
     }
   printer << ')';
 }
@@ -599,10 +694,11 @@ void NormalizeAttr::printBody(AsmPrinter &printer) const {
 //===----------------------------------------------------------------------===//
 
 LogicalResult TrainConfigAttr::verify(
-    llvm::function_ref<InFlightDiagnostic()> emitError, DataSourceAttr,
+    llvm::function_ref<InFlightDiagnostic()> emitError, DataSourceAttr data,
     DataSourceAttr, OptimizerAttr, std::optional<int64_t> batch,
     int64_t epochs, int64_t seed, bool, StringRef, FlatSymbolRefAttr,
-    ArrayRef<FlatSymbolRefAttr>, NormalizeAttr, int64_t oneHot) {
+    ArrayRef<FlatSymbolRefAttr>, NormalizeAttr, int64_t oneHot,
+    std::optional<APFloat> validation) {
   if (batch && *batch < 1)
     return emitError() << "'batch' must be a positive integer";
   if (epochs < 1)
@@ -611,6 +707,14 @@ LogicalResult TrainConfigAttr::verify(
     return emitError() << "'seed' must be a non-negative integer";
   if (oneHot < 0)
     return emitError() << "'one_hot' must be a positive integer";
+  if (validation) {
+    double v = validation->convertToDouble();
+    if (!(v >= 0 && v < 1))
+      return emitError() << "'validation' must be a fraction in [0, 1)";
+    if (data && data.getOptions() && data.getOptions().get("validation"))
+      return emitError() << "'validation' is given twice, in the train block "
+                            "and in " << data.getFormat() << "(...)";
+  }
   return success();
 }
 
@@ -628,7 +732,7 @@ TrainConfigAttr axon::emptyTrainConfig(MLIRContext *context) {
   // The defaults of AxonAttrs.td's parameters.
   return TrainConfigAttr::get(context, {}, {}, {}, std::nullopt, /*epochs=*/1,
                               /*seed=*/0, /*shuffle=*/true, /*log=*/"", {}, {},
-                              {}, /*one_hot=*/0);
+                              {}, /*one_hot=*/0, /*validation=*/std::nullopt);
 }
 
 ParseResult axon::parseTrainConfig(OpAsmParser &parser,

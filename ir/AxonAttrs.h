@@ -24,6 +24,14 @@ struct DataOption {
   /// What it means, for messages: "label = column number (negative: from
   /// the end)".
   llvm::StringLiteral usage;
+  /// The values it takes: numbers in [minimum, below) (integers: from
+  /// minimum), strings among `choices` (none: any).
+  double minimum = -1e300, below = 1e300;
+  llvm::ArrayRef<llvm::StringLiteral> choices = {};
+
+  /// Why `value` (of this option's kind) is not one it takes: "seq must be
+  /// at least 1, got 0"; empty when it is.
+  std::string valueError(mlir::Attribute value) const;
 };
 
 /// A format a train block's data can come in: `idx(images, labels)`, ...
@@ -34,6 +42,10 @@ struct DataFormat {
   /// What each file holds, in order: {"inputs", "labels"}.
   llvm::ArrayRef<llvm::StringLiteral> files;
   llvm::ArrayRef<DataOption> options;
+  /// Why the settings together are not a source (text's `seq` and
+  /// `window` exclude each other); empty when they are. Each value has
+  /// been checked on its own. Null: any combination.
+  std::string (*combinationError)(mlir::DictionaryAttr options) = nullptr;
 
   const DataOption *findOption(llvm::StringRef name) const;
 };
@@ -66,6 +78,9 @@ llvm::SmallVector<llvm::StringRef> scheduleSettingNames(ScheduleKind kind);
 /// An integer or floating-point literal, as a double.
 mlir::FailureOr<double> parseNumber(mlir::AsmParser &parser);
 mlir::FailureOr<llvm::APFloat> parseF64(mlir::AsmParser &parser);
+/// parseF64 for an optional parameter that is present.
+mlir::FailureOr<std::optional<llvm::APFloat>>
+parseOptionalF64(mlir::AsmParser &parser);
 /// `value` as the shortest decimal that reads back the same: 0.001.
 void printNumber(mlir::AsmPrinter &printer, const llvm::APFloat &value);
 mlir::FailureOr<bool> parseBool(mlir::AsmParser &parser);

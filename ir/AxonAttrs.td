@@ -36,6 +36,12 @@ def Axon_OptionalIntParameter
   let printer = [{ $_printer << *$_self }];
 }
 
+def Axon_OptionalF64Parameter
+    : OptionalParameter<"std::optional<::llvm::APFloat>", "a number, if given"> {
+  let parser = [{ ::axon::parseOptionalF64($_parser) }];
+  let printer = [{ ::axon::printNumber($_printer, *$_self) }];
+}
+
 // `[@W1, @b1]`.
 def Axon_SymbolListParameter
     : OptionalArrayRefParameter<"::mlir::FlatSymbolRefAttr", "symbols"> {
@@ -104,8 +110,9 @@ def Axon_DataSourceAttr : Axon_Attr<"DataSource", "data"> {
   let summary = "where a train block's samples come from";
   let description = [{
     A data format (one of `dataFormats()` in ir/AxonAttrs.h: `idx`, `npy`,
-    `csv`), its files in the order the format names them, and the format's
-    own settings (`csv`'s `label` column). Printed as written:
+    `csv`, `text`), its files in the order the format names them, and the
+    format's own settings (`csv`'s `label` column, `text`'s `level`, `seq`,
+    ...), each checked against the format's table. Printed as written:
     `csv("train.csv", label = -1)`.
   }];
   let parameters = (ins StringRefParameter<"the format's name">:$format,
@@ -200,8 +207,10 @@ def Axon_TrainConfigAttr : Axon_Attr<"TrainConfig", "train"> {
   let description = [{
     The settings of a model file's `train` block, by name, as the frontend
     checked them. A setting the block leaves out is absent (data,
-    eval_data, optimizer, batch, eval_fn, params, normalize) or at its
-    default (epochs 1, seed 0, shuffle true, log "", one_hot 0: off).
+    eval_data, optimizer, batch, eval_fn, params, normalize, validation) or
+    at its default (epochs 1, seed 0, shuffle true, log "", one_hot 0: off).
+    `validation` is the fraction of the training data held out (the last
+    part: by position) and evaluated each epoch.
   }];
   let parameters = (ins
       Axon_BodyParameter<"DataSource">:$data,
@@ -215,7 +224,8 @@ def Axon_TrainConfigAttr : Axon_Attr<"TrainConfig", "train"> {
       OptionalParameter<"::mlir::FlatSymbolRefAttr">:$eval_fn,
       Axon_SymbolListParameter:$params,
       Axon_BodyParameter<"Normalize">:$normalize,
-      DefaultValuedParameter<"int64_t", "0">:$one_hot);
+      DefaultValuedParameter<"int64_t", "0">:$one_hot,
+      Axon_OptionalF64Parameter:$validation);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
   let extraClassDeclaration = [{

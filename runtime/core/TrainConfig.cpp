@@ -1,6 +1,8 @@
 // TrainConfig <-> JSON with llvm::json's ObjectMapper.
 #include "runtime/core/TrainConfig.h"
 
+#include <algorithm>
+
 using namespace axon;
 namespace json = llvm::json;
 
@@ -10,6 +12,17 @@ std::string DataSource::describe() const {
     s += (i ? ", \"" : "\"") + files[i] + "\"";
   if (format == "csv")
     s += ", label = " + std::to_string(labelColumn);
+  // The settings in name order (llvm::json::Object's is a hash order).
+  std::vector<std::string> names;
+  for (const auto &[name, value] : options)
+    names.push_back(name.str());
+  std::sort(names.begin(), names.end());
+  for (const std::string &name : names) {
+    std::string value;
+    llvm::raw_string_ostream os(value);
+    os << *options.get(name);
+    s += ", " + name + " = " + value;
+  }
   return s + ")";
 }
 
@@ -60,14 +73,36 @@ bool fromJSON(const json::Value &v, DType &out, json::Path p) {
 
 static bool fromJSON(const json::Value &v, DataSource &out, json::Path p) {
   json::ObjectMapper o(v, p);
-  return o && o.map("format", out.format) && o.map("files", out.files) &&
-         o.mapOptional("label_column", out.labelColumn);
+  if (!o || !o.map("format", out.format) || !o.map("files", out.files) ||
+      !o.mapOptional("label_column", out.labelColumn))
+    return false;
+  if (const json::Value *options = v.getAsObject()->get("options")) {
+    if (!options->getAsObject()) {
+      p.field("options").report("expected an object");
+      return false;
+    }
+    out.options = *options->getAsObject();
+  }
+  return true;
 }
 
 static json::Value toJSON(const DataSource &d) {
   return json::Object{{"format", d.format},
                       {"files", json::Array(d.files)},
-                      {"label_column", d.labelColumn}};
+                      {"label_column", d.labelColumn},
+                      {"options", json::Object(d.options)}};
+}
+
+static bool fromJSON(const json::Value &v, LossArgument &out, json::Path p) {
+  json::ObjectMapper o(v, p);
+  return o && o.map("name", out.name) && o.map("dtype", out.dtype) &&
+         o.map("shape", out.shape);
+}
+
+static json::Value toJSON(const LossArgument &a) {
+  return json::Object{{"name", a.name},
+                      {"dtype", dtypeName(a.dtype)},
+                      {"shape", json::Array(a.shape)}};
 }
 
 static bool fromJSON(const json::Value &v, Normalization &out, json::Path p) {
@@ -102,7 +137,9 @@ static bool fromJSON(const json::Value &v, TrainConfig &c, json::Path p) {
             o.map("log", c.log) && o.mapOptional("params", c.params) &&
             o.mapOptional("optimizer", c.optimizer) &&
             o.mapOptional("num_classes", c.numClasses) &&
-            o.mapOptional("allow_nonfinite", c.allowNonfinite);
+            o.mapOptional("allow_nonfinite", c.allowNonfinite) &&
+            o.mapOptional("loss_args", c.lossArgs) &&
+            o.mapOptional("validation", c.validation);
   c.seed = uint64_t(seed);
   return ok;
 }
@@ -133,7 +170,14 @@ json::Value axon::toJson(const TrainConfig &c) {
       {"params", json::Array(c.params)},
       {"optimizer", c.optimizer},
       {"num_classes", c.numClasses},
-      {"allow_nonfinite", c.allowNonfinite}};
+      {"allow_nonfinite", c.allowNonfinite},
+      {"loss_args", [&] {
+         json::Array args;
+         for (const LossArgument &a : c.lossArgs)
+           args.push_back(toJSON(a));
+         return args;
+       }()},
+      {"validation", c.validation}};
 }
 
 llvm::Expected<TrainConfig> axon::trainConfigFromJson(const json::Value &v) {

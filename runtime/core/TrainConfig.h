@@ -16,16 +16,32 @@
 
 namespace axon {
 
-/// Where samples come from: `idx(images, labels)`, `npy(inputs, labels)` or
-/// `csv(file, label = column)`.
+/// Where samples come from: `idx(images, labels)`, `npy(inputs, labels)`,
+/// `csv(file, label = column)` or `text(corpus, level = "char", seq = T,
+/// ...)`.
 struct DataSource {
-  std::string format; ///< "idx", "npy" or "csv"; empty: no data.
+  std::string format; ///< "idx", "npy", "csv" or "text"; empty: no data.
   std::vector<std::string> files;
   int64_t labelColumn = 0; ///< csv: the label's column; negative counts from the end.
+  /// text: its settings by name ({"level": "char", "seq": 64}), as
+  /// runtime/data/TextSource.h's textSourceSpec reads them.
+  llvm::json::Object options;
 
   bool empty() const { return format.empty(); }
+  /// Samples as named arrays bound to the loss's arguments by name (text),
+  /// rather than inputs and labels bound in order.
+  bool namedArrays() const { return format == "text"; }
   /// `idx("a", "b")`, for messages.
   std::string describe() const;
+};
+
+/// A loss argument as a sample fills it: its name, element type and shape
+/// after the batch dim, -1 where the loss leaves a dim symbolic and the
+/// data has not bound it.
+struct LossArgument {
+  std::string name;
+  DType dtype = DType::F32;
+  std::vector<int64_t> shape;
 };
 
 /// How inputs are rescaled, with statistics of the training set applied
@@ -58,7 +74,14 @@ struct TrainConfig {
   std::vector<std::string> params;
   std::string optimizer;
   DataSource train, eval;
-  /// The loss's arguments per sample (after the batch dim).
+  /// The loss's arguments, their dims after the batch dim bound from the
+  /// data source (a text source's `seq` binds `T` of `i32[N, T]`).
+  std::vector<LossArgument> lossArgs;
+  /// The fraction of the training data held out for validation (the last
+  /// part, by position); < 0: the block says nothing (a text source's own
+  /// `validation`, default 0.1; none for other sources).
+  double validation = -1;
+  /// Inputs-and-labels sources: the loss's two arguments per sample.
   std::vector<int64_t> inputShape, labelShape;
   DType inputType = DType::F32, labelType = DType::I32;
   Normalization normalize;

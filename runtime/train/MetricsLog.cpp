@@ -83,7 +83,9 @@ llvm::Error MetricsLog::logEpoch(int64_t epoch, double trainLoss,
                                  std::optional<double> evalLoss,
                                  std::optional<double> evalMetric,
                                  double seconds,
-                                 std::optional<double> trainMetric) {
+                                 std::optional<double> trainMetric,
+                                 std::optional<double> validationLoss,
+                                 std::optional<double> validationMetric) {
   llvm::json::Object o{
       {"kind", "epoch"}, {"epoch", epoch}, {"train_loss", number(trainLoss)}};
   if (trainMetric)
@@ -92,6 +94,10 @@ llvm::Error MetricsLog::logEpoch(int64_t epoch, double trainLoss,
     o["eval_loss"] = number(*evalLoss);
   if (evalMetric)
     o["eval_metric"] = number(*evalMetric);
+  if (validationLoss)
+    o["validation_loss"] = number(*validationLoss);
+  if (validationMetric)
+    o["validation_metric"] = number(*validationMetric);
   o["seconds"] = number(seconds);
   *os_ << llvm::json::Value(std::move(o)) << "\n";
   os_->flush();

@@ -16,7 +16,8 @@ namespace axon {
 ///   {"epoch":1,"global_step":2,"kind":"step","loss":0.53,
 ///    "samples_per_s":8123,"step":3}
 ///   {"epoch":1,"eval_loss":0.55,"eval_metric":0.81,"kind":"epoch",
-///    "seconds":7.2,"train_loss":0.61,"train_metric":0.83}
+///    "seconds":7.2,"train_loss":0.61,"train_metric":0.83,
+///    "validation_loss":0.57}
 /// Epochs and steps count from 1, the global step from 0. A non-finite
 /// number (a diverged loss) is written as null: JSON has no NaN. Absent eval
 /// results are left out. Step records are buffered; each epoch record
@@ -44,7 +45,9 @@ public:
   llvm::Error logEpoch(int64_t epoch, double trainLoss,
                        std::optional<double> evalLoss,
                        std::optional<double> evalMetric, double seconds,
-                       std::optional<double> trainMetric = std::nullopt);
+                       std::optional<double> trainMetric = std::nullopt,
+                       std::optional<double> validationLoss = std::nullopt,
+                       std::optional<double> validationMetric = std::nullopt);
 
   const std::string &path() const { return path_; }
 

@@ -96,11 +96,10 @@ std::string axon::firstNonfinite(const Checkpoint &c) {
   return "";
 }
 
-llvm::Expected<Checkpoint> axon::makeCheckpoint(const Model &model,
-                                                const TrainConfig &config,
-                                                const TrainOptions &options,
-                                                int64_t trainSamples,
-                                                const TrainPosition &at) {
+llvm::Expected<Checkpoint>
+axon::makeCheckpoint(const Model &model, const TrainConfig &config,
+                     const TrainOptions &options, int64_t trainSamples,
+                     const TrainPosition &at, const Vocabulary *vocabulary) {
   auto c = checkpointOf(model);
   if (!c)
     return c.takeError();
@@ -117,6 +116,8 @@ llvm::Expected<Checkpoint> axon::makeCheckpoint(const Model &model,
                  {"seed", std::to_string(options.seed)},
                  {"shuffle", options.shuffle ? "1" : "0"},
                  {"train_samples", std::to_string(trainSamples)}};
+  if (vocabulary)
+    storeVocabulary(*c, *vocabulary);
   return c;
 }
 
@@ -218,7 +219,7 @@ axon::resumeFrom(Model &model, llvm::StringRef path, const TrainConfig &config,
 
 llvm::Expected<std::vector<EpochResult>>
 axon::runTrainSession(Model &model, const TrainConfig &config,
-                      const TrainData &data, const SessionOptions &o,
+                      const TrainSources &data, const SessionOptions &o,
                       llvm::raw_ostream &out, llvm::raw_ostream &progress) {
   if (config.stepFn.empty())
     return llvm::createStringError("the model has no train block");
@@ -230,7 +231,8 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   options.metricsPath = metricsPathOf(config, o);
   options.trainMetricSamples = o.trainMetricSamples;
   options.continueOnNonfinite = o.continueOnNonfinite;
-  int64_t samples = data.train.size();
+  int64_t samples = data.train->size();
+  options.validation = data.validation.get();
   if (!o.resumePath.empty()) {
     std::string note;
     auto at = resumeFrom(model, o.resumePath, config, options, samples, &note);
@@ -251,7 +253,8 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
     options.checkpointEvery = o.checkpointEvery;
     options.checkpoint = [&, warned = false](
                              const TrainPosition &at) mutable -> llvm::Error {
-      auto c = makeCheckpoint(model, config, options, samples, at);
+      auto c = makeCheckpoint(model, config, options, samples, at,
+                              data.vocabulary ? &*data.vocabulary : nullptr);
       if (!c)
         return c.takeError();
       // A diverged model never replaces a good checkpoint.
@@ -283,25 +286,32 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
       return r.takeError();
     return r->front().data.front();
   };
-  StepFn step = [&](const Tensor &x, const Tensor &t, int64_t globalStep) {
-    return call(config.stepFn,
-                {x, t, Tensor(DType::I64, {}, {double(globalStep)})});
+  // The step takes the loss's arguments and the step counter.
+  StepFn step = [&](llvm::ArrayRef<Tensor> batch, int64_t globalStep) {
+    std::vector<Tensor> args(batch.begin(), batch.end());
+    args.push_back(Tensor(DType::I64, {}, {double(globalStep)}));
+    return call(config.stepFn, std::move(args));
   };
-  EvalFn evalLoss = [&](const Tensor &x, const Tensor &t) {
-    return call(config.lossFn, {x, t});
+  EvalFn evalLoss = [&](llvm::ArrayRef<Tensor> batch) {
+    return call(config.lossFn, std::vector<Tensor>(batch.begin(), batch.end()));
   };
   EvalFn evalMetric;
   if (!config.evalFn.empty())
-    evalMetric = [&](const Tensor &x, const Tensor &t) {
-      return call(config.evalFn, {x, t});
+    evalMetric = [&](llvm::ArrayRef<Tensor> batch) {
+      return call(config.evalFn,
+                  std::vector<Tensor>(batch.begin(), batch.end()));
     };
 
-  out << llvm::formatv("training '{0}' on {1} samples ({2} epochs, batch {3})"
-                       "\n",
-                       config.lossFn, samples, options.epochs, options.batch);
+  out << llvm::formatv("training '{0}' on {1} samples", config.lossFn,
+                       samples);
+  if (data.validation)
+    out << llvm::formatv(", {0} held out for validation",
+                         data.validation->size());
+  out << llvm::formatv(" ({0} epochs, batch {1})\n", options.epochs,
+                       options.batch);
   out.flush();
-  auto results = train(options, data.train, data.eval ? &*data.eval : nullptr,
-                       step, evalLoss, evalMetric, progress);
+  auto results = train(options, *data.train, data.eval.get(), step, evalLoss,
+                       evalMetric, progress);
   if (!results)
     return results.takeError();
   out << "metrics: " << options.metricsPath << ", plot: " << plotPath;
@@ -311,6 +321,8 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   if (!results->empty()) {
     const EpochResult &last = results->back();
     out << "final train loss " << formatLoss(last.trainLoss);
+    if (last.validationLoss)
+      out << ", validation loss " << formatLoss(*last.validationLoss);
     if (last.evalLoss)
       out << ", test loss " << formatLoss(*last.evalLoss);
     if (last.evalMetric)

@@ -6,7 +6,7 @@
 #define AXON_RUNTIME_TRAIN_TRAINSESSION_H
 
 #include "runtime/io/Checkpoint.h"
-#include "runtime/data/DataLoader.h"
+#include "runtime/data/TrainSources.h"
 #include "runtime/core/Model.h"
 #include "runtime/core/TrainConfig.h"
 #include "runtime/train/Trainer.h"
@@ -50,13 +50,14 @@ std::string checkpointPathOf(const TrainConfig &config,
                              const SessionOptions &o);
 
 /// The checkpoint of `model` at `at`: its parameters and optimizer state,
-/// and as metadata the run's position and settings and which train block
-/// wrote it (model file, loss, parameter group, optimizer kind).
-llvm::Expected<Checkpoint> makeCheckpoint(const Model &model,
-                                          const TrainConfig &config,
-                                          const TrainOptions &options,
-                                          int64_t trainSamples,
-                                          const TrainPosition &at);
+/// and as metadata the run's position and settings, which train block
+/// wrote it (model file, loss, parameter group, optimizer kind) and the
+/// vocabulary of its text source, if any (so generation decodes with it).
+llvm::Expected<Checkpoint>
+makeCheckpoint(const Model &model, const TrainConfig &config,
+               const TrainOptions &options, int64_t trainSamples,
+               const TrainPosition &at,
+               const Vocabulary *vocabulary = nullptr);
 
 /// Restores `model` from the checkpoint at `path` and returns the position
 /// to continue from. Refuses, changing nothing, a checkpoint of another
@@ -74,12 +75,14 @@ llvm::Expected<TrainPosition> resumeFrom(Model &model, llvm::StringRef path,
                                          int64_t trainSamples,
                                          std::string *note = nullptr);
 
-/// Runs the train block `config` on `model` over `data`. Progress bar on
-/// `progress`, one line per file written and the final result on `out`.
+/// Runs the train block `config` on `model` over `data` (the training set,
+/// its validation split and the eval set, bound to the loss's arguments).
+/// Progress bar on `progress`, one line per file written and the final
+/// result on `out`.
 llvm::Expected<std::vector<EpochResult>>
-runTrainSession(Model &model, const TrainConfig &config, const TrainData &data,
-                const SessionOptions &options, llvm::raw_ostream &out,
-                llvm::raw_ostream &progress);
+runTrainSession(Model &model, const TrainConfig &config,
+                const TrainSources &data, const SessionOptions &options,
+                llvm::raw_ostream &out, llvm::raw_ostream &progress);
 
 } // namespace axon
 

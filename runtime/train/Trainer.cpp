@@ -6,6 +6,7 @@
 
 #include "llvm/Support/FormatVariadic.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 
@@ -19,26 +20,24 @@ double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-llvm::Error checkDataset(const Dataset &d, llvm::StringRef what) {
-  if (d.inputs.rank() < 1 || d.labels.rank() < 1)
-    return llvm::createStringError(what + " set: inputs and labels need a "
-                                          "sample dimension");
-  if (d.inputs.shape[0] != d.labels.shape[0])
-    return llvm::createStringError(
-        what + " set: " + llvm::Twine(d.inputs.shape[0]) + " inputs but " +
-        llvm::Twine(d.labels.shape[0]) + " labels");
-  return llvm::Error::success();
-}
-
 } // namespace
 
-llvm::Expected<double> axon::evaluate(const Dataset &data, int64_t batch,
-                                      const EvalFn &fn) {
-  Batcher batcher(data.size(), batch, 0, /*shuffle=*/false, /*dropLast=*/false);
+std::vector<Tensor> axon::tensorsOf(NamedArrays batch) {
+  std::vector<Tensor> out;
+  out.reserve(batch.arrays.size());
+  for (auto &[name, t] : batch.arrays)
+    out.push_back(std::move(t));
+  return out;
+}
+
+llvm::Expected<double> axon::evaluate(const SampleSource &data, int64_t batch,
+                                      const EvalFn &fn, int64_t first) {
+  int64_t n = first > 0 ? std::min(first, data.size()) : data.size();
+  Batcher batcher(n, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
   double total = 0;
   int64_t count = 0;
   for (const auto &rows : batcher.epoch(0)) {
-    auto v = fn(takeRows(data.inputs, rows), takeRows(data.labels, rows));
+    auto v = fn(tensorsOf(data.gather(rows, /*epoch=*/0)));
     if (!v)
       return v.takeError();
     total += *v * static_cast<double>(rows.size());
@@ -50,24 +49,22 @@ llvm::Expected<double> axon::evaluate(const Dataset &data, int64_t batch,
 }
 
 llvm::Expected<std::vector<EpochResult>>
-axon::train(const TrainOptions &options, const Dataset &trainSet,
-            const Dataset *eval, const StepFn &step, const EvalFn &evalLoss,
-            const EvalFn &evalMetric, llvm::raw_ostream &progress) {
+axon::train(const TrainOptions &options, const SampleSource &trainSet,
+            const SampleSource *eval, const StepFn &step,
+            const EvalFn &evalLoss, const EvalFn &evalMetric,
+            llvm::raw_ostream &progress) {
   if (options.epochs < 1)
     return llvm::createStringError("epochs must be at least 1, got " +
                                    llvm::Twine(options.epochs));
   if (options.batch < 1)
     return llvm::createStringError("the batch size must be at least 1, got " +
                                    llvm::Twine(options.batch));
-  if (auto err = checkDataset(trainSet, "training"))
-    return std::move(err);
   bool evaluating = eval && (evalLoss || evalMetric);
-  if (evaluating) {
-    if (auto err = checkDataset(*eval, "evaluation"))
-      return std::move(err);
-    if (eval->size() == 0)
-      return llvm::createStringError("the evaluation set is empty");
-  }
+  if (evaluating && eval->size() == 0)
+    return llvm::createStringError("the evaluation set is empty");
+  const SampleSource *validation = options.validation;
+  if (validation && validation->size() == 0)
+    return llvm::createStringError("the validation split is empty");
   Batcher batcher(trainSet.size(), options.batch, options.seed, options.shuffle,
                   /*dropLast=*/true);
   if (batcher.batchesPerEpoch() == 0)
@@ -100,16 +97,6 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
     bar.interrupt();
     return err;
   };
-  // The training samples the metric is also measured on, gathered once.
-  std::optional<Dataset> trainSubset;
-  if (evalMetric && options.trainMetricSamples > 0) {
-    std::vector<int64_t> first(
-        std::min(options.trainMetricSamples, trainSet.size()));
-    for (size_t i = 0; i < first.size(); ++i)
-      first[i] = int64_t(i);
-    trainSubset = Dataset{takeRows(trainSet.inputs, first),
-                          takeRows(trainSet.labels, first)};
-  }
   std::vector<EpochResult> results;
   TrainPosition at = start;
   for (; at.epoch < options.epochs; ++at.epoch, at.step = 0, at.lossSum = 0) {
@@ -118,10 +105,9 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
     std::vector<std::vector<int64_t>> batches = batcher.epoch(at.epoch);
     for (; at.step < int64_t(batches.size());) {
       const std::vector<int64_t> &rows = batches[at.step];
-      Tensor x = takeRows(trainSet.inputs, rows);
-      Tensor t = takeRows(trainSet.labels, rows);
+      std::vector<Tensor> batch = tensorsOf(trainSet.gather(rows, at.epoch));
       auto stepStart = Clock::now();
-      auto loss = step(x, t, at.globalStep);
+      auto loss = step(batch, at.globalStep);
       if (!loss)
         return stop(loss.takeError());
       if (!std::isfinite(*loss) && !options.continueOnNonfinite)
@@ -153,27 +139,42 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
     }
     EpochResult r;
     r.trainLoss = at.lossSum / static_cast<double>(at.step);
-    auto evalInto = [&](const Dataset &d, const EvalFn &fn,
-                        std::optional<double> &into) -> llvm::Error {
-      auto v = evaluate(d, options.batch, fn);
+    auto evalInto = [&](const SampleSource &d, const EvalFn &fn,
+                        std::optional<double> &into,
+                        int64_t first = 0) -> llvm::Error {
+      auto v = evaluate(d, options.batch, fn, first);
       if (!v)
         return v.takeError();
       into = *v;
       return llvm::Error::success();
     };
+    if (validation && evalLoss)
+      if (auto err = evalInto(*validation, evalLoss, r.validationLoss))
+        return stop(std::move(err));
+    if (validation && evalMetric)
+      if (auto err = evalInto(*validation, evalMetric, r.validationMetric))
+        return stop(std::move(err));
     if (evaluating && evalLoss)
       if (auto err = evalInto(*eval, evalLoss, r.evalLoss))
         return stop(std::move(err));
     if (evaluating && evalMetric)
       if (auto err = evalInto(*eval, evalMetric, r.evalMetric))
         return stop(std::move(err));
-    if (trainSubset)
-      if (auto err = evalInto(*trainSubset, evalMetric, r.trainMetric))
+    // The metric on the first training samples too.
+    if (evalMetric && options.trainMetricSamples > 0)
+      if (auto err = evalInto(trainSet, evalMetric, r.trainMetric,
+                              options.trainMetricSamples))
         return stop(std::move(err));
     double seconds = secondsSince(epochStart);
     std::string summary = "train loss " + formatLoss(r.trainLoss);
     if (r.trainMetric)
       summary += llvm::formatv(", train metric {0:F4}", *r.trainMetric).str();
+    if (r.validationLoss)
+      summary += ", validation loss " + formatLoss(*r.validationLoss);
+    if (r.validationMetric)
+      summary += llvm::formatv(", validation metric {0:F4}",
+                               *r.validationMetric)
+                     .str();
     if (r.evalLoss)
       summary += ", eval loss " + formatLoss(*r.evalLoss);
     if (r.evalMetric)
@@ -182,7 +183,8 @@ axon::train(const TrainOptions &options, const Dataset &trainSet,
     bar.finishEpoch(at.epoch + 1, summary);
     if (log)
       if (auto err = log->logEpoch(at.epoch + 1, r.trainLoss, r.evalLoss,
-                                   r.evalMetric, seconds, r.trainMetric))
+                                   r.evalMetric, seconds, r.trainMetric,
+                                   r.validationLoss, r.validationMetric))
         return std::move(err);
     results.push_back(r);
     if (options.afterEpoch)

@@ -3,7 +3,7 @@
 #ifndef AXON_RUNTIME_TRAIN_TRAINER_H
 #define AXON_RUNTIME_TRAIN_TRAINER_H
 
-#include "runtime/data/Dataset.h"
+#include "runtime/data/SampleSource.h"
 
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -42,6 +42,9 @@ struct TrainOptions {
   /// The metric is also evaluated on the first `trainMetricSamples`
   /// training samples after each epoch (0: not at all).
   int64_t trainMetricSamples = 0;
+  /// The validation split held out of the training data (null: none): the
+  /// loss and the metric are evaluated on it after each epoch.
+  const SampleSource *validation = nullptr;
   /// Called after each epoch's record is in the metrics log (plots).
   std::function<llvm::Error()> afterEpoch;
   /// A NaN or infinite batch loss stops training with an error naming the
@@ -50,39 +53,46 @@ struct TrainOptions {
   bool continueOnNonfinite = false;
 };
 
-/// Runs one train step on a batch; returns the batch loss. `globalStep`
-/// counts steps over the whole run from 0.
+/// Runs one train step on a batch (the loss's arguments, in order, with
+/// the samples along axis 0); returns the batch loss. `globalStep` counts
+/// steps over the whole run from 0.
 using StepFn = std::function<llvm::Expected<double>(
-    const Tensor &x, const Tensor &t, int64_t globalStep)>;
+    llvm::ArrayRef<Tensor> batch, int64_t globalStep)>;
 /// A scalar of a batch (mean loss or accuracy), averaged over an eval set.
-using EvalFn =
-    std::function<llvm::Expected<double>(const Tensor &x, const Tensor &t)>;
+using EvalFn = std::function<llvm::Expected<double>(llvm::ArrayRef<Tensor> batch)>;
 
 struct EpochResult {
   double trainLoss = 0; ///< Mean of the epoch's batch losses.
   std::optional<double> trainMetric, evalLoss, evalMetric;
+  std::optional<double> validationLoss, validationMetric;
 };
 
-/// Trains from `options.start` to the end of epoch `options.epochs` over `Batcher(options.seed, shuffle)`
-/// batches of `trainSet`, dropping the last partial batch. After each epoch,
-/// evaluates `evalLoss` and `evalMetric` (either may be empty) over all of
-/// `eval` (may be null), in batches of `options.batch`, weighted by batch
-/// size. Draws a ProgressBar on `progress` and writes step and epoch records
-/// to `options.metricsPath`. Errors: invalid options, a training set smaller
-/// than one batch, inputs and labels of different lengths, an empty eval
-/// set, an unwritable metrics log, a start position past the end, a
-/// non-finite batch loss (see continueOnNonfinite), and any
-/// error from `step`, an eval function or a hook, which stops training and
-/// is returned as it came. Returns the results of the epochs it finished.
+/// Trains from `options.start` to the end of epoch `options.epochs` over
+/// `Batcher(options.seed, shuffle)` batches of `trainSet` (gathered with the
+/// epoch, for sources that draw), dropping the last partial batch. After
+/// each epoch, evaluates `evalLoss` and `evalMetric` (either may be empty)
+/// over all of `options.validation` and of `eval` (either may be null), in
+/// batches of `options.batch`, weighted by batch size. Draws a ProgressBar
+/// on `progress` and writes step and epoch records to
+/// `options.metricsPath`. Errors: invalid options, a training set smaller
+/// than one batch, an empty eval or validation set, an unwritable metrics
+/// log, a start position past the end, a non-finite batch loss (see
+/// continueOnNonfinite), and any error from `step`, an eval function or a
+/// hook, which stops training and is returned as it came. Returns the
+/// results of the epochs it finished.
 llvm::Expected<std::vector<EpochResult>>
-train(const TrainOptions &options, const Dataset &trainSet, const Dataset *eval,
-      const StepFn &step, const EvalFn &evalLoss, const EvalFn &evalMetric,
-      llvm::raw_ostream &progress);
+train(const TrainOptions &options, const SampleSource &trainSet,
+      const SampleSource *eval, const StepFn &step, const EvalFn &evalLoss,
+      const EvalFn &evalMetric, llvm::raw_ostream &progress);
 
-/// The mean of `fn` over all of `data` in batches of `batch` (the last one
-/// may be smaller), each batch's value weighted by its size.
-llvm::Expected<double> evaluate(const Dataset &data, int64_t batch,
-                                const EvalFn &fn);
+/// The mean of `fn` over all of `data` (its `first` samples when > 0),
+/// gathered as epoch 0, in batches of `batch` (the last one may be
+/// smaller), each batch's value weighted by its size.
+llvm::Expected<double> evaluate(const SampleSource &data, int64_t batch,
+                                const EvalFn &fn, int64_t first = 0);
+
+/// A gathered batch's tensors, in the source's order.
+std::vector<Tensor> tensorsOf(NamedArrays batch);
 
 } // namespace axon
 

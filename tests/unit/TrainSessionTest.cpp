@@ -107,7 +107,7 @@ protected:
     auto c = trainConfigOf(*compiled->module, *train, path);
     ASSERT_TRUE(bool(c)) << llvm::toString(c.takeError());
     config = *c;
-    auto d = loadTrainData(config, limit, evalLimit);
+    auto d = loadTrainSources(config, limit, evalLimit);
     ASSERT_TRUE(bool(d)) << llvm::toString(d.takeError());
     data = std::move(*d);
     auto r = makeRunner(*compiled->module, RunnerOptions(),
@@ -130,7 +130,7 @@ protected:
   llvm::SmallString<128> dir;
   std::unique_ptr<CompiledModel> compiled;
   TrainConfig config;
-  TrainData data;
+  TrainSources data;
   std::unique_ptr<Runner> runner;
   Checkpoint initial;
   std::string out, progress;
@@ -249,8 +249,8 @@ void MlpSession::expectResumeAfterStep14IsBitIdentical() {
   auto expected = checkpointOf(*runner);
   ASSERT_TRUE(bool(expected));
 
-  // Dies at global step 14, after the checkpoint of step 10 (in the decay,
-  // which the resumed run takes to its end).
+  // Dies at global step 14, after the checkpoint of step 10 (with the
+  // schedule above: in its decay, which the resumed run takes to its end).
   restart();
   SessionOptions interrupted = base;
   interrupted.metricsPath = path("run.jsonl");
@@ -397,7 +397,7 @@ train g_loss {
       ASSERT_TRUE(bool(config)) << llvm::toString(config.takeError());
       *c = *config;
     }
-    auto loaded = loadTrainData(d, 0, 0);
+    auto loaded = loadTrainSources(d, 0, 0);
     ASSERT_TRUE(bool(loaded)) << llvm::toString(loaded.takeError());
     data = std::move(*loaded);
     RunnerOptions reference;
@@ -439,7 +439,7 @@ train g_loss {
   llvm::SmallString<128> dir;
   std::unique_ptr<CompiledModel> compiled;
   TrainConfig d, g;
-  TrainData data;
+  TrainSources data;
   std::unique_ptr<Runner> runner;
   std::string out, progress;
 };
@@ -627,7 +627,7 @@ DATA
 )";
   }
   llvm::Expected<std::vector<EpochResult>> run(Model &model, bool continueOn) {
-    auto d = loadTrainData(config, 0, 0);
+    auto d = loadTrainSources(config, 0, 0);
     if (!d)
       return d.takeError();
     data = std::move(*d);
@@ -650,7 +650,7 @@ DATA
   llvm::SmallString<128> dir;
   std::unique_ptr<CompiledModel> compiled;
   TrainConfig config;
-  TrainData data;
+  TrainSources data;
   std::unique_ptr<Runner> runner;
   std::string out, progress;
 };

@@ -21,15 +21,34 @@ using namespace axon;
 namespace {
 
 /// `n` samples of shape [2]: sample i is (i, -i) with label i.
-Dataset makeData(int64_t n) {
+TensorSource makeData(int64_t n) {
   Dataset d{Tensor(DType::F32, {n, 2}), Tensor(DType::I32, {n})};
   for (int64_t i = 0; i < n; ++i) {
     d.inputs.data[2 * i] = static_cast<double>(i);
     d.inputs.data[2 * i + 1] = -static_cast<double>(i);
     d.labels.data[i] = static_cast<double>(i);
   }
-  return d;
+  return TensorSource(std::move(d));
 }
+
+/// A source of one array, "epoch", that holds the epoch each row was
+/// gathered for: sources that draw (negative samples) draw per epoch.
+class EpochSource : public SampleSource {
+public:
+  explicit EpochSource(int64_t n) : n(n) {}
+  int64_t size() const override { return n; }
+  std::vector<ArraySpec> specs() const override {
+    return {{"epoch", DType::I32, {}}};
+  }
+  NamedArrays gather(llvm::ArrayRef<int64_t> rows,
+                     int64_t epoch) const override {
+    return {{{"epoch", Tensor(DType::I32, {int64_t(rows.size())},
+                              double(epoch))}}};
+  }
+
+private:
+  int64_t n;
+};
 
 /// What a fake step saw.
 struct Call {
@@ -49,8 +68,10 @@ protected:
   /// A step that records its calls and checks the batch is consistent;
   /// returns loss 1 / (globalStep + 1).
   StepFn recorder(std::vector<Call> &calls, int64_t batch) {
-    return [&calls, batch](const Tensor &x, const Tensor &t,
+    return [&calls, batch](llvm::ArrayRef<Tensor> b,
                            int64_t globalStep) -> llvm::Expected<double> {
+      EXPECT_EQ(b.size(), 2u);
+      const Tensor &x = b[0], &t = b[1];
       EXPECT_EQ(x.shape, (std::vector<int64_t>{batch, 2}));
       EXPECT_EQ(x.dtype, DType::F32);
       EXPECT_EQ(t.shape, (std::vector<int64_t>{batch}));
@@ -87,13 +108,14 @@ protected:
 
 /// The label mean of a batch: weighted by batch size over an eval set it is
 /// the set's label mean; an unweighted mean of batch means is not.
-const EvalFn kMeanLabel = [](const Tensor &, const Tensor &t) {
+const EvalFn kMeanLabel = [](llvm::ArrayRef<Tensor> b) {
+  const Tensor &t = b[1];
   double s = std::accumulate(t.data.begin(), t.data.end(), 0.0);
   return llvm::Expected<double>(s / static_cast<double>(t.data.size()));
 };
 
 TEST_F(TrainerTest, StepsPerEpochDropTheLastPartialBatch) {
-  Dataset data = makeData(10);
+  TensorSource data = makeData(10);
   std::vector<Call> calls;
   TrainOptions options;
   options.epochs = 3;
@@ -128,7 +150,7 @@ TEST_F(TrainerTest, StepsPerEpochDropTheLastPartialBatch) {
 }
 
 TEST_F(TrainerTest, SameSeedSameBatches) {
-  Dataset data = makeData(20);
+  TensorSource data = makeData(20);
   std::vector<Call> a, b, c;
   TrainOptions options;
   options.epochs = 2;
@@ -151,16 +173,16 @@ TEST_F(TrainerTest, SameSeedSameBatches) {
 }
 
 TEST_F(TrainerTest, EvaluationIsWeightedByBatchSize) {
-  Dataset data = makeData(8);
-  Dataset eval = makeData(10); // batches of 4, 4, 2: means 1.5, 5.5, 8.5
+  TensorSource data = makeData(8);
+  TensorSource eval = makeData(10); // batches of 4, 4, 2: means 1.5, 5.5, 8.5
   std::vector<Call> calls;
   int evalCalls = 0;
-  EvalFn countingMean = [&](const Tensor &x, const Tensor &t) {
+  EvalFn countingMean = [&](llvm::ArrayRef<Tensor> b) {
     ++evalCalls;
-    return kMeanLabel(x, t);
+    return kMeanLabel(b);
   };
-  EvalFn batchSize = [](const Tensor &x, const Tensor &) {
-    return llvm::Expected<double>(static_cast<double>(x.shape[0]));
+  EvalFn batchSize = [](llvm::ArrayRef<Tensor> b) {
+    return llvm::Expected<double>(static_cast<double>(b[0].shape[0]));
   };
   TrainOptions options;
   options.epochs = 2;
@@ -188,7 +210,7 @@ TEST_F(TrainerTest, EvaluationIsWeightedByBatchSize) {
 }
 
 TEST_F(TrainerTest, WritesStepAndEpochRecords) {
-  Dataset data = makeData(10);
+  TensorSource data = makeData(10);
   std::vector<Call> calls;
   TrainOptions options;
   options.epochs = 2;
@@ -222,9 +244,9 @@ TEST_F(TrainerTest, WritesStepAndEpochRecords) {
 }
 
 TEST_F(TrainerTest, StepErrorStopsTraining) {
-  Dataset data = makeData(12);
+  TensorSource data = makeData(12);
   int calls = 0;
-  StepFn failing = [&](const Tensor &, const Tensor &,
+  StepFn failing = [&](llvm::ArrayRef<Tensor>,
                        int64_t globalStep) -> llvm::Expected<double> {
     ++calls;
     if (globalStep == 4)
@@ -245,10 +267,9 @@ TEST_F(TrainerTest, StepErrorStopsTraining) {
 }
 
 TEST_F(TrainerTest, EvalErrorStopsTraining) {
-  Dataset data = makeData(4);
+  TensorSource data = makeData(4);
   std::vector<Call> calls;
-  EvalFn failing = [](const Tensor &,
-                      const Tensor &) -> llvm::Expected<double> {
+  EvalFn failing = [](llvm::ArrayRef<Tensor>) -> llvm::Expected<double> {
     return llvm::createStringError("eval exploded");
   };
   TrainOptions options;
@@ -262,9 +283,9 @@ TEST_F(TrainerTest, EvalErrorStopsTraining) {
 }
 
 TEST_F(TrainerTest, InvalidSetupsAreErrors) {
-  Dataset data = makeData(5);
+  TensorSource data = makeData(5);
   std::vector<Call> calls;
-  auto errorOf = [&](const TrainOptions &options, const Dataset *eval) {
+  auto errorOf = [&](const TrainOptions &options, const SampleSource *eval) {
     auto r = train(options, data, eval, recorder(calls, options.batch),
                    kMeanLabel, nullptr, progress);
     return r ? std::string("no error") : llvm::toString(r.takeError());
@@ -280,12 +301,11 @@ TEST_F(TrainerTest, InvalidSetupsAreErrors) {
   options.epochs = 0;
   EXPECT_EQ(errorOf(options, nullptr), "epochs must be at least 1, got 0");
   options.epochs = 1;
-  Dataset empty = makeData(0);
+  TensorSource empty = makeData(0);
   EXPECT_EQ(errorOf(options, &empty), "the evaluation set is empty");
-  Dataset mismatched = makeData(4);
-  mismatched.labels = Tensor(DType::I32, {3});
-  EXPECT_EQ(errorOf(options, &mismatched),
-            "evaluation set: 4 inputs but 3 labels");
+  TrainOptions withValidation = options;
+  withValidation.validation = &empty;
+  EXPECT_EQ(errorOf(withValidation, nullptr), "the validation split is empty");
   options.metricsPath = std::string(dir) + "/no-such-dir/m.jsonl";
   EXPECT_EQ(errorOf(options, nullptr).rfind(options.metricsPath + ": ", 0), 0u);
   EXPECT_TRUE(calls.empty());
@@ -295,10 +315,10 @@ TEST_F(TrainerTest, InvalidSetupsAreErrors) {
 /// naming the step, before any checkpoint after it; or, when asked, trains
 /// on.
 TEST_F(TrainerTest, NonfiniteLossStopsTrainingNamingTheStep) {
-  Dataset data = makeData(12);
+  TensorSource data = makeData(12);
   for (double bad : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
     int calls = 0;
-    StepFn diverging = [&](const Tensor &, const Tensor &,
+    StepFn diverging = [&](llvm::ArrayRef<Tensor>,
                            int64_t globalStep) -> llvm::Expected<double> {
       ++calls;
       return globalStep >= 5 ? bad : 1.0;
@@ -336,6 +356,66 @@ TEST_F(TrainerTest, NonfiniteLossStopsTrainingNamingTheStep) {
     EXPECT_EQ(r->front().trainLoss, 1.0);
     EXPECT_FALSE(std::isfinite(r->back().trainLoss));
   }
+}
+
+/// The validation split is evaluated with the loss and the metric after
+/// each epoch, logged as validation_loss and validation_metric and printed
+/// in the epoch's summary; the eval set is evaluated as well.
+TEST_F(TrainerTest, ValidationSplitIsEvaluatedEachEpoch) {
+  TensorSource data = makeData(8), eval = makeData(10),
+               validation = makeData(6); // batches of 4, 2: labels 0..5
+  std::vector<Call> calls;
+  EvalFn batchSize = [](llvm::ArrayRef<Tensor> b) {
+    return llvm::Expected<double>(static_cast<double>(b[0].shape[0]));
+  };
+  TrainOptions options;
+  options.epochs = 2;
+  options.batch = 4;
+  options.validation = &validation;
+  options.metricsPath = std::string(metrics);
+  auto results = train(options, data, &eval, recorder(calls, 4), kMeanLabel,
+                       batchSize, progress);
+  ASSERT_TRUE(bool(results)) << llvm::toString(results.takeError());
+  for (const EpochResult &r : *results) {
+    ASSERT_TRUE(r.validationLoss);
+    EXPECT_DOUBLE_EQ(*r.validationLoss, 2.5);
+    ASSERT_TRUE(r.validationMetric);
+    EXPECT_DOUBLE_EQ(*r.validationMetric, (4.0 * 4 + 2 * 2) / 6);
+    EXPECT_DOUBLE_EQ(*r.evalLoss, 4.5);
+  }
+  auto r = records();
+  ASSERT_EQ(r.back().getString("kind"), "epoch");
+  EXPECT_EQ(r.back().getNumber("validation_loss"), 2.5);
+  EXPECT_EQ(r.back().getNumber("eval_loss"), 4.5);
+  EXPECT_NE(progressText.find("validation loss 2.5000"), std::string::npos)
+      << progressText;
+}
+
+/// Batches are gathered with their epoch (a source that draws negatives
+/// draws anew each epoch); evaluation gathers as epoch 0, the same every
+/// epoch.
+TEST_F(TrainerTest, BatchesAreGatheredWithTheirEpoch) {
+  EpochSource data(6);
+  std::vector<double> seen, evaluated;
+  StepFn step = [&](llvm::ArrayRef<Tensor> b,
+                    int64_t) -> llvm::Expected<double> {
+    EXPECT_EQ(b.size(), 1u);
+    seen.insert(seen.end(), b[0].data.begin(), b[0].data.end());
+    return 1.0;
+  };
+  EvalFn eval = [&](llvm::ArrayRef<Tensor> b) -> llvm::Expected<double> {
+    evaluated.insert(evaluated.end(), b[0].data.begin(), b[0].data.end());
+    return 0.0;
+  };
+  TrainOptions options;
+  options.epochs = 3;
+  options.batch = 3;
+  options.validation = &data;
+  ASSERT_TRUE(bool(train(options, data, nullptr, step, eval, nullptr,
+                         progress)));
+  EXPECT_EQ(seen, (std::vector<double>{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 2,
+                                       2, 2, 2, 2, 2}));
+  EXPECT_EQ(evaluated, std::vector<double>(18, 0.0));
 }
 
 /// Losses as the progress bar and epoch summaries print them: a diverging

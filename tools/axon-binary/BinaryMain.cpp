@@ -137,7 +137,7 @@ int runTrain(Executor &ex, const Plan &plan, const BinaryConfig &c) {
     return fail("the model has no train block");
   TrainConfig train = c.train;
   train.allowNonfinite = trainFlags.allowNonfiniteInputs;
-  auto data = loadTrainData(train, trainFlags.limit, trainFlags.evalLimit);
+  auto data = loadTrainSources(train, trainFlags.limit, trainFlags.evalLimit);
   if (!data)
     return fail(llvm::toString(data.takeError()));
   // The loss and eval_fn are batch means, as the Trainer takes them.

@@ -63,8 +63,16 @@ EvaluatedSizes evaluatedSizes(const TrainConfig &train) {
     return *n;
   };
   sizes.eval = count(train.eval);
-  if (std::optional<int64_t> n = count(train.train))
-    sizes.trainMetric = std::min(SessionOptions().trainMetricSamples, *n);
+  if (train.train.namedArrays()) // the corpus is read when training
+    return sizes;
+  if (std::optional<int64_t> n = count(train.train)) {
+    // The validation split is held out of the training samples.
+    int64_t held = heldOut(*n, validationFraction(train));
+    if (held > 0)
+      sizes.validation = held;
+    sizes.trainMetric =
+        std::min(SessionOptions().trainMetricSamples, *n - held);
+  }
   return sizes;
 }
 
@@ -96,8 +104,15 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
     auto fn = module.lookupSymbol<func::FuncOp>(f.function);
     if (!fn)
       return fail("no function '" + f.function + "' to compile");
+    // The loss's arguments at the data's shapes; other functions with
+    // every `?` at the row count.
     for (int64_t rows : f.rows)
-      requests.push_back(requestAtRows(fn, rows));
+      requests.push_back(
+          takesLossArguments(config.train, f.function)
+              ? FunctionRequest{f.function,
+                                lossArgumentShapes(config.train, f.function,
+                                                   rows)}
+              : requestAtRows(fn, rows));
   }
   auto options = resolveOptions(flags.compile);
   if (!options)

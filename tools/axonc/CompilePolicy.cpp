@@ -36,6 +36,8 @@ axon::rowsToCompile(const TrainConfig &train, int64_t batch,
     evaluated(train.lossFn, sizes.eval);
     evaluated(train.evalFn, sizes.eval);
     evaluated(train.evalFn, sizes.trainMetric);
+    evaluated(train.lossFn, sizes.validation);
+    evaluated(train.evalFn, sizes.validation);
   }
   for (const std::string &fn : anyRows) {
     add(fn, batch);
@@ -43,4 +45,31 @@ axon::rowsToCompile(const TrainConfig &train, int64_t batch,
       add(fn, 1);
   }
   return out;
+}
+
+bool axon::takesLossArguments(const TrainConfig &train,
+                              llvm::StringRef function) {
+  return !train.stepFn.empty() && !function.empty() &&
+         (function == train.stepFn || function == train.lossFn ||
+          function == train.evalFn);
+}
+
+std::vector<std::vector<int64_t>>
+axon::lossArgumentShapes(const TrainConfig &train, llvm::StringRef function,
+                         int64_t rows) {
+  std::vector<std::vector<int64_t>> shapes;
+  auto add = [&](const std::vector<int64_t> &perSample) {
+    std::vector<int64_t> shape = {rows};
+    shape.insert(shape.end(), perSample.begin(), perSample.end());
+    shapes.push_back(std::move(shape));
+  };
+  if (train.lossArgs.empty()) { // a configuration from before they were kept
+    add(train.inputShape);
+    add(train.labelShape);
+  }
+  for (const LossArgument &a : train.lossArgs)
+    add(a.shape);
+  if (function == train.stepFn)
+    shapes.push_back({});
+  return shapes;
 }

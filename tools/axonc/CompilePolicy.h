@@ -16,14 +16,15 @@
 namespace axon {
 
 /// The sizes of the sets a training session evaluates on (runtime/train/
-/// TrainSession): the loss and the eval_fn over the eval set, the eval_fn
-/// over the train metric's first samples of the training set. Unknown
-/// sizes (data not readable at build time) are left empty.
+/// TrainSession): the loss and the eval_fn over the eval set and over the
+/// validation split, the eval_fn over the train metric's first samples of
+/// the training set. Unknown sizes (data not readable at build time) are
+/// left empty.
 struct EvaluatedSizes {
-  std::optional<int64_t> eval, trainMetric;
+  std::optional<int64_t> eval, trainMetric, validation;
 };
 
-/// A function and the row counts (the extent of every `?` dimension) it is
+/// A function and the row counts (the extent of the batch dimension) it is
 /// compiled at.
 struct CompiledRows {
   std::string function;
@@ -44,6 +45,18 @@ std::vector<CompiledRows> rowsToCompile(const TrainConfig &train,
                                         int64_t batch,
                                         const EvaluatedSizes &sizes,
                                         llvm::ArrayRef<std::string> anyRows);
+
+/// Whether `function` takes the loss's arguments (the train step, the loss,
+/// the eval_fn), whose dims after the batch dim the data binds.
+bool takesLossArguments(const TrainConfig &train, llvm::StringRef function);
+
+/// The argument shapes of such a function at `rows` samples: each loss
+/// argument's dims after the batch dim as the data binds them
+/// (TrainConfig::lossArgs: a text source's `seq` is `T` of `i32[N, T]`),
+/// and the train step's step counter, a scalar.
+std::vector<std::vector<int64_t>> lossArgumentShapes(const TrainConfig &train,
+                                                     llvm::StringRef function,
+                                                     int64_t rows);
 
 } // namespace axon
 

@@ -2,6 +2,7 @@
 #include "tools/axonc/TrainBlock.h"
 
 #include "ir/ElementTypes.h"
+#include "runtime/data/TrainSources.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -39,7 +40,46 @@ DataSource sourceOf(DataSourceAttr spec) {
   for (StringAttr file : spec.getFiles())
     s.files.push_back(file.str());
   s.labelColumn = spec.getIntOption("label", 0);
+  if (s.format != "text" || !spec.getOptions())
+    return s;
+  // text's settings as TextSource.h's textSourceSpec reads them.
+  for (NamedAttribute o : spec.getOptions()) {
+    llvm::json::Value v = nullptr;
+    if (auto i = dyn_cast<IntegerAttr>(o.getValue()))
+      v = i.getInt();
+    else if (auto f = dyn_cast<FloatAttr>(o.getValue()))
+      v = f.getValueAsDouble();
+    else if (auto str = dyn_cast<StringAttr>(o.getValue()))
+      v = str.getValue().str();
+    s.options[o.getName().getValue()] = std::move(v);
+  }
   return s;
+}
+
+/// The loss's arguments by name (the model file's), each with its dims
+/// after the batch dim, -1 where symbolic.
+llvm::Expected<std::vector<LossArgument>> lossArguments(func::FuncOp loss) {
+  auto names = loss->getAttrOfType<ArrayAttr>("axon.arg_names");
+  std::vector<LossArgument> args;
+  for (auto [i, type] : llvm::enumerate(loss.getArgumentTypes())) {
+    LossArgument a;
+    a.name = names && i < names.size()
+                 ? cast<StringAttr>(names[i]).getValue().str()
+                 : "arg" + std::to_string(i);
+    auto t = dyn_cast<RankedTensorType>(type);
+    if (!t || t.getRank() < 1)
+      return llvm::createStringError("the loss's argument '" + a.name +
+                                     "' must have a batch dimension");
+    for (int64_t d : t.getShape().drop_front())
+      a.shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    auto d = dtypeOf(t.getElementType());
+    if (!d)
+      return llvm::createStringError("the loss's argument '" + a.name +
+                                     "' has an unsupported element type");
+    a.dtype = *d;
+    args.push_back(std::move(a));
+  }
+  return args;
 }
 
 Normalization::Kind normalizationOf(NormalizeKind kind) {
@@ -122,16 +162,6 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
         "the train block was not lowered to a train step");
   c.stepFn = stepFn.getValue().str();
   c.lossFn = train.getLoss().str();
-  if (loss.getNumArguments() != 2)
-    return llvm::createStringError(
-        "training needs a loss of (inputs, labels); '" + c.lossFn +
-        "' takes " + std::to_string(loss.getNumArguments()) + " arguments");
-  if (auto e = perSample(loss.getArgumentTypes()[0], "input", c.inputShape,
-                         c.inputType))
-    return std::move(e);
-  if (auto e = perSample(loss.getArgumentTypes()[1], "labels", c.labelShape,
-                         c.labelType))
-    return std::move(e);
   if (FlatSymbolRefAttr metric = config.getEvalFn()) {
     c.evalFn = metric.getValue().str();
     if (!module.lookupSymbol<func::FuncOp>(c.evalFn))
@@ -150,6 +180,43 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
     c.optimizer = stringifyOptimizerKind(optimizer.getKind()).str();
   c.train = sourceOf(config.getData());
   c.eval = sourceOf(config.getEvalData());
+  if (std::optional<llvm::APFloat> v = config.getValidation())
+    c.validation = v->convertToDouble();
+  c.epochs = config.getEpochs();
+  if (auto batch = config.getBatch())
+    c.batch = *batch;
+  c.seed = uint64_t(config.getSeed());
+  c.shuffle = config.getShuffle();
+  c.log = config.getLog().str();
+  auto args = lossArguments(loss);
+  if (!args)
+    return args.takeError();
+  c.lossArgs = std::move(*args);
+
+  if (c.train.namedArrays()) {
+    // Named arrays bind to the loss's arguments by name, their shapes
+    // binding its symbolic dims; inputs are not rescaled.
+    if (config.getOneHot())
+      return llvm::createStringError(
+          "one_hot applies to the labels of inputs-and-labels data, not to " +
+          c.train.describe());
+    auto binding = bindLoss(c);
+    if (!binding)
+      return binding.takeError();
+    c.lossArgs = std::move(binding->bound);
+    return c;
+  }
+
+  if (loss.getNumArguments() != 2)
+    return llvm::createStringError(
+        "training needs a loss of (inputs, labels); '" + c.lossFn +
+        "' takes " + std::to_string(loss.getNumArguments()) + " arguments");
+  if (auto e = perSample(loss.getArgumentTypes()[0], "input", c.inputShape,
+                         c.inputType))
+    return std::move(e);
+  if (auto e = perSample(loss.getArgumentTypes()[1], "labels", c.labelShape,
+                         c.labelType))
+    return std::move(e);
   NormalizeAttr normalize = config.getNormalizeOrDefault();
   c.normalize.kind = normalizationOf(normalize.getKind());
   c.normalize.mean = normalize.getMean().convertToDouble();
@@ -166,11 +233,5 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
   }
   if (!c.oneHot && !isFloat(c.labelType) && !loss.isExternal())
     c.numClasses = classesOf(loss.getArgument(1), module);
-  c.epochs = config.getEpochs();
-  if (auto batch = config.getBatch())
-    c.batch = *batch;
-  c.seed = uint64_t(config.getSeed());
-  c.shuffle = config.getShuffle();
-  c.log = config.getLog().str();
   return c;
 }

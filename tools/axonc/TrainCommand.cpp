@@ -13,26 +13,19 @@ using namespace mlir;
 using namespace axon;
 
 std::vector<FunctionRequest> axon::trainRequests(const TrainConfig &c,
-                                                 const TrainData &data,
+                                                 const TrainSources &data,
                                                  int64_t trainMetricSamples) {
   EvaluatedSizes sizes;
   if (data.eval)
     sizes.eval = data.eval->size();
-  sizes.trainMetric = std::min(trainMetricSamples, data.train.size());
+  if (data.validation)
+    sizes.validation = data.validation->size();
+  sizes.trainMetric = std::min(trainMetricSamples, data.train->size());
   std::vector<FunctionRequest> requests;
   for (const CompiledRows &f : rowsToCompile(c, c.batch, sizes, {}))
-    for (int64_t rows : f.rows) {
-      // The loss's arguments, at the data's shapes; the step's also take
-      // the step counter.
-      std::vector<int64_t> x = data.train.inputs.shape,
-                           t = data.train.labels.shape;
-      x[0] = rows;
-      t[0] = rows;
-      FunctionRequest request{f.function, {x, t}};
-      if (f.function == c.stepFn)
-        request.argShapes.push_back({});
-      requests.push_back(std::move(request));
-    }
+    for (int64_t rows : f.rows)
+      requests.push_back(
+          {f.function, lossArgumentShapes(c, f.function, rows)});
   return requests;
 }
 
@@ -48,7 +41,7 @@ int axon::runTraining(ModuleOp module, const std::string &modelPath,
   if (batch)
     config->batch = batch;
   config->allowNonfinite = flags.allowNonfiniteInputs;
-  auto data = loadTrainData(*config, flags.limit, flags.evalLimit);
+  auto data = loadTrainSources(*config, flags.limit, flags.evalLimit);
   if (!data)
     return fail(llvm::toString(data.takeError()));
 

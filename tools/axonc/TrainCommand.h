@@ -3,7 +3,7 @@
 #define AXON_TOOLS_AXONC_TRAINCOMMAND_H
 
 #include "runtime/core/TrainConfig.h"
-#include "runtime/data/DataLoader.h"
+#include "runtime/data/TrainSources.h"
 #include "runtime/train/TrainFlags.h"
 #include "tools/axonc/Runner.h"
 
@@ -16,10 +16,10 @@ namespace axon {
 
 /// The shapes a training session on `data` calls each function at
 /// (rowsToCompile, with the eval_fn's train metric over the first
-/// `trainMetricSamples` training samples), at the data's shapes. The JIT
-/// compiles exactly these.
+/// `trainMetricSamples` training samples), at the data's shapes
+/// (lossArgumentShapes). The JIT compiles exactly these.
 std::vector<FunctionRequest> trainRequests(const TrainConfig &config,
-                                           const TrainData &data,
+                                           const TrainSources &data,
                                            int64_t trainMetricSamples);
 
 /// Runs the train block of `module` (after the gradient pipeline) whose
