@@ -721,6 +721,81 @@ TV random(BuiltinCall &c, const char *first, const char *second) {
                             b.getF64FloatAttr(*v1), b.getF64FloatAttr(*v2));
 }
 
+/// categorical(logits, temperature = 1.0, seed =, counter =): one class
+/// index per row of `logits` [..., C] (i32 [...]), drawn from
+/// softmax(logits / temperature) by the Gumbel-max trick: the argmax of
+/// logits + temperature * g, g = -log(-log(u)) with u uniform on
+/// [1e-30, 1) from the counter-based generator (so g is finite). Scaling
+/// the noise instead of dividing the logits gives the same argmax for
+/// temperature > 0 and makes temperature 0 exactly argmax (greedy). The
+/// temperature is a number or a float scalar computed at run time (a
+/// negative one then samples from softmax(-logits / |temperature|)).
+TV categorical(BuiltinCall &c) {
+  Translator &t = c.t;
+  llvm::SMLoc l = c.loc();
+  TV x = t.floatArg(c.arg(0), c.name());
+  if (!x.valid())
+    return x;
+  if (x.shape.empty())
+    return t.fail(c.arg(0).loc, "categorical takes logits [..., C], got " +
+                                    x.typeString());
+  int64_t last = int64_t(x.shape.size()) - 1;
+  sh::Result rows = sh::reduce(x.shape, {last}, false);
+  auto pick = [&](TV scores) {
+    return t.makeTyped<ArgmaxOp>(l, "i32", rows.shape, scores.value, last,
+                                 false);
+  };
+  TV temperature = TV::numberLiteral(1.0);
+  if (const Expr *given = c.keyword("temperature")) {
+    if (auto v = Translator::constNumber(*given)) {
+      if (!(*v >= 0) || std::isinf(*v))
+        return t.fail(given->loc, "temperature must be a finite number >= 0");
+      temperature = TV::numberLiteral(*v);
+    } else {
+      temperature = t.floatArg(*given, c.name());
+      if (!temperature.valid())
+        return temperature;
+      if (!temperature.shape.empty())
+        return t.fail(given->loc, "temperature must be a number or a float "
+                                  "scalar, got " +
+                                      temperature.typeString());
+    }
+  }
+  if (temperature.literal && temperature.number == 0)
+    return pick(x);
+  int64_t siteSeed = t.nextRandomSeed();
+  auto seed = c.keyword("seed") ? c.integer("seed") : siteSeed;
+  if (!seed)
+    return TV{};
+  TV counter;
+  if (const Expr *given = c.keyword("counter")) {
+    counter = t.intTensor(*given);
+    if (!counter.valid())
+      return counter;
+    if (!counter.shape.empty())
+      return t.fail(given->loc, "counter must be an integer scalar");
+    counter = t.castTo(counter, "i64", l);
+  } else {
+    TV zero = TV::numberLiteral(0);
+    zero.isInt = true;
+    counter = t.materialize(zero, "i64");
+  }
+  mlir::OpBuilder &b = t.builder();
+  TV u = t.makeTyped<RandomUniformOp>(
+      l, x.elem, x.shape, b.getI64IntegerAttr(*seed), counter.value,
+      t.dynamicDims(x.shape, l), b.getF64FloatAttr(1e-30),
+      b.getF64FloatAttr(1.0));
+  TV e = t.make<NegOp>(l, x.shape, t.make<LogOp>(l, x.shape, u.value).value);
+  TV gumbel = t.make<NegOp>(l, x.shape, t.make<LogOp>(l, x.shape, e.value).value);
+  TV noise = t.binary(Tok::Star, l, temperature, gumbel);
+  if (!noise.valid())
+    return noise;
+  TV scores = t.binary(Tok::Plus, l, x, noise);
+  if (!scores.valid())
+    return scores;
+  return pick(scores);
+}
+
 TV uniform(BuiltinCall &c) { return random<RandomUniformOp>(c, "low", "high"); }
 TV normal(BuiltinCall &c) { return random<RandomNormalOp>(c, "mean", "std"); }
 // bernoulli has always accepted (and ignored) a 'std' option.
@@ -1052,6 +1127,9 @@ const std::vector<Builtin> &table() {
       {"bernoulli", 1, 1,
        {{"p", 0.5}, {"std", 1.0}, {"seed"}, {"counter"}},
        bernoulli},
+      {"categorical", 1, 1,
+       {{"temperature"}, {"seed"}, {"counter"}},
+       categorical},
       {"arange", 1, 3, {{"dtype"}}, arange},
       {"eye", 1, 1, {}, eye},
       {"tril", 1, 1, {{"k", 0}}, triangle<TrilOp>},

@@ -361,7 +361,8 @@ llvm::Expected<Checkpoint> axon::checkpointOf(const Model &model) {
 }
 
 llvm::Expected<std::vector<std::string>>
-axon::paramMismatches(const Model &model, const Checkpoint &checkpoint) {
+axon::paramMismatches(const Model &model, const Checkpoint &checkpoint,
+                      const MayBeAbsent &mayBeAbsent) {
   std::vector<std::string> problems;
   std::vector<std::string> names = model.paramNames();
   std::set<std::string> known(names.begin(), names.end());
@@ -370,6 +371,8 @@ axon::paramMismatches(const Model &model, const Checkpoint &checkpoint) {
     if (!current)
       return current.takeError();
     const Tensor *saved = checkpoint.find(name);
+    if (!saved && mayBeAbsent && mayBeAbsent(name))
+      continue;
     if (!saved)
       problems.push_back(name + ": missing from the checkpoint (model has " +
                          current->typeString() + ")");
@@ -385,8 +388,9 @@ axon::paramMismatches(const Model &model, const Checkpoint &checkpoint) {
 }
 
 llvm::Error axon::restoreParams(Model &model, const Checkpoint &checkpoint,
-                                llvm::StringRef path) {
-  auto problems = paramMismatches(model, checkpoint);
+                                llvm::StringRef path,
+                                const MayBeAbsent &mayBeAbsent) {
+  auto problems = paramMismatches(model, checkpoint, mayBeAbsent);
   if (!problems)
     return problems.takeError();
   if (!problems->empty()) {
@@ -398,7 +402,8 @@ llvm::Error axon::restoreParams(Model &model, const Checkpoint &checkpoint,
     return llvm::createStringError(msg);
   }
   for (const std::string &name : model.paramNames())
-    if (llvm::Error e = model.setParam(name, *checkpoint.find(name)))
-      return e;
+    if (const Tensor *saved = checkpoint.find(name))
+      if (llvm::Error e = model.setParam(name, *saved))
+        return e;
   return llvm::Error::success();
 }

@@ -52,18 +52,25 @@ llvm::Expected<Checkpoint> readCheckpoint(llvm::StringRef path);
 /// Every parameter of `model` (optimizer state included) as a checkpoint.
 llvm::Expected<Checkpoint> checkpointOf(const Model &model);
 
+/// Which parameters a checkpoint may lack (for inference: the optimizer's
+/// state, which no forward function reads).
+using MayBeAbsent = std::function<bool(llvm::StringRef name)>;
+
 /// How `checkpoint` differs from `model`'s parameters, each as `name: ...`
-/// (missing from the file, not a parameter of the model, another dtype or
-/// shape); empty when it matches.
+/// (missing from the file unless `mayBeAbsent` says it may be, not a
+/// parameter of the model, another dtype or shape); empty when it matches.
 llvm::Expected<std::vector<std::string>>
-paramMismatches(const Model &model, const Checkpoint &checkpoint);
+paramMismatches(const Model &model, const Checkpoint &checkpoint,
+                const MayBeAbsent &mayBeAbsent = nullptr);
 
 /// Sets every parameter of `model` from `checkpoint`. Checks first, changing
 /// nothing on error: the error lists every mismatch (a parameter missing
 /// from the file, a tensor the model does not have, a dtype or shape that
-/// differs), each as `name: ...`, after `path`.
+/// differs), each as `name: ...`, after `path`. Parameters `mayBeAbsent`
+/// accepts keep their values when the file lacks them.
 llvm::Error restoreParams(Model &model, const Checkpoint &checkpoint,
-                          llvm::StringRef path);
+                          llvm::StringRef path,
+                          const MayBeAbsent &mayBeAbsent = nullptr);
 
 } // namespace axon
 

@@ -3,6 +3,7 @@
 //   axonc FILE --emit=ast|axon|grad|fused|plan|halide [-o OUT]
 //                                           print a stage of the compiler
 //   axonc run FILE --fn NAME --input x=a.npy [--param W=w.npy] [-o out.npy]
+//             [--checkpoint CKPT] [--prompt TEXT --temperature T --seed S]
 //                                           evaluate a function
 //   axonc train FILE [--epochs N] [--limit N] run the train block
 //   axonc build FILE -o BINARY               compile to a standalone binary
@@ -23,6 +24,8 @@
 #include "ir/ElementTypes.h"
 #include "passes/Passes.h"
 #include "runtime/core/CpuTarget.h"
+#include "runtime/data/TextArguments.h"
+#include "runtime/io/Checkpoint.h"
 #include "runtime/io/FunctionIO.h"
 #include "runtime/io/Npy.h"
 #include "runtime/train/TrainFlags.h"
@@ -45,6 +48,7 @@
 #include <cmath>
 #include <csignal>
 #include <optional>
+#include <set>
 
 #include <unistd.h>
 
@@ -166,6 +170,29 @@ cl::list<std::string> paramFiles(
     cl::desc("Override a parameter's initial value: name=path.npy"),
     cl::value_desc("name=path.npy"), cl::cat(category), cl::sub(runCommand));
 
+cl::opt<std::string> runCheckpoint(
+    "checkpoint",
+    cl::desc("Run with the parameters of this checkpoint (one `train` wrote, "
+             "or any safetensors file naming every parameter; optimizer "
+             "state may be absent)"),
+    cl::value_desc("path"), cl::cat(category), cl::sub(runCommand));
+cl::opt<std::string> promptText(
+    "prompt",
+    cl::desc("Text for the function's `prompt` argument, encoded with the "
+             "checkpoint's vocabulary; implies --text"),
+    cl::value_desc("text"), cl::cat(category), cl::sub(runCommand));
+cl::opt<double> temperatureValue(
+    "temperature", cl::desc("The function's `temperature` argument"),
+    cl::value_desc("t"), cl::cat(category), cl::sub(runCommand));
+cl::opt<int64_t> seedValue("seed", cl::desc("The function's `seed` argument"),
+                           cl::value_desc("n"), cl::cat(category),
+                           cl::sub(runCommand));
+cl::opt<bool> textResults(
+    "text",
+    cl::desc("Print integer results as text, decoded with the checkpoint's "
+             "vocabulary, and the tokens per second to stderr"),
+    cl::cat(category), cl::sub(runCommand));
+
 cl::opt<std::string> trainLoss("loss", cl::desc("The train block to run, by its loss "
                                                "function (default: the only one)"),
                                cl::value_desc("name"), cl::cat(category),
@@ -224,13 +251,54 @@ int runFunction(mlir::ModuleOp module) {
       return fail(llvm::toString(value.takeError()));
     paramValues.emplace_back(name, std::move(*value));
   }
-  auto args = readArguments(fnName, argumentSpecs(fn), *files);
+  std::optional<Checkpoint> checkpoint;
+  std::optional<Vocabulary> vocabulary;
+  if (!runCheckpoint.empty()) {
+    auto saved = readCheckpoint(runCheckpoint);
+    if (!saved)
+      return fail(llvm::toString(saved.takeError()));
+    checkpoint = std::move(*saved);
+    if (checkpoint->metadata.count(kVocabularyKey)) {
+      auto v = vocabularyOf(*checkpoint, runCheckpoint);
+      if (!v)
+        return fail(llvm::toString(v.takeError()));
+      vocabulary = std::move(*v);
+    }
+  }
+  TextFlags text;
+  if (promptText.getNumOccurrences())
+    text.prompt = promptText;
+  if (temperatureValue.getNumOccurrences())
+    text.temperature = temperatureValue;
+  if (seedValue.getNumOccurrences())
+    text.seed = seedValue;
+  bool asText = textResults || text.prompt;
+  if (asText && !vocabulary)
+    return fail(std::string(text.prompt ? "--prompt" : "--text") +
+                " needs a vocabulary: pass --checkpoint with a checkpoint "
+                "trained on a text source" +
+                (checkpoint ? " (" + runCheckpoint + " holds none)"
+                            : std::string()));
+  auto args = readTextArguments(fnName, argumentSpecs(fn), *files, text,
+                                vocabulary ? &*vocabulary : nullptr);
   if (!args)
     return fail(llvm::toString(args.takeError()));
   auto runner = makeRunner(module, runnerOptions(),
                            {FunctionRequest{fnName, shapesOf(*args)}});
   if (!runner)
     return fail(llvm::toString(runner.takeError()));
+  if (checkpoint) {
+    // Inference reads no optimizer state: a checkpoint may leave it out.
+    std::set<std::string> optimizerState;
+    for (ParamOp p : module.getOps<ParamOp>())
+      if (p.getOptimizerState())
+        optimizerState.insert(p.getSymName().str());
+    if (auto err = restoreParams(**runner, *checkpoint, runCheckpoint,
+                                 [&](llvm::StringRef name) {
+                                   return optimizerState.count(name.str()) > 0;
+                                 }))
+      return fail(llvm::toString(std::move(err)));
+  }
   for (auto &[name, value] : paramValues)
     if (auto err = (*runner)->setParam(name, value))
       return fail(llvm::toString(std::move(err)));
@@ -238,15 +306,33 @@ int runFunction(mlir::ModuleOp module) {
   auto results = (*runner)->call(fnName, *args);
   if (!results)
     return fail(llvm::toString(results.takeError()));
+  double ms = std::chrono::duration<double, std::milli>(
+                  std::chrono::steady_clock::now() - start)
+                  .count();
   if (timeCall)
-    llvm::errs() << llvm::format(
-        "time: %.3f ms\n", std::chrono::duration<double, std::milli>(
-                               std::chrono::steady_clock::now() - start)
-                               .count());
+    llvm::errs() << llvm::format("time: %.3f ms\n", ms);
   if (auto err = (*runner)->finish())
     return fail(llvm::toString(std::move(err)));
-  if (auto err = writeResults(*results, outputFile, llvm::outs()))
-    return fail(llvm::toString(std::move(err)));
+  if (!asText || outputFile != "-") {
+    if (auto err = writeResults(*results, outputFile, llvm::outs()))
+      return fail(llvm::toString(std::move(err)));
+    return 0;
+  }
+  int64_t tokens = 0;
+  for (const Tensor &r : *results) {
+    auto decoded = decodeTokens(r, *vocabulary);
+    if (!decoded) {
+      // Not token ids (a score, a probability): printed as numbers.
+      llvm::consumeError(decoded.takeError());
+      printTensor(r, llvm::outs());
+      continue;
+    }
+    llvm::outs() << *decoded;
+    tokens += r.numElements();
+  }
+  llvm::errs() << llvm::format("%lld tokens in %.1f ms: %.0f tokens/s\n",
+                               (long long)tokens, ms,
+                               ms > 0 ? tokens / (ms / 1000) : 0.0);
   return 0;
 }
 

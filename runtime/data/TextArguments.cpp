@@ -1,0 +1,181 @@
+#include "runtime/data/TextArguments.h"
+
+#include "runtime/data/TextSource.h"
+
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ConvertUTF.h"
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+using namespace axon;
+
+llvm::Expected<std::vector<int32_t>>
+axon::encodePrompt(const Vocabulary &vocabulary, llvm::StringRef text) {
+  if (text.empty())
+    return llvm::createStringError("--prompt: the prompt is empty");
+  std::wstring wide;
+  if (!llvm::ConvertUTF8toWide(text, wide))
+    return llvm::createStringError("--prompt: the prompt is not UTF-8");
+  std::vector<int32_t> ids = encodeText(vocabulary, text);
+  if (ids.empty())
+    return llvm::createStringError("--prompt: the prompt has no tokens");
+  if (vocabulary.level() != TokenLevel::Char)
+    return ids;
+  // One id per code point at the character level.
+  std::string unknown;
+  std::set<wchar_t> listed;
+  for (size_t i = 0; i < ids.size() && i < wide.size(); ++i) {
+    if (ids[i] != Vocabulary::kUnknown || !listed.insert(wide[i]).second)
+      continue;
+    char bytes[UNI_MAX_UTF8_BYTES_PER_CODE_POINT + 1] = {};
+    char *end = bytes;
+    llvm::ConvertCodePointToUTF8(unsigned(wide[i]), end);
+    std::string utf8(bytes, end);
+    char code[16];
+    std::snprintf(code, sizeof code, "U+%04X", unsigned(wide[i]));
+    unknown += (unknown.empty() ? "" : ", ") + ("'" + utf8 + "' (") + code + ")";
+  }
+  if (!unknown.empty())
+    return llvm::createStringError(
+        "--prompt: characters not in the checkpoint's vocabulary (" +
+        std::to_string(vocabulary.size() - 1) + " characters): " + unknown);
+  return ids;
+}
+
+namespace {
+
+bool isInteger(DType d) { return d == DType::I32 || d == DType::I64; }
+
+/// The scalar argument a number flag fills, checked.
+llvm::Expected<Tensor> scalarArgument(llvm::StringRef fn,
+                                      const ArgumentSpec &arg, double value,
+                                      bool integer, llvm::StringRef flag) {
+  bool fits = arg.dtype && arg.dims.empty() &&
+              (integer ? isInteger(*arg.dtype) : isFloat(*arg.dtype));
+  if (!fits)
+    return llvm::createStringError(
+        "--" + flag + ": argument '" + arg.name + "' of '" + fn +
+        "' must be " + (integer ? "an integer scalar (i64 or i32)"
+                                : "a float scalar (f32 or f64)"));
+  return Tensor(*arg.dtype, {}, roundTo(*arg.dtype, value));
+}
+
+llvm::Expected<Tensor> promptArgument(llvm::StringRef fn,
+                                      const ArgumentSpec &arg,
+                                      const std::vector<int32_t> &ids) {
+  int64_t n = int64_t(ids.size());
+  bool integer = arg.dtype && isInteger(*arg.dtype);
+  bool rank1 = arg.dims.size() == 1;
+  bool row = arg.dims.size() == 2 && (arg.dims[0] == 1 || arg.dims[0] < 0);
+  if (!integer || (!rank1 && !row))
+    return llvm::createStringError(
+        "--prompt: argument 'prompt' of '" + fn +
+        "' must be integer token ids [P] or [1, P]");
+  int64_t fixed = arg.dims.back();
+  if (fixed >= 0 && fixed != n)
+    return llvm::createStringError(
+        "--prompt: '" + fn + "' takes a prompt of exactly " +
+        std::to_string(fixed) + " tokens, the prompt has " + std::to_string(n));
+  std::vector<int64_t> shape = rank1 ? std::vector<int64_t>{n}
+                                     : std::vector<int64_t>{1, n};
+  return Tensor(*arg.dtype, shape, std::vector<double>(ids.begin(), ids.end()));
+}
+
+} // namespace
+
+llvm::Expected<std::vector<Tensor>>
+axon::readTextArguments(llvm::StringRef fn, llvm::ArrayRef<ArgumentSpec> args,
+                        const std::map<std::string, std::string> &files,
+                        const TextFlags &flags, const Vocabulary *vocabulary) {
+  auto named = [&](llvm::StringRef name) -> const ArgumentSpec * {
+    auto it = llvm::find_if(args, [&](const ArgumentSpec &a) {
+      return a.name == name;
+    });
+    return it == args.end() ? nullptr : &*it;
+  };
+  std::map<std::string, Tensor> bound;
+  auto need = [&](llvm::StringRef name) -> llvm::Expected<const ArgumentSpec *> {
+    const ArgumentSpec *arg = named(name);
+    if (!arg)
+      return llvm::createStringError("--" + name + ": function '" + fn +
+                                     "' has no argument '" + name + "'");
+    if (files.count(name.str()))
+      return llvm::createStringError("argument '" + name + "' of '" + fn +
+                                     "' is given twice (--" + name +
+                                     " and --input)");
+    return arg;
+  };
+  if (flags.prompt) {
+    auto arg = need("prompt");
+    if (!arg)
+      return arg.takeError();
+    if (!vocabulary)
+      return llvm::createStringError(
+          "--prompt needs a vocabulary: pass --checkpoint with a checkpoint "
+          "trained on a text source");
+    auto ids = encodePrompt(*vocabulary, *flags.prompt);
+    if (!ids)
+      return ids.takeError();
+    auto value = promptArgument(fn, **arg, *ids);
+    if (!value)
+      return value.takeError();
+    bound["prompt"] = std::move(*value);
+  }
+  if (flags.temperature) {
+    auto arg = need("temperature");
+    if (!arg)
+      return arg.takeError();
+    if (!(*flags.temperature >= 0) || std::isinf(*flags.temperature))
+      return llvm::createStringError(
+          "--temperature must be a finite number >= 0");
+    auto value = scalarArgument(fn, **arg, *flags.temperature, false,
+                                "temperature");
+    if (!value)
+      return value.takeError();
+    bound["temperature"] = std::move(*value);
+  }
+  if (flags.seed) {
+    auto arg = need("seed");
+    if (!arg)
+      return arg.takeError();
+    auto value = scalarArgument(fn, **arg, double(*flags.seed), true, "seed");
+    if (!value)
+      return value.takeError();
+    bound["seed"] = std::move(*value);
+  }
+  // The remaining arguments come from files, with readArguments' checks.
+  std::vector<ArgumentSpec> rest;
+  for (const ArgumentSpec &a : args)
+    if (!bound.count(a.name))
+      rest.push_back(a);
+  auto read = readArguments(fn, rest, files);
+  if (!read)
+    return read.takeError();
+  std::vector<Tensor> values;
+  size_t next = 0;
+  for (const ArgumentSpec &a : args) {
+    auto it = bound.find(a.name);
+    values.push_back(it != bound.end() ? std::move(it->second)
+                                       : std::move((*read)[next++]));
+  }
+  return values;
+}
+
+llvm::Expected<std::string> axon::decodeTokens(const Tensor &ids,
+                                               const Vocabulary &vocabulary) {
+  if (!isInteger(ids.dtype) || (ids.rank() != 1 && ids.rank() != 2))
+    return llvm::createStringError(
+        "only integer token ids [L] or [R, L] print as text, not " +
+        ids.typeString());
+  int64_t cols = ids.shape.back();
+  int64_t rows = ids.rank() == 1 ? 1 : ids.shape[0];
+  std::string text;
+  for (int64_t r = 0; r < rows; ++r) {
+    std::vector<int32_t> row(ids.data.begin() + r * cols,
+                             ids.data.begin() + (r + 1) * cols);
+    text += vocabulary.decode(row) + "\n";
+  }
+  return text;
+}
