@@ -349,6 +349,36 @@ func.func private @f_grad(tensor<3xf64>, tensor<3xf64>, tensor<i64>)
                    Tensor(DType::I64, {}, {4.0})});
 }
 
+// Bounds known only at run time: from 1 to 4, three steps; from 5 to 2 (the
+// upper bound below the lower one), no step, as the forward loop runs none
+// (the stored stack has max(2 - 5, 0) = 0 rows, not a negative extent): the
+// result is h0 and its gradient passes straight back, w's is zero.
+TEST(GradientCheckLoop, RunTimeBoundsAndUpperBelowLower) {
+  std::string text = R"(
+func.func @f(%h0: tensor<3xf64>, %w: tensor<3xf64>, %lo: tensor<i64>, %hi: tensor<i64>) -> tensor<f64>
+    attributes {axon.arg_names = ["h0", "w", "lo", "hi"]} {
+  %hN = axon.loop %lo to %hi carry(%h0 : tensor<3xf64>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<3xf64>):
+    %tf = axon.cast %t : tensor<i64> -> tensor<f64>
+    %hw = axon.mul %h, %w : tensor<3xf64>, tensor<3xf64> -> tensor<3xf64>
+    %ht = axon.add %hw, %tf : tensor<3xf64>, tensor<f64> -> tensor<3xf64>
+    %hn = axon.tanh %ht : tensor<3xf64>
+    axon.yield %hn : tensor<3xf64>
+  } -> tensor<3xf64>
+)" + weightedSum("hN", "tensor<3xf64>", "loss", 12) +
+                     R"(  return %loss : tensor<f64>
+}
+func.func private @f_grad(tensor<3xf64>, tensor<3xf64>, tensor<i64>, tensor<i64>)
+    -> (tensor<f64>, tensor<3xf64>, tensor<3xf64>)
+    attributes {axon.grad_of = @f, axon.wrt = ["h0", "w"]}
+)";
+  for (auto [lo, hi] : {std::pair<double, double>{1, 4}, {5, 2}}) {
+    SCOPED_TRACE("from " + std::to_string(int(lo)) + " to " + std::to_string(int(hi)));
+    checkModuleText(text, {randomTensor({3}, 55), randomTensor({3}, 56),
+                           Tensor(DType::I64, {}, {lo}), Tensor(DType::I64, {}, {hi})});
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Whole models, in the dialect
 //===----------------------------------------------------------------------===//
