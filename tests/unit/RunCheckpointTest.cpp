@@ -234,6 +234,63 @@ TEST_F(RunCheckpoint, PromptErrors) {
       << err;
 }
 
+/// A built binary's `infer` takes the same flags; its prompt has the fixed
+/// length the function was compiled at.
+TEST_F(RunCheckpoint, BinaryInferGeneratesFromTheCheckpoint) {
+  std::string fixed = write("fixed.axon", R"(
+param E: f32[5, 5] = zeros
+
+fn generate(prompt: i32[4], temperature: f32, seed: i64) -> i32[12] {
+  let ctx = prompt
+  let out = zeros([12], dtype = i32)
+  for t in 0..12 {
+    let logits = gather(E, slice(ctx, axis = 0, start = 3, end = 4), axis = 0)
+    let next = categorical(logits, temperature = temperature,
+                           counter = seed * 1000 + t)
+    ctx = concat([slice(ctx, axis = 0, start = 1, end = 4), next], axis = 0)
+    out = where(arange(12) == t, next, out)
+  }
+  return out
+}
+)");
+  std::string build = std::string(AXONC_PATH) + " build " + fixed + " -o " +
+                      path("gen") + " > /dev/null";
+  ASSERT_EQ(std::system(build.c_str()), 0) << build;
+  std::string ckpt = checkpoint("ck.safetensors", {{"E", bigramTable()}});
+  auto infer = [&](const std::string &args) {
+    std::string cmd = path("gen") + " infer --fn generate --checkpoint " +
+                      ckpt + " " + args + " > " + path("out.txt") + " 2> " +
+                      path("err.txt");
+    int status = std::system(cmd.c_str());
+    out = readFile(path("out.txt"));
+    err = readFile(path("err.txt"));
+    return status;
+  };
+  ASSERT_EQ(infer("--prompt abca --temperature 0 --seed 1"), 0) << err;
+  EXPECT_EQ(out, "cbdacbdacbda\n");
+  EXPECT_NE(err.find("12 tokens in "), std::string::npos) << err;
+  // The same draws as axonc run's JIT kernels.
+  ASSERT_EQ(infer("--prompt abca --temperature 1.5 --seed 5"), 0) << err;
+  std::string sampled = out;
+  model = fixed;
+  ASSERT_EQ(run("--fn generate --checkpoint " + ckpt +
+                " --prompt abca --temperature 1.5 --seed 5"),
+            0)
+      << err;
+  EXPECT_EQ(out, sampled);
+
+  EXPECT_NE(infer("--prompt abc --temperature 0 --seed 1"), 0);
+  EXPECT_NE(err.find("'generate' takes a prompt of exactly 4 tokens, the "
+                     "prompt has 3"),
+            std::string::npos)
+      << err;
+  std::string bare =
+      checkpoint("bare.safetensors", {{"E", bigramTable()}}, false);
+  ckpt = bare;
+  EXPECT_NE(infer("--prompt abca --temperature 0 --seed 1"), 0);
+  EXPECT_NE(err.find("--prompt needs a vocabulary"), std::string::npos) << err;
+}
+
 TEST(TextArguments, WordLevelUnknownWordsBecomeTheUnknownToken) {
   Vocabulary words(TokenLevel::Word, {"the", "cat"});
   auto ids = encodePrompt(words, "the dog");

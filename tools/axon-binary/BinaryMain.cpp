@@ -164,7 +164,13 @@ int runInfer(Executor &ex, const Plan &plan) {
     return fail(std::string(text.prompt ? "--prompt" : "--text") +
                 " needs a vocabulary: pass --checkpoint with a checkpoint "
                 "trained on a text source");
-  auto args = readTextArguments(fn, argumentSpecs(*fp), *files, text,
+  std::vector<ArgumentSpec> specs = argumentSpecs(*fp);
+  // A prompt is one sequence, not rows to run in pieces: it must have the
+  // length the function was compiled at.
+  for (size_t i = 0; i < specs.size(); ++i)
+    if (text.prompt && specs[i].name == "prompt")
+      specs[i].dims = fp->buffers[fp->inputs[i]].shape;
+  auto args = readTextArguments(fn, specs, *files, text,
                                 vocabulary ? &*vocabulary : nullptr);
   if (!args)
     return fail(llvm::toString(args.takeError()));
