@@ -376,11 +376,14 @@ const Setting kSettings[] = {
      }},
     {"eval_data",
      [](SettingChecks &c, const KeywordArg &kw) {
-       // A text source's held-out part is its validation split.
-       if (kw.value->kind == Expr::Call && kw.value->name == "text") {
+       // A text or task source's held-out part is its validation split.
+       if (kw.value->kind == Expr::Call &&
+           (kw.value->name == "text" || kw.value->name == "task")) {
          c.file.emitError(kw.value->loc)
-             << "eval_data cannot be text(...): a text source holds out its "
-                "last part itself (validation = fraction)";
+             << "eval_data cannot be " + kw.value->name +
+                    "(...): a " + kw.value->name +
+                    " source holds out its last part itself (validation = "
+                    "fraction)";
          return false;
        }
        return c.data(kw, c.out.evalData);

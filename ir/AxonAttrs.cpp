@@ -47,6 +47,19 @@ constexpr DataOption kTextOptions[] = {
      "negatives = noise words per pair", 0},
 };
 
+// runtime/data/SequenceTask.h's settings (sequenceTaskSettings), located
+// like text's; the task's name ("reverse", "sort") is checked when the data
+// is bound.
+constexpr llvm::StringLiteral kTaskName[] = {"task"};
+constexpr DataOption kTaskOptions[] = {
+    {"length", DataOption::Kind::Integer, "length = L (digits per string)", 1},
+    {"samples", DataOption::Kind::Integer,
+     "samples = strings in both splits", 1},
+    {"validation", DataOption::Kind::Number,
+     "validation = the fraction held out (default 0.1)", 0, 1},
+    {"seed", DataOption::Kind::Integer, "seed = which strings are drawn", 0},
+};
+
 /// Windows (seq) or skip-gram pairs (window), each with its own settings;
 /// pairs and `words` are of the word level.
 std::string textCombinationError(DictionaryAttr options) {
@@ -76,6 +89,8 @@ const DataFormat kDataFormats[] = {
     {"csv", R"(csv("file", label = column))", kOneFile, kCsvOptions},
     {"text", R"(text("corpus", level = "char", seq = T))", kCorpus,
      kTextOptions, textCombinationError},
+    {"task", R"(task("reverse", length = L, samples = S))", kTaskName,
+     kTaskOptions},
 };
 
 constexpr unsigned bit(OptimizerKind k) { return 1u << unsigned(k); }

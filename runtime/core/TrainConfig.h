@@ -17,20 +17,21 @@
 namespace axon {
 
 /// Where samples come from: `idx(images, labels)`, `npy(inputs, labels)`,
-/// `csv(file, label = column)` or `text(corpus, level = "char", seq = T,
-/// ...)`.
+/// `csv(file, label = column)`, `text(corpus, level = "char", seq = T,
+/// ...)` or `task("reverse", length = L, ...)`.
 struct DataSource {
-  std::string format; ///< "idx", "npy", "csv" or "text"; empty: no data.
+  std::string format; ///< "idx", "npy", "csv", "text" or "task"; empty: none.
   std::vector<std::string> files;
   int64_t labelColumn = 0; ///< csv: the label's column; negative counts from the end.
-  /// text: its settings by name ({"level": "char", "seq": 64}), as
-  /// runtime/data/TextSource.h's textSourceSpec reads them.
+  /// text and task: their settings by name ({"level": "char", "seq": 64}),
+  /// as runtime/data/TextSource.h's textSourceSpec (SequenceTask.h's
+  /// sequenceTaskSpec) reads them.
   llvm::json::Object options;
 
   bool empty() const { return format.empty(); }
-  /// Samples as named arrays bound to the loss's arguments by name (text),
-  /// rather than inputs and labels bound in order.
-  bool namedArrays() const { return format == "text"; }
+  /// Samples as named arrays bound to the loss's arguments by name (text,
+  /// task), rather than inputs and labels bound in order.
+  bool namedArrays() const { return format == "text" || format == "task"; }
   /// `idx("a", "b")`, for messages.
   std::string describe() const;
 };

@@ -51,6 +51,9 @@ double axon::validationFraction(const TrainConfig &c) {
   if (c.train.format == "text")
     return c.train.options.getNumber("validation").value_or(
         TextOptions().validation);
+  if (c.train.format == "task")
+    return c.train.options.getNumber("validation").value_or(
+        SequenceTaskOptions().validation);
   return 0;
 }
 
@@ -62,7 +65,25 @@ llvm::Expected<TextSourceSpec> axon::textSpecOf(const TrainConfig &c) {
   return spec;
 }
 
+llvm::Expected<SequenceTaskOptions> axon::taskSpecOf(const TrainConfig &c) {
+  if (c.train.files.size() != 1)
+    return llvm::createStringError(c.train.describe() +
+                                   ": expected one task name, \"reverse\" or "
+                                   "\"sort\"");
+  auto spec = sequenceTaskSpec(c.train.files[0], c.train.options);
+  if (!spec)
+    return spec.takeError();
+  spec->validation = validationFraction(c);
+  return spec;
+}
+
 llvm::Expected<std::vector<ArraySpec>> axon::sourceArrays(const TrainConfig &c) {
+  if (c.train.format == "task") {
+    auto spec = taskSpecOf(c);
+    if (!spec)
+      return spec.takeError();
+    return SequenceTask(spec->kind, spec->length, {}).specs();
+  }
   if (c.train.format != "text") {
     std::vector<LossArgument> args = lossArgsOf(c);
     if (args.size() != 2)
@@ -133,7 +154,7 @@ llvm::Expected<TrainSources> axon::sourcesOf(const TrainConfig &c,
 llvm::Expected<TrainSources> axon::loadTrainSources(const TrainConfig &c,
                                                     int64_t limit,
                                                     int64_t evalLimit) {
-  if (c.train.format != "text") {
+  if (!c.train.namedArrays()) {
     auto data = loadTrainData(c, limit, evalLimit);
     if (!data)
       return data.takeError();
@@ -141,8 +162,9 @@ llvm::Expected<TrainSources> axon::loadTrainSources(const TrainConfig &c,
   }
   if (!c.eval.empty())
     return llvm::createStringError(
-        c.eval.describe() + ": a text source takes no eval_data; its "
-                            "validation split is evaluated each epoch");
+        c.eval.describe() + ": a " + c.train.format +
+        " source takes no eval_data; its validation split is evaluated each "
+        "epoch");
   if (limit < 0)
     return llvm::createStringError(c.train.describe() +
                                    ": the sample limit must be >= 0, got " +
@@ -150,18 +172,31 @@ llvm::Expected<TrainSources> axon::loadTrainSources(const TrainConfig &c,
   auto binding = bindLoss(c);
   if (!binding)
     return binding.takeError();
-  auto spec = textSpecOf(c);
-  if (!spec)
-    return spec.takeError();
-  auto samples = loadTextSamples(*spec, c.seed);
-  if (!samples)
-    return samples.takeError();
   TrainSources out;
-  out.vocabulary = std::move(samples->vocabulary);
-  std::unique_ptr<SampleSource> train = std::move(samples->train);
+  std::unique_ptr<SampleSource> train, validation;
+  if (c.train.format == "task") {
+    auto spec = taskSpecOf(c);
+    if (!spec)
+      return spec.takeError();
+    auto task = makeSequenceTask(*spec);
+    if (!task)
+      return task.takeError();
+    train = std::move(task->train);
+    validation = std::move(task->validation);
+  } else {
+    auto spec = textSpecOf(c);
+    if (!spec)
+      return spec.takeError();
+    auto samples = loadTextSamples(*spec, c.seed);
+    if (!samples)
+      return samples.takeError();
+    out.vocabulary = std::move(samples->vocabulary);
+    train = std::move(samples->train);
+    validation = std::move(samples->validation);
+  }
   if (limit > 0)
     train = std::make_unique<FirstRows>(std::move(train), limit);
   out.train = bound(std::move(train), *binding);
-  out.validation = bound(std::move(samples->validation), *binding);
+  out.validation = bound(std::move(validation), *binding);
   return out;
 }

@@ -2,12 +2,14 @@
 // training set, the validation split held out of it, the eval set, and the
 // vocabulary of a text source. idx, npy and csv data are loaded as before
 // (DataLoader.h) and given as TensorSources ("inputs", "labels", bound in
-// order); text(...) gives TextWindows or SkipGramPairs, bound by name.
+// order); text(...) gives TextWindows or SkipGramPairs, task(...) a
+// SequenceTask, bound by name.
 #ifndef AXON_RUNTIME_DATA_TRAINSOURCES_H
 #define AXON_RUNTIME_DATA_TRAINSOURCES_H
 
 #include "runtime/data/ArrayBinding.h"
 #include "runtime/data/DataLoader.h"
+#include "runtime/data/SequenceTask.h"
 #include "runtime/data/TextSource.h"
 
 #include <optional>
@@ -22,17 +24,22 @@ struct TrainSources {
 };
 
 /// The fraction of the training data `config` holds out: the block's
-/// `validation`, else a text source's own (default 0.1), else 0.
+/// `validation`, else a text or task source's own (default 0.1), else 0.
 double validationFraction(const TrainConfig &config);
 
 /// A text source's settings (textSourceSpec of its files and options) with
 /// the block's validation fraction. Errors as textSourceSpec's.
 llvm::Expected<TextSourceSpec> textSpecOf(const TrainConfig &config);
 
+/// A task source's settings (sequenceTaskSpec of its name and options)
+/// with the block's validation fraction. Errors as sequenceTaskSpec's, and
+/// a task(...) without exactly one name.
+llvm::Expected<SequenceTaskOptions> taskSpecOf(const TrainConfig &config);
+
 /// The arrays each sample of `config.train` holds, from its settings alone
 /// (no file is read): text's tokens and targets i32[seq], or center,
-/// context i32[] and negatives i32[k]; inputs and labels of the loss's
-/// shapes otherwise.
+/// context i32[] and negatives i32[k]; task's source and target i32[length];
+/// inputs and labels of the loss's shapes otherwise.
 llvm::Expected<std::vector<ArraySpec>> sourceArrays(const TrainConfig &config);
 
 /// `config.lossArgs` bound to sourceArrays (errors as bindArrays').

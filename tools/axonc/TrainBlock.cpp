@@ -40,9 +40,10 @@ DataSource sourceOf(DataSourceAttr spec) {
   for (StringAttr file : spec.getFiles())
     s.files.push_back(file.str());
   s.labelColumn = spec.getIntOption("label", 0);
-  if (s.format != "text" || !spec.getOptions())
+  if (!s.namedArrays() || !spec.getOptions())
     return s;
-  // text's settings as TextSource.h's textSourceSpec reads them.
+  // text's and task's settings as TextSource.h's textSourceSpec and
+  // SequenceTask.h's sequenceTaskSpec read them.
   for (NamedAttribute o : spec.getOptions()) {
     llvm::json::Value v = nullptr;
     if (auto i = dyn_cast<IntegerAttr>(o.getValue()))
