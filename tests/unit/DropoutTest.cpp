@@ -242,23 +242,28 @@ TEST(Dropout, StepGradientMatchesFiniteDifferences) {
   EXPECT_NE(at0, at5);
 }
 
-TEST(Dropout, StepGradientThroughALoopRecomputesItsDraws) {
-  // A mask per loop step (counter = t) and per train step: the reverse
-  // loop recomputes each step's draw and must see the forward's.
+// A mask per loop step (counter = t) and per train step, over a run-time
+// trip count: the reverse loop recomputes each step's draw and must see
+// the forward's.
+const char *kLoopModel = "param W: f64[4, 4] = glorot_uniform\n"
+                         "fn loss(x: f64[N, 4]) -> f64 {\n"
+                         "  let h = x\n"
+                         "  for t in 0..dim(x, 0) {\n"
+                         "    h = tanh(dropout(h @ W, 0.3, counter = t) + x)\n"
+                         "  }\n"
+                         "  return sum(h * h)\n"
+                         "}\n"
+                         "train loss { optimizer = sgd(lr = 1) }\n";
+
+Tensor loopInput() {
   Tensor x(DType::F64, {3, 4});
   for (size_t i = 0; i < x.data.size(); ++i)
     x.data[i] = std::sin(double(i) + 0.5);
-  std::vector<double> grads =
-      checkStepGradient("param W: f64[4, 4] = glorot_uniform\n"
-                        "fn loss(x: f64[N, 4]) -> f64 {\n"
-                        "  let h = x\n"
-                        "  for t in 0..dim(x, 0) {\n"
-                        "    h = tanh(dropout(h @ W, 0.3, counter = t) + x)\n"
-                        "  }\n"
-                        "  return sum(h * h)\n"
-                        "}\n"
-                        "train loss { optimizer = sgd(lr = 1) }\n",
-                        x, 2);
+  return x;
+}
+
+TEST(Dropout, StepGradientThroughALoopRecomputesItsDraws) {
+  std::vector<double> grads = checkStepGradient(kLoopModel, loopInput(), 2);
   EXPECT_NE(std::count(grads.begin(), grads.end(), 0.0), int64_t(grads.size()));
 }
 
@@ -284,6 +289,32 @@ TEST(Dropout, CompiledStepsDrawTheReferencesMasks) {
   }
   // w accumulated every step's update: the same masks, bit for bit.
   EXPECT_EQ(jit.getParam(0).data, reference.getParam("w")->data);
+}
+
+TEST(Dropout, CompiledLoopStepsMatchTheReference) {
+  // The draws in the forward loop and their recomputation in the compiled
+  // reverse loop, at several train steps.
+  auto m = test_support::compileModel(kLoopModel, true);
+  ASSERT_TRUE(m->module) << m->errors;
+  reference::Evaluator reference(*m->module);
+  auto program =
+      JitProgram::compile(*m->module, {{"loss_train_step", {{3, 4}, {}}}}, {});
+  ASSERT_TRUE(bool(program)) << errorOf(program.takeError());
+  Executor &jit = (*program)->executor();
+  Tensor x = loopInput();
+  for (int64_t step : {0, 1, 9}) {
+    auto want = reference.call("loss_train_step", {x, scalarI64(step)});
+    auto got = jit.call("loss_train_step", {x, scalarI64(step)});
+    ASSERT_TRUE(bool(want)) << errorOf(want.takeError());
+    ASSERT_TRUE(bool(got)) << errorOf(got.takeError());
+    EXPECT_NEAR(got->front().data[0], want->front().data[0], 1e-12)
+        << "step " << step;
+  }
+  const Tensor &w = *reference.getParam("W");
+  Tensor compiled = jit.getParam(0);
+  ASSERT_EQ(compiled.data.size(), w.data.size());
+  for (size_t i = 0; i < w.data.size(); ++i)
+    EXPECT_NEAR(compiled.data[i], w.data[i], 1e-12) << "W[" << i << "]";
 }
 
 } // namespace
