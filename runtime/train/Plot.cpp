@@ -140,7 +140,9 @@ llvm::Error axon::writeTrainingPlot(llvm::StringRef metricsPath,
   Series trainLoss{"train loss (epoch)", "#1f77b4"},
       evalLoss{"test loss", "#d62728"},
       trainMetric{"train " + metricName.str(), "#1f77b4"},
-      evalMetric{"test " + metricName.str(), "#d62728"};
+      evalMetric{"test " + metricName.str(), "#d62728"},
+      validationLoss{"validation loss", "#2ca02c"},
+      validationMetric{"validation " + metricName.str(), "#2ca02c"};
   llvm::SmallVector<llvm::StringRef> lines;
   (*buffer)->getBuffer().split(lines, '\n', -1, /*KeepEmpty=*/false);
   for (size_t i = 0; i < lines.size(); ++i) {
@@ -164,6 +166,8 @@ llvm::Error axon::writeTrainingPlot(llvm::StringRef metricsPath,
       value("eval_loss", evalLoss);
       value("train_metric", trainMetric);
       value("eval_metric", evalMetric);
+      value("validation_loss", validationLoss);
+      value("validation_metric", validationMetric);
     }
   }
   Series steps{"train loss (step)", "#7f7f7f", {}, /*thin=*/true};
@@ -188,10 +192,12 @@ llvm::Error axon::writeTrainingPlot(llvm::StringRef metricsPath,
   loss.add(std::move(steps));
   loss.add(std::move(trainLoss));
   loss.add(std::move(evalLoss));
+  loss.add(std::move(validationLoss));
   loss.draw(os, "no steps yet");
   Panel metric(550, 40, 380, 280, metricName.empty() ? "metric" : metricName.str());
   metric.add(std::move(trainMetric));
   metric.add(std::move(evalMetric));
+  metric.add(std::move(validationMetric));
   metric.draw(os, "no eval_fn in the train block");
   os << "</svg>\n";
 

@@ -7,10 +7,13 @@
 #include "TempDirTest.h"
 
 #include "runtime/data/TrainSources.h"
+#include "runtime/train/Plot.h"
 #include "runtime/train/TrainSession.h"
 #include "tools/axonc/CompilePolicy.h"
 #include "tools/axonc/TrainBlock.h"
 #include "tools/axonc/TrainCommand.h"
+
+#include "llvm/Support/MemoryBuffer.h"
 
 #include <cmath>
 #include <map>
@@ -161,6 +164,10 @@ TEST_F(TextTraining, CharModelBeatsTheUnigramEntropy) {
   EXPECT_NE(out.find("held out for validation"), std::string::npos) << out;
   EXPECT_NE(out.find(", validation loss "), std::string::npos) << out;
   EXPECT_NE(progress.find("validation loss"), std::string::npos) << progress;
+  // The plot draws the validation curve with the train loss.
+  auto plot = llvm::MemoryBuffer::getFile(plotPathFor(path("run.jsonl")));
+  ASSERT_TRUE(bool(plot));
+  EXPECT_NE((*plot)->getBuffer().find("validation loss"), llvm::StringRef::npos);
 
   // The vocabulary of the training split is in the checkpoint.
   auto vocabulary = readVocabulary(path("run.safetensors"));
@@ -202,6 +209,32 @@ TEST_F(TextTraining, SeqBindsTheLossesSymbolicDims) {
             "'tokens' is i32[N, 7]: text(\"" + file +
                 "\", seq = 7) gives tokens: i32[N, 7], "
                 "targets: i32[N, 7]");
+}
+
+/// --limit N takes the first N windows; the validation split stays whole.
+TEST_F(TextTraining, LimitTakesTheFirstWindows) {
+  std::string text = corpus(40, 6);
+  std::string file = write("corpus.txt", text);
+  auto config = configOf(model(kNamedArgs, "text(\"" + file + "\", seq = 4)"));
+  ASSERT_TRUE(bool(config)) << llvm::toString(config.takeError());
+  auto all = loadTrainSources(*config, 0, 0);
+  ASSERT_TRUE(bool(all)) << llvm::toString(all.takeError());
+  auto first = loadTrainSources(*config, 7, 0);
+  ASSERT_TRUE(bool(first)) << llvm::toString(first.takeError());
+  EXPECT_EQ(first->train->size(), 7);
+  EXPECT_GT(all->train->size(), 7);
+  EXPECT_EQ(first->validation->size(), all->validation->size());
+  std::vector<int64_t> rows = {0, 6};
+  EXPECT_EQ(first->train->gather(rows, 0).arrays[1].second.data,
+            all->train->gather(rows, 0).arrays[1].second.data);
+  EXPECT_EQ(errorOf(loadTrainSources(*config, -1, 0)),
+            config->train.describe() + ": the sample limit must be >= 0, got -1");
+  // A configuration read from JSON is checked again: no eval data.
+  TrainConfig withEval = *config;
+  withEval.eval = {"npy", {"x.npy", "t.npy"}};
+  EXPECT_EQ(errorOf(loadTrainSources(withEval, 0, 0)),
+            "npy(\"x.npy\", \"t.npy\"): a text source takes no eval_data; its "
+            "validation split is evaluated each epoch");
 }
 
 /// Named arrays bind by name: a loss argument the source has no array for
