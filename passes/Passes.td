@@ -130,6 +130,15 @@ def PlanMemory : Pass<"axon-plan-memory", "::mlir::func::FuncOp"> {
     copied. The loop gets `axon.offsets = array<i64: t, carried...>` and
     `axon.staging = array<i64: ...>` (-1 where none). Parameter stores
     inside a loop are an error.
+
+    A kernel that is a lone `axon.dynamic_update_row` of one of its inputs
+    (compiled, it writes only the row, into an output buffer the plan must
+    fill with the target first) takes the target's buffer instead of one
+    of its own when nothing reads the target after it: the carried stack
+    of a loop that stores a row per step (autodiff's backprop through
+    time), written in place at every step, or a kernel result of the same
+    block whose last reader it is (that buffer then lives as long as the
+    result). Elsewhere the plan copies the target into its result first.
   }];
   let dependentDialects = ["::axon::AxonDialect"];
 }
