@@ -110,6 +110,19 @@ struct Function {
   std::vector<Type> results;
   std::vector<StmtPtr> body;
   llvm::SMLoc end; ///< The closing brace.
+  /// Defined in an imported module (its name is qualified, `nn.linear`):
+  /// callable from the model, but not an entry point of its own.
+  bool imported = false;
+};
+
+/// `import "nn"` (a module of the standard library) or
+/// `import "layers.axon" as l` (a file, relative to the importing one).
+struct Import {
+  llvm::SMLoc loc;     ///< The 'import' keyword.
+  std::string path;    ///< As written.
+  llvm::SMLoc pathLoc;
+  std::string alias;   ///< `as NAME`, or empty.
+  llvm::SMLoc aliasLoc;
 };
 
 /// `train loss { key = value ... }`.
@@ -121,6 +134,7 @@ struct Train {
 };
 
 struct Module {
+  std::vector<Import> imports;
   std::vector<Param> params;
   std::vector<Function> functions;
   std::vector<Train> trains;

@@ -147,6 +147,12 @@ void printStmts(const std::vector<StmtPtr> &body, unsigned indent,
 } // namespace
 
 void ast::dump(const Module &module, llvm::raw_ostream &os) {
+  for (const Import &i : module.imports) {
+    os << "import \"" << i.path << "\"";
+    if (!i.alias.empty())
+      os << " as " << i.alias;
+    os << "\n";
+  }
   for (const Param &p : module.params) {
     os << "param " << p.name << ": ";
     printType(p.type, os);
@@ -157,7 +163,7 @@ void ast::dump(const Module &module, llvm::raw_ostream &os) {
     os << "\n";
   }
   for (const Function &f : module.functions) {
-    os << "fn " << f.name << "(";
+    os << (f.imported ? "imported fn " : "fn ") << f.name << "(";
     for (size_t i = 0; i < f.args.size(); ++i) {
       os << (i ? ", " : "") << f.args[i].name << ": ";
       printType(f.args[i].type, os);

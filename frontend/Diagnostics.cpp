@@ -46,13 +46,30 @@ void ModelDiagnosticHandler::handle(mlir::Diagnostic &diag) {
     else
       emitDiagnostic(note.getLocation(), note.str(), note.getSeverity());
   }
+  printImportChain(diag.getLocation());
+}
+
+void ModelDiagnosticHandler::printImportChain(mlir::Location loc) {
+  // An error inside an imported module also shows the import that brought
+  // the module in, and so on up to the model file.
+  auto fileLoc = loc->findInstanceOf<mlir::FileLineColLoc>();
+  llvm::SMLoc importedAt = file_.textNamed(fileLoc.getFilename()).second;
+  for (unsigned depth = 0; importedAt.isValid() && depth < 64; ++depth) {
+    mlir::FileLineColLoc site = file_.location(importedAt);
+    print(site, importedAt.getPointer(),
+          "in the module '" + fileLoc.getFilename().str() + "' imported here",
+          mlir::DiagnosticSeverity::Note);
+    fileLoc = site;
+    importedAt = file_.textNamed(site.getFilename()).second;
+  }
 }
 
 const char *ModelDiagnosticHandler::pointerInFile(mlir::Location loc) const {
   auto fileLoc = loc->findInstanceOf<mlir::FileLineColLoc>();
-  if (!fileLoc || fileLoc.getFilename() != file_.name())
+  if (!fileLoc)
     return nullptr;
-  return file_.pointerAt(fileLoc.getLine(), fileLoc.getColumn());
+  return file_.pointerAt(fileLoc.getLine(), fileLoc.getColumn(),
+                         fileLoc.getFilename());
 }
 
 void ModelDiagnosticHandler::print(mlir::Location loc, const char *at,
@@ -64,9 +81,10 @@ void ModelDiagnosticHandler::print(mlir::Location loc, const char *at,
 }
 
 void ModelDiagnosticHandler::printSourceWindow(const char *p) {
-  llvm::StringRef text = file_.text();
+  // The line from its start to the newline or the end of its text.
+  llvm::StringRef text = file_.textContaining(p);
   size_t at = p - text.begin();
-  size_t begin = file_.lineStart(at);
+  size_t begin = file_.lineStart(p) - text.begin();
   size_t end = text.find('\n', at);
   if (end == llvm::StringRef::npos)
     end = text.size();

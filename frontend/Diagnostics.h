@@ -4,8 +4,9 @@
 // (kDiagnosticContext columns each side, "..." where cut), so output stays
 // linear in the number of errors; after the error limit (`--error-limit`,
 // default 20) one "too many errors" line is printed and the rest are only
-// counted, and the lexer, parser and MLIRGen stop early. Diagnostics
-// located elsewhere (other files, passes' unknown locations) are printed
+// counted, and the lexer, parser and MLIRGen stop early. Diagnostics in
+// an imported module (`import "nn"`) are printed the same way, named by
+// the module, with a note at the import. Diagnostics located elsewhere (other files, passes' unknown locations) are printed
 // by SourceMgrDiagnosticHandler as they are.
 #ifndef AXON_FRONTEND_DIAGNOSTICS_H
 #define AXON_FRONTEND_DIAGNOSTICS_H
@@ -36,6 +37,9 @@ private:
   /// One diagnostic or note located in the file.
   void print(mlir::Location loc, const char *at, const llvm::Twine &message,
              mlir::DiagnosticSeverity kind);
+  /// For a diagnostic inside an imported module: a note at the import
+  /// that brought the module in (and at the import of that, and so on).
+  void printImportChain(mlir::Location loc);
   /// The line holding `at` (tabs expanded to 8-column stops, as LLVM's
   /// SourceMgr prints them), cut to the window, and a caret under `at`.
   void printSourceWindow(const char *at);

@@ -22,6 +22,7 @@ const char *axon::tokName(Tok kind) {
   case Tok::KwFor: return "'for'";
   case Tok::KwIn: return "'in'";
   case Tok::KwTrain: return "'train'";
+  case Tok::KwImport: return "'import'";
   case Tok::LParen: return "'('";
   case Tok::RParen: return "')'";
   case Tok::LBracket: return "'['";
@@ -56,8 +57,8 @@ namespace {
 
 class Lexer {
 public:
-  explicit Lexer(SourceFile &file)
-      : file_(file), text_(file.text()), pos_(0) {}
+  Lexer(SourceFile &file, llvm::StringRef text)
+      : file_(file), text_(text), pos_(0) {}
 
   std::vector<Token> run() {
     std::vector<Token> tokens;
@@ -175,10 +176,20 @@ private:
   }
 
   Token identifier(size_t start) {
-    while (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_')
+    auto word = [&] {
+      while (std::isalnum(static_cast<unsigned char>(peek())) || peek() == '_')
+        ++pos_;
+    };
+    word();
+    // `nn.linear`: a function of an imported module is one qualified name.
+    if (peek() == '.' &&
+        (std::isalpha(static_cast<unsigned char>(peek(1))) || peek(1) == '_')) {
       ++pos_;
-    llvm::StringRef word = text_.substr(start, pos_ - start);
-    Tok kind = llvm::StringSwitch<Tok>(word)
+      word();
+      return make(Tok::Ident, start);
+    }
+    llvm::StringRef text = text_.substr(start, pos_ - start);
+    Tok kind = llvm::StringSwitch<Tok>(text)
                    .Case("param", Tok::KwParam)
                    .Case("fn", Tok::KwFn)
                    .Case("let", Tok::KwLet)
@@ -186,6 +197,7 @@ private:
                    .Case("for", Tok::KwFor)
                    .Case("in", Tok::KwIn)
                    .Case("train", Tok::KwTrain)
+                   .Case("import", Tok::KwImport)
                    .Default(Tok::Ident);
     return make(kind, start);
   }
@@ -258,7 +270,9 @@ private:
 
 } // namespace
 
-std::vector<Token> axon::lex(SourceFile &file) { return Lexer(file).run(); }
+std::vector<Token> axon::lex(SourceFile &file, llvm::StringRef text) {
+  return Lexer(file, text).run();
+}
 
 std::string Token::stringValue() const {
   std::string value;

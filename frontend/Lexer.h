@@ -12,7 +12,7 @@ namespace axon {
 enum class Tok {
   Eof, Ident, Int, Float, String,
   // Keywords.
-  KwParam, KwFn, KwLet, KwReturn, KwFor, KwIn, KwTrain,
+  KwParam, KwFn, KwLet, KwReturn, KwFor, KwIn, KwTrain, KwImport,
   // Punctuation and operators.
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, Semi,
   Assign, Arrow, DotDot, At, Plus, Minus, Star, Slash, Caret,
@@ -36,9 +36,15 @@ struct Token {
   std::string stringValue() const;
 };
 
-/// Splits the whole file into tokens; lexical errors are reported to the
-/// file and produce Tok::Error tokens so the parser can go on.
-std::vector<Token> lex(SourceFile &file);
+/// Splits `text` (the file's own text or an import's, see
+/// SourceFile::addImport) into tokens; lexical errors are reported to the
+/// file and produce Tok::Error tokens so the parser can go on. A name may
+/// be qualified by one module name: `nn.linear` is one Ident token.
+std::vector<Token> lex(SourceFile &file, llvm::StringRef text);
+/// The model file's own text.
+inline std::vector<Token> lex(SourceFile &file) {
+  return lex(file, file.text());
+}
 
 } // namespace axon
 

@@ -8,6 +8,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/thread.h"
@@ -45,6 +46,7 @@ mlir::OwningOpRef<mlir::ModuleOp> Translator::run(const Module &m) {
       emitTrain(t);
   if (file_.errorCount() > 0)
     return nullptr;
+  eraseUnusedImports(m);
   if (mlir::failed(mlir::verify(*module_))) {
     // A verifier failure here is a frontend bug: the checks above should
     // have caught it. Report it against the file rather than crash.
@@ -304,12 +306,25 @@ void Translator::declareFunction(const Function &f) {
 void Translator::emitFunction(const Function &f) {
   FnSig &sig = sigs_[f.name];
   currentFn_ = f.name;
+  // A module's function sees its arguments, not the model's parameters:
+  // the model's `param g` neither shadows nor collides with a layer's `g`.
+  std::map<std::string, TV> modelParams;
+  if (f.imported)
+    std::swap(params_, modelParams);
+  auto restoreParams = llvm::make_scope_exit([&] {
+    if (f.imported)
+      std::swap(params_, modelParams);
+  });
   auto func = b_.create<mlir::func::FuncOp>(loc(f.loc), f.name, sig.type);
   // Argument names let drivers bind inputs by name (`--input x=...`).
   llvm::SmallVector<mlir::Attribute> names;
   for (const Arg &a : f.args)
     names.push_back(b_.getStringAttr(a.name));
   func->setAttr("axon.arg_names", b_.getArrayAttr(names));
+  // A module's function is inlined where the model calls it, not an entry
+  // point of its own (a built binary does not export `nn.linear`).
+  if (f.imported)
+    func.setPrivate();
   mlir::Block *entry = func.addEntryBlock();
   mlir::OpBuilder::InsertionGuard guard(b_);
   b_.setInsertionPointToStart(entry);
@@ -929,9 +944,27 @@ TV Translator::emitCall(const Expr &e) {
   if (!isReservedName(e.name)) {
     if (params_.count(e.name) || scope_.count(e.name))
       return fail(e.loc, "'" + e.name + "' is not a function");
-    return fail(e.loc, "unknown function '" + e.name + "'");
+    return fail(e.loc, "unknown function '" + e.name + "'" +
+                           moduleHint(e.name));
   }
   return emitBuiltin(*this, e);
+}
+
+std::string Translator::moduleHint(llvm::StringRef name) const {
+  auto [module, fn] = name.split('.');
+  if (fn.empty()) {
+    // `linear` for `nn.linear`: an imported function of that name.
+    for (const auto &kv : sigs_)
+      if (llvm::StringRef(kv.first).ends_with(("." + name).str()))
+        return " (did you mean '" + kv.first + "'?)";
+    return "";
+  }
+  std::string prefix = (module + ".").str();
+  auto next = sigs_.lower_bound(prefix);
+  if (next != sigs_.end() && llvm::StringRef(next->first).starts_with(prefix))
+    return " (module '" + module.str() + "' has no function '" + fn.str() +
+           "')";
+  return " (no module '" + module.str() + "' is imported)";
 }
 
 TV Translator::emitUserCall(const Expr &e, FnSig &sig) {
@@ -1056,7 +1089,8 @@ TV Translator::emitGrad(const Expr &e) {
   const std::string &fn = e.args[0]->name;
   auto it = sigs_.find(fn);
   if (it == sigs_.end() || !it->second.ast)
-    return fail(e.args[0]->loc, "unknown function '" + fn + "'");
+    return fail(e.args[0]->loc, "unknown function '" + fn + "'" +
+                                    moduleHint(fn));
   calls_[currentFn_].push_back({fn, e.args[0]->loc});
   FnSig &src = it->second;
   if (!src.ok)
@@ -1093,6 +1127,26 @@ TV Translator::emitGrad(const Expr &e) {
   for (size_t i = 1; i < e.args.size(); ++i)
     args.push_back(e.args[i].get());
   return emitCallTo(e.loc, gname, "grad(" + fn + ")", sigs_[gname], args, 1);
+}
+
+void Translator::eraseUnusedImports(const Module &m) {
+  // An imported module's functions are all checked, but only those the
+  // model reaches are kept: `import "nn"` does not put every layer through
+  // the compiler.
+  std::set<std::string> imported;
+  for (const Function &f : m.functions)
+    if (f.imported)
+      imported.insert(f.name);
+  for (bool erased = true; erased;) {
+    erased = false;
+    for (auto f : llvm::make_early_inc_range(
+             module_->getOps<mlir::func::FuncOp>()))
+      if (imported.count(f.getName().str()) &&
+          mlir::SymbolTable::symbolKnownUseEmpty(f, *module_)) {
+        f.erase();
+        erased = true;
+      }
+  }
 }
 
 void Translator::checkRecursion() {

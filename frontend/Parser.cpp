@@ -2,7 +2,8 @@
 //
 // Grammar (newlines separate nothing; a '(' or '[' that starts a line does
 // not continue the previous expression as a call):
-//   module  := (param | fn | train)*
+//   module  := import* (param | fn | train)*
+//   import  := 'import' STRING ('as' NAME)?
 //   param   := 'param' NAME ':' type ('=' expr)?
 //   fn      := 'fn' NAME '(' (NAME ':' type),* ')' ('->' results)? block
 //   results := type | '(' type,* ')'
@@ -19,6 +20,7 @@
 //   primary := NUMBER | STRING | NAME | NAME '(' args ')' | '(' expr ')'
 //            | '[' expr,* ']'
 #include "frontend/Parser.h"
+#include "frontend/Imports.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -34,8 +36,22 @@ public:
 
   Module run() {
     Module m;
+    bool declared = false; // a param, fn or train came before
     while (!at(Tok::Eof) && !file_.stopped()) {
       bool ok = true;
+      if (at(Tok::KwImport)) {
+        if (declared)
+          error("'import' must come before the file's declarations");
+        Import i;
+        ok = parseImport(i) && !declared;
+        if (ok)
+          m.imports.push_back(std::move(i));
+        if (ok)
+          continue;
+        syncToItem();
+        continue;
+      }
+      declared = true;
       if (at(Tok::KwParam)) {
         Param p;
         ok = parseParam(p);
@@ -53,7 +69,8 @@ public:
           m.trains.push_back(std::move(t));
       } else {
         if (!at(Tok::Error))
-          error("expected 'param', 'fn' or 'train' at top level, found " +
+          error("expected 'import', 'param', 'fn' or 'train' at top level, "
+                "found " +
                 describe(cur()));
         ok = false;
       }
@@ -112,8 +129,39 @@ private:
   }
 
   bool atItemStart() const {
-    return cur().startsLine &&
-           (at(Tok::KwParam) || at(Tok::KwFn) || at(Tok::KwTrain));
+    return cur().startsLine && (at(Tok::KwParam) || at(Tok::KwFn) ||
+                                at(Tok::KwTrain) || at(Tok::KwImport));
+  }
+
+  /// A name being declared: not qualified (`nn.linear` names a function
+  /// of an imported module, it cannot be defined here).
+  bool expectDeclaredName(std::string &name, llvm::SMLoc &loc,
+                          llvm::StringRef what) {
+    if (at(Tok::Ident) && cur().text.contains('.')) {
+      error("cannot declare the qualified name '" + cur().text +
+            "' (a name with '.' names a function of an imported module)");
+      return false;
+    }
+    return expectName(name, loc, what);
+  }
+
+  bool parseImport(Import &i) {
+    i.loc = cur().loc;
+    advance(); // 'import'
+    if (!at(Tok::String)) {
+      error("expected a module after 'import' (\"nn\" or a file such as "
+            "\"layers.axon\"), found " + describe(cur()));
+      return false;
+    }
+    i.path = cur().stringValue();
+    i.pathLoc = cur().loc;
+    advance();
+    if (at(Tok::Ident) && cur().text == "as" && !cur().startsLine) {
+      advance();
+      return expectDeclaredName(i.alias, i.aliasLoc,
+                                "a module name after 'as'");
+    }
+    return true;
   }
 
   /// Skips to the next top-level keyword that starts a line. A failed item
@@ -142,7 +190,8 @@ private:
     while (!at(Tok::Eof)) {
       if (depth == 0 && (atStatementStart() || at(Tok::RBrace)))
         return;
-      if (at(Tok::KwFn) || at(Tok::KwParam) || at(Tok::KwTrain))
+      if (at(Tok::KwFn) || at(Tok::KwParam) || at(Tok::KwTrain) ||
+          at(Tok::KwImport))
         return;
       if (at(Tok::LBrace) || at(Tok::LParen) || at(Tok::LBracket))
         ++depth;
@@ -186,7 +235,7 @@ private:
   bool parseParam(Param &p) {
     p.loc = cur().loc;
     advance(); // 'param'
-    if (!expectName(p.name, p.loc, "a parameter name") ||
+    if (!expectDeclaredName(p.name, p.loc, "a parameter name") ||
         !expect(Tok::Colon, "after the parameter name") || !parseType(p.type))
       return false;
     if (accept(Tok::Assign)) {
@@ -199,13 +248,13 @@ private:
   bool parseFunction(Function &f) {
     f.loc = cur().loc;
     advance(); // 'fn'
-    if (!expectName(f.name, f.loc, "a function name") ||
+    if (!expectDeclaredName(f.name, f.loc, "a function name") ||
         !expect(Tok::LParen, "to open the argument list"))
       return false;
     if (!at(Tok::RParen)) {
       do {
         Arg a;
-        if (!expectName(a.name, a.loc, "an argument name") ||
+        if (!expectDeclaredName(a.name, a.loc, "an argument name") ||
             !expect(Tok::Colon, "after the argument name") ||
             !parseType(a.type))
           return false;
@@ -241,7 +290,7 @@ private:
       if (file_.stopped())
         return false;
       if (at(Tok::Eof) || at(Tok::KwFn) || at(Tok::KwParam) ||
-          at(Tok::KwTrain)) {
+          at(Tok::KwTrain) || at(Tok::KwImport)) {
         error("expected '}' to close the block, found " + describe(cur()));
         return false;
       }
@@ -262,7 +311,7 @@ private:
     llvm::SMLoc loc = cur().loc;
     if (accept(Tok::KwLet)) {
       auto s = std::make_unique<Stmt>(Stmt::Let, loc);
-      if (!expectName(s->name, s->loc, "a name after 'let'"))
+      if (!expectDeclaredName(s->name, s->loc, "a name after 'let'"))
         return nullptr;
       if (accept(Tok::Colon)) {
         s->type = std::make_unique<Type>();
@@ -293,7 +342,7 @@ private:
     if (accept(Tok::KwFor)) {
       auto s = std::make_unique<Stmt>(Stmt::For, loc);
       llvm::SMLoc nameLoc;
-      if (!expectName(s->name, nameLoc, "a loop variable after 'for'") ||
+      if (!expectDeclaredName(s->name, nameLoc, "a loop variable after 'for'") ||
           !expect(Tok::KwIn, "after the loop variable"))
         return nullptr;
       ExprPtr lo = parseExpr();
@@ -557,6 +606,13 @@ private:
 
 } // namespace
 
+Module axon::parseText(SourceFile &file, llvm::StringRef text) {
+  return Parser(file, lex(file, text)).run();
+}
+
 Module axon::parse(SourceFile &file) {
-  return Parser(file, lex(file)).run();
+  Module m = parseText(file, file.text());
+  if (!file.stopped())
+    resolveImports(file, m);
+  return m;
 }

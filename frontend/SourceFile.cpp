@@ -31,24 +31,68 @@ SourceFile::SourceFile(mlir::MLIRContext &context, llvm::StringRef name,
                        std::unique_ptr<llvm::MemoryBuffer> buffer,
                        llvm::raw_ostream &errs)
     : context_(context), name_(name.str()) {
-  bufferId_ = sourceMgr_.AddNewSourceBuffer(std::move(buffer), llvm::SMLoc());
-  llvm::StringRef text = this->text();
-  lineStarts_.push_back(0);
-  for (size_t i = 0; i < text.size(); ++i)
-    if (text[i] == '\n')
-      lineStarts_.push_back(i + 1);
+  addText(name, std::move(buffer), llvm::SMLoc());
   diagnostics_ = std::make_unique<ModelDiagnosticHandler>(*this, errs);
 }
 
 SourceFile::~SourceFile() = default;
 
-llvm::StringRef SourceFile::text() const {
-  return sourceMgr_.getMemoryBuffer(bufferId_)->getBuffer();
+void SourceFile::addText(llvm::StringRef name,
+                         std::unique_ptr<llvm::MemoryBuffer> buffer,
+                         llvm::SMLoc importedAt) {
+  Text t;
+  t.name = name.str();
+  t.importedAt = importedAt;
+  t.bufferId = sourceMgr_.AddNewSourceBuffer(std::move(buffer), importedAt);
+  llvm::StringRef text = sourceMgr_.getMemoryBuffer(t.bufferId)->getBuffer();
+  t.lineStarts.push_back(0);
+  for (size_t i = 0; i < text.size(); ++i)
+    if (text[i] == '\n')
+      t.lineStarts.push_back(i + 1);
+  texts_.push_back(std::move(t));
+}
+
+llvm::StringRef SourceFile::addImport(llvm::StringRef name,
+                                      llvm::StringRef text,
+                                      llvm::SMLoc importedAt) {
+  addText(name, llvm::MemoryBuffer::getMemBufferCopy(text, name), importedAt);
+  return textOf(texts_.back());
+}
+
+llvm::StringRef SourceFile::textOf(const Text &t) const {
+  return sourceMgr_.getMemoryBuffer(t.bufferId)->getBuffer();
+}
+
+llvm::StringRef SourceFile::text() const { return textOf(texts_.front()); }
+
+const SourceFile::Text *SourceFile::textHolding(const char *p) const {
+  if (!p)
+    return nullptr;
+  for (const Text &t : texts_) {
+    llvm::StringRef text = textOf(t);
+    if (p >= text.begin() && p <= text.end())
+      return &t;
+  }
+  return nullptr;
+}
+
+llvm::StringRef SourceFile::textContaining(const char *p) const {
+  const Text *t = textHolding(p);
+  return t ? textOf(*t) : llvm::StringRef();
+}
+
+std::pair<llvm::StringRef, llvm::SMLoc>
+SourceFile::textNamed(llvm::StringRef name) const {
+  for (const Text &t : texts_)
+    if (t.name == name)
+      return {textOf(t), t.importedAt};
+  return {llvm::StringRef(), llvm::SMLoc()};
 }
 
 mlir::FileLineColLoc SourceFile::location(llvm::SMLoc loc) const {
   auto [line, col] = lineAndColumn(loc);
-  return mlir::FileLineColLoc::get(&context_, name_, line, col);
+  const Text *t = textHolding(loc.getPointer());
+  return mlir::FileLineColLoc::get(&context_, t ? t->name : name_, line, col);
 }
 
 mlir::InFlightDiagnostic SourceFile::emitError(llvm::SMLoc loc) const {
@@ -61,26 +105,42 @@ void SourceFile::setErrorLimit(unsigned limit) {
 }
 bool SourceFile::stopped() const { return diagnostics_->stopped(); }
 
-size_t SourceFile::lineStart(size_t offset) const {
-  auto it = std::upper_bound(lineStarts_.begin(), lineStarts_.end(), offset);
-  return *(it - 1);
+const char *SourceFile::lineStart(const char *p) const {
+  const Text *t = textHolding(p);
+  if (!t)
+    return p;
+  size_t at = p - textOf(*t).begin();
+  auto it = std::upper_bound(t->lineStarts.begin(), t->lineStarts.end(), at);
+  return textOf(*t).begin() + *(it - 1);
 }
 
 std::pair<unsigned, unsigned> SourceFile::lineAndColumn(llvm::SMLoc loc) const {
-  llvm::StringRef text = this->text();
   const char *p = loc.getPointer();
-  if (!p || p < text.begin() || p > text.end())
-    return sourceMgr_.getLineAndColumn(loc, bufferId_);
-  size_t at = p - text.begin();
-  auto it = std::upper_bound(lineStarts_.begin(), lineStarts_.end(), at);
-  unsigned line = it - lineStarts_.begin();
+  const Text *t = textHolding(p);
+  if (!t)
+    return sourceMgr_.getLineAndColumn(loc, texts_.front().bufferId);
+  size_t at = p - textOf(*t).begin();
+  auto it = std::upper_bound(t->lineStarts.begin(), t->lineStarts.end(), at);
+  unsigned line = it - t->lineStarts.begin();
   return {line, static_cast<unsigned>(at - *(it - 1) + 1)};
 }
 
-const char *SourceFile::pointerAt(unsigned line, unsigned column) const {
-  if (line == 0 || line > lineStarts_.size() || column == 0)
+const char *SourceFile::pointerAt(unsigned line, unsigned column,
+                                  llvm::StringRef in) const {
+  const Text *t = &texts_.front();
+  if (!in.empty()) {
+    t = nullptr;
+    for (const Text &x : texts_)
+      if (x.name == in) {
+        t = &x;
+        break;
+      }
+    if (!t)
+      return nullptr;
+  }
+  if (line == 0 || line > t->lineStarts.size() || column == 0)
     return nullptr;
-  size_t at = lineStarts_[line - 1] + column - 1;
-  llvm::StringRef text = this->text();
+  size_t at = t->lineStarts[line - 1] + column - 1;
+  llvm::StringRef text = textOf(*t);
   return at <= text.size() ? text.begin() + at : nullptr;
 }

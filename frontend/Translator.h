@@ -164,6 +164,9 @@ private:
   void declareFunction(const ast::Function &f);
   /// Whether `name` is taken by the language: a built-in or `grad`.
   static bool isReservedName(llvm::StringRef name);
+  /// For an unknown qualified name (`nn.linaer`): whether its module is
+  /// imported but lacks the function, or is not imported.
+  std::string moduleHint(llvm::StringRef name) const;
 
   // Functions and statements.
   void emitFunction(const ast::Function &f);
@@ -219,6 +222,8 @@ private:
   /// args with respect to one of its arguments or a parameter.
   TV emitGrad(const ast::Expr &e);
   void checkRecursion();
+  /// Erases the imported functions nothing calls (after checking them).
+  void eraseUnusedImports(const ast::Module &m);
 
   // Train blocks (TrainBlock.cpp).
   /// Checks a train block's settings and emits its axon.train op, with the

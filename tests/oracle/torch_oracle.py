@@ -603,10 +603,161 @@ def indexing_cases():
     return cases
 
 
+# ----------------------------------------------------------------------------
+# The standard library's layers (lib/nn.axon, `import "nn"`) against torch's
+# modules, weights mapped to torch's layouts as nn.axon's comments say.
+# ----------------------------------------------------------------------------
+
+def lstm_torch(x, h, c, W, U, b):
+    """torch.lstm_cell with nn.axon's stacked gates: W [4, I, H] is weight_ih^T per gate."""
+    H = h.shape[1]
+    w_ih = W.transpose(1, 2).reshape(4 * H, -1)
+    w_hh = U.transpose(1, 2).reshape(4 * H, H)
+    h2, c2 = torch.lstm_cell(x, (h, c), w_ih, w_hh, b.reshape(-1), torch.zeros(4 * H))
+    return torch.stack([h2, c2])
+
+
+def gru_torch(x, h, W, U, bW, bU):
+    H = h.shape[1]
+    return torch.gru_cell(x, h, W.transpose(1, 2).reshape(3 * H, -1),
+                          U.transpose(1, 2).reshape(3 * H, H), bW.reshape(-1), bU.reshape(-1))
+
+
+def mha_torch(q, kv, Wq, bq, Wk, bk, Wv, bv, Wo, bo, causal=False):
+    """F.multi_head_attention_forward (seq-first) with nn.axon's per-head weights."""
+    H, D, E = Wq.shape
+
+    def rows(W):  # [H, D, E] -> torch's [H E, D] block of in_proj_weight
+        return W.transpose(1, 2).reshape(H * E, D)
+    T = q.shape[1]
+    mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1) if causal else None
+    out, _ = F.multi_head_attention_forward(
+        q.transpose(0, 1), kv.transpose(0, 1), kv.transpose(0, 1), D, H,
+        torch.cat([rows(Wq), rows(Wk), rows(Wv)]),
+        torch.cat([bq.reshape(-1), bk.reshape(-1), bv.reshape(-1)]),
+        None, None, False, 0.0, Wo.reshape(H * E, D).t(), bo,
+        training=False, need_weights=False, attn_mask=mask)
+    return out.transpose(0, 1)
+
+
+def attention_torch(q, k, v, causal=False):
+    s = q @ k.transpose(-1, -2) / (q.shape[-1] ** 0.5)
+    if causal:
+        T = q.shape[-2]
+        s = s.masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+    return torch.softmax(s, -1) @ v
+
+
+def positions_torch(x):
+    """Sinusoidal positions as in "Attention is all you need", for any D (odd too)."""
+    T, D = x.shape[1], x.shape[2]
+    j = torch.arange(D)
+    freq = torch.exp((2 * (j // 2)).float() * (-np.log(10000.0) / D))
+    angle = torch.arange(T).float()[:, None] * freq
+    return torch.where(j % 2 == 0, torch.sin(angle), torch.cos(angle))
+
+
+def nn_cases():
+    cases = []
+    T = 1e-4  # attention and the cells chain several float32 ops
+    for n, i, o in [(1, 7, 33), (7, 33, 1), (33, 1, 7)]:
+        cases.append(Case(f"nn/linear/{n}x{i}->{o}", [("x", rand(n, i)), ("W", rand(i, o)), ("b", rand(o))],
+                          "nn.linear(x, W, b)", lambda x, W, b: F.linear(x, W.t(), b),
+                          wrt=["x", "W", "b"], rtol=T, atol=1e-5))
+    cases.append(Case("nn/linear_seq/3x7x5->33", [("x", rand(3, 7, 5)), ("W", rand(5, 33)), ("b", rand(33))],
+                      "nn.linear_seq(x, W, b)", lambda x, W, b: F.linear(x, W.t(), b),
+                      wrt=["x", "W", "b"], rtol=T, atol=1e-5))
+    for n, v, d in [(7, 33, 5), (1, 1, 1), (33, 7, 7)]:
+        ids = RNG.integers(0, v, size=n).astype(np.int32)  # repeats: rows' gradients add up
+        cases.append(Case(f"nn/embedding/{n}-of-{v}x{d}", [("i", ids), ("E", rand(v, d))],
+                          "nn.embedding(i, E)", lambda i, E: F.embedding(i.long(), E), wrt=["E"]))
+    ids = RNG.integers(0, 7, size=(3, 33)).astype(np.int32)
+    cases.append(Case("nn/embedding_seq/3x33-of-7x5", [("i", ids), ("E", rand(7, 5))],
+                      "nn.embedding_seq(i, E)", lambda i, E: F.embedding(i.long(), E), wrt=["E"]))
+    for n, d in [(7, 33), (1, 7)]:
+        cases.append(Case(f"nn/layer_norm/{n}x{d}", [("x", rand(n, d)), ("g", rand(d)), ("b", rand(d))],
+                          "nn.layer_norm(x, g, b)",
+                          lambda x, g, b: F.layer_norm(x, (x.shape[-1],), g, b, 1e-5),
+                          wrt=["x", "g", "b"], rtol=T, atol=1e-5))
+    # Rows of variance 0 (constant rows; D = 1): nn.axon's x - mean(x) is
+    # exactly 0 on both backends (it subtracts the first element first), so
+    # y = beta, dy/dg = 0 and dx = (g ct - mean(g ct)) / sqrt(eps), finite.
+    # torch's fused kernel leaves its mean's rounding in x - mean (about 1e-3
+    # at |x| = 1e4, magnified by 1 / sqrt(eps)); the expected values are the
+    # exact rule, computed in float64.
+    def variance0_rule(x, g, b, ct):
+        value = b.expand_as(x).clone()
+        if ct is None:  # asked for the value only
+            return value, []
+        gct = g.double() * ct.double()
+        dx = (gct - gct.mean(-1, keepdim=True)) / np.sqrt(1e-5)
+        return value, [dx.float(), torch.zeros_like(g), ct.sum(0)]
+    const = np.stack([np.full(7, v, np.float32) for v in (0.0, 3.0, -1e4, 1e-30, 0.1)])
+    for name, x in [("constant-rows", const), ("33x1", rand(33, 1))]:
+        d = x.shape[1]
+        cases.append(Case(f"nn/layer_norm/{name}-variance0-exact", [("x", x), ("g", rand(d)), ("b", rand(d))],
+                          "nn.layer_norm(x, g, b)", None, expect=variance0_rule,
+                          wrt=["x", "g", "b"], rtol=T, atol=1e-5))
+    cases.append(Case("nn/layer_norm_eps/7x33-eps0.1", [("x", rand(7, 33)), ("g", rand(33)), ("b", rand(33))],
+                      "nn.layer_norm_eps(x, g, b, 0.1)",
+                      lambda x, g, b: F.layer_norm(x, (33,), g, b, 0.1),
+                      wrt=["x", "g", "b"], rtol=T, atol=1e-5))
+    cases.append(Case("nn/layer_norm_seq/3x7x33", [("x", rand(3, 7, 33)), ("g", rand(33)), ("b", rand(33))],
+                      "nn.layer_norm_seq(x, g, b)",
+                      lambda x, g, b: F.layer_norm(x, (33,), g, b, 1e-5),
+                      wrt=["x", "g", "b"], rtol=T, atol=1e-5))
+    for n, i, h in [(7, 33, 1), (1, 7, 33), (33, 1, 7)]:
+        args = [("x", rand(n, i)), ("h", rand(n, h)), ("c", rand(n, h)),
+                ("W", rand(4, i, h, low=-0.5, high=0.5)), ("U", rand(4, h, h, low=-0.5, high=0.5)),
+                ("b", rand(4, h))]
+        cases.append(Case(f"nn/lstm_cell/{n}x{i}->{h}", args,
+                          "nn.lstm_cell(x, nn.lstm_state(h, c), W, U, b)", lstm_torch,
+                          wrt=["x", "h", "c", "W", "U", "b"], rtol=T, atol=1e-5))
+        args = [("x", rand(n, i)), ("h", rand(n, h)),
+                ("W", rand(3, i, h, low=-0.5, high=0.5)), ("U", rand(3, h, h, low=-0.5, high=0.5)),
+                ("bW", rand(3, h)), ("bU", rand(3, h))]
+        cases.append(Case(f"nn/gru_cell/{n}x{i}->{h}", args,
+                          "nn.gru_cell(x, h, W, U, bW, bU)", gru_torch,
+                          wrt=["x", "h", "W", "U", "bW", "bU"], rtol=T, atol=1e-5))
+    s = rand(2, 7, 5)
+    cases.append(Case("nn/lstm_h-lstm_c/2x7x5", [("s", s)], "nn.lstm_h(s) * 3.0 + nn.lstm_c(s)",
+                      lambda s: s[0] * 3.0 + s[1], wrt=["s"]))
+    for n, t, src, heads, e in [(2, 7, 7, 3, 2), (1, 1, 1, 1, 1), (3, 33, 5, 2, 4), (1, 5, 33, 1, 7)]:
+        d = heads * e
+
+        def w(*shape):
+            return rand(*shape, low=-0.5, high=0.5)
+        args = [("q", rand(n, t, d)), ("kv", rand(n, src, d)),
+                ("Wq", w(heads, d, e)), ("bq", w(heads, e)), ("Wk", w(heads, d, e)), ("bk", w(heads, e)),
+                ("Wv", w(heads, d, e)), ("bv", w(heads, e)), ("Wo", w(heads, e, d)), ("bo", w(d))]
+        names = [a for a, _ in args]
+        cases.append(Case(f"nn/multi_head_attention/{n}x{t}x{src}-{heads}x{e}", args,
+                          "nn.multi_head_attention(" + ", ".join(names) + ")", mha_torch,
+                          wrt=names, rtol=T, atol=1e-5))
+        if t == src:
+            self_args = [args[0]] + args[2:]
+            cases.append(Case(f"nn/causal_self_attention/{n}x{t}-{heads}x{e}", self_args,
+                              "nn.causal_self_attention(q, " + ", ".join(names[2:]) + ")",
+                              lambda q, *ws: mha_torch(q, q, *ws, causal=True),
+                              wrt=["q"] + names[2:], rtol=T, atol=1e-5))
+    for shape in [(2, 3, 7, 5), (1, 1, 1, 1), (1, 2, 33, 3)]:
+        qkv = [("q", rand(*shape)), ("k", rand(*shape)), ("v", rand(*shape))]
+        tag = "x".join(map(str, shape))
+        cases.append(Case(f"nn/attention/{tag}", qkv, "nn.attention(q, k, v)", attention_torch,
+                          wrt=["q", "k", "v"], rtol=T, atol=1e-5))
+        cases.append(Case(f"nn/causal_attention/{tag}", qkv, "nn.causal_attention(q, k, v)",
+                          lambda q, k, v: attention_torch(q, k, v, causal=True),
+                          wrt=["q", "k", "v"], rtol=T, atol=1e-5))
+    for t, d in [(1, 1), (7, 7), (33, 32), (64, 33)]:
+        cases.append(Case(f"nn/positional_encoding/{t}x{d}", [("x", rand(2, t, d))],
+                          "nn.positional_encoding(x)", positions_torch, rtol=1e-5, atol=2e-5))
+    return cases
+
+
 def all_cases():
     return (unary_cases() + binary_cases() + comparison_cases() + reduction_cases() +
             softmax_cases() + matmul_cases() + conv_cases() + pool_cases() + loss_cases() +
-            indexing_cases())
+            indexing_cases() + nn_cases())
 
 
 # ----------------------------------------------------------------------------
@@ -669,6 +820,9 @@ def case_functions(case, k, value):
 def model_source(prepared):
     """One model: every case's functions and one `main` returning all results."""
     text, params, results, types = "", [], [], []
+    if any("nn." in p.case.expr for p in prepared):
+        text = 'import "nn"\n'  # the standard library's layers (nn_cases)
+
     for k, p in enumerate(prepared):
         t, pa, r, ty = case_functions(p.case, k, p.expected[0])
         text += t
