@@ -52,8 +52,18 @@ ReadInfo readInfo(const Func &f, const std::string &tracked) {
   if (!f.defined() || f.has_update_definition() || f.outputs() != 1)
     return info;
   Expr v = f.value();
-  while (const auto *c = v.as<Internal::Cast>())
-    v = c->value;
+  // Casts, and strict_float (which a kernel that observes NaN puts around
+  // every value it defines: around a load it keeps nothing exact), wrap
+  // the load without computing anything.
+  for (;;) {
+    if (const auto *c = v.as<Internal::Cast>())
+      v = c->value;
+    else if (const auto *s = Internal::Call::as_intrinsic(
+                 v, {Internal::Call::strict_float}))
+      v = s->args[0];
+    else
+      break;
+  }
   const auto *call = v.as<Internal::Call>();
   if (!call || (call->call_type != Internal::Call::Image &&
                 call->call_type != Internal::Call::Halide))

@@ -23,6 +23,7 @@
 #include <utility>
 
 using namespace Halide;
+using Halide::Internal::make_const;
 using Halide::Internal::make_one;
 using Halide::Internal::make_zero;
 
@@ -70,18 +71,35 @@ int normalizeAxis(int64_t axis, size_t rank) {
 /// covers the operands Halide inlines into them; the helpers below are
 /// strict themselves because update definitions (reductions, windows) do
 /// not go through Lowerer::define. Values read from memory are taken as
-/// they are.
+/// they are. A contraction's accumulator is not strict (its multiply-adds
+/// fuse and vectorise); its epilogue is, and tests for NaN with isNaN.
 ///
+/// Whether float `v` is NaN, from its bits (|v| above infinity's). Not
+/// is_nan (v != v): a contraction's accumulator keeps fast math, and LLVM
+/// folds a NaN test of a value computed under its no-NaN flag to false,
+/// strict_float or not, wherever it sees where the value came from (a
+/// small matmul's tile held in registers: max(x @ w, y) gave y for a NaN
+/// row). LLVM (14, Halide 14's) derives no such fact for integer bits.
+Expr isNaN(Expr v) {
+  Type t = v.type();
+  Type bits = Int(t.bits(), t.lanes());
+  bool f64 = t.bits() == 64;
+  Expr magnitude = reinterpret(bits, v) &
+                   make_const(bits, int64_t(f64 ? 0x7fffffffffffffff : 0x7fffffff));
+  return magnitude >
+         make_const(bits, int64_t(f64 ? 0x7ff0000000000000 : 0x7f800000));
+}
+
 /// max/min propagating NaN, as the reference and torch.maximum do.
 Expr maxNaN(Expr a, Expr b) {
   if (!a.type().is_float())
     return max(a, b);
-  return strict_float(select(is_nan(a), a, select(is_nan(b), b, max(a, b))));
+  return strict_float(select(isNaN(a), a, select(isNaN(b), b, max(a, b))));
 }
 Expr minNaN(Expr a, Expr b) {
   if (!a.type().is_float())
     return min(a, b);
-  return strict_float(select(is_nan(a), a, select(is_nan(b), b, min(a, b))));
+  return strict_float(select(isNaN(a), a, select(isNaN(b), b, min(a, b))));
 }
 /// exp and log with IEEE edges. Halide's own float exp/log are polynomial
 /// approximations that return 0 for exp(NaN) and exp(inf), 88.7 for
@@ -91,7 +109,7 @@ Expr ieeeExp(Expr v) {
   Type t = v.type();
   // Above log(max finite) the result overflows to inf.
   Expr overflow = cast(t, Expr(t.bits() == 64 ? 709.782712893384 : 88.72283935546875));
-  return strict_float(select(is_nan(v), v,
+  return strict_float(select(isNaN(v), v,
                              select(v > overflow, t.max() * 2, exp(v))));
 }
 Expr ieeeLog(Expr v) {
@@ -105,7 +123,7 @@ Expr ieeeLog(Expr v) {
   Expr tiny = v > zero && v < smallest;
   Expr scaled = log(select(tiny, v * scale, v)) - select(tiny, shift, zero);
   return strict_float(select(
-      is_nan(v) || v < zero,
+      isNaN(v) || v < zero,
       cast(t, Expr(std::numeric_limits<double>::quiet_NaN())),
       select(v == zero, -inf, select(v == inf, inf, scaled))));
 }
@@ -125,7 +143,7 @@ Expr lowest(Type t) {
 Expr isTheMax(Expr v, Expr m) {
   if (!v.type().is_float())
     return v == m;
-  return strict_float(v == m || (is_nan(v) && is_nan(m)));
+  return strict_float(v == m || (isNaN(v) && isNaN(m)));
 }
 
 /// `value`, once `ok` holds; otherwise the kernel fails with
@@ -226,11 +244,16 @@ public:
         stride *= extent;
       }
       g.inputs.push_back(p);
-      ValueFunc v{define("in" + std::to_string(i), d.shape,
-                         [&](const Coords &c) {
-                           std::vector<Expr> args(c.rbegin(), c.rend());
-                           return p(args);
-                         }),
+      // A plain load, never strict_float: there is nothing to keep exact,
+      // and wrapped it would no longer look like a load to the contraction
+      // schedules (readInfo), which would then copy the operand whole
+      // before every call (1.2 MB for the MLP's first layer).
+      ValueFunc v{::axon::halide::define("in" + std::to_string(i), d.shape,
+                                         [&](const Coords &c) {
+                                           std::vector<Expr> args(c.rbegin(),
+                                                                  c.rend());
+                                           return p(args);
+                                         }),
                   d.shape, halideType(d.dtype)};
       g.values.push_back(v);
     }
@@ -432,7 +455,7 @@ private:
     Expr saturated = select(x < make_zero(x.type()), -one, one);
     Expr e = select(abs(x) >= cast(x.type(), Expr(f32 ? 4.0 : 6.0)), saturated,
                     f32 ? Halide::erf(x) : erf64(x));
-    return cast(t, strict_float(select(is_nan(x), x, e)));
+    return cast(t, strict_float(select(isNaN(x), x, e)));
   }
 
   /// erf in double precision (to ~1e-14): the Maclaurin series where it
