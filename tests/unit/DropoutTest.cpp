@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <set>
 
 using namespace axon;
 
@@ -100,6 +101,43 @@ TEST(Dropout, EachStepDrawsANewMaskThatTheSeedFixes) {
   ASSERT_TRUE(seeded->module) << seeded->errors;
   reference::Evaluator c(*seeded->module);
   EXPECT_GT(differences(maskAt(c, 0, p), step0), 40);
+}
+
+/// The updates of w (from 1, SGD at rate 1) for loss(x) = sum(drop(w * x,
+/// 0)) + 2 sum(drop(w * x, `second`)), drop(v, k) a dropout at p = 0.5 with
+/// counter = k: each element moves by 2 m0 + 4 m1 for the two calls' masks.
+std::set<double> updatesOfTwoCalls(int second) {
+  auto m = test_support::compileModel(
+      "param w: f32[33, 7] = ones\n"
+      "fn drop(v: f32[33, 7], k: i64) -> f32[33, 7] {\n"
+      "  return dropout(v, 0.5, counter = k)\n"
+      "}\n"
+      "fn loss(x: f32[1]) -> f32 {\n"
+      "  return sum(drop(w * x, 0)) + 2 * sum(drop(w * x, " +
+          std::to_string(second) +
+          "))\n"
+          "}\n"
+          "train loss { optimizer = sgd(lr = 1) }\n",
+      true);
+  EXPECT_TRUE(m->module) << m->errors;
+  if (!m->module)
+    return {};
+  reference::Evaluator ev(*m->module);
+  auto out =
+      ev.call("loss_train_step", {Tensor(DType::F32, {1}, 1.0), scalarI64(3)});
+  EXPECT_TRUE(bool(out)) << (out ? "" : errorOf(out.takeError()));
+  std::set<double> moves;
+  for (double v : ev.getParam("w")->data)
+    moves.insert(1 - v);
+  return moves;
+}
+
+TEST(Dropout, CallsOfOneFunctionDrawOneMaskUnlessTheirCountersDiffer) {
+  // A dropout in a function is one draw site: calls with the same counter
+  // share its mask (moves of 0 or 6 only), calls with other counters draw
+  // their own (2 and 4 appear where one kept and the other dropped).
+  EXPECT_EQ(updatesOfTwoCalls(0), std::set<double>({0, 6}));
+  EXPECT_EQ(updatesOfTwoCalls(1), std::set<double>({0, 2, 4, 6}));
 }
 
 TEST(Dropout, KeepsAFractionOneMinusPScaledByItsInverse) {
