@@ -151,6 +151,53 @@ TEST(BuildBinary, TrainCheckpointResumeAndInfer) {
   llvm::sys::fs::remove_directories(dir);
 }
 
+// A binary built from a model whose train block reads text(...) trains from
+// the corpus as axonc does: the windows bound to the loss's arguments by
+// name (T from seq), the validation loss each epoch, the vocabulary in the
+// checkpoint.
+TEST(BuildBinary, TrainsFromATextSource) {
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("axon-build-text", dir));
+  auto path = [&](const std::string &name) {
+    llvm::SmallString<128> p(dir);
+    llvm::sys::path::append(p, name);
+    return std::string(p);
+  };
+  std::string corpus;
+  for (int i = 0; i < 60; ++i)
+    corpus += i % 3 ? "the cat sat on the mat. " : "a dog ran. ";
+  std::ofstream(path("corpus.txt")) << corpus;
+  std::ofstream(path("m.axon")) << R"(param E: f32[20, 8] = normal(0, 0.1)
+param W: f32[8, 20] = glorot_uniform
+fn loss(targets: i32[N, T], tokens: i32[N, T]) -> f32 {
+  return cross_entropy(gather(E, tokens) @ W, targets)
+}
+train loss {
+  data = text(")" + path("corpus.txt") + R"(", seq = 7, validation = 0.2)
+  optimizer = adam(lr = 0.05)
+  batch = 8
+}
+)";
+  std::string build = std::string(AXONC_PATH) + " build " + path("m.axon") +
+                      " -o " + path("m") + " > " + path("build.out") + " 2>&1";
+  ASSERT_EQ(std::system(build.c_str()), 0) << readText(path("build.out"));
+  std::string train = path("m") + " train --epochs 2 --metrics " +
+                      path("m.jsonl") + " --checkpoint " +
+                      path("m.safetensors") + " > " + path("train.out") +
+                      " 2>&1";
+  ASSERT_EQ(std::system(train.c_str()), 0) << readText(path("train.out"));
+  std::string out = readText(path("train.out"));
+  EXPECT_NE(out.find("held out for validation"), std::string::npos) << out;
+  EXPECT_NE(out.find("final train loss "), std::string::npos) << out;
+  EXPECT_NE(out.find(", validation loss "), std::string::npos) << out;
+  auto saved = readCheckpoint(path("m.safetensors"));
+  ASSERT_TRUE(bool(saved)) << llvm::toString(saved.takeError());
+  EXPECT_NE(saved->metadata["vocabulary"].find("\"level\":\"char\""),
+            std::string::npos)
+      << saved->metadata["vocabulary"];
+  llvm::sys::fs::remove_directories(dir);
+}
+
 // A binary whose kernels need CPU features this machine lacks exits 1 at
 // start-up, naming them and the --target to rebuild with, instead of dying
 // of SIGILL in the first kernel. Knights Landing's AVX512-ER is on no CPU
