@@ -63,4 +63,39 @@ TEST(CompilePolicy, ABinaryAlsoCompilesEveryFunctionAtOne) {
   EXPECT_EQ(rowsOf(rows, "forward"), (std::vector<int64_t>{1}));
 }
 
+// The validation split is evaluated like the eval set: the loss and the
+// eval_fn at its batches and leftover. 1001 samples in batches of 32 leave 9.
+TEST(CompilePolicy, TheValidationSplitsLeftoverIsCompiled) {
+  EvaluatedSizes sizes;
+  sizes.validation = 1001;
+  auto rows = rowsToCompile(mlpBlock(), 32, sizes, {});
+  EXPECT_EQ(rowsOf(rows, "loss"), (std::vector<int64_t>{32, 9}));
+  EXPECT_EQ(rowsOf(rows, "accuracy"), (std::vector<int64_t>{32, 9}));
+  sizes.validation = 7; // smaller than a batch: whole
+  rows = rowsToCompile(mlpBlock(), 32, sizes, {});
+  EXPECT_EQ(rowsOf(rows, "loss"), (std::vector<int64_t>{7}));
+}
+
+// The loss's arguments are compiled at the dims the data binds after the
+// batch dim (T = seq of a text source), the step with its step counter;
+// other functions keep every `?` at the row count (requestAtRows).
+TEST(CompilePolicy, LossArgumentsTakeTheDataShapes) {
+  TrainConfig c = mlpBlock();
+  c.lossArgs = {{"tokens", DType::I32, {33}}, {"targets", DType::I32, {33}}};
+  EXPECT_TRUE(takesLossArguments(c, "loss_train_step"));
+  EXPECT_TRUE(takesLossArguments(c, "loss"));
+  EXPECT_TRUE(takesLossArguments(c, "accuracy"));
+  EXPECT_FALSE(takesLossArguments(c, "generate"));
+  EXPECT_FALSE(takesLossArguments(TrainConfig(), "loss"));
+  EXPECT_EQ(lossArgumentShapes(c, "loss_train_step", 7),
+            (std::vector<std::vector<int64_t>>{{7, 33}, {7, 33}, {}}));
+  EXPECT_EQ(lossArgumentShapes(c, "loss", 1),
+            (std::vector<std::vector<int64_t>>{{1, 33}, {1, 33}}));
+  // A configuration without them: the input and label shapes.
+  TrainConfig old = mlpBlock();
+  old.inputShape = {784};
+  EXPECT_EQ(lossArgumentShapes(old, "loss", 32),
+            (std::vector<std::vector<int64_t>>{{32, 784}, {32}}));
+}
+
 } // namespace
