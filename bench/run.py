@@ -10,9 +10,10 @@
   train     one training step of mlp, cnn, lstm and transformer: the binary
             `axonc build` made (`<binary> bench --fn <loss>_train_step`)
             against torch_models.py; median ms and each process's peak RSS.
-            A model without examples/<name>/<name>.axon runs its bench
-            model, bench/models/train_<name>.axon (lstm), if any; else it
-            is "not yet" on Axon's side, and PyTorch's side still runs.
+            The model is bench/models/train_<name>.axon where there is
+            one (lstm: torch_models.py's workload), else
+            examples/<name>/<name>.axon; without either it is "not yet" on
+            Axon's side, and PyTorch's side still runs.
   epoch     one epoch of mlp and cnn on Fashion-MNIST, data loading and
             evaluation included: the binary's `train --epochs 1` against
             torch_epoch.py; wall time of each process and test accuracy.
@@ -226,9 +227,11 @@ def compile_models(args, tmp):
     measured, and it explains a row that failed to build."""
     rows, built = [], {}
     for name in wanted_models(args):
-        model_path = ROOT / "examples" / name / f"{name}.axon"
+        # The bench model where there is one: torch_models.py's workload
+        # (examples/lstm is a character language model, another workload).
+        model_path = BENCH / "models" / f"train_{name}.axon"
         if not model_path.exists():
-            model_path = BENCH / "models" / f"train_{name}.axon"
+            model_path = ROOT / "examples" / name / f"{name}.axon"
         if not model_path.exists():
             built[name] = Built()
             continue
