@@ -21,6 +21,8 @@
             a 2,000-step integrate-and-fire population): the built binary
             against the reference evaluator, time per step and the
             executor's overhead per step (`bench --overhead`).
+  scan      minGRU at T = 1024 (bench/models/mingru.axon): the train step
+            with the recurrence computed by scan against a sequential loop.
 
 Kernel and train rows get a roofline: their FLOPs and bytes, the time the
 machine's peak or bandwidth allows for them, and the fraction of it Axon
@@ -531,6 +533,71 @@ def print_loop_table(rows):
 
 
 # ---------------------------------------------------------------------------
+# Scan against loop: a model with the same layer and loss computed by scan
+# and by a sequential loop (bench/models/mingru.axon, T = 1024), each one's
+# train step timed in the same built binary; the row's axon_ms is the
+# scan's, loop_ms the loop's.
+
+# (workload, model file, scan step, loop step, batch)
+SCAN_MODELS = (
+    ("mingru_scan_vs_loop", "mingru.axon", "scan_loss_train_step",
+     "loop_loss_train_step", 8),
+)
+
+
+def bench_scans(args, threads, tmp):
+    rows = []
+    for name, file, scan_fn, loop_fn, batch in SCAN_MODELS:
+        if args.filter not in name:
+            continue
+        model = BENCH / "models" / file
+        binary = tmp / name
+        if not binary.exists():
+            progress(f"scan {name}: axonc build {model.relative_to(ROOT)}")
+            built = run_child([args.build_dir / "bin/axonc", "build", model, "--batch",
+                               batch, "-o", binary])
+            if built.error():
+                rows.append(row(name, "scan", batch=batch, axon_status=built.error(),
+                                torch_status="n/a"))
+                continue
+        ms, err = {}, None
+        for fn in (scan_fn, loop_fn):
+            progress(f"scan {name}, {threads} thread(s): {binary.name} bench --fn {fn}")
+            _, calib, err = axon_bench(binary, fn, threads, 3, tmp / f"{name}-calib.json")
+            if err:
+                break
+            iterations = max(5, min(1000, math.ceil(args.min_time * 1e3 /
+                                                    max(calib["median_ms"], 1e-3))))
+            _, result, err = axon_bench(binary, fn, threads, iterations,
+                                        tmp / f"{name}-{fn}.json")
+            if err:
+                break
+            ms[fn] = result["median_ms"]
+        r = row(name, "scan", batch=batch, axon_ms=ms.get(scan_fn),
+                axon_status=err or "ok", torch_status="n/a")
+        r.update({"loop_ms": ms.get(loop_fn),
+                  "ratio_loop": ms[scan_fn] / ms[loop_fn] if len(ms) == 2 else None})
+        rows.append(r)
+    return rows
+
+
+def print_scan_table(rows):
+    scans = [r for r in rows if r["kind"] == "scan"]
+    if not scans:
+        return
+    def num(v, spec):
+        return "-" if v is None else format(v, spec)
+    print_grid(["scan workload", "scan ms", "loop ms", "scan/loop"],
+               [[r["workload"] + f" (batch {r['batch']})", num(r["axon_ms"], ".3f"),
+                 num(r.get("loop_ms"), ".3f"), num(r.get("ratio_loop"), ".3f")]
+                for r in scans])
+    print("scan ms, loop ms: median time of one train step of the same model with "
+          "its recurrence\ncomputed by scan and by a sequential loop (< 1: the scan "
+          "is faster).")
+    print_errors(scans, ("axon_status",))
+
+
+# ---------------------------------------------------------------------------
 # Report
 
 def print_grid(head, body, rules_before=()):
@@ -615,11 +682,12 @@ def print_run(run, probe, threads):
     print(f"\n=== {threads} thread(s)   cpu: {run['cpu']}   load: {run.get('loadavg')}   "
           f"torch: {run['torch_version'] or '-'}   Axon target: {run['axon_target'] or '-'}")
     print_probe(probe, threads)
-    main = [r for r in rows if r["kind"] not in ("loop", "epoch")]
+    main = [r for r in rows if r["kind"] not in ("loop", "epoch", "scan")]
     if main:
         print_main_table(main)
     print_epoch_table(rows)
     print_loop_table(rows)
+    print_scan_table(rows)
 
 
 def print_side_by_side(runs):
@@ -743,6 +811,7 @@ def main():
             rows += train_rows
             rows += bench_epochs(args, threads, built, tmp)
             rows += bench_loops(args, threads, loop_builds, tmp)
+            rows += bench_scans(args, threads, tmp)
             meta["torch_version"] = meta["torch_version"] or torch_version
             for r in rows:
                 roofline.apply(r, probe, threads)
