@@ -196,8 +196,13 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
 
   // A is read in rows along k by the inner loop: a producer that computes
   // something, or reads through a transpose, is computed whole first. B is
-  // packed per tile (below), so only computing producers are.
-  if (!readInfo(a).contiguous)
+  // packed per tile (below), so only computing producers are. Except a
+  // transpose that makes m contiguous (x^T of a weight gradient x^T @ dy)
+  // over a short K: each step along k broadcasts mr adjacent elements,
+  // and the K cache lines a register block walks stay in L1 for the next
+  // block, which reads their other elements.
+  const bool mAdjacent = readInfo(a, a.args()[1].name()).contiguous;
+  if (!readInfo(a).contiguous && !(mAdjacent && K <= 256))
     computeWhole(a, target);
   if (!readInfo(b).cheap)
     computeWhole(b, target);
