@@ -9,6 +9,7 @@
 //   axonc build FILE -o BINARY               compile to a standalone binary
 //   axonc text-baseline [fortunes | FILE...]  a text's bigram NLL baseline
 //   axonc heatmap M.npy -o M.svg             a matrix (attention) as an image
+//   axonc similar CKPT [--param E]           word embeddings' cosine similarities
 // run and train use JIT-compiled Halide kernels (--backend=halide, the
 // default) or the reference evaluator (--backend=reference).
 #include "backends/halide/CompilePipeline.h"
@@ -17,6 +18,7 @@
 #include "tools/axonc/EmitCompiled.h"
 #include "tools/axonc/HeatmapCommand.h"
 #include "tools/axonc/Runner.h"
+#include "tools/axonc/SimilarityCommand.h"
 #include "tools/axonc/Fail.h"
 #include "frontend/MLIRGen.h"
 #include "frontend/Parser.h"
@@ -361,7 +363,8 @@ int main(int argc, char **argv) {
     for (int s : {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT})
       std::signal(s, quietCrash);
   cl::HideUnrelatedOptions(
-      {&category, &textBaselineCategory(), &heatmapCategory()});
+      {&category, &textBaselineCategory(), &heatmapCategory(),
+       &similarityCategory()});
   cl::ParseCommandLineOptions(
       argc, argv,
       "axonc: compile Axon model files\n\n"
@@ -371,6 +374,8 @@ int main(int argc, char **argv) {
     return runTextBaseline();
   if (heatmapCommand())
     return runHeatmap();
+  if (similarityCommand())
+    return runSimilarity();
 
   mlir::MLIRContext context;
   context.loadDialect<AxonDialect, mlir::func::FuncDialect>();
