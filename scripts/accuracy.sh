@@ -23,7 +23,7 @@
 # fortunes), whose bar is `axonc similar`'s mean cosine similarity within the
 # categories weekdays, months, number words and colours minus that of
 # 10,000 random word pairs: >= 0.20 (10 epochs, 40 s: 0.4459 - 0.1498 =
-# 0.296; after one epoch 0.13, untrained about 0).
+# 0.296; after one epoch 0.13, untrained -0.0009).
 # Logs, plots and checkpoints go to runs/accuracy/. Exits 1 if a bar is missed.
 #
 #   scripts/accuracy.sh [--binary] [mlp|cnn|seq2seq|lstm|gru|mingru|bilstm|word2vec ...]
