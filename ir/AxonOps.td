@@ -509,7 +509,6 @@ def Axon_ScatterAddOp : Axon_Op<"scatter_add", [Pure, Axon_ScatterFamily, Grad,
   let hasVerifier = 1;
 }
 
-def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_DataMovementFamily, Axon_NoGradient,
 // Rows at a run-time index: what a loop stores per step and reads back in
 // its reverse (backprop through time), one row at a time.
 def Axon_DynamicRowOp : Axon_Op<"dynamic_row", [Pure, Axon_DataMovementFamily, Grad,
@@ -548,6 +547,7 @@ def Axon_DynamicUpdateRowOp : Axon_Op<"dynamic_update_row", [
   }];
 }
 
+def Axon_OneHotOp : Axon_Op<"one_hot", [Pure, Axon_DataMovementFamily, Axon_NoGradient,
                                          InferShape]> {
   let summary = "integer labels [...] to one-hot rows [..., depth]";
   let arguments = (ins Axon_IntTensor:$indices, I64Attr:$depth);

@@ -383,6 +383,10 @@ private:
       return gather(op);
     if (n == "scatter_add")
       return scatterAdd(op);
+    if (n == "dynamic_row")
+      return dynamicRow(op);
+    if (n == "dynamic_update_row")
+      return dynamicUpdateRow(op);
     if (n == "arange")
       return arange(op);
     if (n == "tril" || n == "triu")
@@ -405,10 +409,6 @@ private:
   Func unary(const kernel::OpSpec &op) {
     const ValueFunc &x = operand(op, 0);
     const std::string &n = op.name;
-    if (n == "dynamic_row")
-      return dynamicRow(op);
-    if (n == "dynamic_update_row")
-      return dynamicUpdateRow(op);
     return define(name, resultShape, [&](const Coords &c) -> Expr {
       Expr v = at(x, c);
       Type t = v.type();
@@ -1040,28 +1040,6 @@ private:
     return f;
   }
 
-  /// An attribute offset as an int Expr, saturated far outside any extent.
-  static Expr smallInt(int64_t v) {
-    return Expr(int(std::clamp<int64_t>(v, -(int64_t(1) << 30), int64_t(1) << 30)));
-  }
-
-  Func arange(const kernel::OpSpec &op) {
-    auto param = [&](const char *key, double otherwise) {
-      auto it = op.floats.find(key);
-      return it == op.floats.end() ? otherwise : it->second;
-    };
-    double start = param("start", 0.0), step = param("step", 1.0);
-    // In double, then converted: the reference's start + i * step.
-    return pointwise([&](const Coords &c) {
-      return Expr(start) + cast<double>(c[0]) * Expr(step);
-    });
-  }
-
-  /// tril (j - i <= k) and triu (j - i >= k) over the last two axes.
-  Func triangle(const kernel::OpSpec &op, bool lower) {
-    const ValueFunc &x = operand(op, 0);
-    Expr k = smallInt(op.getInt("k"));
-    return define(name, resultShape, [&](const Coords &c) {
   /// Row `index` (a rank-0 input, checked) of the first axis of `source`,
   /// clamped too for bounds inference.
   Expr rowIndex(const kernel::OpSpec &op, const ValueFunc &source,
@@ -1109,6 +1087,28 @@ private:
     return f;
   }
 
+  /// An attribute offset as an int Expr, saturated far outside any extent.
+  static Expr smallInt(int64_t v) {
+    return Expr(int(std::clamp<int64_t>(v, -(int64_t(1) << 30), int64_t(1) << 30)));
+  }
+
+  Func arange(const kernel::OpSpec &op) {
+    auto param = [&](const char *key, double otherwise) {
+      auto it = op.floats.find(key);
+      return it == op.floats.end() ? otherwise : it->second;
+    };
+    double start = param("start", 0.0), step = param("step", 1.0);
+    // In double, then converted: the reference's start + i * step.
+    return pointwise([&](const Coords &c) {
+      return Expr(start) + cast<double>(c[0]) * Expr(step);
+    });
+  }
+
+  /// tril (j - i <= k) and triu (j - i >= k) over the last two axes.
+  Func triangle(const kernel::OpSpec &op, bool lower) {
+    const ValueFunc &x = operand(op, 0);
+    Expr k = smallInt(op.getInt("k"));
+    return define(name, resultShape, [&](const Coords &c) {
       Expr v = at(x, c);
       Expr d = c[c.size() - 1] - c[c.size() - 2];
       return select(lower ? d <= k : d >= k, v, make_zero(v.type()));

@@ -1316,10 +1316,6 @@ Expected<Tensor> Interpreter::scatterAdd(ScatterAddOp op, const Tensor &target,
   return out;
 }
 
-// An index outside [0, depth) is an error, as in torch's one_hot: a label
-// out of range in cross_entropy or nll would otherwise count a zero row.
-Expected<Tensor> Interpreter::oneHot(OneHotOp op, const Tensor &idx) {
-  int64_t depth = static_cast<int64_t>(op.getDepth());
 /// Row `index` of `source` (dynamic_row), or a copy of it with that row
 /// replaced by `*update` (dynamic_update_row).
 Expected<Tensor> Interpreter::dynamicRow(Operation *op, const Tensor &source,
@@ -1347,6 +1343,10 @@ Expected<Tensor> Interpreter::dynamicRow(Operation *op, const Tensor &source,
   return out;
 }
 
+// An index outside [0, depth) is an error, as in torch's one_hot: a label
+// out of range in cross_entropy or nll would otherwise count a zero row.
+Expected<Tensor> Interpreter::oneHot(OneHotOp op, const Tensor &idx) {
+  int64_t depth = static_cast<int64_t>(op.getDepth());
   Shape outShape = idx.shape;
   outShape.push_back(depth);
   Tensor out(DType::F64, outShape);

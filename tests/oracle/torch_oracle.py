@@ -601,6 +601,67 @@ def indexing_cases():
     return cases
 
 
+def with_edges(a, edges):
+    """A copy of `a` with the value v at each flat index i of `edges`."""
+    a = np.array(a)
+    for i, v in edges:
+        a.reshape(-1)[i] = v
+    return a
+
+
+def contraction_edge_cases():
+    """NaN and infinities through the epilogues fused into contraction kernels
+    (relu, relu's gradient mask, max, the unary ops with NaN tests), at widths that take the schedules'
+    vectors and their shifted tails, and through both conv schedules (along
+    x, and over output channels where a row is narrower than a vector). The
+    accumulators run under fast math, the epilogues must not: relu(NaN) and
+    max(NaN, y) are NaN, relu(-inf) is 0, and a row summing +inf and -inf
+    gives NaN."""
+    cases = []
+    # Row 0 NaN, row 2 +inf, row 4 -inf, row 5 both: +-inf or NaN per column.
+    x = with_edges(rand(7, 33), [(3, NAN), (2 * 33 + 5, INF), (4 * 33, -INF),
+                                 (5 * 33 + 1, INF), (5 * 33 + 2, -INF)])
+    w, b = rand(33, 40), rand(40)
+    y = with_edges(rand(7, 40), [(1 * 40 + 7, NAN), (6 * 40 + 39, NAN), (3 * 40, INF)])
+    cases.append(Case("nan-inf/matmul-bias-relu-7x33x40", [("x", x), ("w", w), ("b", b)],
+                      "relu(x @ w + b)", lambda x, w, b: torch.relu(x @ w + b), atol=2e-5))
+    cases.append(Case("nan-inf/matmul-relu-mask-7x33x40", [("x", x), ("w", w), ("b", b)],
+                      "f32(x @ w + b > 0.0)", lambda x, w, b: (x @ w + b > 0).float()))
+    cases.append(Case("nan-inf/matmul-relu-and-mask-7x33x40", [("x", x), ("w", w), ("b", b)],
+                      "relu(x @ w + b) + f32(x @ w + b > 0.0)",
+                      lambda x, w, b: torch.relu(x @ w + b) + (x @ w + b > 0).float(),
+                      atol=2e-5))
+    cases.append(Case("nan-inf/matmul-max-7x33x40", [("x", x), ("w", w), ("y", y)],
+                      "max(x @ w, y)", lambda x, w, y: torch.maximum(x @ w, y), atol=2e-5))
+    for op, fn in [("exp", torch.exp), ("log", torch.log), ("sigmoid", torch.sigmoid),
+                   ("softplus", F.softplus), ("erf", torch.erf), ("abs", torch.abs),
+                   ("tanh", torch.tanh),
+                   # README: sign(NaN) is NaN in Axon (torch.sign gives 0).
+                   ("sign", lambda v: torch.where(torch.isnan(v), v, torch.sign(v)))]:
+        name = "sign-of-nan-is-nan" if op == "sign" else op
+        cases.append(Case(f"nan-inf/matmul-{name}-7x33x40", [("x", x), ("w", w)],
+                          f"{op}(x @ w)", lambda x, w, fn=fn: fn(x @ w), rtol=2e-5, atol=2e-5))
+    x1 = with_edges(rand(1, 33), [(0, INF), (20, NAN)])
+    cases.append(Case("nan-inf/matmul-relu-1x33x7", [("x", x1), ("w", rand(33, 7))],
+                      "relu(x @ w)", lambda x, w: torch.relu(x @ w), atol=2e-5))
+    # Convolutions: NaN at a corner (seen by the padded windows), +inf and
+    # -inf in the second image.
+    tol = dict(rtol=1e-5, atol=5e-5)
+    for name, xs, ws, kw in [
+        ("along-x", (2, 3, 9, 9), (5, 3, 3, 3), dict(padding=(1, 1))),
+        ("wide-rows", (2, 2, 5, 40), (3, 2, 3, 3), {}),
+        ("over-channels", (2, 3, 6, 6), (16, 3, 3, 3), dict(padding=(1, 1))),
+    ]:
+        per_image = int(np.prod(xs[1:]))
+        x = with_edges(rand(*xs), [(0, NAN), (per_image + 10, INF),
+                                   (per_image + xs[3] * 3 + 4, -INF)])
+        w = rand(*ws)
+        cases.append(Case(f"nan-inf/conv2d-relu-{name}", [("x", x), ("w", w)],
+                          f"relu(conv2d(x, w{conv_kwargs(kw)}))",
+                          lambda x, w, kw=kw: torch.relu(F.conv2d(x, w, **kw)), **tol))
+    return cases
+
+
 # ----------------------------------------------------------------------------
 # The standard library's layers (lib/nn.axon, `import "nn"`) against torch's
 # modules, weights mapped to torch's layouts as nn.axon's comments say.
@@ -752,71 +813,10 @@ def nn_cases():
     return cases
 
 
-def with_edges(a, edges):
-    """A copy of `a` with the value v at each flat index i of `edges`."""
-    a = np.array(a)
-    for i, v in edges:
-        a.reshape(-1)[i] = v
-    return a
-
-
-def contraction_edge_cases():
-    """NaN and infinities through the epilogues fused into contraction kernels
-    (relu, relu's gradient mask, max, the unary ops with NaN tests), at widths that take the schedules'
-    vectors and their shifted tails, and through both conv schedules (along
-    x, and over output channels where a row is narrower than a vector). The
-    accumulators run under fast math, the epilogues must not: relu(NaN) and
-    max(NaN, y) are NaN, relu(-inf) is 0, and a row summing +inf and -inf
-    gives NaN."""
-    cases = []
-    # Row 0 NaN, row 2 +inf, row 4 -inf, row 5 both: +-inf or NaN per column.
-    x = with_edges(rand(7, 33), [(3, NAN), (2 * 33 + 5, INF), (4 * 33, -INF),
-                                 (5 * 33 + 1, INF), (5 * 33 + 2, -INF)])
-    w, b = rand(33, 40), rand(40)
-    y = with_edges(rand(7, 40), [(1 * 40 + 7, NAN), (6 * 40 + 39, NAN), (3 * 40, INF)])
-    cases.append(Case("nan-inf/matmul-bias-relu-7x33x40", [("x", x), ("w", w), ("b", b)],
-                      "relu(x @ w + b)", lambda x, w, b: torch.relu(x @ w + b), atol=2e-5))
-    cases.append(Case("nan-inf/matmul-relu-mask-7x33x40", [("x", x), ("w", w), ("b", b)],
-                      "f32(x @ w + b > 0.0)", lambda x, w, b: (x @ w + b > 0).float()))
-    cases.append(Case("nan-inf/matmul-relu-and-mask-7x33x40", [("x", x), ("w", w), ("b", b)],
-                      "relu(x @ w + b) + f32(x @ w + b > 0.0)",
-                      lambda x, w, b: torch.relu(x @ w + b) + (x @ w + b > 0).float(),
-                      atol=2e-5))
-    cases.append(Case("nan-inf/matmul-max-7x33x40", [("x", x), ("w", w), ("y", y)],
-                      "max(x @ w, y)", lambda x, w, y: torch.maximum(x @ w, y), atol=2e-5))
-    for op, fn in [("exp", torch.exp), ("log", torch.log), ("sigmoid", torch.sigmoid),
-                   ("softplus", F.softplus), ("erf", torch.erf), ("abs", torch.abs),
-                   ("tanh", torch.tanh),
-                   # README: sign(NaN) is NaN in Axon (torch.sign gives 0).
-                   ("sign", lambda v: torch.where(torch.isnan(v), v, torch.sign(v)))]:
-        name = "sign-of-nan-is-nan" if op == "sign" else op
-        cases.append(Case(f"nan-inf/matmul-{name}-7x33x40", [("x", x), ("w", w)],
-                          f"{op}(x @ w)", lambda x, w, fn=fn: fn(x @ w), rtol=2e-5, atol=2e-5))
-    x1 = with_edges(rand(1, 33), [(0, INF), (20, NAN)])
-    cases.append(Case("nan-inf/matmul-relu-1x33x7", [("x", x1), ("w", rand(33, 7))],
-                      "relu(x @ w)", lambda x, w: torch.relu(x @ w), atol=2e-5))
-    # Convolutions: NaN at a corner (seen by the padded windows), +inf and
-    # -inf in the second image.
-    tol = dict(rtol=1e-5, atol=5e-5)
-    for name, xs, ws, kw in [
-        ("along-x", (2, 3, 9, 9), (5, 3, 3, 3), dict(padding=(1, 1))),
-        ("wide-rows", (2, 2, 5, 40), (3, 2, 3, 3), {}),
-        ("over-channels", (2, 3, 6, 6), (16, 3, 3, 3), dict(padding=(1, 1))),
-    ]:
-        per_image = int(np.prod(xs[1:]))
-        x = with_edges(rand(*xs), [(0, NAN), (per_image + 10, INF),
-                                   (per_image + xs[3] * 3 + 4, -INF)])
-        w = rand(*ws)
-        cases.append(Case(f"nan-inf/conv2d-relu-{name}", [("x", x), ("w", w)],
-                          f"relu(conv2d(x, w{conv_kwargs(kw)}))",
-                          lambda x, w, kw=kw: torch.relu(F.conv2d(x, w, **kw)), **tol))
-    return cases
-
-
 def all_cases():
     return (unary_cases() + binary_cases() + comparison_cases() + reduction_cases() +
             softmax_cases() + matmul_cases() + conv_cases() + pool_cases() + loss_cases() +
-            indexing_cases() + nn_cases() + contraction_edge_cases())
+            indexing_cases() + contraction_edge_cases() + nn_cases())
 
 
 # ----------------------------------------------------------------------------
@@ -881,7 +881,6 @@ def model_source(prepared):
     text, params, results, types = "", [], [], []
     if any("nn." in p.case.expr for p in prepared):
         text = 'import "nn"\n'  # the standard library's layers (nn_cases)
-
     for k, p in enumerate(prepared):
         t, pa, r, ty = case_functions(p.case, k, p.expected[0])
         text += t

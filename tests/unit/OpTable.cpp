@@ -2573,15 +2573,6 @@ void addSequenceOps(std::vector<OpEntry> &t) {
 }
 
 //===----------------------------------------------------------------------===//
-// The table
-//===----------------------------------------------------------------------===//
-
-std::vector<OpEntry> buildTable() {
-  std::vector<OpEntry> table;
-  addUnaryOps(table);
-  addBinaryOps(table);
-  addComparisonsAndCasts(table);
-//===----------------------------------------------------------------------===//
 // Rows at a run-time index (what a differentiated loop stores and reads)
 //===----------------------------------------------------------------------===//
 
@@ -2692,12 +2683,22 @@ void addRowOps(std::vector<OpEntry> &t) {
         updateOutOfRange}});
 }
 
+//===----------------------------------------------------------------------===//
+// The table
+//===----------------------------------------------------------------------===//
+
+std::vector<OpEntry> buildTable() {
+  std::vector<OpEntry> table;
+  addUnaryOps(table);
+  addBinaryOps(table);
+  addComparisonsAndCasts(table);
   addContractions(table);
   addPooling(table);
   addReductions(table);
   addMovement(table);
   addCreation(table);
   addSequenceOps(table);
+  addRowOps(table);
   addParametersAndLoops(table);
   return table;
 }
@@ -2707,5 +2708,4 @@ const std::vector<OpEntry> &opTable() {
   return table;
 }
 
-  addRowOps(table);
 } // namespace axon::op_table
