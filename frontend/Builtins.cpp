@@ -697,19 +697,9 @@ TV random(BuiltinCall &c, const char *first, const char *second) {
     return t.fail(l, "low must not exceed high");
   if (n == "normal" && *v2 < 0)
     return t.fail(c.keyword(second)->loc, "std must be >= 0");
-  TV counter;
-  if (const Expr *given = c.keyword("counter")) {
-    counter = t.intTensor(*given);
-    if (!counter.valid())
-      return counter;
-    if (!counter.shape.empty())
-      return t.fail(given->loc, "counter must be an integer scalar");
-    counter = t.castTo(counter, "i64", l);
-  } else {
-    TV zero = TV::numberLiteral(0);
-    zero.isInt = true;
-    counter = t.materialize(zero, "i64");
-  }
+  TV counter = randomCounter(c);
+  if (!counter.valid())
+    return counter;
   auto dims = t.dynamicDims(shape, l);
   mlir::OpBuilder &b = t.builder();
   auto seedAttr = b.getI64IntegerAttr(*seed);
@@ -767,19 +757,9 @@ TV categorical(BuiltinCall &c) {
   auto seed = c.keyword("seed") ? c.integer("seed") : siteSeed;
   if (!seed)
     return TV{};
-  TV counter;
-  if (const Expr *given = c.keyword("counter")) {
-    counter = t.intTensor(*given);
-    if (!counter.valid())
-      return counter;
-    if (!counter.shape.empty())
-      return t.fail(given->loc, "counter must be an integer scalar");
-    counter = t.castTo(counter, "i64", l);
-  } else {
-    TV zero = TV::numberLiteral(0);
-    zero.isInt = true;
-    counter = t.materialize(zero, "i64");
-  }
+  TV counter = randomCounter(c);
+  if (!counter.valid())
+    return counter;
   mlir::OpBuilder &b = t.builder();
   TV u = t.makeTyped<RandomUniformOp>(
       l, x.elem, x.shape, b.getI64IntegerAttr(*seed), counter.value,
