@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/ConvertUTF.h"
+#include "llvm/Support/Format.h"
 
 #include <cmath>
 #include <cstdio>
@@ -178,4 +179,24 @@ llvm::Expected<std::string> axon::decodeTokens(const Tensor &ids,
     text += vocabulary.decode(row) + "\n";
   }
   return text;
+}
+
+void axon::printTextResults(llvm::ArrayRef<Tensor> results,
+                            const Vocabulary &vocabulary, double ms,
+                            llvm::raw_ostream &out, llvm::raw_ostream &log) {
+  int64_t tokens = 0;
+  for (const Tensor &r : results) {
+    auto decoded = decodeTokens(r, vocabulary);
+    if (!decoded) {
+      // Not token ids (a score, a probability): printed as numbers.
+      llvm::consumeError(decoded.takeError());
+      printTensor(r, out);
+      continue;
+    }
+    out << *decoded;
+    tokens += r.numElements();
+  }
+  log << llvm::format("%lld tokens in %.1f ms: %.0f tokens/s\n",
+                      (long long)tokens, ms,
+                      ms > 0 ? tokens / (ms / 1000) : 0.0);
 }

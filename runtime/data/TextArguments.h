@@ -52,6 +52,14 @@ readTextArguments(llvm::StringRef fn, llvm::ArrayRef<ArgumentSpec> args,
 llvm::Expected<std::string> decodeTokens(const Tensor &ids,
                                          const Vocabulary &vocabulary);
 
+/// A call's results as `axonc run` and a binary's infer print them with
+/// --prompt or --text: each token result decoded to `out` (decodeTokens),
+/// any other (a score, a probability) as numbers, then "N tokens in T ms:
+/// R tokens/s" to `log`, `ms` being the call's time.
+void printTextResults(llvm::ArrayRef<Tensor> results,
+                      const Vocabulary &vocabulary, double ms,
+                      llvm::raw_ostream &out, llvm::raw_ostream &log);
+
 } // namespace axon
 
 #endif // AXON_RUNTIME_DATA_TEXTARGUMENTS_H

@@ -187,21 +187,7 @@ int runInfer(Executor &ex, const Plan &plan) {
       return fail(llvm::toString(std::move(e)));
     return 0;
   }
-  int64_t tokens = 0;
-  for (const Tensor &r : *out) {
-    auto decoded = decodeTokens(r, *vocabulary);
-    if (!decoded) {
-      // Not token ids (a score, a probability): printed as numbers.
-      llvm::consumeError(decoded.takeError());
-      printTensor(r, llvm::outs());
-      continue;
-    }
-    llvm::outs() << *decoded;
-    tokens += r.numElements();
-  }
-  llvm::errs() << llvm::formatv("{0} tokens in {1:F1} ms: {2:F0} tokens/s\n",
-                                tokens, ms,
-                                ms > 0 ? tokens / (ms / 1000) : 0.0);
+  printTextResults(*out, *vocabulary, ms, llvm::outs(), llvm::errs());
   return 0;
 }
 

@@ -320,21 +320,7 @@ int runFunction(mlir::ModuleOp module) {
       return fail(llvm::toString(std::move(err)));
     return 0;
   }
-  int64_t tokens = 0;
-  for (const Tensor &r : *results) {
-    auto decoded = decodeTokens(r, *vocabulary);
-    if (!decoded) {
-      // Not token ids (a score, a probability): printed as numbers.
-      llvm::consumeError(decoded.takeError());
-      printTensor(r, llvm::outs());
-      continue;
-    }
-    llvm::outs() << *decoded;
-    tokens += r.numElements();
-  }
-  llvm::errs() << llvm::format("%lld tokens in %.1f ms: %.0f tokens/s\n",
-                               (long long)tokens, ms,
-                               ms > 0 ? tokens / (ms / 1000) : 0.0);
+  printTextResults(*results, *vocabulary, ms, llvm::outs(), llvm::errs());
   return 0;
 }
 
