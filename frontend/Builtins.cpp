@@ -519,6 +519,58 @@ TV scatterAdd(BuiltinCall &c) {
                               idx.value, upd.value, norm);
 }
 
+/// update(x, t, v, axis =): x with its slice at position t (a run-time
+/// integer scalar) along `axis` replaced by v, the inverse of
+/// gather(x, t, axis =). Axis 0 is one dynamic_update_row, which writes the
+/// row in place where x is not read after it (a loop's carried stack);
+/// another axis is moved to the front and back, two copies of x per call.
+TV updateAt(BuiltinCall &c) {
+  Translator &t = c.t;
+  llvm::SMLoc l = c.loc();
+  TV target = t.materialize(t.emitExpr(c.arg(0)), "f32");
+  TV idx = t.intTensor(c.arg(1));
+  TV upd = t.materialize(t.emitExpr(c.arg(2)),
+                         target.elem.empty() ? "f32" : target.elem);
+  if (!target.valid() || !idx.valid() || !upd.valid())
+    return TV{};
+  if (!idx.shape.empty())
+    return t.fail(c.arg(1).loc,
+                  "update's position must be an integer scalar (one index, "
+                  "e.g. a loop variable), got " + idx.typeString() +
+                      "; scatter_add adds at a tensor of indices");
+  auto axis = axisFor(c, target);
+  if (!axis)
+    return TV{};
+  sh::Shape slice = target.shape;
+  slice.erase(slice.begin() + *axis);
+  if (upd.elem != target.elem || !sh::compatible(slice, upd.shape))
+    return t.fail(c.arg(2).loc,
+                  "the new slice must be " + target.elem + sh::str(slice) +
+                      " (" + target.typeString() + " without axis " +
+                      std::to_string(*axis) + "), got " + upd.typeString());
+  if (idx.elem != "i64")
+    idx = t.castTo(idx, "i64", c.arg(1).loc);
+  if (*axis == 0)
+    return t.make<DynamicUpdateRowOp>(l, target.shape, target.value,
+                                      idx.value, upd.value);
+  // [axis, 0, ..., axis - 1, axis + 1, ...] and its inverse.
+  std::vector<int64_t> front{*axis}, back(target.shape.size());
+  for (int64_t d = 0; d < int64_t(target.shape.size()); ++d)
+    if (d != *axis)
+      front.push_back(d);
+  for (size_t d = 0; d < front.size(); ++d)
+    back[front[d]] = int64_t(d);
+  sh::Shape moved = sh::transpose(target.shape, front).shape;
+  TV rows = t.make<TransposeOp>(l, moved, target.value, front);
+  if (!rows.valid())
+    return rows;
+  TV written = t.make<DynamicUpdateRowOp>(l, moved, rows.value, idx.value,
+                                          upd.value);
+  if (!written.valid())
+    return written;
+  return t.make<TransposeOp>(l, target.shape, written.value, back);
+}
+
 TV oneHot(BuiltinCall &c) {
   Translator &t = c.t;
   TV idx = t.intTensor(c.arg(0));
@@ -1088,6 +1140,7 @@ const std::vector<Builtin> &table() {
       {"concat", 1, 1, {{"axis", 0}}, concat},
       {"gather", 2, 2, {{"axis", 0}}, gather},
       {"scatter_add", 3, 3, {{"axis", 0}}, scatterAdd},
+      {"update", 3, 3, {{"axis", 0}}, updateAt},
       {"one_hot", 2, 2, {}, oneHot},
       {"where", 3, 3, {}, where},
       // Training mode.

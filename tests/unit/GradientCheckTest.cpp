@@ -583,6 +583,54 @@ train loss { optimizer = sgd(lr = 0.1) }
   }
 }
 
+// update(x, t, v, axis =) stores a loop's states (axis 0), their squares
+// along axis 1 in reverse order, and overwrites one row every step (only
+// the last write reaches the loss): at T = 1, 2, 7 and 33 bound at run time,
+// one and three rows, seven hidden units.
+TEST(GradientCheckLanguageModels, UpdateStoresTheStepsStates) {
+  std::string text = R"(
+param U: f64[3, 7] = glorot_uniform
+param V: f64[7, 7] = glorot_uniform
+param b: f64[7]    = normal(std = 0.1)
+fn loss(x: f64[T, N, 3], t: f64[T, N, 7]) -> f64 {
+  let h = zeros([N, 7], dtype = f64)
+  let states = zeros([T, N, 7], dtype = f64)
+  let squares = zeros([N, T, 7], dtype = f64)
+  let last = zeros([2, N, 7], dtype = f64)
+  for s in 0..T {
+    h = tanh(gather(x, s) @ U + h @ V + b)
+    states = update(states, s, h)
+    squares = update(squares, dim(x, 0) - 1 - s, h * h, axis = 1)
+    last = update(last, 1, h * 3.0)
+  }
+  return mse(states, t) + mean(squares * transpose(t, [1, 0, 2])) + sum(last * last)
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)";
+  for (int64_t steps : {1, 2, 7, 33})
+    for (int64_t n : {1, 3}) {
+      SCOPED_TRACE("steps " + std::to_string(steps) + ", rows " + std::to_string(n));
+      checkLanguageModel(text, {randomTensor({steps, n, 3}, 3),
+                                randomTensor({steps, n, 7}, 4)});
+    }
+}
+
+// The rows a loop does not write keep the target's values and gradient:
+// a parameter stack, rows 1..3 of 5 replaced.
+TEST(GradientCheckLanguageModels, UpdateKeepsTheTargetsOtherRows) {
+  checkLanguageModel(R"(
+param S: f64[5, 2, 7] = normal(std = 1.0)
+param W: f64[7, 7]    = glorot_uniform
+fn loss(x: f64[2, 7]) -> f64 {
+  let s = S
+  for k in 1..4 { s = update(s, k, tanh(gather(s, k - 1) @ W + x)) }
+  return sum(s * s * s)
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)",
+                     {randomTensor({2, 7}, 5)});
+}
+
 // bce, its logs clamped at -100 (inactive here), keeps its gradient
 // inside (0, 1), w.r.t. the parameter and the (soft) targets.
 TEST(GradientCheckLanguageModels, SigmoidWithBce) {

@@ -63,6 +63,44 @@ TEST(RowOps, CompiledIndexOutOfRangeIsAnErrorAtTheOp) {
   }
 }
 
+/// @fnName's plan at `shapes` has one loop whose step writes one row of a
+/// `stack`-shaped buffer in place (the target's buffer, or its arena
+/// offset) and copies no whole stack.
+void expectOneRowWriteInPlacePerStep(mlir::ModuleOp module, const std::string &fnName,
+                                     std::vector<std::vector<int64_t>> shapes,
+                                     std::vector<int64_t> stack,
+                                     const std::string &errors) {
+  Plan plan;
+  std::vector<kernel::KernelSpec> specs;
+  ASSERT_TRUE(mlir::succeeded(buildPlan(module, {{fnName, shapes}}, plan, specs)))
+      << errors;
+  ASSERT_EQ(plan.functions.size(), 1u);
+  const FunctionPlan &fn = plan.functions.front();
+  int rowWrites = 0;
+  for (const PlanStep &loop : fn.steps) {
+    if (loop.kind != PlanStep::Kind::Loop)
+      continue;
+    for (const PlanStep &s : loop.body) {
+      if (s.kind != PlanStep::Kind::Kernel || !kernel::writesRowInPlace(specs[s.kernel]))
+        continue;
+      ++rowWrites;
+      int target = s.buffers[specs[s.kernel].ops[0].operands[0]];
+      int out = s.buffers.back();
+      const PlanBuffer &t = fn.buffers[target], &o = fn.buffers[out];
+      EXPECT_EQ(t.shape, stack);
+      EXPECT_TRUE(target == out || (t.kind == PlanBuffer::Kind::Arena &&
+                                    o.kind == PlanBuffer::Kind::Arena &&
+                                    t.offset == o.offset))
+          << "the row write has a buffer of its own";
+      // Nothing in the step copies a whole stack.
+      for (const PlanStep &c : loop.body)
+        if (c.kind == PlanStep::Kind::Copy)
+          EXPECT_LT(fn.buffers[c.buffers[1]].bytes(), t.bytes()) << "a copy of the stack";
+    }
+  }
+  EXPECT_EQ(rowWrites, 1) << "one stack, written once per forward step";
+}
+
 // h <- tanh(h * x_t + 0.5) over the T steps of x, differentiated for h0:
 // the forward loop stores h as row t of a [T, 4, 9] stack.
 const char *kRecurrence = R"(
@@ -77,36 +115,95 @@ fn grec(h0: f32[4, 9], x: f32[T, 4, 9]) -> f32[4, 9] { return grad(rec, h0, x, w
 TEST(RowOps, StoredLoopWritesOneRowInPlacePerStep) {
   auto m = test_support::compileModel(kRecurrence, true);
   ASSERT_TRUE(m->module) << m->errors;
-  Plan plan;
-  std::vector<kernel::KernelSpec> specs;
-  ASSERT_TRUE(mlir::succeeded(buildPlan(*m->module, {{"grec", {{4, 9}, {16, 4, 9}}}},
-                                        plan, specs)))
-      << m->errors;
-  ASSERT_EQ(plan.functions.size(), 1u);
-  const FunctionPlan &fn = plan.functions.front();
-  int rowWrites = 0;
-  for (const PlanStep &loop : fn.steps) {
-    if (loop.kind != PlanStep::Kind::Loop)
-      continue;
-    for (const PlanStep &s : loop.body) {
-      if (s.kind != PlanStep::Kind::Kernel || !kernel::writesRowInPlace(specs[s.kernel]))
-        continue;
-      ++rowWrites;
-      int target = s.buffers[specs[s.kernel].ops[0].operands[0]];
-      int out = s.buffers.back();
-      const PlanBuffer &t = fn.buffers[target], &o = fn.buffers[out];
-      EXPECT_EQ(t.shape, (std::vector<int64_t>{16, 4, 9}));
-      EXPECT_TRUE(target == out || (t.kind == PlanBuffer::Kind::Arena &&
-                                    o.kind == PlanBuffer::Kind::Arena &&
-                                    t.offset == o.offset))
-          << "the row write has a buffer of its own";
-      // Nothing in the step copies a whole stack.
-      for (const PlanStep &c : loop.body)
-        if (c.kind == PlanStep::Kind::Copy)
-          EXPECT_LT(fn.buffers[c.buffers[1]].bytes(), t.bytes()) << "a copy of the stack";
+  expectOneRowWriteInPlacePerStep(*m->module, "grec", {{4, 9}, {16, 4, 9}},
+                                  {16, 4, 9}, m->errors);
+}
+
+// The language's update(x, t, v, axis =): a loop that stores its state per
+// step, along axis 0 (one dynamic_update_row) and axis 1 (moved to the
+// front and back), at awkward sizes and a trip count bound at run time, and
+// a write that overwrites the same row every step.
+const char *kUpdate = R"(
+fn rows(x: f32[T, N, 7]) -> f32[T, N, 7] {
+  let h = zeros([N, 7])
+  let s = zeros([T, N, 7])
+  for t in 0..T {
+    h = tanh(h + gather(x, t))
+    s = update(s, t, h)
+  }
+  return s
+}
+fn columns(x: f32[N, T, 7]) -> (f32[N, T, 7], f32[2, N, 7]) {
+  let s = x * 0.5
+  let last = zeros([2, N, 7])
+  for t in 0..T {
+    let v = gather(x, t, axis = 1) * 2.0 + 1.0
+    s = update(s, dim(x, 1) - 1 - t, v, axis = 1)
+    last = update(last, 1, v)
+  }
+  return s, last
+}
+fn at(x: f32[4, 3], i: i64, v: f32[3]) -> f32[4, 3] { return update(x, i, v) }
+fn at_column(x: f32[4, 3], i: i32, v: f32[4]) -> f32[4, 3] { return update(x, i, v, axis = -1) }
+)";
+
+TEST(RowOps, UpdateBuiltinMatchesTheReference) {
+  auto m = test_support::compileModel(kUpdate, true);
+  ASSERT_TRUE(m->module) << m->errors;
+  uint64_t seed = 11;
+  auto random = [&](std::vector<int64_t> shape) {
+    return test_support::randomTensor(DType::F32, std::move(shape), seed);
+  };
+  std::vector<std::vector<Tensor>> rowArgs, columnArgs;
+  for (int64_t steps : {1, 2, 33})
+    for (int64_t n : {1, 7}) {
+      rowArgs.push_back({random({steps, n, 7})});
+      columnArgs.push_back({random({n, steps, 7})});
+    }
+  test_support::checkAgainstReference(*m->module, "rows", rowArgs, m->errors);
+  test_support::checkAgainstReference(*m->module, "columns", columnArgs, m->errors);
+  std::vector<std::vector<Tensor>> atArgs, columnAtArgs;
+  for (int64_t i : {0, 3}) {
+    atArgs.push_back({random({4, 3}), Tensor(DType::I64, {}, {double(i)}), random({3})});
+    columnAtArgs.push_back(
+        {random({4, 3}), Tensor(DType::I32, {}, {double(i % 3)}), random({4})});
+  }
+  test_support::checkAgainstReference(*m->module, "at", atArgs, m->errors);
+  test_support::checkAgainstReference(*m->module, "at_column", columnAtArgs, m->errors);
+}
+
+// An index outside the axis is an error at run time on both paths (as
+// dynamic_update_row, and gather), located at the call in the model file.
+TEST(RowOps, UpdateBuiltinIndexOutOfRangeIsAnError) {
+  auto m = test_support::compileModel(kUpdate, false, "update.axon");
+  ASSERT_TRUE(m->module) << m->errors;
+  auto program = JitProgram::compile(*m->module, {{"at", {{4, 3}, {}, {3}}}}, {});
+  ASSERT_TRUE(bool(program)) << llvm::toString(program.takeError());
+  reference::Evaluator reference(*m->module);
+  uint64_t seed = 5;
+  Tensor x = test_support::randomTensor(DType::F32, {4, 3}, seed);
+  Tensor v = test_support::randomTensor(DType::F32, {3}, seed);
+  for (int64_t bad : {int64_t(4), int64_t(-1)}) {
+    std::vector<Tensor> args = {x, Tensor(DType::I64, {}, {double(bad)}), v};
+    auto got = (*program)->executor().call("at", args);
+    auto want = reference.call("at", args);
+    ASSERT_FALSE(bool(got));
+    ASSERT_FALSE(bool(want));
+    for (std::string error : {llvm::toString(got.takeError()),
+                              llvm::toString(want.takeError())}) {
+      EXPECT_NE(error.find("update.axon:21:"), std::string::npos) << error;
+      EXPECT_NE(error.find("index " + std::to_string(bad) + " is out of range [0, 4)"),
+                std::string::npos)
+          << error;
     }
   }
-  EXPECT_EQ(rowWrites, 1) << "one stack, written once per forward step";
+}
+
+TEST(RowOps, UpdateBuiltinInAUserLoopWritesInPlace) {
+  auto m = test_support::compileModel(kUpdate, true);
+  ASSERT_TRUE(m->module) << m->errors;
+  expectOneRowWriteInPlacePerStep(*m->module, "rows", {{16, 4, 7}}, {16, 4, 7},
+                                  m->errors);
 }
 
 } // namespace
