@@ -553,10 +553,12 @@ LogicalResult DynamicUpdateRowOp::buildVJP(OpBuilder &builder, ValueRange result
     return success();
   GradBuilder gb(builder, getLoc());
   g = gb.castTo(g, getType());
-  grads[0] = builder.create<DynamicUpdateRowOp>(getLoc(), g, getIndex(),
-                                                gb.zerosLike(getUpdate()));
+  // The row is read before it is zeroed, so that the write may take g's
+  // buffer (nothing reads g after it; a loop carries g backwards).
   grads[2] = gb.castTo(builder.create<DynamicRowOp>(getLoc(), g, getIndex()),
                        getUpdate().getType());
+  grads[0] = builder.create<DynamicUpdateRowOp>(getLoc(), g, getIndex(),
+                                                gb.zerosLike(getUpdate()));
   return success();
 }
 

@@ -13,7 +13,9 @@
 // the IR does not grow with it): the forward loop also stores each step's
 // incoming carried values in [T, ...] tensors at row t - lower (T =
 // max(upper - lower, 0); dynamic_update_row, compiled as a write of that
-// one row into the carried stack, so a step costs O(row)), and the
+// one row into the carried stack, so a step costs O(row)) -- all but the
+// stacks the body itself only row-writes (`s = update(s, t, h)`), whose
+// values nothing in the gradient reads --, and the
 // gradient is a reverse loop from the last step to the first that reads
 // step t's values back (dynamic_row), recomputes the body from them (checkpoint per step:
 // random draws are the very same draws, their counters and the step being
@@ -194,6 +196,24 @@ private:
     return b.create<FillOp>(loc, t, b.getF64FloatAttr(0.0), dims);
   }
 
+  /// Whether carried value `i` of `loop` is a stack the body only writes
+  /// one row of (`s = update(s, t, h)`: its one use a dynamic_update_row's
+  /// target, yielded as the next `s`). Neither the recomputed body nor the
+  /// write's gradient reads the stack's values, so storing it per step
+  /// (O(T) rows of O(T) each) would be waste.
+  static bool onlyRowWritten(LoopOp loop, unsigned i) {
+    Block &body = loop.getBody().front();
+    Value carried = body.getArgument(1 + i);
+    if (!carried.hasOneUse())
+      return false;
+    OpOperand &use = *carried.use_begin();
+    auto write = dyn_cast<DynamicUpdateRowOp>(use.getOwner());
+    if (!write || use.getOperandNumber() != 0 || !write.getResult().hasOneUse())
+      return false;
+    OpOperand &next = *write.getResult().use_begin();
+    return isa<YieldOp>(next.getOwner()) && next.getOperandNumber() == i;
+  }
+
   /// Replaces `loop` by a copy that also returns, for each carried value
   /// the body reads, a [T, ...] tensor of its value at the start of each
   /// step (T = max(upper - lower, 0): a loop whose upper bound is below its
@@ -223,7 +243,7 @@ private:
     SmallVector<Value> inits(loop.getInits());
     SmallVector<Type> types(loop.getResultTypes());
     for (unsigned i = 0; i < n; ++i) {
-      if (body.getArgument(1 + i).use_empty())
+      if (body.getArgument(1 + i).use_empty() || onlyRowWritten(loop, i))
         continue;
       stored.push_back(i);
       auto carried = cast<RankedTensorType>(body.getArgument(1 + i).getType());
@@ -328,6 +348,17 @@ private:
         map.map(blockArgs[1 + i], carried);
         if (isFloatTensor(carried))
           bodyActive.insert(carried);
+      }
+      // A stack the body only row-writes was not stored: its recomputed
+      // write (dead after the sweep, which reads only its gradient) takes
+      // zeros, active so that the gradient flows back through it.
+      for (unsigned i = 0; i < n; ++i) {
+        if (blockArgs[1 + i].use_empty() || map.contains(blockArgs[1 + i]))
+          continue;
+        Value stand = zerosLike(loc, blockArgs[1 + i].getType(), stepped.getInits()[i]);
+        map.map(blockArgs[1 + i], stand);
+        if (isFloatTensor(stand))
+          bodyActive.insert(stand);
       }
       SmallVector<Operation *> recomputed;
       for (Operation *op : bodyOps)

@@ -122,3 +122,35 @@ func.func @steps(%x: tensor<?x3xf32>, %h0: tensor<2xf32>) -> tensor<f32> attribu
   return %s : tensor<f32>
 }
 func.func private @steps_grad(tensor<?x3xf32>, tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>, tensor<2x2xf32>) attributes {axon.grad_of = @steps, axon.wrt = ["h0", "W"]}
+
+// -----
+
+// A stack the body only row-writes (`s = update(s, t, h)`) is not stored
+// per step: the forward loop carries h's stack and s, no [3, 3, 2] tensor;
+// the reverse loop carries s's gradient, zeroes its row t (the write's
+// target gradient) and reads that row for h; the recomputed write is gone.
+// CHECK-LABEL: func.func @states_grad
+// CHECK-NOT: tensor<3x3x2xf32>
+// CHECK: %[[FWD:.*]]:3 = axon.loop %{{.*}} to %{{.*}} carry(%arg0, %{{.*}}, %{{.*}} : tensor<2xf32>, tensor<3x2xf32>, tensor<3x2xf32>)
+// CHECK: axon.loop
+// CHECK-NEXT: ^bb0(%[[S:.*]]: tensor<i64>, %[[GH:.*]]: tensor<2xf32>, %[[GS:.*]]: tensor<3x2xf32>):
+// CHECK-DAG: axon.dynamic_row %[[GS]][%{{.*}}] : tensor<3x2xf32> -> tensor<2xf32>
+// CHECK-DAG: axon.dynamic_update_row %[[GS]][%{{.*}}], %{{.*}} : tensor<3x2xf32>, tensor<2xf32>
+// CHECK-NOT: axon.dynamic_update_row
+// CHECK: axon.yield
+// CHECK-NOT: tensor<3x3x2xf32>
+func.func @states(%x: tensor<2xf32>) -> tensor<f32> attributes {axon.arg_names = ["x"]} {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<3> : tensor<i64>
+  %z = axon.fill {value = 0.0 : f64} : tensor<3x2xf32>
+  %r:2 = axon.loop %lo to %hi carry(%x, %z : tensor<2xf32>, tensor<3x2xf32>) {
+  ^bb0(%i: tensor<i64>, %h: tensor<2xf32>, %s: tensor<3x2xf32>):
+    %n = axon.tanh %h : tensor<2xf32>
+    %w = axon.dynamic_update_row %s[%i], %n : tensor<3x2xf32>, tensor<2xf32>
+    axon.yield %n, %w : tensor<2xf32>, tensor<3x2xf32>
+  } -> tensor<2xf32>, tensor<3x2xf32>
+  %m = axon.mul %r#1, %r#1 : tensor<3x2xf32>, tensor<3x2xf32> -> tensor<3x2xf32>
+  %t = axon.sum %m {axes = array<i64>} : tensor<3x2xf32> -> tensor<f32>
+  return %t : tensor<f32>
+}
+func.func private @states_grad(tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) attributes {axon.grad_of = @states, axon.wrt = ["x"]}
