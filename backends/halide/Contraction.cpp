@@ -15,6 +15,7 @@
 #include "backends/halide/Parallelism.h"
 
 #include <algorithm>
+#include <cstdlib> // EXPERIMENT
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -184,7 +185,8 @@ Func defineMatmul(Func a, Func b, int64_t M, int64_t N, int64_t K,
 }
 
 void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
-                    int64_t K, int batchRank, const Target &target) {
+                    int64_t K, int batchRank, const Target &target,
+                    int64_t batches) {
   Func acc = accumulatorOf(mm, "Matmul");
   const Type type = mm.output_types()[0];
   const bool fused = out.name() != mm.name();
@@ -213,12 +215,13 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // AVX-512's 32. Narrower than a vector: one vector of N lanes.
   const int vec = target.natural_vector_size(type);
   const int regs = vectorRegisters(target);
-  const int64_t nv = N >= vec ? std::min<int64_t>(3, N / vec) : 0;
+  auto EXP = [](const char *n, int64_t d) { const char *e = std::getenv(n); return e ? int64_t(std::atoi(e)) : d; }; // EXPERIMENT
+  const int64_t nv = N >= vec ? std::min<int64_t>(EXP("AXON_EXP_NV", 3), N / vec) : 0;
   const int64_t vw = nv ? vec : N;      // vector width
   const int64_t nr = nv ? nv * vec : N; // register block columns
   const int64_t nvRegs = std::max<int64_t>(nv, 1);
   const int64_t mr = std::max<int64_t>(
-      1, std::min<int64_t>({M, 8, (regs - nvRegs - 1) / nvRegs}));
+      1, std::min<int64_t>({M, EXP("AXON_EXP_MR", 8), (regs - nvRegs - 1) / nvRegs}));
 
   // Parallel tiles: one register column (NB = NR) by MB rows, MB up to 512.
   // Measured on Zen 3 (AVX2, 1 thread, 1024^3): single-column tiles of 256
@@ -227,14 +230,14 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // tiles 2-8 columns wide (~70), K blocks of 128-512 (~75-80) and
   // packing A per K block as well (~65).
   const int64_t nb = pickTile(N, nr, nr);
-  int64_t mbTarget = 512;
+  int64_t mbTarget = EXP("AXON_EXP_MB", 512);
   // Keep some 16 tiles for the thread pool where the matrix allows it.
   const int64_t colTiles = (N + nb - 1) / nb;
   if (colTiles < 16)
     mbTarget = std::min(mbTarget, std::max<int64_t>(64, M * colTiles / 16));
   const int64_t mb = pickTile(M, mr, mbTarget);
   // K blocks only for long reductions (then the B panel would leave L2).
-  int64_t kc = 1024;
+  int64_t kc = EXP("AXON_EXP_KC", 1024);
   if (K <= kc + kc / 2) {
     kc = K;
   } else {
@@ -255,9 +258,21 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   out.fuse(no, mo, tile);
   for (int i = 0; i < batchRank; ++i)
     out.fuse(tile, args[2 + i], tile);
-  const double flops = double(M) * N * std::max<int64_t>(K, 1);
-  if (worthSharing(flops * kNsPerMultiplyAdd))
+  // The work of the whole batch: a batch of small matrices (attention's
+  // heads, [N, H, T, E] with 64 x 32 matrices) is worth sharing where one
+  // matrix is not, in tasks of several tiles (Parallelism.h).
+  const int64_t tiles = colTiles * ((M + mb - 1) / mb) * std::max<int64_t>(batches, 1);
+  const double flops =
+      double(M) * N * std::max<int64_t>(K, 1) * std::max<int64_t>(batches, 1);
+  ParallelLoop plan = planParallelLoop({tiles}, flops * kNsPerMultiplyAdd);
+  if (plan.parallel() && plan.perTask == 1) {
     out.parallel(tile);
+  } else if (plan.parallel()) {
+    Var task("task"), within("within");
+    out.split(tile, task, within, int(plan.perTask), TailStrategy::GuardWithIf)
+        .parallel(task);
+    tile = within;
+  }
 
   // The accumulator: one tile, computed where the output tile is.
   n = acc.args()[0];
@@ -346,14 +361,68 @@ namespace {
 /// Bounds `out` to the output (tiles shifted inwards must stay inside it)
 /// and makes its tasks the fused (output-channel block `oo`, image `n`)
 /// pairs as `t`, run in parallel when the layer's work is worth sharing.
+/// Multiply-adds of a conv layer.
+double convMultiplyAdds(const Conv2DGeometry &g) {
+  return double(g.n) * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
+}
+
+/// Bounds `out` to the output (tiles shifted inwards must stay inside it)
+/// and makes its tasks the fused (output-channel block `oo`, image `n`)
+/// pairs as `t`, run in parallel when the layer's work is worth sharing.
+/// The partial sums of a split reduction (splitReduction) have a fifth
+/// dim, their chunk, fused into the tasks as well.
 void boundAndShareTasks(Func out, const Conv2DGeometry &g, Var x, Var y, Var o,
                         Var oo, Var n, Var t) {
   out.bound(x, 0, int(g.ow)).bound(y, 0, int(g.oh)).bound(o, 0, int(g.o));
   out.fuse(oo, n, t);
-  const double flops =
-      double(g.n) * g.o * g.oh * g.ow * (g.c / g.groups) * g.kh * g.kw;
-  if (worthSharing(flops * kNsPerMultiplyAdd))
+  std::vector<Var> args = out.args();
+  if (args.size() > 4)
+    out.fuse(t, args[4], t);
+  if (worthSharing(convMultiplyAdds(g) * kNsPerMultiplyAdd))
     out.parallel(t);
+}
+
+/// The reduction variables of a conv accumulator, (kx, ky, c) innermost
+/// first, by the unqualified names a schedule accepts: in the partial sums
+/// of a split reduction, c is the split's inner part, which rvars() names
+/// "<rdom>$z.ci".
+std::vector<RVar> convReductionVars(const Func &acc) {
+  std::vector<RVar> rv;
+  for (const RVar &r : acc.rvars(0)) {
+    const std::string &name = r.name();
+    rv.emplace_back(name.substr(name.rfind('.') + 1));
+  }
+  return rv;
+}
+
+/// The largest partial sums a split reduction keeps (all chunks).
+constexpr int64_t kPartialSumBytes = 1 << 20;
+
+/// Chunks to split a conv's reduction over input channels into (1: none),
+/// for a layer whose output gives too few tasks to share: a filter
+/// gradient, which sums over the batch as its input channels (cnn's conv1:
+/// one "image" of 16 output channels, one channel block, 64 images summed,
+/// ran on one thread). The chunks divide the channels (no tail) and
+/// depend on the shape only, so sums are the same at any thread count.
+int64_t reductionChunks(const Conv2DGeometry &g, int vec) {
+  const int64_t cg = g.c / g.groups;
+  const double work = convMultiplyAdds(g) * kNsPerMultiplyAdd;
+  // Tasks the output gives: images by (at least vector-wide) channel blocks.
+  const int64_t outputTasks =
+      g.n * std::max<int64_t>(1, g.o / std::max(vec, 1));
+  if (!worthSharing(work) || outputTasks >= 2 * kTasksPerThread)
+    return 1;
+  const int64_t wanted =
+      std::min<int64_t>(int64_t(work / kMinTaskNs),
+                        int64_t(kTasksPerThread) * kPlannedThreads) /
+      outputTasks;
+  const int64_t partialBytes =
+      g.n * g.o * g.oh * g.ow * int64_t(sizeof(float));
+  int64_t chunks = 1;
+  for (int64_t c = 2; c <= std::min(wanted, cg); ++c)
+    if (cg % c == 0 && c * partialBytes <= kPartialSumBytes)
+      chunks = c;
+  return chunks;
 }
 
 /// The (padded or computed) input of one image, once per task of `out`
@@ -459,7 +528,7 @@ void scheduleConv2DChannels(Func conv, Func acc, Func out, Func input,
       .unroll(aa[2])
       .unroll(aa[0])
       .unroll(aa[1]);
-  std::vector<RVar> rv = acc.rvars(0);
+  std::vector<RVar> rv = convReductionVars(acc);
   acc.update()
       .reorder(aa[2], aa[0], aa[1], rv[0], rv[1], rv[2])
       .vectorize(aa[2], vec)
@@ -479,19 +548,11 @@ void scheduleConv2DChannels(Func conv, Func acc, Func out, Func input,
     packed.parallel(fa[2]);
 }
 
-} // namespace
-
-void scheduleConv2D(Func conv, Func out, Func input, Func filter,
-                    const Conv2DGeometry &g, const Target &target) {
-  Func acc = accumulatorOf(conv, "Conv2D");
-  const Type type = conv.output_types()[0];
-  if (out.name() != conv.name())
-    conv.compute_inline();
-  const int vec = target.natural_vector_size(type);
-  if (vectorizeChannels(g, vec)) {
-    scheduleConv2DChannels(conv, acc, out, input, filter, g, target);
-    return;
-  }
+/// The original schedule: vectorised along output x (see scheduleConv2D).
+void scheduleConv2DRows(Func conv, Func acc, Func out, Func input,
+                        Func filter, const Conv2DGeometry &g,
+                        const Target &target) {
+  const int vec = target.natural_vector_size(conv.output_types()[0]);
   std::vector<Var> args = out.args();
   Var x = args[0], y = args[1], o = args[2], n = args[3];
 
@@ -539,7 +600,7 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   std::vector<Var> accArgs = acc.args();
   x = accArgs[0], y = accArgs[1], o = accArgs[2];
   acc.compute_at(out, xo).vectorize(x, int(vw)).unroll(x).unroll(y).unroll(o);
-  std::vector<RVar> rv = acc.rvars(0);
+  std::vector<RVar> rv = convReductionVars(acc);
   acc.update()
       .reorder(x, o, y, rv[0], rv[1], rv[2])
       .vectorize(x, int(vw))
@@ -550,6 +611,43 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
     acc.update().unroll(rv[0]);
 
   scheduleConvOperands(conv, acc, out, t, input, filter, g, target);
+}
+
+} // namespace
+
+void scheduleConv2D(Func conv, Func out, Func input, Func filter,
+                    const Conv2DGeometry &g, const Target &target) {
+  Func acc = accumulatorOf(conv, "Conv2D");
+  const Type type = conv.output_types()[0];
+  if (out.name() != conv.name())
+    conv.compute_inline();
+  const int vec = target.natural_vector_size(type);
+  auto scheduleBlocks = vectorizeChannels(g, vec) ? scheduleConv2DChannels
+                                                  : scheduleConv2DRows;
+  const int64_t chunks = reductionChunks(g, vec);
+  if (chunks == 1) {
+    scheduleBlocks(conv, acc, out, input, filter, g, target);
+    return;
+  }
+  // Split reduction: partial(x, y, o, n, u) sums chunk u of the input
+  // channels; the partial sums are computed whole, their (chunk, channel
+  // block, image) tasks in parallel with the usual register blocks, and
+  // acc adds them up in chunk order, per image of the output.
+  std::vector<RVar> rv = acc.rvars(0);
+  RVar co("co"), ci("ci");
+  Var u("u");
+  acc.update().split(rv[2], co, ci, int(g.c / g.groups / chunks));
+  Func partial = acc.update().rfactor(co, u);
+  Func partials = partial.in(acc);
+  partials.compute_root();
+  scheduleBlocks(conv, partial, partials, input, filter, g, target);
+
+  std::vector<Var> oa = out.args(), aa = acc.args();
+  out.vectorize(oa[0], vec, TailStrategy::GuardWithIf);
+  acc.compute_at(out, oa[3]).vectorize(aa[0], vec, TailStrategy::GuardWithIf);
+  acc.update()
+      .reorder(aa[0], aa[1], aa[2], co)
+      .vectorize(aa[0], vec, TailStrategy::GuardWithIf);
 }
 
 } // namespace axon::halide

@@ -56,10 +56,13 @@ struct ParallelLoop {
 /// and whose whole work is `ns` (estimated, as above) at one thread:
 ///  - serial when the work is below two tasks' worth (2 x kMinTaskNs), or
 ///    `threads` < 2, or there is only one iteration to share;
-///  - else tasks = min(work / kMinTaskNs, kTasksPerThread x threads),
-///    over the fewest outermost dims whose fused extent reaches that many
-///    (outermost: each task writes one contiguous block), with iterations
-///    dealt out evenly, ceil(iterations / tasks) per task.
+///  - else at most min(work / kMinTaskNs, kTasksPerThread x threads)
+///    tasks, over the fewest outermost dims whose fused extent reaches that
+///    many (outermost: each task writes one contiguous block), with
+///    iterations dealt out evenly, ceil(iterations / tasks) per task; of
+///    the counts from that most down to half of it, the one whose tasks two
+///    threads finish together (3 tasks leave one of two threads idle a
+///    third of the time: 64 images in 8 tasks, not 13 of 5).
 /// The result depends on the shape and work only, never on the thread
 /// count the code later runs at, and parallel loops over pure dims never
 /// change what an element sums: results are the same at any thread count.

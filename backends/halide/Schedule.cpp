@@ -76,14 +76,67 @@ void schedulePointwise(Func f, const std::vector<int64_t> &shape,
   share(f, outer, extents, double(Tensor::numElements(shape)) * kNsPerElement);
 }
 
-/// Elements an update reads per element it writes: its RDom's size.
+/// Elements an update reads per element it writes: its RDom's size. From
+/// the update's own reduction variables: the RVars Func::rvars returns
+/// carry only names, and their extent() is a symbol (every reduction was
+/// taken for one element per output and shared as if 4-64x smaller: cnn's
+/// bias gradient, a sum over the batch, ran on one thread).
 int64_t reductionExtent(const Func &f) {
   int64_t n = 1;
-  for (const RVar &r : f.rvars(0)) {
-    const int64_t *e = Internal::as_const_int(r.extent());
+  for (const Internal::ReductionVariable &r :
+       f.function().update(0).schedule().rvars()) {
+    const int64_t *e = Internal::as_const_int(r.extent);
     n *= e ? std::max<int64_t>(*e, 1) : 1;
   }
   return n;
+}
+
+/// A reduction of each row along its one reduced dim (softmax's max and
+/// sum, layer norm's means, with keepdims) whose pure dims are too narrow
+/// to vectorise (the innermost is 1): the row is split into vector lanes
+/// that each reduce every vec-th element (rfactor; loads of vec adjacent
+/// elements where the row is the input's innermost dim), then the lanes
+/// are reduced. Only where Halide proves the update associative (a sum, a
+/// plain max; not a NaN-keeping max) and the row is whole vectors. Before:
+/// one scalar chain per row, softmax over [16, 4, 64, 64] 0.9 ms with its
+/// exp computed a float at a time. Returns false where it does not apply.
+bool scheduleRowReduction(Func f, const std::vector<int64_t> &shape,
+                          const Target &target) {
+  if (f.num_update_definitions() != 1 || f.outputs() != 1 || shape.empty())
+    return false;
+  const int vec = target.natural_vector_size(f.output_types()[0]);
+  const auto &rvars = f.function().update(0).schedule().rvars();
+  if (rvars.size() != 1 || shape.back() >= vec)
+    return false;
+  const int64_t *extent = Internal::as_const_int(rvars[0].extent);
+  if (!extent || *extent < vec || *extent % vec)
+    return false;
+  std::vector<Var> args = f.args();
+  std::vector<Expr> lhs = f.update_args(0);
+  for (size_t i = 0; i < args.size(); ++i) {
+    const auto *v = lhs[i].as<Internal::Variable>();
+    if (!v || v->name != args[i].name())
+      return false;
+  }
+  if (!Internal::prove_associativity(f.name(), lhs,
+                                     f.update_values(0).as_vector())
+           .associative())
+    return false;
+  RVar r = f.rvars(0)[0], ro("ro"), ri("ri");
+  Var lane("lane");
+  Func lanes = f.update(0).split(r, ro, ri, vec).rfactor(ri, lane);
+  lanes.compute_at(f, args[0]).vectorize(lane);
+  lanes.update(0).reorder(lane, ro).vectorize(lane);
+  std::vector<VarOrRVar> outer;
+  std::vector<int64_t> extents;
+  for (size_t i = args.size(); i-- > 1;) {
+    outer.push_back(args[i]);
+    extents.push_back(shape[args.size() - 1 - i]);
+  }
+  if (!outer.empty())
+    share(f.update(0), outer, extents,
+          double(Tensor::numElements(shape)) * double(*extent) * kNsPerElement);
+  return true;
 }
 
 /// A reduction stage: computed whole, before its consumers; its update
@@ -96,7 +149,8 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
   if (!isOutput)
     f.compute_root();
   schedulePointwise(f, shape, target);
-  if (f.num_update_definitions() == 0 || shape.empty())
+  if (f.num_update_definitions() == 0 || shape.empty() ||
+      scheduleRowReduction(f, shape, target))
     return;
   std::vector<Var> args = f.args();
   std::vector<Expr> lhs = f.update_args(0);
@@ -248,7 +302,9 @@ void scheduleKernel(KernelGraph &g, const Target &target) {
       }
       if (s.kind == KernelStage::Kind::Matmul)
         scheduleMatmul(s.func, out, s.a, s.b, s.m, s.n, s.k, s.batchRank,
-                       target);
+                       target,
+                       Tensor::numElements(std::vector<int64_t>(
+                           s.shape.begin(), s.shape.begin() + s.batchRank)));
       else
         scheduleConv2D(s.func, out, s.a, s.b, *s.conv, target);
       continue;

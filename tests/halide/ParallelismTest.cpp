@@ -51,13 +51,14 @@ TEST(ParallelismTest, TasksGrowWithWorkUpToThePlannedThreads) {
 
 TEST(ParallelismTest, FusesTheFewestOuterDimsThatGiveEnoughTasks) {
   // cnn's pooling gradient, [64, 16, 24, 24] with the innermost dim kept
-  // for vectors: the batch alone covers the 14 tasks its work asks for
-  // (5 images each: 13 tasks).
+  // for vectors: the batch alone covers the 14 tasks its work asks for;
+  // 8 images each (8 tasks), since 13 tasks of 5 would leave one of two
+  // threads a task short.
   ParallelLoop pool = planParallelLoop({64, 16, 24}, tasksOfWork(14.7));
   EXPECT_EQ(pool.fusedDims, 1);
   EXPECT_EQ(pool.iterations, 64);
-  EXPECT_EQ(pool.tasks, 13);
-  EXPECT_EQ(pool.perTask, 5);
+  EXPECT_EQ(pool.tasks, 8);
+  EXPECT_EQ(pool.perTask, 8);
   // A batch of 1: the next dim is fused in.
   ParallelLoop one = planParallelLoop({1, 33, 7}, tasksOfWork(16));
   EXPECT_EQ(one.fusedDims, 2);
@@ -72,8 +73,24 @@ TEST(ParallelismTest, FusesTheFewestOuterDimsThatGiveEnoughTasks) {
   ParallelLoop both = planParallelLoop({7, 33}, tasksOfWork(30));
   EXPECT_EQ(both.fusedDims, 2);
   EXPECT_EQ(both.iterations, 231);
-  EXPECT_EQ(both.tasks, 29); // 8 iterations each, the last 7
-  EXPECT_EQ(both.perTask, 8);
+  EXPECT_EQ(both.tasks, 26); // 9 iterations each, the last 6 (29 of 8: odd)
+  EXPECT_EQ(both.perTask, 9);
+}
+
+TEST(ParallelismTest, TaskCountsBalanceTwoThreads) {
+  // Work for 3 tasks over 64 images: 2 of 32, not 3 of 22 (one thread
+  // would run two of the three).
+  ParallelLoop three = planParallelLoop({64, 16}, tasksOfWork(3.5));
+  EXPECT_EQ(three.tasks, 2);
+  EXPECT_EQ(three.perTask, 32);
+  // An even count that is already balanced is kept: 10 of 410 rows.
+  ParallelLoop ten = planParallelLoop({4096}, tasksOfWork(10.5));
+  EXPECT_EQ(ten.tasks, 10);
+  // Never below half the tasks the work asks for: 33 rows in 16-task
+  // work give 11 tasks of 3, as balanced as any count from 16 down to 8.
+  ParallelLoop odd = planParallelLoop({33}, tasksOfWork(16));
+  EXPECT_EQ(odd.tasks, 11);
+  EXPECT_EQ(odd.perTask, 3);
 }
 
 TEST(ParallelismTest, NeverMoreTasksThanIterations) {
