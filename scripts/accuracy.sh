@@ -13,10 +13,14 @@
 # epoch's validation loss (nats/char, from the metrics log) at most the
 # bigram baseline's on the same split (`axonc text-baseline fortunes`,
 # 2.6274) minus a margin:
-#   examples/lstm     <= baseline - 0.5   (1 x 192, 3 epochs, 4 min: 2.1057)
+#   examples/lstm     <= baseline - 0.5   (1 x 192, forget-gate bias 1, 4 epochs,
+#                                          3.7 min: 2.0799; 3 epochs at bias 0: 2.1057)
+#   examples/transformer <= baseline - 0.5 (2 blocks, D = 64, 3 epochs, 1.6 min: 1.9136)
 #   examples/gru      <= baseline - 0.5   (1 x 128, 3 epochs, 2 min: 1.8985)
 #   examples/mingru   <= baseline - 0.5   (2 x 256 by scan, 3 epochs, 2.3 min: 1.8855)
-# and examples/lstm/bilstm.axon (`bilstm`), the bidirectional LSTM filling
+# The models with a `generate` function (lstm, transformer) then print 400
+# characters sampled after the prompt "The " (temperature 0.8, seed 1).
+# And examples/lstm/bilstm.axon (`bilstm`), the bidirectional LSTM filling
 # in each character from both sides: held-out cloze accuracy >= 0.50
 # (1 x 128 each way, 1 epoch, 8.7 min: 0.5551).
 # and examples/word2vec (skip-gram with negative sampling on the words of
@@ -26,18 +30,20 @@
 # 0.296; after one epoch 0.13, untrained -0.0009).
 # Logs, plots and checkpoints go to runs/accuracy/. Exits 1 if a bar is missed.
 #
-#   scripts/accuracy.sh [--binary] [mlp|cnn|seq2seq|lstm|gru|mingru|bilstm|word2vec ...]
+#   scripts/accuracy.sh [--binary] [mlp|cnn|seq2seq|lstm|gru|mingru|transformer|bilstm|word2vec ...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
 binary=0
 if [[ "${1:-}" == "--binary" ]]; then binary=1; shift; fi
 models=("$@")
-((${#models[@]})) || models=(mlp cnn seq2seq lstm gru mingru bilstm word2vec)
+((${#models[@]})) || models=(mlp cnn seq2seq lstm gru mingru transformer bilstm word2vec)
 declare -A bar=([mlp]=0.88 [cnn]=0.90 [seq2seq]=0.95 [bilstm]=0.50)
 # The language models: how far below the bigram baseline the validation
 # loss must be (the bar is baseline - margin, a loss: lower is better).
-declare -A below_baseline=([lstm]=0.5 [gru]=0.5 [mingru]=0.5)
+declare -A below_baseline=([lstm]=0.5 [gru]=0.5 [mingru]=0.5 [transformer]=0.5)
+# The models that write text: a sample after training.
+declare -A generates=([lstm]=1 [transformer]=1)
 # A model file other than examples/<name>/<name>.axon.
 declare -A file=([bilstm]=examples/lstm/bilstm.axon)
 # What each bar is measured on: the eval_data's accuracy, or (seq2seq and
@@ -47,7 +53,7 @@ declare -A measure=([mlp]="test accuracy" [cnn]="test accuracy"
                     [seq2seq]="held-out whole-sequence accuracy"
                     [bilstm]="held-out cloze accuracy")
 baseline=""
-if [[ " ${models[*]} " =~ " "(lstm|gru|mingru)" " ]]; then
+if [[ " ${models[*]} " =~ " "(lstm|gru|mingru|transformer)" " ]]; then
   baseline=$(build/bin/axonc text-baseline fortunes |
              sed -n 's/.*validation \([0-9.]*\) nats.*/\1/p')
   [[ -n "$baseline" ]] || { echo "accuracy.sh: no bigram baseline from axonc text-baseline" >&2; exit 1; }
@@ -95,6 +101,10 @@ mean = lambda what: float(re.search(what + r": mean cosine (-?[0-9.]+)", text).g
 print("%.4f" % (mean("within categories") - mean("random pairs")))' "$out/$m.similar.txt")
   fi
   secs=$(( $(date +%s) - start ))
+  if [[ -n "${generates[$m]:-}" ]]; then
+    build/bin/axonc run "$model" --fn generate --checkpoint "$out/$m.ckpt.safetensors" \
+        --prompt "The " --temperature 0.8 --seed 1 | tee "$out/$m.sample.txt"
+  fi
   if [[ -n "${below_baseline[$m]:-}" ]]; then
     pass="$acc <= ${bar[$m]}"; fail="${acc:-missing} is above ${bar[$m]}"
   else
