@@ -35,14 +35,16 @@ struct KeywordArg {
 
 /// Expressions: one node type with a kind keeps the walkers short.
 struct Expr {
-  enum Kind { Number, String, Name, List, Unary, Binary, Call } kind;
+  /// Tuple: `(a, b)`, only as what a function returns or a destructuring
+  /// assigns (`return (h, c)`, `(h, c) = (c, h)`); not a tensor.
+  enum Kind { Number, String, Name, List, Tuple, Unary, Binary, Call } kind;
   llvm::SMLoc loc;
   double number = 0;   ///< Number.
   bool isInt = false;  ///< Number written without '.' or exponent.
   int64_t intValue = 0; ///< Exact value of an isInt Number (0..INT64_MAX).
   std::string name;    ///< Name, callee of Call, value of String.
   Tok op = Tok::Eof;   ///< Unary and Binary operator.
-  std::vector<ExprPtr> args;       ///< Operands, list elements, call arguments.
+  std::vector<ExprPtr> args;       ///< Operands, list and tuple elements, call arguments.
   std::vector<KeywordArg> kwargs;  ///< Call keyword arguments.
 
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
@@ -79,10 +81,19 @@ constexpr unsigned kMaxNestingDepth = 256;
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
 
+/// A name a destructuring binds or assigns: `h` in `let (h, c) = ...`.
+struct TupleTarget {
+  llvm::SMLoc loc;
+  std::string name;
+};
+
 struct Stmt {
   enum Kind { Let, Assign, Update, Return, For } kind;
   llvm::SMLoc loc;
   std::string name;              ///< Let / Assign / Update target, For variable.
+  /// Let / Assign of several values (`let (h, c) = lstm_cell(...)`,
+  /// `(h, c) = ...`): the names, two or more; `name` is empty then.
+  std::vector<TupleTarget> targets;
   std::unique_ptr<Type> type;    ///< Optional annotation of Let.
   std::vector<ExprPtr> values;   ///< Let/Assign/Update: 1; Return: 1+; For: lo, hi.
   std::vector<StmtPtr> body;     ///< For.
@@ -113,6 +124,9 @@ struct Function {
   /// Defined in an imported module (its name is qualified, `nn.linear`):
   /// callable from the model, but not an entry point of its own.
   bool imported = false;
+  /// `export fn`: an entry point (compiled on its own, callable by name from
+  /// a built binary) even when other functions call it.
+  bool exported = false;
 };
 
 /// `import "nn"` (a module of the standard library) or

@@ -66,6 +66,14 @@ void printExpr(const Expr &e, llvm::raw_ostream &os) {
     }
     os << "]";
     return;
+  case Expr::Tuple:
+    os << "(tuple";
+    for (const auto &item : e.args) {
+      os << " ";
+      printExpr(*item, os);
+    }
+    os << ")";
+    return;
   case Expr::Unary:
     os << "(neg ";
     printExpr(*e.args[0], os);
@@ -102,13 +110,21 @@ void printExpr(const Expr &e, llvm::raw_ostream &os) {
   }
 }
 
+/// `(h c)`: the names a destructuring binds.
+std::string targetList(const Stmt &s) {
+  std::string out = "(";
+  for (size_t i = 0; i < s.targets.size(); ++i)
+    out += (i ? " " : "") + s.targets[i].name;
+  return out + ")";
+}
+
 void printStmts(const std::vector<StmtPtr> &body, unsigned indent,
                 llvm::raw_ostream &os) {
   for (const auto &s : body) {
     os.indent(indent);
     switch (s->kind) {
     case Stmt::Let:
-      os << "let " << s->name;
+      os << "let " << (s->targets.empty() ? s->name : targetList(*s));
       if (s->type) {
         os << ": ";
         printType(*s->type, os);
@@ -117,7 +133,8 @@ void printStmts(const std::vector<StmtPtr> &body, unsigned indent,
       printExpr(*s->values[0], os);
       break;
     case Stmt::Assign:
-      os << "assign " << s->name << " = ";
+      os << "assign " << (s->targets.empty() ? s->name : targetList(*s))
+         << " = ";
       printExpr(*s->values[0], os);
       break;
     case Stmt::Update:
@@ -163,7 +180,8 @@ void ast::dump(const Module &module, llvm::raw_ostream &os) {
     os << "\n";
   }
   for (const Function &f : module.functions) {
-    os << (f.imported ? "imported fn " : "fn ") << f.name << "(";
+    os << (f.imported ? "imported fn " : f.exported ? "export fn " : "fn ")
+       << f.name << "(";
     for (size_t i = 0; i < f.args.size(); ++i) {
       os << (i ? ", " : "") << f.args[i].name << ": ";
       printType(f.args[i].type, os);

@@ -23,6 +23,7 @@ const char *axon::tokName(Tok kind) {
   case Tok::KwIn: return "'in'";
   case Tok::KwTrain: return "'train'";
   case Tok::KwImport: return "'import'";
+  case Tok::KwExport: return "'export'";
   case Tok::LParen: return "'('";
   case Tok::RParen: return "')'";
   case Tok::LBracket: return "'['";
@@ -198,6 +199,7 @@ private:
                    .Case("in", Tok::KwIn)
                    .Case("train", Tok::KwTrain)
                    .Case("import", Tok::KwImport)
+                   .Case("export", Tok::KwExport)
                    .Default(Tok::Ident);
     return make(kind, start);
   }

@@ -12,7 +12,7 @@ namespace axon {
 enum class Tok {
   Eof, Ident, Int, Float, String,
   // Keywords.
-  KwParam, KwFn, KwLet, KwReturn, KwFor, KwIn, KwTrain, KwImport,
+  KwParam, KwFn, KwLet, KwReturn, KwFor, KwIn, KwTrain, KwImport, KwExport,
   // Punctuation and operators.
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, Semi,
   Assign, Arrow, DotDot, At, Plus, Minus, Star, Slash, Caret,

@@ -46,6 +46,7 @@ mlir::OwningOpRef<mlir::ModuleOp> Translator::run(const Module &m) {
       emitTrain(t);
   if (file_.errorCount() > 0)
     return nullptr;
+  markHelpers(m);
   eraseUnusedImports(m);
   if (mlir::failed(mlir::verify(*module_))) {
     // A verifier failure here is a frontend bug: the checks above should
@@ -358,6 +359,10 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
     const Stmt &s = *body[i];
     switch (s.kind) {
     case Stmt::Let: {
+      if (!s.targets.empty()) {
+        emitDestructuring(s);
+        break;
+      }
       if (scope_.count(s.name) || params_.count(s.name)) {
         file_.emitError(s.loc) << "'" + s.name + "' is already defined";
         break;
@@ -369,6 +374,10 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
       break;
     }
     case Stmt::Assign: {
+      if (!s.targets.empty()) {
+        emitDestructuring(s);
+        break;
+      }
       auto it = scope_.find(s.name);
       if (it == scope_.end()) {
         if (params_.count(s.name))
@@ -434,11 +443,111 @@ void Translator::emitUpdate(const Stmt &s, bool inLoop) {
     b_.create<ParamStoreOp>(loc(s.loc), s.name, v.value);
 }
 
+/// "a, b" (n = 2), "a, b, c", ...: names for a message about n values.
+static std::string tupleNames(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i)
+    out += (i ? ", " : "") + std::string(1, char('a' + std::min<size_t>(i, 25)));
+  return out;
+}
+
+void Translator::emitDestructuring(const Stmt &s) {
+  const Expr &rhs = *s.values[0];
+  bool let = s.kind == Stmt::Let;
+  size_t n = s.targets.size();
+  // On any error the names still exist (invalid), so that their uses do
+  // not report again.
+  auto poison = [&] {
+    for (const TupleTarget &t : s.targets)
+      if (!let || (!scope_.count(t.name) && !params_.count(t.name)))
+        scope_[t.name] = TV{};
+  };
+  std::set<std::string> seen;
+  for (const TupleTarget &t : s.targets) {
+    if (!seen.insert(t.name).second) {
+      file_.emitError(t.loc) << "'" + t.name + "' is named twice";
+      return poison();
+    }
+    if (let && (scope_.count(t.name) || params_.count(t.name))) {
+      file_.emitError(t.loc) << "'" + t.name + "' is already defined";
+      return poison();
+    }
+    if (!let && !scope_.count(t.name)) {
+      if (params_.count(t.name))
+        file_.emitError(t.loc) << "cannot assign to parameter '" + t.name +
+                                      "' inside a function";
+      else
+        file_.emitError(t.loc) << "assignment to undefined name '" + t.name +
+                                      "' (declare it with 'let' first)";
+      return poison();
+    }
+  }
+  std::string names = std::to_string(n) + " names (" + s.targets[0].name;
+  for (size_t i = 1; i < n; ++i)
+    names += ", " + s.targets[i].name;
+  names += ")";
+  // Every value is computed before any name changes: (h, c) = (c, h) swaps.
+  std::vector<TV> values;
+  if (rhs.kind == Expr::Tuple) {
+    if (rhs.args.size() != n) {
+      file_.emitError(rhs.loc) << names + " but the tuple has " +
+                                      std::to_string(rhs.args.size()) + " values";
+      return poison();
+    }
+    for (const auto &item : rhs.args)
+      values.push_back(emitExpr(*item));
+  } else if (rhs.kind == Expr::Call && sigs_.count(rhs.name)) {
+    FnSig &sig = sigs_[rhs.name];
+    calls_[currentFn_].push_back({rhs.name, rhs.loc});
+    if (!sig.ok)
+      return poison();
+    if (!rhs.kwargs.empty()) {
+      fail(rhs.kwargs[0].loc, "functions take positional arguments only");
+      return poison();
+    }
+    if (sig.resultElems.size() != n) {
+      size_t m = sig.resultElems.size();
+      file_.emitError(rhs.loc) << names + " but '" + rhs.name + "' returns " +
+                                      std::to_string(m) +
+                                      (m == 1 ? " value" : " values");
+      return poison();
+    }
+    std::vector<const Expr *> args;
+    for (const auto &a : rhs.args)
+      args.push_back(a.get());
+    values = emitCallResults(rhs.loc, rhs.name, rhs.name, sig, args);
+    if (values.empty())
+      return poison();
+  } else {
+    TV one = emitExpr(rhs);
+    if (one.valid())
+      file_.emitError(rhs.loc)
+          << names + " but the value is one tensor (" + one.typeString() +
+                 "), not a function's " + std::to_string(n) +
+                 " results or a tuple";
+    return poison();
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const TupleTarget &t = s.targets[i];
+    TV v = values[i];
+    if (let) {
+      scope_[t.name] = materialize(v, "f32");
+      continue;
+    }
+    TV old = scope_[t.name];
+    scope_[t.name] = v.valid() && old.valid()
+                         ? coerceTo(v, old, t.loc, "'" + t.name + "'")
+                         : TV{};
+  }
+}
+
 void Translator::emitReturn(const Stmt &s, FnSig &sig) {
   if (s.values.size() != sig.resultElems.size()) {
+    size_t m = sig.resultElems.size();
     file_.emitError(s.loc) << "function '" + currentFn_ + "' returns " +
-                                  std::to_string(sig.resultElems.size()) +
-                                  " values but 'return' gives " +
+                                  std::to_string(m) +
+                                  (m == 1 ? " value" : " values") +
+                                  " but 'return' gives " +
                                   std::to_string(s.values.size());
     return;
   }
@@ -535,6 +644,10 @@ void Translator::collectAssigned(const std::vector<StmtPtr> &body,
     if (s->kind == Stmt::Assign &&
         std::find(names.begin(), names.end(), s->name) == names.end())
       names.push_back(s->name);
+    if (s->kind == Stmt::Assign)
+      for (const TupleTarget &t : s->targets)
+        if (std::find(names.begin(), names.end(), t.name) == names.end())
+          names.push_back(t.name);
     if (s->kind == Stmt::For)
       collectAssigned(s->body, names);
   }
@@ -714,6 +827,10 @@ TV Translator::emitExpr(const Expr &e) {
     return fail(e.loc, "strings are only allowed in a train block");
   case Expr::List:
     return emitTensorLiteral(*this, e);
+  case Expr::Tuple:
+    return fail(e.loc, "a tuple of " + std::to_string(e.args.size()) +
+                           " values is not a tensor: return it from a "
+                           "function, or name its values with let (a, b) = ...");
   case Expr::Name:
     return emitName(e);
   case Expr::Unary: {
@@ -976,8 +1093,9 @@ TV Translator::emitUserCall(const Expr &e, FnSig &sig) {
   if (sig.resultElems.size() != 1)
     return fail(e.loc, "'" + e.name + "' returns " +
                            std::to_string(sig.resultElems.size()) +
-                           " values; only single-result functions can be "
-                           "called in an expression");
+                           " values, not one tensor: name them with let (" +
+                           tupleNames(sig.resultElems.size()) + ") = " +
+                           e.name + "(...)");
   std::vector<const Expr *> args;
   for (const auto &a : e.args)
     args.push_back(a.get());
@@ -988,22 +1106,33 @@ TV Translator::emitCallTo(llvm::SMLoc l, const std::string &callee,
                           const std::string &shown, FnSig &sig,
                           const std::vector<const Expr *> &argExprs,
                           unsigned resultIndex) {
+  std::vector<TV> results = emitCallResults(l, callee, shown, sig, argExprs);
+  return results.empty() ? TV{} : results[resultIndex];
+}
+
+std::vector<TV> Translator::emitCallResults(llvm::SMLoc l, const std::string &callee,
+                                            const std::string &shown, FnSig &sig,
+                                            const std::vector<const Expr *> &argExprs) {
+  auto failed = [&](llvm::SMLoc at, const std::string &msg) {
+    fail(at, msg);
+    return std::vector<TV>{};
+  };
   if (argExprs.size() != sig.argElems.size())
-    return fail(l, "'" + shown + "' takes " +
-                       std::to_string(sig.argElems.size()) +
-                       " arguments, got " + std::to_string(argExprs.size()));
+    return failed(l, "'" + shown + "' takes " +
+                         std::to_string(sig.argElems.size()) +
+                         " arguments, got " + std::to_string(argExprs.size()));
   std::map<std::string, sh::Dim> binding;
   llvm::SmallVector<Value> args;
   for (size_t i = 0; i < argExprs.size(); ++i) {
     const Expr &arg = *argExprs[i];
     TV v = materialize(emitExpr(arg), sig.argElems[i]);
     if (!v.valid())
-      return TV{};
+      return {};
     const sh::Shape &want = sig.argShapes[i];
     if (v.elem != sig.argElems[i] || v.shape.size() != want.size())
-      return fail(arg.loc, "argument " + std::to_string(i + 1) + " of '" +
-                               shown + "' must be " + sig.argElems[i] +
-                               sh::str(want) + ", got " + v.typeString());
+      return failed(arg.loc, "argument " + std::to_string(i + 1) + " of '" +
+                                 shown + "' must be " + sig.argElems[i] +
+                                 sh::str(want) + ", got " + v.typeString());
     for (size_t d = 0; d < want.size(); ++d) {
       sh::Dim expect = want[d];
       if (expect.isSymbol()) {
@@ -1015,13 +1144,13 @@ TV Translator::emitCallTo(llvm::SMLoc l, const std::string &callee,
         expect = it->second;
       }
       if (!sh::unify(expect, v.shape[d]))
-        return fail(arg.loc, "argument " + std::to_string(i + 1) + " of '" +
-                                 shown + "' has shape " + sh::str(v.shape) +
-                                 " but dimension " + std::to_string(d) +
-                                 " must be " + expect.str() +
-                                 (want[d].isSymbol()
-                                      ? " (bound to '" + want[d].symbol + "')"
-                                      : ""));
+        return failed(arg.loc, "argument " + std::to_string(i + 1) + " of '" +
+                                   shown + "' has shape " + sh::str(v.shape) +
+                                   " but dimension " + std::to_string(d) +
+                                   " must be " + expect.str() +
+                                   (want[d].isSymbol()
+                                        ? " (bound to '" + want[d].symbol + "')"
+                                        : ""));
     }
     auto type = sig.type.getInput(i);
     if (v.value.getType() != type)
@@ -1030,16 +1159,20 @@ TV Translator::emitCallTo(llvm::SMLoc l, const std::string &callee,
   }
   auto call = b_.create<mlir::func::CallOp>(loc(l), callee,
                                             sig.type.getResults(), args);
-  sh::Shape result;
-  for (const sh::Dim &d : sig.resultShapes[resultIndex])
-    result.push_back(d.isSymbol() ? binding[d.symbol] : d);
-  // Give the caller the most precise type it can have.
-  const std::string &elem = sig.resultElems[resultIndex];
-  auto precise = tensorType(elem, result);
-  Value v = call.getResult(resultIndex);
-  if (precise != v.getType())
-    v = b_.create<CastOp>(loc(l), precise, v);
-  return TV{v, elem, result};
+  std::vector<TV> results;
+  for (size_t r = 0; r < sig.resultElems.size(); ++r) {
+    sh::Shape result;
+    for (const sh::Dim &d : sig.resultShapes[r])
+      result.push_back(d.isSymbol() ? binding[d.symbol] : d);
+    // Give the caller the most precise type it can have.
+    const std::string &elem = sig.resultElems[r];
+    auto precise = tensorType(elem, result);
+    Value v = call.getResult(r);
+    if (precise != v.getType())
+      v = b_.create<CastOp>(loc(l), precise, v);
+    results.push_back(TV{v, elem, result});
+  }
+  return results;
 }
 
 std::string Translator::declareGradient(const std::string &fn,
@@ -1147,6 +1280,28 @@ void Translator::eraseUnusedImports(const Module &m) {
         erased = true;
       }
   }
+}
+
+void Translator::markHelpers(const Module &m) {
+  // The entry points are the functions a user calls by name: a built
+  // binary compiles each of them on its own (kernels and all). A helper,
+  // which another function calls, is inlined into its callers and made
+  // private, unless it is declared `export fn` or a train block runs it
+  // (its loss and eval_fn).
+  std::set<std::string> called, run;
+  for (const auto &[caller, callees] : calls_)
+    for (const auto &[callee, at] : callees)
+      called.insert(callee);
+  for (TrainOp t : module_->getOps<TrainOp>()) {
+    run.insert(t.getLoss().str());
+    if (mlir::FlatSymbolRefAttr metric = t.getConfig().getEvalFn())
+      run.insert(metric.getValue().str());
+  }
+  for (const Function &f : m.functions)
+    if (!f.imported && !f.exported && called.count(f.name) &&
+        !run.count(f.name))
+      if (auto fn = module_->lookupSymbol<mlir::func::FuncOp>(f.name))
+        fn.setPrivate();
 }
 
 void Translator::checkRecursion() {

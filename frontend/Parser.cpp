@@ -10,15 +10,18 @@
 //   train   := 'train' NAME '{' (NAME '=' expr [,;]?)* '}'
 //   block   := '{' stmt* '}'
 //   stmt    := 'let' NAME (':' type)? '=' expr | NAME '=' expr
+//            | 'let' names '=' expr | names '=' expr  (destructuring)
 //            | NAME '<-' expr                   (parameter update rule)
 //            | 'return' expr,+ | 'for' NAME 'in' expr '..' expr block
+//   names   := '(' NAME (',' NAME)+ ')'
+//   (`return (a, b)` is `return a, b`.)
 //   expr    := add (cmp add)?          cmp := < <= > >= == !=
 //   add     := mul (('+' | '-') mul)*
 //   mul     := unary (('*' | '/' | '@') unary)*
 //   unary   := '-' unary | power
 //   power   := primary ('^' unary)?    (right associative)
 //   primary := NUMBER | STRING | NAME | NAME '(' args ')' | '(' expr ')'
-//            | '[' expr,* ']'
+//            | '(' expr (',' expr)+ ')'      (a tuple) | '[' expr,* ']'
 #include "frontend/Parser.h"
 #include "frontend/Imports.h"
 
@@ -57,7 +60,7 @@ public:
         ok = parseParam(p);
         if (ok)
           m.params.push_back(std::move(p));
-      } else if (at(Tok::KwFn)) {
+      } else if (at(Tok::KwFn) || at(Tok::KwExport)) {
         Function f;
         ok = parseFunction(f);
         if (ok)
@@ -69,8 +72,8 @@ public:
           m.trains.push_back(std::move(t));
       } else {
         if (!at(Tok::Error))
-          error("expected 'import', 'param', 'fn' or 'train' at top level, "
-                "found " +
+          error("expected 'import', 'param', 'fn', 'export fn' or 'train' at "
+                "top level, found " +
                 describe(cur()));
         ok = false;
       }
@@ -130,7 +133,8 @@ private:
 
   bool atItemStart() const {
     return cur().startsLine && (at(Tok::KwParam) || at(Tok::KwFn) ||
-                                at(Tok::KwTrain) || at(Tok::KwImport));
+                                at(Tok::KwExport) || at(Tok::KwTrain) ||
+                                at(Tok::KwImport));
   }
 
   /// A name being declared: not qualified (`nn.linear` names a function
@@ -176,6 +180,7 @@ private:
   bool atStatementStart() const {
     return cur().startsLine &&
            (at(Tok::KwLet) || at(Tok::KwReturn) || at(Tok::KwFor) ||
+            at(Tok::LParen) || // (h, c) = ...
             (at(Tok::Ident) && (peekTok().kind == Tok::Assign ||
                                 peekTok().kind == Tok::LeftArrow)));
   }
@@ -190,8 +195,8 @@ private:
     while (!at(Tok::Eof)) {
       if (depth == 0 && (atStatementStart() || at(Tok::RBrace)))
         return;
-      if (at(Tok::KwFn) || at(Tok::KwParam) || at(Tok::KwTrain) ||
-          at(Tok::KwImport))
+      if (at(Tok::KwFn) || at(Tok::KwExport) || at(Tok::KwParam) ||
+          at(Tok::KwTrain) || at(Tok::KwImport))
         return;
       if (at(Tok::LBrace) || at(Tok::LParen) || at(Tok::LBracket))
         ++depth;
@@ -246,6 +251,14 @@ private:
   }
 
   bool parseFunction(Function &f) {
+    // `export fn`: an entry point even where other functions call it.
+    if (accept(Tok::KwExport)) {
+      f.exported = true;
+      if (!at(Tok::KwFn)) {
+        error("expected 'fn' after 'export', found " + describe(cur()));
+        return false;
+      }
+    }
     f.loc = cur().loc;
     advance(); // 'fn'
     if (!expectDeclaredName(f.name, f.loc, "a function name") ||
@@ -289,8 +302,8 @@ private:
     while (!at(Tok::RBrace)) {
       if (file_.stopped())
         return false;
-      if (at(Tok::Eof) || at(Tok::KwFn) || at(Tok::KwParam) ||
-          at(Tok::KwTrain) || at(Tok::KwImport)) {
+      if (at(Tok::Eof) || at(Tok::KwFn) || at(Tok::KwExport) ||
+          at(Tok::KwParam) || at(Tok::KwTrain) || at(Tok::KwImport)) {
         error("expected '}' to close the block, found " + describe(cur()));
         return false;
       }
@@ -311,6 +324,12 @@ private:
     llvm::SMLoc loc = cur().loc;
     if (accept(Tok::KwLet)) {
       auto s = std::make_unique<Stmt>(Stmt::Let, loc);
+      if (at(Tok::LParen)) {
+        if (!parseTupleTargets(*s) ||
+            !expect(Tok::Assign, "after the names in 'let'"))
+          return nullptr;
+        return withValue(std::move(s));
+      }
       if (!expectDeclaredName(s->name, s->loc, "a name after 'let'"))
         return nullptr;
       if (accept(Tok::Colon)) {
@@ -330,6 +349,11 @@ private:
           return nullptr;
         s->values.push_back(std::move(e));
       } while (accept(Tok::Comma));
+      // `return (a, b)` returns two values, as `return a, b` does.
+      if (s->values.size() == 1 && s->values[0]->kind == Expr::Tuple) {
+        ExprPtr tuple = std::move(s->values[0]);
+        s->values = std::move(tuple->args);
+      }
       accept(Tok::Semi);
       return s;
     }
@@ -367,6 +391,13 @@ private:
       advance(); // '='
       return withValue(std::move(s));
     }
+    if (at(Tok::LParen)) {
+      auto s = std::make_unique<Stmt>(Stmt::Assign, loc);
+      if (!parseTupleTargets(*s) ||
+          !expect(Tok::Assign, "after the names of a destructuring assignment"))
+        return nullptr;
+      return withValue(std::move(s));
+    }
     if (at(Tok::Ident) && peekTok().kind == Tok::LeftArrow) {
       auto s = std::make_unique<Stmt>(Stmt::Update, loc);
       s->name = cur().text.str();
@@ -377,6 +408,26 @@ private:
     error("expected a statement ('let', 'return', 'for', 'name = ...' or "
           "'param <- ...'), found " + describe(cur()));
     return nullptr;
+  }
+
+  /// `(h, c)`: two or more names a destructuring binds or assigns.
+  bool parseTupleTargets(Stmt &s) {
+    advance(); // '('
+    do {
+      TupleTarget t;
+      if (!expectDeclaredName(t.name, t.loc, "a name in '(...)'"))
+        return false;
+      s.targets.push_back(std::move(t));
+    } while (accept(Tok::Comma));
+    if (!expect(Tok::RParen, "to close the names"))
+      return false;
+    if (s.targets.size() < 2) {
+      file_.emitError(s.targets[0].loc)
+          << "'(" + s.targets[0].name + ")' names one value: write it without "
+             "parentheses";
+      return false;
+    }
+    return true;
   }
 
   StmtPtr withValue(StmtPtr s) {
@@ -539,7 +590,20 @@ private:
     case Tok::LParen: {
       advance();
       ExprPtr inner = parseExpr();
-      if (!inner || !expect(Tok::RParen, "to close the parenthesis"))
+      if (!inner)
+        return nullptr;
+      if (at(Tok::Comma)) {
+        auto tuple = std::make_unique<Expr>(Expr::Tuple, loc);
+        tuple->args.push_back(std::move(inner));
+        while (accept(Tok::Comma)) {
+          ExprPtr item = parseExpr();
+          if (!item)
+            return nullptr;
+          tuple->args.push_back(std::move(item));
+        }
+        inner = std::move(tuple);
+      }
+      if (!expect(Tok::RParen, "to close the parenthesis"))
         return nullptr;
       return inner;
     }

@@ -175,6 +175,9 @@ private:
   /// `W <- expr`: the parameter takes the value when the call returns.
   void emitUpdate(const ast::Stmt &s, bool inLoop);
   void emitReturn(const ast::Stmt &s, FnSig &sig);
+  /// `let (h, c) = f(...)` and `(h, c) = ...`: a function's results, or a
+  /// tuple's values, bound or assigned to two or more names.
+  void emitDestructuring(const ast::Stmt &s);
   /// Converts `v` to the type of `want` (same element type; shapes must
   /// agree, static dims may become dynamic ones and back).
   TV coerceTo(TV v, const TV &want, llvm::SMLoc l, const std::string &what);
@@ -212,6 +215,10 @@ private:
                 const std::string &shown, FnSig &sig,
                 const std::vector<const ast::Expr *> &argExprs,
                 unsigned resultIndex);
+  /// The same call, every result; empty after an error.
+  std::vector<TV> emitCallResults(llvm::SMLoc l, const std::string &callee,
+                                  const std::string &shown, FnSig &sig,
+                                  const std::vector<const ast::Expr *> &argExprs);
   /// Declares (once) the gradient function of `fn` with respect to
   /// `wrt` (parameter or argument names), for axon-autodiff to fill in.
   /// Returns its name and signature: fn's inputs -> (fn's value, grads...).
@@ -222,6 +229,9 @@ private:
   /// args with respect to one of its arguments or a parameter.
   TV emitGrad(const ast::Expr &e);
   void checkRecursion();
+  /// Makes the functions that other functions call private (helpers), but
+  /// for `export fn` and the train blocks' loss and eval_fn.
+  void markHelpers(const ast::Module &m);
   /// Erases the imported functions nothing calls (after checking them).
   void eraseUnusedImports(const ast::Module &m);
 

@@ -16,6 +16,8 @@
 
 #include "HalideRuntime.h"
 
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/JSON.h"
@@ -121,13 +123,27 @@ std::vector<ArgumentSpec> argumentSpecs(const FunctionPlan &fp) {
   return specs;
 }
 
+/// Why `fn` cannot be called: the binary's entry points, and how a helper
+/// becomes one.
+std::string unknownFunction(const Plan &plan, const std::string &fn) {
+  std::vector<std::string> names;
+  for (const FunctionPlan &f : plan.functions)
+    if (!llvm::is_contained(names, f.name))
+      names.push_back(f.name);
+  return "no compiled function '" + fn + "'; this binary's functions are " +
+         llvm::join(names, ", ") +
+         " (a function that others call is compiled into them, not on its "
+         "own: declare it `export fn " +
+         fn + "` to call it by name)";
+}
+
 int runInfer(Executor &ex, const Plan &plan) {
   std::string fn = fnName;
   if (fn.empty())
     fn = plan.function("predict") ? "predict" : "forward";
   const FunctionPlan *fp = plan.function(fn);
   if (!fp)
-    return fail("no compiled function '" + fn + "'");
+    return fail(unknownFunction(plan, fn));
   auto files = parseAssignments(inputs, "input");
   if (!files)
     return fail(llvm::toString(files.takeError()));

@@ -11,6 +11,7 @@
 #include "tools/axonc/TrainBlock.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
@@ -76,7 +77,8 @@ EvaluatedSizes evaluatedSizes(const TrainConfig &train) {
   return sizes;
 }
 
-/// What a binary's infer may call: every public function. Gradient
+/// What a binary's infer may call: the entry points (public functions; the
+/// frontend makes helpers, which other functions call, private). Gradient
 /// functions are reached through the train step.
 std::vector<std::string> publicFunctions(ModuleOp module) {
   std::vector<std::string> names;
@@ -88,7 +90,8 @@ std::vector<std::string> publicFunctions(ModuleOp module) {
 
 } // namespace
 
-int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
+int axon::runBuild(ModuleOp module, const BuildFlags &flags,
+                   TimingScope &timing) {
   auto start = std::chrono::steady_clock::now();
   if (flags.output.empty() || flags.output == "-")
     return fail("build needs -o <binary>");
@@ -106,13 +109,20 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
       return fail("no function '" + f.function + "' to compile");
     // The loss's arguments at the data's shapes; other functions with
     // every `?` at the row count.
-    for (int64_t rows : f.rows)
-      requests.push_back(
+    for (int64_t rows : f.rows) {
+      FunctionRequest r =
           takesLossArguments(config.train, f.function)
               ? FunctionRequest{f.function,
                                 lossArgumentShapes(config.train, f.function,
                                                    rows)}
-              : requestAtRows(fn, rows));
+              : requestAtRows(fn, rows);
+      // A function without `?` extents (generate(prompt: i32[P]) with P
+      // bound, example() -> ...) is the same at every row count: once.
+      if (llvm::none_of(requests, [&](const FunctionRequest &q) {
+            return q.function == r.function && q.argShapes == r.argShapes;
+          }))
+        requests.push_back(std::move(r));
+    }
   }
   auto options = resolveOptions(flags.compile);
   if (!options)
@@ -120,8 +130,11 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   Plan plan;
   plan.target = options->target;
   std::vector<kernel::KernelSpec> kernels;
-  if (failed(buildPlan(module, requests, plan, kernels)))
-    return 1;
+  {
+    TimingScope planning = timing.nest("specialise, fuse and plan");
+    if (failed(buildPlan(module, requests, plan, kernels)))
+      return 1;
+  }
 
   llvm::SmallString<128> dir;
   if (llvm::sys::fs::createUniqueDirectory("axon-build", dir))
@@ -129,8 +142,12 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   std::string work = dir.str().str();
   std::vector<std::string> objects;
   std::string error;
-  if (!halide::compileToObjects(kernels, *options, work, objects, error))
-    return fail(error);
+  {
+    TimingScope halide = timing.nest("Halide: compile the kernels");
+    if (!halide::compileToObjects(kernels, *options, work, objects, error))
+      return fail(error);
+  }
+  TimingScope linking = timing.nest("write the plan and link");
 
   // The kernel table and the plan, as a C++ source linked with them.
   std::string source = work + "/axon_model.cpp";
@@ -174,6 +191,7 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags) {
   if (llvm::Error e = runCxx(argv))
     return fail("linking " + flags.output + ": " + llvm::toString(std::move(e)));
   llvm::sys::fs::remove_directories(work);
+  linking.stop();
   double seconds = std::chrono::duration<double>(
                        std::chrono::steady_clock::now() - start)
                        .count();

@@ -7,6 +7,7 @@
 #include "backends/halide/Backend.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Support/Timing.h"
 
 #include <string>
 
@@ -19,8 +20,10 @@ struct BuildFlags {
   halide::CompileOptions compile;
 };
 
-/// Returns the process exit code.
-int runBuild(mlir::ModuleOp module, const BuildFlags &flags);
+/// Returns the process exit code. Each phase (plans, kernels, link) is
+/// timed in a scope nested in `timing` (`axonc build --timing`).
+int runBuild(mlir::ModuleOp module, const BuildFlags &flags,
+             mlir::TimingScope &timing);
 
 } // namespace axon
 

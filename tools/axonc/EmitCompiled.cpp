@@ -16,7 +16,8 @@ axon::requestsAtBatch(ModuleOp module, const std::string &fn, int64_t batch) {
     batch = trainBlockBatch(module).value_or(1);
   std::vector<FunctionRequest> requests;
   for (func::FuncOp f : module.getOps<func::FuncOp>()) {
-    if (f.isExternal() || f.isPrivate() || (!fn.empty() && f.getName() != fn))
+    // A helper (private) is printed when asked for by name.
+    if (f.isExternal() || (fn.empty() ? f.isPrivate() : f.getName() != fn))
       continue;
     requests.push_back(requestAtRows(f, batch));
   }

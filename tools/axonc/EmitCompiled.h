@@ -16,9 +16,9 @@
 
 namespace axon {
 
-/// Requests for `fn` (or every public function when empty) with every `?`
-/// extent of their arguments set to `batch` (0: the train block's batch,
-/// else 1).
+/// Requests for `fn` (any function with a body, a helper too), or for every
+/// entry point (public function) when empty, with every `?` extent of their
+/// arguments set to `batch` (0: the train block's batch, else 1).
 llvm::Expected<std::vector<FunctionRequest>>
 requestsAtBatch(mlir::ModuleOp module, const std::string &fn, int64_t batch);
 

@@ -6,7 +6,7 @@
 //             [--checkpoint CKPT] [--prompt TEXT --temperature T --seed S]
 //                                           evaluate a function
 //   axonc train FILE [--epochs N] [--limit N] run the train block
-//   axonc build FILE -o BINARY               compile to a standalone binary
+//   axonc build FILE -o BINARY [--timing]    compile to a standalone binary
 //   axonc text-baseline [fortunes | FILE...]  a text's bigram NLL baseline
 //   axonc heatmap M.npy -o M.svg             a matrix (attention) as an image
 //   axonc similar CKPT [--param E]           word embeddings' cosine similarities
@@ -38,6 +38,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/LogicalResult.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
@@ -152,6 +153,13 @@ cl::opt<bool> timeCall("time",
                        cl::desc("Print the wall time of the call to stderr "
                                 "('time: 12.345 ms'; compilation excluded)"),
                        cl::cat(category), cl::sub(runCommand));
+cl::opt<bool> timingFlag(
+    "timing",
+    cl::desc("Print the time each phase of compilation took (the frontend, "
+             "each pass of the gradient pipeline, plans, Halide kernels, "
+             "link) to stderr"),
+    cl::cat(category), cl::sub(buildCommand),
+    cl::sub(cl::SubCommand::getTopLevel()));
 cl::opt<int64_t> emitBatch("batch",
                            cl::desc("The batch size (every `?` extent) that "
                                     "--emit=fused|plan|halide and build "
@@ -386,12 +394,21 @@ int main(int argc, char **argv) {
     return 0;
   }
 
+  // MLIR's timing report, printed to stderr when `timing` ends.
+  mlir::DefaultTimingManager timingManager;
+  timingManager.setEnabled(timingFlag);
+  mlir::TimingScope timing = timingManager.getRootScope();
+  mlir::TimingScope frontendTiming = timing.nest("frontend");
   auto module = compileSource(context, *file);
   if (!module)
     return 1;
+  frontendTiming.stop();
   if (runCommand || trainCommand || buildCommand || emit != Emit::Axon) {
     mlir::PassManager pm(&context);
     addGradientPipeline(pm);
+    mlir::TimingScope pipelineTiming = timing.nest("gradient pipeline");
+    if (timingFlag)
+      pm.enableTiming(pipelineTiming);
     if (mlir::failed(pm.run(*module)))
       return 1;
   }
@@ -411,7 +428,7 @@ int main(int argc, char **argv) {
     flags.batch = emitBatch;
     flags.compile.schedule = scheduleName;
     flags.compile.target = targetName;
-    return runBuild(*module, flags);
+    return runBuild(*module, flags, timing);
   }
   if (emit == Emit::Fused || emit == Emit::Plan || emit == Emit::Halide) {
     std::error_code ec;
