@@ -246,9 +246,32 @@ struct SettingChecks {
     const Expr &v = *kw.value;
     const DataFormat *format =
         v.kind == Expr::Call ? findDataFormat(v.name) : nullptr;
+    // The file names: the arguments, or the items of a format's file list.
+    std::vector<const Expr *> fileArgs;
+    for (const auto &arg : v.args)
+      fileArgs.push_back(arg.get());
+    if (format && format->fileList && v.args.size() == 1 &&
+        v.args[0]->kind == Expr::List) {
+      const Expr &list = *v.args[0];
+      if (list.args.empty()) {
+        file.emitError(list.loc)
+            << v.name + "(...) takes a list of at least one file name";
+        return false;
+      }
+      fileArgs.clear();
+      for (const auto &item : list.args) {
+        if (item->kind != Expr::String) {
+          file.emitError(item->loc)
+              << v.name + "(...)'s list holds file names in quotes, such as "
+                          "\"fortunes\" or \"notes.txt\"";
+          return false;
+        }
+        fileArgs.push_back(item.get());
+      }
+    }
     bool ok = format;
     if (ok)
-      for (const auto &arg : v.args)
+      for (const Expr *arg : fileArgs)
         ok &= arg->kind == Expr::String;
     if (!ok) {
       std::vector<std::string> usages;
@@ -258,8 +281,13 @@ struct SettingChecks {
                                    " with file names";
       return false;
     }
+    for (const Expr *arg : fileArgs)
+      if (std::string why = format->nameError(arg->name); !why.empty()) {
+        file.emitError(arg->loc) << why;
+        return false;
+      }
     size_t files = format->files.size();
-    if (v.args.size() != files) {
+    if (!format->fileList && v.args.size() != files) {
       std::string roles;
       for (llvm::StringRef r : format->files)
         roles += (roles.empty() ? "" : ", ") + r.str();
@@ -307,7 +335,7 @@ struct SettingChecks {
     if (!ok)
       return false;
     llvm::SmallVector<mlir::StringAttr> names;
-    for (const auto &arg : v.args)
+    for (const Expr *arg : fileArgs)
       names.push_back(mlir::StringAttr::get(context, arg->name));
     // The settings together (text's seq or window, ...), at the source.
     into = DataSourceAttr::getChecked(

@@ -47,10 +47,10 @@ constexpr DataOption kTextOptions[] = {
      "negatives = noise words per pair", 0},
 };
 
-// runtime/data/SequenceTask.h's settings (sequenceTaskSettings), located
-// like text's; the task's name ("reverse", "sort") is checked when the data
-// is bound.
+// runtime/data/SequenceTask.h's tasks (sequenceTaskSpec) and settings
+// (sequenceTaskSettings), located like text's.
 constexpr llvm::StringLiteral kTaskName[] = {"task"};
+constexpr llvm::StringLiteral kTasks[] = {"reverse", "sort"};
 constexpr DataOption kTaskOptions[] = {
     {"length", DataOption::Kind::Integer, "length = L (digits per string)", 1},
     {"samples", DataOption::Kind::Integer,
@@ -88,9 +88,9 @@ const DataFormat kDataFormats[] = {
     {"npy", R"(npy("inputs", "labels"))", kInputsLabels, {}},
     {"csv", R"(csv("file", label = column))", kOneFile, kCsvOptions},
     {"text", R"(text("corpus", level = "char", seq = T))", kCorpus,
-     kTextOptions, textCombinationError},
+     kTextOptions, textCombinationError, /*fileList=*/true},
     {"task", R"(task("reverse", length = L, samples = S))", kTaskName,
-     kTaskOptions},
+     kTaskOptions, nullptr, /*fileList=*/false, kTasks},
 };
 
 constexpr unsigned bit(OptimizerKind k) { return 1u << unsigned(k); }
@@ -153,6 +153,18 @@ const DataOption *DataFormat::findOption(llvm::StringRef n) const {
     if (o.name == n)
       return &o;
   return nullptr;
+}
+
+std::string DataFormat::nameError(llvm::StringRef n) const {
+  if (names.empty() || llvm::is_contained(names, n))
+    return "";
+  std::string list;
+  for (size_t i = 0; i < names.size(); ++i)
+    list += std::string(i == 0 ? "" : i + 1 == names.size() ? " or " : ", ") +
+            "\"" + names[i].str() + "\"";
+  return ("unknown " + files.front() + " \"" + n + "\" (expected " + list +
+          ")")
+      .str();
 }
 
 llvm::ArrayRef<DataFormat> axon::dataFormats() { return kDataFormats; }
@@ -297,9 +309,14 @@ DataSourceAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   const DataFormat *f = findDataFormat(format);
   if (!f)
     return emitError() << "unknown data format '" << format << "'";
-  if (files.size() != f->files.size())
-    return emitError() << format << "(...) takes " << f->files.size()
+  if (f->fileList ? files.empty() : files.size() != f->files.size())
+    return emitError() << format << "(...) takes "
+                       << (f->fileList ? "at least one"
+                                       : std::to_string(f->files.size()))
                        << " file name" << (f->files.size() == 1 ? "" : "s");
+  for (StringAttr name : files)
+    if (std::string why = f->nameError(name.getValue()); !why.empty())
+      return emitError() << why;
   if (options)
     for (NamedAttribute o : options) {
       const DataOption *d = f->findOption(o.getName());

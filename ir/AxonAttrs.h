@@ -46,8 +46,18 @@ struct DataFormat {
   /// `window` exclude each other); empty when they are. Each value has
   /// been checked on its own. Null: any combination.
   std::string (*combinationError)(mlir::DictionaryAttr options) = nullptr;
+  /// One role that takes any number of files, read in order as one (text's
+  /// corpus: `text(["fortunes", "notes.txt"], ...)`), instead of one file
+  /// for each of `files`.
+  bool fileList = false;
+  /// What the first argument may be where it names one of a fixed set
+  /// rather than a file (task's "reverse", "sort"); empty: any file name.
+  llvm::ArrayRef<llvm::StringLiteral> names = {};
 
   const DataOption *findOption(llvm::StringRef name) const;
+  /// Why `name` (a first argument) is not one of `names`; empty when it is,
+  /// or when any name goes.
+  std::string nameError(llvm::StringRef name) const;
 };
 
 /// Every data format, in the order messages list them.
