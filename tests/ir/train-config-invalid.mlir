@@ -52,6 +52,15 @@ axon.train @loss <data = npy("inputs.npy")>
 func.func @loss(%x: tensor<f32>) -> tensor<f32> {
   return %x : tensor<f32>
 }
+// expected-error@+2 {{text(...) takes at least one file name}}
+// expected-error@+1 {{failed to parse Axon_TrainConfigAttr parameter 'data'}}
+axon.train @loss <data = text(seq = 8)>
+
+// -----
+
+func.func @loss(%x: tensor<f32>) -> tensor<f32> {
+  return %x : tensor<f32>
+}
 // expected-error@+2 {{idx(...) has no setting 'label'}}
 // expected-error@+1 {{failed to parse Axon_TrainConfigAttr parameter 'data'}}
 axon.train @loss <data = idx("a", "b", label = 0)>
