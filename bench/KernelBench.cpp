@@ -6,17 +6,20 @@
 //
 //   axon-bench-kernels [--check] [--json FILE] [--filter SUBSTRING]
 //                      [--min-time SECONDS] [--matmul M,N,K[,et]]...
-//                      [--best] [--asm FILE(.s|.stmt)]
+//                      [--best] [--asm FILE(.s|.stmt)] [--target T]
 //
 // --matmul replaces the default matmuls (flags: e = bias + relu epilogue,
 // t = A read through a transpose); --best reports the fastest run instead
 // of the median (steadier for comparing schedules on a noisy machine);
 // --asm writes the first --matmul's assembly (or lowered Halide IR with a
 // .stmt name) instead of timing, or without --matmul the first conv row's
-// that --filter selects. The target is HL_JIT_TARGET or the best
-// this CPU runs (runtime/core/CpuTarget: never Halide 14's get_host_target, which
-// claims avx512_sapphirerapids on AMD Zen 4/5); Halide's thread pool size is
-// HL_NUM_THREADS.
+// that --filter selects. The target is --target (axonc's values: host,
+// x86-64-avx2, x86-64-avx512 or a Halide target string; e.g. x86-64-avx2
+// on an AVX-512 machine times the kernels an AVX2-only CPU would run), else
+// HL_JIT_TARGET, else the best this CPU runs (runtime/core/CpuTarget: never
+// Halide 14's get_host_target, which claims avx512_sapphirerapids on AMD
+// Zen 4/5). A target that needs features this CPU lacks is refused (exit 2)
+// rather than dying of SIGILL. Halide's thread pool size is HL_NUM_THREADS.
 #include "backends/halide/Contraction.h"
 #include "backends/halide/NaiveContraction.h"
 #include "runtime/core/HostCpu.h"
@@ -384,7 +387,7 @@ void writeAsm(Pipeline p, const std::string &path, const Target &target) {
 
 int main(int argc, char **argv) {
   bool check = false;
-  std::string jsonPath, filter, asmPath;
+  std::string jsonPath, filter, asmPath, targetOption;
   double minSeconds = 1.0;
   std::vector<MatmulCase> matmuls;
   for (int i = 1; i < argc; ++i) {
@@ -408,6 +411,8 @@ int main(int argc, char **argv) {
       asmPath = next();
     else if (arg == "--min-time")
       minSeconds = std::stod(next());
+    else if (arg == "--target")
+      targetOption = next();
     else if (arg == "--matmul") {
       long long m, n, k;
       char flags[8] = "";
@@ -424,21 +429,32 @@ int main(int argc, char **argv) {
     } else {
       std::fprintf(stderr,
                    "usage: %s [--check] [--json FILE] [--filter SUBSTRING] "
-                   "[--min-time SECONDS] [--matmul M,N,K[,et]]... [--asm FILE] [--best]\n",
-                   argv[0]);
+                   "[--min-time SECONDS] [--matmul M,N,K[,et]]... [--asm FILE] [--best] "
+                   "[--target %s]\n",
+                   argv[0], axon::kTargetHelp);
       return 2;
     }
   }
   Target target;
-  if (std::getenv("HL_JIT_TARGET")) {
+  if (targetOption.empty() && std::getenv("HL_JIT_TARGET")) {
     target = get_jit_target_from_environment();
   } else {
-    std::string host, error;
-    if (!axon::hostTarget("host", host, error)) {
-      std::fprintf(stderr, "%s\n", error.c_str());
+    std::string resolved, error;
+    if (!axon::hostTarget(targetOption, resolved, error)) {
+      std::fprintf(stderr, "axon-bench-kernels: --target: %s\n", error.c_str());
       return 2;
     }
-    target = Target(host); // "host" itself off x86-64: Halide's detection
+    if (!Target::validate_target_string(resolved)) {
+      std::fprintf(stderr, "axon-bench-kernels: --target: '%s' is not a Halide target\n",
+                   resolved.c_str());
+      return 2;
+    }
+    target = Target(resolved); // "host" itself off x86-64: Halide's detection
+  }
+  std::string missing = axon::checkTargetRunsHere(target.to_string());
+  if (!missing.empty()) {
+    std::fprintf(stderr, "axon-bench-kernels: %s\n", missing.c_str());
+    return 2;
   }
   if (check)
     return runChecks(target);

@@ -72,15 +72,35 @@ def slug(text):
     return "-".join(re.findall(r"[a-z0-9]+(?:\.[0-9]+)?", text)).replace(".", "-")
 
 
+def emulated(ident, isa):
+    """The identity of `ident`'s machine running as if it had only `isa` (a
+    narrower ISA_LEVELS name: kernels compiled for it, PyTorch's BLAS forced
+    to it), for results that must not be mistaken for a machine that really
+    has only `isa`. `ident` itself when `isa` is its own. Raises ValueError
+    for an unknown ISA or one the machine lacks."""
+    names = [name for name, _ in ISA_LEVELS]
+    if isa not in names:
+        raise ValueError(f"unknown ISA '{isa}' (known: {', '.join(names)})")
+    have = ident.get("isa")
+    if isa == have:
+        return ident
+    if have not in names or names.index(isa) < names.index(have):
+        raise ValueError(f"this machine ({have}) cannot run {isa}")
+    return {**ident, "isa": isa, "emulated_on": have}
+
+
 def file_name(ident):
     """The machine file's name for an identity(): model name, family and
-    model numbers where known, ISA."""
+    model numbers where known, ISA (with "-emulated-on-<ISA>" for an
+    emulated() one)."""
     parts = [slug(ident.get("cpu") or ident.get("arch") or "unknown")]
     if ident.get("family") is not None:
         parts.append(f"family{slug(str(ident['family']))}")
     if ident.get("model") is not None:
         parts.append(f"model{slug(str(ident['model']))}")
     parts.append(ident.get("isa") or "scalar")
+    if ident.get("emulated_on"):
+        parts.append(f"emulated-on-{ident['emulated_on']}")
     return "-".join(p for p in parts if p) + ".json"
 
 
@@ -103,7 +123,7 @@ def merge(existing, ident, probe, runs):
     machine (a different identity under the same name)."""
     existing = existing or {}
     old = existing.get("machine")
-    if old and any(old.get(k) != ident.get(k) for k in ("cpu", "family", "model", "isa")):
+    if old and any(old.get(k) != ident.get(k) for k in ("cpu", "family", "model", "isa", "emulated_on")):
         raise ValueError(f"the file holds another machine: {old} (this one: {ident})")
     merged_runs = {k: dict(v) for k, v in existing.get("runs", {}).items()}
     for threads, run in runs.items():

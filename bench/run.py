@@ -34,7 +34,18 @@ Normally started through bench/run.sh, which installs PyTorch and builds the
 tools first:
 
   bench/run.sh [--threads 1,2] [--min-time SECONDS] [--filter SUBSTRING]
-               [--build-dir DIR] [--skip-kernels] [--out FILE]
+               [--build-dir DIR] [--skip-kernels] [--out FILE] [--isa avx2]
+
+--isa avx2 emulates an AVX2-only machine on a wider one: Axon's kernels and
+binaries are compiled for x86-64-avx2 (Halide's haswell level: 16 ymm
+registers), the peak is measured with AVX2 FMAs, and PyTorch runs with
+OpenBLAS forced to its Haswell kernels (OPENBLAS_CORETYPE=Haswell; the core
+OpenBLAS reports is recorded as blas_core) and ATen / oneDNN capped at AVX2
+(ATEN_CPU_CAPABILITY, DNNL_MAX_CPU_ISA). The results go to a file named
+...-avx2-emulated-on-<widest ISA>.json, never mixed with a real AVX2
+machine's. (Clocks, caches and the load/store width stay the wider
+machine's: on AMD Zen 4, whose AVX-512 runs on 256-bit units, the AVX2 FMA
+peak equals the AVX-512 one.)
 
 Every measurement runs in its own child process, one at a time, so that
 peak RSS (os.wait4's ru_maxrss) is per workload and per system, and no two
@@ -134,6 +145,12 @@ def row(workload, kind, **fields):
     return r
 
 
+# What --isa avx2 sets for every child: PyTorch's BLAS, ATen's vectorised
+# kernels and oneDNN limited to what an AVX2-only CPU (Haswell level) has.
+AVX2_TORCH_ENV = {"OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
+                  "DNNL_MAX_CPU_ISA": "AVX2"}
+
+
 def thread_env(threads):
     """Every child's thread count: Halide's pool, OpenMP's (OpenBLAS)."""
     os.environ["HL_NUM_THREADS"] = str(threads)
@@ -147,8 +164,9 @@ def probe_machine(args, tmp):
     """axon-bench-machine's results, or None and why not."""
     progress("machine: fp32 FMA peak and memory bandwidth (axon-bench-machine)")
     out = tmp / "machine.json"
+    isa = ["--isa", args.isa] if args.isa != "host" else []
     child = run_child([args.build_dir / "bin/axon-bench-machine", "--threads",
-                       ",".join(map(str, args.threads)), "--json", out])
+                       ",".join(map(str, args.threads)), "--json", out, *isa])
     return json_result(child, out)
 
 
@@ -160,7 +178,8 @@ def bench_kernels(args, threads, tmp):
     filt = ["--filter", args.filter] if args.filter else []
     progress(f"kernels, {threads} thread(s): Axon (axon-bench-kernels)")
     axon = run_child([args.build_dir / "bin/axon-bench-kernels", "--min-time",
-                      args.min_time, "--json", tmp / "kernels-axon.json", *filt])
+                      args.min_time, "--json", tmp / "kernels-axon.json",
+                      "--target", axon_target(args), *filt])
     progress(f"kernels, {threads} thread(s): PyTorch (torch_kernels.py)")
     torch = run_child([TORCH_PYTHON, BENCH / "torch_kernels.py", "--threads",
                        threads, "--min-time", args.min_time, "--json",
@@ -183,13 +202,20 @@ def bench_kernels(args, threads, tmp):
         rows.append(row("kernels", "kernel", axon_status=axon_err or "ok",
                         torch_status=torch_err or "ok"))
     meta = {"axon_target": (ours or {}).get("target"),
-            "torch_version": (theirs or {}).get("version")}
+            "torch_version": (theirs or {}).get("version"),
+            "blas_core": (theirs or {}).get("blas_core")}
     return rows, meta
 
 
 # ---------------------------------------------------------------------------
 # Models: compile with axonc once, then, at each thread count, time the
 # train step of the binary and of torch_models.py, each in its own process.
+
+def axon_target(args):
+    """axonc's --target for Axon's kernels: "host", or "x86-64-avx2" under
+    --isa avx2."""
+    return "x86-64-avx2" if args.isa == "avx2" else "host"
+
 
 def step_function(model_path, build_output):
     """The name of the compiled train step: from axonc's output if it names
@@ -240,7 +266,7 @@ def compile_models(args, tmp):
         progress(f"compile {name}: axonc build {model_path.relative_to(ROOT)}")
         binary = tmp / name
         child = run_child([args.build_dir / "bin/axonc", "build", model_path,
-                           "-o", binary])
+                           "-o", binary, f"--target={axon_target(args)}"])
         err = child.error()
         rows.append(row(f"compile_{name}", "compile",
                         compile_s=None if err else child.wall_s,
@@ -680,7 +706,10 @@ def print_main_table(rows):
 def print_run(run, probe, threads):
     rows = run["results"]
     print(f"\n=== {threads} thread(s)   cpu: {run['cpu']}   load: {run.get('loadavg')}   "
-          f"torch: {run['torch_version'] or '-'}   Axon target: {run['axon_target'] or '-'}")
+          f"torch: {run['torch_version'] or '-'}   Axon target: {run['axon_target'] or '-'}"
+          + (f"   OpenBLAS core: {run['blas_core']}" if run.get("blas_core") else ""))
+    if run.get("emulated_on"):
+        print(f"    (AVX2 emulated on an {run['emulated_on']} machine: see run.py --isa)")
     print_probe(probe, threads)
     main = [r for r in rows if r["kind"] not in ("loop", "epoch", "scan")]
     if main:
@@ -778,6 +807,10 @@ def main():
     parser.add_argument("--out", type=Path,
                         help="the results file to merge into (default: this "
                              "machine's, bench/results/<cpu>-<isa>.json)")
+    parser.add_argument("--isa", choices=("host", "avx2"), default="host",
+                        help="avx2: emulate an AVX2-only machine (Axon compiled "
+                             "for x86-64-avx2, OpenBLAS's Haswell kernels); "
+                             "results go to <cpu>-avx2-emulated-on-<isa>.json")
     args = parser.parse_args()
     args.build_dir = args.build_dir.resolve()
     for tool in ("axonc", "axon-bench-kernels", "axon-bench-machine"):
@@ -786,6 +819,13 @@ def main():
 
     with open("/proc/cpuinfo") as f:
         ident = machine_file.identity(f.read(), platform.machine())
+    if args.isa != "host":
+        try:
+            ident = machine_file.emulated(ident, args.isa)
+        except ValueError as e:
+            sys.exit(f"run.py: --isa {args.isa}: {e}")
+        if ident.get("emulated_on"):
+            os.environ.update(AVX2_TORCH_ENV)
     out = args.out or BENCH / "results" / machine_file.file_name(ident)
     runs = {}
     with tempfile.TemporaryDirectory(prefix="axon-bench-") as tmp:
@@ -800,7 +840,8 @@ def main():
             meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": ident["cpu"],
                     "loadavg": load_average(), "threads": threads, "min_time_s": args.min_time,
                     "filter": args.filter, "statistic": "median",
-                    "axon_target": None, "torch_version": None}
+                    "axon_target": None, "torch_version": None, "blas_core": None,
+                    "emulated_on": ident.get("emulated_on")}
             rows = []
             if not args.skip_kernels:
                 kernel_rows, kernel_meta = bench_kernels(args, threads, tmp)

@@ -6,12 +6,24 @@ lines (median ms, GFLOP/s); --json writes them for run.py.
 Run with Debian's interpreter (/usr/bin/python3), which sees python3-torch.
 """
 import argparse
+import ctypes
 import json
 
 import torch
 import torch.nn.functional as F
 
 from timing import median_ms
+
+
+def blas_core():
+    """The kernel set OpenBLAS chose (e.g. "Haswell", "Cooperlake": what
+    OPENBLAS_CORETYPE forces), or None when libblas.so.3 is not OpenBLAS."""
+    try:
+        name = ctypes.CDLL("libblas.so.3").openblas_get_corename
+    except (OSError, AttributeError):
+        return None
+    name.restype = ctypes.c_char_p
+    return name().decode()
 
 
 def bench_mm(m, n, k, min_time):
@@ -71,6 +83,7 @@ def main():
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"system": "pytorch", "version": torch.__version__,
+                       "blas_core": blas_core(),
                        "threads": torch.get_num_threads(),
                        "results": [{"name": n, "ms": ms, "gflops": g}
                                    for n, ms, g in results]}, f)

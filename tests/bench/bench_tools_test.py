@@ -155,6 +155,24 @@ class MachineNames(unittest.TestCase):
                          "aarch64-family8-model0xd0c-neon.json")
         self.assertEqual(self.name("", "riscv64"), "riscv64-scalar.json")
 
+    def test_emulated_isa(self):
+        zen5 = machine_file.identity(ZEN5_VM, "x86_64")
+        avx2 = machine_file.emulated(zen5, "avx2")
+        self.assertEqual(machine_file.file_name(avx2),
+                         "amd-epyc-family26-model2-avx2-emulated-on-avx512.json")
+        self.assertEqual(machine_file.emulated(zen5, "avx512"), zen5)
+        zen3 = machine_file.identity(ZEN3, "x86_64")
+        self.assertEqual(machine_file.file_name(machine_file.emulated(zen3, "avx2")),
+                         "amd-epyc-7b13-family25-model1-avx2.json")  # really AVX2
+        with self.assertRaisesRegex(ValueError, "cannot run avx512"):
+            machine_file.emulated(zen3, "avx512")
+        with self.assertRaisesRegex(ValueError, "unknown ISA"):
+            machine_file.emulated(zen5, "avx3")
+        # An emulated run never merges into a real AVX2 machine's file.
+        real = {"machine": {**avx2, "emulated_on": None}, "runs": {}}
+        with self.assertRaisesRegex(ValueError, "another machine"):
+            machine_file.merge(real, avx2, None, {})
+
     def test_first_processor_only(self):
         f = machine_file.parse_cpuinfo(ZEN5_VM)
         self.assertEqual((f["cpu family"], f["model name"]), ("26", "AMD EPYC"))
