@@ -180,9 +180,16 @@ private:
   bool atStatementStart() const {
     return cur().startsLine &&
            (at(Tok::KwLet) || at(Tok::KwReturn) || at(Tok::KwFor) ||
-            at(Tok::LParen) || // (h, c) = ...
+            atTupleAssignment() ||
             (at(Tok::Ident) && (peekTok().kind == Tok::Assign ||
                                 peekTok().kind == Tok::LeftArrow)));
+  }
+
+  /// `(h, c) = ...`: a statement that opens with '(', a name and a comma
+  /// (a line's `(a)` alone is no statement).
+  bool atTupleAssignment() const {
+    return at(Tok::LParen) && peekTok().kind == Tok::Ident &&
+           peekTok(2).kind == Tok::Comma;
   }
 
   /// Skips to the next statement start, or to the closing '}' of the block.
@@ -391,7 +398,7 @@ private:
       advance(); // '='
       return withValue(std::move(s));
     }
-    if (at(Tok::LParen)) {
+    if (atTupleAssignment()) {
       auto s = std::make_unique<Stmt>(Stmt::Assign, loc);
       if (!parseTupleTargets(*s) ||
           !expect(Tok::Assign, "after the names of a destructuring assignment"))

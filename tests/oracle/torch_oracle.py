@@ -770,7 +770,7 @@ def nn_cases():
                 ("W", rand(4, i, h, low=-0.5, high=0.5)), ("U", rand(4, h, h, low=-0.5, high=0.5)),
                 ("b", rand(4, h))]
         cases.append(Case(f"nn/lstm_cell/{n}x{i}->{h}", args,
-                          "nn.lstm_cell(x, nn.lstm_state(h, c), W, U, b)", lstm_torch,
+                          "nn.lstm_cell_stacked(x, nn.lstm_state(h, c), W, U, b)", lstm_torch,
                           wrt=["x", "h", "c", "W", "U", "b"], rtol=T, atol=1e-5))
         args = [("x", rand(n, i)), ("h", rand(n, h)),
                 ("W", rand(3, i, h, low=-0.5, high=0.5)), ("U", rand(3, h, h, low=-0.5, high=0.5)),

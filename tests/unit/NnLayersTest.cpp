@@ -37,19 +37,24 @@ protected:
   /// Compiles `body` after `import "nn64.axon" as nn` and checks its train
   /// block's gradient (`loss_grad`) against finite differences.
   void check(const std::string &body, std::vector<Tensor> inputs) {
-    std::optional<llvm::StringRef> nn = standardModuleText("nn");
-    ASSERT_TRUE(nn);
-    std::string nn64 = nn->str();
-    for (size_t at = nn64.find("f32"); at != std::string::npos;
-         at = nn64.find("f32", at))
-      nn64.replace(at, 3, "f64");
-    write("nn64.axon", nn64);
-    auto compiled = compileModel("import \"nn64.axon\" as nn\n" + body,
-                                 /*gradientPipeline=*/true, path("model.axon"));
+    auto compiled = compile(body);
     ASSERT_TRUE(compiled->module) << compiled->errors;
     reference::Evaluator ev(*compiled->module);
     expectGradientsMatch(*compiled->module, ev, std::move(inputs), "loss",
                          "loss_grad", /*maxSamples=*/40);
+  }
+
+  /// `body` after `import "nn64.axon" as nn`, through the gradient pipeline.
+  std::unique_ptr<CompiledModel> compile(const std::string &body) {
+    std::optional<llvm::StringRef> nn = standardModuleText("nn");
+    EXPECT_TRUE(nn);
+    std::string nn64 = nn ? nn->str() : "";
+    for (size_t at = nn64.find("f32"); at != std::string::npos;
+         at = nn64.find("f32", at))
+      nn64.replace(at, 3, "f64");
+    write("nn64.axon", nn64);
+    return compileModel("import \"nn64.axon\" as nn\n" + body,
+                        /*gradientPipeline=*/true, path("model.axon"));
   }
 };
 
@@ -75,17 +80,92 @@ param W: f64[4, 3, 5] = glorot_uniform
 param U: f64[4, 5, 5] = glorot_uniform
 param b: f64[4, 5] = normal(std = 0.5)
 fn loss(x: f64[T, N, 3], t: f64[N, 5]) -> f64 {
-  let s = zeros([2, N, 5], dtype = f64)
+  let h = zeros([N, 5], dtype = f64)
+  let c = zeros([N, 5], dtype = f64)
   for k in 0..T {
-    s = nn.lstm_cell(gather(x, k), s, W, U, b)
+    (h, c) = nn.lstm_cell(gather(x, k), h, c, W, U, b)
   }
-  return mse(nn.lstm_h(s) + nn.lstm_c(s), t)
+  return mse(h + c, t)
 }
 train loss { optimizer = sgd(lr = 0.1) }
 )";
   for (int64_t steps : {1, 2, 7}) {
     SCOPED_TRACE("steps " + std::to_string(steps));
     check(body, {randomTensor({steps, 2, 3}, 3), randomTensor({2, 5}, 4)});
+  }
+}
+
+// lstm_cell returning (h, c), destructured in the loop, against the cell
+// as it was when it returned one stacked state [h; c] (written out here):
+// the same loss and gradients at T = 1, 2 and 7; and lstm_cell_stacked,
+// the stacked form on top of the tuple one, the same again.
+TEST_F(NnGradientCheck, LstmCellTupleMatchesTheStackedState) {
+  auto compiled = compile(R"(
+param W: f64[4, 3, 5] = glorot_uniform
+param U: f64[4, 5, 5] = glorot_uniform
+param b: f64[4, 5] = normal(std = 0.5)
+fn stacked_cell(x: f64[N, I], s: f64[2, N, H], W: f64[4, I, H], U: f64[4, H, H], b: f64[4, H]) -> f64[2, N, H] {
+  let pre = x @ W + nn.lstm_h(s) @ U + reshape(b, [4, 1, H])
+  let i = sigmoid(nn.gate(pre, [0]))
+  let f = sigmoid(nn.gate(pre, [1]))
+  let g = tanh(nn.gate(pre, [2]))
+  let o = sigmoid(nn.gate(pre, [3]))
+  let c = f * nn.lstm_c(s) + i * g
+  return nn.lstm_state(o * tanh(c), c)
+}
+fn loss_old(x: f64[T, N, 3], t: f64[N, 5]) -> f64 {
+  let s = zeros([2, N, 5], dtype = f64)
+  for k in 0..T { s = stacked_cell(gather(x, k), s, W, U, b) }
+  return mse(nn.lstm_h(s) * nn.lstm_c(s), t)
+}
+fn loss_stacked(x: f64[T, N, 3], t: f64[N, 5]) -> f64 {
+  let s = zeros([2, N, 5], dtype = f64)
+  for k in 0..T { s = nn.lstm_cell_stacked(gather(x, k), s, W, U, b) }
+  return mse(nn.lstm_h(s) * nn.lstm_c(s), t)
+}
+fn loss(x: f64[T, N, 3], t: f64[N, 5]) -> f64 {
+  let h = zeros([N, 5], dtype = f64)
+  let c = zeros([N, 5], dtype = f64)
+  for k in 0..T { (h, c) = nn.lstm_cell(gather(x, k), h, c, W, U, b) }
+  return mse(h * c, t)
+}
+fn grads_old(x: f64[T, N, 3], t: f64[N, 5]) -> (f64[4, 3, 5], f64[4, 5, 5], f64[4, 5], f64[T, N, 3]) {
+  return grad(loss_old, x, t, wrt = W), grad(loss_old, x, t, wrt = U), grad(loss_old, x, t, wrt = b), grad(loss_old, x, t, wrt = x)
+}
+fn grads_stacked(x: f64[T, N, 3], t: f64[N, 5]) -> (f64[4, 3, 5], f64[4, 5, 5], f64[4, 5], f64[T, N, 3]) {
+  return grad(loss_stacked, x, t, wrt = W), grad(loss_stacked, x, t, wrt = U), grad(loss_stacked, x, t, wrt = b), grad(loss_stacked, x, t, wrt = x)
+}
+fn grads(x: f64[T, N, 3], t: f64[N, 5]) -> (f64[4, 3, 5], f64[4, 5, 5], f64[4, 5], f64[T, N, 3]) {
+  return grad(loss, x, t, wrt = W), grad(loss, x, t, wrt = U), grad(loss, x, t, wrt = b), grad(loss, x, t, wrt = x)
+}
+train loss { optimizer = sgd(lr = 0.1) }
+)");
+  ASSERT_TRUE(compiled->module) << compiled->errors;
+  reference::Evaluator ev(*compiled->module);
+  for (int64_t steps : {1, 2, 7}) {
+    SCOPED_TRACE("steps " + std::to_string(steps));
+    std::vector<Tensor> in = {randomTensor({steps, 3, 3}, 7), randomTensor({3, 5}, 8)};
+    auto want = ev.call("loss_old", in);
+    auto wantGrads = ev.call("grads_old", in);
+    ASSERT_TRUE(bool(want)) << llvm::toString(want.takeError());
+    ASSERT_TRUE(bool(wantGrads)) << llvm::toString(wantGrads.takeError());
+    for (const char *form : {"", "_stacked"}) {
+      auto got = ev.call(std::string("loss") + form, in);
+      auto gotGrads = ev.call(std::string("grads") + form, in);
+      ASSERT_TRUE(bool(got)) << llvm::toString(got.takeError());
+      ASSERT_TRUE(bool(gotGrads)) << llvm::toString(gotGrads.takeError());
+      EXPECT_NEAR((*got)[0].data[0], (*want)[0].data[0],
+                  1e-12 * std::fabs((*want)[0].data[0]))
+          << form;
+      ASSERT_EQ(gotGrads->size(), 4u);
+      for (size_t r = 0; r < 4; ++r) {
+        ASSERT_EQ((*gotGrads)[r].shape, (*wantGrads)[r].shape);
+        for (size_t i = 0; i < (*gotGrads)[r].data.size(); ++i)
+          EXPECT_NEAR((*gotGrads)[r].data[i], (*wantGrads)[r].data[i],
+                      1e-12 * std::max(1.0, std::fabs((*wantGrads)[r].data[i])))
+              << form << " gradient " << r << " element " << i;
+      }
+    }
   }
 }
 
