@@ -15,7 +15,6 @@
 #include "backends/halide/Parallelism.h"
 
 #include <algorithm>
-#include <cstdlib> // EXPERIMENT
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -215,13 +214,12 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // AVX-512's 32. Narrower than a vector: one vector of N lanes.
   const int vec = target.natural_vector_size(type);
   const int regs = vectorRegisters(target);
-  auto EXP = [](const char *n, int64_t d) { const char *e = std::getenv(n); return e ? int64_t(std::atoi(e)) : d; }; // EXPERIMENT
-  const int64_t nv = N >= vec ? std::min<int64_t>(EXP("AXON_EXP_NV", 3), N / vec) : 0;
+  const int64_t nv = N >= vec ? std::min<int64_t>(3, N / vec) : 0;
   const int64_t vw = nv ? vec : N;      // vector width
   const int64_t nr = nv ? nv * vec : N; // register block columns
   const int64_t nvRegs = std::max<int64_t>(nv, 1);
   const int64_t mr = std::max<int64_t>(
-      1, std::min<int64_t>({M, EXP("AXON_EXP_MR", 8), (regs - nvRegs - 1) / nvRegs}));
+      1, std::min<int64_t>({M, 8, (regs - nvRegs - 1) / nvRegs}));
 
   // Parallel tiles: one register column (NB = NR) by MB rows, MB up to 512.
   // Measured on Zen 3 (AVX2, 1 thread, 1024^3): single-column tiles of 256
@@ -230,14 +228,14 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // tiles 2-8 columns wide (~70), K blocks of 128-512 (~75-80) and
   // packing A per K block as well (~65).
   const int64_t nb = pickTile(N, nr, nr);
-  int64_t mbTarget = EXP("AXON_EXP_MB", 512);
+  int64_t mbTarget = 512;
   // Keep some 16 tiles for the thread pool where the matrix allows it.
   const int64_t colTiles = (N + nb - 1) / nb;
   if (colTiles < 16)
     mbTarget = std::min(mbTarget, std::max<int64_t>(64, M * colTiles / 16));
   const int64_t mb = pickTile(M, mr, mbTarget);
   // K blocks only for long reductions (then the B panel would leave L2).
-  int64_t kc = EXP("AXON_EXP_KC", 1024);
+  int64_t kc = 1024;
   if (K <= kc + kc / 2) {
     kc = K;
   } else {
@@ -348,6 +346,19 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
   Expr ix = x * int(g.strideW) + r.x * int(g.dilationW) - int(g.padW);
   Expr iy = y * int(g.strideH) + r.y * int(g.dilationH) - int(g.padH);
   Expr ic = g.groups == 1 ? Expr(r.z) : (o / int(og)) * int(cg) + r.z;
+  // Where a quarter or more of the window's rows fall in the padding (the
+  // input gradient of an unpadded layer: a "full" conv, padding k - 1),
+  // the reduction skips them rather than multiply-adding zeros: the
+  // schedules keep a block of output rows per register block, so the
+  // test is per row and tap row, outside the vectors along x.
+  int64_t paddedTaps = 0;
+  for (int64_t oy = 0; oy < g.oh; ++oy)
+    for (int64_t ky = 0; ky < g.kh; ++ky) {
+      const int64_t row = oy * g.strideH + ky * g.dilationH - g.padH;
+      paddedTaps += row < 0 || row >= g.h;
+    }
+  if (4 * paddedTaps >= g.oh * g.kh)
+    r.where(iy >= 0 && iy < int(g.h));
   Func acc(name + "_acc"), conv(name);
   acc(x, y, o, n) = cast(accType, 0);
   acc(x, y, o, n) += cast(accType, in(ix, iy, ic, n)) *

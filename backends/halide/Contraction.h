@@ -31,8 +31,10 @@ Halide::Func defineMatmul(Halide::Func a, Halide::Func b, int64_t M, int64_t N,
 /// whole by the caller). `a` and `b` are the Funcs given to defineMatmul:
 /// wrappers of inputs or computed producers (a fused transpose, say).
 ///
-/// Structure: `out` is tiled into parallel tasks of NR columns by up to 512
-/// rows (batch dims fused in), tails shifted inwards, and bounded to
+/// Structure: `out` is tiled into tiles of NR columns by up to 512 rows
+/// (batch dims fused in), shared among threads in tasks of whole tiles as
+/// planParallelLoop decides from the work of all `batches` matrices (the
+/// product of the batch extents), tails shifted inwards, and bounded to
 /// [0, N) x [0, M). Per task the accumulator tile is computed in register
 /// blocks of NR x MR (NR = 3 vectors, MR = 4 rows on AVX2, 8 on AVX-512;
 /// fewer for small matrices) held in registers over a K block (all of K up
@@ -43,7 +45,8 @@ Halide::Func defineMatmul(Halide::Func a, Halide::Func b, int64_t M, int64_t N,
 /// Mutates the schedules of mm, out, a and b.
 void scheduleMatmul(Halide::Func mm, Halide::Func out, Halide::Func a,
                     Halide::Func b, int64_t M, int64_t N, int64_t K,
-                    int batchRank, const Halide::Target &target);
+                    int batchRank, const Halide::Target &target,
+                    int64_t batches = 1);
 
 /// Geometry of axon.conv2d (NCHW input, OIHW filter with I = C / groups).
 struct Conv2DGeometry {

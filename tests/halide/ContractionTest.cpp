@@ -139,7 +139,11 @@ protected:
       out(v) = max(mm(v) + bias(v[0]), cast(type, 0));
     }
     const Target target(p.target->halide);
-    axon::halide::scheduleMatmul(mm, out, a, b, p.M, p.N, p.K, p.batchRank, target);
+    int64_t batches = 1;
+    for (int i = 0; i < p.batchRank; ++i)
+      batches *= p.batch;
+    axon::halide::scheduleMatmul(mm, out, a, b, p.M, p.N, p.K, p.batchRank, target,
+                                 batches);
     const std::string missing = missingHere(*p.target);
     if (!missing.empty()) {
       compileOnly(out, *p.target);
@@ -159,9 +163,6 @@ protected:
     bias.set(bufBias);
     ASSERT_NO_THROW(out.realize(bufC, target));
 
-    int64_t batches = 1;
-    for (int i = 0; i < p.batchRank; ++i)
-      batches *= p.batch;
     const double tol = p.f64 ? 1e-12 : 1e-4;
     int failures = 0;
     for (int64_t bi = 0; bi < batches; ++bi)
@@ -225,6 +226,19 @@ std::vector<MatmulParams> matmulCases() {
       q.f64 = f64;
       cases.push_back(q);
     }
+  // Batches of matrices too small to share one by one, shared in tasks of
+  // several matrices' tiles (attention's heads): 125 of 33 x 33 x 33, in
+  // 4 tasks the last of which is short; 343 of 7 x 33 x 64 (N in a 2-vector
+  // tile and a 1-column tail) through a transposed A.
+  for (bool epilogue : {false, true}) {
+    MatmulParams p{33, 33, 33, 3, 5};
+    p.epilogue = epilogue;
+    cases.push_back(p);
+    MatmulParams q{7, 33, 64, 3, 7};
+    q.transposeA = true;
+    q.epilogue = epilogue;
+    cases.push_back(q);
+  }
   for (bool epilogue : {false, true}) {
     MatmulParams p{45, 50, 70};
     p.transposeA = true;
@@ -441,6 +455,16 @@ std::vector<ConvParams> convCases() {
       makeGradient("SplitReduction_FilterGrad_N33_O7", ConvRole::FilterGrad, 33, 1, 30, 30, 7,
                    5, 0),
       makeConv("SplitReduction_C34_O7_Pad1", 1, 34, 33, 33, 7, 3, 3, 1, 1, 1, 1, true),
+      // A quarter or more of the window's rows in the padding: the
+      // reduction skips them (defineConv2D's RDom predicate). Full input
+      // gradients at sizes 1, 7 and 33 (along x, 1 channel in), dilation 2
+      // over a 1-row input, stride 2, and the channel-vectorised schedule
+      // over a 2-row input.
+      makeGradient("RowsInPadding_InputGrad_N7_C3_O1_H7_W33", ConvRole::InputGrad, 7, 3, 7, 33,
+                   1, 5, 0),
+      makeConv("RowsInPadding_H1_Dilation2", 1, 3, 1, 7, 5, 3, 3, 1, 2, 2, 1, true),
+      makeConv("RowsInPadding_Stride2_C5_O7", 2, 5, 3, 9, 7, 3, 3, 2, 2, 1, 1),
+      makeConv("RowsInPadding_Channels_H2_O16", 1, 3, 2, 9, 16, 5, 5, 1, 2, 1, 1, true),
   });
 }
 
