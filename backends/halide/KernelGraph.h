@@ -29,6 +29,10 @@ struct KernelStage {
     Conv2D,    ///< From defineConv2D.
     Window,    ///< Pooling and other windowed gathers (RDom, small).
     RowWrite,  ///< dynamic_update_row: one row at a run-time index.
+    /// A pure value computed whole (compute_root) rather than inlined: a
+    /// piece an insert_slice or concat reads under a select (KernelLowering's
+    /// materializePiece).
+    Materialized,
   };
   Kind kind;
   Halide::Func func;

@@ -128,6 +128,32 @@ Expr ieeeLog(Expr v) {
       select(v == zero, -inf, select(v == inf, inf, scaled))));
 }
 
+/// tanh for f32 in vector arithmetic: Halide's tanh is a call to libm per
+/// lane (tanhf, through expm1f), which took 60% of an LSTM train step.
+/// |x| < 0.625: x p(x^2), p fitted to tanh(x)/x by least squares in
+/// relative error (1.3 ulp in f32 arithmetic); above: 1 - 2 / (e^(2|x|) + 1)
+/// (Halide's vector exp), its cancellation harmless where tanh >= 0.55
+/// (under 3 ulp); |x| clamped at 9, where tanh rounds to 1 in f32. NaN
+/// stays NaN, tanh(+-inf) = +-1, tanh(-0) = -0. Other types: Halide's tanh.
+Expr ieeeTanh(Expr v) {
+  Type t = v.type();
+  if (!(t.is_float() && t.bits() == 32))
+    return tanh(v);
+  Expr a = min(abs(v), 9.0f);
+  Expr s = v * v;
+  const float coef[] = {-0.3333333134651184f, 0.1333320140838623f,
+                        -0.053946252912282944f, 0.021698210388422012f,
+                        -0.008171788416802883f, 0.002138226293027401f};
+  Expr p = Expr(coef[5]);
+  for (int i = 4; i >= 0; --i)
+    p = p * s + Expr(coef[i]);
+  Expr small = v * (1.0f + s * p); // v * 1 keeps -0.
+  Expr large = 1.0f - 2.0f / (exp(a + a) + 1.0f);
+  Expr signedLarge = select(v < 0.0f, -large, large);
+  return strict_float(
+      select(isNaN(v), v, select(a < 0.625f, small, signedLarge)));
+}
+
 /// The identity of a max: -inf for floats (a max over -inf is -inf, as in
 /// the reference), the lowest value otherwise.
 Expr lowest(Type t) {
@@ -428,10 +454,12 @@ private:
       if (n == "cos")
         return cos(v);
       if (n == "tanh")
-        return tanh(v);
-      if (n == "sigmoid") // Never exponentiates a large positive number.
-        return select(v >= zero, one / (one + ieeeExp(-v)),
-                      ieeeExp(v) / (one + ieeeExp(v)));
+        return ieeeTanh(v);
+      if (n == "sigmoid") { // Never exponentiates a large positive number.
+        Expr e = ieeeExp(-abs(v)); // One exp for both signs (vector code
+                                   // evaluates both arms of the select).
+        return select(v >= zero, one / (one + e), e / (one + e));
+      }
       if (n == "relu") // NaN stays NaN, as in the reference and torch.
         return select(v < zero, zero, v);
       if (n == "softplus")
@@ -922,8 +950,11 @@ private:
       vars.emplace_back("d" + std::to_string(d));
     Coords c(vars.begin(), vars.end());
     std::vector<Var> args(vars.rbegin(), vars.rend());
+    // A plain max, which Halide proves associative, so the row is reduced
+    // in vector lanes (Schedule.cpp): a NaN in the row makes its sum, and
+    // so every output of the row, NaN whichever element the max returns.
     mx(args) = lowest(resultType);
-    mx(args) = maxNaN(mx(args), at(x, along(c, r)));
+    mx(args) = max(mx(args), at(x, along(c, r)));
     sum(args) = make_zero(resultType);
     sum(args) += ieeeExp(at(x, along(c, r)) - mx(args));
     g.stages.push_back({KernelStage::Kind::Reduction, mx, rowShape});
@@ -946,8 +977,65 @@ private:
     });
   }
 
+  /// Whether `f`, with the Funcs it inlines, does float arithmetic (a
+  /// gate's sigmoid), not only moves loaded values (index math is integer).
+  class ComputesFloats : public Internal::IRVisitor {
+  public:
+    explicit ComputesFloats(const KernelGraph &g) : g(g) {}
+    bool check(const Func &f) {
+      if (!seen.insert(f.name()).second || staged(f.name()))
+        return found;
+      Tuple values = f.values(); // Lives while its Exprs are visited.
+      for (const Expr &e : values.as_vector())
+        e.accept(this);
+      return found;
+    }
+
+  private:
+    using IRVisitor::visit;
+    void arithmetic(Type t) { found = found || t.is_float(); }
+    void visit(const Internal::Add *op) override { arithmetic(op->type); IRVisitor::visit(op); }
+    void visit(const Internal::Sub *op) override { arithmetic(op->type); IRVisitor::visit(op); }
+    void visit(const Internal::Mul *op) override { arithmetic(op->type); IRVisitor::visit(op); }
+    void visit(const Internal::Div *op) override { arithmetic(op->type); IRVisitor::visit(op); }
+    void visit(const Internal::Call *op) override {
+      if (op->call_type == Internal::Call::Halide && op->func.defined())
+        check(Func(Internal::Function(op->func)));
+      else if (op->is_extern())
+        arithmetic(op->type);
+      IRVisitor::visit(op);
+    }
+    bool staged(const std::string &name) const {
+      for (const KernelStage &s : g.stages)
+        if (s.func.name() == name)
+          return true;
+      return false;
+    }
+    const KernelGraph &g;
+    std::set<std::string> seen;
+    bool found = false;
+  };
+
+  /// A piece that an insert_slice or concat reads under a select over the
+  /// whole result: vector code evaluates every arm of a select at every
+  /// element, so an inlined piece is computed over the whole result (an
+  /// LSTM's gradient of z, four gate gradients inserted into zeros and
+  /// summed: each element computed all four, 4x the exps and tanhs). A
+  /// piece that computes is computed whole instead, once per element.
+  void materializePiece(int id) {
+    if (id < int(spec.inputs.size()))
+      return; // A load already.
+    const ValueFunc &v = g.values[id];
+    for (const KernelStage &s : g.stages)
+      if (s.func.name() == v.func.name())
+        return; // Placed by the schedule already.
+    if (Tensor::numElements(v.shape) > 0 && ComputesFloats(g).check(v.func))
+      g.stages.push_back({KernelStage::Kind::Materialized, v.func, v.shape});
+  }
+
   Func insertSlice(const kernel::OpSpec &op) {
     const ValueFunc &t = operand(op, 0), &u = operand(op, 1);
+    materializePiece(op.operands[1]);
     int axis = normalizeAxis(op.getInt("axis"), t.shape.size());
     int64_t start = op.getInt("start"), stride = op.getInt("stride", 1);
     int64_t count = u.shape[axis];
@@ -965,6 +1053,9 @@ private:
 
   Func concat(const kernel::OpSpec &op) {
     int axis = normalizeAxis(op.getInt("axis"), resultShape.size());
+    if (op.operands.size() > 1)
+      for (int id : op.operands)
+        materializePiece(id);
     return define(name, resultShape, [&](const Coords &c) {
       // Last operand first: each earlier one takes over below its end.
       std::vector<int64_t> starts;

@@ -28,7 +28,11 @@ namespace {
 // block scan (its block-local update vectorised across an inner axis, or
 // across blocks when the scan axis is innermost, with cumprod's gradient:
 // a reverse scan and a shift), tril and arange; and the row write and read
-// of a loop's gradient (one row of 3 x 17, in place, at a run-time index).
+// of a loop's gradient (one row of 3 x 17, in place, at a run-time index);
+// and attention over heads: a batch of small matmuls shared in tasks of
+// several, a softmax and its gradient's row sums reduced in vector lanes;
+// and an LSTM cell's gradient of z (f32 tanh and sigmoid in vector
+// arithmetic, the four gate gradients computed whole and inserted).
 const char *kModel = R"(
 param K1: f32[4, 3, 3, 3] = uniform(-0.5, 0.5)
 param W: f32[20, 7] = glorot_uniform
@@ -48,6 +52,14 @@ fn rec(h0: f32[3, 17]) -> f32 {
   return sum(h)
 }
 fn grec(h0: f32[3, 17]) -> f32[3, 17] { return grad(rec, h0, wrt = h0) }
+fn cellz(z: f32[3, 40], c: f32[3, 10]) -> f32 {
+  let c2 = sigmoid(slice(z, axis = 1, start = 10, end = 20)) * c +
+           sigmoid(slice(z, axis = 1, start = 0, end = 10)) * tanh(slice(z, axis = 1, start = 20, end = 30))
+  return sum(sigmoid(slice(z, axis = 1, start = 30, end = 40)) * tanh(c2))
+}
+fn gcellz(z: f32[3, 40], c: f32[3, 10]) -> f32[3, 40] { return grad(cellz, z, c, wrt = z) }
+fn attn(q: f32[4, 4, 64, 32], k: f32[4, 4, 64, 32]) -> f32 { return sum(softmax(q @ transpose(k), axis = 3) @ k) }
+fn gattn(q: f32[4, 4, 64, 32], k: f32[4, 4, 64, 32]) -> f32[4, 4, 64, 32] { return grad(attn, q, k, wrt = q) }
 fn loss(x: f32[N, 20], t: i32[N]) -> f32 { return cross_entropy(relu(x @ W), t) }
 train loss { data = npy("x.npy", "t.npy"), optimizer = adam(lr = 0.01), batch = 33, epochs = 1 }
 )";
@@ -115,6 +127,8 @@ std::map<std::string, std::string> classesUsed(const std::string &target,
       {"gcp", {{3, 100}}},
       {"mask", {{9, 9}}},
       {"grec", {{3, 17}}},
+      {"gcellz", {{3, 40}, {3, 10}}},
+      {"gattn", {{4, 4, 64, 32}, {4, 4, 64, 32}}},
       {"loss_train_step", {{33, 20}, {33}, {}}},
   };
   Plan plan;
