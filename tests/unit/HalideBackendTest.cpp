@@ -138,6 +138,47 @@ func.func @f(%x: tensor<?x33xf32>, %b: tensor<33xf32>) -> (tensor<33xf32>, tenso
   checkAgainstReference(text, sets);
 }
 
+// Reductions of each row along the innermost axis into one value per row,
+// which the schedule splits into vector lanes where the row is whole
+// vectors (rows of 32 and 48: 2-6 vectors at AVX-512 and AVX2) and runs
+// as one chain where it is not (33): softmax's max and sum, log_softmax's,
+// means and sums with keepdims; at 1, 7 and 33 rows, and rows holding a
+// NaN, +inf, -inf, all -inf and a large offset.
+TEST(HalideBackend, RowReductionsInVectorLanes) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x48xf32>, %y: tensor<?x3x32xf32>, %z: tensor<?x33xf32>) -> (tensor<?x48xf32>, tensor<?x48xf32>, tensor<?x1xf32>, tensor<?x3x1xf32>, tensor<?x3x32xf32>, tensor<?x33xf32>) {
+  %sm = axon.softmax %x {axis = 1 : i64} : tensor<?x48xf32>
+  %ls = axon.log_softmax %x {axis = -1 : i64} : tensor<?x48xf32>
+  %s = axon.sum %x {axes = array<i64: 1>, keepdims = true} : tensor<?x48xf32> -> tensor<?x1xf32>
+  %m = axon.mean %y {axes = array<i64: 2>, keepdims = true} : tensor<?x3x32xf32> -> tensor<?x3x1xf32>
+  %sy = axon.softmax %y {axis = 2 : i64} : tensor<?x3x32xf32>
+  %sz = axon.softmax %z {axis = 1 : i64} : tensor<?x33xf32>
+  return %sm, %ls, %s, %m, %sy, %sz : tensor<?x48xf32>, tensor<?x48xf32>, tensor<?x1xf32>, tensor<?x3x1xf32>, tensor<?x3x32xf32>, tensor<?x33xf32>
+})";
+  uint64_t seed = 11;
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : {1, 7, 33})
+    sets.push_back({randomTensor(DType::F32, {n, 48}, seed, -4, 4),
+                    randomTensor(DType::F32, {n, 3, 32}, seed, -4, 4),
+                    randomTensor(DType::F32, {n, 33}, seed, -4, 4)});
+  // Rows of 5: a NaN, +inf, -inf, all -inf, an offset of 1e4.
+  std::vector<Tensor> edges = {randomTensor(DType::F32, {5, 48}, seed, -4, 4),
+                               randomTensor(DType::F32, {5, 3, 32}, seed, -4, 4),
+                               randomTensor(DType::F32, {5, 33}, seed, -4, 4)};
+  for (Tensor &t : edges) {
+    const int64_t row = t.numElements() / 5;
+    t.data[3] = NAN;
+    t.data[row + 17] = INFINITY;
+    t.data[2 * row + 30] = -INFINITY;
+    for (int64_t i = 3 * row; i < 4 * row; ++i)
+      t.data[i] = -INFINITY;
+    for (int64_t i = 4 * row; i < 5 * row; ++i)
+      t.data[i] = roundTo(DType::F32, t.data[i] + 1e4);
+  }
+  sets.push_back(edges);
+  checkAgainstReference(text, sets);
+}
+
 TEST(HalideBackend, MatmulWithEpilogueAndTransposedOperand) {
   std::string text = R"(
 func.func @f(%x: tensor<?x33xf32>, %w: tensor<33x7xf32>, %b: tensor<7xf32>) -> (tensor<?x7xf32>, tensor<33x33xf32>) {
