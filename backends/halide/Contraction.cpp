@@ -262,7 +262,8 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   const int64_t tiles = colTiles * ((M + mb - 1) / mb) * std::max<int64_t>(batches, 1);
   const double flops =
       double(M) * N * std::max<int64_t>(K, 1) * std::max<int64_t>(batches, 1);
-  ParallelLoop plan = planParallelLoop({tiles}, flops * kNsPerMultiplyAdd);
+  ParallelLoop plan = planParallelLoop({tiles}, flops * kNsPerMultiplyAdd,
+                                       kPlannedThreads, kMinMatmulTaskNs);
   if (plan.parallel() && plan.perTask == 1) {
     out.parallel(tile);
   } else if (plan.parallel()) {

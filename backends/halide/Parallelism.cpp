@@ -4,15 +4,17 @@
 
 namespace axon::halide {
 
-bool worthSharing(double ns) { return ns >= 2 * kMinTaskNs; }
+bool worthSharing(double ns, double minTaskNs) {
+  return ns >= 2 * minTaskNs;
+}
 
 ParallelLoop planParallelLoop(const std::vector<int64_t> &extents, double ns,
-                              int threads) {
+                              int threads, double minTaskNs) {
   ParallelLoop loop;
-  if (threads < 2 || !worthSharing(ns) || extents.empty())
+  if (threads < 2 || !worthSharing(ns, minTaskNs) || extents.empty())
     return loop;
   const int64_t wanted = std::min<int64_t>(
-      int64_t(ns / kMinTaskNs), int64_t(kTasksPerThread) * threads);
+      int64_t(ns / minTaskNs), int64_t(kTasksPerThread) * threads);
   int64_t fused = 1;
   int dims = 0;
   while (dims < int(extents.size()) && fused < wanted)

@@ -31,6 +31,13 @@ constexpr double kNsPerMultiplyAdd = 0.02;
 /// takes some 5-20 us (a futex wake and a context switch, more on a busy
 /// machine); tasks of this size keep that a small share.
 constexpr double kMinTaskNs = 20000;
+/// Least work per task of a matmul's tiles: twice kMinTaskNs. An LSTM
+/// step's gate matmul ([32,192]x[192,512], ~50 us measured), run once per
+/// time step, was slower at 2 threads than at 1 split in 2-3 tasks of 20
+/// us (parallel efficiency 30-40%). Pointwise kernels keep kMinTaskNs: at
+/// 40 us for them too, MLP's Adam update of W1 (100k elements) ran serial
+/// and its step at 2 threads got 5-10% slower.
+constexpr double kMinMatmulTaskNs = 2 * kMinTaskNs;
 
 /// The most threads a parallel loop is split for: the code is compiled
 /// once and runs at whatever thread count the runtime is given (--threads,
@@ -66,13 +73,16 @@ struct ParallelLoop {
 /// The result depends on the shape and work only, never on the thread
 /// count the code later runs at, and parallel loops over pure dims never
 /// change what an element sums: results are the same at any thread count.
+/// `minTaskNs`: the least work per task (kMinTaskNs; kMinMatmulTaskNs for
+/// a matmul's tiles).
 ParallelLoop planParallelLoop(const std::vector<int64_t> &extents, double ns,
-                              int threads = kPlannedThreads);
+                              int threads = kPlannedThreads,
+                              double minTaskNs = kMinTaskNs);
 
 /// Whether work of `ns` is worth a thread-pool dispatch at all (the same
 /// threshold as planParallelLoop): for loops whose tasks are fixed
 /// otherwise (a contraction's tiles).
-bool worthSharing(double ns);
+bool worthSharing(double ns, double minTaskNs = kMinTaskNs);
 
 } // namespace axon::halide
 

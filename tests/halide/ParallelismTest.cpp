@@ -28,6 +28,28 @@ TEST(ParallelismTest, WorkBelowTwoTasksStaysSerial) {
   EXPECT_EQ(two.perTask, 32);
 }
 
+TEST(ParallelismTest, AnLstmStepsMatmulStaysSerial) {
+  using axon::halide::kMinMatmulTaskNs;
+  using axon::halide::kNsPerElement;
+  using axon::halide::kNsPerMultiplyAdd;
+  // Run once per time step: a dispatch per call cost more than sharing
+  // ~50 us of work gained (slower at 2 threads than at 1).
+  const double gateMatmul = 32.0 * 192 * 512 * kNsPerMultiplyAdd;
+  EXPECT_FALSE(worthSharing(gateMatmul, kMinMatmulTaskNs));
+  EXPECT_FALSE(planParallelLoop({32}, gateMatmul, kPlannedThreads,
+                                kMinMatmulTaskNs).parallel());
+  // Its gates' elementwise kernels, [32,512], are too small to share.
+  EXPECT_FALSE(planParallelLoop({32, 512}, 32.0 * 512 * kNsPerElement).parallel());
+  // The same matmul at batch 256 is shared, in tasks of at least 40 us.
+  ParallelLoop big = planParallelLoop({256}, 8 * gateMatmul, kPlannedThreads,
+                                      kMinMatmulTaskNs);
+  ASSERT_TRUE(big.parallel());
+  EXPECT_LE(big.tasks, int64_t(8 * gateMatmul / kMinMatmulTaskNs));
+  EXPECT_GE(big.tasks, 2);
+  // Pointwise work of 2 tasks' worth (MLP's Adam on W1) is still shared.
+  EXPECT_TRUE(planParallelLoop({784, 128}, 784.0 * 128 * kNsPerElement).parallel());
+}
+
 TEST(ParallelismTest, OneThreadOrOneIterationStaysSerial) {
   EXPECT_FALSE(planParallelLoop({64, 16}, tasksOfWork(100), 1).parallel());
   EXPECT_FALSE(planParallelLoop({1}, tasksOfWork(100)).parallel());
