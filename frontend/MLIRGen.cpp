@@ -380,12 +380,7 @@ bool Translator::emitBlock(const std::vector<StmtPtr> &body, FnSig *sig) {
       }
       auto it = scope_.find(s.name);
       if (it == scope_.end()) {
-        if (params_.count(s.name))
-          file_.emitError(s.loc) << "cannot assign to parameter '" + s.name +
-                                        "' inside a function";
-        else
-          file_.emitError(s.loc) << "assignment to undefined name '" + s.name +
-                                        "' (declare it with 'let' first)";
+        diagnoseBadAssignment(s.loc, s.name);
         break;
       }
       TV old = it->second;
@@ -451,6 +446,15 @@ static std::string tupleNames(size_t n) {
   return out;
 }
 
+void Translator::diagnoseBadAssignment(llvm::SMLoc l, const std::string &name) {
+  if (params_.count(name))
+    file_.emitError(l) << "cannot assign to parameter '" + name +
+                              "' inside a function";
+  else
+    file_.emitError(l) << "assignment to undefined name '" + name +
+                              "' (declare it with 'let' first)";
+}
+
 void Translator::emitDestructuring(const Stmt &s) {
   const Expr &rhs = *s.values[0];
   bool let = s.kind == Stmt::Let;
@@ -473,12 +477,7 @@ void Translator::emitDestructuring(const Stmt &s) {
       return poison();
     }
     if (!let && !scope_.count(t.name)) {
-      if (params_.count(t.name))
-        file_.emitError(t.loc) << "cannot assign to parameter '" + t.name +
-                                      "' inside a function";
-      else
-        file_.emitError(t.loc) << "assignment to undefined name '" + t.name +
-                                      "' (declare it with 'let' first)";
+      diagnoseBadAssignment(t.loc, t.name);
       return poison();
     }
   }

@@ -178,6 +178,9 @@ private:
   /// `let (h, c) = f(...)` and `(h, c) = ...`: a function's results, or a
   /// tuple's values, bound or assigned to two or more names.
   void emitDestructuring(const ast::Stmt &s);
+  /// Reports an assignment to `name`, which is not a local: a parameter
+  /// (immutable inside a function) or a name no `let` declared.
+  void diagnoseBadAssignment(llvm::SMLoc l, const std::string &name);
   /// Converts `v` to the type of `want` (same element type; shapes must
   /// agree, static dims may become dynamic ones and back).
   TV coerceTo(TV v, const TV &want, llvm::SMLoc l, const std::string &what);
