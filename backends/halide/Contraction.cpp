@@ -308,7 +308,18 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // (whatever B's strides), read by every register block of the tile.
   Func bp = b.in(intm);
   std::vector<Var> ba = bp.args();
-  bp.compute_at(acc, nro).vectorize(ba[0], int(vw)).unroll(ba[0]);
+  bp.compute_at(acc, nro);
+  if (nv > 1 && readInfo(b, b.args()[1].name()).contiguous) {
+    // B read through a transpose (W^T of x @ W^T): each vector of n
+    // gathers from lines a row of W apart, often a power of two of bytes
+    // that all map to a few L1 sets. One vector of n at a time over the
+    // whole K keeps only its vw lines live, where the three vectors of a
+    // row across k evicted each other's lines before reusing them.
+    Var pno("pno"), pni("pni");
+    bp.split(ba[0], pno, pni, int(vw)).reorder(pni, ba[1], pno).vectorize(pni);
+  } else {
+    bp.vectorize(ba[0], int(vw)).unroll(ba[0]);
+  }
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,6 +1,6 @@
 // The Halide contractions (backends/halide/Contraction.h) against naive
 // loops: matmul on odd and tiny shapes, batched, with and without an
-// epilogue, f32 and f64, A read through a transpose; conv2d with stride,
+// epilogue, f32 and f64, A or B read through a transpose; conv2d with stride,
 // padding, dilation and groups, vectorised along x or (narrow outputs)
 // over channels, and the conv2d forms of a layer's input and filter
 // gradients; plus a grid of sizes on and off every register block, tile
@@ -101,6 +101,7 @@ struct MatmulParams {
   int64_t batch = 1;
   bool epilogue = false;   ///< out = max(mm + bias(n), 0)
   bool transposeA = false; ///< a(k, m) = A(m, k) with A stored [.., K, M]
+  bool transposeB = false; ///< b(n, k) = B(k, n) with B stored [.., N, K]
   bool f64 = false;
   const TestTarget *target = &kTargets[0];
 };
@@ -110,6 +111,7 @@ std::ostream &operator<<(std::ostream &os, const MatmulParams &p) {
   if (p.batchRank)
     os << "_batch" << p.batchRank << "x" << p.batch;
   return os << (p.epilogue ? "_epilogue" : "") << (p.transposeA ? "_At" : "")
+            << (p.transposeB ? "_Bt" : "")
             << (p.f64 ? "_f64" : "") << "_" << p.target->name;
 }
 
@@ -125,13 +127,17 @@ protected:
       v.push_back(Var("v" + std::to_string(i)));
     std::vector<Expr> swapped(v.begin(), v.end());
     std::swap(swapped[0], swapped[1]);
-    Func aIn("a_in"), a("a"), b("b");
+    Func aIn("a_in"), a("a"), bIn("b_in"), b("b");
     aIn(v) = A(v);
     if (p.transposeA)
       a(v) = aIn(swapped);
     else
       a(v) = aIn(v);
-    b(v) = B(v);
+    bIn(v) = B(v);
+    if (p.transposeB)
+      b(v) = bIn(swapped);
+    else
+      b(v) = bIn(v);
     Func mm = axon::halide::defineMatmul(a, b, p.M, p.N, p.K, p.batchRank, type, "mm");
     Func out = mm;
     if (p.epilogue) {
@@ -159,7 +165,18 @@ protected:
     fillRandom(bufB, 2);
     fillRandom(bufBias, 3);
     A.set(bufA);
-    B.set(bufB);
+    if (p.transposeB) {
+      // The kernel reads B^T stored [.., N, K]; the naive loops read bufB.
+      Buffer<T> stored = makeBuffer<T>(p.K, p.N, p.batchRank, p.batch);
+      stored.for_each_element([&](const int *pos) {
+        std::vector<int> at(pos, pos + dims);
+        std::swap(at[0], at[1]);
+        stored(pos) = bufB(at.data());
+      });
+      B.set(stored);
+    } else {
+      B.set(bufB);
+    }
     bias.set(bufBias);
     ASSERT_NO_THROW(out.realize(bufC, target));
 
@@ -249,6 +266,30 @@ std::vector<MatmulParams> matmulCases() {
     q.epilogue = epilogue;
     cases.push_back(q);
   }
+  // B read through a transpose (x @ W^T of a linear layer's input
+  // gradient): N on and off whole register blocks, K from 1 to 512, the
+  // LSTM's [32, 512] x [512, 128]; one f64, one batch, one A^T B^T.
+  const int64_t bt[][3] = {{1, 1, 1},     {7, 33, 7},    {33, 7, 33},  {7, 128, 512},
+                           {33, 512, 128}, {32, 128, 512}, {512, 33, 1}, {128, 512, 33},
+                           {1, 512, 7},   {33, 33, 512}};
+  for (auto &s : bt)
+    for (bool epilogue : {false, true}) {
+      MatmulParams p{s[0], s[1], s[2]};
+      p.transposeB = true;
+      p.epilogue = epilogue;
+      cases.push_back(p);
+    }
+  MatmulParams f{7, 128, 33};
+  f.transposeB = true;
+  f.f64 = true;
+  cases.push_back(f);
+  MatmulParams bb{13, 50, 33, 1, 3};
+  bb.transposeB = true;
+  cases.push_back(bb);
+  MatmulParams ab{33, 128, 128};
+  ab.transposeA = ab.transposeB = true;
+  ab.epilogue = true;
+  cases.push_back(ab);
   return atEveryTarget(cases);
 }
 
