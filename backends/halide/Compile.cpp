@@ -65,7 +65,8 @@ bool compileToObjects(const std::vector<kernel::KernelSpec> &kernels,
                               : int(std::max(1u, std::thread::hardware_concurrency()));
   jobs = std::max(1, std::min<int>(jobs, int(kernels.size())));
   // Worker w compiles kernels w, w + jobs, ...; worker 0 is this process,
-  // the others are forked children that report an error in a file.
+  // the others are forked children that report an error in a file. `jobs`
+  // stays fixed once children exist: they stride by it.
   auto compileShare = [&](int w, std::string &err) {
     for (size_t i = w; i < kernels.size(); i += jobs) {
       const kernel::KernelSpec &spec = kernels[i];
@@ -91,13 +92,15 @@ bool compileToObjects(const std::vector<kernel::KernelSpec> &kernels,
         std::ofstream(dir + "/worker-" + std::to_string(w) + ".err") << err;
       ::_exit(ok ? 0 : 1); // no destructors: they belong to the parent
     }
-    if (pid < 0) { // No process to spare: compile that share here.
-      jobs = w;
+    if (pid < 0) // No process to spare: this process compiles the rest.
       break;
-    }
     children.push_back(pid);
   }
+  // This process compiles share 0 and the shares of workers it could not
+  // fork (children are workers 1, 2, ... in order).
   bool ok = compileShare(0, error);
+  for (int w = int(children.size()) + 1; ok && w < jobs; ++w)
+    ok = compileShare(w, error);
   if (ok)
     ok = guarded("Halide runtime", error, [&] {
       compile_standalone_runtime(dir + "/halide_runtime.o",
