@@ -57,6 +57,15 @@ struct KernelGraph {
   std::vector<Halide::Func> outputs;
   std::vector<std::vector<int64_t>> outputShapes;
   bool tupleOutput = false;
+
+  /// Whether the Func named `name` is already a stage (placed by the
+  /// schedule, not inlined).
+  bool hasStage(const std::string &name) const {
+    for (const KernelStage &s : stages)
+      if (s.func.name() == name)
+        return true;
+    return false;
+  }
 };
 
 /// Applies the hand-written schedule to `graph`.

@@ -983,7 +983,7 @@ private:
   public:
     explicit ComputesFloats(const KernelGraph &g) : g(g) {}
     bool check(const Func &f) {
-      if (!seen.insert(f.name()).second || staged(f.name()))
+      if (!seen.insert(f.name()).second || g.hasStage(f.name()))
         return found;
       Tuple values = f.values(); // Lives while its Exprs are visited.
       for (const Expr &e : values.as_vector())
@@ -1005,12 +1005,6 @@ private:
         arithmetic(op->type);
       IRVisitor::visit(op);
     }
-    bool staged(const std::string &name) const {
-      for (const KernelStage &s : g.stages)
-        if (s.func.name() == name)
-          return true;
-      return false;
-    }
     const KernelGraph &g;
     std::set<std::string> seen;
     bool found = false;
@@ -1026,9 +1020,8 @@ private:
     if (id < int(spec.inputs.size()))
       return; // A load already.
     const ValueFunc &v = g.values[id];
-    for (const KernelStage &s : g.stages)
-      if (s.func.name() == v.func.name())
-        return; // Placed by the schedule already.
+    if (g.hasStage(v.func.name()))
+      return; // Placed by the schedule already.
     if (Tensor::numElements(v.shape) > 0 && ComputesFloats(g).check(v.func))
       g.stages.push_back({KernelStage::Kind::Materialized, v.func, v.shape});
   }

@@ -91,6 +91,13 @@ int64_t reductionExtent(const Func &f) {
   return n;
 }
 
+/// Whether `f`'s first update writes dim `i` at its own pure coordinate
+/// (not scattered into through an index).
+bool updateWritesPureDim(const Func &f, size_t i) {
+  const auto *v = f.update_args(0)[i].as<Internal::Variable>();
+  return v && v->name == f.args()[i].name();
+}
+
 /// A reduction of each row along its one reduced dim (softmax's max and
 /// sum, layer norm's means, with keepdims) whose pure dims are too narrow
 /// to vectorise (the innermost is 1): the row is split into vector lanes
@@ -112,13 +119,10 @@ bool scheduleRowReduction(Func f, const std::vector<int64_t> &shape,
   if (!extent || *extent < vec || *extent % vec)
     return false;
   std::vector<Var> args = f.args();
-  std::vector<Expr> lhs = f.update_args(0);
-  for (size_t i = 0; i < args.size(); ++i) {
-    const auto *v = lhs[i].as<Internal::Variable>();
-    if (!v || v->name != args[i].name())
+  for (size_t i = 0; i < args.size(); ++i)
+    if (!updateWritesPureDim(f, i))
       return false;
-  }
-  if (!Internal::prove_associativity(f.name(), lhs,
+  if (!Internal::prove_associativity(f.name(), f.update_args(0),
                                      f.update_values(0).as_vector())
            .associative())
     return false;
@@ -153,11 +157,7 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
       scheduleRowReduction(f, shape, target))
     return;
   std::vector<Var> args = f.args();
-  std::vector<Expr> lhs = f.update_args(0);
-  auto pureAt = [&](size_t i) {
-    const auto *v = lhs[i].as<Internal::Variable>();
-    return v && v->name == args[i].name();
-  };
+  auto pureAt = [&](size_t i) { return updateWritesPureDim(f, i); };
   if (!pureAt(0)) {
     // The innermost dim is scattered into, not pure: the update runs in
     // its natural order (and Halide is told so, or it warns at every
