@@ -5,12 +5,13 @@
 // kernels against naive loops on odd shapes and exits non-zero on a mismatch.
 //
 //   axon-bench-kernels [--check] [--json FILE] [--filter SUBSTRING]
-//                      [--min-time SECONDS] [--matmul M,N,K[,et]]...
+//                      [--min-time SECONDS] [--matmul M,N,K[,etb]]...
 //                      [--best] [--asm FILE(.s|.stmt)] [--target T]
 //
 // --matmul replaces the default matmuls (flags: e = bias + relu epilogue,
-// t = A read through a transpose); --best reports the fastest run instead
-// of the median (steadier for comparing schedules on a noisy machine);
+// t = A read through a transpose, b = B read through one); --best reports
+// the fastest run instead of the median (steadier for comparing schedules
+// on a noisy machine);
 // --asm writes the first --matmul's assembly (or lowered Halide IR with a
 // .stmt name) instead of timing, or without --matmul the first conv row's
 // that --filter selects. The target is --target (axonc's values: host,
@@ -66,6 +67,7 @@ struct MatmulCase {
   int64_t batch = 1; ///< Extent of each batch dim.
   bool epilogue = false; ///< out = max(mm + bias(n), 0)
   bool transposeA = false; ///< a(k, m) = At(m, k), At an input [K, M].
+  bool transposeB = false; ///< b(n, k) = Bt(k, n), Bt an input [N, K].
   Type type = Float(32);
 };
 
@@ -89,7 +91,10 @@ MatmulPipeline buildMatmul(const MatmulCase &c, const Target &target) {
     a(v) = p.A(sw); // A is stored [.., K, M]
   else
     a(v) = p.A(v);
-  b(v) = p.B(v);
+  if (c.transposeB)
+    b(v) = p.B(sw); // B is stored [.., N, K]
+  else
+    b(v) = p.B(v);
   Func mm = axon::halide::defineMatmul(a, b, c.M, c.N, c.K, c.batchRank, c.type, "mm");
   Func out = mm;
   if (c.epilogue) {
@@ -112,7 +117,7 @@ MatmulPipeline buildMatmul(const MatmulCase &c, const Target &target) {
     return e;
   };
   setDense(p.A, c.transposeA ? with({c.M, c.K}) : with({c.K, c.M}));
-  setDense(p.B, with({c.N, c.K}));
+  setDense(p.B, c.transposeB ? with({c.K, c.N}) : with({c.N, c.K}));
   if (c.epilogue)
     setDense(p.bias, {c.N});
   setDense(out.output_buffer(), with({c.N, c.M}));
@@ -205,16 +210,20 @@ double medianMs(const std::function<void()> &fn, double minSeconds) {
   return useMin ? times.front() : times[times.size() / 2];
 }
 
-/// `c.epilogue` adds bias + relu; `c.transposeA` reads A through a transpose.
+/// `c.epilogue` adds bias + relu; `c.transposeA` / `c.transposeB` read A /
+/// B through a transpose.
 std::string matmulName(const MatmulCase &c) {
   return "matmul_" + std::to_string(c.M) + "x" + std::to_string(c.N) + "x" +
-         std::to_string(c.K) + (c.transposeA ? "_At" : "") + (c.epilogue ? "_bias_relu" : "");
+         std::to_string(c.K) + (c.transposeA ? "_At" : "") + (c.transposeB ? "_Bt" : "") +
+         (c.epilogue ? "_bias_relu" : "");
 }
 
 Result benchMatmul(const MatmulCase &c, const Target &target, double minSeconds) {
   MatmulPipeline p = buildMatmul(c, target);
   Buffer<float> A = c.transposeA ? Buffer<float>(i32(c.M), i32(c.K)) : Buffer<float>(i32(c.K), i32(c.M));
-  Buffer<float> B(i32(c.N), i32(c.K)), C(i32(c.N), i32(c.M)), bias(i32(c.N));
+  Buffer<float> B = c.transposeB ? Buffer<float>(i32(c.K), i32(c.N))
+                                  : Buffer<float>(i32(c.N), i32(c.K));
+  Buffer<float> C(i32(c.N), i32(c.M)), bias(i32(c.N));
   fillRandom(A, 1);
   fillRandom(B, 2);
   fillRandom(bias, 3);
@@ -419,17 +428,19 @@ int main(int argc, char **argv) {
       std::string spec = next();
       if (std::sscanf(spec.c_str(), "%lld,%lld,%lld,%7s", &m, &n, &k, flags) < 3) {
         std::fprintf(stderr, "--matmul takes M,N,K[,FLAGS] (FLAGS: e = bias+relu "
-                             "epilogue, t = A read through a transpose)\n");
+                             "epilogue, t = A read through a transpose, b = B "
+                             "read through one)\n");
         return 2;
       }
       MatmulCase c{m, n, k};
       c.epilogue = std::string(flags).find('e') != std::string::npos;
       c.transposeA = std::string(flags).find('t') != std::string::npos;
+      c.transposeB = std::string(flags).find('b') != std::string::npos;
       matmuls.push_back(c);
     } else {
       std::fprintf(stderr,
                    "usage: %s [--check] [--json FILE] [--filter SUBSTRING] "
-                   "[--min-time SECONDS] [--matmul M,N,K[,et]]... [--asm FILE] [--best] "
+                   "[--min-time SECONDS] [--matmul M,N,K[,etb]]... [--asm FILE] [--best] "
                    "[--target %s]\n",
                    argv[0], axon::kTargetHelp);
       return 2;

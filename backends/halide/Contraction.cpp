@@ -12,7 +12,9 @@
 // only legal on pure definitions, and the accumulator is computed per tile,
 // where all of its extents are compile-time constants.
 #include "backends/halide/Contraction.h"
+#include "backends/halide/ConvFilterGradient.h"
 #include "backends/halide/Parallelism.h"
+#include "backends/halide/Winograd.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -130,15 +132,6 @@ void computeWhole(Func f, const Target &target) {
 /// The largest buffer a schedule puts on a thread's stack.
 constexpr int64_t kStackBytes = 128 << 10;
 
-/// Vector registers of the target's widest kind.
-int vectorRegisters(const Target &t) {
-  if (t.arch == Target::X86)
-    return t.has_feature(Target::AVX512) ? 32 : 16;
-  if (t.arch == Target::ARM && t.bits == 64)
-    return 32;
-  return 16;
-}
-
 /// A multiple of `unit` in [unit, max(unit, target)], at most `extent`
 /// (extent >= unit), for covering `extent` with tiles whose tail is shifted
 /// inwards: the largest one whose recomputed overlap stays within ~3% of the
@@ -157,9 +150,36 @@ int64_t pickTile(int64_t extent, int64_t unit, int64_t target) {
 
 } // namespace
 
+int vectorRegisters(const Target &t) {
+  if (t.arch == Target::X86)
+    return t.has_feature(Target::AVX512) ? 32 : 16;
+  if (t.arch == Target::ARM && t.bits == 64)
+    return 32;
+  return 16;
+}
+
 //===----------------------------------------------------------------------===//
 // Matmul
 //===----------------------------------------------------------------------===//
+
+int64_t matmulBlockVectors(int64_t N, int vec, int regs) {
+  if (N < vec)
+    return 0;
+  // Measured on Zen 4 (AVX-512 at 1 thread, blocks of 16-float vectors by
+  // 8 rows, 256^3 / 1024^3 / [1024,256]x[256,128] GFLOP/s): 1x8 113 / 103
+  // / 114, 2x8 111 / 109 / 112, 3x8 88 / 94 / 91 (also with its tail tile
+  // computed twice), 4x6 94 / 98 / 110; AVX2 (8 floats, 16 registers): 2x6
+  // 109 / 101 / 111, 3x4 104 / 101 / 97, 1x8 94 / 70 / 93. Two vectors
+  // tile every N that is a multiple of 32 (AVX-512) exactly; one vector
+  // where it covers N with fewer columns computed (N = 48: 48, not 64 with
+  // a tail tile shifted inwards), on 16 registers only where that saves
+  // more than its ~1/8 slower block costs.
+  if (N < 2 * vec)
+    return 1;
+  auto columns = [&](int64_t nr) { return (N + nr - 1) / nr * nr; };
+  const double oneVectorCost = regs >= 32 ? 1.0 : 9.0 / 8.0;
+  return double(columns(vec)) * oneVectorCost < double(columns(2 * vec)) ? 1 : 2;
+}
 
 Func defineMatmul(Func a, Func b, int64_t M, int64_t N, int64_t K,
                   int batchRank, Type accType, const std::string &name) {
@@ -208,13 +228,14 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   if (!readInfo(b).cheap)
     computeWhole(b, target);
 
-  // Register block: nv (up to 3) vectors of n by mr rows of m, sized so
-  // that the accumulators, one row of B and one broadcast of A fill the
-  // vector registers: 3x8 floats by 4 rows with AVX2's 16, 3x16 by 8 with
-  // AVX-512's 32. Narrower than a vector: one vector of N lanes.
+  // Register block: nv vectors of n by mr rows of m (matmulBlockVectors),
+  // mr as many as the accumulators, one row of B and one broadcast of A
+  // leave registers for, at most 8: 2x8 floats by 6 rows with AVX2's 16
+  // registers, 2x16 by 8 with AVX-512's 32. Narrower than a vector: one
+  // vector of N lanes.
   const int vec = target.natural_vector_size(type);
   const int regs = vectorRegisters(target);
-  const int64_t nv = N >= vec ? std::min<int64_t>(3, N / vec) : 0;
+  const int64_t nv = matmulBlockVectors(N, vec, regs);
   const int64_t vw = nv ? vec : N;      // vector width
   const int64_t nr = nv ? nv * vec : N; // register block columns
   const int64_t nvRegs = std::max<int64_t>(nv, 1);
@@ -313,7 +334,7 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
     // B read through a transpose (W^T of x @ W^T): each vector of n
     // gathers from lines a row of W apart, often a power of two of bytes
     // that all map to a few L1 sets. One vector of n at a time over the
-    // whole K keeps only its vw lines live, where the three vectors of a
+    // whole K keeps only its vw lines live, where the vectors of a
     // row across k evicted each other's lines before reusing them.
     Var pno("pno"), pni("pni");
     bp.split(ba[0], pno, pni, int(vw)).reorder(pni, ba[1], pno).vectorize(pni);
@@ -353,6 +374,8 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
     in(px, py, pc, pn) = select(inside, input(cx, cy, pc, pn),
                                 cast(input.output_types()[0], 0));
   }
+  if (useWinograd(g, accType) && input.output_types()[0] == Float(32))
+    return defineConv2DWinograd(in, filter, g, name);
 
   RDom r(0, int(g.kw), 0, int(g.kh), 0, int(cg), name + "_r");
   Expr ix = x * int(g.strideW) + r.x * int(g.dilationW) - int(g.padW);
@@ -636,6 +659,24 @@ void scheduleConv2DRows(Func conv, Func acc, Func out, Func input,
   scheduleConvOperands(conv, acc, out, t, input, filter, g, target);
 }
 
+/// The filter-gradient schedule (ConvFilterGradient.h), given what it needs
+/// of the operands; a filter that computes something is computed whole.
+void scheduleConv2DFilterGradientBlocks(Func conv, Func acc, Func out,
+                                        Func input, Func filter,
+                                        const Conv2DGeometry &g,
+                                        const Target &target) {
+  FilterGradientOperands ops;
+  ops.reduction = convReductionVars(acc);
+  ops.reductionExtent =
+      g.c / g.groups /
+      reductionChunks(g, target.natural_vector_size(acc.output_types()[0]));
+  ops.inputComputes = !readInfo(input).cheap;
+  ops.vectorRegisters = vectorRegisters(target);
+  if (!readInfo(filter).cheap)
+    computeWhole(filter, target);
+  scheduleConv2DFilterGradient(conv, acc, out, input, g, ops, target);
+}
+
 } // namespace
 
 void scheduleConv2D(Func conv, Func out, Func input, Func filter,
@@ -644,9 +685,18 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   const Type type = conv.output_types()[0];
   if (out.name() != conv.name())
     conv.compute_inline();
+  // defineConv2DWinograd's output transform (Halide may have suffixed
+  // the name with $n).
+  const std::string accName = acc.name().substr(0, acc.name().find('$'));
+  if (accName.size() > 9 && accName.rfind("_winograd") == accName.size() - 9) {
+    scheduleConv2DWinograd(conv, out, g, target);
+    return;
+  }
   const int vec = target.natural_vector_size(type);
-  auto scheduleBlocks = vectorizeChannels(g, vec) ? scheduleConv2DChannels
-                                                  : scheduleConv2DRows;
+  auto scheduleBlocks = filterGradientLanes(g, vec)
+                            ? scheduleConv2DFilterGradientBlocks
+                        : vectorizeChannels(g, vec) ? scheduleConv2DChannels
+                                                    : scheduleConv2DRows;
   const int64_t chunks = reductionChunks(g, vec);
   if (chunks == 1) {
     scheduleBlocks(conv, acc, out, input, filter, g, target);

@@ -36,17 +36,28 @@ Halide::Func defineMatmul(Halide::Func a, Halide::Func b, int64_t M, int64_t N,
 /// planParallelLoop decides from the work of all `batches` matrices (the
 /// product of the batch extents), tails shifted inwards, and bounded to
 /// [0, N) x [0, M). Per task the accumulator tile is computed in register
-/// blocks of NR x MR (NR = 3 vectors, MR = 4 rows on AVX2, 8 on AVX-512;
-/// fewer for small matrices) held in registers over a K block (all of K up
-/// to 1536, else blocks of ~1024 via rfactor), reading a panel of B packed
-/// per task and K block and broadcasting A from its rows. A is computed
-/// whole first when it computes something or is not contiguous along k (a
-/// transpose); B only when it computes something (packing absorbs strides).
+/// blocks of NR x MR (NR = matmulBlockVectors vectors, MR = 6 rows on
+/// AVX2, 8 on AVX-512; fewer for small matrices) held in registers over a
+/// K block (all of K up to 1536, else blocks of ~1024 via rfactor),
+/// reading a panel of B packed per task and K block and broadcasting A
+/// from its rows. A is computed whole first when it computes something or
+/// is not contiguous along k (a transpose); B only when it computes
+/// something (packing absorbs strides).
 /// Mutates the schedules of mm, out, a and b.
 void scheduleMatmul(Halide::Func mm, Halide::Func out, Halide::Func a,
                     Halide::Func b, int64_t M, int64_t N, int64_t K,
                     int batchRank, const Halide::Target &target,
                     int64_t batches = 1);
+
+/// Vectors of n in a matmul's register block for N columns, `vec` lanes a
+/// vector and `regs` vector registers: 2, or 1 where one-vector blocks
+/// cover N with fewer columns computed twice (N < 2 vec, N = 3 vec), or 0
+/// for N < vec (one vector of N lanes).
+int64_t matmulBlockVectors(int64_t N, int vec, int regs);
+
+/// Vector registers of the target's widest kind (16 or 32), for sizing
+/// register blocks.
+int vectorRegisters(const Halide::Target &t);
 
 /// Geometry of axon.conv2d (NCHW input, OIHW filter with I = C / groups).
 struct Conv2DGeometry {

@@ -16,6 +16,7 @@
 // axon-unit-tests, which is built against MLIR 19.
 #include "backends/halide/Contraction.h"
 #include "backends/halide/NaiveContraction.h"
+#include "backends/halide/Winograd.h"
 #include "runtime/core/HostCpu.h"
 
 #include <gtest/gtest.h>
@@ -290,13 +291,28 @@ std::vector<MatmulParams> matmulCases() {
   ab.transposeA = ab.transposeB = true;
   ab.epilogue = true;
   cases.push_back(ab);
+  // A transformer's feed-forward products (d_model 128, hidden 256) and
+  // their gradients' transposed operands, N = 128 and 256 tiled exactly
+  // by two-vector blocks, rows off the 8-row block.
+  const int64_t ff[][3] = {{65, 256, 128}, {65, 128, 256}, {128, 256, 65}, {256, 128, 65}};
+  for (auto &s : ff)
+    for (int t = 0; t < 3; ++t) {
+      MatmulParams p{s[0], s[1], s[2]};
+      p.transposeA = t == 1;
+      p.transposeB = t == 2;
+      p.epilogue = t == 0;
+      cases.push_back(p);
+    }
   return atEveryTarget(cases);
 }
 
 /// Sizes on and off every multiple the schedule blocks by: vectors of 4,
-/// 8 or 16 floats (2, 4, 8 doubles), register blocks of up to 3 vectors
-/// (12, 24, 48 columns) by 4, 6 or 8 rows, and tiles of whole blocks.
-const int64_t kGridN[] = {1, 3, 4, 7, 8, 12, 16, 23, 24, 25, 47, 48, 49, 64, 96, 97};
+/// 8 or 16 floats (2, 4, 8 doubles), register blocks of 1 or 2 vectors
+/// (matmulBlockVectors: 40 and 48 in one-vector blocks at AVX-512, 128 in
+/// two-vector ones at every target, 129 in one-vector blocks with a tail)
+/// by 6 or 8 rows, and tiles of whole blocks.
+const int64_t kGridN[] = {1,  3,  4,  7,  8,  12, 16, 23, 24, 25,
+                          32, 40, 47, 48, 49, 64, 96, 97, 128, 129};
 const int64_t kGridM[] = {1, 4, 5, 6, 7, 8, 9, 12, 13, 64, 65};
 const int64_t kGridK[] = {1, 3, 16, 17, 129};
 
@@ -506,6 +522,21 @@ std::vector<ConvParams> convCases() {
       makeConv("RowsInPadding_H1_Dilation2", 1, 3, 1, 7, 5, 3, 3, 1, 2, 2, 1, true),
       makeConv("RowsInPadding_Stride2_C5_O7", 2, 5, 3, 9, 7, 3, 3, 2, 2, 1, 1),
       makeConv("RowsInPadding_Channels_H2_O16", 1, 3, 2, 9, 16, 5, 5, 1, 2, 1, 1, true),
+      // 3x3 stride-1 layers computed by Winograd F(2x2, 3x3) (Winograd.h):
+      // tiles along x a vector, less than one (9) and not a multiple of it
+      // (17), channels that do not fill a register block (17, 33), no
+      // padding and padding 2, one image and 7, the input gradient of a
+      // 3x3 layer (a conv by its flipped, transposed filter), an epilogue.
+      makeConv("Winograd_C16_O16_16x16_Pad1", 1, 16, 16, 16, 16, 3, 3, 1, 1, 1, 1),
+      makeConv("Winograd_C17_O33_8x18_Pad1", 2, 17, 8, 18, 33, 3, 3, 1, 1, 1, 1, true),
+      makeConv("Winograd_C16_O17_N7_Unpadded", 7, 16, 10, 34, 17, 3, 3, 1, 0, 1, 1),
+      makeConv("Winograd_C33_O16_Pad2", 1, 33, 14, 32, 16, 3, 3, 1, 2, 1, 1, true),
+      makeConv("Winograd_C16_O24_2x36_Pad1", 1, 16, 2, 36, 24, 3, 3, 1, 1, 1, 1),
+      makeGradient("Winograd_InputGrad_C16_O24_Pad1", ConvRole::InputGrad, 2, 16, 6, 32, 24,
+                   3, 1),
+      // Not Winograd (odd output width, 15 channels): the direct schedules.
+      makeConv("Winograd_No_OW17_C16_O16", 1, 16, 4, 17, 16, 3, 3, 1, 1, 1, 1),
+      makeConv("Winograd_No_C15_O16", 1, 15, 4, 16, 16, 3, 3, 1, 1, 1, 1),
   });
 }
 
@@ -515,6 +546,53 @@ INSTANTIATE_TEST_SUITE_P(Geometries, Conv2DTest, ::testing::ValuesIn(convCases()
                            os << info.param;
                            return os.str();
                          });
+
+// Register blocks that tile N exactly where they can: no tail block
+// computed twice for N a multiple of two vectors (a transformer's N = 128),
+// one-vector blocks where they compute fewer columns.
+TEST(ContractionTest, MatmulBlockVectorsTileN) {
+  using axon::halide::matmulBlockVectors;
+  // AVX-512: 16 floats, 32 registers.
+  EXPECT_EQ(matmulBlockVectors(7, 16, 32), 0);
+  EXPECT_EQ(matmulBlockVectors(16, 16, 32), 1);
+  EXPECT_EQ(matmulBlockVectors(31, 16, 32), 1);
+  EXPECT_EQ(matmulBlockVectors(32, 16, 32), 2);
+  EXPECT_EQ(matmulBlockVectors(48, 16, 32), 1);  // 3 x 16, not 2 x 32
+  EXPECT_EQ(matmulBlockVectors(128, 16, 32), 2); // 4 x 32
+  EXPECT_EQ(matmulBlockVectors(129, 16, 32), 1); // 144 columns, not 160
+  EXPECT_EQ(matmulBlockVectors(1024, 16, 32), 2);
+  // AVX2: 8 floats, 16 registers, where one-vector blocks are slower.
+  EXPECT_EQ(matmulBlockVectors(24, 8, 16), 1);  // 24 columns, not 32
+  EXPECT_EQ(matmulBlockVectors(40, 8, 16), 1);  // 40, not 48
+  EXPECT_EQ(matmulBlockVectors(72, 8, 16), 2);  // 80, not 72 at 1/8 slower
+  EXPECT_EQ(matmulBlockVectors(128, 8, 16), 2);
+  EXPECT_EQ(matmulBlockVectors(1, 4, 16), 0);
+}
+
+// The Winograd_ cases above compute by F(2x2, 3x3), the Winograd_No_ ones
+// (and other windows, strides, dilations and groups) directly.
+TEST(ContractionTest, WinogradTakesThe3x3StrideOneLayers) {
+  auto layer = [](int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t stride,
+                  int64_t pad, int64_t dil = 1, int64_t groups = 1) {
+    return makeConv("", 1, c, h, w, o, k, k, stride, pad, dil, groups).g;
+  };
+  const Conv2DGeometry conv64 = layer(64, 32, 32, 64, 3, 1, 1);
+  EXPECT_TRUE(axon::halide::useWinograd(conv64, Float(32)));
+  EXPECT_TRUE(axon::halide::useWinograd(
+      axon::halide::convRoleGeometry(conv64, ConvRole::InputGrad), Float(32)));
+  for (const ConvParams &p : convCases())
+    if (p.target == &kTargets[0])
+      EXPECT_EQ(axon::halide::useWinograd(p.g, Float(32)),
+                p.name.rfind("Winograd_", 0) == 0 && p.name.rfind("Winograd_No_", 0) != 0)
+          << p.name;
+  EXPECT_FALSE(axon::halide::useWinograd(conv64, Float(64)));
+  EXPECT_FALSE(axon::halide::useWinograd(
+      axon::halide::convRoleGeometry(conv64, ConvRole::FilterGrad), Float(32)));
+  EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 3, 2, 1), Float(32)));
+  EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 5, 1, 2), Float(32)));
+  EXPECT_FALSE(axon::halide::useWinograd(layer(64, 34, 34, 64, 3, 1, 1, 2), Float(32)));
+  EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 3, 1, 1, 1, 2), Float(32)));
+}
 
 TEST(ContractionTest, RejectsFuncsNotFromDefine) {
   Var x, y;
