@@ -148,6 +148,19 @@ int64_t pickTile(int64_t extent, int64_t unit, int64_t target) {
   return best;
 }
 
+/// Whether `b`, a matmul's B over (n, k, batch...), is the same matrix
+/// for every batch coordinate: a pure definition that reads none of its
+/// batch args (a weight broadcast over a batch of sequences).
+bool sameForEveryBatch(const Func &b, int batchRank) {
+  if (batchRank == 0 || !b.defined() || b.has_update_definition() || b.outputs() != 1)
+    return false;
+  const std::vector<Var> args = b.args();
+  for (int i = 0; i < batchRank; ++i)
+    if (Internal::expr_uses_var(b.value(), args[2 + i].name()))
+      return false;
+  return true;
+}
+
 } // namespace
 
 int vectorRegisters(const Target &t) {
@@ -193,9 +206,12 @@ Func defineMatmul(Func a, Func b, int64_t M, int64_t N, int64_t K,
   if (K > 0) {
     RDom k(0, int(K), name + "_k");
     std::vector<Expr> aArgs = {k, vars[1]}, bArgs = {vars[0], k};
+    // A B the same for every matrix is read at batch 0, so that a panel
+    // packed from it serves all of them (scheduleMatmul).
+    const bool sharedB = sameForEveryBatch(b, batchRank);
     for (int i = 0; i < batchRank; ++i) {
       aArgs.push_back(vars[2 + i]);
-      bArgs.push_back(vars[2 + i]);
+      bArgs.push_back(sharedB ? Expr(0) : Expr(vars[2 + i]));
     }
     acc(vars) += cast(accType, a(aArgs)) * cast(accType, b(bArgs));
   }
@@ -274,24 +290,66 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
       .vectorize(ni, int(vw));
   // Tiles shifted inwards must stay inside the matrix.
   out.bound(n, 0, int(N)).bound(m, 0, int(M));
-  out.fuse(no, mo, tile);
-  for (int i = 0; i < batchRank; ++i)
-    out.fuse(tile, args[2 + i], tile);
   // The work of the whole batch: a batch of small matrices (attention's
   // heads, [N, H, T, E] with 64 x 32 matrices) is worth sharing where one
   // matrix is not, in tasks of several tiles (Parallelism.h).
-  const int64_t tiles = colTiles * ((M + mb - 1) / mb) * std::max<int64_t>(batches, 1);
+  const int64_t rowTiles = (M + mb - 1) / mb * std::max<int64_t>(batches, 1);
   const double flops =
       double(M) * N * std::max<int64_t>(K, 1) * std::max<int64_t>(batches, 1);
-  ParallelLoop plan = planParallelLoop({tiles}, flops * kNsPerMultiplyAdd,
-                                       kPlannedThreads, kMinMatmulTaskNs);
-  if (plan.parallel() && plan.perTask == 1) {
-    out.parallel(tile);
-  } else if (plan.parallel()) {
+  // A B the same for every matrix (a weight applied to a batch of
+  // sequences, [16, 64, 128] x [128, 256]) is packed once per column of
+  // tiles, for all the matrices' row tiles under it: the tiles run column
+  // by column, where packing per tile packed the same panel once per
+  // matrix. Without K blocks, whose panels are packed per block.
+  const bool sharedB = K > 0 && kc == K && sameForEveryBatch(b, batchRank);
+  Var packAt = no; // sharedB: the loop of out whose iterations pack B
+  if (!sharedB) {
+    out.fuse(no, mo, tile);
+    for (int i = 0; i < batchRank; ++i)
+      out.fuse(tile, args[2 + i], tile);
+    ParallelLoop plan = planParallelLoop({colTiles * rowTiles}, flops * kNsPerMultiplyAdd,
+                                         kPlannedThreads, kMinMatmulTaskNs);
+    if (plan.parallel() && plan.perTask == 1) {
+      out.parallel(tile);
+    } else if (plan.parallel()) {
+      Var task("task"), within("within");
+      out.split(tile, task, within, int(plan.perTask), TailStrategy::GuardWithIf)
+          .parallel(task);
+      tile = within;
+    }
+  } else {
+    std::vector<VarOrRVar> order = {ni, mi, mo};
+    for (int i = 0; i < batchRank; ++i)
+      order.push_back(args[2 + i]);
+    order.push_back(no);
+    out.reorder(order);
+    Var rows("rows");
+    out.fuse(mo, args[2], rows);
+    for (int i = 1; i < batchRank; ++i)
+      out.fuse(rows, args[2 + i], rows);
+    ParallelLoop plan = planParallelLoop({colTiles, rowTiles}, flops * kNsPerMultiplyAdd,
+                                         kPlannedThreads, kMinMatmulTaskNs);
+    tile = rows;
     Var task("task"), within("within");
-    out.split(tile, task, within, int(plan.perTask), TailStrategy::GuardWithIf)
-        .parallel(task);
-    tile = within;
+    if (plan.parallel() && plan.fusedDims == 1) {
+      // Tasks of whole columns.
+      if (plan.perTask == 1) {
+        out.parallel(no);
+      } else {
+        out.split(no, task, within, int(plan.perTask), TailStrategy::GuardWithIf)
+            .parallel(task);
+        packAt = within;
+      }
+    } else if (plan.parallel()) {
+      // Tasks of some row tiles of a column (of two, at a task crossing
+      // columns): B is packed per task.
+      Var all("all");
+      out.fuse(rows, no, all)
+          .split(all, task, within, int(plan.perTask), TailStrategy::GuardWithIf)
+          .parallel(task);
+      packAt = task;
+      tile = within;
+    }
   }
 
   // The accumulator: one tile, computed where the output tile is.
@@ -329,7 +387,10 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // (whatever B's strides), read by every register block of the tile.
   Func bp = b.in(intm);
   std::vector<Var> ba = bp.args();
-  bp.compute_at(acc, nro);
+  if (sharedB)
+    bp.compute_at(out, packAt);
+  else
+    bp.compute_at(acc, nro);
   if (nv > 1 && readInfo(b, b.args()[1].name()).contiguous) {
     // B read through a transpose (W^T of x @ W^T): each vector of n
     // gathers from lines a row of W apart, often a power of two of bytes

@@ -103,6 +103,7 @@ struct MatmulParams {
   bool epilogue = false;   ///< out = max(mm + bias(n), 0)
   bool transposeA = false; ///< a(k, m) = A(m, k) with A stored [.., K, M]
   bool transposeB = false; ///< b(n, k) = B(k, n) with B stored [.., N, K]
+  bool sharedB = false;    ///< one B for every matrix of the batch: [K, N]
   bool f64 = false;
   const TestTarget *target = &kTargets[0];
 };
@@ -112,7 +113,7 @@ std::ostream &operator<<(std::ostream &os, const MatmulParams &p) {
   if (p.batchRank)
     os << "_batch" << p.batchRank << "x" << p.batch;
   return os << (p.epilogue ? "_epilogue" : "") << (p.transposeA ? "_At" : "")
-            << (p.transposeB ? "_Bt" : "")
+            << (p.transposeB ? "_Bt" : "") << (p.sharedB ? "_Bshared" : "")
             << (p.f64 ? "_f64" : "") << "_" << p.target->name;
 }
 
@@ -122,7 +123,7 @@ protected:
   void run(const MatmulParams &p) {
     const Type type = type_of<T>();
     const int dims = 2 + p.batchRank;
-    ImageParam A(type, dims, "A"), B(type, dims, "B"), bias(type, 1, "bias");
+    ImageParam A(type, dims, "A"), B(type, p.sharedB ? 2 : dims, "B"), bias(type, 1, "bias");
     std::vector<Var> v;
     for (int i = 0; i < dims; ++i)
       v.push_back(Var("v" + std::to_string(i)));
@@ -134,11 +135,21 @@ protected:
       a(v) = aIn(swapped);
     else
       a(v) = aIn(v);
-    bIn(v) = B(v);
-    if (p.transposeB)
-      b(v) = bIn(swapped);
-    else
-      b(v) = bIn(v);
+    if (p.sharedB) {
+      // As the kernel lowering widens a B broadcast over the batch: read
+      // at its own two coordinates only.
+      bIn(v[0], v[1]) = B(v[0], v[1]);
+      if (p.transposeB)
+        b(v) = bIn(v[1], v[0]);
+      else
+        b(v) = bIn(v[0], v[1]);
+    } else {
+      bIn(v) = B(v);
+      if (p.transposeB)
+        b(v) = bIn(swapped);
+      else
+        b(v) = bIn(v);
+    }
     Func mm = axon::halide::defineMatmul(a, b, p.M, p.N, p.K, p.batchRank, type, "mm");
     Func out = mm;
     if (p.epilogue) {
@@ -164,17 +175,31 @@ protected:
     Buffer<T> bufBias(int(p.N));
     fillRandom(bufA, 1);
     fillRandom(bufB, 2);
+    if (p.sharedB) // every matrix of the batch the same, as the kernel reads it
+      bufB.for_each_element([&](const int *pos) {
+        std::vector<int> first(dims, 0);
+        first[0] = pos[0];
+        first[1] = pos[1];
+        bufB(pos) = bufB(first.data());
+      });
     fillRandom(bufBias, 3);
     A.set(bufA);
+    const int bDims = p.sharedB ? 2 : dims;
     if (p.transposeB) {
       // The kernel reads B^T stored [.., N, K]; the naive loops read bufB.
-      Buffer<T> stored = makeBuffer<T>(p.K, p.N, p.batchRank, p.batch);
+      Buffer<T> stored = makeBuffer<T>(p.K, p.N, p.sharedB ? 0 : p.batchRank, p.batch);
       stored.for_each_element([&](const int *pos) {
-        std::vector<int> at(pos, pos + dims);
+        std::vector<int> at(dims, 0);
+        std::copy(pos, pos + bDims, at.begin());
         std::swap(at[0], at[1]);
         stored(pos) = bufB(at.data());
       });
       B.set(stored);
+    } else if (p.sharedB) {
+      Buffer<T> first = bufB;
+      for (int i = 0; i < p.batchRank; ++i)
+        first = first.sliced(2, 0);
+      B.set(first);
     } else {
       B.set(bufB);
     }
@@ -291,6 +316,33 @@ std::vector<MatmulParams> matmulCases() {
   ab.transposeA = ab.transposeB = true;
   ab.epilogue = true;
   cases.push_back(ab);
+  // One B for every matrix of a batch (a weight applied per sequence),
+  // packed once per column of tiles (at AVX-512; the narrower targets'
+  // more columns take other paths): serial (2 of 33 x 33 x 7), in tasks
+  // of one column (8 of [64, 128] x [128, 256]) or of several (8 of
+  // [32, 64] x [64, 512]), of row tiles (16 of [64, 128] x [128, 256],
+  // 5 x 5 of [64, 128] x [128, 128]^T, 16 of [65, 256] x [256, 128]);
+  // with an epilogue, f64, A^T; K blocks (9 of [17, 3000] x [3000, 40])
+  // keep the pack per tile.
+  {
+    MatmulParams s1{33, 33, 7, 1, 2};
+    MatmulParams s2{64, 256, 128, 1, 16};
+    MatmulParams s3{64, 128, 128, 2, 5};
+    s3.transposeB = true;
+    s3.batch = 5;
+    MatmulParams s4{65, 128, 256, 1, 16};
+    s4.epilogue = true;
+    MatmulParams s5{33, 40, 17, 1, 3};
+    s5.f64 = true;
+    s5.transposeA = true;
+    MatmulParams s6{17, 40, 3000, 1, 9};
+    MatmulParams s7{64, 256, 128, 1, 8};
+    MatmulParams s8{32, 512, 64, 1, 8};
+    for (MatmulParams q : {s1, s2, s3, s4, s5, s6, s7, s8}) {
+      q.sharedB = true;
+      cases.push_back(q);
+    }
+  }
   // A transformer's feed-forward products (d_model 128, hidden 256) and
   // their gradients' transposed operands, N = 128 and 256 tiled exactly
   // by two-vector blocks, rows off the 8-row block.
