@@ -19,8 +19,12 @@
 //      injective group; otherwise it starts a reduction group.
 //   R3 ruleContractionPrologue: a contraction starts a group, except that it
 //      takes an operand's group when that is pure data movement read by
-//      nothing else (the transpose feeding a gradient matmul). Window ops
-//      start a group, without prologue.
+//      nothing else (the transpose feeding a gradient matmul), unless that
+//      group reshapes an operand the matmul broadcasts over its batch (a
+//      weight [H*E, D] merged from [H, E, D] under a batch of inputs: the
+//      backend would compute the merge once per matrix; as a kernel of its
+//      own it is copied once and read as a plain input). Window ops start a
+//      group, without prologue.
 //   R4 (in each rule above): a group never gets two anchors; values used
 //      outside a group become extra kernel results.
 //   R5 ruleAcyclic: no fusion that would make kernels depend on each other in
@@ -179,6 +183,31 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
 // Groups and rules
 //===----------------------------------------------------------------------===//
 
+/// Whether matmul operand `v` has fewer batch elements than the product
+/// `result` (numpy broadcasting: missing axes and extents of 1 stretch).
+bool broadcastOverBatch(Value v, Value result) {
+  auto batch = [](ArrayRef<int64_t> shape) {
+    int64_t n = 1;
+    for (size_t i = 0; i + 2 < shape.size(); ++i)
+      n = ShapedType::isDynamic(shape[i]) ? -1 : n * shape[i];
+    return n;
+  };
+  return batch(dims(v)) < batch(dims(result));
+}
+
+/// Whether `reshape` merges or splits extents (not only adds or drops 1s):
+/// the backend then reads its input through divisions, not a plain load.
+bool movesExtents(ReshapeOp reshape) {
+  auto nonUnit = [](ArrayRef<int64_t> shape) {
+    SmallVector<int64_t> kept;
+    for (int64_t e : shape)
+      if (e != 1)
+        kept.push_back(e);
+    return kept;
+  };
+  return nonUnit(dims(reshape.getInput())) != nonUnit(dims(reshape.getResult()));
+}
+
 /// A rule's answer: fuse or not, and a short reason for `explain`.
 struct Verdict {
   bool fuse;
@@ -237,7 +266,7 @@ private:
   Verdict ruleSiblingMerge(Operation *x, unsigned operandIdx, const Group &target,
                            const Group &sibling);
   Verdict ruleReductionPrologue(const Group &g);
-  Verdict ruleContractionPrologue(Operation *c, const Group &g);
+  Verdict ruleContractionPrologue(Operation *c, Value operand, const Group &g);
   Verdict ruleAcyclic(ArrayRef<unsigned> groupIds, Operation *x);
 
   // --- decisions per op class ---------------------------------------------
@@ -387,7 +416,14 @@ Verdict Fuser::ruleReductionPrologue(const Group &g) {
 /// R3: may contraction `c` take group `g`, which produces one of its operands,
 /// as prologue? Only pure data movement that nothing else reads: then the
 /// contraction reads the moved elements directly and no copy is written.
-Verdict Fuser::ruleContractionPrologue(Operation *c, const Group &g) {
+/// Not a reshape of a matmul operand broadcast over the batch (see R3).
+Verdict Fuser::ruleContractionPrologue(Operation *c, Value operand,
+                                       const Group &g) {
+  if (isa<MatmulOp>(c) && broadcastOverBatch(operand, c->getResult(0)))
+    for (Operation *op : g.ops)
+      if (auto reshape = dyn_cast<ReshapeOp>(op); reshape && movesExtents(reshape))
+        return Verdict::no("a reshape of an operand broadcast over the batch "
+                           "(copied once, not once per matrix)");
   if (g.single)
     return Verdict::no("the producer stays alone in its kernel");
   if (g.anchor)
@@ -571,7 +607,7 @@ void Fuser::fuseContraction(Operation *c) {
       if (pg < 0 || (g && static_cast<unsigned>(pg) == *g))
         continue;
       std::string which = "operand " + std::to_string(i);
-      Verdict v = ruleContractionPrologue(c, groups[pg]);
+      Verdict v = ruleContractionPrologue(c, operand, groups[pg]);
       if (v.fuse) {
         SmallVector<unsigned> set{unsigned(pg)};
         if (g)

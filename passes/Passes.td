@@ -186,6 +186,30 @@ def Fuse : Pass<"axon-fuse", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def ContractBatchSums : Pass<"axon-contract-batch-sums", "::mlir::func::FuncOp"> {
+  let summary = "Fold a sum over a matmul's batch axes into its contraction";
+  let description = [{
+    A weight shared by a batch of products gets as gradient the sum over the
+    batch of per-item products, x[n]^T g[n] for x @ W with x: [N, T, D];
+    multi-head attention's output projection sums its heads' products. Run
+    as written, each is N (or H) small matmuls written out whole and then a
+    sum. This pass rewrites `sum(matmul(L, R), axes)`, where the axes are
+    batch axes of the product and the sum is the matmul's one use, as one
+    matmul contracting over the summed axes too:
+
+      sum_s L[.., s, .., M, K] R[.., s, .., K, N]
+        = reshape(transpose(L), [.., M, S*K]) @ reshape(transpose(R), [.., S*K, N])
+
+    (the summed axes moved next to K and merged with it; transposes of
+    transposes composed, identities dropped), then reshaped to the sum's
+    type (keepdims). The sum's order of additions changes, not its terms.
+    Sums over an axis along which an operand is broadcast (extent 1 or
+    missing) are left alone, as are dynamic shapes: the compiled path runs
+    it after axon-specialize, before axon-fuse.
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 def Flatten : Pass<"axon-flatten", "::mlir::ModuleOp"> {
   let summary = "Inline every call and unroll every loop with constant bounds";
   let description = [{

@@ -5,6 +5,7 @@
 #include "runtime/core/HostCpu.h"
 
 #include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
@@ -42,6 +43,8 @@ LogicalResult axon::buildPlan(ModuleOp module,
       return failure();
     auto spec = module.lookupSymbol<func::FuncOp>(name);
     PassManager pm(module.getContext(), func::FuncOp::getOperationName());
+    pm.addPass(createContractBatchSums());
+    pm.addPass(createCSEPass()); // the operands' transposes, rewritten alike
     pm.addPass(createFuse());
     pm.addPass(createPlanMemory());
     if (failed(pm.run(spec)))

@@ -241,6 +241,64 @@ Coords unflatten(Expr flat, const Shape &shape) {
   return c;
 }
 
+/// The coordinates in `from` of the element at `coords` of its row-major
+/// reshape to `to`. The two shapes are cut into groups of dims with equal
+/// products (a group that keeps one dim, merges dims or splits one), and
+/// each group is flattened and unflattened on its own, extents of 1 left
+/// out: a kept dim is read at its own coordinate and a dim of 1 at 0, so
+/// a reshape that only adds or drops 1s, or splits the outer dims, reads
+/// its input through plain or affine coordinates (a load the contraction
+/// schedules take as it is), and only merged dims divide.
+Coords reshapeSource(const Coords &coords, const Shape &to, const Shape &from) {
+  for (int64_t e : to)
+    if (e == 0)
+      return unflatten(flatten(coords, to), from);
+  Coords in(from.size(), Expr(0));
+  size_t i = 0, j = 0;
+  while (i < to.size() || j < from.size()) {
+    size_t i0 = i, j0 = j;
+    int64_t po = 1, pi = 1;
+    if (i < to.size())
+      po *= to[i++];
+    if (j < from.size())
+      pi *= from[j++];
+    while (po != pi) {
+      if (po < pi && i < to.size())
+        po *= to[i++];
+      else if (j < from.size())
+        pi *= from[j++];
+      else
+        return unflatten(flatten(coords, to), from); // not a reshape
+    }
+    Coords outer;
+    Shape outerShape, innerShape;
+    std::vector<size_t> innerDims;
+    for (size_t d = i0; d < i; ++d)
+      if (to[d] != 1) {
+        outer.push_back(coords[d]);
+        outerShape.push_back(to[d]);
+      }
+    for (size_t d = j0; d < j; ++d)
+      if (from[d] != 1) {
+        innerDims.push_back(d);
+        innerShape.push_back(from[d]);
+      }
+    if (outer.size() == 1 && innerDims.size() == 1) {
+      in[innerDims[0]] = outer[0];
+      continue;
+    }
+    // The group's outermost coordinate needs no modulo: flat is in range.
+    Expr flat = flatten(outer, outerShape);
+    for (size_t k = innerDims.size(); k-- > 1;) {
+      in[innerDims[k]] = flat % int(innerShape[k]);
+      flat = flat / int(innerShape[k]);
+    }
+    if (!innerDims.empty())
+      in[innerDims[0]] = flat;
+  }
+  return in;
+}
+
 class Lowerer {
 public:
   Lowerer(const kernel::KernelSpec &spec, KernelGraph &g) : spec(spec), g(g) {}
@@ -380,7 +438,7 @@ private:
     if (n == "reshape") {
       const ValueFunc &x = operand(op, 0);
       return define(name, resultShape, [&](const Coords &c) {
-        return at(x, unflatten(flatten(c, resultShape), x.shape));
+        return at(x, reshapeSource(c, resultShape, x.shape));
       });
     }
     if (n == "transpose") {

@@ -469,3 +469,30 @@ func.func @square_transpose(%a: tensor<8x8xf32>, %b: tensor<8x8xf32>) -> (tensor
   %1 = axon.transpose %0 {perm = array<i64: 1, 0>} : tensor<8x8xf32> -> tensor<8x8xf32>
   return %0, %1 : tensor<8x8xf32>, tensor<8x8xf32>
 }
+
+// -----
+
+// A matmul takes the transpose and reshape of its batched left operand as
+// prologue, but not the reshape of its weight, broadcast over the batch of
+// 7 (nn.merge_heads's Wo merged from [2, 3, 4]): that is a kernel of its
+// own, read as an input.
+// CHECK-LABEL: func.func @broadcast_weight_reshape
+// CHECK: %[[W:.*]] = axon.kernel "broadcast_weight_reshape_k1" "injective"(%arg1 : tensor<2x3x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: axon.reshape
+// CHECK: axon.kernel "broadcast_weight_reshape_k0" "contraction"(%arg0, %[[W]] : tensor<7x2x5x3xf32>, tensor<6x4xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: axon.transpose
+// CHECK-NEXT: axon.reshape
+// CHECK-NEXT: axon.matmul
+func.func @broadcast_weight_reshape(%o: tensor<7x2x5x3xf32>, %w: tensor<2x3x4xf32>) -> tensor<7x5x4xf32> {
+  // expected-remark@+1 {{starts kernel 'broadcast_weight_reshape_k0' (contraction): no operand comes from a kernel}}
+  %0 = axon.transpose %o {perm = array<i64: 0, 2, 1, 3>} : tensor<7x2x5x3xf32> -> tensor<7x5x2x3xf32>
+  // expected-remark@+1 {{joins kernel 'broadcast_weight_reshape_k0': injective, like the producer (axon.transpose)}}
+  %1 = axon.reshape %0 : tensor<7x5x2x3xf32> -> tensor<7x5x6xf32>
+  // expected-remark@+1 {{starts kernel 'broadcast_weight_reshape_k1' (injective): no operand comes from a kernel}}
+  %2 = axon.reshape %w : tensor<2x3x4xf32> -> tensor<6x4xf32>
+  // expected-remark@+1 {{joins kernel 'broadcast_weight_reshape_k0' as its anchor: takes operand 0's data-movement prologue (axon.transpose); not with operand 1: a reshape of an operand broadcast over the batch (copied once, not once per matrix)}}
+  %3 = axon.matmul %1, %2 : tensor<7x5x6xf32>, tensor<6x4xf32> -> tensor<7x5x4xf32>
+  return %3 : tensor<7x5x4xf32>
+}
