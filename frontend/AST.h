@@ -81,10 +81,12 @@ constexpr unsigned kMaxNestingDepth = 256;
 struct Stmt;
 using StmtPtr = std::unique_ptr<Stmt>;
 
-/// A name a destructuring binds or assigns: `h` in `let (h, c) = ...`.
+/// A name a destructuring binds or assigns: `h` in `let (h, c) = ...`, or
+/// `_`, which discards its value.
 struct TupleTarget {
   llvm::SMLoc loc;
   std::string name;
+  bool discards() const { return name == "_"; }
 };
 
 struct Stmt {

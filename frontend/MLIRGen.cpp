@@ -463,11 +463,14 @@ void Translator::emitDestructuring(const Stmt &s) {
   // not report again.
   auto poison = [&] {
     for (const TupleTarget &t : s.targets)
-      if (!let || (!scope_.count(t.name) && !params_.count(t.name)))
+      if (!t.discards() &&
+          (!let || (!scope_.count(t.name) && !params_.count(t.name))))
         scope_[t.name] = TV{};
   };
   std::set<std::string> seen;
   for (const TupleTarget &t : s.targets) {
+    if (t.discards())
+      continue; // `_`, as often as wanted: no name, nothing to check
     if (!seen.insert(t.name).second) {
       file_.emitError(t.loc) << "'" + t.name + "' is named twice";
       return poison();
@@ -526,8 +529,12 @@ void Translator::emitDestructuring(const Stmt &s) {
                  " results or a tuple";
     return poison();
   }
+  // A discarded value is left unused: a call's result then has no use
+  // after inlining and is erased with what only it needed.
   for (size_t i = 0; i < n; ++i) {
     const TupleTarget &t = s.targets[i];
+    if (t.discards())
+      continue;
     TV v = values[i];
     if (let) {
       scope_[t.name] = materialize(v, "f32");
@@ -619,9 +626,11 @@ void Translator::emitFor(const Stmt &s) {
   {
     mlir::OpBuilder::InsertionGuard guard(b_);
     b_.setInsertionPointToStart(body);
-    if (scope_.count(s.name))
-      file_.emitError(s.loc) << "loop variable '" + s.name + "' shadows a name";
-    scope_[s.name] = TV{body->getArgument(0), "i64", {}};
+    if (s.name != "_") { // `for _ in ...`: the step number is not read
+      if (scope_.count(s.name))
+        file_.emitError(s.loc) << "loop variable '" + s.name + "' shadows a name";
+      scope_[s.name] = TV{body->getArgument(0), "i64", {}};
+    }
     for (size_t i = 0; i < carried.size(); ++i)
       scope_[carried[i]].value = body->getArgument(i + 1);
     emitBlock(s.body, nullptr);
@@ -645,7 +654,8 @@ void Translator::collectAssigned(const std::vector<StmtPtr> &body,
       names.push_back(s->name);
     if (s->kind == Stmt::Assign)
       for (const TupleTarget &t : s->targets)
-        if (std::find(names.begin(), names.end(), t.name) == names.end())
+        if (!t.discards() &&
+            std::find(names.begin(), names.end(), t.name) == names.end())
           names.push_back(t.name);
     if (s->kind == Stmt::For)
       collectAssigned(s->body, names);

@@ -13,7 +13,7 @@
 //            | 'let' names '=' expr | names '=' expr  (destructuring)
 //            | NAME '<-' expr                   (parameter update rule)
 //            | 'return' expr,+ | 'for' NAME 'in' expr '..' expr block
-//   names   := '(' NAME (',' NAME)+ ')'
+//   names   := '(' NAME (',' NAME)+ ')'   ('_' discards a value; no nesting)
 //   (`return (a, b)` is `return a, b`.)
 //   expr    := add (cmp add)?          cmp := < <= > >= == !=
 //   add     := mul (('+' | '-') mul)*
@@ -139,11 +139,18 @@ private:
 
   /// A name being declared: not qualified (`nn.linear` names a function
   /// of an imported module, it cannot be defined here).
+  /// `discardable`: `_` may stand for the name (a destructuring's value or
+  /// a loop variable that nothing reads); elsewhere `_` names nothing.
   bool expectDeclaredName(std::string &name, llvm::SMLoc &loc,
-                          llvm::StringRef what) {
+                          llvm::StringRef what, bool discardable = false) {
     if (at(Tok::Ident) && cur().text.contains('.')) {
       error("cannot declare the qualified name '" + cur().text +
             "' (a name with '.' names a function of an imported module)");
+      return false;
+    }
+    if (at(Tok::Ident) && cur().text == "_" && !discardable) {
+      error("'_' cannot be " + what.str() +
+            ": it discards a value, in 'let (a, _) = ...' or 'for _ in ...'");
       return false;
     }
     return expectName(name, loc, what);
@@ -186,10 +193,12 @@ private:
   }
 
   /// `(h, c) = ...`: a statement that opens with '(', a name and a comma
-  /// (a line's `(a)` alone is no statement).
+  /// (a line's `(a)` alone is no statement), or with '((' and a name, the
+  /// nested names parseTupleTargets explains are not supported.
   bool atTupleAssignment() const {
-    return at(Tok::LParen) && peekTok().kind == Tok::Ident &&
-           peekTok(2).kind == Tok::Comma;
+    return at(Tok::LParen) &&
+           ((peekTok().kind == Tok::Ident && peekTok(2).kind == Tok::Comma) ||
+            (peekTok().kind == Tok::LParen && peekTok(2).kind == Tok::Ident));
   }
 
   /// Skips to the next statement start, or to the closing '}' of the block.
@@ -286,6 +295,11 @@ private:
     if (accept(Tok::Arrow)) {
       if (accept(Tok::LParen)) {
         do {
+          if (at(Tok::LParen)) {
+            error("nested tuples are not supported: a function returns a flat "
+                  "list of values, as in -> (A, B, C)");
+            return false;
+          }
           Type t;
           if (!parseType(t))
             return false;
@@ -373,7 +387,8 @@ private:
     if (accept(Tok::KwFor)) {
       auto s = std::make_unique<Stmt>(Stmt::For, loc);
       llvm::SMLoc nameLoc;
-      if (!expectDeclaredName(s->name, nameLoc, "a loop variable after 'for'") ||
+      if (!expectDeclaredName(s->name, nameLoc, "a loop variable after 'for'",
+                              /*discardable=*/true) ||
           !expect(Tok::KwIn, "after the loop variable"))
         return nullptr;
       ExprPtr lo = parseExpr();
@@ -392,6 +407,12 @@ private:
       return s;
     }
     if (at(Tok::Ident) && peekTok().kind == Tok::Assign) {
+      if (cur().text == "_") {
+        error("'_' discards a value only among the names of a destructuring, "
+              "as in (a, _) = ...");
+        advance();
+        return nullptr;
+      }
       auto s = std::make_unique<Stmt>(Stmt::Assign, loc);
       s->name = cur().text.str();
       advance();
@@ -417,12 +438,19 @@ private:
     return nullptr;
   }
 
-  /// `(h, c)`: two or more names a destructuring binds or assigns.
+  /// `(h, c)`: two or more names a destructuring binds or assigns; `_`
+  /// discards a value.
   bool parseTupleTargets(Stmt &s) {
     advance(); // '('
     do {
       TupleTarget t;
-      if (!expectDeclaredName(t.name, t.loc, "a name in '(...)'"))
+      if (at(Tok::LParen)) {
+        error("nested names are not supported: a destructuring names a flat "
+              "list of values, as in (a, b, c) = ...");
+        return false;
+      }
+      if (!expectDeclaredName(t.name, t.loc, "a name in '(...)'",
+                              /*discardable=*/true))
         return false;
       s.targets.push_back(std::move(t));
     } while (accept(Tok::Comma));
@@ -590,6 +618,10 @@ private:
       advance();
       if (at(Tok::LParen) && !cur().startsLine)
         return parseCall(name, loc);
+      if (name == "_") {
+        file_.emitError(loc) << "'_' discards a value: it cannot be read";
+        return nullptr;
+      }
       auto e = std::make_unique<Expr>(Expr::Name, loc);
       e->name = name;
       return e;
@@ -608,6 +640,13 @@ private:
             return nullptr;
           tuple->args.push_back(std::move(item));
         }
+        for (const ExprPtr &item : tuple->args)
+          if (item->kind == Expr::Tuple) {
+            file_.emitError(item->loc)
+                << "nested tuples are not supported: write the values as one "
+                   "flat tuple, as in (a, b, c)";
+            return nullptr;
+          }
         inner = std::move(tuple);
       }
       if (!expect(Tok::RParen, "to close the parenthesis"))

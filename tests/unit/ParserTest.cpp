@@ -92,6 +92,50 @@ TEST(Parser, ParenthesisOnNewLineIsNotACall) {
             std::string::npos) << p->errors;
 }
 
+TEST(Parser, UnderscoreDiscardsADestructuredValue) {
+  auto p = parseText(R"(
+fn f(x: f32[4]) -> f32[4] {
+  let (h, _, _) = g(x)
+  for _ in 0..3 {
+    (_, h) = g(h)
+  }
+  return h
+})");
+  EXPECT_EQ(p->errors, "");
+  ASSERT_EQ(p->module.functions.size(), 1u);
+  const ast::Function &f = p->module.functions[0];
+  ASSERT_EQ(f.body.size(), 3u);
+  ASSERT_EQ(f.body[0]->targets.size(), 3u);
+  EXPECT_FALSE(f.body[0]->targets[0].discards());
+  EXPECT_TRUE(f.body[0]->targets[1].discards());
+  EXPECT_TRUE(f.body[0]->targets[2].discards());
+  EXPECT_EQ(f.body[1]->name, "_");
+  EXPECT_NE(p->dump.find("let (h _ _) = (call g x)"), std::string::npos)
+      << p->dump;
+  EXPECT_NE(p->dump.find("assign (_ h) = (call g h)"), std::string::npos)
+      << p->dump;
+}
+
+TEST(Parser, UnderscoreIsNoNameToReadAndTuplesDoNotNest) {
+  // Each error stops its statement and parsing goes on: four errors, and
+  // no error repeats (a `_ = x` line once looped on its first token).
+  auto p = parseText("fn f(x: f32) -> f32 {\n _ = x\n let y = _\n"
+                     " let ((a, b), c) = g(x)\n return (x, (x, x))\n}\n");
+  EXPECT_EQ(p->file->errorCount(), 4u) << p->errors;
+  EXPECT_NE(p->errors.find("p.axon:2:2: error: '_' discards a value only "
+                           "among the names of a destructuring"),
+            std::string::npos) << p->errors;
+  EXPECT_NE(p->errors.find("p.axon:3:10: error: '_' discards a value: it "
+                           "cannot be read"),
+            std::string::npos) << p->errors;
+  EXPECT_NE(p->errors.find("p.axon:4:7: error: nested names are not "
+                           "supported"),
+            std::string::npos) << p->errors;
+  EXPECT_NE(p->errors.find("p.axon:5:13: error: nested tuples are not "
+                           "supported"),
+            std::string::npos) << p->errors;
+}
+
 TEST(Parser, RecoversAndReportsSeveralErrors) {
   auto p = parseText("fn f(x: f32) -> f32 {\n let a = x +\n return x\n}\n"
                      "param : f32\n"
