@@ -341,11 +341,10 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
         packAt = within;
       }
     } else if (plan.parallel()) {
-      // Tasks of some row tiles of a column (of two, at a task crossing
-      // columns): B is packed per task.
-      Var all("all");
-      out.fuse(rows, no, all)
-          .split(all, task, within, int(plan.perTask), TailStrategy::GuardWithIf)
+      // Tasks of some row tiles of one column: B is packed per task.
+      Var rowsOuter("rows_outer");
+      out.split(rows, rowsOuter, within, int(plan.perTask), TailStrategy::GuardWithIf)
+          .fuse(rowsOuter, no, task)
           .parallel(task);
       packAt = task;
       tile = within;
@@ -408,6 +407,34 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
 // Conv2D
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// The widest output row skipsPaddedColumns takes: one register block.
+constexpr int64_t kMaxSkippingRow = 12;
+
+/// Whether defineConv2D skips the window's columns that fall in the padding
+/// (an RDom predicate on the input column): where they are a quarter or
+/// more of the taps (the input gradient of an unpadded layer, a "full" conv
+/// with padding k - 1), the output rows fit one register block of at most
+/// kMaxSkippingRow pixels and a group's output channels fill whole vectors
+/// at every width (16). The channel-vectorised schedule then unrolls the
+/// block's pixels and the window's columns, so each test is a constant and
+/// only the useful multiply-adds remain. CNN's conv2 input gradient (12x12
+/// output, 16 channels, 5x5, 8x8 input), Zen 4, 1 thread: see
+/// scheduleConv2DChannels.
+bool skipsPaddedColumns(const Conv2DGeometry &g) {
+  int64_t paddedTaps = 0;
+  for (int64_t ox = 0; ox < g.ow; ++ox)
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      const int64_t col = ox * g.strideW + kx * g.dilationW - g.padW;
+      paddedTaps += col < 0 || col >= g.w;
+    }
+  return 4 * paddedTaps >= g.ow * g.kw && g.ow <= kMaxSkippingRow &&
+         (g.o / g.groups) % 16 == 0;
+}
+
+} // namespace
+
 Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
                   Type accType, const std::string &name) {
   if (g.groups < 1 || g.c % g.groups || g.o % g.groups)
@@ -455,6 +482,8 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
     }
   if (4 * paddedTaps >= g.oh * g.kh)
     r.where(iy >= 0 && iy < int(g.h));
+  if (skipsPaddedColumns(g))
+    r.where(ix >= 0 && ix < int(g.w));
   Func acc(name + "_acc"), conv(name);
   acc(x, y, o, n) = cast(accType, 0);
   acc(x, y, o, n) += cast(accType, in(ix, iy, ic, n)) *
@@ -579,7 +608,7 @@ void scheduleConvOperands(Func conv, Func acc, Func out, Var t, Func input,
 bool vectorizeChannels(const Conv2DGeometry &g, int vec) {
   const int64_t og = g.o / g.groups;
   const bool full = g.padW >= g.kw - 1 && g.kw > 1;
-  return g.ow < vec && og % vec == 0 && !full;
+  return skipsPaddedColumns(g) || (g.ow < vec && og % vec == 0 && !full);
 }
 
 /// The channel-vectorised schedule (see vectorizeChannels). Register block:
@@ -596,9 +625,17 @@ void scheduleConv2DChannels(Func conv, Func acc, Func out, Func input,
   const int64_t og = g.o / g.groups;
   int64_t ov = 1, xb = 1, yb = 1;
   double bestScore = 0;
+  // Skipping padded columns: whole output rows, so that the column tests
+  // fold to constants (skipsPaddedColumns).
+  const bool wholeRows = skipsPaddedColumns(g);
   for (int64_t v = 1; v <= std::min<int64_t>(4, og / vec); ++v) {
     if ((og / vec) % v)
       continue;
+    if (wholeRows) {
+      if (v * g.ow <= regs - v - 2 && v * g.ow <= regs * 3 / 4)
+        ov = v, xb = g.ow, yb = 1;
+      continue;
+    }
     // Accumulators, the filter vectors and one broadcast, one spare.
     const int64_t maxAcc = regs - v - 2;
     for (int64_t xc = 1; xc <= g.ow; ++xc)
@@ -642,6 +679,8 @@ void scheduleConv2DChannels(Func conv, Func acc, Func out, Func input,
       .unroll(aa[2])
       .unroll(aa[0])
       .unroll(aa[1]);
+  if (wholeRows)
+    acc.update().unroll(rv[0]);
 
   scheduleConvOperands(conv, acc, out, t, input, filter, g, target);
   // The filter with output channels innermost, for vector loads.

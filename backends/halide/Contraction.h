@@ -20,7 +20,10 @@ namespace axon::halide {
 /// Accumulates in `accType` and returns a Func of that type, named `name`,
 /// whose pure definition reads an accumulator Func `name`_acc (zero, then
 /// += over K): scheduleMatmul finds and schedules that accumulator, and the
-/// returned Func, being pure, can be tiled with shifted-in tails.
+/// returned Func, being pure, can be tiled with shifted-in tails. A `b`
+/// whose pure definition reads none of its batch args (a weight broadcast
+/// over a batch) is read at batch 0, so one packed panel serves every
+/// matrix.
 Halide::Func defineMatmul(Halide::Func a, Halide::Func b, int64_t M, int64_t N,
                           int64_t K, int batchRank, Halide::Type accType,
                           const std::string &name);
@@ -39,10 +42,12 @@ Halide::Func defineMatmul(Halide::Func a, Halide::Func b, int64_t M, int64_t N,
 /// blocks of NR x MR (NR = matmulBlockVectors vectors, MR = 6 rows on
 /// AVX2, 8 on AVX-512; fewer for small matrices) held in registers over a
 /// K block (all of K up to 1536, else blocks of ~1024 via rfactor),
-/// reading a panel of B packed per task and K block and broadcasting A
-/// from its rows. A is computed whole first when it computes something or
-/// is not contiguous along k (a transpose); B only when it computes
-/// something (packing absorbs strides).
+/// reading a panel of B packed per tile and K block (per column of tiles,
+/// for all the matrices' rows under it, where B is the same for every
+/// matrix of the batch) and broadcasting A from its rows. A is computed
+/// whole first when it computes something or is not contiguous along k (a
+/// transpose); B only when it computes something (packing absorbs
+/// strides).
 /// Mutates the schedules of mm, out, a and b.
 void scheduleMatmul(Halide::Func mm, Halide::Func out, Halide::Func a,
                     Halide::Func b, int64_t M, int64_t N, int64_t K,
