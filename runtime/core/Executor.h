@@ -125,6 +125,8 @@ void recordKernelError(void *userContext, const char *message);
 
 /// Typed bytes <-> Tensor (values as doubles).
 std::vector<unsigned char> toBytes(const Tensor &t);
+/// toBytes into `out`, reusing its storage.
+void toBytes(const Tensor &t, std::vector<unsigned char> &out);
 Tensor fromBytes(DType dtype, const std::vector<int64_t> &shape,
                  const unsigned char *data);
 

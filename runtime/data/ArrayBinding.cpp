@@ -70,7 +70,11 @@ axon::bindArrays(llvm::ArrayRef<LossArgument> args,
 
 BoundSource::BoundSource(std::unique_ptr<SampleSource> source,
                          ArrayBinding binding)
-    : source_(std::move(source)), binding_(std::move(binding)) {}
+    : source_(std::move(source)), binding_(std::move(binding)) {
+  inOrder_ = binding_.arrays.size() == source_->specs().size();
+  for (size_t i = 0; inOrder_ && i < binding_.arrays.size(); ++i)
+    inOrder_ = binding_.arrays[i] == i;
+}
 
 std::vector<ArraySpec> BoundSource::specs() const {
   std::vector<ArraySpec> specs;
@@ -88,4 +92,12 @@ NamedArrays BoundSource::gather(llvm::ArrayRef<int64_t> rows,
     out.arrays.push_back({binding_.bound[i].name,
                           std::move(all.arrays[binding_.arrays[i]].second)});
   return out;
+}
+
+void BoundSource::gatherInto(llvm::ArrayRef<int64_t> rows, int64_t epoch,
+                             std::vector<Tensor> &out) const {
+  // Idx, npy and csv data bind in order: the source's own, in place.
+  if (inOrder_)
+    return source_->gatherInto(rows, epoch, out);
+  SampleSource::gatherInto(rows, epoch, out);
 }

@@ -41,10 +41,13 @@ public:
   std::vector<ArraySpec> specs() const override;
   NamedArrays gather(llvm::ArrayRef<int64_t> rows,
                      int64_t epoch) const override;
+  void gatherInto(llvm::ArrayRef<int64_t> rows, int64_t epoch,
+                  std::vector<Tensor> &out) const override;
 
 private:
   std::unique_ptr<SampleSource> source_;
   ArrayBinding binding_;
+  bool inOrder_; ///< Argument i is the source's array i, for every array.
 };
 
 } // namespace axon

@@ -160,7 +160,8 @@ llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
     keepRows(d->inputs, limit);
     keepRows(d->labels, limit);
   }
-  if (!allowNonfinite) {
+  // An IDX file's values are bytes: always finite.
+  if (!allowNonfinite && source.format != "idx") {
     if (auto e = checkFinite(d->inputs, source.files[0], "value"))
       return std::move(e);
     if (auto e = checkFinite(d->labels, source.files[1], "label value"))
@@ -203,12 +204,22 @@ llvm::Expected<InputScaling> axon::fitScaling(const Normalization &n,
     s.scale = 1 / n.std;
     return s;
   case Normalization::Kind::Scale: {
-    auto [lo, hi] = std::minmax_element(inputs.data.begin(), inputs.data.end());
-    if (lo == inputs.data.end() || *hi == *lo)
+    // std::minmax_element's values (from the first element on, a NaN
+    // never replaces one), in a loop the compiler vectorises.
+    const std::vector<double> &v = inputs.data;
+    if (v.empty())
       return llvm::createStringError(
           "normalize = scale: the training inputs are all equal");
-    s.offset = *lo;
-    s.scale = 1 / (*hi - *lo);
+    double lo = v[0], hi = v[0];
+    for (double x : v) {
+      lo = x < lo ? x : lo;
+      hi = x > hi ? x : hi;
+    }
+    if (hi == lo)
+      return llvm::createStringError(
+          "normalize = scale: the training inputs are all equal");
+    s.offset = lo;
+    s.scale = 1 / (hi - lo);
     return s;
   }
   case Normalization::Kind::Standard: {
@@ -250,7 +261,14 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
                         c.inputShape.end());
   d.inputs.dtype = c.inputType;
   int64_t perInput = std::max<int64_t>(1, Tensor::numElements(c.inputShape));
-  for (size_t i = 0; i < d.inputs.data.size(); ++i) {
+  if (c.inputType == DType::F32) {
+    // roundTo(F32, x) without its per-element switch: one pass the
+    // compiler vectorises (the training set's 47M values).
+    for (double &v : d.inputs.data)
+      v = double(float((v - scaling.offset) * scaling.scale));
+  }
+  for (size_t i = 0; c.inputType != DType::F32 && i < d.inputs.data.size();
+       ++i) {
     double &v = d.inputs.data[i];
     double x = (v - scaling.offset) * scaling.scale;
     if (!isFloat(c.inputType) && !fits(c.inputType, std::trunc(x)))

@@ -9,18 +9,26 @@
 using namespace axon;
 
 Tensor axon::takeRows(const Tensor &t, llvm::ArrayRef<int64_t> rows) {
+  Tensor out;
+  takeRowsInto(t, rows, out);
+  return out;
+}
+
+void axon::takeRowsInto(const Tensor &t, llvm::ArrayRef<int64_t> rows,
+                        Tensor &out) {
   assert(t.rank() >= 1 && "takeRows needs a tensor of rank >= 1");
-  std::vector<int64_t> shape = t.shape;
-  int64_t rowSize =
-      Tensor::numElements(std::vector<int64_t>(shape.begin() + 1, shape.end()));
-  shape[0] = static_cast<int64_t>(rows.size());
-  Tensor out(t.dtype, shape);
+  out.dtype = t.dtype;
+  out.shape = t.shape;
+  out.shape[0] = static_cast<int64_t>(rows.size());
+  int64_t rowSize = t.shape[0] ? t.numElements() / t.shape[0]
+                               : Tensor::numElements(std::vector<int64_t>(
+                                     t.shape.begin() + 1, t.shape.end()));
+  out.data.resize(rows.size() * rowSize);
   for (size_t r = 0; r < rows.size(); ++r) {
     assert(rows[r] >= 0 && rows[r] < t.shape[0] && "row out of range");
     std::copy_n(t.data.begin() + rows[r] * rowSize, rowSize,
                 out.data.begin() + r * rowSize);
   }
-  return out;
 }
 
 Batcher::Batcher(int64_t size, int64_t batch, uint64_t seed, bool shuffle,

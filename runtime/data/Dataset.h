@@ -21,6 +21,8 @@ struct Dataset {
 /// The rows `rows` of `t` (gathered along axis 0, in that order; repeats
 /// allowed). `t` has rank >= 1 and every row index is in range.
 Tensor takeRows(const Tensor &t, llvm::ArrayRef<int64_t> rows);
+/// takeRows into `out`, reusing the storage it holds.
+void takeRowsInto(const Tensor &t, llvm::ArrayRef<int64_t> rows, Tensor &out);
 
 /// Splits the sample indices [0, size) into batches, shuffled or in order.
 /// Epoch e's order depends only on (seed, e) and is computed with fully

@@ -45,6 +45,11 @@ public:
   /// again, in any order, on resume.
   virtual NamedArrays gather(llvm::ArrayRef<int64_t> rows,
                              int64_t epoch) const = 0;
+  /// gather's arrays as tensors in `out` (resized to one per array),
+  /// reusing the storage `out`'s tensors hold: a training loop gathers each
+  /// batch into the same memory instead of allocating it anew.
+  virtual void gatherInto(llvm::ArrayRef<int64_t> rows, int64_t epoch,
+                          std::vector<Tensor> &out) const;
 };
 
 /// Arrays held in memory: a Dataset's as "inputs" and "labels".
@@ -57,6 +62,8 @@ public:
   std::vector<ArraySpec> specs() const override;
   NamedArrays gather(llvm::ArrayRef<int64_t> rows,
                      int64_t epoch) const override;
+  void gatherInto(llvm::ArrayRef<int64_t> rows, int64_t epoch,
+                  std::vector<Tensor> &out) const override;
 
 private:
   NamedArrays arrays_;

@@ -21,6 +21,10 @@ public:
                      int64_t epoch) const override {
     return source_->gather(rows, epoch);
   }
+  void gatherInto(llvm::ArrayRef<int64_t> rows, int64_t epoch,
+                  std::vector<Tensor> &out) const override {
+    source_->gatherInto(rows, epoch, out);
+  }
 
 private:
   std::unique_ptr<SampleSource> source_;

@@ -24,6 +24,16 @@ namespace axon {
 /// is read, and decompression stops at the promised size.
 llvm::Expected<Tensor> readIdx(llvm::StringRef path);
 
+/// An unsigned-byte IDX file's shape and elements, as stored.
+struct IdxBytes {
+  std::vector<int64_t> shape;
+  std::vector<unsigned char> values; ///< Row-major, one byte per element.
+};
+
+/// readIdx's file as its bytes (an eighth of the memory of a Tensor's
+/// doubles); the same checks and errors.
+llvm::Expected<IdxBytes> readIdxBytes(llvm::StringRef path);
+
 /// What an IDX file's header declares.
 struct IdxHeader {
   std::vector<int64_t> shape;

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 
 using namespace axon;
 
@@ -279,8 +280,20 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
     return writeTrainingPlot(options.metricsPath, plotPath, config.evalFn);
   };
 
-  auto call = [&model](const std::string &fn,
-                       std::vector<Tensor> args) -> llvm::Expected<double> {
+  // The arguments of every call, copied into the same vectors each time:
+  // a batch's tensors are reassigned in place, never reallocated (a fresh
+  // 800 KB vector a step faulted its pages in anew).
+  std::vector<Tensor> args;
+  auto call = [&](const std::string &fn, llvm::ArrayRef<Tensor> batch,
+                  std::optional<int64_t> globalStep) -> llvm::Expected<double> {
+    args.resize(batch.size() + (globalStep ? 1 : 0));
+    for (size_t i = 0; i < batch.size(); ++i) {
+      args[i].dtype = batch[i].dtype;
+      args[i].shape = batch[i].shape;
+      args[i].data.assign(batch[i].data.begin(), batch[i].data.end());
+    }
+    if (globalStep)
+      args.back() = Tensor(DType::I64, {}, {double(*globalStep)});
     auto r = model.call(fn, args);
     if (!r)
       return r.takeError();
@@ -288,18 +301,15 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   };
   // The step takes the loss's arguments and the step counter.
   StepFn step = [&](llvm::ArrayRef<Tensor> batch, int64_t globalStep) {
-    std::vector<Tensor> args(batch.begin(), batch.end());
-    args.push_back(Tensor(DType::I64, {}, {double(globalStep)}));
-    return call(config.stepFn, std::move(args));
+    return call(config.stepFn, batch, globalStep);
   };
   EvalFn evalLoss = [&](llvm::ArrayRef<Tensor> batch) {
-    return call(config.lossFn, std::vector<Tensor>(batch.begin(), batch.end()));
+    return call(config.lossFn, batch, std::nullopt);
   };
   EvalFn evalMetric;
   if (!config.evalFn.empty())
     evalMetric = [&](llvm::ArrayRef<Tensor> batch) {
-      return call(config.evalFn,
-                  std::vector<Tensor>(batch.begin(), batch.end()));
+      return call(config.evalFn, batch, std::nullopt);
     };
 
   out << llvm::formatv("training '{0}' on {1} samples", config.lossFn,

@@ -36,8 +36,10 @@ llvm::Expected<double> axon::evaluate(const SampleSource &data, int64_t batch,
   Batcher batcher(n, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
   double total = 0;
   int64_t count = 0;
+  std::vector<Tensor> tensors; // every batch gathered into the same storage
   for (const auto &rows : batcher.epoch(0)) {
-    auto v = fn(tensorsOf(data.gather(rows, /*epoch=*/0)));
+    data.gatherInto(rows, /*epoch=*/0, tensors);
+    auto v = fn(tensors);
     if (!v)
       return v.takeError();
     total += *v * static_cast<double>(rows.size());
@@ -103,9 +105,10 @@ axon::train(const TrainOptions &options, const SampleSource &trainSet,
     auto epochStart = Clock::now();
     int64_t samples = 0;
     std::vector<std::vector<int64_t>> batches = batcher.epoch(at.epoch);
+    std::vector<Tensor> batch; // every step's, in the same storage
     for (; at.step < int64_t(batches.size());) {
       const std::vector<int64_t> &rows = batches[at.step];
-      std::vector<Tensor> batch = tensorsOf(trainSet.gather(rows, at.epoch));
+      trainSet.gatherInto(rows, at.epoch, batch);
       auto stepStart = Clock::now();
       auto loss = step(batch, at.globalStep);
       if (!loss)

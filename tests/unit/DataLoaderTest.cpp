@@ -1,6 +1,7 @@
 // Tests of a train block's data (runtime/data/DataLoader.h, Csv.h, Dataset.h):
 // IDX, .npy and CSV sources, normalisation, one-hot labels, limits, the
 // error of every malformed input, and gathering rows.
+#include "runtime/data/ArrayBinding.h"
 #include "runtime/data/DataLoader.h"
 #include "runtime/io/Csv.h"
 #include "runtime/io/Idx.h"
@@ -15,6 +16,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 
 using namespace axon;
 
@@ -180,6 +182,54 @@ TEST_F(DataLoaderTest, TakeRowsGathersAlongAxisZero) {
   EXPECT_TRUE(none.data.empty());
 }
 
+
+TEST_F(DataLoaderTest, GatherIntoReusesStorageWithGathersValues) {
+  // 40 samples of [3] inputs and i32 labels, in batches of 1, 7 and 33
+  // (the last one partial), each gathered into the same tensors, also
+  // through a binding in order and one that swaps the arrays.
+  const int64_t n = 40;
+  Dataset d{Tensor(DType::F32, {n, 3}), Tensor(DType::I32, {n})};
+  for (int64_t i = 0; i < n * 3; ++i)
+    d.inputs.data[i] = 0.5 * double(i);
+  for (int64_t i = 0; i < n; ++i)
+    d.labels.data[i] = double(i % 10);
+  std::vector<ArraySpec> specs = TensorSource(d).specs();
+  std::vector<LossArgument> inOrder = {{"x", DType::F32, {3}},
+                                       {"t", DType::I32, {}}};
+  std::vector<LossArgument> swapped = {{"labels", DType::I32, {}},
+                                       {"inputs", DType::F32, {3}}};
+  auto first = bindArrays(inOrder, specs, false, "loss", "idx");
+  auto second = bindArrays(swapped, specs, true, "loss", "idx");
+  ASSERT_TRUE(bool(first)) << llvm::toString(first.takeError());
+  ASSERT_TRUE(bool(second)) << llvm::toString(second.takeError());
+  std::vector<std::unique_ptr<SampleSource>> sources;
+  sources.push_back(std::make_unique<TensorSource>(d));
+  sources.push_back(std::make_unique<BoundSource>(
+      std::make_unique<TensorSource>(d), *first));
+  sources.push_back(std::make_unique<BoundSource>(
+      std::make_unique<TensorSource>(d), *second));
+  for (const auto &source : sources)
+    for (int64_t batch : {1, 7, 33}) {
+      Batcher batcher(n, batch, 5, /*shuffle=*/true, /*dropLast=*/false);
+      std::vector<Tensor> into;
+      int64_t seen = 0;
+      for (const auto &rows : batcher.epoch(1)) {
+        source->gatherInto(rows, 1, into);
+        NamedArrays expected = source->gather(rows, 1);
+        ASSERT_EQ(into.size(), expected.arrays.size());
+        for (size_t a = 0; a < into.size(); ++a) {
+          const Tensor &want = expected.arrays[a].second;
+          EXPECT_EQ(into[a].dtype, want.dtype);
+          EXPECT_EQ(into[a].shape, want.shape);
+          EXPECT_EQ(into[a].data, want.data) << "batch " << batch;
+          EXPECT_EQ(into[a].shape[0], int64_t(rows.size()));
+        }
+        seen += int64_t(rows.size());
+      }
+      EXPECT_EQ(seen, n) << "batch " << batch; // the partial batch included
+      EXPECT_EQ(into[0].shape[0], n % batch == 0 ? batch : n % batch);
+    }
+}
 
 TEST_F(DataLoaderTest, CsvWithHeaderAndLabelColumn) {
   std::string csv = write("d.csv", "x0, x1,label\r\n1,2,0\n\n3,4,2\n5,\"6\",1\n");

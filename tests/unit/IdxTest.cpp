@@ -190,6 +190,37 @@ TEST_F(IdxTest, TruncatedGzipStream) {
   EXPECT_NE(msg.find("truncated gzip stream"), std::string::npos) << msg;
 }
 
+TEST_F(IdxTest, BytesAreTheValuesReadIdxGives) {
+  // 33 images of 7x1 bytes, gzip (room reserved up front) and raw alike.
+  std::string values;
+  for (int i = 0; i < 33 * 7; ++i)
+    values += static_cast<char>((i * 37) % 256);
+  for (const std::string &p :
+       {writeGzip("x.idx.gz", header(0x08, {33, 7, 1}) + values),
+        writeRaw("x.idx", header(0x08, {33, 7, 1}) + values)}) {
+    auto bytes = readIdxBytes(p);
+    ASSERT_TRUE(bool(bytes)) << llvm::toString(bytes.takeError());
+    EXPECT_EQ(bytes->shape, (std::vector<int64_t>{33, 7, 1}));
+    ASSERT_EQ(bytes->values.size(), values.size());
+    auto t = readIdx(p);
+    ASSERT_TRUE(bool(t)) << llvm::toString(t.takeError());
+    for (size_t i = 0; i < values.size(); ++i) {
+      ASSERT_EQ(bytes->values[i], static_cast<unsigned char>(values[i])) << i;
+      ASSERT_EQ(t->data[i], double(static_cast<unsigned char>(values[i]))) << i;
+    }
+  }
+  // A one-value file, and errors that name the file and why.
+  auto one = readIdxBytes(writeRaw("one.idx", header(0x08, {1}) + "\x07"));
+  ASSERT_TRUE(bool(one)) << llvm::toString(one.takeError());
+  EXPECT_EQ(one->values, (std::vector<unsigned char>{7}));
+  std::string p = writeGzip("short.idx.gz", header(0x08, {7, 33}) + "ab");
+  auto cut = readIdxBytes(p);
+  ASSERT_FALSE(bool(cut));
+  EXPECT_EQ(llvm::toString(cut.takeError()),
+            p + ": truncated: the header promises 231 values but the file "
+                "holds 2 (dimensions 7 x 33)");
+}
+
 TEST_F(IdxTest, CorruptGzipStream) {
   std::string payload = header(0x08, {1000}) + std::string(1000, 'a');
   std::string bytes = readBytes(writeGzip("whole.gz", payload));
