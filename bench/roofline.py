@@ -81,8 +81,52 @@ MODEL_LAYERS = {
 }
 # Optimizer state tensors per parameter (the models' train blocks): Adam's
 # two moments, momentum's velocity.
-MODEL_OPTIMIZER_STATES = {"mlp": 2, "cnn": 1}
-MODEL_INPUT = {"mlp": 784, "cnn": 28 * 28}
+MODEL_OPTIMIZER_STATES = {"mlp": 2, "cnn": 1, "lstm": 2, "transformer": 2}
+# Input values per sample (f32).
+MODEL_INPUT = {"mlp": 784, "cnn": 28 * 28, "lstm": 32 * 64,
+               "transformer": 64 * 128}
+
+
+def lstm_contractions(batch, steps=32, features=64, hidden=128, classes=10):
+    """bench/models/train_lstm.axon (torch_models.py's lstm): per time step
+    z = x_t Wx + h Wh + b ([B, 64] x [64, 512] and [B, 128] x [128, 512]),
+    then the head h_T Wo ([B, 128] x [128, 10]). Returns [(forward FLOPs,
+    passes)] and the parameter count, where passes counts the forward and
+    the gradients a step computes: x_t Wx 2 (its input is data: no input
+    gradient), h Wh 3 (dh flows back through time), the head 3. The gates'
+    sigmoids, tanhs and products (~10 FLOPs per gate value, ~1%) are left
+    out as the other models' elementwise ops are."""
+    gates = 4 * hidden
+    work = [(steps * matmul_work(batch, gates, features)[0], 2),
+            (steps * matmul_work(batch, gates, hidden)[0], 3),
+            (matmul_work(batch, classes, hidden)[0], 3)]
+    params = features * gates + hidden * gates + gates + hidden * classes + classes
+    return work, params
+
+
+def transformer_contractions(batch, seq=64, d=128, heads=4, ff=256):
+    """bench/models/train_transformer.axon (one post-norm encoder layer):
+    on the B*S rows, the q, k, v projections and the output projection
+    ([BS, d] x [d, d] each, summed over heads), the feed-forward pair
+    ([BS, d] x [d, ff], [BS, ff] x [ff, d]); per sequence and head the
+    scores Q K^T ([S, dh] x [dh, S]) and the weighted values A V ([S, S] x
+    [S, dh]). Passes: q/k/v 2 (forward and weight gradient; x is data),
+    the output projection and feed-forward 3, the two attention products 3
+    (a gradient for each operand, no weights). Softmax, layer norms, relu
+    and the loss (a few percent) are left out."""
+    rows, dh = batch * seq, d // heads
+    project = matmul_work(rows, d, d)[0]
+    attention = batch * heads * matmul_work(seq, seq, dh)[0]
+    work = [(3 * project, 2), (project, 3),
+            (matmul_work(rows, ff, d)[0], 3), (matmul_work(rows, d, ff)[0], 3),
+            (attention, 3), (attention, 3)]  # Q K^T, then A V (same FLOPs)
+    params = 4 * (d * d + d) + 2 * d * ff + ff + d + 4 * d  # + 2 norms' g, c
+    return work, params
+
+
+# Models whose contractions are not a plain chain of MODEL_LAYERS.
+MODEL_CONTRACTIONS = {"lstm": lstm_contractions,
+                      "transformer": transformer_contractions}
 
 
 def layer_work(layer, batch):
@@ -97,26 +141,30 @@ def layer_work(layer, batch):
 
 
 def train_step_work(model, batch):
-    """(FLOPs, bytes) of one train step of an example model, counted
-    analytically from MODEL_LAYERS (the plan does not carry FLOP counts):
+    """(FLOPs, bytes) of one train step of a benchmarked model, counted
+    analytically from MODEL_LAYERS or MODEL_CONTRACTIONS (the plan does not
+    carry FLOP counts):
 
       FLOPs  each contraction's forward, its weight gradient (as many FLOPs)
-             and, except for the first layer (the data needs none), its
-             input gradient (as many again);
+             and, except where its input is the data (which needs none),
+             its input gradient (as many again);
       bytes  the batch (inputs and i32 labels) read once; per parameter:
              read in the forward pass, its gradient written and read, the
              parameter read and written by the update, each optimizer state
              read and written. Activations are taken to stay in cache.
 
-    None for a model without a layer list."""
-    layers = MODEL_LAYERS.get(model)
-    if layers is None:
-        return None
+    None for a model without either."""
     flops = params = 0
-    for i, layer in enumerate(layers):
-        forward, p = layer_work(layer, batch)
-        flops += forward * (2 if i == 0 else 3)
-        params += p
+    if model in MODEL_CONTRACTIONS:
+        work, params = MODEL_CONTRACTIONS[model](batch)
+        flops = sum(forward * passes for forward, passes in work)
+    elif model in MODEL_LAYERS:
+        for i, layer in enumerate(MODEL_LAYERS[model]):
+            forward, p = layer_work(layer, batch)
+            flops += forward * (2 if i == 0 else 3)
+            params += p
+    else:
+        return None
     per_param = 1 + 2 + 2 + 2 * MODEL_OPTIMIZER_STATES[model]
     data = batch * MODEL_INPUT[model] * F32 + batch * 4
     return flops, data + per_param * params * F32

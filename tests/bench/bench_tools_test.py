@@ -104,7 +104,27 @@ class WorkCounts(unittest.TestCase):
         self.assertEqual(flops, 2 * conv1 + 3 * (conv2 + fc))
         params = 16 * 25 + 16 + 32 * 16 * 25 + 32 + 512 * 120 + 120 + 120 * 10 + 10
         self.assertEqual(nbytes, 7 * 4 * params + 64 * 784 * 4 + 64 * 4)
-        self.assertIsNone(roofline.train_step_work("lstm", 32))
+        # lstm, batch 32 (bench/models/train_lstm.axon): 32 steps of
+        # [32,64]x[64,512] (forward + weight gradient) and [32,128]x[128,512]
+        # (+ input gradient), the head [32,128]x[128,10] (3 passes); Adam.
+        flops, nbytes = roofline.train_step_work("lstm", 32)
+        self.assertEqual(flops, 32 * (2 * 2 * 32 * 64 * 512 + 3 * 2 * 32 * 128 * 512)
+                         + 3 * 2 * 32 * 128 * 10)
+        params = 64 * 512 + 128 * 512 + 512 + 128 * 10 + 10
+        self.assertEqual(nbytes, 9 * 4 * params + 32 * 32 * 64 * 4 + 32 * 4)
+        # transformer, batch 16 x 64 positions, d 128, 4 heads of 32, ff 256:
+        # q, k, v projections 2 passes, output projection and ff 3, the
+        # attention products Q K^T and A V 3 each; Adam.
+        flops, nbytes = roofline.train_step_work("transformer", 16)
+        rows = 16 * 64
+        proj = 2 * rows * 128 * 128
+        ff = 2 * rows * 128 * 256
+        attn = 16 * 4 * 2 * 64 * 64 * 32
+        self.assertEqual(flops, 2 * 3 * proj + 3 * proj + 3 * 2 * ff + 3 * 2 * attn)
+        params = (3 * (4 * 128 * 32 + 4 * 32) + 4 * 32 * 128 + 128 + 4 * 128
+                  + 128 * 256 + 256 + 256 * 128 + 128)
+        self.assertEqual(nbytes, 9 * 4 * params + rows * 128 * 4 + 16 * 4)
+        self.assertIsNone(roofline.train_step_work("gru", 32))
 
 
 class Bounds(unittest.TestCase):
