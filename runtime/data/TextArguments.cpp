@@ -63,9 +63,14 @@ llvm::Expected<Tensor> scalarArgument(llvm::StringRef fn,
   return Tensor(*arg.dtype, {}, roundTo(*arg.dtype, value));
 }
 
+/// The `prompt` argument holding `ids`. With `padded` (the function also
+/// takes `prompt_length`) a fixed extent K is room for up to K tokens: the
+/// ids fill the first places and 0s the rest (the caller cut the prompt to
+/// K); otherwise a fixed extent must equal the prompt's length.
 llvm::Expected<Tensor> promptArgument(llvm::StringRef fn,
                                       const ArgumentSpec &arg,
-                                      const std::vector<int32_t> &ids) {
+                                      const std::vector<int32_t> &ids,
+                                      bool padded) {
   int64_t n = int64_t(ids.size());
   bool integer = arg.dtype && isInteger(*arg.dtype);
   bool rank1 = arg.dims.size() == 1;
@@ -75,13 +80,18 @@ llvm::Expected<Tensor> promptArgument(llvm::StringRef fn,
         "--prompt: argument 'prompt' of '" + fn +
         "' must be integer token ids [P] or [1, P]");
   int64_t fixed = arg.dims.back();
-  if (fixed >= 0 && fixed != n)
+  if (fixed >= 0 && fixed != n && !padded)
     return llvm::createStringError(
         "--prompt: '" + fn + "' takes a prompt of exactly " +
-        std::to_string(fixed) + " tokens, the prompt has " + std::to_string(n));
-  std::vector<int64_t> shape = rank1 ? std::vector<int64_t>{n}
-                                     : std::vector<int64_t>{1, n};
-  return Tensor(*arg.dtype, shape, std::vector<double>(ids.begin(), ids.end()));
+        std::to_string(fixed) + " tokens, the prompt has " + std::to_string(n) +
+        " (a function that also takes prompt_length: i64 reads any prompt "
+        "of up to its extent, padded)");
+  int64_t length = fixed >= 0 ? fixed : n;
+  std::vector<double> data(ids.begin(), ids.end());
+  data.resize(length, 0.0);
+  std::vector<int64_t> shape = rank1 ? std::vector<int64_t>{length}
+                                     : std::vector<int64_t>{1, length};
+  return Tensor(*arg.dtype, shape, std::move(data));
 }
 
 } // namespace
@@ -89,7 +99,8 @@ llvm::Expected<Tensor> promptArgument(llvm::StringRef fn,
 llvm::Expected<std::vector<Tensor>>
 axon::readTextArguments(llvm::StringRef fn, llvm::ArrayRef<ArgumentSpec> args,
                         const std::map<std::string, std::string> &files,
-                        const TextFlags &flags, const Vocabulary *vocabulary) {
+                        const TextFlags &flags, const Vocabulary *vocabulary,
+                        std::string *note) {
   auto named = [&](llvm::StringRef name) -> const ArgumentSpec * {
     auto it = llvm::find_if(args, [&](const ArgumentSpec &a) {
       return a.name == name;
@@ -119,7 +130,33 @@ axon::readTextArguments(llvm::StringRef fn, llvm::ArrayRef<ArgumentSpec> args,
     auto ids = encodePrompt(*vocabulary, *flags.prompt);
     if (!ids)
       return ids.takeError();
-    auto value = promptArgument(fn, **arg, *ids);
+    // `prompt_length` next to `prompt`: the prompt's extent is room for up
+    // to that many tokens (a compiled binary's fixed one), the length says
+    // how many are real. A longer prompt keeps its last tokens, as a
+    // context window would.
+    const ArgumentSpec *lengthArg = named("prompt_length");
+    bool padded = lengthArg != nullptr;
+    if (padded) {
+      if (files.count("prompt_length"))
+        return llvm::createStringError(
+            "argument 'prompt_length' of '" + fn +
+            "' is given twice (by --prompt and --input)");
+      int64_t room = (*arg)->dims.empty() ? -1 : (*arg)->dims.back();
+      if (room >= 0 && int64_t(ids->size()) > room) {
+        if (note)
+          *note = "the prompt has " + std::to_string(ids->size()) +
+                  " tokens and '" + fn.str() + "' reads at most " +
+                  std::to_string(room) + ": it reads the last " +
+                  std::to_string(room);
+        ids->erase(ids->begin(), ids->end() - room);
+      }
+      auto length = scalarArgument(fn, *lengthArg, double(ids->size()), true,
+                                   "prompt");
+      if (!length)
+        return length.takeError();
+      bound["prompt_length"] = std::move(*length);
+    }
+    auto value = promptArgument(fn, **arg, *ids, padded);
     if (!value)
       return value.takeError();
     bound["prompt"] = std::move(*value);

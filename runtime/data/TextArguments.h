@@ -35,16 +35,21 @@ llvm::Expected<std::vector<int32_t>> encodePrompt(const Vocabulary &vocabulary,
 
 /// Each argument of `fn` (`args`, in order): `prompt`, `temperature` and
 /// `seed` from `flags` where given, the others from their .npy file in
-/// `files` (readArguments). Errors: a flag for a function with no argument
-/// of its name, an argument the flag cannot fill (prompt: integer [P] or
-/// [1, P] whose fixed extents the prompt must match; temperature: a float
-/// scalar; seed: an integer scalar), `--prompt` without a vocabulary
-/// (`vocabulary` null), encodePrompt's errors, a file for an argument a
-/// flag fills.
+/// `files` (readArguments). A function that also takes `prompt_length`
+/// (an integer scalar) gets the prompt's token count there, and a prompt
+/// [K] with a fixed K (a built binary's) is room for up to K tokens: the
+/// prompt's ids, then 0s; a longer prompt keeps its last K tokens and
+/// `note` (when given) says so. Errors: a flag for a function with no
+/// argument of its name, an argument the flag cannot fill (prompt: integer
+/// [P] or [1, P] whose fixed extents the prompt must match unless padded;
+/// prompt_length, seed: an integer scalar; temperature: a float scalar),
+/// `--prompt` without a vocabulary (`vocabulary` null), encodePrompt's
+/// errors, a file for an argument a flag fills.
 llvm::Expected<std::vector<Tensor>>
 readTextArguments(llvm::StringRef fn, llvm::ArrayRef<ArgumentSpec> args,
                   const std::map<std::string, std::string> &files,
-                  const TextFlags &flags, const Vocabulary *vocabulary);
+                  const TextFlags &flags, const Vocabulary *vocabulary,
+                  std::string *note = nullptr);
 
 /// An integer result as text: a [L] tensor as one line, a [R, L] tensor as
 /// R lines (each ending with '\n'). Errors: a float or bool tensor, a rank

@@ -291,6 +291,79 @@ fn generate(prompt: i32[4], temperature: f32, seed: i64) -> i32[12] {
   EXPECT_NE(err.find("--prompt needs a vocabulary"), std::string::npos) << err;
 }
 
+/// `prompt_length` next to `prompt`: the prompt's ids in the first places
+/// of a fixed extent, then 0s, and their count; a longer prompt keeps its
+/// last tokens (with a note); a symbolic extent takes the prompt as it is.
+TEST(TextArguments, PromptLengthPadsThePromptToItsRoom) {
+  Vocabulary chars(TokenLevel::Char, {"a", "b", "c", "d"});
+  std::vector<ArgumentSpec> args{{"prompt", DType::I32, {8}},
+                                 {"prompt_length", DType::I64, {}},
+                                 {"seed", DType::I64, {}}};
+  TextFlags flags;
+  flags.seed = 3;
+  auto read = [&](const std::string &prompt, std::string *note,
+                  llvm::ArrayRef<ArgumentSpec> specs) {
+    flags.prompt = prompt;
+    return readTextArguments("generate", specs, {}, flags, &chars, note);
+  };
+  std::string note;
+  auto one = read("b", &note, args);
+  ASSERT_TRUE(bool(one)) << llvm::toString(one.takeError());
+  EXPECT_EQ((*one)[0].shape, (std::vector<int64_t>{8}));
+  EXPECT_EQ((*one)[0].data, (std::vector<double>{2, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ((*one)[1].dtype, DType::I64);
+  EXPECT_EQ((*one)[1].data, (std::vector<double>{1}));
+  EXPECT_EQ((*one)[2].data, (std::vector<double>{3}));
+  EXPECT_EQ(note, "");
+
+  auto full = read("abcdabcd", &note, args);
+  ASSERT_TRUE(bool(full)) << llvm::toString(full.takeError());
+  EXPECT_EQ((*full)[0].data, (std::vector<double>{1, 2, 3, 4, 1, 2, 3, 4}));
+  EXPECT_EQ((*full)[1].data, (std::vector<double>{8}));
+  EXPECT_EQ(note, "");
+
+  auto longer = read("dcbaabcdabc", &note, args);
+  ASSERT_TRUE(bool(longer)) << llvm::toString(longer.takeError());
+  EXPECT_EQ((*longer)[0].data, (std::vector<double>{1, 1, 2, 3, 4, 1, 2, 3}));
+  EXPECT_EQ((*longer)[1].data, (std::vector<double>{8}));
+  EXPECT_EQ(note, "the prompt has 11 tokens and 'generate' reads at most 8: "
+                  "it reads the last 8");
+
+  // A symbolic extent (axonc run compiles at the prompt's length): as is.
+  flags.seed.reset();
+  std::vector<ArgumentSpec> open{{"prompt", DType::I32, {1, -1}},
+                                 {"prompt_length", DType::I32, {}}};
+  auto any = read("dcbaabcdabc", nullptr, open);
+  ASSERT_TRUE(bool(any)) << llvm::toString(any.takeError());
+  EXPECT_EQ((*any)[0].shape, (std::vector<int64_t>{1, 11}));
+  EXPECT_EQ((*any)[1].dtype, DType::I32);
+  EXPECT_EQ((*any)[1].data, (std::vector<double>{11}));
+
+  auto error = [&](llvm::Expected<std::vector<Tensor>> r) {
+    EXPECT_FALSE(bool(r));
+    return r ? std::string() : llvm::toString(r.takeError());
+  };
+  std::vector<ArgumentSpec> floatLength{{"prompt", DType::I32, {8}},
+                                        {"prompt_length", DType::F32, {}}};
+  EXPECT_EQ(error(read("ab", nullptr, floatLength)),
+            "--prompt: argument 'prompt_length' of 'generate' must be an "
+            "integer scalar (i64 or i32)");
+  std::vector<ArgumentSpec> exact{{"prompt", DType::I32, {8}}};
+  EXPECT_EQ(error(read("ab", nullptr, exact)),
+            "--prompt: 'generate' takes a prompt of exactly 8 tokens, the "
+            "prompt has 2 (a function that also takes prompt_length: i64 "
+            "reads any prompt of up to its extent, padded)");
+  flags.prompt = "ab";
+  EXPECT_EQ(error(readTextArguments("generate", args,
+                                    {{"prompt_length", "n.npy"}}, flags,
+                                    &chars)),
+            "argument 'prompt_length' of 'generate' is given twice (by "
+            "--prompt and --input)");
+  flags.prompt = "";
+  EXPECT_EQ(error(readTextArguments("generate", args, {}, flags, &chars)),
+            "--prompt: the prompt is empty");
+}
+
 TEST(TextArguments, WordLevelUnknownWordsBecomeTheUnknownToken) {
   Vocabulary words(TokenLevel::Word, {"the", "cat"});
   auto ids = encodePrompt(words, "the dog");

@@ -181,15 +181,18 @@ int runInfer(Executor &ex, const Plan &plan) {
                 " needs a vocabulary: pass --checkpoint with a checkpoint "
                 "trained on a text source");
   std::vector<ArgumentSpec> specs = argumentSpecs(*fp);
-  // A prompt is one sequence, not rows to run in pieces: it must have the
-  // length the function was compiled at.
+  // A prompt is one sequence, not rows to run in pieces: it has the length
+  // the function was compiled at, or up to it with prompt_length.
   for (size_t i = 0; i < specs.size(); ++i)
     if (text.prompt && specs[i].name == "prompt")
       specs[i].dims = fp->buffers[fp->inputs[i]].shape;
+  std::string note;
   auto args = readTextArguments(fn, specs, *files, text,
-                                vocabulary ? &*vocabulary : nullptr);
+                                vocabulary ? &*vocabulary : nullptr, &note);
   if (!args)
     return fail(llvm::toString(args.takeError()));
+  if (!note.empty())
+    llvm::errs() << "note: " << note << "\n";
   ExecutorModel model(ex, plan, ScalarResults::Refuse);
   auto start = std::chrono::steady_clock::now();
   auto out = model.call(fn, *args);

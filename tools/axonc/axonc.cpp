@@ -289,10 +289,13 @@ int runFunction(mlir::ModuleOp module) {
                 "trained on a text source" +
                 (checkpoint ? " (" + runCheckpoint + " holds none)"
                             : std::string()));
+  std::string note;
   auto args = readTextArguments(fnName, argumentSpecs(fn), *files, text,
-                                vocabulary ? &*vocabulary : nullptr);
+                                vocabulary ? &*vocabulary : nullptr, &note);
   if (!args)
     return fail(llvm::toString(args.takeError()));
+  if (!note.empty())
+    llvm::errs() << "note: " << note << "\n";
   auto runner = makeRunner(module, runnerOptions(),
                            {FunctionRequest{fnName, shapesOf(*args)}});
   if (!runner)
