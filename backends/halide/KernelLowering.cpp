@@ -1013,14 +1013,28 @@ private:
     // so every output of the row, NaN whichever element the max returns.
     mx(args) = lowest(resultType);
     mx(args) = max(mx(args), at(x, along(c, r)));
-    sum(args) = make_zero(resultType);
-    sum(args) += ieeeExp(at(x, along(c, r)) - mx(args));
     g.stages.push_back({KernelStage::Kind::Reduction, mx, rowShape});
+    sum(args) = make_zero(resultType);
+    if (isLog) {
+      sum(args) += ieeeExp(at(x, along(c, r)) - mx(args));
+      g.stages.push_back({KernelStage::Kind::Reduction, sum, rowShape});
+      return define(name, resultShape, [&](const Coords &k) {
+        return at(x, k) - mx(rowArgs(k)) - ieeeLog(sum(rowArgs(k)));
+      });
+    }
+    // softmax's exponentials are computed once, whole, and read by both the
+    // row sums and the quotients (inlined, each computed its own: two exps
+    // per element, the most of the kernel's arithmetic).
+    Func e = define(name + "_exp", resultShape, [&](const Coords &k) {
+      return ieeeExp(at(x, k) - mx(rowArgs(k)));
+    });
+    g.stages.push_back({KernelStage::Kind::Materialized, e, resultShape});
+    Coords rowStart = c;
+    rowStart[axis] = r;
+    sum(args) += e(std::vector<Expr>(rowStart.rbegin(), rowStart.rend()));
     g.stages.push_back({KernelStage::Kind::Reduction, sum, rowShape});
     return define(name, resultShape, [&](const Coords &k) {
-      Expr shifted = at(x, k) - mx(rowArgs(k));
-      return isLog ? shifted - ieeeLog(sum(rowArgs(k)))
-                   : ieeeExp(shifted) / sum(rowArgs(k));
+      return e(std::vector<Expr>(k.rbegin(), k.rend())) / sum(rowArgs(k));
     });
   }
 
