@@ -19,7 +19,13 @@
 // gradient is a reverse loop from the last step to the first that reads
 // step t's values back (dynamic_row), recomputes the body from them (checkpoint per step:
 // random draws are the very same draws, their counters and the step being
-// the same) and runs the reverse sweep over the recomputed body. It carries
+// the same) and runs the reverse sweep over the recomputed body. The
+// results of exp, sqrt, tanh and sigmoid, whose gradients read the result
+// rather than the input, are stored per step too and read back instead of
+// recomputed: an LSTM's reverse then recomputes neither its gate matmuls
+// nor the gates' exps (which every piece of the fused gate gradient
+// recomputed). A stack whose rows the reverse then reads nowhere is
+// dropped from the forward loop. It carries
 // the carried values' gradients backwards, and sums the gradients of the
 // values the body reads from outside (parameters, inputs) in carried
 // accumulators. Loops nested in the body are differentiated the same way,
@@ -27,9 +33,11 @@
 // The result is ordinary axon IR for canonicalize, CSE and fusion.
 #include "passes/Passes.h"
 
+#include "ir/ShapeRules.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringMap.h"
@@ -111,6 +119,92 @@ SmallVector<Operation *> opsOf(Block &block) {
   for (Operation &op : block.without_terminator())
     ops.push_back(&op);
   return ops;
+}
+
+/// Whether `op`'s gradient reads its result rather than its input (exp,
+/// sqrt, tanh, sigmoid): in a loop body such a result is stored per step
+/// and read back in the reverse, where the op and the computation feeding
+/// only it then go dead instead of being recomputed.
+bool gradientReadsResult(Operation *op) {
+  return isa<ExpOp, SqrtOp, TanhOp, SigmoidOp>(op);
+}
+
+/// Where extent `d` of `v`, a value of `loop`'s body, can be read before
+/// the loop runs: a value defined outside the loop and its axis, found by
+/// following the shape rules of the body's ops back to values read from
+/// outside (a carried value's extents are those of its initial value, as
+/// the loop's types say). None where an op's rule is not followed here.
+std::optional<std::pair<Value, int64_t>> extentBefore(LoopOp loop, Value v,
+                                                      int64_t d) {
+  Block &body = loop.getBody().front();
+  if (!loop.getBody().isAncestor(v.getParentRegion()))
+    return std::make_pair(v, d);
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    if (arg.getOwner() != &body || arg.getArgNumber() == 0)
+      return std::nullopt;
+    return std::make_pair(loop.getInits()[arg.getArgNumber() - 1], d);
+  }
+  Operation *op = v.getDefiningOp();
+  if (op->getBlock() != &body)
+    return std::nullopt;
+  auto rankOf = [](Value x) { return cast<RankedTensorType>(x.getType()).getRank(); };
+  auto dynamicAt = [](Value x, int64_t i) {
+    return cast<RankedTensorType>(x.getType()).isDynamicDim(i);
+  };
+  int64_t rank = rankOf(v);
+  std::optional<OpFamily> family = familyOf(op);
+  if (family == OpFamily::ElementwiseUnary)
+    return extentBefore(loop, op->getOperand(0), d);
+  if (family == OpFamily::ElementwiseBinary || family == OpFamily::Selection) {
+    // Numpy broadcasting: a `?` result extent is that of an operand whose
+    // aligned extent is `?` too (static ones are 1 there, or the result's
+    // would be static).
+    for (Value x : op->getOperands()) {
+      int64_t i = d - (rank - rankOf(x));
+      if (i >= 0 && dynamicAt(x, i))
+        return extentBefore(loop, x, i);
+    }
+    return std::nullopt;
+  }
+  if (auto mm = dyn_cast<MatmulOp>(op)) {
+    Value a = mm.getLhs(), b = mm.getRhs();
+    if (rankOf(a) < 2 || rankOf(b) < 2)
+      return std::nullopt;
+    if (d == rank - 2)
+      return extentBefore(loop, a, rankOf(a) - 2);
+    if (d == rank - 1)
+      return extentBefore(loop, b, rankOf(b) - 1);
+    for (Value x : {a, b}) {
+      int64_t i = d - (rank - rankOf(x));
+      if (i >= 0 && dynamicAt(x, i))
+        return extentBefore(loop, x, i);
+    }
+    return std::nullopt;
+  }
+  if (auto slice = dyn_cast<SliceOp>(op)) {
+    std::optional<int64_t> axis = shape::normalizeAxis(slice.getAxis(), rank);
+    if (!axis || *axis == d)
+      return std::nullopt;
+    return extentBefore(loop, slice.getInput(), d);
+  }
+  if (auto t = dyn_cast<TransposeOp>(op))
+    return extentBefore(loop, t.getInput(), t.getPerm()[d]);
+  if (auto row = dyn_cast<DynamicRowOp>(op))
+    return extentBefore(loop, row.getSource(), d + 1);
+  if (auto gather = dyn_cast<GatherOp>(op)) {
+    Value table = gather.getTable();
+    std::optional<int64_t> axis =
+        shape::normalizeAxis(gather.getAxis(), rankOf(table));
+    if (!axis)
+      return std::nullopt;
+    int64_t indexRank = rankOf(gather.getIndices());
+    if (d < *axis)
+      return extentBefore(loop, table, d);
+    if (d < *axis + indexRank)
+      return extentBefore(loop, gather.getIndices(), d - *axis);
+    return extentBefore(loop, table, d - indexRank + 1);
+  }
+  return std::nullopt;
 }
 
 /// Builds the reverse sweeps of one gradient function.
@@ -217,9 +311,13 @@ private:
   /// Replaces `loop` by a copy that also returns, for each carried value
   /// the body reads, a [T, ...] tensor of its value at the start of each
   /// step (T = max(upper - lower, 0): a loop whose upper bound is below its
-  /// lower one runs no step). Returns the new loop; `stored` gets the
-  /// indices of the stored carried values, in the order of the stacks.
-  LoopOp storeSteps(LoopOp loop, SmallVectorImpl<unsigned> &stored) {
+  /// lower one runs no step), then one for each of the body's values in
+  /// `candidates` whose extents can be read before the loop (the rest are
+  /// left to be recomputed). Returns the new loop; `stored` gets the
+  /// indices of the stored carried values and `kept` the stored body
+  /// values, in the order of the stacks.
+  LoopOp storeSteps(LoopOp loop, SmallVectorImpl<unsigned> &stored,
+                    ArrayRef<Value> candidates, SmallVectorImpl<Value> &kept) {
     Location loc = loop.getLoc();
     Block &body = loop.getBody().front();
     unsigned n = loop.getInits().size();
@@ -259,6 +357,30 @@ private:
       inits.push_back(b.create<FillOp>(loc, stackType, b.getF64FloatAttr(0.0), dims));
       types.push_back(stackType);
     }
+    for (Value v : candidates) {
+      auto type = cast<RankedTensorType>(v.getType());
+      SmallVector<std::pair<Value, int64_t>> extents;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d)) {
+          std::optional<std::pair<Value, int64_t>> e = extentBefore(loop, v, d);
+          if (!e)
+            break;
+          extents.push_back(*e);
+        }
+      if (int64_t(extents.size()) != type.getNumDynamicDims())
+        continue;
+      kept.push_back(v);
+      SmallVector<int64_t> shape = {trips ? *trips : ShapedType::kDynamic};
+      llvm::append_range(shape, type.getShape());
+      auto stackType = RankedTensorType::get(shape, type.getElementType());
+      SmallVector<Value> dims;
+      if (!trips)
+        dims.push_back(tripValue);
+      for (auto [from, axis] : extents)
+        dims.push_back(b.create<DimOp>(loc, from, axis));
+      inits.push_back(b.create<FillOp>(loc, stackType, b.getF64FloatAttr(0.0), dims));
+      types.push_back(stackType);
+    }
 
     auto stepped = b.create<LoopOp>(loc, types, loop.getLower(), loop.getUpper(), inits);
     stepped.getBody().takeBody(loop.getBody());
@@ -275,11 +397,69 @@ private:
       next.push_back(
           b.create<DynamicUpdateRowOp>(loc, stack, index, newBody.getArgument(1 + i)));
     }
+    // The kept values' rows are written last, when they are all computed.
+    b.setInsertionPoint(yield);
+    for (auto [k, v] : llvm::enumerate(kept)) {
+      Value stack = newBody.addArgument(inits[n + stored.size() + k].getType(), loc);
+      next.push_back(b.create<DynamicUpdateRowOp>(loc, stack, index, v));
+    }
     yield->setOperands(next);
     for (unsigned i = 0; i < n; ++i)
       loop.getResult(i).replaceAllUsesWith(stepped.getResult(i));
     replaced.push_back(loop);
     return stepped;
+  }
+
+  /// Erases the ops of `block` (its loops and the ops of `keep` excepted)
+  /// whose results nothing reads and that have no effects.
+  static void eraseDeadOps(Block &block, ArrayRef<Value> keep) {
+    llvm::SmallPtrSet<Operation *, 8> kept;
+    for (Value v : keep)
+      kept.insert(v.getDefiningOp());
+    SmallVector<Operation *> ops = opsOf(block);
+    for (Operation *op : llvm::reverse(ops))
+      if (!isa<LoopOp>(op) && !kept.contains(op) && isOpTriviallyDead(op))
+        op->erase();
+  }
+
+  /// `stepped` (storeSteps' loop over `n` carried values, then its stacks)
+  /// without the stacks at positions `unread`: a new loop takes its body,
+  /// less those stacks' arguments and row writes, and its other results'
+  /// uses. `stepped` is erased with the replaced loops.
+  LoopOp dropStacks(LoopOp stepped, unsigned n, ArrayRef<unsigned> unread) {
+    Block &body = stepped.getBody().front();
+    auto yield = cast<YieldOp>(body.getTerminator());
+    llvm::SmallDenseSet<unsigned> gone;
+    for (unsigned k : unread)
+      gone.insert(n + k);
+    SmallVector<Value> inits, next;
+    SmallVector<Type> types;
+    SmallVector<Operation *> writes;
+    for (unsigned i = 0; i < stepped.getNumResults(); ++i) {
+      if (gone.contains(i)) {
+        writes.push_back(yield.getValues()[i].getDefiningOp());
+        continue;
+      }
+      inits.push_back(stepped.getInits()[i]);
+      types.push_back(stepped.getResult(i).getType());
+      next.push_back(yield.getValues()[i]);
+    }
+    yield->setOperands(next);
+    for (Operation *w : writes)
+      w->erase();
+    for (unsigned i = stepped.getNumResults(); i-- > n;)
+      if (gone.contains(i))
+        body.eraseArgument(1 + i);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPoint(stepped);
+    auto pruned = b.create<LoopOp>(stepped.getLoc(), types, stepped.getLower(),
+                                   stepped.getUpper(), inits);
+    pruned.getBody().takeBody(stepped.getBody());
+    for (unsigned i = 0, j = 0; i < stepped.getNumResults(); ++i)
+      if (!gone.contains(i))
+        stepped.getResult(i).replaceAllUsesWith(pruned.getResult(j++));
+    replaced.push_back(stepped);
+    return pruned;
   }
 
   /// The reverse loop of `loop` (see the top of the file), appended at the
@@ -305,8 +485,27 @@ private:
     });
     SmallVector<Value> blockArgs(body.getArguments());
 
+    // Results to keep per step (gradientReadsResult): those active and
+    // varying from step to step (a loop-invariant one is not worth a row
+    // per step; an inactive one has no gradient to read it).
+    DenseSet<Value> bodyActiveFwd(captured.begin(), captured.end());
+    DenseSet<Value> varying;
+    for (BlockArgument arg : body.getArguments()) {
+      varying.insert(arg);
+      if (arg.getArgNumber() > 0 && isFloatTensor(arg))
+        bodyActiveFwd.insert(arg);
+    }
+    propagateActivity(bodyOps, bodyActiveFwd, {});
+    propagateActivity(bodyOps, varying, {});
+    SmallVector<Value> candidates;
+    for (Operation *op : bodyOps)
+      if (gradientReadsResult(op) && isFloatTensor(op->getResult(0)) &&
+          bodyActiveFwd.contains(op->getResult(0)) && varying.contains(op->getResult(0)))
+        candidates.push_back(op->getResult(0));
+
     SmallVector<unsigned> stored;
-    LoopOp stepped = storeSteps(loop, stored);
+    SmallVector<Value> kept;
+    LoopOp stepped = storeSteps(loop, stored, candidates, kept);
 
     // Initial values: the gradients of the loop's float results, then zero
     // accumulators of the captured values.
@@ -327,6 +526,7 @@ private:
     Value mirror = i64Op(loc, false, i64Op(loc, true, loop.getLower(), loop.getUpper()),
                          i64Constant(loc, 1));
 
+    SmallVector<Value> stackRows; // Each stack's row read in the reverse, stacks' order.
     auto reverse = b.create<LoopOp>(loc, ValueRange(revInits).getTypes(), stepped.getLower(),
                                     stepped.getUpper(), revInits);
     Block *revBody = new Block();
@@ -345,6 +545,7 @@ private:
       for (auto [k, i] : llvm::enumerate(stored)) {
         Value stack = stepped.getResult(n + k);
         Value carried = b.create<DynamicRowOp>(loc, blockArgs[1 + i].getType(), stack, index);
+        stackRows.push_back(carried);
         map.map(blockArgs[1 + i], carried);
         if (isFloatTensor(carried))
           bodyActive.insert(carried);
@@ -360,6 +561,11 @@ private:
         if (isFloatTensor(stand))
           bodyActive.insert(stand);
       }
+      SmallVector<Value> keptRows;
+      for (auto [k, v] : llvm::enumerate(kept))
+        keptRows.push_back(b.create<DynamicRowOp>(
+            loc, v.getType(), stepped.getResult(n + stored.size() + k), index));
+      llvm::append_range(stackRows, keptRows);
       SmallVector<Operation *> recomputed;
       for (Operation *op : bodyOps)
         recomputed.push_back(b.clone(*op, map));
@@ -373,6 +579,11 @@ private:
       }
       if (failed(run(recomputed, bodyActive, stepGrads, paramGrads)))
         return failure();
+      // The sweep is built: every read of a kept value (the gradients' and
+      // the recomputed body's) takes its stored row, and the recomputation
+      // feeding only it goes dead.
+      for (auto [v, row] : llvm::zip(kept, keptRows))
+        map.lookup(v).replaceAllUsesWith(row);
 
       SmallVector<Value> next;
       for (auto [k, i] : llvm::enumerate(diffCarried)) {
@@ -391,6 +602,19 @@ private:
       }
       b.create<YieldOp>(loc, next);
     }
+
+    // A stack whose row nothing in the reverse reads once the recomputation
+    // feeding only kept values is gone (a carried value read only by a
+    // tanh whose result is kept) is not stored at all.
+    eraseDeadOps(*revBody, stackRows);
+    SmallVector<unsigned> unread;
+    for (auto [k, row] : llvm::enumerate(stackRows))
+      if (row.use_empty()) {
+        unread.push_back(k);
+        row.getDefiningOp()->erase();
+      }
+    if (!unread.empty())
+      stepped = dropStacks(stepped, n, unread);
 
     for (auto [k, i] : llvm::enumerate(diffCarried))
       if (active.contains(stepped.getInits()[i]))

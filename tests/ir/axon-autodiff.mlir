@@ -36,11 +36,11 @@ func.func private @bias_grad(tensor<?x3xf32>) -> (tensor<f32>, tensor<3xf32>, te
 // -----
 
 // Calls are inlined; a loop stays a loop (backprop through time): the
-// forward loop also stores each step's carried value as row t of a [3, 2]
-// tensor, first thing in the body (one row written per step), and the
-// reverse loop over the same bounds reads that row back (step 2 - s),
-// recomputes the body (the second tanh) and carries the gradient back to
-// x. Comparisons pass no gradient.
+// forward loop stores the tanh's result, whose gradient reads it, as row t
+// of a [3, 2] tensor (one row written per step); h itself is not stored,
+// as nothing in the gradient reads it. The reverse loop over the same
+// bounds reads the row back (step 2 - s) instead of recomputing the tanh
+// and carries the gradient back to x. Comparisons pass no gradient.
 // CHECK-LABEL: func.func @rnn_grad
 // CHECK-NOT: call
 // CHECK-DAG: %[[LAST:.*]] = axon.constant dense<2> : tensor<i64>
@@ -48,15 +48,16 @@ func.func private @bias_grad(tensor<?x3xf32>) -> (tensor<f32>, tensor<3xf32>, te
 // CHECK-DAG: %[[HI:.*]] = axon.constant dense<3> : tensor<i64>
 // CHECK: %[[EMPTY:.*]] = axon.fill {value = 0.000000e+00 : f64} : tensor<3x2xf32>
 // CHECK: %[[FWD:.*]]:2 = axon.loop %[[LO]] to %[[HI]] carry(%arg0, %[[EMPTY]] : tensor<2xf32>, tensor<3x2xf32>) {
-// CHECK-NEXT: ^bb0(%[[T:.*]]: tensor<i64>, %[[H:.*]]: tensor<2xf32>, %[[STACK:.*]]: tensor<3x2xf32>):
-// CHECK-NEXT: %[[STORED:.*]] = axon.dynamic_update_row %[[STACK]][%[[T]]], %[[H]] : tensor<3x2xf32>, tensor<2xf32>
+// CHECK-NEXT: ^bb0(%[[T:arg[0-9]+]]: tensor<i64>, %[[H:arg[0-9]+]]: tensor<2xf32>, %[[TANHS:arg[0-9]+]]: tensor<3x2xf32>):
 // CHECK-NEXT: %[[N:.*]] = axon.tanh %[[H]]
-// CHECK-NEXT: axon.yield %[[N]], %[[STORED]]
+// CHECK-NEXT: %[[KEPT:.*]] = axon.dynamic_update_row %[[TANHS]][%[[T]]], %[[N]] : tensor<3x2xf32>, tensor<2xf32>
+// CHECK-NEXT: axon.yield %[[N]], %[[KEPT]]
 // CHECK: %[[REV:.*]] = axon.loop %[[LO]] to %[[HI]] carry(%{{.*}} : tensor<2xf32>) {
 // CHECK-NEXT: ^bb0(%[[S:.*]]: tensor<i64>, %[[G:.*]]: tensor<2xf32>):
 // CHECK-NEXT: %[[STEP:.*]] = axon.sub %[[LAST]], %[[S]]
-// CHECK-NEXT: %[[HT:.*]] = axon.dynamic_row %[[FWD]]#1[%[[STEP]]] : tensor<3x2xf32> -> tensor<2xf32>
-// CHECK-NEXT: axon.tanh %[[HT]]
+// CHECK-NEXT: %[[Y:.*]] = axon.dynamic_row %[[FWD]]#1[%[[STEP]]] : tensor<3x2xf32> -> tensor<2xf32>
+// CHECK-NOT: axon.tanh
+// CHECK: axon.mul %[[Y]], %[[Y]]
 // CHECK-NOT: axon.tanh
 // CHECK: axon.yield
 // CHECK: return %{{.*}}, %[[REV]]
@@ -93,8 +94,8 @@ func.func private @rnn_grad(tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) attri
 // CHECK: %[[N:.*]] = axon.dim %arg0 {axis = 0 : i64}
 // CHECK: %[[ROWS:.*]] = axon.max %[[N]], %{{.*}} : tensor<i64>, tensor<i64> -> tensor<i64>
 // CHECK: %[[EMPTY:.*]] = axon.fill[%[[ROWS]]] {value = 0.000000e+00 : f64} : tensor<?x2xf32>
-// CHECK: %[[FWD:.*]]:2 = axon.loop %{{.*}} to %[[N]] carry(%arg1, %[[EMPTY]] : tensor<2xf32>, tensor<?x2xf32>)
-// CHECK-NEXT: ^bb0(%[[T:.*]]: tensor<i64>, %[[H:.*]]: tensor<2xf32>, %[[STACK:.*]]: tensor<?x2xf32>):
+// CHECK: %[[FWD:.*]]:3 = axon.loop %{{.*}} to %[[N]] carry(%arg1, %[[EMPTY]], %[[EMPTY]] : tensor<2xf32>, tensor<?x2xf32>, tensor<?x2xf32>)
+// CHECK-NEXT: ^bb0(%[[T:arg[0-9]+]]: tensor<i64>, %[[H:arg[0-9]+]]: tensor<2xf32>, %[[STACK:arg[0-9]+]]: tensor<?x2xf32>, %{{.*}}: tensor<?x2xf32>):
 // CHECK-NEXT: axon.dynamic_update_row %[[STACK]][%[[T]]], %[[H]] : tensor<?x2xf32>, tensor<2xf32>
 // CHECK: axon.matmul %{{.*}}, %[[W]]
 // CHECK-NOT: scatter_add
@@ -126,7 +127,8 @@ func.func private @steps_grad(tensor<?x3xf32>, tensor<2xf32>) -> (tensor<f32>, t
 // -----
 
 // A stack the body only row-writes (`s = update(s, t, h)`) is not stored
-// per step: the forward loop carries h's stack and s, no [3, 3, 2] tensor;
+// per step: the forward loop carries the tanh's stack and s, no [3, 3, 2]
+// tensor;
 // the reverse loop carries s's gradient, zeroes its row t (the write's
 // target gradient) and reads that row for h; the recomputed write is gone.
 // CHECK-LABEL: func.func @states_grad
@@ -154,3 +156,48 @@ func.func @states(%x: tensor<2xf32>) -> tensor<f32> attributes {axon.arg_names =
   return %t : tensor<f32>
 }
 func.func private @states_grad(tensor<2xf32>) -> (tensor<f32>, tensor<2xf32>) attributes {axon.grad_of = @states, axon.wrt = ["x"]}
+
+// -----
+
+// An LSTM-like cell over a batch known at run time: the gates' sigmoid and
+// tanh results are stored per step in [3, ?, 2] stacks whose batch extent
+// is read before the loop (x's first axis, through the gather and the
+// matmuls that made them), and the reverse loop reads them back: it
+// computes no sigmoid or tanh (its only matmuls are the gradients').
+// CHECK-LABEL: func.func @cell_grad
+// CHECK: %[[B:.*]] = axon.dim %arg0 {axis = 0 : i64} : tensor<?x3x4xf32>
+// CHECK: %[[ROWS:.*]] = axon.fill[%[[B]]] {value = 0.000000e+00 : f64} : tensor<3x?x2xf32>
+// CHECK: %[[FWD:.*]]:5 = axon.loop %{{.*}} to %{{.*}} carry(%arg1, %{{.*}}, %[[ROWS]], %[[ROWS]], %[[ROWS]] :
+// CHECK: axon.sigmoid
+// CHECK: axon.tanh
+// CHECK: axon.tanh
+// CHECK: axon.loop
+// CHECK-NOT: axon.sigmoid
+// CHECK-NOT: axon.tanh
+// CHECK: axon.dynamic_row %[[FWD]]#3
+// CHECK-NOT: axon.sigmoid
+// CHECK-NOT: axon.tanh
+// CHECK: axon.yield
+axon.param @W : tensor<4x2xf32> = zeros
+axon.param @U : tensor<2x2xf32> = zeros
+func.func @cell(%x: tensor<?x3x4xf32>, %h0: tensor<?x2xf32>) -> tensor<f32> attributes {axon.arg_names = ["x", "h0"]} {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<3> : tensor<i64>
+  %r = axon.loop %lo to %hi carry(%h0 : tensor<?x2xf32>) {
+  ^bb0(%t: tensor<i64>, %h: tensor<?x2xf32>):
+    %W = axon.param_ref @W : tensor<4x2xf32>
+    %U = axon.param_ref @U : tensor<2x2xf32>
+    %xt = axon.gather %x[%t] {axis = 1 : i64} : tensor<?x3x4xf32>, tensor<i64> -> tensor<?x4xf32>
+    %a = axon.matmul %xt, %W : tensor<?x4xf32>, tensor<4x2xf32> -> tensor<?x2xf32>
+    %b = axon.matmul %h, %U : tensor<?x2xf32>, tensor<2x2xf32> -> tensor<?x2xf32>
+    %z = axon.add %a, %b : tensor<?x2xf32>, tensor<?x2xf32> -> tensor<?x2xf32>
+    %g = axon.sigmoid %z : tensor<?x2xf32>
+    %c = axon.tanh %z : tensor<?x2xf32>
+    %m = axon.mul %g, %c : tensor<?x2xf32>, tensor<?x2xf32> -> tensor<?x2xf32>
+    %n = axon.tanh %m : tensor<?x2xf32>
+    axon.yield %n : tensor<?x2xf32>
+  } -> tensor<?x2xf32>
+  %s = axon.sum %r {axes = array<i64>} : tensor<?x2xf32> -> tensor<f32>
+  return %s : tensor<f32>
+}
+func.func private @cell_grad(tensor<?x3x4xf32>, tensor<?x2xf32>) -> (tensor<f32>, tensor<4x2xf32>, tensor<2x2xf32>) attributes {axon.grad_of = @cell, axon.wrt = ["W", "U"]}
