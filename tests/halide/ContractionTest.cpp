@@ -15,6 +15,7 @@
 // This binary includes Halide.h (LLVM 14), so it is separate from
 // axon-unit-tests, which is built against MLIR 19.
 #include "backends/halide/Contraction.h"
+#include "backends/halide/ConvFilterGradient.h"
 #include "backends/halide/NaiveContraction.h"
 #include "backends/halide/Winograd.h"
 #include "runtime/core/HostCpu.h"
@@ -553,6 +554,21 @@ std::vector<ConvParams> convCases() {
       makeGradient("FilterGradCnnConv2", ConvRole::FilterGrad, 3, 16, 12, 12, 32, 5, 0),
       makeGradient("FilterGrad_C3_O17_Pad1", ConvRole::FilterGrad, 2, 3, 9, 33, 17, 3, 1),
       makeGradient("FilterGrad_C1_O32_K3", ConvRole::FilterGrad, 1, 1, 7, 7, 32, 3, 0),
+      // Windows larger than the output whose width is whole vectors (or
+      // half vectors): ConvFilterGradient.cpp's lanes along the window's x.
+      // Batch 1, 7 and 33 (33 images: blocks of 11), 1, 3 and 17 channels,
+      // 17 output channels (blocks of one), odd heights, padding; the 3x3
+      // 64->64 layer at 32x32 over 2 images; a forward conv with a window
+      // larger than its output in 2 groups.
+      makeGradient("FilterGradLanes_N1_C1_O16_H7_W16", ConvRole::FilterGrad, 1, 1, 7, 16, 16,
+                   3, 1),
+      makeGradient("FilterGradLanes_N7_C3_O17_H9_W32", ConvRole::FilterGrad, 7, 3, 9, 32, 17,
+                   3, 1),
+      makeGradient("FilterGradLanes_N33_C17_O8_H13_W28", ConvRole::FilterGrad, 33, 17, 13, 28,
+                   8, 5, 0),
+      makeGradient("FilterGradLanes_N2_C64_O64_32x32", ConvRole::FilterGrad, 2, 64, 32, 32, 64,
+                   3, 1),
+      makeConv("WindowLargerThanOutput_Groups2", 2, 4, 8, 17, 6, 7, 16, 1, 0, 1, 2, true),
       // Too few output tasks for the work: the reduction over channels is
       // split into chunks summed in parallel (Contraction.cpp's
       // reductionChunks), through each schedule: channel-vectorised (cnn's
@@ -574,6 +590,17 @@ std::vector<ConvParams> convCases() {
       makeConv("RowsInPadding_H1_Dilation2", 1, 3, 1, 7, 5, 3, 3, 1, 2, 2, 1, true),
       makeConv("RowsInPadding_Stride2_C5_O7", 2, 5, 3, 9, 7, 3, 3, 2, 2, 1, 1),
       makeConv("RowsInPadding_Channels_H2_O16", 1, 3, 2, 9, 16, 5, 5, 1, 2, 1, 1, true),
+      // A quarter or more of the window's columns in the padding, rows of
+      // up to 12 pixels, whole vectors of output channels: the reduction
+      // skips those columns too (skipsPaddedColumns), in whole-row register
+      // blocks. Full input gradients (7 images, 7- and 9-pixel rows, 1 and
+      // 33 channels in), stride 2, dilation 2 with groups, an epilogue.
+      makeGradient("SkipColumns_InputGrad_N7_C16_O1_W7", ConvRole::InputGrad, 7, 16, 5, 7, 1,
+                   5, 0),
+      makeGradient("SkipColumns_InputGrad_C32_O33_W9", ConvRole::InputGrad, 2, 32, 6, 9, 33,
+                   5, 0),
+      makeConv("SkipColumns_Stride2_Pad3_O32", 2, 3, 5, 5, 32, 5, 5, 2, 3, 1, 1, true),
+      makeConv("SkipColumns_Dilation2_Groups2_O32", 1, 4, 3, 3, 32, 3, 3, 1, 2, 2, 2),
       // 3x3 stride-1 layers computed by Winograd F(2x2, 3x3) (Winograd.h):
       // tiles along x a vector, less than one (9) and not a multiple of it
       // (17), channels that do not fill a register block (17, 33), no
@@ -644,6 +671,40 @@ TEST(ContractionTest, WinogradTakesThe3x3StrideOneLayers) {
   EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 5, 1, 2), Float(32)));
   EXPECT_FALSE(axon::halide::useWinograd(layer(64, 34, 34, 64, 3, 1, 1, 2), Float(32)));
   EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 3, 1, 1, 1, 2), Float(32)));
+}
+
+// The FilterGradLanes_ cases above take the lanes schedule: filter
+// gradients whose window (the layer's output) is whole (half) vectors wide
+// and read at consecutive columns (a stride-1 layer), not forward layers
+// nor input gradients.
+TEST(ContractionTest, FilterGradientLanesTakeWindowsLargerThanOutput) {
+  using axon::halide::filterGradientLanes;
+  auto grad = [](int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k,
+                 int64_t pad) {
+    return makeGradient("", ConvRole::FilterGrad, n, c, h, w, o, k, pad).g;
+  };
+  EXPECT_EQ(filterGradientLanes(grad(64, 64, 32, 32, 64, 3, 1), 16), 16);
+  EXPECT_EQ(filterGradientLanes(grad(64, 64, 32, 32, 64, 3, 1), 8), 8);
+  EXPECT_EQ(filterGradientLanes(grad(64, 1, 28, 28, 16, 5, 0), 16), 8); // 24 wide
+  EXPECT_EQ(filterGradientLanes(grad(64, 16, 12, 12, 32, 5, 0), 16), 8);
+  EXPECT_EQ(filterGradientLanes(grad(1, 1, 7, 7, 32, 3, 0), 16), 0); // 5 wide
+  for (const ConvParams &p : convCases())
+    if (p.name.rfind("FilterGradLanes_", 0) == 0)
+      EXPECT_GT(filterGradientLanes(p.g, p.target->name == std::string("avx512") ? 16
+                                         : p.target->name == std::string("avx2") ? 8
+                                                                                  : 4),
+                0)
+          << p.name;
+  // A stride-2 layer's filter gradient reads every other column.
+  Conv2DGeometry strided = grad(4, 3, 32, 32, 16, 3, 1);
+  strided.dilationW = strided.dilationH = 2;
+  EXPECT_EQ(filterGradientLanes(strided, 16), 0);
+  EXPECT_EQ(filterGradientLanes(makeConv("", 2, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1).g, 16), 0);
+  EXPECT_EQ(filterGradientLanes(
+                axon::halide::convRoleGeometry(makeConv("", 2, 16, 12, 12, 32, 5, 5, 1, 0, 1, 1).g,
+                                               ConvRole::InputGrad),
+                16),
+            0);
 }
 
 TEST(ContractionTest, RejectsFuncsNotFromDefine) {
