@@ -193,8 +193,31 @@ llvm::Expected<int64_t> axon::sampleCount(const DataSource &source) {
                                  source.describe());
 }
 
+namespace {
+
+/// fitScaling over any values that convert to double, in order: the same
+/// arithmetic whether the training inputs are doubles or IDX bytes.
+template <typename Values>
+llvm::Expected<InputScaling> fitScalingOf(const Normalization &n,
+                                          const Values &values);
+
+} // namespace
+
 llvm::Expected<InputScaling> axon::fitScaling(const Normalization &n,
                                               const Tensor &inputs) {
+  return fitScalingOf(n, inputs.data);
+}
+
+llvm::Expected<InputScaling>
+axon::fitScaling(const Normalization &n, llvm::ArrayRef<unsigned char> inputs) {
+  return fitScalingOf(n, inputs);
+}
+
+namespace {
+
+template <typename Values>
+llvm::Expected<InputScaling> fitScalingOf(const Normalization &n,
+                                          const Values &v) {
   InputScaling s;
   switch (n.kind) {
   case Normalization::Kind::None:
@@ -206,7 +229,6 @@ llvm::Expected<InputScaling> axon::fitScaling(const Normalization &n,
   case Normalization::Kind::Scale: {
     // std::minmax_element's values (from the first element on, a NaN
     // never replaces one), in a loop the compiler vectorises.
-    const std::vector<double> &v = inputs.data;
     if (v.empty())
       return llvm::createStringError(
           "normalize = scale: the training inputs are all equal");
@@ -225,13 +247,13 @@ llvm::Expected<InputScaling> axon::fitScaling(const Normalization &n,
   case Normalization::Kind::Standard: {
     // Two passes: the mean first, then the spread around it (stable).
     double sum = 0;
-    for (double v : inputs.data)
-      sum += v;
-    double mean = sum / double(std::max<size_t>(1, inputs.data.size()));
+    for (double x : v)
+      sum += x;
+    double mean = sum / double(std::max<size_t>(1, v.size()));
     double sq = 0;
-    for (double v : inputs.data)
-      sq += (v - mean) * (v - mean);
-    double std = std::sqrt(sq / double(std::max<size_t>(1, inputs.data.size())));
+    for (double x : v)
+      sq += (x - mean) * (x - mean);
+    double std = std::sqrt(sq / double(std::max<size_t>(1, v.size())));
     if (!(std > 0))
       return llvm::createStringError(
           "normalize = standard: the training inputs are all equal");
@@ -243,19 +265,16 @@ llvm::Expected<InputScaling> axon::fitScaling(const Normalization &n,
   return s;
 }
 
+} // namespace
+
 llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
                                  const InputScaling &scaling,
                                  llvm::StringRef what) {
   int64_t n = d.size();
   // Inputs: reshape (same values per sample), scale, round to the type.
   std::vector<int64_t> stored(d.inputs.shape.begin() + 1, d.inputs.shape.end());
-  if (Tensor::numElements(stored) != Tensor::numElements(c.inputShape))
-    return llvm::createStringError(
-        what + ": each sample has " +
-        llvm::Twine(Tensor::numElements(stored)) + " values " +
-        Tensor::shapeString(stored) + " but the loss's input takes " +
-        dtypeName(c.inputType) + Tensor::shapeString(c.inputShape) + " (" +
-        llvm::Twine(Tensor::numElements(c.inputShape)) + ")");
+  if (llvm::Error e = checkInputShape(stored, c, what))
+    return e;
   d.inputs.shape = {n};
   d.inputs.shape.insert(d.inputs.shape.end(), c.inputShape.begin(),
                         c.inputShape.end());
@@ -278,10 +297,51 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
                                dtypeName(c.inputType)));
     v = roundTo(c.inputType, x);
   }
+  return conformLabels(d.labels, c, what);
+}
 
-  // Labels.
-  std::vector<int64_t> labelStored(d.labels.shape.begin() + 1,
-                                   d.labels.shape.end());
+llvm::Error axon::checkInputShape(llvm::ArrayRef<int64_t> stored,
+                                  const TrainConfig &c, llvm::StringRef what) {
+  std::vector<int64_t> shape(stored.begin(), stored.end());
+  if (Tensor::numElements(shape) != Tensor::numElements(c.inputShape))
+    return llvm::createStringError(
+        what + ": each sample has " +
+        llvm::Twine(Tensor::numElements(shape)) + " values " +
+        Tensor::shapeString(shape) + " but the loss's input takes " +
+        dtypeName(c.inputType) + Tensor::shapeString(c.inputShape) + " (" +
+        llvm::Twine(Tensor::numElements(c.inputShape)) + ")");
+  return llvm::Error::success();
+}
+
+llvm::Expected<std::array<double, 256>>
+axon::byteValues(llvm::ArrayRef<unsigned char> bytes, const TrainConfig &c,
+                 const InputScaling &scaling, llvm::StringRef what) {
+  std::array<double, 256> values;
+  std::array<bool, 256> fit;
+  for (int b = 0; b < 256; ++b) {
+    double x = (double(b) - scaling.offset) * scaling.scale;
+    fit[b] = isFloat(c.inputType) || fits(c.inputType, std::trunc(x));
+    values[b] = roundTo(c.inputType, x);
+  }
+  if (!isFloat(c.inputType)) {
+    int64_t perInput = std::max<int64_t>(1, Tensor::numElements(c.inputShape));
+    for (size_t i = 0; i < bytes.size(); ++i)
+      if (!fit[bytes[i]])
+        return llvm::createStringError(
+            what + llvm::formatv(": sample {0}: input {1} does not fit {2}",
+                                 int64_t(i) / perInput,
+                                 numberText((double(bytes[i]) - scaling.offset) *
+                                            scaling.scale),
+                                 dtypeName(c.inputType)));
+  }
+  return values;
+}
+
+llvm::Error axon::conformLabels(Tensor &labels, const TrainConfig &c,
+                                llvm::StringRef what) {
+  int64_t n = labels.rank() == 0 ? 0 : labels.shape[0];
+  std::vector<int64_t> labelStored(labels.shape.begin() + 1,
+                                   labels.shape.end());
   if (c.oneHot > 0) {
     if (Tensor::numElements(labelStored) != 1)
       return llvm::createStringError(
@@ -289,7 +349,7 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
                  "of shape " + Tensor::shapeString(labelStored));
     Tensor hot(c.labelType, {n, c.oneHot});
     for (int64_t i = 0; i < n; ++i) {
-      double k = d.labels.data[i];
+      double k = labels.data[i];
       if (k != std::floor(k) || k < 0 || k >= double(c.oneHot))
         return llvm::createStringError(
             what + llvm::formatv(": sample {0}: label {1} is not a class in "
@@ -297,7 +357,7 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
                                  i, numberText(k), c.oneHot));
       hot.data[i * c.oneHot + int64_t(k)] = 1;
     }
-    d.labels = std::move(hot);
+    labels = std::move(hot);
     return llvm::Error::success();
   }
   if (Tensor::numElements(labelStored) != Tensor::numElements(c.labelShape))
@@ -310,13 +370,13 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
              ? " (class numbers can be one-hot encoded with one_hot = " +
                    std::to_string(c.labelShape[0]) + ")"
              : ""));
-  d.labels.shape = {n};
-  d.labels.shape.insert(d.labels.shape.end(), c.labelShape.begin(),
+  labels.shape = {n};
+  labels.shape.insert(labels.shape.end(), c.labelShape.begin(),
                         c.labelShape.end());
   if (!isFloat(c.labelType)) {
     int64_t per = std::max<int64_t>(1, Tensor::numElements(c.labelShape));
-    for (size_t i = 0; i < d.labels.data.size(); ++i) {
-      double k = d.labels.data[i];
+    for (size_t i = 0; i < labels.data.size(); ++i) {
+      double k = labels.data[i];
       if (!fits(c.labelType, k))
         return llvm::createStringError(
             what + llvm::formatv(": label {0} of sample {1} does not fit {2}",
@@ -331,8 +391,8 @@ llvm::Error axon::conformDataset(Dataset &d, const TrainConfig &c,
                                  c.numClasses, c.lossFn));
     }
   }
-  d.labels.dtype = c.labelType;
-  for (double &v : d.labels.data)
+  labels.dtype = c.labelType;
+  for (double &v : labels.data)
     v = roundTo(c.labelType, v);
   return llvm::Error::success();
 }

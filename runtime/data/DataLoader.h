@@ -9,6 +9,7 @@
 
 #include "llvm/Support/Error.h"
 
+#include <array>
 #include <optional>
 
 namespace axon {
@@ -36,6 +37,9 @@ struct InputScaling {
 /// Errors: `standard` or `scale` on inputs with no spread (all equal).
 llvm::Expected<InputScaling> fitScaling(const Normalization &n,
                                         const Tensor &inputs);
+/// The same over IDX bytes (the same arithmetic on the same values).
+llvm::Expected<InputScaling> fitScaling(const Normalization &n,
+                                        llvm::ArrayRef<unsigned char> inputs);
 
 /// Makes raw samples what the loss takes: inputs reshaped to
 /// [n] + config.inputShape, scaled and rounded to config.inputType; labels
@@ -45,6 +49,19 @@ llvm::Expected<InputScaling> fitScaling(const Normalization &n,
 /// Errors start with `what` (the source) and say which sample is wrong.
 llvm::Error conformDataset(Dataset &data, const TrainConfig &config,
                            const InputScaling &scaling, llvm::StringRef what);
+
+/// conformDataset's pieces, for data held otherwise (IdxSamples): the
+/// check that a sample's `stored` shape holds config.inputShape's values;
+/// the value each byte 0..255 of `bytes` becomes (scaled, rounded to
+/// config.inputType), with conformDataset's error for the first byte whose
+/// value does not fit an integer input type; and the labels conformed.
+llvm::Error checkInputShape(llvm::ArrayRef<int64_t> stored,
+                            const TrainConfig &config, llvm::StringRef what);
+llvm::Expected<std::array<double, 256>>
+byteValues(llvm::ArrayRef<unsigned char> bytes, const TrainConfig &config,
+           const InputScaling &scaling, llvm::StringRef what);
+llvm::Error conformLabels(Tensor &labels, const TrainConfig &config,
+                          llvm::StringRef what);
 
 struct TrainData {
   Dataset train;

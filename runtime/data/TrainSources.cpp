@@ -1,6 +1,7 @@
 // A train block's data as bound sample sources (see TrainSources.h).
 #include "runtime/data/TrainSources.h"
 
+#include "runtime/data/IdxSamples.h"
 #include "runtime/data/SkipGramPairs.h"
 #include "runtime/data/TextWindows.h"
 
@@ -158,6 +159,9 @@ llvm::Expected<TrainSources> axon::sourcesOf(const TrainConfig &c,
 llvm::Expected<TrainSources> axon::loadTrainSources(const TrainConfig &c,
                                                     int64_t limit,
                                                     int64_t evalLimit) {
+  // IDX images stay bytes until a batch is gathered.
+  if (c.train.format == "idx" && (c.eval.empty() || c.eval.format == "idx"))
+    return loadIdxSources(c, limit, evalLimit);
   if (!c.train.namedArrays()) {
     auto data = loadTrainData(c, limit, evalLimit);
     if (!data)

@@ -3,6 +3,7 @@
 // error of every malformed input, and gathering rows.
 #include "runtime/data/ArrayBinding.h"
 #include "runtime/data/DataLoader.h"
+#include "runtime/data/TrainSources.h"
 #include "runtime/io/Csv.h"
 #include "runtime/io/Idx.h"
 #include "runtime/io/Npy.h"
@@ -229,6 +230,135 @@ TEST_F(DataLoaderTest, GatherIntoReusesStorageWithGathersValues) {
       EXPECT_EQ(seen, n) << "batch " << batch; // the partial batch included
       EXPECT_EQ(into[0].shape[0], n % batch == 0 ? batch : n % batch);
     }
+}
+
+/// Every array of every sample of `a` and `b` (gathered in one batch of all
+/// rows, then in batches of 7 into reused storage) is the same.
+void expectSameSamples(const SampleSource *a, const SampleSource *b,
+                       const std::string &what) {
+  ASSERT_EQ(a == nullptr, b == nullptr) << what;
+  if (!a)
+    return;
+  ASSERT_EQ(a->size(), b->size()) << what;
+  std::vector<ArraySpec> sa = a->specs(), sb = b->specs();
+  ASSERT_EQ(sa.size(), sb.size()) << what;
+  for (size_t i = 0; i < sa.size(); ++i) {
+    EXPECT_EQ(sa[i].name, sb[i].name) << what;
+    EXPECT_EQ(sa[i].dtype, sb[i].dtype) << what;
+    EXPECT_EQ(sa[i].shape, sb[i].shape) << what;
+  }
+  std::vector<int64_t> all(a->size());
+  for (int64_t i = 0; i < a->size(); ++i)
+    all[i] = a->size() - 1 - i; // backwards
+  NamedArrays x = a->gather(all, 0), y = b->gather(all, 0);
+  ASSERT_EQ(x.arrays.size(), y.arrays.size()) << what;
+  for (size_t i = 0; i < x.arrays.size(); ++i) {
+    EXPECT_EQ(x.arrays[i].first, y.arrays[i].first) << what;
+    EXPECT_EQ(x.arrays[i].second.dtype, y.arrays[i].second.dtype) << what;
+    EXPECT_EQ(x.arrays[i].second.shape, y.arrays[i].second.shape) << what;
+    EXPECT_EQ(x.arrays[i].second.data, y.arrays[i].second.data) << what;
+  }
+  std::vector<Tensor> into;
+  for (const auto &rows : Batcher(a->size(), 7, 3, true, false).epoch(2)) {
+    a->gatherInto(rows, 2, into);
+    NamedArrays want = b->gather(rows, 2);
+    for (size_t i = 0; i < into.size(); ++i)
+      EXPECT_EQ(into[i].data, want.arrays[i].second.data) << what;
+  }
+}
+
+TEST_F(DataLoaderTest, IdxBytesLoadAsTheConformedDataset) {
+  // loadTrainSources keeps IDX images as bytes (IdxSamples); the oracle is
+  // loadTrainData + sourcesOf, which conform every value as doubles. 1, 7
+  // and 33 samples of 7 values; every normalisation; limits; a validation
+  // split; an eval set; an integer input type.
+  for (int64_t n : {1, 7, 33}) {
+    std::vector<unsigned char> x(n * 7), t(n);
+    for (int64_t i = 0; i < n * 7; ++i)
+      x[i] = static_cast<unsigned char>((i * 89 + 3) % 256);
+    for (int64_t i = 0; i < n; ++i)
+      t[i] = static_cast<unsigned char>(i % 10);
+    std::string xs = writeIdx("x.idx", {uint32_t(n), 7}, x);
+    std::string ts = writeIdx("t.idx", {uint32_t(n)}, t);
+    std::string ex = writeIdx("ex.idx", {3, 7, 1}, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+                                                    10, 11, 250, 251, 252, 253,
+                                                    254, 255, 128, 129, 7});
+    std::string et = writeIdx("et.idx", {3}, {1, 2, 3});
+    for (auto kind : {Normalization::Kind::Scale, Normalization::Kind::Standard,
+                      Normalization::Kind::Fixed, Normalization::Kind::None})
+      for (int64_t limit : {int64_t(0), int64_t(5)})
+        for (double validation : {-1.0, 0.3}) {
+          TrainConfig c = configFor({7}, {"idx", {xs, ts}}, kind);
+          c.eval = {"idx", {ex, et}};
+          c.normalize.mean = 100;
+          c.normalize.std = 3;
+          c.validation = validation;
+          c.numClasses = 10;
+          std::string what = "n " + std::to_string(n) + ", normalize " +
+                             normalizationName(kind) + ", limit " +
+                             std::to_string(limit) + ", validation " +
+                             std::to_string(validation);
+          auto bytes = loadTrainSources(c, limit, 2);
+          auto data = loadTrainData(c, limit, 2);
+          if (!data) {
+            // One distinct value (n = 1): scale and standard refuse it alike.
+            ASSERT_FALSE(bool(bytes)) << what;
+            EXPECT_EQ(llvm::toString(bytes.takeError()),
+                      llvm::toString(data.takeError())) << what;
+            continue;
+          }
+          auto doubles = sourcesOf(c, std::move(*data));
+          ASSERT_TRUE(bool(bytes)) << what << ": "
+                                   << llvm::toString(bytes.takeError());
+          ASSERT_TRUE(bool(doubles)) << llvm::toString(doubles.takeError());
+          EXPECT_EQ(bytes->scaling.offset, doubles->scaling.offset) << what;
+          EXPECT_EQ(bytes->scaling.scale, doubles->scaling.scale) << what;
+          expectSameSamples(bytes->train.get(), doubles->train.get(),
+                            what + ", train");
+          expectSameSamples(bytes->validation.get(), doubles->validation.get(),
+                            what + ", validation");
+          expectSameSamples(bytes->eval.get(), doubles->eval.get(),
+                            what + ", eval");
+        }
+  }
+}
+
+TEST_F(DataLoaderTest, IdxBytesFailAsTheConformedDataset) {
+  // The same error, word for word, from both loaders.
+  auto same = [&](TrainConfig c, int64_t limit, const std::string &needle) {
+    auto bytes = loadTrainSources(c, limit, 0);
+    auto data = loadTrainData(c, limit, 0);
+    ASSERT_FALSE(bool(bytes)) << needle;
+    ASSERT_FALSE(bool(data)) << needle;
+    std::string msg = llvm::toString(bytes.takeError());
+    EXPECT_EQ(msg, llvm::toString(data.takeError()));
+    EXPECT_NE(msg.find(needle), std::string::npos) << msg;
+  };
+  // An i32 input that a fixed normalisation scales past 2^31.
+  TrainConfig c = configFor({2, 2}, {"idx", {images, labels}},
+                            Normalization::Kind::Fixed);
+  c.inputType = DType::I32;
+  c.normalize.std = 1e-8;
+  same(c, 0, "sample 0: input 2.55e+10 does not fit i32");
+  // A label outside the loss's classes, a sample of the wrong size, a
+  // negative limit, counts that differ, a truncated file, no samples.
+  c = configFor({2, 2}, {"idx", {images, labels}});
+  c.numClasses = 8;
+  same(c, 0, "sample 2: label 9 is not a class in [0, 8)");
+  same(configFor({3}, {"idx", {images, labels}}), 0,
+       "each sample has 4 values [2, 2]");
+  same(configFor({2, 2}, {"idx", {images, labels}}), -1,
+       "the sample limit must be >= 0, got -1");
+  std::string two = writeIdx("two.idx", {2}, {1, 2});
+  same(configFor({2, 2}, {"idx", {images, two}}), 0,
+       "holds 3 samples but " + two + " holds 2 labels");
+  std::string cut = write("cut.idx", std::string("\0\0\x08\x01\0\0\0\x07", 8) + "ab");
+  same(configFor({1}, {"idx", {cut, cut}}), 0,
+       cut + ": truncated: the header promises 7 values but the file holds 2");
+  std::string none = writeIdx("none.idx", {0, 2, 2}, {});
+  std::string noLabels = writeIdx("nolabels.idx", {0}, {});
+  same(configFor({2, 2}, {"idx", {none, noLabels}}), 0,
+       none + ": holds no samples");
 }
 
 TEST_F(DataLoaderTest, CsvWithHeaderAndLabelColumn) {
