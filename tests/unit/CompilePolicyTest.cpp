@@ -63,6 +63,26 @@ TEST(CompilePolicy, ABinaryAlsoCompilesEveryFunctionAtOne) {
   EXPECT_EQ(rowsOf(rows, "forward"), (std::vector<int64_t>{1}));
 }
 
+// A function with a rank-0 result runs in no pieces (infer refuses to join
+// scalars of some rows): at the batch size only, but for the loss and the
+// eval_fn, whose batch means the trainer joins.
+TEST(CompilePolicy, AScalarResultIsNotCompiledAtOne) {
+  std::vector<std::string> all{"forward", "loss", "accuracy", "check",
+                               "loss_train_step"};
+  std::vector<std::string> scalars{"loss", "accuracy", "check",
+                                   "loss_train_step"};
+  auto rows = rowsToCompile(mlpBlock(), 32, {}, all, scalars);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_EQ(rowsOf(rows, "check"), (std::vector<int64_t>{32}));
+  EXPECT_EQ(rowsOf(rows, "forward"), (std::vector<int64_t>{32, 1}));
+  EXPECT_EQ(rowsOf(rows, "loss"), (std::vector<int64_t>{32, 1}));
+  EXPECT_EQ(rowsOf(rows, "accuracy"), (std::vector<int64_t>{32, 1}));
+  EXPECT_EQ(rowsOf(rows, "loss_train_step"), (std::vector<int64_t>{32}));
+  // Without a train block every scalar function is such a check.
+  rows = rowsToCompile(TrainConfig(), 8, {}, {"forward", "loss"}, {"loss"});
+  EXPECT_EQ(rowsOf(rows, "loss"), (std::vector<int64_t>{8}));
+}
+
 // The validation split is evaluated like the eval set: the loss and the
 // eval_fn at its batches and leftover. 1001 samples in batches of 32 leave 9.
 TEST(CompilePolicy, TheValidationSplitsLeftoverIsCompiled) {

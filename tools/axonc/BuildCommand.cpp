@@ -100,9 +100,17 @@ int axon::runBuild(ModuleOp module, const BuildFlags &flags,
   BinaryConfig config = configOf(module, flags.modelPath, batch);
 
   std::vector<FunctionRequest> requests;
+  std::vector<std::string> entries = publicFunctions(module), scalars;
+  for (const std::string &name : entries)
+    if (llvm::any_of(module.lookupSymbol<func::FuncOp>(name).getResultTypes(),
+                     [](Type t) {
+                       auto r = dyn_cast<RankedTensorType>(t);
+                       return r && r.getRank() == 0;
+                     }))
+      scalars.push_back(name);
   for (const CompiledRows &f : rowsToCompile(config.train, batch,
                                              evaluatedSizes(config.train),
-                                             publicFunctions(module)))
+                                             entries, scalars))
   {
     auto fn = module.lookupSymbol<func::FuncOp>(f.function);
     if (!fn)

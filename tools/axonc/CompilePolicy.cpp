@@ -7,7 +7,8 @@ using namespace axon;
 std::vector<CompiledRows>
 axon::rowsToCompile(const TrainConfig &train, int64_t batch,
                     const EvaluatedSizes &sizes,
-                    llvm::ArrayRef<std::string> anyRows) {
+                    llvm::ArrayRef<std::string> anyRows,
+                    llvm::ArrayRef<std::string> scalarResults) {
   std::vector<CompiledRows> out;
   auto add = [&](const std::string &fn, int64_t rows) {
     if (fn.empty() || rows <= 0)
@@ -41,7 +42,9 @@ axon::rowsToCompile(const TrainConfig &train, int64_t batch,
   }
   for (const std::string &fn : anyRows) {
     add(fn, batch);
-    if (fn != train.stepFn)
+    bool inPieces = !llvm::is_contained(scalarResults, fn) ||
+                    takesLossArguments(train, fn);
+    if (fn != train.stepFn && inPieces)
       add(fn, 1);
   }
   return out;

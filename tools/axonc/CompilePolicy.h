@@ -38,13 +38,18 @@ struct CompiledRows {
 ///    a session evaluates in (runtime/train/Trainer.h evaluate);
 ///  - each function of `anyRows` (called on any number of rows: a built
 ///    binary's infer) at the batch size and, but for the train step, at 1,
-///    which serve any row count in pieces (runtime/core/ExecutorModel.h).
+///    which serve any row count in pieces (runtime/core/ExecutorModel.h);
+///    not at 1 those of `scalarResults` (a rank-0 result) other than the
+///    loss and the eval_fn: infer runs no such function in pieces (a
+///    scalar of some rows says nothing of the rest), so their 1-row
+///    kernels would serve a call of exactly one row alone (mingru's
+///    scan_vs_loop check: 27 of the binary's 137 kernels).
 /// Train step, loss, eval_fn, then `anyRows`' order; each function and
 /// row count once.
-std::vector<CompiledRows> rowsToCompile(const TrainConfig &train,
-                                        int64_t batch,
-                                        const EvaluatedSizes &sizes,
-                                        llvm::ArrayRef<std::string> anyRows);
+std::vector<CompiledRows>
+rowsToCompile(const TrainConfig &train, int64_t batch,
+              const EvaluatedSizes &sizes, llvm::ArrayRef<std::string> anyRows,
+              llvm::ArrayRef<std::string> scalarResults = {});
 
 /// Whether `function` takes the loss's arguments (the train step, the loss,
 /// the eval_fn), whose dims after the batch dim the data binds.
