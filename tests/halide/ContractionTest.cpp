@@ -554,20 +554,19 @@ std::vector<ConvParams> convCases() {
       makeGradient("FilterGradCnnConv2", ConvRole::FilterGrad, 3, 16, 12, 12, 32, 5, 0),
       makeGradient("FilterGrad_C3_O17_Pad1", ConvRole::FilterGrad, 2, 3, 9, 33, 17, 3, 1),
       makeGradient("FilterGrad_C1_O32_K3", ConvRole::FilterGrad, 1, 1, 7, 7, 32, 3, 0),
-      // Windows larger than the output whose width is whole vectors (or
-      // half vectors): ConvFilterGradient.cpp's lanes along the window's x.
-      // Batch 1, 7 and 33 (33 images: blocks of 11), 1, 3 and 17 channels,
-      // 17 output channels (blocks of one), odd heights, padding; the 3x3
-      // 64->64 layer at 32x32 over 2 images; a forward conv with a window
-      // larger than its output in 2 groups.
-      makeGradient("FilterGradLanes_N1_C1_O16_H7_W16", ConvRole::FilterGrad, 1, 1, 7, 16, 16,
-                   3, 1),
-      makeGradient("FilterGradLanes_N7_C3_O17_H9_W32", ConvRole::FilterGrad, 7, 3, 9, 32, 17,
-                   3, 1),
+      // Windows larger than the output, two or more (half) vectors wide,
+      // unpadded: ConvFilterGradient.cpp's lanes along the window's x.
+      // Batch 1, 7 and 33 (33 images: blocks of 11), 1, 3, 17 and 64
+      // channels, 17 output channels (blocks of one), odd heights; a
+      // forward conv with a window larger than its output in 2 groups.
+      makeGradient("FilterGradLanes_N1_C1_O16_H7_W18", ConvRole::FilterGrad, 1, 1, 7, 18, 16,
+                   3, 0),
+      makeGradient("FilterGradLanes_N7_C3_O17_H9_W34", ConvRole::FilterGrad, 7, 3, 9, 34, 17,
+                   3, 0),
       makeGradient("FilterGradLanes_N33_C17_O8_H13_W28", ConvRole::FilterGrad, 33, 17, 13, 28,
                    8, 5, 0),
-      makeGradient("FilterGradLanes_N2_C64_O64_32x32", ConvRole::FilterGrad, 2, 64, 32, 32, 64,
-                   3, 1),
+      makeGradient("FilterGradLanes_N2_C64_O64_H9_W34", ConvRole::FilterGrad, 2, 64, 9, 34, 64,
+                   3, 0),
       makeConv("WindowLargerThanOutput_Groups2", 2, 4, 8, 17, 6, 7, 16, 1, 0, 1, 2, true),
       // Too few output tasks for the work: the reduction over channels is
       // split into chunks summed in parallel (Contraction.cpp's
@@ -673,21 +672,22 @@ TEST(ContractionTest, WinogradTakesThe3x3StrideOneLayers) {
   EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 3, 1, 1, 1, 2), Float(32)));
 }
 
-// The FilterGradLanes_ cases above take the lanes schedule: filter
-// gradients whose window (the layer's output) is whole (half) vectors wide
-// and read at consecutive columns (a stride-1 layer), not forward layers
-// nor input gradients.
+// The FilterGradLanes_ cases above take the lanes schedule: unpadded
+// filter gradients whose window (the layer's output) is two or more (half)
+// vectors wide and read at consecutive columns (a stride-1 layer), not
+// forward layers nor input gradients.
 TEST(ContractionTest, FilterGradientLanesTakeWindowsLargerThanOutput) {
   using axon::halide::filterGradientLanes;
   auto grad = [](int64_t n, int64_t c, int64_t h, int64_t w, int64_t o, int64_t k,
                  int64_t pad) {
     return makeGradient("", ConvRole::FilterGrad, n, c, h, w, o, k, pad).g;
   };
-  EXPECT_EQ(filterGradientLanes(grad(64, 64, 32, 32, 64, 3, 1), 16), 16);
-  EXPECT_EQ(filterGradientLanes(grad(64, 64, 32, 32, 64, 3, 1), 8), 8);
-  EXPECT_EQ(filterGradientLanes(grad(64, 1, 28, 28, 16, 5, 0), 16), 8); // 24 wide
-  EXPECT_EQ(filterGradientLanes(grad(64, 16, 12, 12, 32, 5, 0), 16), 8);
-  EXPECT_EQ(filterGradientLanes(grad(1, 1, 7, 7, 32, 3, 0), 16), 0); // 5 wide
+  EXPECT_EQ(filterGradientLanes(grad(64, 64, 34, 34, 64, 3, 0), 16), 16); // 32 wide
+  EXPECT_EQ(filterGradientLanes(grad(64, 64, 34, 34, 64, 3, 0), 8), 8);
+  EXPECT_EQ(filterGradientLanes(grad(64, 1, 28, 28, 16, 5, 0), 16), 8);  // 24 wide
+  EXPECT_EQ(filterGradientLanes(grad(64, 16, 12, 12, 32, 5, 0), 16), 0); // 8: one vector
+  EXPECT_EQ(filterGradientLanes(grad(1, 1, 7, 7, 32, 3, 0), 16), 0);     // 5 wide
+  EXPECT_EQ(filterGradientLanes(grad(64, 64, 32, 32, 64, 3, 1), 16), 0); // padded
   for (const ConvParams &p : convCases())
     if (p.name.rfind("FilterGradLanes_", 0) == 0)
       EXPECT_GT(filterGradientLanes(p.g, p.target->name == std::string("avx512") ? 16
