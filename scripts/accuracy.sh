@@ -16,18 +16,22 @@
 #   examples/lstm     <= baseline - 0.5   (1 x 192, forget-gate bias 1, 6 epochs,
 #                                          4.1 min: 1.9741; 3 epochs at bias 0: 2.1057)
 #   examples/transformer <= baseline - 0.5 (2 blocks, D = 64, 3 epochs, 1.6 min: 1.9136)
-#   examples/gru      <= baseline - 0.5   (1 x 128, 3 epochs, 2 min: 1.8985)
-#   examples/mingru   <= baseline - 0.5   (2 x 256 by scan, 3 epochs, 2.3 min: 1.8855)
+#   examples/gru      <= baseline - 0.5   (1 x 128, 3 epochs, 48 s: 1.8985)
+#   examples/mingru   <= baseline - 0.5   (2 x 256 by scan, 3 epochs, 78 s: 1.8855)
 # The models with a `generate` function (lstm, transformer) then print 400
 # characters sampled after the prompt "The " (temperature 0.8, seed 1).
 # And examples/lstm/bilstm.axon (`bilstm`), the bidirectional LSTM filling
 # in each character from both sides: held-out cloze accuracy >= 0.50
-# (1 x 128 each way, 1 epoch, 8.7 min: 0.5551).
+# (1 x 128 each way, 1 epoch, 51 s: 0.5551).
 # and examples/word2vec (skip-gram with negative sampling on the words of
 # fortunes), whose bar is `axonc similar`'s mean cosine similarity within the
 # categories weekdays, months, number words and colours minus that of
-# 10,000 random word pairs: >= 0.20 (10 epochs, 40 s: 0.4459 - 0.1498 =
+# 10,000 random word pairs: >= 0.20 (10 epochs, 43 s: 0.4459 - 0.1498 =
 # 0.296; after one epoch 0.13, untrained -0.0009).
+# (gru, mingru, bilstm and word2vec measured on 2026-12-03 at 523c37d, 2
+# shared cores, after the kernel changes since 4bea655: the same losses and
+# scores as before them, gru 2 min -> 48 s, mingru 2.3 min -> 78 s,
+# bilstm 8.7 min -> 51 s, word2vec 40 -> 43 s.)
 # Logs, plots and checkpoints go to runs/accuracy/. Exits 1 if a bar is missed.
 #
 #   scripts/accuracy.sh [--binary] [mlp|cnn|seq2seq|lstm|gru|mingru|transformer|bilstm|word2vec ...]
