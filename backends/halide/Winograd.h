@@ -8,7 +8,11 @@
 //
 // Used by defineConv2D / scheduleConv2D (Contraction.cpp) where
 // useWinograd says so; the results differ from the direct sum only by
-// rounding (the transforms' coefficients are 0, +-1 and +-1/2).
+// rounding (the transforms' coefficients are 0, +-1 and +-1/2), except that
+// an infinite input or weight gives NaN (inf - inf in a transform) in the
+// outputs whose window it is in, where the direct sum may give +-inf. A NaN
+// reaches the same outputs as in the direct sum (each tile's patch is the
+// union of its 2x2 pixels' windows, and A^T keeps each pixel's taps).
 #ifndef AXON_BACKENDS_HALIDE_WINOGRAD_H
 #define AXON_BACKENDS_HALIDE_WINOGRAD_H
 
