@@ -493,6 +493,14 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
   return conv;
 }
 
+std::optional<Func> paddedInputOf(Func reader, Func conv) {
+  auto calls = Internal::find_direct_calls(reader.function());
+  auto padded = calls.find(conv.name() + "_padded");
+  if (padded == calls.end())
+    return std::nullopt;
+  return Func(padded->second);
+}
+
 namespace {
 
 /// Bounds `out` to the output (tiles shifted inwards must stay inside it)
@@ -573,14 +581,9 @@ void scheduleConvOperands(Func conv, Func acc, Func out, Var t, Func input,
   const int64_t bytesPerTask = (g.w + 2 * g.padW) * (g.h + 2 * g.padH) * g.c *
                                conv.output_types()[0].bytes();
   const int vec = target.natural_vector_size(conv.output_types()[0]);
-  Func src = input;
-  bool computeSrc = !readInfo(input).cheap;
-  auto calls = Internal::find_direct_calls(acc.function());
-  auto padded = calls.find(conv.name() + "_padded");
-  if (padded != calls.end()) {
-    src = Func(padded->second);
-    computeSrc = true;
-  }
+  std::optional<Func> padded = paddedInputOf(acc, conv);
+  Func src = padded.value_or(input);
+  const bool computeSrc = padded || !readInfo(input).cheap;
   if (computeSrc) {
     std::vector<Var> sa = src.args();
     src.compute_at(out, t).vectorize(sa[0], vec, TailStrategy::GuardWithIf);

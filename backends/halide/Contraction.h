@@ -10,6 +10,7 @@
 #include "Halide.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace axon::halide {
@@ -83,6 +84,12 @@ struct Conv2DGeometry {
 Halide::Func defineConv2D(Halide::Func input, Halide::Func filter,
                           const Conv2DGeometry &g, Halide::Type accType,
                           const std::string &name);
+
+/// The zero boundary (`conv`_padded) that defineConv2D put between the
+/// conv's input and `reader` (its accumulator or a stage of it), if the
+/// window leaves the input; schedules compute it once per task.
+std::optional<Halide::Func> paddedInputOf(Halide::Func reader,
+                                          Halide::Func conv);
 
 /// Schedules a conv from defineConv2D with its epilogue `out` (as for
 /// scheduleMatmul). Structure: parallel over (batch, blocks of output

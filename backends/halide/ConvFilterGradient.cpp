@@ -190,14 +190,9 @@ void scheduleConv2DFilterGradient(Func conv, Func acc, Func out, Func input,
   // The zero-padded (or computed) input: the block's images of one channel
   // of x, once per (block of images, channel), rather than a select in
   // every step.
-  Func src = input;
-  bool computeSrc = ops.inputComputes;
-  auto calls = Internal::find_direct_calls(blockF.function());
-  auto padded = calls.find(conv.name() + "_padded");
-  if (padded != calls.end()) {
-    src = Func(padded->second);
-    computeSrc = true;
-  }
+  std::optional<Func> padded = paddedInputOf(blockF, conv);
+  Func src = padded.value_or(input);
+  const bool computeSrc = padded || ops.inputComputes;
   if (computeSrc) {
     std::vector<Var> sa = src.args();
     src.compute_at(lanesF, ln)
