@@ -25,9 +25,8 @@ void keepRows(Tensor &t, int64_t n) {
 
 llvm::Expected<Dataset> readPair(const DataSource &s,
                                  llvm::Expected<Tensor> (*read)(llvm::StringRef)) {
-  if (s.files.size() != 2)
-    return llvm::createStringError(s.describe() +
-                                   ": expected two files, inputs and labels");
+  if (llvm::Error e = checkTwoFiles(s))
+    return std::move(e);
   // IDX: compare the two headers' counts before decompressing either.
   if (s.format == "idx")
     if (llvm::Error e = checkIdxPair(s.files[0], s.files[1]))
@@ -42,10 +41,8 @@ llvm::Expected<Dataset> readPair(const DataSource &s,
     return llvm::createStringError(
         (x->rank() < 1 ? s.files[0] : s.files[1]) +
         ": a scalar, not one row per sample");
-  if (x->shape[0] != t->shape[0])
-    return llvm::createStringError(
-        s.files[0] + " holds " + llvm::Twine(x->shape[0]) + " samples but " +
-        s.files[1] + " holds " + llvm::Twine(t->shape[0]) + " labels");
+  if (llvm::Error e = checkPairRows(s, x->shape, t->shape[0]))
+    return std::move(e);
   Dataset d;
   d.inputs = std::move(*x);
   d.labels = std::move(*t);
@@ -135,12 +132,40 @@ llvm::Expected<Dataset> readCsvSamples(const DataSource &s, int64_t limit,
 
 } // namespace
 
-llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
-                                          int64_t limit, bool allowNonfinite) {
+llvm::Error axon::checkSampleLimit(const DataSource &source, int64_t limit) {
   if (limit < 0)
     return llvm::createStringError(source.describe() +
                                    ": the sample limit must be >= 0, got " +
                                    llvm::Twine(limit));
+  return llvm::Error::success();
+}
+
+llvm::Error axon::checkTwoFiles(const DataSource &source) {
+  if (source.files.size() != 2)
+    return llvm::createStringError(source.describe() +
+                                   ": expected two files, inputs and labels");
+  return llvm::Error::success();
+}
+
+llvm::Error axon::checkPairRows(const DataSource &source,
+                                llvm::ArrayRef<int64_t> inputShape,
+                                int64_t labels) {
+  if (inputShape[0] != labels)
+    return llvm::createStringError(
+        source.files[0] + " holds " + llvm::Twine(inputShape[0]) +
+        " samples but " + source.files[1] + " holds " + llvm::Twine(labels) +
+        " labels");
+  if (labels == 0)
+    return llvm::createStringError(source.files[0] + ": holds no samples (" +
+                                   Tensor::shapeString(inputShape) + "); " +
+                                   source.describe() + " needs at least one");
+  return llvm::Error::success();
+}
+
+llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
+                                          int64_t limit, bool allowNonfinite) {
+  if (llvm::Error e = checkSampleLimit(source, limit))
+    return std::move(e);
   if (source.format != "idx" && source.format != "npy" &&
       source.format != "csv")
     return llvm::createStringError("unknown data format '" + source.format +
@@ -151,11 +176,6 @@ llvm::Expected<Dataset> axon::readSamples(const DataSource &source,
       readPair(source, source.format == "idx" ? readIdx : readNpy);
   if (!d)
     return d.takeError();
-  if (d->size() == 0)
-    return llvm::createStringError(source.files[0] + ": holds no samples (" +
-                                   Tensor::shapeString(d->inputs.shape) +
-                                   "); " + source.describe() +
-                                   " needs at least one");
   if (limit > 0) {
     keepRows(d->inputs, limit);
     keepRows(d->labels, limit);

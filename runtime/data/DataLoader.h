@@ -25,6 +25,14 @@ namespace axon {
 llvm::Expected<Dataset> readSamples(const DataSource &source, int64_t limit,
                                     bool allowNonfinite = false);
 
+/// The checks every reader of an (inputs, labels) source makes, with the
+/// same messages: a sample limit >= 0; two files; as many labels
+/// (`labels`) as inputs (`inputShape`'s first extent), and at least one.
+llvm::Error checkSampleLimit(const DataSource &source, int64_t limit);
+llvm::Error checkTwoFiles(const DataSource &source);
+llvm::Error checkPairRows(const DataSource &source,
+                          llvm::ArrayRef<int64_t> inputShape, int64_t labels);
+
 /// How many samples `source` holds, from as little of it as tells: the
 /// labels IDX file's header, the labels .npy file, the CSV file. Errors as
 /// readSamples'.

@@ -1,6 +1,7 @@
 // IDX data held as bytes (see IdxSamples.h).
 #include "runtime/data/IdxSamples.h"
 
+#include "runtime/data/DataLoader.h"
 #include "runtime/io/Idx.h"
 
 #include <cassert>
@@ -60,13 +61,10 @@ struct IdxPair {
 };
 
 llvm::Expected<IdxPair> readIdxPair(const DataSource &s, int64_t limit) {
-  if (limit < 0)
-    return llvm::createStringError(s.describe() +
-                                   ": the sample limit must be >= 0, got " +
-                                   llvm::Twine(limit));
-  if (s.files.size() != 2)
-    return llvm::createStringError(s.describe() +
-                                   ": expected two files, inputs and labels");
+  if (llvm::Error e = checkSampleLimit(s, limit))
+    return std::move(e);
+  if (llvm::Error e = checkTwoFiles(s))
+    return std::move(e);
   if (llvm::Error e = checkIdxPair(s.files[0], s.files[1]))
     return std::move(e);
   auto x = readIdxBytes(s.files[0]);
@@ -75,14 +73,8 @@ llvm::Expected<IdxPair> readIdxPair(const DataSource &s, int64_t limit) {
   auto t = readIdxBytes(s.files[1]);
   if (!t)
     return t.takeError();
-  if (x->shape[0] != t->shape[0])
-    return llvm::createStringError(
-        s.files[0] + " holds " + llvm::Twine(x->shape[0]) + " samples but " +
-        s.files[1] + " holds " + llvm::Twine(t->shape[0]) + " labels");
-  if (x->shape[0] == 0)
-    return llvm::createStringError(s.files[0] + ": holds no samples (" +
-                                   Tensor::shapeString(x->shape) + "); " +
-                                   s.describe() + " needs at least one");
+  if (llvm::Error e = checkPairRows(s, x->shape, t->shape[0]))
+    return std::move(e);
   IdxPair p;
   p.inputs = std::move(*x);
   int64_t n = p.inputs.shape[0];

@@ -1,6 +1,7 @@
 // A train block's data as bound sample sources (see TrainSources.h).
 #include "runtime/data/TrainSources.h"
 
+#include "runtime/data/DataLoader.h"
 #include "runtime/data/IdxSamples.h"
 #include "runtime/data/SkipGramPairs.h"
 #include "runtime/data/TextWindows.h"
@@ -173,10 +174,8 @@ llvm::Expected<TrainSources> axon::loadTrainSources(const TrainConfig &c,
         c.eval.describe() + ": a " + c.train.format +
         " source takes no eval_data; its validation split is evaluated each "
         "epoch");
-  if (limit < 0)
-    return llvm::createStringError(c.train.describe() +
-                                   ": the sample limit must be >= 0, got " +
-                                   llvm::Twine(limit));
+  if (llvm::Error e = checkSampleLimit(c.train, limit))
+    return std::move(e);
   auto binding = bindLoss(c);
   if (!binding)
     return binding.takeError();
