@@ -340,22 +340,31 @@ private:
 
     SmallVector<Value> inits(loop.getInits());
     SmallVector<Type> types(loop.getResultTypes());
+    // A zero [trips, ...type] stack carried by the loop, its dynamic
+    // extents read off (value, axis) pairs defined before the loop.
+    auto addStack = [&](RankedTensorType type,
+                        ArrayRef<std::pair<Value, int64_t>> extents) {
+      SmallVector<int64_t> shape = {trips ? *trips : ShapedType::kDynamic};
+      llvm::append_range(shape, type.getShape());
+      auto stackType = RankedTensorType::get(shape, type.getElementType());
+      SmallVector<Value> dims;
+      if (!trips)
+        dims.push_back(tripValue);
+      for (auto [from, axis] : extents)
+        dims.push_back(b.create<DimOp>(loc, from, axis));
+      inits.push_back(b.create<FillOp>(loc, stackType, b.getF64FloatAttr(0.0), dims));
+      types.push_back(stackType);
+    };
     for (unsigned i = 0; i < n; ++i) {
       if (body.getArgument(1 + i).use_empty() || onlyRowWritten(loop, i))
         continue;
       stored.push_back(i);
       auto carried = cast<RankedTensorType>(body.getArgument(1 + i).getType());
-      SmallVector<int64_t> shape = {trips ? *trips : ShapedType::kDynamic};
-      llvm::append_range(shape, carried.getShape());
-      auto stackType = RankedTensorType::get(shape, carried.getElementType());
-      SmallVector<Value> dims;
-      if (!trips)
-        dims.push_back(tripValue);
+      SmallVector<std::pair<Value, int64_t>> extents;
       for (int64_t d = 0; d < carried.getRank(); ++d)
         if (carried.isDynamicDim(d))
-          dims.push_back(b.create<DimOp>(loc, loop.getInits()[i], d));
-      inits.push_back(b.create<FillOp>(loc, stackType, b.getF64FloatAttr(0.0), dims));
-      types.push_back(stackType);
+          extents.push_back({loop.getInits()[i], d});
+      addStack(carried, extents);
     }
     for (Value v : candidates) {
       auto type = cast<RankedTensorType>(v.getType());
@@ -370,16 +379,7 @@ private:
       if (int64_t(extents.size()) != type.getNumDynamicDims())
         continue;
       kept.push_back(v);
-      SmallVector<int64_t> shape = {trips ? *trips : ShapedType::kDynamic};
-      llvm::append_range(shape, type.getShape());
-      auto stackType = RankedTensorType::get(shape, type.getElementType());
-      SmallVector<Value> dims;
-      if (!trips)
-        dims.push_back(tripValue);
-      for (auto [from, axis] : extents)
-        dims.push_back(b.create<DimOp>(loc, from, axis));
-      inits.push_back(b.create<FillOp>(loc, stackType, b.getF64FloatAttr(0.0), dims));
-      types.push_back(stackType);
+      addStack(type, extents);
     }
 
     auto stepped = b.create<LoopOp>(loc, types, loop.getLower(), loop.getUpper(), inits);
