@@ -17,6 +17,8 @@
 #include "backends/halide/Winograd.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -255,8 +257,17 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   const int64_t vw = nv ? vec : N;      // vector width
   const int64_t nr = nv ? nv * vec : N; // register block columns
   const int64_t nvRegs = std::max<int64_t>(nv, 1);
-  const int64_t mr = std::max<int64_t>(
+  int64_t mr = std::max<int64_t>(
       1, std::min<int64_t>({M, 8, (regs - nvRegs - 1) / nvRegs}));
+  // SWEEPKNOB (temporary): AXON_MM=mr,nv,kc,mb,nbmul,packA
+  int64_t knob[7] = {0, 0, 0, 0, 0, 0, 0};
+  if (const char *e = getenv("AXON_MM"))
+    sscanf(e, "%ld,%ld,%ld,%ld,%ld,%ld,%ld", &knob[0], &knob[1], &knob[2], &knob[3], &knob[4], &knob[5], &knob[6]);
+  int64_t nvK = nv, nrK = nr;
+  if (knob[1] && nv) { nvK = knob[1]; nrK = nvK * vec; }
+  if (knob[0]) mr = std::min<int64_t>(M, knob[0]);
+#define nv nvK
+#define nr nrK
 
   // Parallel tiles: one register column (NB = NR) by MB rows, MB up to 512.
   // Measured on Zen 3 (AVX2, 1 thread, 1024^3): single-column tiles of 256
@@ -264,8 +275,8 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // while A streams through in row order) ran at 85-90 GFLOP/s, ahead of
   // tiles 2-8 columns wide (~70), K blocks of 128-512 (~75-80) and
   // packing A per K block as well (~65).
-  const int64_t nb = pickTile(N, nr, nr);
-  int64_t mbTarget = 512;
+  const int64_t nb = pickTile(N, nr, nr * std::max<int64_t>(1, knob[4]));
+  int64_t mbTarget = knob[3] ? knob[3] : 512;
   // Keep some 16 tiles for the thread pool where the matrix allows it.
   const int64_t colTiles = (N + nb - 1) / nb;
   if (colTiles < 16)
@@ -283,6 +294,7 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
         break;
       }
   }
+  if (knob[2] && knob[2] < K) kc = knob[2];
 
   // The output: parallel over tiles (and batch), vectorized within a tile.
   Var no("no"), mo("mo"), ni("ni"), mi("mi"), tile("tile");
@@ -301,7 +313,7 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // tiles, for all the matrices' row tiles under it: the tiles run column
   // by column, where packing per tile packed the same panel once per
   // matrix. Without K blocks, whose panels are packed per block.
-  const bool sharedB = K > 0 && kc == K && sameForEveryBatch(b, batchRank);
+  const bool sharedB = K > 0 && kc == K && (sameForEveryBatch(b, batchRank) || (knob[6] && batchRank == 0));
   Var packAt = no; // sharedB: the loop of out whose iterations pack B
   if (!sharedB) {
     out.fuse(no, mo, tile);
@@ -323,8 +335,8 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
       order.push_back(args[2 + i]);
     order.push_back(no);
     out.reorder(order);
-    Var rows("rows");
-    out.fuse(mo, args[2], rows);
+    Var rows = mo;
+    if (batchRank > 0) { rows = Var("rows"); out.fuse(mo, args[2], rows); }
     for (int i = 1; i < batchRank; ++i)
       out.fuse(rows, args[2 + i], rows);
     ParallelLoop plan = planParallelLoop({colTiles, rowTiles}, flops * kNsPerMultiplyAdd,
@@ -372,7 +384,9 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
       .vectorize(nri, int(vw))
       .unroll(nri)
       .unroll(mri);
-  intm.compute_at(acc, mro)
+  if (knob[5] == 3)
+    acc.update().reorder(nri, mri, nro, mro, ko);
+  intm.compute_at(acc, knob[5] == 3 ? nro : mro)
       .vectorize(n, int(vw))
       .unroll(n)
       .unroll(m);
@@ -389,7 +403,7 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   if (sharedB)
     bp.compute_at(out, packAt);
   else
-    bp.compute_at(acc, nro);
+    if (knob[5] == 3) bp.compute_at(acc, ko); else bp.compute_at(acc, nro);
   if (nv > 1 && readInfo(b, b.args()[1].name()).contiguous) {
     // B read through a transpose (W^T of x @ W^T): each vector of n
     // gathers from lines a row of W apart, often a power of two of bytes
@@ -401,6 +415,19 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   } else {
     bp.vectorize(ba[0], int(vw)).unroll(ba[0]);
   }
+  if (knob[5]) {
+    Func ap = a.in(intm);
+    std::vector<Var> aa = ap.args();
+    ap.reorder_storage(aa[1], aa[0]);
+    if (knob[5] == 1 || knob[5] == 3) {
+      ap.compute_at(acc, mro).bound_extent(aa[1], int(mr)).reorder(aa[1], aa[0]).unroll(aa[1]);
+      if (getenv("AXON_MM_VP")) ap.vectorize(aa[0], int(vw));
+    }
+    else
+      ap.compute_at(acc, ko);
+  }
+#undef nv
+#undef nr
 }
 
 //===----------------------------------------------------------------------===//
@@ -494,11 +521,20 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
 }
 
 std::optional<Func> paddedInputOf(Func reader, Func conv) {
-  auto calls = Internal::find_direct_calls(reader.function());
-  auto padded = calls.find(conv.name() + "_padded");
-  if (padded == calls.end())
-    return std::nullopt;
-  return Func(padded->second);
+  // By the names defineConv2D gave: Halide suffixes a name used before in
+  // the process with $n (a second pipeline's "conv" is "conv$1", its padded
+  // input "conv_padded$1"). Looking up conv.name() + "_padded" found no
+  // padded input there, so it stayed inlined, a select in every step: the
+  // 3x3 64->64 32x32 filter gradient ran in 192-230 ms after other
+  // pipelines against 50-58 alone.
+  auto given = [](const std::string &name) {
+    return name.substr(0, name.find('$'));
+  };
+  const std::string padded = given(conv.name()) + "_padded";
+  for (const auto &[name, f] : Internal::find_direct_calls(reader.function()))
+    if (given(name) == padded)
+      return Func(f);
+  return std::nullopt;
 }
 
 namespace {
@@ -710,9 +746,21 @@ void scheduleConv2DRows(Func conv, Func acc, Func out, Func input,
 
   const int regs = vectorRegisters(target);
   // Register block: xv vectors along x by ob output channels by yb rows.
-  const int64_t xv = g.ow >= vec ? std::min<int64_t>(3, g.ow / vec) : 0;
-  const int64_t vw = xv ? vec : g.ow;
-  const int64_t xr = xv ? xv * vec : g.ow;
+  int64_t xv = g.ow >= vec ? std::min<int64_t>(3, g.ow / vec) : 0;
+  int64_t vw = xv ? vec : g.ow;
+  int64_t xr = xv ? xv * vec : g.ow;
+  // CONV1KNOB (temporary)
+  const int convKnob = getenv("AXON_CONV1K") ? atoi(getenv("AXON_CONV1K")) : 0;
+  if (convKnob == 1 && g.ow % vec && g.ow % (vec / 2) == 0) {
+    xv = std::min<int64_t>(3, g.ow / (vec / 2));
+    vw = vec / 2;
+    xr = xv * vw;
+  }
+  if (convKnob == 2 && g.ow % vec && g.ow < 2 * vec) {
+    xv = 1;
+    vw = g.ow;
+    xr = g.ow;
+  }
   const int64_t xRegs = std::max<int64_t>(xv, 1);
   const int64_t og = g.o / g.groups;
   const int64_t budget = std::max<int64_t>(1, (regs - xRegs - 1) / xRegs);
@@ -801,7 +849,7 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   const int vec = target.natural_vector_size(type);
   auto scheduleBlocks = filterGradientLanes(g, vec)
                             ? scheduleConv2DFilterGradientBlocks
-                        : vectorizeChannels(g, vec) ? scheduleConv2DChannels
+                        : (vectorizeChannels(g, vec) || (getenv("AXON_CONV1K") && atoi(getenv("AXON_CONV1K")) == 3 && g.ow == 24)) ? scheduleConv2DChannels
                                                     : scheduleConv2DRows;
   const int64_t chunks = reductionChunks(g, vec);
   if (chunks == 1) {

@@ -32,11 +32,9 @@ namespace axon::halide {
 /// target's vectors (`vec` lanes) or of half vectors (at least 4 lanes).
 /// Measured (Zen 4, AVX-512, 1 thread): cnn's conv1 filter gradient (24
 /// wide, 8 lanes) 0.35 -> 0.28 ms; its conv2's (8 wide: one vector) 0.93
-/// against 0.98, so the channel-vectorised schedule keeps those. Not for
-/// a padded layer either: the 3x3 64->64 32x32 layer's gradient (padding
-/// 1, its zero-padded input computed per image and channel) ran in 50 ms
-/// in a fresh process (79 before) but in 192-198 ms after other pipelines
-/// had run in the same process, which is not understood yet.
+/// against 0.98, so the channel-vectorised schedule keeps those. Padded
+/// layers too (their zero-padded input computed per block of images and
+/// channel): the 3x3 64->64 32x32 layer's gradient 77-90 -> 53-58 ms.
 int filterGradientLanes(const Conv2DGeometry &g, int vec);
 
 /// What the filter-gradient schedule needs to know of the conv from the

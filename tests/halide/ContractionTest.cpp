@@ -567,6 +567,18 @@ std::vector<ConvParams> convCases() {
                    8, 5, 0),
       makeGradient("FilterGradLanes_N2_C64_O64_H9_W34", ConvRole::FilterGrad, 2, 64, 9, 34, 64,
                    3, 0),
+      // Padded layers, their zero-padded input computed per block of
+      // images and channel: batch 1, 7 and 33, 1, 3 and 64 channels, 17
+      // output channels, odd heights, windows of 16, 24 and 32 columns,
+      // padding 1 and 2 (a 5x5 layer), the 3x3 64->64 layer at batch 2.
+      makeGradient("FilterGradLanes_Pad1_N1_C1_O16_H7_W16", ConvRole::FilterGrad, 1, 1, 7, 16,
+                   16, 3, 1),
+      makeGradient("FilterGradLanes_Pad2_N7_C3_O17_H9_W24", ConvRole::FilterGrad, 7, 3, 9, 24,
+                   17, 5, 2),
+      makeGradient("FilterGradLanes_Pad1_N33_C3_O8_H13_W32", ConvRole::FilterGrad, 33, 3, 13,
+                   32, 8, 3, 1),
+      makeGradient("FilterGradLanes_Pad1_N2_C64_O64_H11_W32", ConvRole::FilterGrad, 2, 64, 11,
+                   32, 64, 3, 1),
       makeConv("WindowLargerThanOutput_Groups2", 2, 4, 8, 17, 6, 7, 16, 1, 0, 1, 2, true),
       // Too few output tasks for the work: the reduction over channels is
       // split into chunks summed in parallel (Contraction.cpp's
@@ -672,8 +684,8 @@ TEST(ContractionTest, WinogradTakesThe3x3StrideOneLayers) {
   EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 3, 1, 1, 1, 2), Float(32)));
 }
 
-// The FilterGradLanes_ cases above take the lanes schedule: unpadded
-// filter gradients whose window (the layer's output) is two or more (half)
+// The FilterGradLanes_ cases above take the lanes schedule: filter
+// gradients whose window (the layer's output) is two or more (half)
 // vectors wide and read at consecutive columns (a stride-1 layer), not
 // forward layers nor input gradients.
 TEST(ContractionTest, FilterGradientLanesTakeWindowsLargerThanOutput) {
@@ -687,7 +699,8 @@ TEST(ContractionTest, FilterGradientLanesTakeWindowsLargerThanOutput) {
   EXPECT_EQ(filterGradientLanes(grad(64, 1, 28, 28, 16, 5, 0), 16), 8);  // 24 wide
   EXPECT_EQ(filterGradientLanes(grad(64, 16, 12, 12, 32, 5, 0), 16), 0); // 8: one vector
   EXPECT_EQ(filterGradientLanes(grad(1, 1, 7, 7, 32, 3, 0), 16), 0);     // 5 wide
-  EXPECT_EQ(filterGradientLanes(grad(64, 64, 32, 32, 64, 3, 1), 16), 0); // padded
+  EXPECT_EQ(filterGradientLanes(grad(64, 64, 32, 32, 64, 3, 1), 16), 16); // padded
+  EXPECT_EQ(filterGradientLanes(grad(64, 64, 33, 33, 64, 3, 1), 16), 0);  // 33 wide
   for (const ConvParams &p : convCases())
     if (p.name.rfind("FilterGradLanes_", 0) == 0)
       EXPECT_GT(filterGradientLanes(p.g, p.target->name == std::string("avx512") ? 16
@@ -705,6 +718,24 @@ TEST(ContractionTest, FilterGradientLanesTakeWindowsLargerThanOutput) {
                                                ConvRole::InputGrad),
                 16),
             0);
+}
+
+// Halide suffixes a name used before in the process with $n ("conv$1",
+// "conv_padded$1"): the schedules find the zero-padded input of a second
+// conv of the same name as of the first, to compute it once per task (it
+// stayed a select in every step, 4x slower, when not found).
+TEST(ContractionTest, PaddedInputFoundUnderARepeatedName) {
+  const Conv2DGeometry g = makeConv("", 1, 3, 8, 8, 4, 3, 3, 1, 1, 1, 1).g;
+  for (int i = 0; i < 3; ++i) {
+    ImageParam input(Float(32), 4), filter(Float(32), 4);
+    Func conv =
+        axon::halide::defineConv2D(input, filter, g, Float(32), "conv_repeated_name");
+    Func acc(Internal::find_direct_calls(conv.function()).begin()->second);
+    std::optional<Func> padded = axon::halide::paddedInputOf(acc, conv);
+    ASSERT_TRUE(padded.has_value()) << conv.name();
+    EXPECT_EQ(padded->name().substr(0, padded->name().find('$')),
+              "conv_repeated_name_padded");
+  }
 }
 
 TEST(ContractionTest, RejectsFuncsNotFromDefine) {
