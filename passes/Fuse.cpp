@@ -881,11 +881,40 @@ void sinkSplatConstants(LoopOp loop) {
   });
 }
 
+/// Gives each matmul reading a reshape that several matmuls read (and not
+/// broadcast over the batch: R3) a copy of its own, so that each takes it
+/// as its prologue (R3: nothing else may read it) instead of the reshape
+/// being written out by a kernel of its own: a loop's stack of dz steps,
+/// [T, N, 4H] merged to [T*N, 4H] for the two weight gradients of an LSTM
+/// (axon-hoist-loop-sums), was a 2 MB copy per train step.
+void cloneSharedReshapes(Block &block) {
+  for (Operation &op : llvm::make_early_inc_range(block)) {
+    auto reshape = dyn_cast<ReshapeOp>(op);
+    if (!reshape || reshape->hasOneUse() || reshape->use_empty())
+      continue;
+    bool matmulsOnly = llvm::all_of(reshape->getUses(), [&](OpOperand &use) {
+      auto mm = dyn_cast<MatmulOp>(use.getOwner());
+      return mm && mm->getBlock() == &block &&
+             !broadcastOverBatch(reshape.getResult(), mm.getResult());
+    });
+    if (!matmulsOnly)
+      continue;
+    SmallVector<OpOperand *> uses;
+    for (OpOperand &use : reshape->getUses())
+      uses.push_back(&use);
+    for (OpOperand *use : llvm::drop_begin(uses)) {
+      OpBuilder b(use->getOwner());
+      use->set(b.clone(*reshape)->getResult(0));
+    }
+  }
+}
+
 /// Fuses `block`, then the bodies of its loops (kernels are numbered in
 /// that order).
 LogicalResult fuseBlock(Block &block, StringRef funcName, unsigned &nextKernel,
                         bool explain) {
   eraseDeadOps(block);
+  cloneSharedReshapes(block);
   Fuser fuser(block, funcName, nextKernel);
   fuser.formGroups();
   if (explain)

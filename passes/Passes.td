@@ -210,6 +210,32 @@ def ContractBatchSums : Pass<"axon-contract-batch-sums", "::mlir::func::FuncOp">
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def HoistLoopSums : Pass<"axon-hoist-loop-sums", "::mlir::func::FuncOp"> {
+  let summary = "Move a loop's per-step sums of products after the loop, over stacks of the steps";
+  let description = [{
+    Backprop through time adds, at every step of the reverse loop, each
+    weight's gradient term to a carried accumulator: acc = acc + x_t^T dz_t
+    (and acc = acc + sum(dz_t, axes) for a bias). T small products, each
+    too small to share among threads, become one: the steps' operands are
+    stored in [T, ...] stacks (new carried values, one row written per
+    step), and after the loop
+
+      acc = init + sum(SA @ SB, axis 0)     (sum(SX, 0 and axes + 1))
+
+    which axon-contract-batch-sums then folds into one matmul over T * K.
+    An operand that is already a row of a [T, ...] tensor from before the
+    loop (dynamic_row(S, i), gather(X, i, axis), with i = t + c or c - t
+    covering every row once) is read from that tensor instead of stored;
+    the other operands' rows are then written at i. Transposes between a
+    step value and the product move after the loop. Left alone: dynamic
+    shapes or bounds, loops of no step, accumulators or terms with other
+    uses, broadcasting adds, and terms with an operand that does not vary
+    per step. The additions' order changes, not their terms. The compiled
+    path runs it after axon-specialize, before axon-contract-batch-sums.
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 def Flatten : Pass<"axon-flatten", "::mlir::ModuleOp"> {
   let summary = "Inline every call and unroll every loop with constant bounds";
   let description = [{

@@ -52,6 +52,37 @@ void share(Stage stage, const std::vector<VarOrRVar> &outer,
       .parallel(task);
 }
 
+/// Whether `f` is pure and reads no Func, input or buffer: a fill (its
+/// value a constant) or a function of its coordinates, whose cost is its
+/// stores alone (kNsPerElementStored).
+bool storesOnly(const Func &f) {
+  class FindsRead : public Internal::IRVisitor {
+  public:
+    bool found = false;
+
+  private:
+    using IRVisitor::visit;
+    void visit(const Internal::Call *op) override {
+      found = found || op->call_type == Internal::Call::Halide ||
+              op->call_type == Internal::Call::Image ||
+              op->call_type == Internal::Call::Extern ||
+              op->call_type == Internal::Call::ExternCPlusPlus;
+      IRVisitor::visit(op);
+    }
+    void visit(const Internal::Load *op) override {
+      found = true;
+      IRVisitor::visit(op);
+    }
+  };
+  if (f.has_update_definition())
+    return false;
+  FindsRead reads;
+  Tuple values = f.values(); // Kept: as_vector() refers into it.
+  for (const Expr &e : values.as_vector())
+    e.accept(&reads);
+  return !reads.found;
+}
+
 /// Vectorises the innermost dim of a pure definition and shares its outer
 /// dims among threads (a 1-D one: its vectors) when its work is worth it.
 void schedulePointwise(Func f, const std::vector<int64_t> &shape,
@@ -73,7 +104,9 @@ void schedulePointwise(Func f, const std::vector<int64_t> &shape,
     outer.push_back(args[0]);
     extents.push_back((shape[0] + std::max(width, 1) - 1) / std::max(width, 1));
   }
-  share(f, outer, extents, double(Tensor::numElements(shape)) * kNsPerElement);
+  share(f, outer, extents,
+        double(Tensor::numElements(shape)) *
+            (storesOnly(f) ? kNsPerElementStored : kNsPerElement));
 }
 
 /// Elements an update reads per element it writes: its RDom's size. From

@@ -50,6 +50,18 @@ TEST(ParallelismTest, AnLstmStepsMatmulStaysSerial) {
   EXPECT_TRUE(planParallelLoop({784, 128}, 784.0 * 128 * kNsPerElement).parallel());
 }
 
+TEST(ParallelismTest, AFillIsSharedOnlyWhenItsStoresAreWorthIt) {
+  using axon::halide::kNsPerElementStored;
+  // An LSTM's zero stacks, [32, 32, 128], are some 12 us of stores:
+  // serial (counted at kNsPerElement they were shared, and slower at 2
+  // threads than at 1).
+  EXPECT_FALSE(planParallelLoop({32, 32, 128}, 32.0 * 32 * 128 * kNsPerElementStored)
+                   .parallel());
+  // Zeros of 4M elements are still shared.
+  EXPECT_TRUE(planParallelLoop({1024, 4096}, 1024.0 * 4096 * kNsPerElementStored)
+                  .parallel());
+}
+
 TEST(ParallelismTest, OneThreadOrOneIterationStaysSerial) {
   EXPECT_FALSE(planParallelLoop({64, 16}, tasksOfWork(100), 1).parallel());
   EXPECT_FALSE(planParallelLoop({1}, tasksOfWork(100)).parallel());
