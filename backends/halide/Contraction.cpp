@@ -17,8 +17,6 @@
 #include "backends/halide/Winograd.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -257,31 +255,9 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   const int64_t vw = nv ? vec : N;      // vector width
   const int64_t nr = nv ? nv * vec : N; // register block columns
   const int64_t nvRegs = std::max<int64_t>(nv, 1);
-  int64_t mr = std::max<int64_t>(
+  const int64_t mr = std::max<int64_t>(
       1, std::min<int64_t>({M, 8, (regs - nvRegs - 1) / nvRegs}));
-  // SWEEPKNOB (temporary): AXON_MM=mr,nv,kc,mb,nbmul,packA
-  int64_t knob[7] = {0, 0, 0, 0, 0, 0, 0};
-  if (const char *e = getenv("AXON_MM"))
-    sscanf(e, "%ld,%ld,%ld,%ld,%ld,%ld,%ld", &knob[0], &knob[1], &knob[2], &knob[3], &knob[4], &knob[5], &knob[6]);
-  int64_t nvK = nv, nrK = nr;
-  if (knob[1] && nv) { nvK = knob[1]; nrK = nvK * vec; }
-  if (knob[0]) mr = std::min<int64_t>(M, knob[0]);
-#define nv nvK
-#define nr nrK
 
-  // Parallel tiles: one register column (NB = NR) by MB rows, MB up to 512.
-  // Measured on Zen 3 (AVX2, 1 thread, 1024^3): single-column tiles of 256
-  // to 1024 rows without K blocks (the packed B panel, NR x K, stays in L2
-  // while A streams through in row order) ran at 85-90 GFLOP/s, ahead of
-  // tiles 2-8 columns wide (~70), K blocks of 128-512 (~75-80) and
-  // packing A per K block as well (~65).
-  const int64_t nb = pickTile(N, nr, nr * std::max<int64_t>(1, knob[4]));
-  int64_t mbTarget = knob[3] ? knob[3] : 512;
-  // Keep some 16 tiles for the thread pool where the matrix allows it.
-  const int64_t colTiles = (N + nb - 1) / nb;
-  if (colTiles < 16)
-    mbTarget = std::min(mbTarget, std::max<int64_t>(64, M * colTiles / 16));
-  const int64_t mb = pickTile(M, mr, mbTarget);
   // K blocks only for long reductions (then the B panel would leave L2).
   int64_t kc = 1024;
   if (K <= kc + kc / 2) {
@@ -294,7 +270,38 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
         break;
       }
   }
-  if (knob[2] && knob[2] < K) kc = knob[2];
+  // Without K blocks, B's NR x K panel is packed once per column of tiles
+  // and serves every row tile under it (and every matrix's, where B is the
+  // same for the whole batch: a weight applied to a batch of sequences,
+  // [16, 64, 128] x [128, 256]); the tiles run column by column. A row
+  // tile then need not amortise a pack: it is one register block, so that
+  // only the rows up to a multiple of mr are computed twice (1026 of 1024
+  // with AVX2's 6 rows, where tiles of 348 computed 1044). Measured on
+  // Zen 4 (1 thread, axon-bench-kernels --best, 256^3 / 512^3 / 1024^3
+  // GFLOP/s), against one pack per tile of up to 512 rows: AVX2 107-108 /
+  // 105-107 / 95-97 -> 115 / 108-110 / 98-105, AVX-512 111 / 105-107 /
+  // 101-104 -> 116 / 110 / 104-110; 64^3 74 -> 107 (AVX2), 33x1000x257
+  // 46 -> 91. K blocks pack their panels per tile and block (below).
+  const bool columnPack =
+      K > 0 && kc == K && (batchRank == 0 || sameForEveryBatch(b, batchRank));
+
+  // Parallel tiles: one register column (NB = NR) by MB rows, MB up to 512.
+  // Measured on Zen 3 (AVX2, 1 thread, 1024^3): single-column tiles of 256
+  // to 1024 rows without K blocks (the packed B panel, NR x K, stays in L2
+  // while A streams through in row order) ran at 85-90 GFLOP/s, ahead of
+  // tiles 2-8 columns wide (~70), K blocks of 128-512 (~75-80) and
+  // packing A per K block as well (~65). On Zen 4 with AVX2 (256^3), A
+  // packed per register block (K x mr, the mr rows' values adjacent) and
+  // reused by tiles 8-16 register columns wide ran at 86-92 GFLOP/s
+  // against 107: B's wide panel comes from L2 for every register block,
+  // where one column's panel stays in L1.
+  const int64_t nb = pickTile(N, nr, nr);
+  int64_t mbTarget = 512;
+  // Keep some 16 tiles for the thread pool where the matrix allows it.
+  const int64_t colTiles = (N + nb - 1) / nb;
+  if (colTiles < 16)
+    mbTarget = std::min(mbTarget, std::max<int64_t>(64, M * colTiles / 16));
+  const int64_t mb = columnPack ? mr : pickTile(M, mr, mbTarget);
 
   // The output: parallel over tiles (and batch), vectorized within a tile.
   Var no("no"), mo("mo"), ni("ni"), mi("mi"), tile("tile");
@@ -308,14 +315,8 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   const int64_t rowTiles = (M + mb - 1) / mb * std::max<int64_t>(batches, 1);
   const double flops =
       double(M) * N * std::max<int64_t>(K, 1) * std::max<int64_t>(batches, 1);
-  // A B the same for every matrix (a weight applied to a batch of
-  // sequences, [16, 64, 128] x [128, 256]) is packed once per column of
-  // tiles, for all the matrices' row tiles under it: the tiles run column
-  // by column, where packing per tile packed the same panel once per
-  // matrix. Without K blocks, whose panels are packed per block.
-  const bool sharedB = K > 0 && kc == K && (sameForEveryBatch(b, batchRank) || (knob[6] && batchRank == 0));
-  Var packAt = no; // sharedB: the loop of out whose iterations pack B
-  if (!sharedB) {
+  Var packAt = no; // columnPack: the loop of out whose iterations pack B
+  if (!columnPack) {
     out.fuse(no, mo, tile);
     for (int i = 0; i < batchRank; ++i)
       out.fuse(tile, args[2 + i], tile);
@@ -336,7 +337,10 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
     order.push_back(no);
     out.reorder(order);
     Var rows = mo;
-    if (batchRank > 0) { rows = Var("rows"); out.fuse(mo, args[2], rows); }
+    if (batchRank > 0) {
+      rows = Var("rows");
+      out.fuse(mo, args[2], rows);
+    }
     for (int i = 1; i < batchRank; ++i)
       out.fuse(rows, args[2 + i], rows);
     ParallelLoop plan = planParallelLoop({colTiles, rowTiles}, flops * kNsPerMultiplyAdd,
@@ -384,9 +388,7 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
       .vectorize(nri, int(vw))
       .unroll(nri)
       .unroll(mri);
-  if (knob[5] == 3)
-    acc.update().reorder(nri, mri, nro, mro, ko);
-  intm.compute_at(acc, knob[5] == 3 ? nro : mro)
+  intm.compute_at(acc, mro)
       .vectorize(n, int(vw))
       .unroll(n)
       .unroll(m);
@@ -400,10 +402,10 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   // (whatever B's strides), read by every register block of the tile.
   Func bp = b.in(intm);
   std::vector<Var> ba = bp.args();
-  if (sharedB)
+  if (columnPack)
     bp.compute_at(out, packAt);
   else
-    if (knob[5] == 3) bp.compute_at(acc, ko); else bp.compute_at(acc, nro);
+    bp.compute_at(acc, nro);
   if (nv > 1 && readInfo(b, b.args()[1].name()).contiguous) {
     // B read through a transpose (W^T of x @ W^T): each vector of n
     // gathers from lines a row of W apart, often a power of two of bytes
@@ -415,19 +417,6 @@ void scheduleMatmul(Func mm, Func out, Func a, Func b, int64_t M, int64_t N,
   } else {
     bp.vectorize(ba[0], int(vw)).unroll(ba[0]);
   }
-  if (knob[5]) {
-    Func ap = a.in(intm);
-    std::vector<Var> aa = ap.args();
-    ap.reorder_storage(aa[1], aa[0]);
-    if (knob[5] == 1 || knob[5] == 3) {
-      ap.compute_at(acc, mro).bound_extent(aa[1], int(mr)).reorder(aa[1], aa[0]).unroll(aa[1]);
-      if (getenv("AXON_MM_VP")) ap.vectorize(aa[0], int(vw));
-    }
-    else
-      ap.compute_at(acc, ko);
-  }
-#undef nv
-#undef nr
 }
 
 //===----------------------------------------------------------------------===//
@@ -463,6 +452,13 @@ bool skipsPaddedColumns(const Conv2DGeometry &g) {
 
 } // namespace
 
+bool pairsOutputChannels(const Conv2DGeometry &g) {
+  if (getenv("AXON_NOPAIRS")) return false; // CONV1KNOB (temporary)
+  return g.ow % (2 * kPairedPixels) == kPairedPixels && g.ow > kPairedPixels &&
+         g.o % 2 == 0 && g.groups == 1 && g.strideW == 1 &&
+         g.kh * g.kw <= g.oh * g.ow;
+}
+
 Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
                   Type accType, const std::string &name) {
   if (g.groups < 1 || g.c % g.groups || g.o % g.groups)
@@ -493,8 +489,19 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
   if (useWinograd(g, accType) && input.output_types()[0] == Float(32))
     return defineConv2DWinograd(in, filter, g, name);
 
+  // Paired channels (pairsOutputChannels): the accumulator's first dim is
+  // a lane of kPairedPixels pixels of a row by 2 output channels, the
+  // filter replicated across each channel's pixels so that its lanes load
+  // as one vector.
+  const bool paired = pairsOutputChannels(g);
+  Var l("l"), xg("xg"), op("op");
+  Expr ox = x, oc = o;
+  if (paired) {
+    ox = xg * int(kPairedPixels) + l % int(kPairedPixels);
+    oc = op * 2 + l / int(kPairedPixels);
+  }
   RDom r(0, int(g.kw), 0, int(g.kh), 0, int(cg), name + "_r");
-  Expr ix = x * int(g.strideW) + r.x * int(g.dilationW) - int(g.padW);
+  Expr ix = ox * int(g.strideW) + r.x * int(g.dilationW) - int(g.padW);
   Expr iy = y * int(g.strideH) + r.y * int(g.dilationH) - int(g.padH);
   Expr ic = g.groups == 1 ? Expr(r.z) : (o / int(og)) * int(cg) + r.z;
   // Where a quarter or more of the window's rows fall in the padding (the
@@ -512,7 +519,20 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
     r.where(iy >= 0 && iy < int(g.h));
   if (skipsPaddedColumns(g))
     r.where(ix >= 0 && ix < int(g.w));
-  Func acc(name + "_acc"), conv(name);
+  Func conv(name);
+  if (paired) {
+    Var kx("kx"), ky("ky"), c("c");
+    Func pairedFilter(name + "_paired_filter"), acc(name + "_paired_acc");
+    pairedFilter(l, kx, ky, c, op) = filter(kx, ky, c, oc);
+    acc(l, xg, y, op, n) = cast(accType, 0);
+    acc(l, xg, y, op, n) +=
+        cast(accType, in(ix, iy, ic, n)) *
+        cast(accType, pairedFilter(l, r.x, r.y, r.z, op));
+    conv(x, y, o, n) = acc((o % 2) * int(kPairedPixels) + x % int(kPairedPixels),
+                           x / int(kPairedPixels), y, o / 2, n);
+    return conv;
+  }
+  Func acc(name + "_acc");
   acc(x, y, o, n) = cast(accType, 0);
   acc(x, y, o, n) += cast(accType, in(ix, iy, ic, n)) *
                      cast(accType, filter(r.x, r.y, r.z, o));
@@ -813,6 +833,96 @@ void scheduleConv2DRows(Func conv, Func acc, Func out, Func input,
   scheduleConvOperands(conv, acc, out, t, input, filter, g, target);
 }
 
+/// The paired-channels schedule (pairsOutputChannels). Register block: xb
+/// groups of kPairedPixels pixels along x by pb channel pairs by yb rows,
+/// one 16-lane vector each (2 on AVX2), accumulated over the whole
+/// reduction: each step loads xb * yb input rows of 8 pixels (into both
+/// halves of a vector) and pb replicated filter vectors for xb * yb * pb
+/// multiply-adds, chosen as scheduleConv2DRows chooses its blocks. Tasks
+/// are (block of output channels, image). cnn's conv1 (64x1x28x28 -> 16
+/// channels, 5x5), Zen 4, 1 thread, best of 2000 in a standalone JIT
+/// sweep: 3 x 4 x 2 blocks 0.268 ms (110 GFLOP/s, the probe's peak is
+/// 107-117), 3 x 2 x 1 to 3 x 2 x 4 0.271-0.279; along x in vectors of 16
+/// (the last one shifted inwards, 8 columns twice) 0.39 ms, in vectors of
+/// 8 (ymm) 0.257 ms on this 256-bit datapath but half the multiply-adds per
+/// instruction on 512-bit FMA units; vectorised over the 16 channels with
+/// blocks of pixels 0.46 ms (the output transposed on its way out).
+void scheduleConv2DPaired(Func conv, Func acc, Func out, Func input,
+                          Func filter, const Conv2DGeometry &g,
+                          const Target &target) {
+  const int vec = target.natural_vector_size(conv.output_types()[0]);
+  const int lanes = int(2 * kPairedPixels);
+  const int64_t regsPerVector = std::max(1, lanes / vec);
+  const int regs = vectorRegisters(target);
+  const int64_t groups = g.ow / kPairedPixels, pairs = g.o / 2;
+  int64_t xb = 1, pb = 1, yb = 1;
+  double bestScore = 0;
+  // Wider blocks along x first: they win ties (contiguous input rows).
+  for (int64_t xc = std::min<int64_t>(groups, 6); xc >= 1; --xc)
+    for (int64_t pc = 1; pc <= pairs; ++pc) {
+      if (pairs % pc)
+        continue;
+      for (int64_t yc = 1; yc <= g.oh; ++yc) {
+        const int64_t accRegs = xc * pc * yc * regsPerVector;
+        if (accRegs + pc * regsPerVector + 1 > regs || accRegs > regs * 3 / 4)
+          break;
+        const double perLoad = double(xc * pc * yc) / double(xc * yc + pc);
+        const double recomputed =
+            double((groups + xc - 1) / xc * xc) / double(groups) *
+            double((g.oh + yc - 1) / yc * yc) / double(g.oh);
+        const double score = perLoad / recomputed;
+        if (score > bestScore + 1e-9) {
+          bestScore = score;
+          xb = xc, pb = pc, yb = yc;
+        }
+      }
+    }
+
+  std::vector<Var> args = out.args();
+  Var x = args[0], y = args[1], o = args[2], n = args[3];
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), oo("oo"), oi("oi"), t("t");
+  // Block starts stay multiples of kPairedPixels (x) and 2 (o): the
+  // extents are, and so are the blocks shifted inwards.
+  out.split(x, xo, xi, int(xb * kPairedPixels), TailStrategy::ShiftInwards)
+      .split(y, yo, yi, int(yb), TailStrategy::ShiftInwards)
+      .split(o, oo, oi, int(2 * pb), TailStrategy::ShiftInwards)
+      .reorder(xi, oi, yi, xo, yo, oo, n)
+      .vectorize(xi, std::min<int>(vec, int(kPairedPixels)))
+      .unroll(xi)
+      .unroll(oi)
+      .unroll(yi);
+  boundAndShareTasks(out, g, x, y, o, oo, n, t);
+
+  std::vector<Var> aa = acc.args(); // l, xg, y, op, n
+  acc.compute_at(out, xo)
+      .vectorize(aa[0], lanes)
+      .unroll(aa[1])
+      .unroll(aa[2])
+      .unroll(aa[3]);
+  std::vector<RVar> rv = convReductionVars(acc);
+  acc.update()
+      .reorder(aa[0], aa[1], aa[3], aa[2], rv[0], rv[1], rv[2])
+      .vectorize(aa[0], lanes)
+      .unroll(aa[1])
+      .unroll(aa[3])
+      .unroll(aa[2]);
+  if (g.kw <= 7)
+    acc.update().unroll(rv[0]);
+
+  scheduleConvOperands(conv, acc, out, t, input, filter, g, target);
+  // The replicated filter, once per call.
+  const std::string pairedFilter =
+      conv.name().substr(0, conv.name().find('$')) + "_paired_filter";
+  for (const auto &[calleeName, f] : Internal::find_direct_calls(acc.function()))
+    if (calleeName.substr(0, calleeName.find('$')) == pairedFilter) {
+      Func packed(f);
+      std::vector<Var> pa = packed.args(); // l, kx, ky, c, op
+      packed.compute_root().vectorize(pa[0], lanes);
+      if (double(lanes) * g.kw * g.kh * g.c * pairs >= 1 << 16)
+        packed.parallel(pa[4]);
+    }
+}
+
 /// The filter-gradient schedule (ConvFilterGradient.h), given what it needs
 /// of the operands; a filter that computes something is computed whole.
 void scheduleConv2DFilterGradientBlocks(Func conv, Func acc, Func out,
@@ -844,6 +954,11 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   const std::string accName = acc.name().substr(0, acc.name().find('$'));
   if (accName.size() > 9 && accName.rfind("_winograd") == accName.size() - 9) {
     scheduleConv2DWinograd(conv, out, g, target);
+    return;
+  }
+  if (accName.size() > 11 &&
+      accName.rfind("_paired_acc") == accName.size() - 11) {
+    scheduleConv2DPaired(conv, acc, out, input, filter, g, target);
     return;
   }
   const int vec = target.natural_vector_size(type);

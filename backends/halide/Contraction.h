@@ -35,17 +35,19 @@ Halide::Func defineMatmul(Halide::Func a, Halide::Func b, int64_t M, int64_t N,
 /// whole by the caller). `a` and `b` are the Funcs given to defineMatmul:
 /// wrappers of inputs or computed producers (a fused transpose, say).
 ///
-/// Structure: `out` is tiled into tiles of NR columns by up to 512 rows
-/// (batch dims fused in), shared among threads in tasks of whole tiles as
+/// Structure: `out` is tiled into tiles of NR columns by MR rows (one
+/// register block) without K blocks, else by up to 512 rows (batch dims
+/// fused in), shared among threads in tasks of whole tiles as
 /// planParallelLoop decides from the work of all `batches` matrices (the
 /// product of the batch extents), tails shifted inwards, and bounded to
 /// [0, N) x [0, M). Per task the accumulator tile is computed in register
 /// blocks of NR x MR (NR = matmulBlockVectors vectors, MR = 6 rows on
 /// AVX2, 8 on AVX-512; fewer for small matrices) held in registers over a
 /// K block (all of K up to 1536, else blocks of ~1024 via rfactor),
-/// reading a panel of B packed per tile and K block (per column of tiles,
-/// for all the matrices' rows under it, where B is the same for every
-/// matrix of the batch) and broadcasting A from its rows. A is computed
+/// reading a panel of B packed per column of tiles (for all the matrices'
+/// rows under it, where B is the same for every matrix of the batch; per
+/// tile where it is not, and per tile and K block with K blocks) and
+/// broadcasting A from its rows. A is computed
 /// whole first when it computes something or is not contiguous along k (a
 /// transpose); B only when it computes something (packing absorbs
 /// strides).
@@ -84,6 +86,20 @@ struct Conv2DGeometry {
 Halide::Func defineConv2D(Halide::Func input, Halide::Func filter,
                           const Conv2DGeometry &g, Halide::Type accType,
                           const std::string &name);
+
+/// Pixels of a row in a lane group of the paired-channels conv.
+constexpr int64_t kPairedPixels = 8;
+
+/// Whether defineConv2D computes `g` with paired output channels: output
+/// rows of 8k + 8 pixels (k >= 1; cnn's conv1: 24), which vectors of 16
+/// lanes along x cover only with 8 columns computed twice, and vectors of 8
+/// at half the multiply-adds per instruction where the FMA units are 512
+/// bits wide. Each 16-lane vector is instead 8 pixels of a row by 2 output
+/// channels: an 8-pixel input row loaded into both halves, the 2 channels'
+/// taps from a filter copy replicated 8 times per channel. Stride 1 along
+/// x, one group, an even number of output channels, and not a filter
+/// gradient's window larger than its output (ConvFilterGradient.h).
+bool pairsOutputChannels(const Conv2DGeometry &g);
 
 /// The zero boundary (`conv`_padded) that defineConv2D put between the
 /// conv's input and `reader` (its accumulator or a stage of it), if the

@@ -249,6 +249,11 @@ std::vector<MatmulParams> matmulCases() {
   std::vector<MatmulParams> cases;
   const int64_t shapes[][3] = {{1, 1, 1},   {7, 33, 5},  {33, 7, 1000}, {64, 64, 64},
                                {1, 100, 64}, {100, 1, 64}, {130, 257, 520},
+                               // Row tiles of one register block under B's
+                               // column panel: 257 and 1025 rows, one off a
+                               // multiple of 6 and 8 (the last block shifted
+                               // inwards), in tasks of columns or of rows.
+                               {257, 257, 257}, {1025, 40, 96},
                                // K blocks: one dividing K, one with a tail.
                                {9, 50, 3000}, {17, 30, 2053}};
   for (auto &s : shapes)
@@ -318,8 +323,8 @@ std::vector<MatmulParams> matmulCases() {
   ab.epilogue = true;
   cases.push_back(ab);
   // One B for every matrix of a batch (a weight applied per sequence),
-  // packed once per column of tiles (at AVX-512; the narrower targets'
-  // more columns take other paths): serial (2 of 33 x 33 x 7), in tasks
+  // packed once per column of tiles for row tiles of one register block:
+  // serial (2 of 33 x 33 x 7), in tasks
   // of one column (8 of [64, 128] x [128, 256]) or of several (8 of
   // [32, 64] x [64, 512]), of row tiles (16 of [64, 128] x [128, 256],
   // 5 x 5 of [64, 128] x [128, 128]^T, 16 of [65, 256] x [256, 128]);
