@@ -14,6 +14,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
 using namespace axon;
 using test_support::randomTensor;
@@ -103,39 +104,53 @@ TEST(GateActivation, TanhAndSigmoidMatchLibmAtEdgesAndSizes) {
   }
 }
 
-// The bench's LSTM cell at small sizes: z = x Wx + h Wh + b, the four gates
-// its column blocks. Its gradients take the gate gradients inserted into
-// zeros and summed (dz), then a matmul (dh, dx) or a sum over rows (db).
-const char *kCell = R"(
-param Wx: f32[5, 12] = glorot_uniform
-param Wh: f32[3, 12] = glorot_uniform
-param b: f32[12] = uniform(-0.5, 0.5)
-fn cell(x: f32[N, 5], h: f32[N, 3], c: f32[N, 3]) -> f32 {
-  let z = x @ Wx + h @ Wh + b
-  let i = sigmoid(slice(z, axis = 1, start = 0, end = 3))
-  let f = sigmoid(slice(z, axis = 1, start = 3, end = 6))
-  let g = tanh(slice(z, axis = 1, start = 6, end = 9))
-  let o = sigmoid(slice(z, axis = 1, start = 9, end = 12))
-  let c2 = f * c + i * g
-  return sum(o * tanh(c2) * c2)
+// The bench's LSTM cell at small sizes (hidden `h`, 4h gate columns): z =
+// x Wx + h Wh + b, the four gates its column blocks. Its gradients take the
+// gate gradients inserted into zeros and summed (dz), then a matmul (dh,
+// dx) or a sum over rows (db).
+std::string cellModel(int h) {
+  auto n = [](int v) { return std::to_string(v); };
+  std::string gates = n(4 * h);
+  auto gate = [&](const char *act, int k) {
+    return std::string(act) + "(slice(z, axis = 1, start = " + n(k * h) +
+           ", end = " + n((k + 1) * h) + "))";
+  };
+  std::string state = "f32[N, " + n(h) + "]";
+  std::string args = "x: f32[N, 5], h: " + state + ", c: " + state;
+  return "param Wx: f32[5, " + gates + "] = glorot_uniform\n"
+         "param Wh: f32[" + n(h) + ", " + gates + "] = glorot_uniform\n"
+         "param b: f32[" + gates + "] = uniform(-0.5, 0.5)\n"
+         "fn cell(" + args + ") -> f32 {\n"
+         "  let z = x @ Wx + h @ Wh + b\n"
+         "  let i = " + gate("sigmoid", 0) + "\n"
+         "  let f = " + gate("sigmoid", 1) + "\n"
+         "  let g = " + gate("tanh", 2) + "\n"
+         "  let o = " + gate("sigmoid", 3) + "\n"
+         "  let c2 = f * c + i * g\n"
+         "  return sum(o * tanh(c2) * c2)\n"
+         "}\n"
+         "fn dh(" + args + ") -> " + state + " { return grad(cell, x, h, c, wrt = h) }\n"
+         "fn dc(" + args + ") -> " + state + " { return grad(cell, x, h, c, wrt = c) }\n"
+         "fn db(" + args + ") -> f32[" + gates + "] { return grad(cell, x, h, c, wrt = b) }\n"
+         "fn dWh(" + args + ") -> f32[" + n(h) + ", " + gates +
+         "] { return grad(cell, x, h, c, wrt = Wh) }\n";
 }
-fn dh(x: f32[N, 5], h: f32[N, 3], c: f32[N, 3]) -> f32[N, 3] { return grad(cell, x, h, c, wrt = h) }
-fn dc(x: f32[N, 5], h: f32[N, 3], c: f32[N, 3]) -> f32[N, 3] { return grad(cell, x, h, c, wrt = c) }
-fn db(x: f32[N, 5], h: f32[N, 3], c: f32[N, 3]) -> f32[12] { return grad(cell, x, h, c, wrt = b) }
-fn dWh(x: f32[N, 5], h: f32[N, 3], c: f32[N, 3]) -> f32[3, 12] { return grad(cell, x, h, c, wrt = Wh) }
-)";
 
+// Hidden 3, and 16 and 24: gate pieces whole vectors wide, whose sum the
+// schedule computes piece by piece (Schedule.cpp's pieceWidth).
 TEST(GateActivation, LstmCellGradientsMatchTheReference) {
-  auto m = test_support::compileModel(kCell, /*gradientPipeline=*/true);
-  ASSERT_TRUE(m->module) << m->errors;
-  uint64_t seed = 29;
-  std::vector<std::vector<Tensor>> argSets;
-  for (int64_t n : {1, 7, 33})
-    argSets.push_back({randomTensor(DType::F32, {n, 5}, seed, -3, 3),
-                       randomTensor(DType::F32, {n, 3}, seed),
-                       randomTensor(DType::F32, {n, 3}, seed)});
-  for (const char *fn : {"dh", "dc", "db", "dWh"})
-    test_support::checkAgainstReference(*m->module, fn, argSets, m->errors);
+  for (int hidden : {3, 16, 24}) {
+    auto m = test_support::compileModel(cellModel(hidden), /*gradientPipeline=*/true);
+    ASSERT_TRUE(m->module) << m->errors;
+    uint64_t seed = 29;
+    std::vector<std::vector<Tensor>> argSets;
+    for (int64_t n : {1, 7, 33})
+      argSets.push_back({randomTensor(DType::F32, {n, 5}, seed, -3, 3),
+                         randomTensor(DType::F32, {n, hidden}, seed),
+                         randomTensor(DType::F32, {n, hidden}, seed)});
+    for (const char *fn : {"dh", "dc", "db", "dWh"})
+      test_support::checkAgainstReference(*m->module, fn, argSets, m->errors);
+  }
 }
 
 } // namespace

@@ -32,7 +32,10 @@ namespace {
 // and attention over heads: a batch of small matmuls shared in tasks of
 // several, a softmax and its gradient's row sums reduced in vector lanes;
 // and an LSTM cell's gradient of z (f32 tanh and sigmoid in vector
-// arithmetic, the four gate gradients computed whole and inserted).
+// arithmetic, the four gate gradients computed whole and inserted; at 16
+// columns a gate, summed piece by piece: Schedule.cpp's pieceWidth); and a
+// recurrent weight's gradient, its per-step products moved after the loop
+// (axon-hoist-loop-sums).
 const char *kModel = R"(
 param K1: f32[4, 3, 3, 3] = uniform(-0.5, 0.5)
 param W: f32[20, 7] = glorot_uniform
@@ -58,6 +61,18 @@ fn cellz(z: f32[3, 40], c: f32[3, 10]) -> f32 {
   return sum(sigmoid(slice(z, axis = 1, start = 30, end = 40)) * tanh(c2))
 }
 fn gcellz(z: f32[3, 40], c: f32[3, 10]) -> f32[3, 40] { return grad(cellz, z, c, wrt = z) }
+fn cellz16(z: f32[3, 64], c: f32[3, 16]) -> f32 {
+  let c2 = sigmoid(slice(z, axis = 1, start = 16, end = 32)) * c +
+           sigmoid(slice(z, axis = 1, start = 0, end = 16)) * tanh(slice(z, axis = 1, start = 32, end = 48))
+  return sum(sigmoid(slice(z, axis = 1, start = 48, end = 64)) * tanh(c2))
+}
+fn gcellz16(z: f32[3, 64], c: f32[3, 16]) -> f32[3, 64] { return grad(cellz16, z, c, wrt = z) }
+fn recw(h0: f32[3, 16], U: f32[16, 16]) -> f32 {
+  let h = h0
+  for t in 0..9 { h = tanh(h @ U) }
+  return sum(h)
+}
+fn grecw(h0: f32[3, 16], U: f32[16, 16]) -> f32[16, 16] { return grad(recw, h0, U, wrt = U) }
 fn attn(q: f32[4, 4, 64, 32], k: f32[4, 4, 64, 32]) -> f32 { return sum(softmax(q @ transpose(k), axis = 3) @ k) }
 fn gattn(q: f32[4, 4, 64, 32], k: f32[4, 4, 64, 32]) -> f32[4, 4, 64, 32] { return grad(attn, q, k, wrt = q) }
 fn loss(x: f32[N, 20], t: i32[N]) -> f32 { return cross_entropy(relu(x @ W), t) }
@@ -128,6 +143,8 @@ std::map<std::string, std::string> classesUsed(const std::string &target,
       {"mask", {{9, 9}}},
       {"grec", {{3, 17}}},
       {"gcellz", {{3, 40}, {3, 10}}},
+      {"gcellz16", {{3, 64}, {3, 16}}},
+      {"grecw", {{3, 16}, {16, 16}}},
       {"gattn", {{4, 4, 64, 32}, {4, 4, 64, 32}}},
       {"loss_train_step", {{33, 20}, {33}, {}}},
   };
