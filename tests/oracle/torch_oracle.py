@@ -447,6 +447,13 @@ def pool_cases():
     x[0, 0] = [[1, 1, 2, 0], [1, 0, 2, 2], [3, 3, 0, 0], [3, 3, 0, 0]]
     cases.append(Case("ties/max_pool2d-k2", [("x", x)], "max_pool2d(x, kernel = [2, 2])",
                       lambda x: F.max_pool2d(x, 2), wrt=["x"]))
+    # Odd extents (the last row and column in no window), 7 channels, 33
+    # images, ties in most windows, through a ReLU as in a CNN (whole
+    # windows of zeros): the compiled path's unrolled windows.
+    x = rand(33, 7, 7, 9).round()
+    cases.append(Case("ties/max_pool2d-k2-odd-relu", [("x", x)],
+                      "max_pool2d(relu(x), kernel = [2, 2])",
+                      lambda x: F.max_pool2d(F.relu(x), 2), wrt=["x"]))
     x = rand(1, 2, 5, 5).round()
     cases.append(Case("ties/max_pool2d-k3-s1-overlap", [("x", x)],
                       "max_pool2d(x, kernel = [3, 3], stride = [1, 1])",

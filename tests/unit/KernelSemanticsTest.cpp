@@ -281,3 +281,79 @@ fn p(x: f32[1, 1, 4, 4]) -> f32[1, 1, 2, 2] { return max_pool2d(x, kernel = 2, s
   EXPECT_EQ(ref.values[0].data[10], 1);
   expectBoth(model, "p", {x}, {{kNaN, -kInf, kNaN, 7}});
 }
+
+// Max pooling and its gradient at awkward sizes, the ReLU's mask fused into
+// the gradient as in a CNN: batches and channels of 1, 7 and 33, odd
+// heights and widths (the last row or column outside every window), rows
+// of 24 (a vector and a tail), windows that tile (2x2, 3x3 by 3) and that
+// overlap (3x3 by 2); inputs of small integers (ties in most windows) with
+// NaN, +inf and -inf sprinkled in. Both backends agree bit for bit.
+TEST(KernelSemantics, MaxPoolAtAwkwardSizesWithTiesNaNAndInfinity) {
+  struct Pooling {
+    int64_t kernel, stride;
+  };
+  const Pooling poolings[] = {{2, 2}, {3, 3}, {3, 2}};
+  const std::vector<std::vector<int64_t>> shapes = {
+      {1, 1, 2, 3}, {7, 33, 7, 9}, {33, 7, 24, 24}, {1, 7, 25, 13}};
+  auto dims = [](const std::vector<int64_t> &s) {
+    std::string t;
+    for (int64_t d : s)
+      t += (t.empty() ? "" : ", ") + std::to_string(d);
+    return "f32[" + t + "]";
+  };
+  uint64_t state = 7;
+  auto next = [&] {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return state >> 33;
+  };
+  for (const auto &shape : shapes)
+    for (const Pooling &p : poolings) {
+      if (shape[2] < p.kernel || shape[3] < p.kernel)
+        continue;
+      std::vector<int64_t> pooled = {shape[0], shape[1],
+                                     (shape[2] - p.kernel) / p.stride + 1,
+                                     (shape[3] - p.kernel) / p.stride + 1};
+      std::string call = "max_pool2d(x, kernel = " + std::to_string(p.kernel) +
+                         ", stride = " + std::to_string(p.stride) + ")";
+      std::string x = "x: " + dims(shape), w = "w: " + dims(pooled);
+      std::string model =
+          "fn p(" + x + ") -> " + dims(pooled) + " { return " + call + " }\n" +
+          "fn f(" + x + ", " + w + ") -> f32 { let r = relu(x)\n  return sum(" +
+          "max_pool2d(r, kernel = " + std::to_string(p.kernel) +
+          ", stride = " + std::to_string(p.stride) + ") * w) }\n" +
+          "fn g(" + x + ", " + w + ") -> " + dims(shape) +
+          " { return grad(f, x, w, wrt = x) }\n" +
+          "fn q(" + x + ", " + w + ") -> f32 { return sum(" + call + " * w) }\n" +
+          "fn h(" + x + ", " + w + ") -> " + dims(shape) +
+          " { return grad(q, x, w, wrt = x) }\n";
+      Tensor xs(DType::F32, shape), ws(DType::F32, pooled);
+      for (double &v : xs.data) {
+        uint64_t r = next() % 100;
+        v = r < 3 ? kNaN : r < 5 ? kInf : r < 8 ? -kInf : double(r % 7) - 3;
+      }
+      for (size_t i = 0; i < ws.data.size(); ++i)
+        ws.data[i] = double(i % 13 + 1); // Exact sums; a wrong winner shows.
+      std::string what = model + "at " + dims(shape);
+      for (const char *fn : {"p", "g", "h"}) {
+        std::vector<Tensor> args{xs};
+        if (std::string(fn) != "p")
+          args.push_back(ws);
+        auto [ref, jit] = runBoth(model, fn, args);
+        ASSERT_EQ(ref.error, "") << fn << "\n" << what;
+        ASSERT_EQ(jit.error, "") << fn << "\n" << what;
+        ASSERT_EQ(ref.values.size(), 1u);
+        ASSERT_EQ(jit.values.size(), 1u);
+        const Tensor &a = jit.values[0], &b = ref.values[0];
+        ASSERT_EQ(a.data.size(), b.data.size());
+        size_t wrong = 0;
+        for (size_t i = 0; i < a.data.size(); ++i) {
+          bool same = std::isnan(b.data[i]) ? std::isnan(a.data[i])
+                                             : a.data[i] == b.data[i];
+          if (!same && wrong++ < 5)
+            ADD_FAILURE() << fn << "[" << i << "] = " << a.data[i]
+                          << ", reference " << b.data[i] << "\n" << what;
+        }
+        EXPECT_EQ(wrong, 0u) << fn << "\n" << what;
+      }
+    }
+}
