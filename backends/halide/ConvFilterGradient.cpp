@@ -30,7 +30,14 @@ namespace {
 /// At most kMaxFilterRows output channels: their rows of g are a plane
 /// apart (4 KB for a 32x32 output), so they share L1 sets, and the 3x3
 /// 64->64 32x32 layer's gradient measured 54 ms with 4 channels by 3
-/// pixels against 62-64 with 8 by 3 (1 thread, Zen 4, same code).
+/// pixels against 62-64 with 8 by 3 (1 thread, Zen 4, same code). Tried
+/// and not kept (same layer, 1 thread, best of runs, against 51-56 ms):
+/// 8 by 3 from g packed channels-innermost, whole (its 16 MB faulted in
+/// per call: 53-60 ms) or per task of 16 output channels (51.2-51.5: LLVM
+/// spills two of the 24 accumulators per step, and each task pads every
+/// channel of x again); rows of x copied once per pixel so that every
+/// vector read is aligned (52.6); 2 images per block and its rows of x
+/// at aligned columns (53-55).
 constexpr int64_t kMaxFilterRows = 4;
 
 struct Block {
