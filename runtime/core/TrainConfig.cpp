@@ -139,7 +139,8 @@ static bool fromJSON(const json::Value &v, TrainConfig &c, json::Path p) {
             o.mapOptional("num_classes", c.numClasses) &&
             o.mapOptional("allow_nonfinite", c.allowNonfinite) &&
             o.mapOptional("loss_args", c.lossArgs) &&
-            o.mapOptional("validation", c.validation);
+            o.mapOptional("validation", c.validation) &&
+            o.mapOptional("eval_step_fn", c.evalStepFn);
   c.seed = uint64_t(seed);
   return ok;
 }
@@ -152,6 +153,7 @@ json::Value axon::toJson(const TrainConfig &c) {
       {"step_fn", c.stepFn},
       {"loss_fn", c.lossFn},
       {"eval_fn", c.evalFn},
+      {"eval_step_fn", c.evalStepFn},
       {"train", toJSON(c.train)},
       {"eval", toJSON(c.eval)},
       {"input_shape", json::Array(c.inputShape)},

@@ -68,6 +68,10 @@ struct TrainConfig {
   std::string model;  ///< The model file, for messages and metadata.
   std::string stepFn; ///< Empty: the model has no train block.
   std::string lossFn, evalFn;
+  /// The loss and the eval_fn of one batch in one call (addEvalStep in
+  /// tools/axonc/TrainBlock.h: one forward pass where the two share it), so
+  /// evaluation reads each eval batch once; empty: each on its own.
+  std::string evalStepFn;
   /// The parameters the block trains (`params = [...]`, else every
   /// parameter), in declaration order, and its optimizer's kind ("sgd",
   /// "momentum", "adam"): with lossFn and the model file's name, what a

@@ -284,8 +284,10 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   // a batch's tensors are reassigned in place, never reallocated (a fresh
   // 800 KB vector a step faulted its pages in anew).
   std::vector<Tensor> args;
-  auto call = [&](const std::string &fn, llvm::ArrayRef<Tensor> batch,
-                  std::optional<int64_t> globalStep) -> llvm::Expected<double> {
+  // Each result's first element (a scalar: the loss, the metric).
+  auto callEach = [&](const std::string &fn, llvm::ArrayRef<Tensor> batch,
+                      std::optional<int64_t> globalStep)
+      -> llvm::Expected<std::vector<double>> {
     args.resize(batch.size() + (globalStep ? 1 : 0));
     for (size_t i = 0; i < batch.size(); ++i) {
       args[i].dtype = batch[i].dtype;
@@ -297,7 +299,17 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
     auto r = model.call(fn, args);
     if (!r)
       return r.takeError();
-    return r->front().data.front();
+    std::vector<double> firsts;
+    for (const Tensor &t : *r)
+      firsts.push_back(t.data.front());
+    return firsts;
+  };
+  auto call = [&](const std::string &fn, llvm::ArrayRef<Tensor> batch,
+                  std::optional<int64_t> globalStep) -> llvm::Expected<double> {
+    auto r = callEach(fn, batch, globalStep);
+    if (!r)
+      return r.takeError();
+    return r->front();
   };
   // The step takes the loss's arguments and the step counter.
   StepFn step = [&](llvm::ArrayRef<Tensor> batch, int64_t globalStep) {
@@ -310,6 +322,10 @@ axon::runTrainSession(Model &model, const TrainConfig &config,
   if (!config.evalFn.empty())
     evalMetric = [&](llvm::ArrayRef<Tensor> batch) {
       return call(config.evalFn, batch, std::nullopt);
+    };
+  if (!config.evalStepFn.empty())
+    options.evalLossAndMetric = [&](llvm::ArrayRef<Tensor> batch) {
+      return callEach(config.evalStepFn, batch, std::nullopt);
     };
 
   out << llvm::formatv("training '{0}' on {1} samples", config.lossFn,

@@ -30,11 +30,12 @@ std::vector<Tensor> axon::tensorsOf(NamedArrays batch) {
   return out;
 }
 
-llvm::Expected<double> axon::evaluate(const SampleSource &data, int64_t batch,
-                                      const EvalFn &fn, int64_t first) {
+llvm::Expected<std::vector<double>>
+axon::evaluateEach(const SampleSource &data, int64_t batch,
+                   const EvalEachFn &fn, int64_t first) {
   int64_t n = first > 0 ? std::min(first, data.size()) : data.size();
   Batcher batcher(n, batch, 0, /*shuffle=*/false, /*dropLast=*/false);
-  double total = 0;
+  std::vector<double> totals;
   int64_t count = 0;
   std::vector<Tensor> tensors; // every batch gathered into the same storage
   for (const auto &rows : batcher.epoch(0)) {
@@ -42,12 +43,37 @@ llvm::Expected<double> axon::evaluate(const SampleSource &data, int64_t batch,
     auto v = fn(tensors);
     if (!v)
       return v.takeError();
-    total += *v * static_cast<double>(rows.size());
+    if (totals.empty())
+      totals.assign(v->size(), 0.0);
+    if (v->size() != totals.size())
+      return llvm::createStringError(
+          "an evaluation gave " + llvm::Twine(v->size()) + " values, the " +
+          "first gave " + llvm::Twine(totals.size()));
+    for (size_t i = 0; i < totals.size(); ++i)
+      totals[i] += (*v)[i] * static_cast<double>(rows.size());
     count += static_cast<int64_t>(rows.size());
   }
   if (count == 0)
     return llvm::createStringError("the evaluation set is empty");
-  return total / static_cast<double>(count);
+  for (double &t : totals)
+    t /= static_cast<double>(count);
+  return totals;
+}
+
+llvm::Expected<double> axon::evaluate(const SampleSource &data, int64_t batch,
+                                      const EvalFn &fn, int64_t first) {
+  auto means = evaluateEach(
+      data, batch,
+      [&](llvm::ArrayRef<Tensor> b) -> llvm::Expected<std::vector<double>> {
+        auto v = fn(b);
+        if (!v)
+          return v.takeError();
+        return std::vector<double>{*v};
+      },
+      first);
+  if (!means)
+    return means.takeError();
+  return means->front();
 }
 
 llvm::Expected<std::vector<EpochResult>>
@@ -151,18 +177,45 @@ axon::train(const TrainOptions &options, const SampleSource &trainSet,
       into = *v;
       return llvm::Error::success();
     };
-    if (validation && evalLoss)
-      if (auto err = evalInto(*validation, evalLoss, r.validationLoss))
+    // The loss and the metric of a set from one pass where the model
+    // compiled them together, else one pass each.
+    auto evalBothInto = [&](const SampleSource &d, std::optional<double> &loss,
+                            std::optional<double> &metric) -> llvm::Error {
+      auto v = evaluateEach(d, options.batch, options.evalLossAndMetric);
+      if (!v)
+        return v.takeError();
+      if (v->size() != 2)
+        return llvm::createStringError(
+            "the loss-and-metric evaluation gave " + llvm::Twine(v->size()) +
+            " values, not 2");
+      loss = (*v)[0];
+      metric = (*v)[1];
+      return llvm::Error::success();
+    };
+    bool together = evalLoss && evalMetric && options.evalLossAndMetric;
+    if (validation && together) {
+      if (auto err = evalBothInto(*validation, r.validationLoss,
+                                  r.validationMetric))
         return stop(std::move(err));
-    if (validation && evalMetric)
-      if (auto err = evalInto(*validation, evalMetric, r.validationMetric))
+    } else {
+      if (validation && evalLoss)
+        if (auto err = evalInto(*validation, evalLoss, r.validationLoss))
+          return stop(std::move(err));
+      if (validation && evalMetric)
+        if (auto err = evalInto(*validation, evalMetric, r.validationMetric))
+          return stop(std::move(err));
+    }
+    if (evaluating && together) {
+      if (auto err = evalBothInto(*eval, r.evalLoss, r.evalMetric))
         return stop(std::move(err));
-    if (evaluating && evalLoss)
-      if (auto err = evalInto(*eval, evalLoss, r.evalLoss))
-        return stop(std::move(err));
-    if (evaluating && evalMetric)
-      if (auto err = evalInto(*eval, evalMetric, r.evalMetric))
-        return stop(std::move(err));
+    } else {
+      if (evaluating && evalLoss)
+        if (auto err = evalInto(*eval, evalLoss, r.evalLoss))
+          return stop(std::move(err));
+      if (evaluating && evalMetric)
+        if (auto err = evalInto(*eval, evalMetric, r.evalMetric))
+          return stop(std::move(err));
+    }
     // The metric on the first training samples too.
     if (evalMetric && options.trainMetricSamples > 0)
       if (auto err = evalInto(trainSet, evalMetric, r.trainMetric,

@@ -25,6 +25,11 @@ struct TrainPosition {
   double lossSum = 0;     ///< Sum of this epoch's batch losses so far.
 };
 
+/// Several scalars of a batch from one call (the loss and the metric of one
+/// forward pass), each averaged over an eval set.
+using EvalEachFn = std::function<llvm::Expected<std::vector<double>>(
+    llvm::ArrayRef<Tensor> batch)>;
+
 struct TrainOptions {
   int64_t epochs = 1;
   int64_t batch = 32;
@@ -51,6 +56,11 @@ struct TrainOptions {
   /// step, before anything is checkpointed after it, unless this is set
   /// (`--on-nonfinite=continue`): then training goes on.
   bool continueOnNonfinite = false;
+  /// The loss and the metric of a batch in one call (TrainConfig::
+  /// evalStepFn): where set, the validation and eval sets are read once,
+  /// by it, instead of once by `evalLoss` and once by `evalMetric`. The
+  /// training samples' metric still runs `evalMetric`.
+  EvalEachFn evalLossAndMetric;
 };
 
 /// Runs one train step on a batch (the loss's arguments, in order, with
@@ -90,6 +100,11 @@ train(const TrainOptions &options, const SampleSource &trainSet,
 /// smaller), each batch's value weighted by its size.
 llvm::Expected<double> evaluate(const SampleSource &data, int64_t batch,
                                 const EvalFn &fn, int64_t first = 0);
+/// The same for each of `fn`'s scalars, in one pass over the data.
+llvm::Expected<std::vector<double>> evaluateEach(const SampleSource &data,
+                                                 int64_t batch,
+                                                 const EvalEachFn &fn,
+                                                 int64_t first = 0);
 
 /// A gathered batch's tensors, in the source's order.
 std::vector<Tensor> tensorsOf(NamedArrays batch);

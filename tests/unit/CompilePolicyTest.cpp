@@ -40,6 +40,22 @@ TEST(CompilePolicy, TrainingCompilesTheBatchAndEachLeftover) {
   EXPECT_EQ(rowsOf(rows, "accuracy"), (std::vector<int64_t>{20, 32, 10}));
 }
 
+// With an eval step (the loss and the metric in one call) the eval and
+// validation sets run it alone; the training samples' metric still runs
+// the eval_fn, and the loss is not compiled for evaluation at all.
+TEST(CompilePolicy, TheEvalStepServesTheEvalAndValidationSets) {
+  TrainConfig c = mlpBlock();
+  c.evalStepFn = "loss_eval_step";
+  EvaluatedSizes sizes{10000, 320, 7};
+  auto rows = rowsToCompile(c, 32, sizes, {});
+  EXPECT_EQ(rowsOf(rows, "loss_eval_step"), (std::vector<int64_t>{32, 16, 7}));
+  EXPECT_EQ(rowsOf(rows, "accuracy"), (std::vector<int64_t>{32}));
+  EXPECT_EQ(rowsOf(rows, "loss"), (std::vector<int64_t>{}));
+  EXPECT_TRUE(takesLossArguments(c, "loss_eval_step"));
+  EXPECT_EQ(lossArgumentShapes(c, "loss_eval_step", 7).size(),
+            lossArgumentShapes(c, "loss", 7).size());
+}
+
 // A built binary: the same, and every public function at the batch size and
 // at 1 (not the train step), which serve any row count in pieces.
 TEST(CompilePolicy, ABinaryAlsoCompilesEveryFunctionAtOne) {

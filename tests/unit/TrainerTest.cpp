@@ -209,6 +209,62 @@ TEST_F(TrainerTest, EvaluationIsWeightedByBatchSize) {
   EXPECT_TRUE(results->back().evalMetric);
 }
 
+// A loss-and-metric function reads each eval batch once and gives the same
+// means as the two functions it stands for, called one set at a time; the
+// training samples' metric still runs the metric function.
+TEST_F(TrainerTest, LossAndMetricTogetherReadEachEvalBatchOnce) {
+  TensorSource data = makeData(8);
+  TensorSource eval = makeData(7); // batches of 4 and 3
+  std::vector<Call> calls;
+  int lossCalls = 0, metricCalls = 0, bothCalls = 0;
+  EvalFn loss = [&](llvm::ArrayRef<Tensor> b) {
+    ++lossCalls;
+    return kMeanLabel(b);
+  };
+  EvalFn metric = [&](llvm::ArrayRef<Tensor> b) {
+    ++metricCalls;
+    return llvm::Expected<double>(1.0 / static_cast<double>(b[0].shape[0]));
+  };
+  TrainOptions options;
+  options.epochs = 1;
+  options.batch = 4;
+  options.trainMetricSamples = 8;
+  auto separate = train(options, data, &eval, recorder(calls, 4), loss,
+                        metric, progress);
+  ASSERT_TRUE(bool(separate)) << llvm::toString(separate.takeError());
+  EXPECT_EQ(lossCalls, 2);
+  EXPECT_EQ(metricCalls, 4); // the eval set's 2 batches, the training 2
+  options.evalLossAndMetric = [&](llvm::ArrayRef<Tensor> b)
+      -> llvm::Expected<std::vector<double>> {
+    ++bothCalls;
+    auto l = kMeanLabel(b);
+    if (!l)
+      return l.takeError();
+    return std::vector<double>{*l, 1.0 / static_cast<double>(b[0].shape[0])};
+  };
+  lossCalls = metricCalls = 0;
+  auto together = train(options, data, &eval, recorder(calls, 4), loss,
+                        metric, progress);
+  ASSERT_TRUE(bool(together)) << llvm::toString(together.takeError());
+  EXPECT_EQ(bothCalls, 2);
+  EXPECT_EQ(lossCalls, 0);
+  EXPECT_EQ(metricCalls, 2); // the training samples only
+  const EpochResult &a = separate->back(), &b = together->back();
+  ASSERT_TRUE(a.evalLoss && b.evalLoss && a.evalMetric && b.evalMetric);
+  EXPECT_EQ(*a.evalLoss, *b.evalLoss);
+  EXPECT_EQ(*a.evalMetric, *b.evalMetric);
+  EXPECT_EQ(*a.trainMetric, *b.trainMetric);
+
+  // Values of another count are an error, not a guess.
+  options.evalLossAndMetric = [](llvm::ArrayRef<Tensor>)
+      -> llvm::Expected<std::vector<double>> { return std::vector<double>{1}; };
+  auto wrong = train(options, data, &eval, recorder(calls, 4), loss, metric,
+                     progress);
+  ASSERT_FALSE(bool(wrong));
+  EXPECT_NE(llvm::toString(wrong.takeError()).find("1 values, not 2"),
+            std::string::npos);
+}
+
 TEST_F(TrainerTest, WritesStepAndEpochRecords) {
   TensorSource data = makeData(10);
   std::vector<Call> calls;

@@ -42,6 +42,7 @@ BinaryConfig configOf(ModuleOp module, const std::string &modelPath,
   }
   c.train = std::move(*config);
   c.train.batch = batch; // what the train step was compiled at
+  addEvalStep(module, c.train);
   return c;
 }
 
@@ -79,7 +80,8 @@ EvaluatedSizes evaluatedSizes(const TrainConfig &train) {
 
 /// What a binary's infer may call: the entry points (public functions; the
 /// frontend makes helpers, which other functions call, private). Gradient
-/// functions are reached through the train step.
+/// functions are reached through the train step. The eval step (addEvalStep)
+/// is one: a binary's `train` calls it at any row count, as the loss.
 std::vector<std::string> publicFunctions(ModuleOp module) {
   std::vector<std::string> names;
   for (func::FuncOp f : module.getOps<func::FuncOp>())

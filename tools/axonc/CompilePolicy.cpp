@@ -34,11 +34,16 @@ axon::rowsToCompile(const TrainConfig &train, int64_t batch,
   };
   if (!train.stepFn.empty()) {
     add(train.stepFn, batch);
-    evaluated(train.lossFn, sizes.eval);
-    evaluated(train.evalFn, sizes.eval);
+    // The eval and validation sets: the loss and the metric in one call
+    // where the two were compiled together (addEvalStep).
+    for (std::optional<int64_t> n : {sizes.eval, sizes.validation})
+      if (!train.evalStepFn.empty()) {
+        evaluated(train.evalStepFn, n);
+      } else {
+        evaluated(train.lossFn, n);
+        evaluated(train.evalFn, n);
+      }
     evaluated(train.evalFn, sizes.trainMetric);
-    evaluated(train.lossFn, sizes.validation);
-    evaluated(train.evalFn, sizes.validation);
   }
   for (const std::string &fn : anyRows) {
     add(fn, batch);
@@ -54,7 +59,7 @@ bool axon::takesLossArguments(const TrainConfig &train,
                               llvm::StringRef function) {
   return !train.stepFn.empty() && !function.empty() &&
          (function == train.stepFn || function == train.lossFn ||
-          function == train.evalFn);
+          function == train.evalFn || function == train.evalStepFn);
 }
 
 std::vector<std::vector<int64_t>>

@@ -35,7 +35,9 @@ struct CompiledRows {
 ///  - the train step at the batch size;
 ///  - the loss and the eval_fn at the batch size (the whole set when it is
 ///    smaller) and at the leftover batch of each evaluated set: the batches
-///    a session evaluates in (runtime/train/Trainer.h evaluate);
+///    a session evaluates in (runtime/train/Trainer.h evaluate); for the
+///    eval and validation sets the eval step instead (TrainConfig::
+///    evalStepFn, both in one call) where there is one;
 ///  - each function of `anyRows` (called on any number of rows: a built
 ///    binary's infer) at the batch size and, but for the train step, at 1,
 ///    which serve any row count in pieces (runtime/core/ExecutorModel.h);

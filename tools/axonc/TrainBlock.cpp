@@ -236,3 +236,39 @@ llvm::Expected<TrainConfig> axon::trainConfigOf(ModuleOp module, TrainOp train,
     c.numClasses = classesOf(loss.getArgument(1), module);
   return c;
 }
+
+void axon::addEvalStep(ModuleOp module, TrainConfig &c) {
+  if (c.evalFn.empty())
+    return;
+  auto loss = module.lookupSymbol<func::FuncOp>(c.lossFn);
+  auto metric = module.lookupSymbol<func::FuncOp>(c.evalFn);
+  if (!loss || !metric || loss.isExternal() || metric.isExternal() ||
+      loss.getFunctionType().getInputs() !=
+          metric.getFunctionType().getInputs() ||
+      loss.getNumResults() != 1 || metric.getNumResults() != 1)
+    return;
+  // Already added (a second call on the same module).
+  for (func::FuncOp f : module.getOps<func::FuncOp>())
+    if (auto of = f->getAttrOfType<StringAttr>("axon.eval_step_of"))
+      if (of.getValue() == c.lossFn) {
+        c.evalStepFn = f.getName().str();
+        return;
+      }
+  OpBuilder b = OpBuilder::atBlockEnd(module.getBody());
+  Location loc = loss.getLoc();
+  auto fn = b.create<func::FuncOp>(
+      loc, c.lossFn + "_eval_step",
+      b.getFunctionType(loss.getFunctionType().getInputs(),
+                        {loss.getResultTypes()[0], metric.getResultTypes()[0]}));
+  SymbolTable(module).insert(fn); // renamed if the model has the name
+  if (auto names = loss->getAttrOfType<ArrayAttr>("axon.arg_names"))
+    fn->setAttr("axon.arg_names", names);
+  fn->setAttr("axon.eval_step_of", b.getStringAttr(c.lossFn));
+  Block *entry = fn.addEntryBlock();
+  b.setInsertionPointToEnd(entry);
+  auto l = b.create<func::CallOp>(loc, loss, entry->getArguments());
+  auto m = b.create<func::CallOp>(loc, metric, entry->getArguments());
+  b.create<func::ReturnOp>(loc,
+                           ValueRange{l.getResult(0), m.getResult(0)});
+  c.evalStepFn = fn.getName().str();
+}

@@ -32,6 +32,14 @@ std::optional<int64_t> trainBlockBatch(mlir::ModuleOp module);
 llvm::Expected<TrainConfig> trainConfigOf(mlir::ModuleOp module, TrainOp train,
                                           llvm::StringRef modelPath);
 
+/// Adds `@<loss>_eval_step` to `module`: the loss and the eval_fn of one
+/// batch from one call, returning both, so that compiled (inlined, then
+/// CSE) the forward pass they share runs once per eval batch; names it in
+/// `c.evalStepFn`. Nothing without an eval_fn, or where the eval_fn does
+/// not take the loss's arguments or either gives more than one result.
+/// The function is marked `axon.eval_step_of` (a second call finds it).
+void addEvalStep(mlir::ModuleOp module, TrainConfig &c);
+
 } // namespace axon
 
 #endif // AXON_TOOLS_AXONC_TRAINBLOCK_H

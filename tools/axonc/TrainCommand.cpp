@@ -40,6 +40,7 @@ int axon::runTraining(ModuleOp module, const std::string &modelPath,
     return fail(llvm::toString(config.takeError()));
   if (batch)
     config->batch = batch;
+  addEvalStep(module, *config);
   config->allowNonfinite = flags.allowNonfiniteInputs;
   auto data = loadTrainSources(*config, flags.limit, flags.evalLimit);
   if (!data)
