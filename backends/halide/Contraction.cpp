@@ -637,7 +637,13 @@ void scheduleConvOperands(Func conv, Func acc, Func out, Var t, Func input,
   const int64_t bytesPerTask = (g.w + 2 * g.padW) * (g.h + 2 * g.padH) * g.c *
                                conv.output_types()[0].bytes();
   const int vec = target.natural_vector_size(conv.output_types()[0]);
-  std::optional<Func> padded = paddedInputOf(acc, conv);
+  // Not where the reduction skips the taps in the padding
+  // (skipsPaddedColumns): there the zero boundary stays inlined, its select
+  // folded in the unrolled register block. cnn's conv2 input gradient, 1
+  // thread, Zen 4: 0.940 ms inlined, 0.964 computed per task.
+  std::optional<Func> padded = skipsPaddedColumns(g)
+                                   ? std::nullopt
+                                   : paddedInputOf(acc, conv);
   Func src = padded.value_or(input);
   const bool computeSrc = padded || !readInfo(input).cheap;
   if (computeSrc) {
