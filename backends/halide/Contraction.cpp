@@ -453,7 +453,6 @@ bool skipsPaddedColumns(const Conv2DGeometry &g) {
 } // namespace
 
 bool pairsOutputChannels(const Conv2DGeometry &g) {
-  if (getenv("AXON_NOPAIRS")) return false; // CONV1KNOB (temporary)
   return g.ow % (2 * kPairedPixels) == kPairedPixels && g.ow > kPairedPixels &&
          g.o % 2 == 0 && g.groups == 1 && g.strideW == 1 &&
          g.kh * g.kw <= g.oh * g.ow;
@@ -772,21 +771,9 @@ void scheduleConv2DRows(Func conv, Func acc, Func out, Func input,
 
   const int regs = vectorRegisters(target);
   // Register block: xv vectors along x by ob output channels by yb rows.
-  int64_t xv = g.ow >= vec ? std::min<int64_t>(3, g.ow / vec) : 0;
-  int64_t vw = xv ? vec : g.ow;
-  int64_t xr = xv ? xv * vec : g.ow;
-  // CONV1KNOB (temporary)
-  const int convKnob = getenv("AXON_CONV1K") ? atoi(getenv("AXON_CONV1K")) : 0;
-  if (convKnob == 1 && g.ow % vec && g.ow % (vec / 2) == 0) {
-    xv = std::min<int64_t>(3, g.ow / (vec / 2));
-    vw = vec / 2;
-    xr = xv * vw;
-  }
-  if (convKnob == 2 && g.ow % vec && g.ow < 2 * vec) {
-    xv = 1;
-    vw = g.ow;
-    xr = g.ow;
-  }
+  const int64_t xv = g.ow >= vec ? std::min<int64_t>(3, g.ow / vec) : 0;
+  const int64_t vw = xv ? vec : g.ow;
+  const int64_t xr = xv ? xv * vec : g.ow;
   const int64_t xRegs = std::max<int64_t>(xv, 1);
   const int64_t og = g.o / g.groups;
   const int64_t budget = std::max<int64_t>(1, (regs - xRegs - 1) / xRegs);
@@ -847,12 +834,14 @@ void scheduleConv2DRows(Func conv, Func acc, Func out, Func input,
 /// multiply-adds, chosen as scheduleConv2DRows chooses its blocks. Tasks
 /// are (block of output channels, image). cnn's conv1 (64x1x28x28 -> 16
 /// channels, 5x5), Zen 4, 1 thread, best of 2000 in a standalone JIT
-/// sweep: 3 x 4 x 2 blocks 0.268 ms (110 GFLOP/s, the probe's peak is
-/// 107-117), 3 x 2 x 1 to 3 x 2 x 4 0.271-0.279; along x in vectors of 16
-/// (the last one shifted inwards, 8 columns twice) 0.39 ms, in vectors of
-/// 8 (ymm) 0.257 ms on this 256-bit datapath but half the multiply-adds per
-/// instruction on 512-bit FMA units; vectorised over the 16 channels with
-/// blocks of pixels 0.46 ms (the output transposed on its way out).
+/// sweep: 3 x 4 x 2 blocks (the ones chosen) 0.268 ms (110 GFLOP/s; the
+/// probe's peak is 107-117), 3 x 2 x 1 to 3 x 2 x 4 0.271-0.279; in
+/// axon-bench-kernels --best 0.263 ms. Against: along x in vectors of 16
+/// (the last one shifted inwards, 8 columns twice) 0.358-0.39 ms, in
+/// vectors of 8 (ymm) 0.257 ms on this 256-bit datapath but half the
+/// multiply-adds per instruction where FMA units are 512 bits wide (Zen 5,
+/// Intel servers); vectorised over the 16 channels with blocks of pixels
+/// 0.46 ms (the output transposed on its way out).
 void scheduleConv2DPaired(Func conv, Func acc, Func out, Func input,
                           Func filter, const Conv2DGeometry &g,
                           const Target &target) {
@@ -970,7 +959,7 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   const int vec = target.natural_vector_size(type);
   auto scheduleBlocks = filterGradientLanes(g, vec)
                             ? scheduleConv2DFilterGradientBlocks
-                        : (vectorizeChannels(g, vec) || (getenv("AXON_CONV1K") && atoi(getenv("AXON_CONV1K")) == 3 && g.ow == 24)) ? scheduleConv2DChannels
+                        : vectorizeChannels(g, vec) ? scheduleConv2DChannels
                                                     : scheduleConv2DRows;
   const int64_t chunks = reductionChunks(g, vec);
   if (chunks == 1) {

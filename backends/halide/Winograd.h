@@ -8,11 +8,26 @@
 //
 // Used by defineConv2D / scheduleConv2D (Contraction.cpp) where
 // useWinograd says so; the results differ from the direct sum only by
-// rounding (the transforms' coefficients are 0, +-1 and +-1/2), except that
-// an infinite input or weight gives NaN (inf - inf in a transform) in the
-// outputs whose window it is in, where the direct sum may give +-inf. A NaN
-// reaches the same outputs as in the direct sum (each tile's patch is the
-// union of its 2x2 pixels' windows, and A^T keeps each pixel's taps).
+// rounding (the transforms' coefficients are 0, +-1 and +-1/2), except at
+// FP edges (ContractionTest's WinogradFpTest pins each):
+// - NaN, and 0 x inf (an infinite weight on the padding's zeros), reach
+//   exactly the outputs they reach in the direct sum over the zero-padded
+//   input (each tile's patch is the union of its 2x2 pixels' windows, and
+//   A^T drops the patch columns a pixel's window lacks).
+// - An infinite input or weight gives, in an output whose direct sum is
+//   +-inf, that infinity or NaN: NaN where its terms through the transforms
+//   have both signs (inf - inf). With filter taps of one sign, an infinite
+//   input keeps its infinity only in the pixel whose window it starts (patch
+//   offset 0, pixel 0) or ends (offset 3, pixel 1) along both axes. Outputs
+//   whose direct sum is finite stay finite.
+// - Inputs near the largest float can overflow in the input transform (a sum
+//   of up to 4 inputs): +-inf or NaN where the direct sum is finite, never a
+//   wrong finite value.
+// PyTorch 1.13's conv2d (oneDNN, and with it off) gives the direct sum's
+// +-inf for an infinite input or weight, and NaN for 0 x inf at the padding.
+// Matching it would need a direct conv wherever an operand is not finite:
+// a scan of the input (a pass over memory as large as the layer's input) or
+// a second pipeline, for results that are already not finite.
 #ifndef AXON_BACKENDS_HALIDE_WINOGRAD_H
 #define AXON_BACKENDS_HALIDE_WINOGRAD_H
 

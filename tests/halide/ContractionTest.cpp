@@ -28,6 +28,7 @@
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <limits>
 #include <ostream>
 #include <random>
 #include <sstream>
@@ -632,6 +633,19 @@ std::vector<ConvParams> convCases() {
       // Not Winograd (odd output width, 15 channels): the direct schedules.
       makeConv("Winograd_No_OW17_C16_O16", 1, 16, 4, 17, 16, 3, 3, 1, 1, 1, 1),
       makeConv("Winograd_No_C15_O16", 1, 15, 4, 16, 16, 3, 3, 1, 1, 1, 1),
+      // Rows of 8k + 8 pixels with paired output channels (Contraction.h's
+      // pairsOutputChannels): cnn's conv1 at 7 images, 24 wide by 7 rows
+      // (blocks of rows shifted inwards) with 3 pairs, 40 wide with 33
+      // channels in and padding 2, 56 wide at dilation 2 with 17 pairs and
+      // one channel in, the input gradient of a 24-wide layer; epilogues.
+      // Not paired: 7 output channels, 2 groups.
+      makeConv("Paired_CnnConv1_N7", 7, 1, 28, 28, 16, 5, 5, 1, 0, 1, 1, true),
+      makeConv("Paired_OW24_C3_O6_H9", 1, 3, 9, 26, 6, 3, 3, 1, 0, 1, 1),
+      makeConv("Paired_OW40_C33_O2_Pad2", 2, 33, 5, 40, 2, 5, 5, 1, 2, 1, 1, true),
+      makeConv("Paired_OW56_C1_O34_Dilation2", 1, 1, 7, 60, 34, 3, 3, 1, 0, 2, 1),
+      makeGradient("Paired_InputGrad_C4_O5_W24", ConvRole::InputGrad, 2, 4, 7, 24, 5, 3, 1),
+      makeConv("Paired_No_OW24_O7", 1, 3, 4, 26, 7, 3, 3, 1, 0, 1, 1, true),
+      makeConv("Paired_No_OW24_Groups2", 1, 4, 4, 26, 8, 3, 3, 1, 0, 1, 2),
   });
 }
 
@@ -689,6 +703,24 @@ TEST(ContractionTest, WinogradTakesThe3x3StrideOneLayers) {
   EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 3, 1, 1, 1, 2), Float(32)));
 }
 
+// The Paired_ cases above pair output channels, the Paired_No_ ones do
+// not; nor do rows a whole number of vectors wide, narrower than 16,
+// strided, or a filter gradient's window.
+TEST(ContractionTest, PairedChannelsTakeRowsOf8kPlus8Pixels) {
+  using axon::halide::pairsOutputChannels;
+  for (const ConvParams &p : convCases())
+    if (p.target == &kTargets[0] && p.name.rfind("Paired_", 0) == 0)
+      EXPECT_EQ(pairsOutputChannels(p.g), p.name.rfind("Paired_No_", 0) != 0) << p.name;
+  const Conv2DGeometry conv1 = makeConv("", 64, 1, 28, 28, 16, 5, 5, 1, 0, 1, 1).g;
+  EXPECT_TRUE(pairsOutputChannels(conv1));
+  EXPECT_FALSE(pairsOutputChannels(
+      axon::halide::convRoleGeometry(conv1, ConvRole::FilterGrad)));        // 5 wide
+  EXPECT_FALSE(pairsOutputChannels(makeConv("", 64, 16, 12, 12, 32, 5, 5, 1, 0, 1, 1).g));
+  EXPECT_FALSE(pairsOutputChannels(makeConv("", 1, 16, 34, 34, 64, 3, 3, 1, 0, 1, 1).g));
+  EXPECT_FALSE(pairsOutputChannels(makeConv("", 1, 3, 20, 20, 8, 5, 5, 1, 0, 1, 1).g));
+  EXPECT_FALSE(pairsOutputChannels(makeConv("", 1, 3, 49, 49, 8, 3, 3, 2, 1, 1, 1).g));
+}
+
 // The FilterGradLanes_ cases above take the lanes schedule: filter
 // gradients whose window (the layer's output) is two or more (half)
 // vectors wide and read at consecutive columns (a stride-1 layer), not
@@ -724,6 +756,255 @@ TEST(ContractionTest, FilterGradientLanesTakeWindowsLargerThanOutput) {
                 16),
             0);
 }
+
+//===----------------------------------------------------------------------===//
+// Winograd's FP edges
+//===----------------------------------------------------------------------===//
+
+// What F(2x2, 3x3) gives for non-finite and huge operands (Winograd.h),
+// against the direct sum over the zero-padded input in double, at every
+// target.
+
+class WinogradFpTest : public ::testing::TestWithParam<const TestTarget *> {
+protected:
+  /// `g` computed by Winograd for this test's target on `in` and `w`
+  /// (Halide-order NCHW / OIHW buffers).
+  Buffer<float> run(const Conv2DGeometry &g, const Buffer<float> &in, const Buffer<float> &w) {
+    EXPECT_TRUE(axon::halide::useWinograd(g, Float(32)));
+    ImageParam input(Float(32), 4, "input"), filter(Float(32), 4, "filter");
+    Func inF("in"), wF("w");
+    std::vector<int> inExt, wExt;
+    axon::halide::defineConvRoleOperands(ConvRole::Forward, g, input, filter, inF, wF, inExt,
+                                         wExt);
+    Func conv = axon::halide::defineConv2D(inF, wF, g, Float(32), "conv");
+    const Target target(GetParam()->halide);
+    axon::halide::scheduleConv2D(conv, conv, inF, wF, g, target);
+    input.set(in);
+    filter.set(w);
+    Buffer<float> out(int(g.ow), int(g.oh), int(g.o), int(g.n));
+    conv.realize(out, target);
+    return out;
+  }
+
+  void SetUp() override {
+    const std::string missing = missingHere(*GetParam());
+    if (!missing.empty())
+      GTEST_SKIP() << "this CPU lacks " << missing;
+  }
+};
+
+/// Geometries Winograd takes: padded with odd channel counts (17), and
+/// unpadded 32 wide.
+Conv2DGeometry winogradPadded(int64_t n) {
+  return makeConv("", n, 17, 10, 18, 17, 3, 3, 1, 1, 1, 1).g;
+}
+Conv2DGeometry winogradUnpadded() { return makeConv("", 2, 16, 10, 34, 16, 3, 3, 1, 0, 1, 1).g; }
+
+Buffer<float> inputOf(const Conv2DGeometry &g, unsigned seed) {
+  Buffer<float> b(int(g.w), int(g.h), int(g.c), int(g.n));
+  fillRandom(b, seed);
+  return b;
+}
+Buffer<float> filterOf(const Conv2DGeometry &g, unsigned seed) {
+  Buffer<float> b(int(g.kw), int(g.kh), int(g.c / g.groups), int(g.o));
+  fillRandom(b, seed);
+  return b;
+}
+
+/// Whether output (ox, oy)'s window covers input pixel (ix, iy).
+bool windowCovers(const Conv2DGeometry &g, int64_t ox, int64_t oy, int64_t ix, int64_t iy) {
+  const int64_t kx = ix - (ox - g.padW), ky = iy - (oy - g.padH);
+  return kx >= 0 && kx < g.kw && ky >= 0 && ky < g.kh;
+}
+
+/// The sum of |input| x |filter| over output (ox, oy)'s window: the scale
+/// of its rounding error.
+double magnitudeAt(const Buffer<float> &in, const Buffer<float> &w, const Conv2DGeometry &g,
+                   int64_t n, int64_t o, int64_t oy, int64_t ox) {
+  Buffer<float> absIn = in.copy(), absW = w.copy();
+  absIn.for_each_value([](float &v) { v = std::abs(v); });
+  absW.for_each_value([](float &v) { v = std::abs(v); });
+  return naiveConv2DAt(absIn, absW, g, n, o, oy, ox);
+}
+
+/// The direct sum over the zero-padded input, in double: every tap
+/// multiplied, the padding's zeros too (0 x inf is NaN, as in PyTorch's
+/// conv2d; naiveConv2DAt skips the padding's taps). One group, stride 1.
+double zeroPaddedSumAt(const Buffer<float> &in, const Buffer<float> &w,
+                       const Conv2DGeometry &g, int64_t n, int64_t o, int64_t oy, int64_t ox) {
+  double sum = 0;
+  for (int64_t c = 0; c < g.c; ++c)
+    for (int64_t ky = 0; ky < g.kh; ++ky)
+      for (int64_t kx = 0; kx < g.kw; ++kx) {
+        const int64_t ix = ox + kx - g.padW, iy = oy + ky - g.padH;
+        const bool inside = ix >= 0 && ix < g.w && iy >= 0 && iy < g.h;
+        sum += (inside ? double(in(int(ix), int(iy), int(c), int(n))) : 0.0) *
+               double(w(int(kx), int(ky), int(c), int(o)));
+      }
+  return sum;
+}
+
+/// Calls `check(n, o, oy, ox, got, direct)` for every output.
+template <typename Check>
+void forEachOutput(const Conv2DGeometry &g, const Buffer<float> &out, const Buffer<float> &in,
+                   const Buffer<float> &w, Check check) {
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t o = 0; o < g.o; ++o)
+      for (int64_t oy = 0; oy < g.oh; ++oy)
+        for (int64_t ox = 0; ox < g.ow; ++ox)
+          check(n, o, oy, ox, double(out(int(ox), int(oy), int(o), int(n))),
+                zeroPaddedSumAt(in, w, g, n, o, oy, ox));
+}
+
+// A NaN input or weight gives NaN in exactly the outputs whose direct sum
+// is NaN (each tile's patch is the union of its pixels' windows, and A^T
+// drops the patch columns a pixel's window lacks); every other output
+// matches the direct sum.
+TEST_P(WinogradFpTest, NaNReachesTheDirectSumsOutputs) {
+  for (const Conv2DGeometry &g : {winogradPadded(2), winogradUnpadded()}) {
+    Buffer<float> in = inputOf(g, 11), w = filterOf(g, 12);
+    in(0, 0, 3, 0) = NAN;
+    in(int(g.w) / 2, 5, 0, 1) = NAN;
+    in(int(g.w) - 1, int(g.h) - 1, int(g.c) - 1, 1) = NAN;
+    w(1, 2, 4, 9) = NAN;
+    Buffer<float> out = run(g, in, w);
+    int failures = 0, nans = 0;
+    forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
+                                     double direct) {
+      nans += std::isnan(direct);
+      const bool ok = std::isnan(direct) ? std::isnan(got)
+                                         : std::abs(got - direct) <=
+                                               1e-5 * (1 + magnitudeAt(in, w, g, n, o, oy, ox));
+      if (!ok && failures++ < 5)
+        ADD_FAILURE() << "out[" << n << "][" << o << "][" << oy << "][" << ox << "] = " << got
+                      << ", direct " << direct;
+    });
+    EXPECT_EQ(failures, 0);
+    EXPECT_GT(nans, int(g.oh * g.ow)); // the NaN weight's channel, and more
+  }
+}
+
+// An infinite input with every filter tap +1: the direct sum is that
+// infinity in the outputs whose window covers it. Winograd keeps it only
+// where the input is the first tap of pixel 0 or the last of pixel 1 of
+// its tile along both axes (patch offset 0 or 3: one term of A^T B^T);
+// at the inner offsets the terms through B^T's and A^T's +-1 have both
+// signs, inf - inf, and the output is NaN. Outputs whose window does not
+// cover it stay finite and match.
+TEST_P(WinogradFpTest, AnInfiniteInputIsNaNExceptAtItsTilesCorners) {
+  const Conv2DGeometry g = winogradPadded(4);
+  Buffer<float> in = inputOf(g, 21), w = filterOf(g, 22);
+  w.fill(1.0f);
+  // Per image: the infinite pixel (x, y, channel) and its sign.
+  const int64_t at[4][3] = {{0, 0, 3}, {7, 4, 0}, {g.w - 1, g.h - 1, 16}, {8, 5, 9}};
+  const float sign[4] = {1, 1, 1, -1};
+  for (int b = 0; b < 4; ++b)
+    in(int(at[b][0]), int(at[b][1]), int(at[b][2]), b) = sign[b] * INFINITY;
+  Buffer<float> out = run(g, in, w);
+  int failures = 0, kept = 0, nans = 0;
+  forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
+                                   double direct) {
+    const int64_t ix = at[n][0], iy = at[n][1];
+    bool ok;
+    if (windowCovers(g, ox, oy, ix, iy)) {
+      const int64_t px = ox % 2, py = oy % 2;
+      const int64_t offX = ix + g.padW - 2 * (ox / 2), offY = iy + g.padH - 2 * (oy / 2);
+      const bool corner = offX == 3 * px && offY == 3 * py;
+      ok = corner ? got == direct && std::isinf(direct) : std::isnan(got);
+      kept += corner, nans += !corner;
+    } else {
+      ok = std::abs(got - direct) <= 1e-5 * (1 + magnitudeAt(in, w, g, n, o, oy, ox));
+    }
+    if (!ok && failures++ < 5)
+      ADD_FAILURE() << "out[" << n << "][" << o << "][" << oy << "][" << ox << "] = " << got
+                    << ", direct " << direct;
+  });
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(kept, 0);
+  EXPECT_GT(nans, 0);
+}
+
+// Infinite inputs and an infinite weight with random taps: where the direct
+// sum is finite, so is Winograd's and it matches; where it is NaN (inf x a
+// padding zero, +inf - inf), Winograd's is NaN; where it is +-inf,
+// Winograd's is the same infinity or NaN, and NaN somewhere (the
+// documented difference). Padded and unpadded.
+TEST_P(WinogradFpTest, InfinitiesGiveTheDirectSumsInfinityOrNaN) {
+  for (const Conv2DGeometry &g : {winogradPadded(2), winogradUnpadded()}) {
+    Buffer<float> in = inputOf(g, 31), w = filterOf(g, 32);
+    in(0, 0, 0, 0) = INFINITY;
+    in(5, 3, 7, 0) = -INFINITY;
+    in(6, 3, 8, 0) = INFINITY;
+    in(int(g.w) - 2, int(g.h) - 1, 15, 1) = INFINITY;
+    w(0, 0, 2, 5) = -INFINITY;
+    Buffer<float> out = run(g, in, w);
+    int failures = 0, infs = 0, nanForInf = 0, directNaNs = 0;
+    forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
+                                     double direct) {
+      bool ok;
+      if (std::isnan(direct)) {
+        ok = std::isnan(got);
+        ++directNaNs;
+      } else if (std::isinf(direct)) {
+        ok = got == direct || std::isnan(got);
+        infs += got == direct, nanForInf += std::isnan(got);
+      } else {
+        ok = std::abs(got - direct) <= 1e-5 * (1 + magnitudeAt(in, w, g, n, o, oy, ox));
+      }
+      if (!ok && failures++ < 5)
+        ADD_FAILURE() << "out[" << n << "][" << o << "][" << oy << "][" << ox << "] = " << got
+                      << ", direct " << direct;
+    });
+    EXPECT_EQ(failures, 0);
+    EXPECT_GT(infs, 0);
+    EXPECT_GT(nanForInf, 0);
+    if (g.padW > 0)
+      EXPECT_GT(directNaNs, 0); // the infinite weight on the zero padding
+  }
+}
+
+// Large finite values: inputs of 1e30 (their products with taps of up to 1
+// stay in range) match the direct sum. Inputs near the largest float
+// (3e38) can overflow in the input transform (a sum of up to four inputs),
+// so an output may be +-inf or NaN where the direct sum is finite; but no
+// output is a wrong finite number, and none is finite where the direct sum
+// is out of float's range.
+TEST_P(WinogradFpTest, LargeValuesMatchOrOverflow) {
+  const Conv2DGeometry g = winogradPadded(2);
+  for (const double scale : {1e30, 3e38}) {
+    Buffer<float> in = inputOf(g, 41), w = filterOf(g, 42);
+    in.for_each_value([&](float &v) { v = float(v * scale); });
+    Buffer<float> out = run(g, in, w);
+    int failures = 0, overflowed = 0;
+    forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
+                                     double direct) {
+      const double tolerance = 1e-5 * magnitudeAt(in, w, g, n, o, oy, ox);
+      const bool close = std::abs(got - direct) <= tolerance;
+      bool ok;
+      if (scale == 1e30)
+        ok = close;
+      else if (std::abs(direct) > std::numeric_limits<float>::max())
+        ok = !std::isfinite(got);
+      else
+        ok = close || !std::isfinite(got);
+      overflowed += !std::isfinite(got);
+      if (!ok && failures++ < 5)
+        ADD_FAILURE() << "scale " << scale << ": out[" << n << "][" << o << "][" << oy << "]["
+                      << ox << "] = " << got << ", direct " << direct;
+    });
+    EXPECT_EQ(failures, 0);
+    if (scale == 1e30)
+      EXPECT_EQ(overflowed, 0);
+    else
+      EXPECT_GT(overflowed, 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, WinogradFpTest,
+                         ::testing::Values(&kTargets[0], &kTargets[1], &kTargets[2]),
+                         [](const ::testing::TestParamInfo<const TestTarget *> &info) {
+                           return std::string(info.param->name);
+                         });
 
 // Halide suffixes a name used before in the process with $n ("conv$1",
 // "conv_padded$1"): the schedules find the zero-padded input of a second
