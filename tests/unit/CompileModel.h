@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace axon::test_support {
 
@@ -41,6 +42,27 @@ compileModel(const std::string &text, bool gradientPipeline,
       m->module = nullptr;
   }
   return m;
+}
+
+/// A copy of `module` with `fn` specialised to `argShapes` (the declared
+/// element types kept) as `<fn>_static`, then rewritten by `pass` on each
+/// function; null when either fails. Lets a pass's test count what it left.
+inline mlir::OwningOpRef<mlir::ModuleOp>
+specializeAndRun(mlir::ModuleOp module, const std::string &fn,
+                 const std::vector<std::vector<int64_t>> &argShapes,
+                 std::unique_ptr<mlir::Pass> pass) {
+  mlir::OwningOpRef<mlir::ModuleOp> copy(module.clone());
+  auto f = copy->lookupSymbol<mlir::func::FuncOp>(fn);
+  llvm::SmallVector<mlir::Type> types;
+  for (auto [declared, shape] : llvm::zip(f.getArgumentTypes(), argShapes))
+    types.push_back(mlir::RankedTensorType::get(
+        shape, mlir::cast<mlir::RankedTensorType>(declared).getElementType()));
+  mlir::PassManager pm(module.getContext());
+  pm.addPass(createSpecialize(fn, types, fn + "_static"));
+  pm.addNestedPass<mlir::func::FuncOp>(std::move(pass));
+  if (mlir::failed(pm.run(*copy)))
+    return nullptr;
+  return copy;
 }
 
 } // namespace axon::test_support

@@ -7,8 +7,6 @@
 #include "CompiledVsReference.h"
 #include "passes/Passes.h"
 
-#include "mlir/Pass/PassManager.h"
-
 namespace axon {
 namespace {
 
@@ -67,16 +65,11 @@ Tensor random(std::vector<int64_t> shape, uint64_t &seed) {
 /// `args`' shapes and rewritten by axon-hoist-loop-sums.
 int carriedLeft(mlir::ModuleOp module, const std::string &fn,
                 const std::vector<Tensor> &args, std::vector<int64_t> shape) {
-  mlir::OwningOpRef<mlir::ModuleOp> copy(module.clone());
-  auto f = copy->lookupSymbol<mlir::func::FuncOp>(fn);
-  llvm::SmallVector<mlir::Type> types;
-  for (auto [declared, t] : llvm::zip(f.getArgumentTypes(), args))
-    types.push_back(mlir::RankedTensorType::get(
-        t.shape, mlir::cast<mlir::RankedTensorType>(declared).getElementType()));
-  mlir::PassManager pm(module.getContext());
-  pm.addPass(createSpecialize(fn, types, fn + "_static"));
-  pm.addNestedPass<mlir::func::FuncOp>(createHoistLoopSums());
-  if (mlir::failed(pm.run(*copy)))
+  std::vector<std::vector<int64_t>> shapes;
+  for (const Tensor &t : args)
+    shapes.push_back(t.shape);
+  auto copy = test_support::specializeAndRun(module, fn, shapes, createHoistLoopSums());
+  if (!copy)
     return -1;
   auto type = mlir::RankedTensorType::get(shape, mlir::Float32Type::get(module.getContext()));
   int left = 0;
