@@ -192,30 +192,24 @@ axon::train(const TrainOptions &options, const SampleSource &trainSet,
       metric = (*v)[1];
       return llvm::Error::success();
     };
-    bool together = evalLoss && evalMetric && options.evalLossAndMetric;
-    if (validation && together) {
-      if (auto err = evalBothInto(*validation, r.validationLoss,
-                                  r.validationMetric))
+    auto evalSetInto = [&](const SampleSource &d, std::optional<double> &loss,
+                           std::optional<double> &metric) -> llvm::Error {
+      if (evalLoss && evalMetric && options.evalLossAndMetric)
+        return evalBothInto(d, loss, metric);
+      if (evalLoss)
+        if (auto err = evalInto(d, evalLoss, loss))
+          return err;
+      if (evalMetric)
+        return evalInto(d, evalMetric, metric);
+      return llvm::Error::success();
+    };
+    if (validation)
+      if (auto err =
+              evalSetInto(*validation, r.validationLoss, r.validationMetric))
         return stop(std::move(err));
-    } else {
-      if (validation && evalLoss)
-        if (auto err = evalInto(*validation, evalLoss, r.validationLoss))
-          return stop(std::move(err));
-      if (validation && evalMetric)
-        if (auto err = evalInto(*validation, evalMetric, r.validationMetric))
-          return stop(std::move(err));
-    }
-    if (evaluating && together) {
-      if (auto err = evalBothInto(*eval, r.evalLoss, r.evalMetric))
+    if (evaluating)
+      if (auto err = evalSetInto(*eval, r.evalLoss, r.evalMetric))
         return stop(std::move(err));
-    } else {
-      if (evaluating && evalLoss)
-        if (auto err = evalInto(*eval, evalLoss, r.evalLoss))
-          return stop(std::move(err));
-      if (evaluating && evalMetric)
-        if (auto err = evalInto(*eval, evalMetric, r.evalMetric))
-          return stop(std::move(err));
-    }
     // The metric on the first training samples too.
     if (evalMetric && options.trainMetricSamples > 0)
       if (auto err = evalInto(trainSet, evalMetric, r.trainMetric,
