@@ -844,16 +844,23 @@ double zeroPaddedSumAt(const Buffer<float> &in, const Buffer<float> &w,
   return sum;
 }
 
-/// Calls `check(n, o, oy, ox, got, direct)` for every output.
+/// The number of outputs for which `ok(n, o, oy, ox, got, direct)` is
+/// false, every output checked; the first 5 are reported as failures.
 template <typename Check>
-void forEachOutput(const Conv2DGeometry &g, const Buffer<float> &out, const Buffer<float> &in,
-                   const Buffer<float> &w, Check check) {
+int mismatches(const Conv2DGeometry &g, const Buffer<float> &out, const Buffer<float> &in,
+               const Buffer<float> &w, Check ok) {
+  int failures = 0;
   for (int64_t n = 0; n < g.n; ++n)
     for (int64_t o = 0; o < g.o; ++o)
       for (int64_t oy = 0; oy < g.oh; ++oy)
-        for (int64_t ox = 0; ox < g.ow; ++ox)
-          check(n, o, oy, ox, double(out(int(ox), int(oy), int(o), int(n))),
-                zeroPaddedSumAt(in, w, g, n, o, oy, ox));
+        for (int64_t ox = 0; ox < g.ow; ++ox) {
+          const double got = out(int(ox), int(oy), int(o), int(n));
+          const double direct = zeroPaddedSumAt(in, w, g, n, o, oy, ox);
+          if (!ok(n, o, oy, ox, got, direct) && failures++ < 5)
+            ADD_FAILURE() << "out[" << n << "][" << o << "][" << oy << "][" << ox << "] = " << got
+                          << ", direct " << direct;
+        }
+  return failures;
 }
 
 // A NaN input or weight gives NaN in exactly the outputs whose direct sum
@@ -868,16 +875,14 @@ TEST_P(WinogradFpTest, NaNReachesTheDirectSumsOutputs) {
     in(int(g.w) - 1, int(g.h) - 1, int(g.c) - 1, 1) = NAN;
     w(1, 2, 4, 9) = NAN;
     Buffer<float> out = run(g, in, w);
-    int failures = 0, nans = 0;
-    forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
-                                     double direct) {
+    int nans = 0;
+    const int failures = mismatches(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy,
+                                                       int64_t ox, double got, double direct) {
       nans += std::isnan(direct);
       const bool ok = std::isnan(direct) ? std::isnan(got)
                                          : std::abs(got - direct) <=
                                                1e-5 * (1 + magnitudeAt(in, w, g, n, o, oy, ox));
-      if (!ok && failures++ < 5)
-        ADD_FAILURE() << "out[" << n << "][" << o << "][" << oy << "][" << ox << "] = " << got
-                      << ", direct " << direct;
+      return ok;
     });
     EXPECT_EQ(failures, 0);
     EXPECT_GT(nans, int(g.oh * g.ow)); // the NaN weight's channel, and more
@@ -901,9 +906,9 @@ TEST_P(WinogradFpTest, AnInfiniteInputIsNaNExceptAtItsTilesCorners) {
   for (int b = 0; b < 4; ++b)
     in(int(at[b][0]), int(at[b][1]), int(at[b][2]), b) = sign[b] * INFINITY;
   Buffer<float> out = run(g, in, w);
-  int failures = 0, kept = 0, nans = 0;
-  forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
-                                   double direct) {
+  int kept = 0, nans = 0;
+  const int failures = mismatches(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy,
+                                                     int64_t ox, double got, double direct) {
     const int64_t ix = at[n][0], iy = at[n][1];
     bool ok;
     if (windowCovers(g, ox, oy, ix, iy)) {
@@ -915,9 +920,7 @@ TEST_P(WinogradFpTest, AnInfiniteInputIsNaNExceptAtItsTilesCorners) {
     } else {
       ok = std::abs(got - direct) <= 1e-5 * (1 + magnitudeAt(in, w, g, n, o, oy, ox));
     }
-    if (!ok && failures++ < 5)
-      ADD_FAILURE() << "out[" << n << "][" << o << "][" << oy << "][" << ox << "] = " << got
-                    << ", direct " << direct;
+    return ok;
   });
   EXPECT_EQ(failures, 0);
   EXPECT_GT(kept, 0);
@@ -938,9 +941,9 @@ TEST_P(WinogradFpTest, InfinitiesGiveTheDirectSumsInfinityOrNaN) {
     in(int(g.w) - 2, int(g.h) - 1, 15, 1) = INFINITY;
     w(0, 0, 2, 5) = -INFINITY;
     Buffer<float> out = run(g, in, w);
-    int failures = 0, infs = 0, nanForInf = 0, directNaNs = 0;
-    forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
-                                     double direct) {
+    int infs = 0, nanForInf = 0, directNaNs = 0;
+    const int failures = mismatches(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy,
+                                                       int64_t ox, double got, double direct) {
       bool ok;
       if (std::isnan(direct)) {
         ok = std::isnan(got);
@@ -951,9 +954,7 @@ TEST_P(WinogradFpTest, InfinitiesGiveTheDirectSumsInfinityOrNaN) {
       } else {
         ok = std::abs(got - direct) <= 1e-5 * (1 + magnitudeAt(in, w, g, n, o, oy, ox));
       }
-      if (!ok && failures++ < 5)
-        ADD_FAILURE() << "out[" << n << "][" << o << "][" << oy << "][" << ox << "] = " << got
-                      << ", direct " << direct;
+      return ok;
     });
     EXPECT_EQ(failures, 0);
     EXPECT_GT(infs, 0);
@@ -975,9 +976,10 @@ TEST_P(WinogradFpTest, LargeValuesMatchOrOverflow) {
     Buffer<float> in = inputOf(g, 41), w = filterOf(g, 42);
     in.for_each_value([&](float &v) { v = float(v * scale); });
     Buffer<float> out = run(g, in, w);
-    int failures = 0, overflowed = 0;
-    forEachOutput(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy, int64_t ox, double got,
-                                     double direct) {
+    SCOPED_TRACE(testing::Message() << "scale " << scale);
+    int overflowed = 0;
+    const int failures = mismatches(g, out, in, w, [&](int64_t n, int64_t o, int64_t oy,
+                                                       int64_t ox, double got, double direct) {
       const double tolerance = 1e-5 * magnitudeAt(in, w, g, n, o, oy, ox);
       const bool close = std::abs(got - direct) <= tolerance;
       bool ok;
@@ -988,9 +990,7 @@ TEST_P(WinogradFpTest, LargeValuesMatchOrOverflow) {
       else
         ok = close || !std::isfinite(got);
       overflowed += !std::isfinite(got);
-      if (!ok && failures++ < 5)
-        ADD_FAILURE() << "scale " << scale << ": out[" << n << "][" << o << "][" << oy << "]["
-                      << ox << "] = " << got << ", direct " << direct;
+      return ok;
     });
     EXPECT_EQ(failures, 0);
     if (scale == 1e30)
