@@ -326,12 +326,9 @@ private:
 
     // The trip count: a constant when the bounds are (so the stacks are
     // static), else upper - lower at run time.
-    DenseIntElementsAttr lo, hi;
     std::optional<int64_t> trips;
-    if (matchPattern(loop.getLower(), m_Constant(&lo)) &&
-        matchPattern(loop.getUpper(), m_Constant(&hi)))
-      trips = std::max<int64_t>(0, (*hi.begin()).getSExtValue() -
-                                       (*lo.begin()).getSExtValue());
+    if (auto bounds = constantBounds(loop))
+      trips = std::max<int64_t>(0, bounds->second - bounds->first);
     Value tripValue;
     if (!trips) {
       Value span = i64Op(loc, false, loop.getUpper(), loop.getLower());

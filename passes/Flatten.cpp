@@ -61,17 +61,23 @@ LogicalResult axon::inlineCalls(Block &block, ModuleOp module, StringRef purpose
   }
 }
 
-/// Unrolls `loop`, whose bounds must be constants.
-LogicalResult axon::unrollLoop(LoopOp loop, StringRef purpose) {
+std::optional<std::pair<int64_t, int64_t>> axon::constantBounds(LoopOp loop) {
   DenseIntElementsAttr lo, hi;
   if (!matchPattern(loop.getLower(), m_Constant(&lo)) ||
       !matchPattern(loop.getUpper(), m_Constant(&hi)))
+    return std::nullopt;
+  return std::make_pair((*lo.begin()).getSExtValue(), (*hi.begin()).getSExtValue());
+}
+
+/// Unrolls `loop`, whose bounds must be constants.
+LogicalResult axon::unrollLoop(LoopOp loop, StringRef purpose) {
+  std::optional<std::pair<int64_t, int64_t>> bounds = constantBounds(loop);
+  if (!bounds)
     return loop.emitOpError("cannot ")
            << purpose
            << " a loop whose trip count is only known at run time; use "
               "constant bounds (for t in 0..5)";
-  int64_t first = (*lo.begin()).getSExtValue();
-  int64_t last = (*hi.begin()).getSExtValue();
+  auto [first, last] = *bounds;
   if (last - first > 100000)
     return loop.emitOpError("loop too long to unroll");
   OpBuilder b(loop);

@@ -445,11 +445,10 @@ struct HoistLoopSumsPass
     SmallVector<LoopOp> loops; // Inner loops first.
     getOperation().walk([&](LoopOp loop) { loops.push_back(loop); });
     for (LoopOp loop : loops) {
-      std::optional<int64_t> lower = constantOf(loop.getLower());
-      std::optional<int64_t> upper = constantOf(loop.getUpper());
-      if (!lower || !upper || *upper <= *lower)
+      std::optional<std::pair<int64_t, int64_t>> bounds = constantBounds(loop);
+      if (!bounds || bounds->second <= bounds->first)
         continue;
-      LoopRewrite rewrite(loop, *lower, *upper);
+      LoopRewrite rewrite(loop, bounds->first, bounds->second);
       if (rewrite.analyse())
         rewrite.rewrite();
     }

@@ -8,6 +8,9 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 
+#include <optional>
+#include <utility>
+
 namespace axon {
 
 #define GEN_PASS_DECL
@@ -43,6 +46,9 @@ mlir::LogicalResult inlineCalls(mlir::Block &block, mlir::ModuleOp module,
 /// a loop whose trip count ...").
 mlir::LogicalResult flatten(mlir::Block &block, mlir::ModuleOp module,
                             llvm::StringRef purpose);
+
+/// An axon.loop's lower and upper bounds where both are constants.
+std::optional<std::pair<int64_t, int64_t>> constantBounds(LoopOp loop);
 
 /// Unrolls one axon.loop, whose bounds must be constants (the same error
 /// as flatten otherwise).
