@@ -15,6 +15,7 @@
 #include "backends/halide/ConvFilterGradient.h"
 #include "backends/halide/Parallelism.h"
 #include "backends/halide/Winograd.h"
+#include "backends/halide/WinogradFilterGradient.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -485,8 +486,13 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
     in(px, py, pc, pn) = select(inside, input(cx, cy, pc, pn),
                                 cast(input.output_types()[0], 0));
   }
-  if (useWinograd(g, accType) && input.output_types()[0] == Float(32))
-    return defineConv2DWinograd(in, filter, g, name);
+  if (input.output_types()[0] == Float(32)) {
+    if (useWinograd(g, accType))
+      return defineConv2DWinograd(in, filter, g, name);
+    if (useWinogradFilterGradient(g, accType) &&
+        filter.output_types()[0] == Float(32))
+      return defineConv2DWinogradFilterGradient(in, filter, g, name);
+  }
 
   // Paired channels (pairsOutputChannels): the accumulator's first dim is
   // a lane of kPairedPixels pixels of a row by 2 output channels, the
@@ -949,6 +955,15 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   const std::string accName = acc.name().substr(0, acc.name().find('$'));
   if (accName.size() > 9 && accName.rfind("_winograd") == accName.size() - 9) {
     scheduleConv2DWinograd(conv, out, g, target);
+    return;
+  }
+  if (accName.size() > 12 &&
+      accName.rfind("_winograd_dw") == accName.size() - 12) {
+    // Its transform reads the gradient once per element, gathered: one
+    // that computes a reduction is computed first.
+    if (filter.has_update_definition())
+      computeWhole(filter, target);
+    scheduleConv2DWinogradFilterGradient(conv, out, g, target);
     return;
   }
   if (accName.size() > 11 &&

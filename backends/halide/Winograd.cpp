@@ -17,10 +17,8 @@
 using namespace Halide;
 
 namespace axon::halide {
-namespace {
 
-/// Row `e` of B^T applied to (d0, d1, d2, d3).
-Expr inputRow(int e, Expr d0, Expr d1, Expr d2, Expr d3) {
+Expr winogradInputRow(int e, Expr d0, Expr d1, Expr d2, Expr d3) {
   switch (e) {
   case 0: return d0 - d2;
   case 1: return d1 + d2;
@@ -28,6 +26,8 @@ Expr inputRow(int e, Expr d0, Expr d1, Expr d2, Expr d3) {
   default: return d1 - d3;
   }
 }
+
+namespace {
 
 /// Row `e` of G applied to (g0, g1, g2).
 Expr filterRow(int e, Expr g0, Expr g1, Expr g2) {
@@ -80,8 +80,8 @@ Func defineConv2DWinograd(Func in, Func filter, const Conv2DGeometry &g,
     for (int ex = 0; ex < 4; ++ex) {
       Expr r[4];
       for (int j = 0; j < 4; ++j)
-        r[j] = inputRow(ex, d(0, j), d(1, j), d(2, j), d(3, j));
-      vs.push_back(inputRow(ey, r[0], r[1], r[2], r[3]));
+        r[j] = winogradInputRow(ex, d(0, j), d(1, j), d(2, j), d(3, j));
+      vs.push_back(winogradInputRow(ey, r[0], r[1], r[2], r[3]));
     }
   Func v(name + "_wino_v");
   v(tx, ty, c, e, n) = mux(e, vs);

@@ -43,6 +43,11 @@ namespace axon::halide {
 /// a small share of the work.
 bool useWinograd(const Conv2DGeometry &g, Halide::Type accType);
 
+/// Row `e` (0-3) of the input transform B^T applied to a patch's column
+/// (or row) d0..d3 (shared with WinogradFilterGradient.cpp).
+Halide::Expr winogradInputRow(int e, Halide::Expr d0, Halide::Expr d1,
+                              Halide::Expr d2, Halide::Expr d3);
+
 /// conv(x, y, o, n) = `name`_winograd(x, y, o, n), the output transform of
 /// `name`_wino_m (tile x, tile y, o, e, n), the 16 products of
 /// `name`_wino_v (the input transform of `in`, already zero-padded) and

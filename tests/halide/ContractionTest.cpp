@@ -453,6 +453,11 @@ ConvParams makeGradient(std::string name, ConvRole role, int64_t n, int64_t c, i
   return p;
 }
 
+ConvParams withEpilogue(ConvParams p) {
+  p.epilogue = true;
+  return p;
+}
+
 class Conv2DTest : public ::testing::TestWithParam<ConvParams> {};
 
 TEST_P(Conv2DTest, MatchesNaiveLoops) {
@@ -633,6 +638,26 @@ std::vector<ConvParams> convCases() {
       // Not Winograd (odd output width, 15 channels): the direct schedules.
       makeConv("Winograd_No_OW17_C16_O16", 1, 16, 4, 17, 16, 3, 3, 1, 1, 1, 1),
       makeConv("Winograd_No_C15_O16", 1, 15, 4, 16, 16, 3, 3, 1, 1, 1, 1),
+      // Filter gradients of 3x3 stride-1 layers by F(2x2, 3x3), transposed
+      // (WinogradFilterGradient.h): batch 1, 7 and 33 (7 and 3 chunks of
+      // images), 8, 16, 17 and 64 input channels, 16 to 64 output channels,
+      // windows of 4 to 16 tiles a row (9: not a multiple of a vector),
+      // padding 0, 1 and 2, an epilogue; the 3x3 64->64 32x32 layer at
+      // batch 2. Not Winograd: odd windows, 8 output channels.
+      makeGradient("WinogradDw_N1_C8_O16_8x8_Pad1", ConvRole::FilterGrad, 1, 8, 8, 8, 16, 3,
+                   1),
+      makeGradient("WinogradDw_N7_C17_O32_10x34", ConvRole::FilterGrad, 7, 17, 10, 34, 32, 3,
+                   0),
+      makeGradient("WinogradDw_N33_C16_O16_6x18_Pad1", ConvRole::FilterGrad, 33, 16, 6, 18,
+                   16, 3, 1),
+      makeGradient("WinogradDw_N3_C8_O48_6x14_Pad2", ConvRole::FilterGrad, 3, 8, 6, 14, 48, 3,
+                   2),
+      withEpilogue(makeGradient("WinogradDw_N2_C64_O64_32x32_Pad1_Epilogue",
+                                ConvRole::FilterGrad, 2, 64, 32, 32, 64, 3, 1)),
+      makeGradient("WinogradDw_No_N2_C16_O16_7x16_Pad1", ConvRole::FilterGrad, 2, 16, 7, 16,
+                   16, 3, 1),
+      makeGradient("WinogradDw_No_N2_C16_O8_8x16_Pad1", ConvRole::FilterGrad, 2, 16, 8, 16, 8,
+                   3, 1),
       // Rows of 8k + 8 pixels with paired output channels (Contraction.h's
       // pairsOutputChannels): cnn's conv1 at 7 images, 24 wide by 7 rows
       // (blocks of rows shifted inwards) with 3 pairs, 40 wide with 33
