@@ -31,10 +31,10 @@
 // stack a copy of it per step). The additions' order changes, not their
 // terms.
 #include "passes/Passes.h"
+#include "passes/StepIndex.h"
 
 #include "ir/ShapeRules.h"
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/Matchers.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <optional>
@@ -50,43 +50,6 @@ using namespace axon;
 namespace {
 
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
-
-std::optional<int64_t> constantOf(Value v) {
-  DenseIntElementsAttr c;
-  if (!matchPattern(v, m_Constant(&c)) || c.getType().getRank() != 0)
-    return std::nullopt;
-  return (*c.begin()).getSExtValue();
-}
-
-/// A row index as a function of the step t: sign * t + offset.
-struct StepIndex {
-  int64_t sign = 0, offset = 0;
-  bool operator==(const StepIndex &o) const {
-    return sign == o.sign && offset == o.offset;
-  }
-};
-
-/// `v` (a rank-0 i64) as sign * t + offset, through constants, adds and
-/// subtractions; none where it is anything else.
-std::optional<StepIndex> indexOf(Value v, Value t) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
-  if (!type || type.getRank() != 0 || !type.getElementType().isInteger(64))
-    return std::nullopt;
-  if (v == t)
-    return StepIndex{1, 0};
-  if (std::optional<int64_t> c = constantOf(v))
-    return StepIndex{0, *c};
-  Operation *op = v.getDefiningOp();
-  if (!op || !isa<AddOp, SubOp>(op))
-    return std::nullopt;
-  std::optional<StepIndex> l = indexOf(op->getOperand(0), t);
-  std::optional<StepIndex> r = indexOf(op->getOperand(1), t);
-  if (!l || !r)
-    return std::nullopt;
-  if (isa<AddOp>(op))
-    return StepIndex{l->sign + r->sign, l->offset + r->offset};
-  return StepIndex{l->sign - r->sign, l->offset - r->offset};
-}
 
 /// A term's operand, as read after the loop: `perm` applied to the stack
 /// of its step value `step` (the operand is transpose(step, perm)).
@@ -164,8 +127,7 @@ private:
   /// Whether `i` takes every row of a [trips, ...] stack once over the
   /// steps lower..upper-1.
   bool coversRows(StepIndex i) const {
-    return (i.sign == 1 && i.offset == -lower) ||
-           (i.sign == -1 && i.offset == lower + trips - 1);
+    return i.coversRows(lower, lower + trips);
   }
 
   /// Carried value `i`, if it is `acc = acc + term` with a term to hoist.
@@ -230,7 +192,7 @@ private:
       return std::nullopt;
     o.step = v;
     if (auto row = v.getDefiningOp<DynamicRowOp>()) {
-      std::optional<StepIndex> i = indexOf(row.getIndex(), step());
+      std::optional<StepIndex> i = stepIndexOf(row.getIndex(), step());
       if (!inBody(row.getSource()) && i && coversRows(*i) &&
           typeOf(row.getSource()).getDimSize(0) == trips) {
         o.source = row.getSource();
@@ -244,7 +206,7 @@ private:
       int64_t tableRank = typeOf(table).getRank();
       std::optional<int64_t> axis =
           shape::normalizeAxis(gather.getAxis(), tableRank);
-      std::optional<StepIndex> i = indexOf(gather.getIndices(), step());
+      std::optional<StepIndex> i = stepIndexOf(gather.getIndices(), step());
       if (!inBody(table) && axis && i && coversRows(*i) &&
           typeOf(table).getDimSize(*axis) == trips) {
         // The table with the gathered axis first is the stack.

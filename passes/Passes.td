@@ -236,6 +236,30 @@ def HoistLoopSums : Pass<"axon-hoist-loop-sums", "::mlir::func::FuncOp"> {
   let dependentDialects = ["::axon::AxonDialect"];
 }
 
+def HoistLoopProducts : Pass<"axon-hoist-loop-products", "::mlir::func::FuncOp"> {
+  let summary = "Multiply a tensor's rows by a loop-invariant matrix before the loop, not a row per step";
+  let description = [{
+    A recurrent layer's input projection, z = x_t @ Wx + h @ Wh + b, reads
+    at every step a row of a tensor from before the loop (gather(X, i,
+    axis), dynamic_row(S, i)) and multiplies it by a matrix that is the same
+    at every step. T small products on the step's serial path, each too
+    small to share among threads, become one before the loop:
+
+      P = reshape(X, [rows, K]) @ W
+
+    and the body reads its row, gather(reshape(P, X's shape with K -> M),
+    i, axis) (or dynamic_row). Only where the index i = t + c or c - t
+    takes every row of the gathered axis once (the same products, no row
+    that no step reads), the gathered axis is not the contracted one, the
+    shapes and bounds are static with at least one step, and W has rank 2
+    and is the same at every step (defined before the loop, or by pure ops
+    of the body from such values, which are cloned before the loop).
+    Each output element is the same dot product over K. The compiled path
+    runs it after axon-specialize.
+  }];
+  let dependentDialects = ["::axon::AxonDialect"];
+}
+
 def Flatten : Pass<"axon-flatten", "::mlir::ModuleOp"> {
   let summary = "Inline every call and unroll every loop with constant bounds";
   let description = [{

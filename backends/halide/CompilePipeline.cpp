@@ -43,6 +43,7 @@ LogicalResult axon::buildPlan(ModuleOp module,
       return failure();
     auto spec = module.lookupSymbol<func::FuncOp>(name);
     PassManager pm(module.getContext(), func::FuncOp::getOperationName());
+    pm.addPass(createHoistLoopProducts()); // per-step input projections
     pm.addPass(createHoistLoopSums()); // per-step weight gradients
     pm.addPass(createContractBatchSums());
     pm.addPass(createCSEPass()); // the operands' transposes, rewritten alike
