@@ -44,6 +44,10 @@ Expr inverseRow(Expr k, Expr m0, Expr m1, Expr m2, Expr m3) {
 /// The transform domain of one tile: 4x4 positions.
 constexpr int kPositions = 16;
 
+/// Output channels in a block of the gradient's copy, innermost: a 16x16
+/// transpose of its rows (in shuffles), dense vectors of up to 16 channels.
+constexpr int kChannelBlock = 16;
+
 /// The most bytes one block's input transform (or gradient transform) may
 /// take: they live on the task's stack, and in L2 with the chunk's sums
 /// (kPositions x C x O floats: 256 KB at 64 x 64 channels).
@@ -136,9 +140,14 @@ Func defineConv2DWinogradFilterGradient(Func in, Func filter,
   Func v(name + "_wino_v");
   v(tx, ty, ch, b, e) = mux(e, vs);
 
-  // Output gradient transform, per output channel, tile and image.
+  // Output gradient transform, per output channel, tile and image, from
+  // the gradient copied output channels innermost (what the products
+  // load as vectors).
+  Var oi("oi"), oo("oo");
+  Func gt(name + "_wino_g");
+  gt(oi, x, oo, y, b) = cast(Float(32), filter(x, y, b, oo * kChannelBlock + oi));
   auto dy = [&](int i, int j) {
-    return cast(Float(32), filter(tx * 2 + i, ty * 2 + j, b, o));
+    return gt(o % kChannelBlock, tx * 2 + i, o / kChannelBlock, ty * 2 + j, b);
   };
   std::vector<Expr> ys;
   for (int ey = 0; ey < 4; ++ey)
@@ -304,10 +313,23 @@ void scheduleConv2DWinogradFilterGradient(Func conv, Func out,
   std::vector<Var> ya = yt.args(); // o, tx, ty, b, e
   Var yo("yo"), yi("yi");
   yt.compute_at(part, pr[0])
-      .split(ya[0], yo, yi, vec)
+      .split(ya[0], yo, yi, kChannelBlock)
       .reorder(yi, ya[4], yo, ya[1], ya[2], ya[3])
       .vectorize(yi)
       .unroll(ya[4]);
+  // The block's rows of the gradient, in blocks of kChannelBlock output
+  // channels innermost: rows read as vectors along x, the block's 16
+  // channels' stores interleaved into dense ones (gathering them along the
+  // channels, a plane of 4 KB apart at 32x32, so in the same L1 sets, took
+  // 9-20 of 33 ms on the 3x3 64->64 32x32 layer; scattering them 7.5).
+  Func gt = only(yt);
+  std::vector<Var> ga = gt.args(); // oi, x, oo, y, b
+  Var gxo("gxo"), gxi("gxi");
+  gt.compute_at(part, pr[0])
+      .split(ga[1], gxo, gxi, int(std::min<int64_t>(kChannelBlock, g.kw)))
+      .reorder(gxi, ga[0], gxo, ga[2], ga[3], ga[4])
+      .vectorize(gxi)
+      .unroll(ga[0]);
   const int64_t blockBytes =
       rows * tilesX * kPositions * std::max(g.n, g.o) * int64_t(sizeof(float));
   if (blockBytes <= kBlockBytes) {
