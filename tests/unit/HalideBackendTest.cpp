@@ -179,6 +179,45 @@ func.func @f(%x: tensor<?x48xf32>, %y: tensor<?x3x32xf32>, %z: tensor<?x33xf32>)
   checkAgainstReference(text, sets);
 }
 
+// Sums across rows rather than along them: over the batch (cnn's bias
+// gradients, [N, C, 8, 8] and [N, C, 24, 24]) and over a middle axis. The
+// schedule adds whole blocks of the inner output dims (8 x 8, 24 x 24, 5 x
+// 7) per step of the reduction; [N, 8, 8] at 64 rows is one the row
+// reduction's vector lanes took before (rows of 8, 64 reduced: lanes
+// gathered 16 images apart). At 1, 7, 33 and 64 rows, and with a NaN and
+// infinities.
+TEST(HalideBackend, SumsAcrossRowsInBlocks) {
+  std::string text = R"(
+func.func @f(%x: tensor<?x3x8x8xf32>, %y: tensor<?x2x24x24xf32>, %z: tensor<?x6x5x7xf32>, %w: tensor<?x8x8xf32>) -> (tensor<3x8x8xf32>, tensor<2x24x24xf32>, tensor<?x5x7xf32>, tensor<8x8xf32>, tensor<3x8x8xf32>) {
+  %sx = axon.sum %x {axes = array<i64: 0>} : tensor<?x3x8x8xf32> -> tensor<3x8x8xf32>
+  %sy = axon.sum %y {axes = array<i64: 0>} : tensor<?x2x24x24xf32> -> tensor<2x24x24xf32>
+  %sz = axon.sum %z {axes = array<i64: 1>} : tensor<?x6x5x7xf32> -> tensor<?x5x7xf32>
+  %sw = axon.sum %w {axes = array<i64: 0>} : tensor<?x8x8xf32> -> tensor<8x8xf32>
+  %mx = axon.mean %x {axes = array<i64: 0>} : tensor<?x3x8x8xf32> -> tensor<3x8x8xf32>
+  return %sx, %sy, %sz, %sw, %mx : tensor<3x8x8xf32>, tensor<2x24x24xf32>, tensor<?x5x7xf32>, tensor<8x8xf32>, tensor<3x8x8xf32>
+})";
+  uint64_t seed = 12;
+  auto argsAt = [&](int64_t n) {
+    return std::vector<Tensor>{randomTensor(DType::F32, {n, 3, 8, 8}, seed),
+                               randomTensor(DType::F32, {n, 2, 24, 24}, seed),
+                               randomTensor(DType::F32, {n, 6, 5, 7}, seed),
+                               randomTensor(DType::F32, {n, 8, 8}, seed)};
+  };
+  std::vector<std::vector<Tensor>> sets;
+  for (int64_t n : {1, 7, 33, 64})
+    sets.push_back(argsAt(n));
+  std::vector<Tensor> edges = argsAt(5);
+  for (Tensor &t : edges) {
+    const int64_t row = t.numElements() / 5;
+    t.data[3] = NAN;
+    t.data[row + 17] = INFINITY;
+    t.data[2 * row + 30] = -INFINITY;
+    t.data[3 * row + 30] = INFINITY; // +inf and -inf in one sum: NaN.
+  }
+  sets.push_back(edges);
+  checkAgainstReference(text, sets);
+}
+
 TEST(HalideBackend, MatmulWithEpilogueAndTransposedOperand) {
   std::string text = R"(
 func.func @f(%x: tensor<?x33xf32>, %w: tensor<33x7xf32>, %b: tensor<7xf32>) -> (tensor<?x7xf32>, tensor<33x33xf32>) {
