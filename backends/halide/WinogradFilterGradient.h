@@ -19,14 +19,16 @@
 //
 // FP edges: results differ from the direct sum by rounding for finite
 // operands (ContractionTest's WinogradFilterGradientFpTest pins the rest).
-// A NaN or infinite input or output gradient makes every output the direct
-// sum makes NaN or infinite non-finite too (NaN, or the same infinity), but
-// it may also make other taps of the same (output channel, input channel)
-// NaN or infinite: a tile's transform mixes its patch's 4 columns into
-// every position, and the inverse transform's cancellation (inf - inf) is
-// not exact. Outputs of channel pairs no non-finite value reaches match
-// the direct sum. In training such an input has made the loss non-finite
-// already.
+// With a NaN or infinite input or output gradient, a tap whose direct sum
+// is NaN is NaN (not finite, where the cause is an infinity), one whose
+// direct sum is +-inf is that infinity or NaN; other taps of the same
+// (output channel, input channel) pair may also be non-finite (a tile's
+// transform mixes its patch's 4 columns into every position, and the
+// inverse transform's cancellation, inf - inf, is not exact), but never a
+// wrong finite value. Taps of channel pairs no non-finite value reaches
+// match the direct sum. In training such an input has made the loss
+// non-finite already. Inputs near the largest float can overflow in a
+// transform (a sum of up to 4 values): non-finite, never wrong and finite.
 #ifndef AXON_BACKENDS_HALIDE_WINOGRADFILTERGRADIENT_H
 #define AXON_BACKENDS_HALIDE_WINOGRADFILTERGRADIENT_H
 

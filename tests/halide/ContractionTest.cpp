@@ -18,6 +18,7 @@
 #include "backends/halide/ConvFilterGradient.h"
 #include "backends/halide/NaiveContraction.h"
 #include "backends/halide/Winograd.h"
+#include "backends/halide/WinogradFilterGradient.h"
 #include "runtime/core/HostCpu.h"
 
 #include <gtest/gtest.h>
@@ -728,6 +729,36 @@ TEST(ContractionTest, WinogradTakesThe3x3StrideOneLayers) {
   EXPECT_FALSE(axon::halide::useWinograd(layer(64, 32, 32, 64, 3, 1, 1, 1, 2), Float(32)));
 }
 
+// The WinogradDw_ cases above compute the filter gradient by F(2x2, 3x3),
+// the WinogradDw_No_ ones (and forward layers, input gradients, other
+// windows, strides and types) do not.
+TEST(ContractionTest, WinogradFilterGradientTakesEvenWindowsOf3x3Layers) {
+  using axon::halide::useWinogradFilterGradient;
+  auto dw = [](int64_t c, int64_t h, int64_t w, int64_t o, int64_t k, int64_t pad) {
+    return makeGradient("", ConvRole::FilterGrad, 64, c, h, w, o, k, pad).g;
+  };
+  EXPECT_TRUE(useWinogradFilterGradient(dw(64, 32, 32, 64, 3, 1), Float(32)));
+  EXPECT_TRUE(useWinogradFilterGradient(dw(8, 10, 10, 16, 3, 0), Float(32))); // 8x8 window
+  for (const ConvParams &p : convCases())
+    if (p.target == &kTargets[0])
+      EXPECT_EQ(useWinogradFilterGradient(p.g, Float(32)),
+                p.name.rfind("WinogradDw_", 0) == 0 && p.name.rfind("WinogradDw_No_", 0) != 0)
+          << p.name;
+  EXPECT_FALSE(useWinogradFilterGradient(dw(64, 32, 32, 64, 3, 1), Float(64)));
+  EXPECT_FALSE(useWinogradFilterGradient(dw(64, 33, 33, 64, 3, 1), Float(32)));  // odd window
+  EXPECT_FALSE(useWinogradFilterGradient(dw(64, 32, 32, 64, 5, 2), Float(32)));  // 5x5
+  EXPECT_FALSE(useWinogradFilterGradient(dw(64, 32, 32, 24, 3, 1), Float(32)));  // 24 out
+  EXPECT_FALSE(useWinogradFilterGradient(dw(4, 32, 32, 64, 3, 1), Float(32)));   // 4 in
+  EXPECT_FALSE(useWinogradFilterGradient(dw(64, 8, 8, 64, 3, 0), Float(32)));    // 6 wide
+  const Conv2DGeometry layer = makeConv("", 64, 64, 32, 32, 64, 3, 3, 1, 1, 1, 1).g;
+  EXPECT_FALSE(useWinogradFilterGradient(layer, Float(32)));
+  EXPECT_FALSE(useWinogradFilterGradient(
+      axon::halide::convRoleGeometry(layer, ConvRole::InputGrad), Float(32)));
+  Conv2DGeometry strided = makeConv("", 64, 64, 65, 65, 64, 3, 3, 2, 1, 1, 1).g;
+  EXPECT_FALSE(useWinogradFilterGradient(
+      axon::halide::convRoleGeometry(strided, ConvRole::FilterGrad), Float(32)));
+}
+
 // The Paired_ cases above pair output channels, the Paired_No_ ones do
 // not; nor do rows a whole number of vectors wide, narrower than 16,
 // strided, or a filter gradient's window.
@@ -1026,6 +1057,140 @@ TEST_P(WinogradFpTest, LargeValuesMatchOrOverflow) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, WinogradFpTest,
+                         ::testing::Values(&kTargets[0], &kTargets[1], &kTargets[2]),
+                         [](const ::testing::TestParamInfo<const TestTarget *> &info) {
+                           return std::string(info.param->name);
+                         });
+
+//===----------------------------------------------------------------------===//
+// The Winograd filter gradient's FP edges
+//===----------------------------------------------------------------------===//
+
+// What F(2x2, 3x3)'s filter gradient gives for non-finite and huge
+// operands (WinogradFilterGradient.h), against the direct sum over the
+// zero-padded input in double (zeroPaddedSumAt of the gradient's conv
+// form), at every target.
+class WinogradFilterGradientFpTest : public ::testing::TestWithParam<const TestTarget *> {
+protected:
+  /// A 3x3 layer's filter gradient (3 images: 3 chunks; 8 channels in,
+  /// 16 out, padding 1, 6x10 output).
+  const Conv2DGeometry layer = makeConv("", 3, 8, 6, 10, 16, 3, 3, 1, 1, 1, 1).g;
+  const Conv2DGeometry g = axon::halide::convRoleGeometry(layer, ConvRole::FilterGrad);
+  Buffer<float> x{int(layer.w), int(layer.h), int(layer.c), int(layer.n)};
+  Buffer<float> dy{int(layer.ow), int(layer.oh), int(layer.o), int(layer.n)};
+
+  void SetUp() override {
+    const std::string missing = missingHere(*GetParam());
+    if (!missing.empty())
+      GTEST_SKIP() << "this CPU lacks " << missing;
+    fillRandom(x, 51);
+    fillRandom(dy, 52);
+  }
+
+  /// The number of filter taps for which `ok(...)` is false (the first 5
+  /// reported), given dW computed by Winograd for this test's target.
+  /// `touched(o, c)`: whether a non-finite value reaches output channel o
+  /// or input channel c; taps of other pairs must match the direct sum.
+  template <typename Check> int mismatchesOfRun(Check ok) {
+    EXPECT_TRUE(axon::halide::useWinogradFilterGradient(g, Float(32)));
+    ImageParam input(Float(32), 4, "input"), filter(Float(32), 4, "filter");
+    Func inF("in"), wF("w");
+    std::vector<int> inExt, wExt;
+    axon::halide::defineConvRoleOperands(ConvRole::FilterGrad, g, input, filter, inF, wF,
+                                         inExt, wExt);
+    Func conv = axon::halide::defineConv2D(inF, wF, g, Float(32), "conv");
+    const Target target(GetParam()->halide);
+    axon::halide::scheduleConv2D(conv, conv, inF, wF, g, target);
+    input.set(x);
+    filter.set(dy);
+    Buffer<float> out(int(g.ow), int(g.oh), int(g.o), int(g.n));
+    conv.realize(out, target);
+    Buffer<float> in, w;
+    axon::halide::convRoleBuffers(ConvRole::FilterGrad, g, x, dy, in, w);
+    return mismatches(g, out, in, w, [&](int64_t c, int64_t o, int64_t ky, int64_t kx,
+                                         double got, double direct) {
+      const bool close =
+          std::abs(got - direct) <= 1e-5 * (1 + magnitudeAt(in, w, g, c, o, ky, kx));
+      return ok(c, o, got, direct, close);
+    });
+  }
+};
+
+// NaN in the input (a corner pixel, which a padded window reads at two
+// taps of each axis only, and an inner one) and in the output gradient:
+// every tap whose direct sum is NaN is NaN; NaN reaches only the taps of
+// the channel pairs it is in, where a tap is NaN or matches; every other
+// tap matches.
+TEST_P(WinogradFilterGradientFpTest, NaNStaysInItsChannelPairs) {
+  x(0, 0, 2, 0) = NAN;
+  x(4, 3, 5, 1) = NAN;
+  dy(7, 2, 9, 2) = NAN;
+  int directNaNs = 0;
+  const int failures = mismatchesOfRun([&](int64_t c, int64_t o, double got, double direct,
+                                          bool close) {
+    const bool touched = c == 2 || c == 5 || o == 9;
+    directNaNs += std::isnan(direct);
+    if (std::isnan(direct))
+      return bool(std::isnan(got));
+    return touched ? close || std::isnan(got) : close;
+  });
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(directNaNs, 0);
+}
+
+// Infinite inputs and an infinite output gradient: where the direct sum is
+// +-inf, the tap is that infinity or NaN; where it is NaN (inf x a padding
+// zero, inf - inf), not finite; where it is finite, the tap matches, or in
+// a channel pair an infinity reaches may be non-finite (the inverse
+// transform's inf - inf), but never a wrong finite value.
+TEST_P(WinogradFilterGradientFpTest, InfinitiesAreNeverAWrongFiniteValue) {
+  x(0, 0, 1, 0) = INFINITY;
+  x(5, 2, 6, 1) = -INFINITY;
+  dy(9, 5, 3, 2) = INFINITY;
+  int infs = 0, directNaNs = 0;
+  const int failures = mismatchesOfRun([&](int64_t c, int64_t o, double got, double direct,
+                                          bool close) {
+    const bool touched = c == 1 || c == 6 || o == 3;
+    if (std::isnan(direct)) {
+      ++directNaNs;
+      return !std::isfinite(got);
+    }
+    if (std::isinf(direct)) {
+      infs += got == direct;
+      return got == direct || std::isnan(got);
+    }
+    return touched ? close || !std::isfinite(got) : close;
+  });
+  EXPECT_EQ(failures, 0);
+  EXPECT_GT(infs, 0);
+  EXPECT_GT(directNaNs, 0); // the infinite gradient on the zero padding
+}
+
+// Inputs of 1e30 match the direct sum; near the largest float (3e38) a
+// transform (a sum of up to 4 values) can overflow: a tap may be
+// non-finite where the direct sum is finite, never a wrong finite value.
+TEST_P(WinogradFilterGradientFpTest, LargeValuesMatchOrOverflow) {
+  for (const double scale : {1e30, 3e38}) {
+    SCOPED_TRACE(testing::Message() << "scale " << scale);
+    fillRandom(x, 53);
+    x.for_each_value([&](float &v) { v = float(v * scale); });
+    int overflowed = 0;
+    const int failures = mismatchesOfRun([&](int64_t, int64_t, double got, double direct,
+                                            bool close) {
+      overflowed += !std::isfinite(got);
+      if (scale == 1e30)
+        return close;
+      if (std::abs(direct) > std::numeric_limits<float>::max())
+        return !std::isfinite(got);
+      return close || !std::isfinite(got);
+    });
+    EXPECT_EQ(failures, 0);
+    if (scale == 1e30)
+      EXPECT_EQ(overflowed, 0);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Targets, WinogradFilterGradientFpTest,
                          ::testing::Values(&kTargets[0], &kTargets[1], &kTargets[2]),
                          [](const ::testing::TestParamInfo<const TestTarget *> &info) {
                            return std::string(info.param->name);

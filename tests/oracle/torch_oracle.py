@@ -380,6 +380,10 @@ def conv_cases():
         ("depthwise", (2, 7, 9, 9), (7, 1, 3, 3), dict(groups=7, stride=(2, 2), padding=(1, 1))),
         ("kernel-eq-input", (2, 3, 5, 5), (7, 3, 5, 5), {}),
         ("1x1-image", (7, 5, 1, 1), (3, 5, 1, 1), {}),
+        # The filter gradient by Winograd F(2x2, 3x3) (3x3, stride 1, even
+        # output, 16 output channels, 8 in; WinogradFilterGradient.h), 3
+        # images (3 chunks).
+        ("winograd-filter-gradient", (3, 8, 6, 10), (16, 8, 3, 3), dict(padding=(1, 1))),
     ]
     for name, xs, ws, kw in specs:
         x, w = rand(*xs), rand(*ws)
