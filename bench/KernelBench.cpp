@@ -380,6 +380,10 @@ int runChecks(const Target &target) {
     ok &= checkConv(makeConv(7, 1, 28, 28, 3, 5), false, target, role);
     ok &= checkConv(makeConv(1, 3, 7, 7, 1, 3, 1, 2), false, target, role);
   }
+  // A 3x3 layer whose forward, input gradient and filter gradient take
+  // Winograd F(2x2, 3x3) (Winograd.h, WinogradFilterGradient.h).
+  for (ConvRole role : {ConvRole::Forward, ConvRole::InputGrad, ConvRole::FilterGrad})
+    ok &= checkConv(makeConv(3, 16, 8, 16, 16, 3, 1, 1), false, target, role);
   std::printf(ok ? "all checks passed\n" : "SOME CHECKS FAILED\n");
   return ok ? 0 : 1;
 }
