@@ -139,6 +139,15 @@ def PlanMemory : Pass<"axon-plan-memory", "::mlir::func::FuncOp"> {
     time), written in place at every step, or a kernel result of the same
     block whose last reader it is (that buffer then lives as long as the
     result). Elsewhere the plan copies the target into its result first.
+
+    A carried stack that every step writes one row of that way, at an
+    index taking every row once over the steps (t - lower, or upper - 1 -
+    t, also computed in another kernel), and that nothing else in the body
+    reads, never has its initial value read: the loop gets
+    `axon.overwritten = array<i1: ...>` (per carried value; absent where
+    none is), and the compiled plan then neither copies the initial value
+    in nor runs a fill kernel read only there (the zero stacks of
+    autodiff's forward steps and of axon-hoist-loop-sums' reverse steps).
   }];
   let dependentDialects = ["::axon::AxonDialect"];
 }

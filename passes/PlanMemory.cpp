@@ -1,6 +1,7 @@
 // axon-plan-memory: live ranges of kernel results, in-place parameter
 // updates, and greedy-by-size offsets in one arena (see Passes.td).
 #include "passes/Passes.h"
+#include "passes/StepIndex.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/STLExtras.h"
@@ -31,6 +32,7 @@ constexpr StringLiteral kArenaSizeAttr = "axon.arena_size";
 constexpr StringLiteral kBufferBytesAttr = "axon.buffer_bytes";
 
 constexpr StringLiteral kStagingAttr = "axon.staging";
+constexpr StringLiteral kOverwrittenAttr = "axon.overwritten";
 
 /// The kernels and loops of a single-block function in schedule order,
 /// numbered as events: a kernel is one event; a loop is two, its start
@@ -188,6 +190,39 @@ bool writesRowInPlace(KernelOp kernel) {
 BlockArgument rowWriteTarget(KernelOp kernel) {
   return cast<BlockArgument>(
       cast<DynamicUpdateRowOp>(kernel.getBody().front().front()).getTarget());
+}
+
+/// For each carried value of `loop`: whether every step writes one row of
+/// it in place (a lone row write, at an index taking every row once over
+/// the steps) and nothing else in the body reads it or the written stack.
+/// Its initial value is then never read: the plan copies none in, and a
+/// fill read only there need not run (autodiff's stacks of the forward
+/// steps, axon-hoist-loop-sums' stacks of the reverse steps).
+SmallVector<bool> overwrittenWhole(LoopOp loop) {
+  SmallVector<bool> whole(loop.getNumResults(), false);
+  std::optional<std::pair<int64_t, int64_t>> bounds = constantBounds(loop);
+  if (!bounds || bounds->second <= bounds->first)
+    return whole;
+  Block &body = loop.getBody().front();
+  auto yield = cast<YieldOp>(body.getTerminator());
+  for (unsigned i = 0; i < whole.size(); ++i) {
+    BlockArgument arg = body.getArgument(1 + i);
+    auto type = cast<RankedTensorType>(arg.getType());
+    if (!arg.hasOneUse() || type.getRank() == 0 ||
+        type.getDimSize(0) != bounds->second - bounds->first)
+      continue;
+    auto kernel = dyn_cast<KernelOp>(arg.use_begin()->getOwner());
+    if (!kernel || kernel->getBlock() != &body || !writesRowInPlace(kernel) ||
+        kernel.getInputs()[rowWriteTarget(kernel).getArgNumber()] != arg ||
+        !kernel.getResult(0).hasOneUse() ||
+        yield.getValues()[i] != kernel.getResult(0))
+      continue;
+    auto write = cast<DynamicUpdateRowOp>(kernel.getBody().front().front());
+    std::optional<StepIndex> index =
+        stepIndexOf(write.getIndex(), body.getArgument(0));
+    whole[i] = index && index->coversRows(bounds->first, bounds->second);
+  }
+  return whole;
 }
 
 /// Whether everything the kernel body computes from `arg` reads it only
@@ -535,6 +570,11 @@ struct PlanMemoryPass : public axon::impl::PlanMemoryBase<PlanMemoryPass> {
       size_t n = loop.getNumResults();
       loop->setAttr(kOffsetsAttr, builder.getDenseI64ArrayAttr(all.take_front(1 + n)));
       loop->setAttr(kStagingAttr, builder.getDenseI64ArrayAttr(all.drop_front(1 + n)));
+      SmallVector<bool> whole = overwrittenWhole(loop);
+      if (llvm::is_contained(whole, true))
+        loop->setAttr(kOverwrittenAttr, builder.getDenseBoolArrayAttr(whole));
+      else
+        loop->removeAttr(kOverwrittenAttr);
     }
     fn->setAttr(kArenaSizeAttr, builder.getI64IntegerAttr(arena));
     fn->setAttr(kBufferBytesAttr, builder.getI64IntegerAttr(total));

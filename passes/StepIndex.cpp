@@ -24,6 +24,15 @@ std::optional<StepIndex> stepIndexOf(Value v, Value t) {
     return StepIndex{1, 0};
   if (std::optional<int64_t> c = constantOf(v))
     return StepIndex{0, *c};
+  // Through a fused kernel: its result is what its body yields, its block
+  // arguments are its inputs.
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    if (auto kernel = dyn_cast_or_null<KernelOp>(arg.getOwner()->getParentOp()))
+      return stepIndexOf(kernel.getInputs()[arg.getArgNumber()], t);
+  if (auto kernel = v.getDefiningOp<KernelOp>())
+    return stepIndexOf(kernel.getBody().front().getTerminator()->getOperand(
+                           cast<OpResult>(v).getResultNumber()),
+                       t);
   Operation *op = v.getDefiningOp();
   if (!op || !isa<AddOp, SubOp>(op))
     return std::nullopt;

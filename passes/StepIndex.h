@@ -1,6 +1,6 @@
-// A loop's row index as a function of its step: what axon-hoist-loop-sums
-// and axon-hoist-loop-products read to tell that a body visits every row
-// of a [T, ...] tensor once (t - lower going up, or upper - 1 - t going
+// A loop's row index as a function of its step: what axon-hoist-loop-sums,
+// axon-hoist-loop-products and axon-plan-memory read to tell that a body
+// visits every row of a [T, ...] tensor once (t - lower going up, or upper - 1 - t going
 // down: autodiff's reverse loop reads its stored steps backwards).
 #ifndef AXON_PASSES_STEPINDEX_H
 #define AXON_PASSES_STEPINDEX_H
@@ -26,7 +26,9 @@ struct StepIndex {
 };
 
 /// `v` (a rank-0 i64) as sign * t + offset, through constants, adds and
-/// subtractions; none where it is anything else.
+/// subtractions, also across fused kernels (axon-plan-memory reads the
+/// index of a kernel's row write computed in another kernel); none where
+/// it is anything else.
 std::optional<StepIndex> stepIndexOf(mlir::Value v, mlir::Value t);
 
 } // namespace axon

@@ -20,6 +20,35 @@ using namespace axon;
 
 namespace {
 
+/// The carried values of `loop` whose initial value is never read
+/// (axon-plan-memory's axon.overwritten: every step writes a row, every row
+/// once): no copy in.
+bool initNeverRead(LoopOp loop, unsigned i) {
+  auto whole = loop->getAttrOfType<DenseBoolArrayAttr>("axon.overwritten");
+  return whole && i < whole.size() && whole[i];
+}
+
+/// Whether `k` only fills (reads nothing) and each of its results is only
+/// the initial value of loop-carried values never read: then it need not
+/// run (autodiff's zero stacks of the forward steps, [T, N, H] each).
+bool fillsOnlyUnreadInits(KernelOp k) {
+  if (!k.getInputs().empty() ||
+      !llvm::all_of(k.getBody().front().without_terminator(),
+                    [](Operation &op) { return isa<FillOp>(op); }))
+    return false;
+  for (Value result : k.getResults())
+    for (OpOperand &use : result.getUses()) {
+      auto loop = dyn_cast<LoopOp>(use.getOwner());
+      if (!loop)
+        return false;
+      unsigned first = loop.getInits().getBeginOperandIndex();
+      if (use.getOperandNumber() < first ||
+          !initNeverRead(loop, use.getOperandNumber() - first))
+        return false;
+    }
+  return true;
+}
+
 FailureOr<kernel::TensorDesc> describe(Value v, Operation *where) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
   if (!type || !type.hasStaticShape())
@@ -270,6 +299,8 @@ LogicalResult axon::addFunctionPlan(func::FuncOp fn, StringRef modelName,
           bufferOf[result] = *b;
           step.buffers.push_back(*b);
         }
+        if (fillsOnlyUnreadInits(k))
+          continue;
         // A row write fills in one row of a buffer holding its target: the
         // target's own (axon-plan-memory), else a copy made here.
         if (kernel::writesRowInPlace(*spec)) {
@@ -321,7 +352,8 @@ LogicalResult axon::addFunctionPlan(func::FuncOp fn, StringRef modelName,
           auto init = bufferOf.find(loop.getInits()[i]);
           if (init == bufferOf.end())
             return loop.emitError("initial value #") << i << " has no buffer";
-          steps.push_back(copy(init->second, *b));
+          if (!initNeverRead(loop, i))
+            steps.push_back(copy(init->second, *b));
           bufferOf[body.getArgument(1 + i)] = *b;
           bufferOf[loop.getResult(i)] = *b;
           carried.push_back(*b);

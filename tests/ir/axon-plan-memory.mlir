@@ -356,13 +356,15 @@ func.func @carried_in_place(%x: tensor<16xf32>) -> (tensor<16xf32>, tensor<16xf3
 // the stack nor the rest of its buffer, so its result takes the stack's
 // buffer (offset 0) and a step writes one row, copying nothing; the store
 // comes first in the body, so k1 may then compute the next h into h's
-// buffer (384).
+// buffer (384). The store writes row t of the 5 rows at each of the 5
+// steps and nothing else reads the stack: its initial value is never read
+// (axon.overwritten), h's is.
 // CHECK-LABEL: func.func @stored_rows
 // CHECK: axon.kernel "store"
 // CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 0>} -> tensor<5x16xf32>
 // CHECK: axon.kernel "k1"
 // CHECK: } {axon.inplace = [""], axon.offsets = array<i64: 384>} -> tensor<16xf32>
-// CHECK: } {axon.offsets = array<i64: 320, 384, 0>, axon.staging = array<i64: -1, -1>}
+// CHECK: } {axon.offsets = array<i64: 320, 384, 0>, axon.overwritten = array<i1: false, true>, axon.staging = array<i64: -1, -1>}
 func.func @stored_rows(%x: tensor<16xf32>, %z: tensor<5x16xf32>) -> (tensor<16xf32>, tensor<5x16xf32>) {
   %lo = axon.constant dense<0> : tensor<i64>
   %hi = axon.constant dense<5> : tensor<i64>
@@ -381,6 +383,57 @@ func.func @stored_rows(%x: tensor<16xf32>, %z: tensor<5x16xf32>) -> (tensor<16xf
     axon.yield %n, %w : tensor<16xf32>, tensor<5x16xf32>
   } -> tensor<16xf32>, tensor<5x16xf32>
   return %r#0, %r#1 : tensor<16xf32>, tensor<5x16xf32>
+}
+
+// -----
+
+// The row index computed in another kernel (4 - t, backwards over the 5
+// rows) still writes every row once: the first stack's initial value is
+// never read. The second is written at max(t, 1): row 1 twice, row 0
+// keeps its initial value; the third is also read by the body.
+// CHECK-LABEL: func.func @overwritten_stacks
+// CHECK: axon.overwritten = array<i1: true, false, false>
+func.func @overwritten_stacks(%x: tensor<16xf32>, %z: tensor<5x16xf32>) -> (tensor<5x16xf32>, tensor<5x16xf32>, tensor<5x16xf32>) {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<5> : tensor<i64>
+  %r:3 = axon.loop %lo to %hi carry(%z, %z, %z : tensor<5x16xf32>, tensor<5x16xf32>, tensor<5x16xf32>) {
+  ^bb0(%t: tensor<i64>, %s: tensor<5x16xf32>, %s2: tensor<5x16xf32>, %s3: tensor<5x16xf32>):
+    %k:2 = axon.kernel "index" "injective" (%t : tensor<i64>) {
+    ^bb0(%a: tensor<i64>):
+      %c4 = axon.constant dense<4> : tensor<i64>
+      %c1 = axon.constant dense<1> : tensor<i64>
+      %d = axon.sub %c4, %a : tensor<i64>, tensor<i64> -> tensor<i64>
+      %m = axon.max %a, %c1 : tensor<i64>, tensor<i64> -> tensor<i64>
+      axon.kernel_yield %d, %m : tensor<i64>, tensor<i64>
+    } -> tensor<i64>, tensor<i64>
+    %w = axon.kernel "store" "single" (%s, %k#0, %x : tensor<5x16xf32>, tensor<i64>, tensor<16xf32>) {
+    ^bb0(%a: tensor<5x16xf32>, %i: tensor<i64>, %b: tensor<16xf32>):
+      %u = axon.dynamic_update_row %a[%i], %b : tensor<5x16xf32>, tensor<16xf32>
+      axon.kernel_yield %u : tensor<5x16xf32>
+    } -> tensor<5x16xf32>
+    %w2 = axon.kernel "store2" "single" (%s2, %k#1, %x : tensor<5x16xf32>, tensor<i64>, tensor<16xf32>) {
+    ^bb0(%a: tensor<5x16xf32>, %i: tensor<i64>, %b: tensor<16xf32>):
+      %u = axon.dynamic_update_row %a[%i], %b : tensor<5x16xf32>, tensor<16xf32>
+      axon.kernel_yield %u : tensor<5x16xf32>
+    } -> tensor<5x16xf32>
+    %w3 = axon.kernel "store3" "single" (%s3, %t, %x : tensor<5x16xf32>, tensor<i64>, tensor<16xf32>) {
+    ^bb0(%a: tensor<5x16xf32>, %i: tensor<i64>, %b: tensor<16xf32>):
+      %u = axon.dynamic_update_row %a[%i], %b : tensor<5x16xf32>, tensor<16xf32>
+      axon.kernel_yield %u : tensor<5x16xf32>
+    } -> tensor<5x16xf32>
+    %n = axon.kernel "read" "reduction" (%s3 : tensor<5x16xf32>) {
+    ^bb0(%a: tensor<5x16xf32>):
+      %e = axon.sum %a {axes = array<i64: 0>} : tensor<5x16xf32> -> tensor<16xf32>
+      axon.kernel_yield %e : tensor<16xf32>
+    } -> tensor<16xf32>
+    %w4 = axon.kernel "use" "injective" (%w3, %n : tensor<5x16xf32>, tensor<16xf32>) {
+    ^bb0(%a: tensor<5x16xf32>, %b: tensor<16xf32>):
+      %e = axon.add %a, %b : tensor<5x16xf32>, tensor<16xf32> -> tensor<5x16xf32>
+      axon.kernel_yield %e : tensor<5x16xf32>
+    } -> tensor<5x16xf32>
+    axon.yield %w, %w2, %w4 : tensor<5x16xf32>, tensor<5x16xf32>, tensor<5x16xf32>
+  } -> tensor<5x16xf32>, tensor<5x16xf32>, tensor<5x16xf32>
+  return %r#0, %r#1, %r#2 : tensor<5x16xf32>, tensor<5x16xf32>, tensor<5x16xf32>
 }
 
 // -----

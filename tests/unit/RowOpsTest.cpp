@@ -119,6 +119,35 @@ TEST(RowOps, StoredLoopWritesOneRowInPlacePerStep) {
                                   {16, 4, 9}, m->errors);
 }
 
+// The forward loop writes every row of its stack once and reads none: the
+// stack's zeros are never read, so the plan neither fills them (no fill
+// kernel of the stack's shape runs) nor copies them in before the loop.
+// The values are the reference's (grec's test above and GradientCheckLoop).
+TEST(RowOps, AStackEveryStepWritesIsNeitherFilledNorCopiedIn) {
+  auto m = test_support::compileModel(kRecurrence, true);
+  ASSERT_TRUE(m->module) << m->errors;
+  Plan plan;
+  std::vector<kernel::KernelSpec> specs;
+  ASSERT_TRUE(mlir::succeeded(
+      buildPlan(*m->module, {{"grec", {{4, 9}, {16, 4, 9}}}}, plan, specs)))
+      << m->errors;
+  const FunctionPlan &fn = plan.functions.front();
+  const std::vector<int64_t> stack = {16, 4, 9};
+  int loops = 0;
+  for (const PlanStep &s : fn.steps) {
+    loops += s.kind == PlanStep::Kind::Loop;
+    if (s.kind == PlanStep::Kind::Copy)
+      EXPECT_NE(fn.buffers[s.buffers[1]].shape, stack) << "the stack copied in";
+    if (s.kind != PlanStep::Kind::Kernel)
+      continue;
+    const kernel::KernelSpec &k = specs[s.kernel];
+    bool fills = llvm::all_of(k.ops, [](const kernel::OpSpec &o) { return o.name == "fill"; });
+    EXPECT_FALSE(fills && fn.buffers[s.buffers.back()].shape == stack)
+        << k.name << " fills the stack";
+  }
+  EXPECT_EQ(loops, 2) << "the forward and the reverse loop";
+}
+
 // The language's update(x, t, v, axis =): a loop that stores its state per
 // step, along axis 0 (one dynamic_update_row) and axis 1 (moved to the
 // front and back), at awkward sizes and a trip count bound at run time, and
