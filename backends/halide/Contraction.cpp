@@ -545,20 +545,28 @@ Func defineConv2D(Func input, Func filter, const Conv2DGeometry &g,
   return conv;
 }
 
+std::string givenName(const std::string &name) {
+  return name.substr(0, name.find('$'));
+}
+
+std::vector<Func> directCallees(const Func &f) {
+  std::vector<Func> fs;
+  for (const auto &[name, fn] : Internal::find_direct_calls(f.function()))
+    if (name != f.name())
+      fs.emplace_back(fn);
+  return fs;
+}
+
 std::optional<Func> paddedInputOf(Func reader, Func conv) {
-  // By the names defineConv2D gave: Halide suffixes a name used before in
-  // the process with $n (a second pipeline's "conv" is "conv$1", its padded
-  // input "conv_padded$1"). Looking up conv.name() + "_padded" found no
+  // By the names defineConv2D gave (givenName): a second pipeline's padded
+  // input is "conv_padded$1". Looking up conv.name() + "_padded" found no
   // padded input there, so it stayed inlined, a select in every step: the
   // 3x3 64->64 32x32 filter gradient ran in 192-230 ms after other
   // pipelines against 50-58 alone.
-  auto given = [](const std::string &name) {
-    return name.substr(0, name.find('$'));
-  };
-  const std::string padded = given(conv.name()) + "_padded";
-  for (const auto &[name, f] : Internal::find_direct_calls(reader.function()))
-    if (given(name) == padded)
-      return Func(f);
+  const std::string padded = givenName(conv.name()) + "_padded";
+  for (const Func &f : directCallees(reader))
+    if (givenName(f.name()) == padded)
+      return f;
   return std::nullopt;
 }
 
@@ -912,11 +920,9 @@ void scheduleConv2DPaired(Func conv, Func acc, Func out, Func input,
 
   scheduleConvOperands(conv, acc, out, t, input, filter, g, target);
   // The replicated filter, once per call.
-  const std::string pairedFilter =
-      conv.name().substr(0, conv.name().find('$')) + "_paired_filter";
-  for (const auto &[calleeName, f] : Internal::find_direct_calls(acc.function()))
-    if (calleeName.substr(0, calleeName.find('$')) == pairedFilter) {
-      Func packed(f);
+  const std::string pairedFilter = givenName(conv.name()) + "_paired_filter";
+  for (Func packed : directCallees(acc))
+    if (givenName(packed.name()) == pairedFilter) {
       std::vector<Var> pa = packed.args(); // l, kx, ky, c, op
       packed.compute_root().vectorize(pa[0], lanes);
       if (double(lanes) * g.kw * g.kh * g.c * pairs >= 1 << 16)
@@ -950,9 +956,8 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   const Type type = conv.output_types()[0];
   if (out.name() != conv.name())
     conv.compute_inline();
-  // defineConv2DWinograd's output transform (Halide may have suffixed
-  // the name with $n).
-  const std::string accName = acc.name().substr(0, acc.name().find('$'));
+  // defineConv2DWinograd's output transform, by its given name.
+  const std::string accName = givenName(acc.name());
   if (accName.size() > 9 && accName.rfind("_winograd") == accName.size() - 9) {
     scheduleConv2DWinograd(conv, out, g, target);
     return;

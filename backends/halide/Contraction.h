@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace axon::halide {
 
@@ -100,6 +101,15 @@ constexpr int64_t kPairedPixels = 8;
 /// x, one group, an even number of output channels, and not a filter
 /// gradient's window larger than its output (ConvFilterGradient.h).
 bool pairsOutputChannels(const Conv2DGeometry &g);
+
+/// The name a Func of `name` was given in its algorithm: Halide suffixes a
+/// name used before in the process with $n (a second pipeline's "conv" is
+/// "conv$1"), so schedules that find stages by name compare given names.
+std::string givenName(const std::string &name);
+
+/// The Funcs that `f`'s definitions call, other than `f` itself (which an
+/// update reads): how schedules find the stages a define function made.
+std::vector<Halide::Func> directCallees(const Halide::Func &f);
 
 /// The zero boundary (`conv`_padded) that defineConv2D put between the
 /// conv's input and `reader` (its accumulator or a stage of it), if the

@@ -12,13 +12,17 @@
 #include "backends/halide/Parallelism.h"
 
 #include <algorithm>
+#include <functional>
 #include <stdexcept>
 
 using namespace Halide;
 
 namespace axon::halide {
 
-Expr winogradInputRow(int e, Expr d0, Expr d1, Expr d2, Expr d3) {
+namespace {
+
+/// Row `e` of B^T applied to (d0, d1, d2, d3).
+Expr inputRow(int e, Expr d0, Expr d1, Expr d2, Expr d3) {
   switch (e) {
   case 0: return d0 - d2;
   case 1: return d1 + d2;
@@ -26,8 +30,6 @@ Expr winogradInputRow(int e, Expr d0, Expr d1, Expr d2, Expr d3) {
   default: return d1 - d3;
   }
 }
-
-namespace {
 
 /// Row `e` of G applied to (g0, g1, g2).
 Expr filterRow(int e, Expr g0, Expr g1, Expr g2) {
@@ -53,6 +55,19 @@ constexpr int64_t kBlockBytes = 128 << 10;
 
 } // namespace
 
+std::vector<Expr>
+winogradInputTransform(const std::function<Expr(int, int)> &d) {
+  std::vector<Expr> vs;
+  for (int ey = 0; ey < 4; ++ey)
+    for (int ex = 0; ex < 4; ++ex) {
+      Expr r[4];
+      for (int j = 0; j < 4; ++j)
+        r[j] = inputRow(ex, d(0, j), d(1, j), d(2, j), d(3, j));
+      vs.push_back(inputRow(ey, r[0], r[1], r[2], r[3]));
+    }
+  return vs;
+}
+
 bool useWinograd(const Conv2DGeometry &g, Type accType) {
   // The 3x3 64->64 layer on 32x32 images at batch 64, Zen 4 (bench/run.py,
   // 1 / 2 threads): 124.8 / 55.6 ms direct (along x), 30.7 / 17.5 by F(2x2,
@@ -75,16 +90,8 @@ Func defineConv2DWinograd(Func in, Func filter, const Conv2DGeometry &g,
     return cast(Float(32), in(tx * 2 + (i - int(g.padW)),
                               ty * 2 + (j - int(g.padH)), c, n));
   };
-  std::vector<Expr> vs;
-  for (int ey = 0; ey < 4; ++ey)
-    for (int ex = 0; ex < 4; ++ex) {
-      Expr r[4];
-      for (int j = 0; j < 4; ++j)
-        r[j] = winogradInputRow(ex, d(0, j), d(1, j), d(2, j), d(3, j));
-      vs.push_back(winogradInputRow(ey, r[0], r[1], r[2], r[3]));
-    }
   Func v(name + "_wino_v");
-  v(tx, ty, c, e, n) = mux(e, vs);
+  v(tx, ty, c, e, n) = mux(e, winogradInputTransform(d));
 
   // Filter transform, per input and output channel.
   auto w = [&](int kx, int ky) { return cast(Float(32), filter(kx, ky, c, o)); };
@@ -121,26 +128,20 @@ Func defineConv2DWinograd(Func in, Func filter, const Conv2DGeometry &g,
 void scheduleConv2DWinograd(Func conv, Func out, const Conv2DGeometry &g,
                             const Target &target) {
   // The stages, by what calls what (Halide may have renamed them).
-  auto callees = [](const Func &f) {
-    std::vector<Func> fs;
-    for (const auto &[calleeName, fn] : Internal::find_direct_calls(f.function()))
-      fs.emplace_back(fn);
-    return fs;
-  };
   auto only = [&](const Func &f) {
-    std::vector<Func> fs = callees(f);
+    std::vector<Func> fs = directCallees(f);
     if (fs.size() != 1)
       throw std::invalid_argument("scheduleConv2DWinograd: '" + f.name() +
                                   "' does not come from defineConv2DWinograd");
     return fs[0];
   };
   Func wino = only(conv), m = only(wino), macc = only(m), v, u;
-  for (const Func &f : callees(macc))
+  for (const Func &f : directCallees(macc))
     (f.dimensions() == 5 ? v : u) = f;
   if (!v.defined() || !u.defined())
     throw std::invalid_argument("scheduleConv2DWinograd: '" + macc.name() +
                                 "' does not come from defineConv2DWinograd");
-  std::vector<Func> vSources = callees(v);
+  std::vector<Func> vSources = directCallees(v);
   wino.compute_inline();
 
   const int vec = target.natural_vector_size(Float(32));

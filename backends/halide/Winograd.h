@@ -33,7 +33,9 @@
 
 #include "backends/halide/Contraction.h"
 
+#include <functional>
 #include <string>
+#include <vector>
 
 namespace axon::halide {
 
@@ -43,10 +45,11 @@ namespace axon::halide {
 /// a small share of the work.
 bool useWinograd(const Conv2DGeometry &g, Halide::Type accType);
 
-/// Row `e` (0-3) of the input transform B^T applied to a patch's column
-/// (or row) d0..d3 (shared with WinogradFilterGradient.cpp).
-Halide::Expr winogradInputRow(int e, Halide::Expr d0, Halide::Expr d1,
-                              Halide::Expr d2, Halide::Expr d3);
+/// The input transform B^T d B of the 4x4 patch d(i, j) (i along x), its
+/// 16 positions e = ex + 4 ey in order (shared with the filter gradient,
+/// WinogradFilterGradient.cpp).
+std::vector<Halide::Expr>
+winogradInputTransform(const std::function<Halide::Expr(int, int)> &d);
 
 /// conv(x, y, o, n) = `name`_winograd(x, y, o, n), the output transform of
 /// `name`_wino_m (tile x, tile y, o, e, n), the 16 products of

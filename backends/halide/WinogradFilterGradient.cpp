@@ -90,12 +90,6 @@ int64_t imageChunks(const Conv2DGeometry &g) {
   return best;
 }
 
-/// The name Halide's Func `f` was given (without the $n suffix it adds to a
-/// name used before in the process).
-std::string givenName(const Func &f) {
-  return f.name().substr(0, f.name().find('$'));
-}
-
 bool endsWith(const std::string &s, const std::string &suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -129,16 +123,8 @@ Func defineConv2DWinogradFilterGradient(Func in, Func filter,
     return cast(Float(32), in(tx * 2 + (i - int(g.padW)),
                               ty * 2 + (j - int(g.padH)), b, ch));
   };
-  std::vector<Expr> vs;
-  for (int ey = 0; ey < 4; ++ey)
-    for (int ex = 0; ex < 4; ++ex) {
-      Expr r[4];
-      for (int j = 0; j < 4; ++j)
-        r[j] = winogradInputRow(ex, d(0, j), d(1, j), d(2, j), d(3, j));
-      vs.push_back(winogradInputRow(ey, r[0], r[1], r[2], r[3]));
-    }
   Func v(name + "_wino_v");
-  v(tx, ty, ch, b, e) = mux(e, vs);
+  v(tx, ty, ch, b, e) = mux(e, winogradInputTransform(d));
 
   // Output gradient transform, per output channel, tile and image, from
   // the gradient copied output channels innermost (what the products
@@ -191,32 +177,24 @@ Func defineConv2DWinogradFilterGradient(Func in, Func filter,
 void scheduleConv2DWinogradFilterGradient(Func conv, Func out,
                                           const Conv2DGeometry &g,
                                           const Target &target) {
-  // The stages, by what calls what (Halide may have renamed them); an
-  // update reads its own Func too.
-  auto callees = [](const Func &f) {
-    std::vector<Func> fs;
-    for (const auto &[calleeName, fn] : Internal::find_direct_calls(f.function()))
-      if (calleeName != f.name())
-        fs.emplace_back(fn);
-    return fs;
-  };
+  // The stages, by what calls what (Halide may have renamed them).
   auto notOurs = [](const Func &f) {
     return std::invalid_argument(
         "scheduleConv2DWinogradFilterGradient: '" + f.name() +
         "' does not come from defineConv2DWinogradFilterGradient");
   };
   auto only = [&](const Func &f) {
-    std::vector<Func> fs = callees(f);
+    std::vector<Func> fs = directCallees(f);
     if (fs.size() != 1)
       throw notOurs(f);
     return fs[0];
   };
   Func dw = only(conv), m = only(dw), part = only(m), blk = only(part), v, yt;
-  for (const Func &f : callees(blk))
-    (endsWith(givenName(f), "_wino_v") ? v : yt) = f;
-  if (!v.defined() || !yt.defined() || !endsWith(givenName(yt), "_wino_y"))
+  for (const Func &f : directCallees(blk))
+    (endsWith(givenName(f.name()), "_wino_v") ? v : yt) = f;
+  if (!v.defined() || !yt.defined() || !endsWith(givenName(yt.name()), "_wino_y"))
     throw notOurs(blk);
-  std::vector<Func> vSources = callees(v);
+  std::vector<Func> vSources = directCallees(v);
   if (out.name() != conv.name())
     conv.compute_inline();
   dw.compute_inline();
