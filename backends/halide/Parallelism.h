@@ -36,13 +36,19 @@ constexpr double kNsPerMultiplyAdd = 0.02;
 /// takes some 5-20 us (a futex wake and a context switch, more on a busy
 /// machine); tasks of this size keep that a small share.
 constexpr double kMinTaskNs = 20000;
-/// Least work per task of a matmul's tiles: twice kMinTaskNs. An LSTM
-/// step's gate matmul ([32,192]x[192,512], ~50 us measured), run once per
-/// time step, was slower at 2 threads than at 1 split in 2-3 tasks of 20
-/// us (parallel efficiency 30-40%). Pointwise kernels keep kMinTaskNs: at
-/// 40 us for them too, MLP's Adam update of W1 (100k elements) ran serial
-/// and its step at 2 threads got 5-10% slower.
-constexpr double kMinMatmulTaskNs = 2 * kMinTaskNs;
+/// Least work per task of a matmul's tiles: 35 us. An LSTM step's gate
+/// matmul ([32,192]x[192,512], 3.1M multiply-adds, ~50 us measured), run
+/// once per time step, was slower at 2 threads than at 1 split in 2-3
+/// tasks of 20 us (parallel efficiency 30-40%): it stays serial (63 us
+/// estimated, below two tasks). cnn's dense layer ([64,512]x[512,120]),
+/// its input gradient and its weight gradient with the momentum update
+/// (3.9M multiply-adds each, 79 us estimated, 80-150 us measured at one
+/// thread) ran serial at 40 us (2 x kMinTaskNs), below two tasks by 1%:
+/// 250-300 us of cnn's step at 2 threads on one thread. Pointwise
+/// kernels keep kMinTaskNs: at 40 us for them too, MLP's Adam update of
+/// W1 (100k elements) ran serial and its step at 2 threads got 5-10%
+/// slower.
+constexpr double kMinMatmulTaskNs = 35000;
 
 /// The most threads a parallel loop is split for: the code is compiled
 /// once and runs at whatever thread count the runtime is given (--threads,

@@ -40,7 +40,7 @@ TEST(ParallelismTest, AnLstmStepsMatmulStaysSerial) {
                                 kMinMatmulTaskNs).parallel());
   // Its gates' elementwise kernels, [32,512], are too small to share.
   EXPECT_FALSE(planParallelLoop({32, 512}, 32.0 * 512 * kNsPerElement).parallel());
-  // The same matmul at batch 256 is shared, in tasks of at least 40 us.
+  // The same matmul at batch 256 is shared, in tasks of at least 35 us.
   ParallelLoop big = planParallelLoop({256}, 8 * gateMatmul, kPlannedThreads,
                                       kMinMatmulTaskNs);
   ASSERT_TRUE(big.parallel());
@@ -48,6 +48,28 @@ TEST(ParallelismTest, AnLstmStepsMatmulStaysSerial) {
   EXPECT_GE(big.tasks, 2);
   // Pointwise work of 2 tasks' worth (MLP's Adam on W1) is still shared.
   EXPECT_TRUE(planParallelLoop({784, 128}, 784.0 * 128 * kNsPerElement).parallel());
+}
+
+TEST(ParallelismTest, CnnsDenseLayerMatmulsAreSharedInTwoTasks) {
+  using axon::halide::kMinMatmulTaskNs;
+  using axon::halide::kNsPerMultiplyAdd;
+  // [64,512]x[512,120] forward, [64,120]x[120,512] input gradient,
+  // [512,64]x[64,120] weight gradient: 80-150 us each at one thread,
+  // on one thread of two when they were not shared.
+  const double dense = 64.0 * 512 * 120 * kNsPerMultiplyAdd;
+  EXPECT_TRUE(worthSharing(dense, kMinMatmulTaskNs));
+  // One column of 8 row tiles (the weight gradient, 512 rows of 64-wide
+  // tiles) or 8 columns of one row tile: two tasks either way.
+  ParallelLoop rows = planParallelLoop({1, 8}, dense, kPlannedThreads,
+                                       kMinMatmulTaskNs);
+  ASSERT_TRUE(rows.parallel());
+  EXPECT_EQ(rows.tasks, 2);
+  EXPECT_EQ(rows.perTask, 4);
+  ParallelLoop cols = planParallelLoop({8, 1}, dense, kPlannedThreads,
+                                       kMinMatmulTaskNs);
+  ASSERT_TRUE(cols.parallel());
+  EXPECT_EQ(cols.tasks, 2);
+  EXPECT_EQ(cols.fusedDims, 1);
 }
 
 TEST(ParallelismTest, AFillIsSharedOnlyWhenItsStoresAreWorthIt) {
