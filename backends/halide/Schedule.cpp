@@ -110,7 +110,8 @@ int64_t pieceWidth(const KernelGraph &g, const std::vector<int64_t> &shape) {
 /// loads (an LSTM's gate gradient, four [32, 128] pieces of [32, 512],
 /// read all four under masks at every element: 40-53 us per step).
 void schedulePointwise(Func f, const std::vector<int64_t> &shape,
-                       const Target &target, int64_t pieces = 0) {
+                       const Target &target, int64_t pieces = 0,
+                       double nsPerElement = kNsPerElement) {
   std::vector<Var> args = f.args(); // Innermost first.
   if (args.empty())
     return;
@@ -135,7 +136,31 @@ void schedulePointwise(Func f, const std::vector<int64_t> &shape,
   }
   share(f, outer, extents,
         double(Tensor::numElements(shape)) *
-            (storesOnly(f) ? kNsPerElementStored : kNsPerElement));
+            (storesOnly(f) ? kNsPerElementStored : nsPerElement));
+}
+
+/// How many values a pure Func reads per element it computes: its distinct
+/// calls of Funcs and inputs (each Expr node once: a window's values are
+/// read once however often its maximum compares them).
+int loadsPerElement(const Func &f) {
+  class CountsLoads : public Internal::IRGraphVisitor {
+  public:
+    int loads = 0;
+
+  private:
+    using IRGraphVisitor::visit;
+    void visit(const Internal::Call *op) override {
+      if (op->call_type == Internal::Call::Halide ||
+          op->call_type == Internal::Call::Image)
+        ++loads;
+      IRGraphVisitor::visit(op);
+    }
+  };
+  CountsLoads count;
+  Tuple values = f.values(); // Kept: as_vector() refers into it.
+  for (const Expr &e : values.as_vector())
+    e.accept(&count);
+  return count.loads;
 }
 
 /// Elements an update reads per element it writes: its RDom's size. From
@@ -245,7 +270,14 @@ void scheduleReduction(Func f, const std::vector<int64_t> &shape,
                        const Target &target, bool isOutput) {
   if (!isOutput)
     f.compute_root();
-  schedulePointwise(f, shape, target);
+  // A stage computed whole (a pooling window's maximum or first maximum:
+  // 4 reads per element at 2x2) costs its reads: at one read per element
+  // cnn's [64, 32, 4, 4] pooling and its gradient's window winners (20-35
+  // us at one thread) ran serial.
+  schedulePointwise(f, shape, target, 0,
+                    f.has_update_definition()
+                        ? kNsPerElement
+                        : kNsPerElement * std::max(1, loadsPerElement(f)));
   if (f.num_update_definitions() == 0 || shape.empty() ||
       scheduleRowReduction(f, shape, target))
     return;
