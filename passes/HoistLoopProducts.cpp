@@ -14,6 +14,11 @@
 // axon-hoist-loop-sums, which moves the per-step weight-gradient sums of
 // the reverse loop after it.
 //
+// Any other product of the body whose operand is the same at every step
+// but made in the body (dz_t @ transpose(Wh) in backprop through time)
+// reads it made once before the loop: the contraction would transpose it
+// again at every step.
+//
 // Only where the work stays the same and the values too: static shapes
 // and constant bounds (after axon-specialize) with at least one step; the
 // row index i = t + c or c - t taking every row of the gathered axis once
@@ -68,12 +73,49 @@ public:
 
   void hoist(RowProduct &p);
 
+  /// Makes each operand of the body's products that is the same at every
+  /// step but made in the body (a transposed weight: dz_t @ Wh^T in
+  /// backprop through time) once before the loop instead: a contraction
+  /// reading a transposed operand transposes it again at every step
+  /// (measured: [32,512] x [512,128], 49 us against 44.5 us with the
+  /// weight transposed once).
+  void hoistInvariantOperands() {
+    SmallVector<MatmulOp> products;
+    for (Operation &op : body)
+      if (auto mm = dyn_cast<MatmulOp>(op))
+        products.push_back(mm);
+    for (MatmulOp mm : products)
+      for (OpOperand &operand : mm->getOpOperands()) {
+        Value v = operand.get();
+        if (!inBody(v) || !invariant(v) || isa<ParamRefOp>(v.getDefiningOp()))
+          continue;
+        OpBuilder b(loop);
+        operand.set(beforeLoop(b, v));
+        eraseIfDead(v.getDefiningOp());
+      }
+  }
+
 private:
   LoopOp loop;
   Block &body;
   int64_t lower, upper;
 
   bool inBody(Value v) { return loop.getBody().isAncestor(v.getParentRegion()); }
+
+  /// Erases `op` (if of the body) and what only it read there, where
+  /// nothing reads them any more.
+  void eraseIfDead(Operation *op) {
+    SmallVector<Operation *> dead = {op};
+    while (!dead.empty()) {
+      op = dead.pop_back_val();
+      if (!op || op->getBlock() != &body || !isOpTriviallyDead(op))
+        continue;
+      for (Value v : op->getOperands())
+        dead.push_back(v.getDefiningOp());
+      dead.erase(std::remove(dead.begin(), dead.end(), op), dead.end());
+      op->erase();
+    }
+  }
 
   /// Whether `v` is the same at every step: defined before the loop, or
   /// by a pure op of the body (a parameter read, a transpose) whose
@@ -162,16 +204,8 @@ void LoopProducts::hoist(RowProduct &p) {
   p.product->erase();
   // The row and the body's ops making the weight, where nothing else
   // reads them.
-  SmallVector<Operation *> dead = {p.row, p.weight.getDefiningOp()};
-  while (!dead.empty()) {
-    Operation *op = dead.pop_back_val();
-    if (!op || op->getBlock() != &body || !isOpTriviallyDead(op))
-      continue;
-    for (Value v : op->getOperands())
-      dead.push_back(v.getDefiningOp());
-    dead.erase(std::remove(dead.begin(), dead.end(), op), dead.end());
-    op->erase();
-  }
+  eraseIfDead(p.row);
+  eraseIfDead(p.weight.getDefiningOp());
 }
 
 struct HoistLoopProductsPass
@@ -186,6 +220,7 @@ struct HoistLoopProductsPass
       LoopProducts products(loop, bounds->first, bounds->second);
       for (RowProduct &p : products.find())
         products.hoist(p);
+      products.hoistInvariantOperands();
     }
   }
 };

@@ -263,8 +263,11 @@ def HoistLoopProducts : Pass<"axon-hoist-loop-products", "::mlir::func::FuncOp">
     shapes and bounds are static with at least one step, and W has rank 2
     and is the same at every step (defined before the loop, or by pure ops
     of the body from such values, which are cloned before the loop).
-    Each output element is the same dot product over K. The compiled path
-    runs it after axon-specialize.
+    Each output element is the same dot product over K. Any other product
+    of the body whose operand is the same at every step but made in the
+    body (backprop through time's dz_t @ transpose(Wh)) reads it made once
+    before the loop: a contraction transposes a transposed operand again
+    at every step. The compiled path runs it after axon-specialize.
   }];
   let dependentDialects = ["::axon::AxonDialect"];
 }

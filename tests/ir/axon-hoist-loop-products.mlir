@@ -108,6 +108,33 @@ func.func @left_alone(%x: tensor<3x4x5xf32>, %y: tensor<3x5x3xf32>, %w: tensor<5
 
 // -----
 
+// A product of the carried state with a transposed weight (dz_t @ Wh^T in
+// backprop through time): the transpose is made once before the loop, the
+// product stays.
+// CHECK-LABEL: func.func @transposed_weight
+// CHECK-SAME: (%[[D:.*]]: tensor<3x8xf32>, %[[W:.*]]: tensor<2x8xf32>, %[[V:.*]]: tensor<8x2xf32>)
+// CHECK: %[[WT:.*]] = axon.transpose %[[W]] {perm = array<i64: 1, 0>} : tensor<2x8xf32> -> tensor<8x2xf32>
+// CHECK-NEXT: axon.loop
+// CHECK-NEXT: ^bb0(%{{.*}}: tensor<i64>, %[[DT:.*]]: tensor<3x8xf32>):
+// CHECK-NEXT: %[[P:.*]] = axon.matmul %[[DT]], %[[WT]] : tensor<3x8xf32>, tensor<8x2xf32> -> tensor<3x2xf32>
+// CHECK-NEXT: %[[Q:.*]] = axon.matmul %[[P]], %[[W]]
+// CHECK-NEXT: axon.tanh %[[Q]]
+func.func @transposed_weight(%d: tensor<3x8xf32>, %w: tensor<2x8xf32>, %v: tensor<8x2xf32>) -> tensor<3x8xf32> {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<4> : tensor<i64>
+  %r = axon.loop %lo to %hi carry(%d : tensor<3x8xf32>) {
+  ^bb0(%t: tensor<i64>, %dt: tensor<3x8xf32>):
+    %wt = axon.transpose %w {perm = array<i64: 1, 0>} : tensor<2x8xf32> -> tensor<8x2xf32>
+    %p = axon.matmul %dt, %wt : tensor<3x8xf32>, tensor<8x2xf32> -> tensor<3x2xf32>
+    %q = axon.matmul %p, %w : tensor<3x2xf32>, tensor<2x8xf32> -> tensor<3x8xf32>
+    %n = axon.tanh %q : tensor<3x8xf32>
+    axon.yield %n : tensor<3x8xf32>
+  } -> tensor<3x8xf32>
+  return %r : tensor<3x8xf32>
+}
+
+// -----
+
 // Left alone: a dynamic batch (before axon-specialize).
 // CHECK-LABEL: func.func @dynamic_batch
 // CHECK-NOT: axon.reshape
