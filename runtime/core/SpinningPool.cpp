@@ -9,13 +9,6 @@
 #include <thread>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define AXON_CPU_RELAX() _mm_pause()
-#else
-#define AXON_CPU_RELAX() std::this_thread::yield()
-#endif
-
 namespace axon {
 namespace {
 
@@ -24,14 +17,15 @@ using Clock = std::chrono::steady_clock;
 /// How long a worker spins for the next loop before it sleeps: longer than
 /// the serial stretches between the parallel kernels of a step (cnn's
 /// serial kernels run 10-100 us), short enough that a process between
-/// steps gives the cores back at once. (Spinning with sched_yield instead
-/// of pause, politer to a thread sharing the core, measured no better:
-/// cnn's step at 2 threads, 14 runs each alternating, median 3.26 against
-/// 3.31 ms, more slow runs.)
+/// steps gives the cores back at once. Spinning yields the core at every
+/// check (sched_yield, ~0.5 us where nothing else waits for it), as does
+/// the caller waiting for the workers' last tasks: with more runnable
+/// threads than cores (two other processes busy on the 2-core VM) a
+/// worker spinning with pause took the time of the caller's serial
+/// kernels, cnn's step at 2 threads 7.5-8.8 ms against 5.2 on Halide's
+/// pool; yielding, 5.4-5.9. On a quiet machine both spins measured alike
+/// (14 runs each alternating, medians 3.26 and 3.31 ms).
 constexpr auto kSpin = std::chrono::microseconds(300);
-/// How long the caller spins for the workers' last tasks before it yields
-/// its core between checks (a worker descheduled mid-task on a busy host).
-constexpr auto kCallerSpin = std::chrono::microseconds(200);
 
 /// Set while a thread runs a task: a loop it starts is nested.
 thread_local bool inTask = false;
@@ -83,13 +77,8 @@ public:
     while (runOneTask()) {
     }
     inTask = false;
-    const Clock::time_point start = Clock::now();
-    while (done.load(std::memory_order_acquire) < count) {
-      if (Clock::now() - start < kCallerSpin)
-        AXON_CPU_RELAX();
-      else
-        std::this_thread::yield();
-    }
+    while (done.load(std::memory_order_acquire) < count)
+      std::this_thread::yield();
     std::lock_guard<std::mutex> lock(m);
     return result;
   }
@@ -136,7 +125,7 @@ private:
       const Clock::time_point start = Clock::now();
       while (generation.load(std::memory_order_acquire) == seen) {
         if (Clock::now() - start < kSpin) {
-          AXON_CPU_RELAX();
+          std::this_thread::yield();
           continue;
         }
         std::unique_lock<std::mutex> lock(m);
