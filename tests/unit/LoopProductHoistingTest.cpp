@@ -6,6 +6,7 @@
 // loop it is, and the product does leave the loop.
 #include "CompileModel.h"
 #include "CompiledVsReference.h"
+#include "SmallLstmModel.h"
 #include "passes/Passes.h"
 
 #include "mlir/Transforms/Passes.h"
@@ -13,24 +14,7 @@
 namespace axon {
 namespace {
 
-const char *kModel = R"(
-param Wx: f32[3, 8] = glorot_uniform
-param Wh: f32[2, 8] = glorot_uniform
-param bg: f32[8] = normal(0.0, 0.5)
-fn lstm_loss(x: f32[N, T, 3]) -> f32 {
-  let h = zeros([N, 2])
-  let c = zeros([N, 2])
-  for t in 0..dim(x, 1) {
-    let z = gather(x, t, axis = 1) @ Wx + h @ Wh + bg
-    let i = sigmoid(slice(z, axis = 1, start = 0, end = 2))
-    let f = sigmoid(slice(z, axis = 1, start = 2, end = 4))
-    let g = tanh(slice(z, axis = 1, start = 4, end = 6))
-    let o = sigmoid(slice(z, axis = 1, start = 6, end = 8))
-    c = f * c + i * g
-    h = o * tanh(c)
-  }
-  return mean(h * h)
-}
+const std::string kModel = std::string(test_support::kSmallLstmLoss) + R"(
 # The gradients run the forward loop too (and store its steps).
 fn dWx(x: f32[N, T, 3]) -> f32[3, 8] { return grad(lstm_loss, x, wrt = Wx) }
 fn dWh(x: f32[N, T, 3]) -> f32[2, 8] { return grad(lstm_loss, x, wrt = Wh) }

@@ -5,12 +5,13 @@
 // happen there (no loop carries the accumulator any more).
 #include "CompileModel.h"
 #include "CompiledVsReference.h"
+#include "SmallLstmModel.h"
 #include "passes/Passes.h"
 
 namespace axon {
 namespace {
 
-const char *kModel = R"(
+const std::string kModel = std::string(R"(
 # x_t^T g_t and the column sums of g_t, summed over the time axis.
 fn step_sums(x: f32[N, T, 3], g: f32[N, T, 33]) -> (f32[3, 33], f32[33]) {
   let w = zeros([3, 33])
@@ -34,24 +35,7 @@ fn reversed_state(x: f32[N, T, 3], h0: f32[N, 5], V: f32[3, 5]) -> f32[5, 3] {
   return acc
 }
 
-param Wx: f32[3, 8] = glorot_uniform
-param Wh: f32[2, 8] = glorot_uniform
-param bg: f32[8] = normal(0.0, 0.5)
-fn lstm_loss(x: f32[N, T, 3]) -> f32 {
-  let h = zeros([N, 2])
-  let c = zeros([N, 2])
-  for t in 0..dim(x, 1) {
-    let z = gather(x, t, axis = 1) @ Wx + h @ Wh + bg
-    let i = sigmoid(slice(z, axis = 1, start = 0, end = 2))
-    let f = sigmoid(slice(z, axis = 1, start = 2, end = 4))
-    let g = tanh(slice(z, axis = 1, start = 4, end = 6))
-    let o = sigmoid(slice(z, axis = 1, start = 6, end = 8))
-    c = f * c + i * g
-    h = o * tanh(c)
-  }
-  return mean(h * h)
-}
-# The weight gradients: sums over the reverse loop's steps.
+)") + test_support::kSmallLstmLoss + R"(# The weight gradients: sums over the reverse loop's steps.
 fn dWx(x: f32[N, T, 3]) -> f32[3, 8] { return grad(lstm_loss, x, wrt = Wx) }
 fn dWh(x: f32[N, T, 3]) -> f32[2, 8] { return grad(lstm_loss, x, wrt = Wh) }
 fn db(x: f32[N, T, 3]) -> f32[8] { return grad(lstm_loss, x, wrt = bg) }
