@@ -4,7 +4,11 @@
 //   acc = init; for t { acc = acc + A_t @ B_t }
 //     =>  for t { SA[r] = A_t; SB[r] = B_t };  acc = init + sum(SA @ SB, axis 0)
 //
-// and likewise acc + sum(X_t, axes) => init + sum(SX, axis 0 and axes + 1).
+// and likewise acc + sum(X_t, axes) => init + sum(SX, axis 0 and axes + 1),
+// and acc + scatter_add(zeros, i, X_t, axis) (gather's adjoint, a zero
+// tensor but for slice i) => init + SX with its first axis moved to `axis`
+// (the reverse loop of an RNN whose input needs a gradient scattered a
+// full-size tensor per step, T^2 work for [N, T, K] inputs).
 // The sum over the stacks' first axis is what axon-contract-batch-sums
 // (run next) folds into one matmul contracting over the steps and K
 // together. Backprop through time writes every weight gradient in this
@@ -69,9 +73,12 @@ struct Operand {
 /// An accumulator of the loop and the term added to it at each step.
 struct Accumulation {
   unsigned carried;
-  Operation *term; // MatmulOp or SumOp
+  Operation *term; // MatmulOp, SumOp or ScatterAddOp
   AddOp add;
   SmallVector<Operand, 2> operands;
+  // A scatter's index: the rows its operand's stack must have.
+  std::optional<StepIndex> rows;
+  Value rowsValue;
 };
 
 /// A stack the loop stores: `step`'s value written at row `indexValue`.
@@ -168,6 +175,25 @@ private:
       a.operands.push_back(*o);
       return a;
     }
+    if (auto scatter = dyn_cast<ScatterAddOp>(op)) {
+      // Zeros but for the slice at i, which takes every slice once: the
+      // sum over the steps is the stack of the updates.
+      auto zeros = scatter.getTarget().getDefiningOp<FillOp>();
+      std::optional<int64_t> axis =
+          shape::normalizeAxis(scatter.getAxis(), type.getRank());
+      std::optional<StepIndex> i = stepIndexOf(scatter.getIndices(), step());
+      if (!zeros || !zeros.getValue().isZero() || inBody(zeros) || !axis ||
+          typeOf(scatter.getIndices()).getRank() != 0 || !i ||
+          !coversRows(*i) || type.getDimSize(*axis) != trips)
+        return std::nullopt;
+      std::optional<Operand> o = operandOf(scatter.getUpdates());
+      if (!o)
+        return std::nullopt;
+      a.operands.push_back(*o);
+      a.rows = i;
+      a.rowsValue = scatter.getIndices();
+      return a;
+    }
     return std::nullopt;
   }
 
@@ -230,6 +256,11 @@ private:
     StepIndex index{1, -lower};
     Value indexValue;
     auto pick = [&]() -> bool {
+      if (acc.rows) {
+        index = *acc.rows;
+        indexValue = acc.rowsValue;
+        return true;
+      }
       for (Operand &o : acc.operands)
         if (o.source) {
           index = o.index;
@@ -294,6 +325,17 @@ private:
           b.create<MatmulOp>(loc, stacked(b, acc.operands[0], stepped, firstStack),
                              stacked(b, acc.operands[1], stepped, firstStack));
       total = b.create<SumOp>(loc, product, ArrayRef<int64_t>{0}, false);
+    } else if (auto scatter = dyn_cast<ScatterAddOp>(acc.term)) {
+      // The stack's first axis (the steps' slices) moved to the scatter's.
+      total = stacked(b, acc.operands[0], stepped, firstStack);
+      int64_t rank = type.getRank(),
+              axis = *shape::normalizeAxis(scatter.getAxis(), rank);
+      if (axis != 0) {
+        SmallVector<int64_t> perm;
+        for (int64_t d = 0; d < rank; ++d)
+          perm.push_back(d == axis ? 0 : d < axis ? d + 1 : d);
+        total = b.create<TransposeOp>(loc, total, perm);
+      }
     } else {
       auto sum = cast<SumOp>(acc.term);
       int64_t rank = typeOf(sum.getInput()).getRank();

@@ -157,3 +157,45 @@ func.func @dynamic_batch(%x: tensor<?x4x5xf32>) -> tensor<5x5xf32> {
   } -> tensor<5x5xf32>
   return %r : tensor<5x5xf32>
 }
+
+// -----
+
+// The input's gradient through a reverse loop: gather's adjoint scatters
+// dz_t @ Wx^T into zeros of the whole input at step t = 3 - s (axis 1),
+// and the loop adds that full tensor to the accumulator (T^2 work). After:
+// the loop stores dz_t @ Wx^T in a stack at row t, and the stack, its
+// first axis moved to 1, is the gradient. A scatter into a non-zero
+// target, or at an index that does not take every slice once, stays.
+// CHECK-LABEL: func.func @scattered_slices
+// CHECK: %[[STACK0:.*]] = axon.fill {value = 0.000000e+00 : f64} : tensor<4x3x5xf32>
+// CHECK: %[[LOOP:.*]]:3 = axon.loop %{{.*}} to %{{.*}} carry(%{{.*}}, %{{.*}}, %[[STACK0]] : tensor<3x8xf32>, tensor<3x4x5xf32>, tensor<4x3x5xf32>) {
+// CHECK: %[[T:.*]] = axon.sub
+// CHECK-NOT: axon.scatter_add %{{.*}}[%[[T]]]
+// CHECK: %[[DX:.*]] = axon.matmul %{{.*}}, %{{.*}} : tensor<3x8xf32>, tensor<8x5xf32> -> tensor<3x5xf32>
+// CHECK: axon.scatter_add %{{.*}}[%{{.*}}], %[[DX]] {axis = 1 : i64}
+// CHECK: %[[ROWS:.*]] = axon.dynamic_update_row %{{.*}}[%[[T]]], %[[DX]] : tensor<4x3x5xf32>, tensor<3x5xf32>
+// CHECK: axon.yield %{{.*}}, %{{.*}}, %[[ROWS]]
+// CHECK: %[[GX:.*]] = axon.transpose %[[LOOP]]#2 {perm = array<i64: 1, 0, 2>} : tensor<4x3x5xf32> -> tensor<3x4x5xf32>
+// CHECK-NEXT: return %[[GX]], %[[LOOP]]#1
+func.func @scattered_slices(%g: tensor<4x3x8xf32>, %wx: tensor<5x8xf32>, %base: tensor<3x4x5xf32>) -> (tensor<3x4x5xf32>, tensor<3x4x5xf32>) {
+  %lo = axon.constant dense<0> : tensor<i64>
+  %hi = axon.constant dense<4> : tensor<i64>
+  %last = axon.constant dense<3> : tensor<i64>
+  %one = axon.constant dense<1> : tensor<i64>
+  %z = axon.fill {value = 0.0 : f64} : tensor<3x4x5xf32>
+  %dz0 = axon.fill {value = 0.0 : f64} : tensor<3x8xf32>
+  %wt = axon.transpose %wx {perm = array<i64: 1, 0>} : tensor<5x8xf32> -> tensor<8x5xf32>
+  %r:3 = axon.loop %lo to %hi carry(%dz0, %z, %z : tensor<3x8xf32>, tensor<3x4x5xf32>, tensor<3x4x5xf32>) {
+  ^bb0(%s: tensor<i64>, %dzp: tensor<3x8xf32>, %acc: tensor<3x4x5xf32>, %other: tensor<3x4x5xf32>):
+    %t = axon.sub %last, %s : tensor<i64>, tensor<i64> -> tensor<i64>
+    %gt = axon.dynamic_row %g[%t] : tensor<4x3x8xf32> -> tensor<3x8xf32>
+    %dz = axon.add %gt, %dzp : tensor<3x8xf32>, tensor<3x8xf32> -> tensor<3x8xf32>
+    %dx = axon.matmul %dz, %wt : tensor<3x8xf32>, tensor<8x5xf32> -> tensor<3x5xf32>
+    %sc = axon.scatter_add %z[%t], %dx {axis = 1 : i64} : tensor<3x4x5xf32>, tensor<i64>, tensor<3x5xf32> -> tensor<3x4x5xf32>
+    %acc2 = axon.add %acc, %sc : tensor<3x4x5xf32>, tensor<3x4x5xf32> -> tensor<3x4x5xf32>
+    %sc2 = axon.scatter_add %base[%one], %dx {axis = 1 : i64} : tensor<3x4x5xf32>, tensor<i64>, tensor<3x5xf32> -> tensor<3x4x5xf32>
+    %other2 = axon.add %other, %sc2 : tensor<3x4x5xf32>, tensor<3x4x5xf32> -> tensor<3x4x5xf32>
+    axon.yield %dz, %acc2, %other2 : tensor<3x8xf32>, tensor<3x4x5xf32>, tensor<3x4x5xf32>
+  } -> tensor<3x8xf32>, tensor<3x4x5xf32>, tensor<3x4x5xf32>
+  return %r#1, %r#2 : tensor<3x4x5xf32>, tensor<3x4x5xf32>
+}

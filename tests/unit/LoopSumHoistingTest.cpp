@@ -39,6 +39,19 @@ fn reversed_state(x: f32[N, T, 3], h0: f32[N, 5], V: f32[3, 5]) -> f32[5, 3] {
 fn dWx(x: f32[N, T, 3]) -> f32[3, 8] { return grad(lstm_loss, x, wrt = Wx) }
 fn dWh(x: f32[N, T, 3]) -> f32[2, 8] { return grad(lstm_loss, x, wrt = Wh) }
 fn db(x: f32[N, T, 3]) -> f32[8] { return grad(lstm_loss, x, wrt = bg) }
+# The input's gradient: a slice scattered into zeros per reverse step
+# (gather's adjoint, axis 1), and time-major (axis 0, no product).
+fn dx(x: f32[N, T, 3]) -> f32[N, T, 3] { return grad(lstm_loss, x, wrt = x) }
+fn rnn_time_major(x: f32[T, N, 3]) -> f32 {
+  let h = zeros([N, 3])
+  for t in 0..dim(x, 0) {
+    h = tanh(gather(x, t, axis = 0) + 0.5 * h)
+  }
+  return mean(h * h)
+}
+fn dx_time_major(x: f32[T, N, 3]) -> f32[T, N, 3] {
+  return grad(rnn_time_major, x, wrt = x)
+}
 )";
 
 Tensor random(std::vector<int64_t> shape, uint64_t &seed) {
@@ -64,13 +77,31 @@ int carriedLeft(mlir::ModuleOp module, const std::string &fn,
   return left;
 }
 
+/// The number of scatter_adds inside loops of `fn` specialised to `args`'
+/// shapes and rewritten by axon-hoist-loop-sums.
+int scattersInLoops(mlir::ModuleOp module, const std::string &fn,
+                    const std::vector<Tensor> &args) {
+  std::vector<std::vector<int64_t>> shapes;
+  for (const Tensor &t : args)
+    shapes.push_back(t.shape);
+  auto copy = test_support::specializeAndRun(module, fn, shapes, createHoistLoopSums());
+  if (!copy)
+    return -1;
+  int left = 0;
+  copy->lookupSymbol<mlir::func::FuncOp>(fn + "_static").walk([&](ScatterAddOp op) {
+    left += op->getParentOfType<LoopOp>() != nullptr;
+  });
+  return left;
+}
+
 TEST(LoopSumHoisting, StepSumsMatchTheReference) {
   auto m = test_support::compileModel(kModel, true);
   ASSERT_TRUE(m->module) << m->errors;
   uint64_t seed = 11;
-  std::vector<std::vector<Tensor>> sums, reversed, lstm;
+  std::vector<std::vector<Tensor>> sums, reversed, lstm, timeMajor;
   for (int64_t n : {1, 7, 33})
     for (int64_t t : {1, 5}) {
+      timeMajor.push_back({random({t, n, 3}, seed)});
       sums.push_back({random({n, t, 3}, seed), random({n, t, 33}, seed)});
       reversed.push_back({random({n, t, 3}, seed), random({n, 5}, seed),
                           random({3, 5}, seed)});
@@ -78,8 +109,9 @@ TEST(LoopSumHoisting, StepSumsMatchTheReference) {
     }
   test_support::checkAgainstReference(*m->module, "step_sums", sums, m->errors);
   test_support::checkAgainstReference(*m->module, "reversed_state", reversed, m->errors);
-  for (const char *fn : {"dWx", "dWh", "db"})
+  for (const char *fn : {"dWx", "dWh", "db", "dx"})
     test_support::checkAgainstReference(*m->module, fn, lstm, m->errors);
+  test_support::checkAgainstReference(*m->module, "dx_time_major", timeMajor, m->errors);
   // At 5 steps (one step is unrolled, no loop) the accumulators are gone
   // from the loops.
   EXPECT_EQ(carriedLeft(*m->module, "step_sums", sums.back(), {3, 33}), 0);
@@ -88,6 +120,9 @@ TEST(LoopSumHoisting, StepSumsMatchTheReference) {
   EXPECT_EQ(carriedLeft(*m->module, "dWx", lstm.back(), {3, 8}), 0);
   EXPECT_EQ(carriedLeft(*m->module, "dWh", lstm.back(), {2, 8}), 0);
   EXPECT_EQ(carriedLeft(*m->module, "db", lstm.back(), {8}), 0);
+  EXPECT_EQ(carriedLeft(*m->module, "dx", lstm.back(), {33, 5, 3}), 0);
+  EXPECT_EQ(scattersInLoops(*m->module, "dx", lstm.back()), 0);
+  EXPECT_EQ(scattersInLoops(*m->module, "dx_time_major", timeMajor.back()), 0);
 }
 
 } // namespace
