@@ -6,7 +6,6 @@
 #include "runtime/core/Executor.h"
 #include "runtime/core/ExecutorModel.h"
 #include "runtime/core/HostCpu.h"
-#include "runtime/core/SpinningPool.h"
 #include "runtime/data/TextArguments.h"
 #include "runtime/io/Checkpoint.h"
 #include "runtime/io/FunctionIO.h"
@@ -332,13 +331,8 @@ int main(int argc, char **argv) {
     return fail("cannot run on this CPU: " + unsupported +
                 "\n  rebuild it here with: axonc build " + config.model +
                 " --target=host -o <binary>");
-  // The kernels' parallel loops run on Axon's pool (SpinningPool.h: its
-  // workers spin between a step's parallel kernels, where Halide's sleep);
-  // Halide's count is set alike, for the profiler's one-thread re-run.
-  const int kernelThreads = kernelThreadCount(threads);
-  halide_set_num_threads(kernelThreads);
-  setSpinningPoolThreads(kernelThreads);
-  halide_set_custom_do_par_for(spinningDoParFor);
+  if (threads > 0)
+    halide_set_num_threads(threads);
   halide_set_error_handler(recordKernelError);
   int64_t limit = 0;
   if (!maxMemory.empty()) {
