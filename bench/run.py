@@ -34,7 +34,12 @@ Normally started through bench/run.sh, which installs PyTorch and builds the
 tools first:
 
   bench/run.sh [--threads 1,2] [--min-time SECONDS] [--filter SUBSTRING]
-               [--build-dir DIR] [--skip-kernels] [--out FILE] [--isa avx2]
+               [--build-dir DIR] [--skip-kernels] [--repeat N] [--out FILE]
+               [--isa avx2]
+
+--repeat N runs the kernel rows N times at each thread count and keeps each
+system's fastest median (recorded as kernel_repeat): two-thread medians on a
+shared VM swing by 30% between runs.
 
 --isa avx2 emulates an AVX2-only machine on a wider one: Axon's kernels and
 binaries are compiled for x86-64-avx2 (Halide's haswell level: 16 ymm
@@ -205,6 +210,26 @@ def bench_kernels(args, threads, tmp):
             "torch_version": (theirs or {}).get("version"),
             "blas_core": (theirs or {}).get("blas_core")}
     return rows, meta
+
+
+def fastest_of(rows, again):
+    """`rows` with each system's time of a kernel replaced by its time in
+    `again` (another run of both) where that is faster: --repeat's rows.
+    On a shared machine a burst of load slows one run's medians, not every
+    run's; both systems get the same number of tries."""
+    by_name = {r["workload"]: r for r in again}
+    for r in rows:
+        a = by_name.get(r["workload"])
+        if not a:
+            continue
+        for system in ("axon", "torch"):
+            ms = f"{system}_ms"
+            if a[ms] and (not r[ms] or a[ms] < r[ms]):
+                for key in (ms, f"{system}_gflops", f"{system}_status"):
+                    r[key] = a[key]
+        if r["axon_ms"] and r["torch_ms"]:
+            r["ratio_time"] = r["axon_ms"] / r["torch_ms"]
+    return rows
 
 
 # ---------------------------------------------------------------------------
@@ -804,6 +829,10 @@ def main():
     parser.add_argument("--build-dir", type=Path, default=ROOT / "build")
     parser.add_argument("--skip-kernels", action="store_true",
                         help="skip the kernel rows (matmul, conv2d)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run the kernel rows this many times (Axon, then "
+                             "PyTorch, each time) and keep each system's "
+                             "fastest median: on a shared, noisy machine")
     parser.add_argument("--out", type=Path,
                         help="the results file to merge into (default: this "
                              "machine's, bench/results/<cpu>-<isa>.json)")
@@ -840,11 +869,15 @@ def main():
             meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": ident["cpu"],
                     "loadavg": load_average(), "threads": threads, "min_time_s": args.min_time,
                     "filter": args.filter, "statistic": "median",
+                    "kernel_repeat": args.repeat,
                     "axon_target": None, "torch_version": None, "blas_core": None,
                     "emulated_on": ident.get("emulated_on")}
             rows = []
             if not args.skip_kernels:
                 kernel_rows, kernel_meta = bench_kernels(args, threads, tmp)
+                for _ in range(args.repeat - 1):
+                    kernel_rows = fastest_of(kernel_rows,
+                                             bench_kernels(args, threads, tmp)[0])
                 rows += kernel_rows
                 meta.update(kernel_meta)
             rows += compile_rows  # thread-independent: listed under each count

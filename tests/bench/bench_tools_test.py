@@ -266,6 +266,23 @@ class RunHelpers(unittest.TestCase):
             with self.assertRaises(Exception, msg=bad):
                 run.thread_counts(bad)
 
+    def test_fastest_of_keeps_each_systems_faster_median(self):
+        def kernel(name, axon, torch):
+            return run.row(name, "kernel", axon_ms=axon, axon_gflops=axon and 1 / axon,
+                           torch_ms=torch, torch_gflops=torch and 1 / torch,
+                           axon_status="ok" if axon else "failed",
+                           torch_status="ok" if torch else "failed")
+        rows = [kernel("a", 2.0, 1.0), kernel("b", 1.0, 4.0), kernel("c", None, 3.0)]
+        again = [kernel("a", 1.0, 2.0), kernel("b", 3.0, 2.0), kernel("c", 5.0, None),
+                 kernel("d", 1.0, 1.0)]
+        rows = run.fastest_of(rows, again)
+        self.assertEqual([(r["axon_ms"], r["torch_ms"]) for r in rows],
+                         [(1.0, 1.0), (1.0, 2.0), (5.0, 3.0)])
+        self.assertEqual([r["ratio_time"] for r in rows], [1.0, 0.5, 5.0 / 3.0])
+        self.assertEqual(rows[0]["axon_gflops"], 1.0)
+        self.assertEqual(rows[2]["axon_status"], "ok")
+        self.assertEqual(rows[2]["torch_status"], "ok")
+
     def test_last_epoch_record(self):
         with tempfile.TemporaryDirectory() as tmp:
             log = Path(tmp) / "m.jsonl"
