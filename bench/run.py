@@ -37,9 +37,9 @@ tools first:
                [--build-dir DIR] [--skip-kernels] [--repeat N] [--out FILE]
                [--isa avx2]
 
---repeat N runs the kernel rows N times at each thread count and keeps each
-system's fastest median (recorded as kernel_repeat): two-thread medians on a
-shared VM swing by 30% between runs.
+--repeat N runs the kernel and train-step rows N times at each thread count
+and keeps each system's fastest median (recorded as repeat): two-thread
+medians on a shared VM swing by 30% between runs.
 
 --isa avx2 emulates an AVX2-only machine on a wider one: Axon's kernels and
 binaries are compiled for x86-64-avx2 (Halide's haswell level: 16 ymm
@@ -213,7 +213,7 @@ def bench_kernels(args, threads, tmp):
 
 
 def fastest_of(rows, again):
-    """`rows` with each system's time of a kernel replaced by its time in
+    """`rows` with each system's time of a workload replaced by its time in
     `again` (another run of both) where that is faster: --repeat's rows.
     On a shared machine a burst of load slows one run's medians, not every
     run's; both systems get the same number of tries."""
@@ -830,9 +830,10 @@ def main():
     parser.add_argument("--skip-kernels", action="store_true",
                         help="skip the kernel rows (matmul, conv2d)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="run the kernel rows this many times (Axon, then "
-                             "PyTorch, each time) and keep each system's "
-                             "fastest median: on a shared, noisy machine")
+                        help="run the kernel and train-step rows this many "
+                             "times (Axon, then PyTorch, each time) and keep "
+                             "each system's fastest median: on a shared, noisy "
+                             "machine")
     parser.add_argument("--out", type=Path,
                         help="the results file to merge into (default: this "
                              "machine's, bench/results/<cpu>-<isa>.json)")
@@ -869,7 +870,7 @@ def main():
             meta = {"date": time.strftime("%Y-%m-%dT%H:%M:%S"), "cpu": ident["cpu"],
                     "loadavg": load_average(), "threads": threads, "min_time_s": args.min_time,
                     "filter": args.filter, "statistic": "median",
-                    "kernel_repeat": args.repeat,
+                    "repeat": args.repeat,
                     "axon_target": None, "torch_version": None, "blas_core": None,
                     "emulated_on": ident.get("emulated_on")}
             rows = []
@@ -882,6 +883,9 @@ def main():
                 meta.update(kernel_meta)
             rows += compile_rows  # thread-independent: listed under each count
             train_rows, torch_version = bench_train(args, threads, built, tmp)
+            for _ in range(args.repeat - 1):
+                train_rows = fastest_of(train_rows,
+                                        bench_train(args, threads, built, tmp)[0])
             rows += train_rows
             rows += bench_epochs(args, threads, built, tmp)
             rows += bench_loops(args, threads, loop_builds, tmp)
