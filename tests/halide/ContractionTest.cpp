@@ -821,25 +821,32 @@ TEST(ContractionTest, FilterGradientLanesTakeWindowsLargerThanOutput) {
 // against the direct sum over the zero-padded input in double, at every
 // target.
 
+/// The `role` conv of geometry `g` (convRoleGeometry's) on the role's
+/// tensors `input` and `filter`, defined, scheduled and run as the kernel
+/// lowering does, for `target`.
+Buffer<float> realizeConvRole(ConvRole role, const Conv2DGeometry &g, const Buffer<float> &input,
+                              const Buffer<float> &filter, const TestTarget &target) {
+  ImageParam inP(Float(32), 4, "input"), filterP(Float(32), 4, "filter");
+  Func inF("in"), wF("w");
+  std::vector<int> inExt, wExt;
+  axon::halide::defineConvRoleOperands(role, g, inP, filterP, inF, wF, inExt, wExt);
+  Func conv = axon::halide::defineConv2D(inF, wF, g, Float(32), "conv");
+  const Target t(target.halide);
+  axon::halide::scheduleConv2D(conv, conv, inF, wF, g, t);
+  inP.set(input);
+  filterP.set(filter);
+  Buffer<float> out(int(g.ow), int(g.oh), int(g.o), int(g.n));
+  conv.realize(out, t);
+  return out;
+}
+
 class WinogradFpTest : public ::testing::TestWithParam<const TestTarget *> {
 protected:
   /// `g` computed by Winograd for this test's target on `in` and `w`
   /// (Halide-order NCHW / OIHW buffers).
   Buffer<float> run(const Conv2DGeometry &g, const Buffer<float> &in, const Buffer<float> &w) {
     EXPECT_TRUE(axon::halide::useWinograd(g, Float(32)));
-    ImageParam input(Float(32), 4, "input"), filter(Float(32), 4, "filter");
-    Func inF("in"), wF("w");
-    std::vector<int> inExt, wExt;
-    axon::halide::defineConvRoleOperands(ConvRole::Forward, g, input, filter, inF, wF, inExt,
-                                         wExt);
-    Func conv = axon::halide::defineConv2D(inF, wF, g, Float(32), "conv");
-    const Target target(GetParam()->halide);
-    axon::halide::scheduleConv2D(conv, conv, inF, wF, g, target);
-    input.set(in);
-    filter.set(w);
-    Buffer<float> out(int(g.ow), int(g.oh), int(g.o), int(g.n));
-    conv.realize(out, target);
-    return out;
+    return realizeConvRole(ConvRole::Forward, g, in, w, *GetParam());
   }
 
   void SetUp() override {
@@ -1093,18 +1100,7 @@ protected:
   /// or input channel c; taps of other pairs must match the direct sum.
   template <typename Check> int mismatchesOfRun(Check ok) {
     EXPECT_TRUE(axon::halide::useWinogradFilterGradient(g, Float(32)));
-    ImageParam input(Float(32), 4, "input"), filter(Float(32), 4, "filter");
-    Func inF("in"), wF("w");
-    std::vector<int> inExt, wExt;
-    axon::halide::defineConvRoleOperands(ConvRole::FilterGrad, g, input, filter, inF, wF,
-                                         inExt, wExt);
-    Func conv = axon::halide::defineConv2D(inF, wF, g, Float(32), "conv");
-    const Target target(GetParam()->halide);
-    axon::halide::scheduleConv2D(conv, conv, inF, wF, g, target);
-    input.set(x);
-    filter.set(dy);
-    Buffer<float> out(int(g.ow), int(g.oh), int(g.o), int(g.n));
-    conv.realize(out, target);
+    Buffer<float> out = realizeConvRole(ConvRole::FilterGrad, g, x, dy, *GetParam());
     Buffer<float> in, w;
     axon::halide::convRoleBuffers(ConvRole::FilterGrad, g, x, dy, in, w);
     return mismatches(g, out, in, w, [&](int64_t c, int64_t o, int64_t ky, int64_t kx,

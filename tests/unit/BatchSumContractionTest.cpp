@@ -36,15 +36,12 @@ Tensor random(std::vector<int64_t> shape, uint64_t &seed) {
 /// rewritten by axon-contract-batch-sums.
 int sumsLeft(mlir::ModuleOp module, const std::string &fn,
              const std::vector<Tensor> &args) {
-  std::vector<std::vector<int64_t>> shapes;
-  for (const Tensor &t : args)
-    shapes.push_back(t.shape);
-  auto copy = test_support::specializeAndRun(module, fn, shapes, createContractBatchSums());
-  if (!copy)
-    return -1;
-  int sums = 0;
-  copy->lookupSymbol<mlir::func::FuncOp>(fn + "_static").walk([&](SumOp) { ++sums; });
-  return sums;
+  return test_support::countAfterPass(module, fn, args, createContractBatchSums(),
+                                      [](mlir::func::FuncOp f) {
+                                        int sums = 0;
+                                        f.walk([&](SumOp) { ++sums; });
+                                        return sums;
+                                      });
 }
 
 TEST(BatchSumContraction, WeightGradientsMatchTheReference) {

@@ -6,6 +6,7 @@
 #include "frontend/MLIRGen.h"
 #include "ir/AxonDialect.h"
 #include "passes/Passes.h"
+#include "runtime/core/Tensor.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -63,6 +64,21 @@ specializeAndRun(mlir::ModuleOp module, const std::string &fn,
   if (mlir::failed(pm.run(*copy)))
     return nullptr;
   return copy;
+}
+
+/// `count` of `<fn>_static`: `fn` specialised to the shapes of `args` and
+/// rewritten by `pass` (specializeAndRun); -1 when either fails.
+inline int countAfterPass(mlir::ModuleOp module, const std::string &fn,
+                          const std::vector<Tensor> &args,
+                          std::unique_ptr<mlir::Pass> pass,
+                          llvm::function_ref<int(mlir::func::FuncOp)> count) {
+  std::vector<std::vector<int64_t>> shapes;
+  for (const Tensor &t : args)
+    shapes.push_back(t.shape);
+  auto copy = specializeAndRun(module, fn, shapes, std::move(pass));
+  if (!copy)
+    return -1;
+  return count(copy->lookupSymbol<mlir::func::FuncOp>(fn + "_static"));
 }
 
 } // namespace axon::test_support

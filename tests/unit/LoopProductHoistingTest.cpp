@@ -39,23 +39,19 @@ Tensor random(std::vector<int64_t> shape, uint64_t &seed) {
 /// one reading a parameter transposed in the loop.
 std::pair<int, int> productsInLoops(mlir::ModuleOp module, const std::string &fn,
                                     const std::vector<Tensor> &args) {
-  std::vector<std::vector<int64_t>> shapes;
-  for (const Tensor &t : args)
-    shapes.push_back(t.shape);
   auto count = [&](std::unique_ptr<mlir::Pass> pass) {
-    auto copy = test_support::specializeAndRun(module, fn, shapes, std::move(pass));
-    if (!copy)
-      return -1;
-    int n = 0;
-    copy->lookupSymbol<mlir::func::FuncOp>(fn + "_static").walk([&](MatmulOp mm) {
-      n += mm->getParentOfType<LoopOp>() != nullptr;
-      // No product in a loop reads a weight transposed there.
-      for (mlir::Value v : mm->getOperands())
-        if (auto t = v.getDefiningOp<TransposeOp>())
-          if (t->getParentOfType<LoopOp>() && llvm::isa_and_nonnull<ParamRefOp>(t.getInput().getDefiningOp()))
-            n += 1000;
+    return test_support::countAfterPass(module, fn, args, std::move(pass), [](mlir::func::FuncOp f) {
+      int n = 0;
+      f.walk([&](MatmulOp mm) {
+        n += mm->getParentOfType<LoopOp>() != nullptr;
+        // No product in a loop reads a weight transposed there.
+        for (mlir::Value v : mm->getOperands())
+          if (auto t = v.getDefiningOp<TransposeOp>())
+            if (t->getParentOfType<LoopOp>() && llvm::isa_and_nonnull<ParamRefOp>(t.getInput().getDefiningOp()))
+              n += 1000;
+      });
+      return n;
     });
-    return n;
   };
   return {count(mlir::createCSEPass()), count(createHoistLoopProducts())};
 }

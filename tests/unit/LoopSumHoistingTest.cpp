@@ -62,36 +62,28 @@ Tensor random(std::vector<int64_t> shape, uint64_t &seed) {
 /// `args`' shapes and rewritten by axon-hoist-loop-sums.
 int carriedLeft(mlir::ModuleOp module, const std::string &fn,
                 const std::vector<Tensor> &args, std::vector<int64_t> shape) {
-  std::vector<std::vector<int64_t>> shapes;
-  for (const Tensor &t : args)
-    shapes.push_back(t.shape);
-  auto copy = test_support::specializeAndRun(module, fn, shapes, createHoistLoopSums());
-  if (!copy)
-    return -1;
   auto type = mlir::RankedTensorType::get(shape, mlir::Float32Type::get(module.getContext()));
-  int left = 0;
-  copy->lookupSymbol<mlir::func::FuncOp>(fn + "_static").walk([&](LoopOp loop) {
-    for (mlir::Type t : loop.getResultTypes())
-      left += t == type;
-  });
-  return left;
+  return test_support::countAfterPass(
+      module, fn, args, createHoistLoopSums(), [&](mlir::func::FuncOp f) {
+        int left = 0;
+        f.walk([&](LoopOp loop) {
+          for (mlir::Type t : loop.getResultTypes())
+            left += t == type;
+        });
+        return left;
+      });
 }
 
 /// The number of scatter_adds inside loops of `fn` specialised to `args`'
 /// shapes and rewritten by axon-hoist-loop-sums.
 int scattersInLoops(mlir::ModuleOp module, const std::string &fn,
                     const std::vector<Tensor> &args) {
-  std::vector<std::vector<int64_t>> shapes;
-  for (const Tensor &t : args)
-    shapes.push_back(t.shape);
-  auto copy = test_support::specializeAndRun(module, fn, shapes, createHoistLoopSums());
-  if (!copy)
-    return -1;
-  int left = 0;
-  copy->lookupSymbol<mlir::func::FuncOp>(fn + "_static").walk([&](ScatterAddOp op) {
-    left += op->getParentOfType<LoopOp>() != nullptr;
-  });
-  return left;
+  return test_support::countAfterPass(
+      module, fn, args, createHoistLoopSums(), [](mlir::func::FuncOp f) {
+        int left = 0;
+        f.walk([&](ScatterAddOp op) { left += op->getParentOfType<LoopOp>() != nullptr; });
+        return left;
+      });
 }
 
 TEST(LoopSumHoisting, StepSumsMatchTheReference) {
