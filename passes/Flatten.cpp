@@ -61,6 +61,15 @@ LogicalResult axon::inlineCalls(Block &block, ModuleOp module, StringRef purpose
   }
 }
 
+llvm::SmallVector<SteppedLoop> axon::steppedLoops(mlir::Operation *root) {
+  llvm::SmallVector<SteppedLoop> loops;
+  root->walk([&](LoopOp loop) { // post-order: inner loops first
+    if (auto bounds = constantBounds(loop); bounds && bounds->second > bounds->first)
+      loops.push_back({loop, bounds->first, bounds->second});
+  });
+  return loops;
+}
+
 std::optional<std::pair<int64_t, int64_t>> axon::constantBounds(LoopOp loop) {
   DenseIntElementsAttr lo, hi;
   if (!matchPattern(loop.getLower(), m_Constant(&lo)) ||

@@ -211,13 +211,8 @@ void LoopProducts::hoist(RowProduct &p) {
 struct HoistLoopProductsPass
     : public axon::impl::HoistLoopProductsBase<HoistLoopProductsPass> {
   void runOnOperation() override {
-    SmallVector<LoopOp> loops; // Inner loops first.
-    getOperation().walk([&](LoopOp loop) { loops.push_back(loop); });
-    for (LoopOp loop : loops) {
-      std::optional<std::pair<int64_t, int64_t>> bounds = constantBounds(loop);
-      if (!bounds || bounds->second <= bounds->first)
-        continue;
-      LoopProducts products(loop, bounds->first, bounds->second);
+    for (SteppedLoop l : steppedLoops(getOperation())) {
+      LoopProducts products(l.loop, l.lower, l.upper);
       for (RowProduct &p : products.find())
         products.hoist(p);
       products.hoistInvariantOperands();

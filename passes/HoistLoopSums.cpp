@@ -446,13 +446,8 @@ void LoopRewrite::rewrite() {
 struct HoistLoopSumsPass
     : public axon::impl::HoistLoopSumsBase<HoistLoopSumsPass> {
   void runOnOperation() override {
-    SmallVector<LoopOp> loops; // Inner loops first.
-    getOperation().walk([&](LoopOp loop) { loops.push_back(loop); });
-    for (LoopOp loop : loops) {
-      std::optional<std::pair<int64_t, int64_t>> bounds = constantBounds(loop);
-      if (!bounds || bounds->second <= bounds->first)
-        continue;
-      LoopRewrite rewrite(loop, bounds->first, bounds->second);
+    for (SteppedLoop l : steppedLoops(getOperation())) {
+      LoopRewrite rewrite(l.loop, l.lower, l.upper);
       if (rewrite.analyse())
         rewrite.rewrite();
     }

@@ -50,6 +50,17 @@ mlir::LogicalResult flatten(mlir::Block &block, mlir::ModuleOp module,
 /// An axon.loop's lower and upper bounds where both are constants.
 std::optional<std::pair<int64_t, int64_t>> constantBounds(LoopOp loop);
 
+/// An axon.loop with constant bounds and at least one step.
+struct SteppedLoop {
+  LoopOp loop;
+  int64_t lower, upper;
+};
+
+/// The axon.loops under `root` with constant bounds and at least one step,
+/// inner loops first (collected before a pass rewrites any of them): the
+/// loops the loop-hoisting passes rewrite.
+llvm::SmallVector<SteppedLoop> steppedLoops(mlir::Operation *root);
+
 /// Unrolls one axon.loop, whose bounds must be constants (the same error
 /// as flatten otherwise).
 mlir::LogicalResult unrollLoop(LoopOp loop, llvm::StringRef purpose);
