@@ -549,12 +549,27 @@ std::string givenName(const std::string &name) {
   return name.substr(0, name.find('$'));
 }
 
+bool givenNameEndsWith(const std::string &name, const std::string &suffix) {
+  const std::string given = givenName(name);
+  return given.size() > suffix.size() &&
+         given.compare(given.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
 std::vector<Func> directCallees(const Func &f) {
   std::vector<Func> fs;
   for (const auto &[name, fn] : Internal::find_direct_calls(f.function()))
     if (name != f.name())
       fs.emplace_back(fn);
   return fs;
+}
+
+Func onlyCallee(const Func &f, const std::string &scheduler,
+                const std::string &definer) {
+  std::vector<Func> fs = directCallees(f);
+  if (fs.size() != 1)
+    throw std::invalid_argument(scheduler + ": '" + f.name() +
+                                "' does not come from " + definer);
+  return fs[0];
 }
 
 std::optional<Func> paddedInputOf(Func reader, Func conv) {
@@ -956,23 +971,20 @@ void scheduleConv2D(Func conv, Func out, Func input, Func filter,
   const Type type = conv.output_types()[0];
   if (out.name() != conv.name())
     conv.compute_inline();
-  // defineConv2DWinograd's output transform, by its given name.
-  const std::string accName = givenName(acc.name());
-  if (accName.size() > 9 && accName.rfind("_winograd") == accName.size() - 9) {
+  // The stage behind conv, by the name its define function gave it.
+  if (givenNameEndsWith(acc.name(), "_winograd")) {
     scheduleConv2DWinograd(conv, out, g, target);
     return;
   }
-  if (accName.size() > 12 &&
-      accName.rfind("_winograd_dw") == accName.size() - 12) {
-    // Its transform reads the gradient once per element, gathered: one
-    // that computes a reduction is computed first.
+  if (givenNameEndsWith(acc.name(), "_winograd_dw")) {
+    // Its per-block copy of the gradient inlines the gradient (each element
+    // read once): one that computes a reduction is computed first.
     if (filter.has_update_definition())
       computeWhole(filter, target);
     scheduleConv2DWinogradFilterGradient(conv, out, g, target);
     return;
   }
-  if (accName.size() > 11 &&
-      accName.rfind("_paired_acc") == accName.size() - 11) {
+  if (givenNameEndsWith(acc.name(), "_paired_acc")) {
     scheduleConv2DPaired(conv, acc, out, input, filter, g, target);
     return;
   }

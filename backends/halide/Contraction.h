@@ -107,9 +107,18 @@ bool pairsOutputChannels(const Conv2DGeometry &g);
 /// "conv$1"), so schedules that find stages by name compare given names.
 std::string givenName(const std::string &name);
 
+/// Whether the given name of `name` is a stage's name followed by `suffix`
+/// (how the schedules recognise the stages a define function made).
+bool givenNameEndsWith(const std::string &name, const std::string &suffix);
+
 /// The Funcs that `f`'s definitions call, other than `f` itself (which an
 /// update reads): how schedules find the stages a define function made.
 std::vector<Halide::Func> directCallees(const Halide::Func &f);
+
+/// The one Func that `f` calls (directCallees); otherwise `f` is not a
+/// stage of `definer`, and `scheduler` throws std::invalid_argument.
+Halide::Func onlyCallee(const Halide::Func &f, const std::string &scheduler,
+                        const std::string &definer);
 
 /// The zero boundary (`conv`_padded) that defineConv2D put between the
 /// conv's input and `reader` (its accumulator or a stage of it), if the

@@ -128,12 +128,8 @@ Func defineConv2DWinograd(Func in, Func filter, const Conv2DGeometry &g,
 void scheduleConv2DWinograd(Func conv, Func out, const Conv2DGeometry &g,
                             const Target &target) {
   // The stages, by what calls what (Halide may have renamed them).
-  auto only = [&](const Func &f) {
-    std::vector<Func> fs = directCallees(f);
-    if (fs.size() != 1)
-      throw std::invalid_argument("scheduleConv2DWinograd: '" + f.name() +
-                                  "' does not come from defineConv2DWinograd");
-    return fs[0];
+  auto only = [](const Func &f) {
+    return onlyCallee(f, "scheduleConv2DWinograd", "defineConv2DWinograd");
   };
   Func wino = only(conv), m = only(wino), macc = only(m), v, u;
   for (const Func &f : directCallees(macc))

@@ -90,11 +90,6 @@ int64_t imageChunks(const Conv2DGeometry &g) {
   return best;
 }
 
-bool endsWith(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 } // namespace
 
 bool useWinogradFilterGradient(const Conv2DGeometry &g, Type accType) {
@@ -183,16 +178,14 @@ void scheduleConv2DWinogradFilterGradient(Func conv, Func out,
         "scheduleConv2DWinogradFilterGradient: '" + f.name() +
         "' does not come from defineConv2DWinogradFilterGradient");
   };
-  auto only = [&](const Func &f) {
-    std::vector<Func> fs = directCallees(f);
-    if (fs.size() != 1)
-      throw notOurs(f);
-    return fs[0];
+  auto only = [](const Func &f) {
+    return onlyCallee(f, "scheduleConv2DWinogradFilterGradient",
+                      "defineConv2DWinogradFilterGradient");
   };
   Func dw = only(conv), m = only(dw), part = only(m), blk = only(part), v, yt;
   for (const Func &f : directCallees(blk))
-    (endsWith(givenName(f.name()), "_wino_v") ? v : yt) = f;
-  if (!v.defined() || !yt.defined() || !endsWith(givenName(yt.name()), "_wino_y"))
+    (givenNameEndsWith(f.name(), "_wino_v") ? v : yt) = f;
+  if (!v.defined() || !yt.defined() || !givenNameEndsWith(yt.name(), "_wino_y"))
     throw notOurs(blk);
   std::vector<Func> vSources = directCallees(v);
   if (out.name() != conv.name())
